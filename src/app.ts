@@ -1,0 +1,137 @@
+import { swaggerUI } from '@hono/swagger-ui';
+import type { Context } from 'hono';
+import { cors } from 'hono/cors';
+import { HTTPException } from 'hono/http-exception';
+import { requestId } from 'hono/request-id';
+import { secureHeaders } from 'hono/secure-headers';
+import { type AppDeps, createContext, defaultDeps } from './context';
+import { errorBody } from './lib/envelope';
+import { AppError, type ErrorCode } from './lib/errors';
+import { createIds } from './lib/ids';
+import { type AppEnv, createRouter } from './lib/hono';
+import { createLogger } from './lib/log';
+import { auditRouter } from './modules/audit/audit.routes';
+import { filesRouter } from './modules/files/files.routes';
+import { systemRouter } from './modules/system/system.routes';
+import { usersRouter } from './modules/users/users.routes';
+
+export const API_PREFIX = '/api/v1';
+
+/** Modules mounted under /api/v1. A new module adds its router here and its policies to the table. */
+const modules = [usersRouter, filesRouter, auditRouter];
+
+const DOCS_CSP =
+  "default-src 'none'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https:; connect-src 'self'; font-src https://cdn.jsdelivr.net; frame-ancestors 'none'";
+
+function toAppError(err: unknown): AppError | null {
+  if (err instanceof AppError) return err;
+  if (err instanceof HTTPException) {
+    const byStatus: Record<number, [ErrorCode, string]> = {
+      400: ['INVALID_JSON', 'Request body is not valid JSON'],
+      401: ['UNAUTHENTICATED', 'Sign in to continue'],
+      413: ['PAYLOAD_TOO_LARGE', 'Request body is too large'],
+    };
+    const [code, message] = byStatus[err.status] ?? ['BAD_REQUEST', 'Bad request'];
+    // hono's form parser also throws 400; only JSON parse failures are INVALID_JSON.
+    if (err.status === 400 && !/JSON/i.test(err.message)) return new AppError('BAD_REQUEST', 'Malformed request body');
+    return new AppError(code, message);
+  }
+  return null;
+}
+
+function corsOrigins(c: Context<AppEnv>): string[] {
+  return (c.env.CORS_ORIGINS ?? '')
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean);
+}
+
+/**
+ * Builds the Kinwell API. `deps` replaces the clock, randomness and outbound fetch (tests, other
+ * runtimes); production uses the defaults.
+ */
+export function createApp(overrides: Partial<AppDeps> = {}) {
+  const deps: AppDeps = { ...defaultDeps, ...overrides };
+  const app = createRouter();
+
+  const requestIds = createIds(deps.clock, deps.random);
+  app.use(requestId({ generator: () => requestIds.id('req') }));
+  app.use(async (c, next) => {
+    c.set(
+      'ctx',
+      createContext(c.env, deps, { requestId: c.get('requestId'), ip: c.req.header('cf-connecting-ip') ?? null }),
+    );
+    const started = Date.now();
+    await next();
+    c.get('ctx').log.log(c.res.status >= 500 ? 'error' : 'info', 'request', {
+      method: c.req.method,
+      route: c.req.routePath,
+      status: c.res.status,
+      durationMs: Date.now() - started,
+      actorId: c.get('ctx').actor?.id ?? null,
+    });
+  });
+  app.use(async (c, next) => {
+    const docs = c.req.path === `${API_PREFIX}/docs`;
+    return secureHeaders({
+      contentSecurityPolicy: docs ? undefined : { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+      crossOriginResourcePolicy: 'same-site',
+    })(c, async () => {
+      await next();
+      if (docs) c.header('Content-Security-Policy', DOCS_CSP);
+    });
+  });
+  app.use(
+    cors({
+      origin: (origin, c) => (corsOrigins(c).includes(origin) ? origin : null),
+      allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+      allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id'],
+      exposeHeaders: ['X-Request-Id', 'Retry-After'],
+      maxAge: 600,
+    }),
+  );
+
+  app.route('/', systemRouter);
+  for (const module of modules) app.route(API_PREFIX, module);
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description: 'Access token from POST /api/v1/auth/login (15 minutes).',
+  });
+  app.doc31(`${API_PREFIX}/openapi.json`, {
+    openapi: '3.1.0',
+    info: {
+      title: 'Kinwell API',
+      version: '1.0.0',
+      description:
+        'Health & wellness platform API at the edge. Every response uses the envelope `{ success, message, data | error, timestamp }`.',
+    },
+    servers: [{ url: '/', description: 'This server' }],
+  });
+  app.get(`${API_PREFIX}/docs`, swaggerUI({ url: `${API_PREFIX}/openapi.json`, title: 'Kinwell API' }));
+
+  app.notFound((c) => {
+    const err = new AppError('NOT_FOUND', `No route for ${c.req.method} ${c.req.path}`);
+    return c.json(errorBody(err, c.get('requestId')), 404);
+  });
+
+  app.onError((err, c) => {
+    const known = toAppError(err);
+    const requestId = c.get('requestId') ?? 'unknown';
+    if (!known) {
+      createLogger({ requestId }).log('error', 'unhandled_error', {
+        error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+        stack: err instanceof Error ? err.stack : undefined,
+      });
+    }
+    const appError = known ?? new AppError('INTERNAL', 'Something went wrong; quote the request id when reporting it');
+    if (appError.retryAfter !== undefined) c.header('Retry-After', String(appError.retryAfter));
+    return c.json(errorBody(appError, requestId), appError.status);
+  });
+
+  return app;
+}
+
+export type KinwellApp = ReturnType<typeof createApp>;

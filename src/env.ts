@@ -1,0 +1,44 @@
+/**
+ * Bindings and variables the Worker receives. Bindings are declared in wrangler.toml; secrets are set
+ * with `wrangler secret put` in production and generated into `.dev.vars` by `npm run dev` locally.
+ * Every entry is documented in the README configuration table.
+ */
+export interface Env {
+  DB: D1Database;
+  FILES: R2Bucket;
+  USER_HUB: DurableObjectNamespace;
+  CALL_ROOM: DurableObjectNamespace;
+  JOBS: Queue<unknown>;
+  /** Workers AI: bound in production only. */
+  AI?: Ai;
+
+  /** `development`, `test` or `production`. Dev-only routes and adapters key off this. */
+  ENVIRONMENT: string;
+  APP_NAME?: string;
+  /** Comma-separated list of browser origins allowed by CORS. */
+  CORS_ORIGINS?: string;
+  /** Maximum JSON request body in bytes (default 1 MiB). */
+  MAX_BODY_BYTES?: string;
+
+  /** HMAC key for access tokens (secret, at least 32 bytes). */
+  JWT_SECRET?: string;
+  /** Base64 32-byte key encrypting secrets at rest, e.g. TOTP secrets (secret). */
+  ENCRYPTION_KEY?: string;
+
+  /** Email provider (Resend-compatible HTTP API). */
+  EMAIL_API_KEY?: string;
+  EMAIL_API_URL?: string;
+  EMAIL_FROM?: string;
+
+  /** Twilio REST (SMS). */
+  TWILIO_ACCOUNT_SID?: string;
+  TWILIO_AUTH_TOKEN?: string;
+  TWILIO_FROM_NUMBER?: string;
+}
+
+export type Environment = 'development' | 'test' | 'production';
+
+/** The environment name, defaulting to production so a missing variable never enables dev-only paths. */
+export function environmentOf(env: Pick<Env, 'ENVIRONMENT'>): Environment {
+  return env.ENVIRONMENT === 'development' || env.ENVIRONMENT === 'test' ? env.ENVIRONMENT : 'production';
+}

@@ -1,0 +1,34 @@
+import type { ServiceContext } from '../context';
+import { pruneOutbox } from '../modules/system/system.service';
+
+/**
+ * Work the every-minute cron finds. Each task only finds due work and enqueues it (or does a small,
+ * bounded sweep); delivery happens in queue consumers. Modules append their tasks here.
+ */
+export interface CronTask {
+  name: string;
+  run(ctx: ServiceContext): Promise<number>;
+}
+
+export const CRON_TASKS: CronTask[] = [{ name: 'dev-outbox.prune', run: (ctx) => pruneOutbox(ctx) }];
+
+export interface CronReport {
+  task: string;
+  ok: boolean;
+  count: number;
+}
+
+/** Runs every task; one failing task does not stop the others. */
+export async function runCron(ctx: ServiceContext, tasks: CronTask[] = CRON_TASKS): Promise<CronReport[]> {
+  const reports: CronReport[] = [];
+  for (const task of tasks) {
+    try {
+      reports.push({ task: task.name, ok: true, count: await task.run(ctx) });
+    } catch (err) {
+      ctx.log.log('error', 'cron.task_failed', { task: task.name, error: String(err) });
+      reports.push({ task: task.name, ok: false, count: 0 });
+    }
+  }
+  ctx.log.log('info', 'cron.run', { reports });
+  return reports;
+}

@@ -1,0 +1,36 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { RequestIdVariables } from 'hono/request-id';
+import type { ZodError } from 'zod';
+import type { ServiceContext } from '../context';
+import type { Env } from '../env';
+import { AppError, type FieldError } from './errors';
+
+/** Hono typing shared by the app and every module router. */
+export type AppEnv = {
+  Bindings: Env;
+  Variables: RequestIdVariables & { ctx: ServiceContext };
+};
+
+/** Turns zod issues into the `errors` array of the envelope (`field` is a dotted path). */
+export function fieldErrors(error: ZodError, fallbackField: string): FieldError[] {
+  return error.issues.map((issue) => ({
+    field: issue.path.length ? issue.path.join('.') : fallbackField,
+    message: issue.message,
+  }));
+}
+
+/**
+ * A module router. Its validation hook throws VALIDATION_FAILED (422) with field errors, so every
+ * route answers bad input the same way.
+ */
+export function createRouter() {
+  return new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) {
+        throw new AppError('VALIDATION_FAILED', 'Validation failed', {
+          fields: fieldErrors(result.error, result.target),
+        });
+      }
+    },
+  });
+}

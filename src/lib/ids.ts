@@ -1,0 +1,74 @@
+import type { Clock } from './clock';
+
+/**
+ * Opaque, time-sortable ids with a type prefix: `usr_01JF8…` (ULID body: 48-bit time + 80 random bits,
+ * Crockford base32). Also random tokens for secrets and storage keys.
+ */
+export interface IdGenerator {
+  /** A prefixed ULID, e.g. `id('usr')` → `usr_01JF8ZS5X0V6M3A2Q9K1T7B4CE`. */
+  id(prefix: string): string;
+  /** `bytes` random bytes as base64url: for tokens, codes and unguessable keys. */
+  token(bytes?: number): string;
+  /** A uniform integer in [0, max). */
+  int(max: number): number;
+}
+
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+function encodeTime(ms: number): string {
+  let out = '';
+  let t = ms;
+  for (let i = 0; i < 10; i++) {
+    out = CROCKFORD[t % 32] + out;
+    t = Math.floor(t / 32);
+  }
+  return out;
+}
+
+function encodeRandom(bytes: Uint8Array): string {
+  // 80 bits → 16 base32 chars.
+  let out = '';
+  let buffer = 0;
+  let bits = 0;
+  for (const byte of bytes) {
+    buffer = (buffer << 8) | byte;
+    bits += 8;
+    while (bits >= 5) {
+      bits -= 5;
+      out += CROCKFORD[(buffer >> bits) & 31];
+    }
+  }
+  return out.slice(0, 16);
+}
+
+export function toBase64Url(bytes: Uint8Array): string {
+  let bin = '';
+  for (const b of bytes) bin += String.fromCharCode(b);
+  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+export function fromBase64Url(text: string): Uint8Array {
+  const b64 = text.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (text.length % 4)) % 4);
+  return Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0));
+}
+
+/** Id generator backed by the platform CSPRNG. `random` is the seam tests replace. */
+export function createIds(clock: Clock, random: (n: number) => Uint8Array = randomBytes): IdGenerator {
+  return {
+    id: (prefix) => `${prefix}_${encodeTime(clock.now().getTime())}${encodeRandom(random(10))}`,
+    token: (bytes = 32) => toBase64Url(random(bytes)),
+    int: (max) => {
+      // Rejection sampling keeps the distribution uniform.
+      const limit = Math.floor(0x1_0000_0000 / max) * max;
+      for (;;) {
+        const b = random(4);
+        const n = ((b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!) >>> 0;
+        if (n < limit) return n % max;
+      }
+    },
+  };
+}
+
+export function randomBytes(n: number): Uint8Array {
+  return crypto.getRandomValues(new Uint8Array(n));
+}

@@ -1,0 +1,153 @@
+import { createRoute, type RouteConfig, z } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { guard } from '../access/guard';
+import type { RoutePolicy } from '../access/policy';
+import { type OperationId, ROUTE_POLICIES } from '../access/route-policies';
+import { AppError } from './errors';
+import type { AppEnv } from './hono';
+
+export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+
+export const FieldErrorSchema = z.object({ field: z.string(), message: z.string() }).openapi('FieldError');
+
+export const ErrorSchema = z
+  .object({
+    success: z.literal(false),
+    message: z.string(),
+    error: z.object({ code: z.string(), statusCode: z.number().int(), details: z.unknown().optional() }),
+    errors: z.array(FieldErrorSchema).optional(),
+    requestId: z.string(),
+    timestamp: z.string(),
+  })
+  .openapi('Error', {
+    example: {
+      success: false,
+      message: 'Validation failed',
+      error: { code: 'VALIDATION_FAILED', statusCode: 422 },
+      errors: [{ field: 'mobileNumber', message: 'Invalid phone number' }],
+      requestId: 'req_01JF8ZS5X0V6M3A2Q9K1T7B4CE',
+      timestamp: '2026-01-15T10:30:00.000Z',
+    },
+  });
+
+export const PaginationSchema = z
+  .object({
+    current: z.number().int(),
+    pages: z.number().int(),
+    total: z.number().int(),
+    limit: z.number().int(),
+    hasNext: z.boolean(),
+    hasPrev: z.boolean(),
+  })
+  .openapi('Pagination');
+
+/** `?page=&limit=`: page from 1, limit 1–100 (default 20). */
+export const PageQuery = z.object({
+  page: z.coerce.number().int().min(1).max(100_000).default(1).openapi({ example: 1 }),
+  limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ example: 20 }),
+});
+
+/** The success envelope around `data`. */
+export function envelope<T extends z.ZodType>(data: T) {
+  return z.object({
+    success: z.literal(true),
+    message: z.string(),
+    data,
+    timestamp: z.string(),
+  });
+}
+
+/** A page of `item`s: `{ items, pagination }`. */
+export function pageOf<T extends z.ZodType>(item: T) {
+  return z.object({ items: z.array(item), pagination: PaginationSchema });
+}
+
+/** A JSON request body. */
+export function jsonBody<T extends z.ZodType>(schema: T, description?: string) {
+  return { required: true, content: { 'application/json': { schema } }, ...(description ? { description } : {}) };
+}
+
+/** A JSON success response in the envelope. */
+export function jsonResponse<T extends z.ZodType>(schema: T, description: string) {
+  return { description, content: { 'application/json': { schema: envelope(schema) } } };
+}
+
+const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: ErrorSchema } } });
+
+function errorResponses(policy: RoutePolicy, hasBody: boolean) {
+  return {
+    ...(hasBody ? { 400: errorResponse('Malformed JSON (INVALID_JSON)') } : {}),
+    ...(policy.kind === 'public'
+      ? {}
+      : {
+          401: errorResponse('No, invalid, expired or revoked token'),
+          403: errorResponse('Signed in but not allowed'),
+        }),
+    ...(hasBody ? { 413: errorResponse('Body too large'), 415: errorResponse('Wrong content type') } : {}),
+    422: errorResponse('Validation failed'),
+    429: errorResponse('Rate limited (see Retry-After)'),
+    500: errorResponse('Unexpected error (see requestId)'),
+  };
+}
+
+function describePolicy(policy: RoutePolicy): string {
+  if (policy.kind === 'public') return 'Access: public.';
+  const who = policy.roles.length ? policy.roles.join(', ') : 'any signed-in account';
+  const sub = policy.subRoles ? ` (admins need sub-role ${policy.subRoles.join(' or ')})` : '';
+  return `Access: ${who}${sub}.`;
+}
+
+function limitBody(maxBytes: number | undefined): MiddlewareHandler<AppEnv> {
+  return (c, next) =>
+    bodyLimit({
+      maxSize: maxBytes ?? (Number(c.env.MAX_BODY_BYTES) || DEFAULT_BODY_LIMIT),
+      onError: () => {
+        throw new AppError('PAYLOAD_TOO_LARGE', 'Request body is too large');
+      },
+    })(c, next);
+}
+
+const JSON_TYPE = /^application\/([\w.-]+\+)?json$/;
+
+/** Whether a request's Content-Type matches one a route declares (any `+json` counts as JSON). */
+export function acceptsMediaType(declared: readonly string[], header: string | undefined): boolean {
+  const type = (header ?? '').split(';')[0]!.trim().toLowerCase();
+  return declared.some((d) => d === type || (d === 'application/json' && JSON_TYPE.test(type)));
+}
+
+/** A bodied route refuses undeclared media types with 415 instead of validating an empty body. */
+function requireMediaType(declared: string[]): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    if (!acceptsMediaType(declared, c.req.header('content-type'))) {
+      throw new AppError('UNSUPPORTED_MEDIA_TYPE', `Send the body as ${declared.join(' or ')}`);
+    }
+    await next();
+  };
+}
+
+type DefineRouteConfig = Omit<RouteConfig, 'operationId' | 'security' | 'middleware'> & {
+  operationId: OperationId;
+  /** Body limit in bytes for this route (default MAX_BODY_BYTES). */
+  bodyLimit?: number;
+};
+
+/**
+ * `createRoute` plus the house rules: the route's access policy from ROUTE_POLICIES (guard
+ * middleware, bearer security in the document), the body limit, and the shared error responses.
+ */
+export function defineRoute<const R extends DefineRouteConfig>(config: R) {
+  const { bodyLimit: maxBytes, ...route } = config;
+  const policy: RoutePolicy = ROUTE_POLICIES[config.operationId];
+  const body = route.request?.body;
+  const hasBody = Boolean(body);
+  const middleware: MiddlewareHandler<AppEnv>[] = [guard(policy), limitBody(maxBytes)];
+  if (body) middleware.push(requireMediaType(Object.keys(body.content)));
+  return createRoute({
+    ...route,
+    description: [route.description, describePolicy(policy)].filter(Boolean).join('\n\n'),
+    security: policy.kind === 'public' ? [] : [{ bearerAuth: [] }],
+    middleware,
+    responses: { ...errorResponses(policy, hasBody), ...route.responses },
+  });
+}

@@ -1,0 +1,122 @@
+import { and, count, desc, eq, type SQL } from 'drizzle-orm';
+import type { ServiceContext } from '../../context';
+import { type FilePurpose, type FileRow, files } from '../../db/schema';
+import { page } from '../../lib/envelope';
+import { notFound } from '../../lib/errors';
+import { auditInsert } from '../audit/audit.service';
+
+/** Purposes whose files are medical data: reading them is audited. */
+const MEDICAL: ReadonlySet<FilePurpose> = new Set(['attachment', 'lab-report', 'recording']);
+
+export function toFileView(row: FileRow) {
+  return {
+    id: row.id,
+    purpose: row.purpose,
+    contentType: row.contentType,
+    size: row.size,
+    sha256: row.sha256,
+    fileName: row.fileName,
+    createdAt: new Date(row.createdAt).toISOString(),
+  };
+}
+
+function actorId(ctx: ServiceContext): string {
+  if (!ctx.actor) throw notFound('File');
+  return ctx.actor.id;
+}
+
+/** A file the caller owns; another owner's file is NOT_FOUND, as if it did not exist. */
+async function ownedFile(ctx: ServiceContext, id: string): Promise<FileRow> {
+  const row = await ctx.db
+    .select()
+    .from(files)
+    .where(and(eq(files.id, id), eq(files.ownerId, actorId(ctx))))
+    .get();
+  if (!row) throw notFound('File');
+  return row;
+}
+
+/**
+ * Stores an upload in R2 and records it. The bytes are checked against the purpose's size and type
+ * rules before anything is written.
+ * @throws AppError FILE_TOO_LARGE, INVALID_FILE_TYPE
+ */
+export async function uploadFile(
+  ctx: ServiceContext,
+  input: { purpose: FilePurpose; bytes: Uint8Array; fileName: string | null },
+) {
+  const ownerId = actorId(ctx);
+  const stored = await ctx.ports.storage.put(input.purpose, input.bytes);
+  const row: FileRow = {
+    id: ctx.ids.id('fil'),
+    ownerId,
+    purpose: input.purpose,
+    storageKey: stored.key,
+    contentType: stored.contentType,
+    size: stored.size,
+    sha256: stored.sha256,
+    fileName: input.fileName?.slice(0, 255) ?? null,
+    createdAt: ctx.clock.now().getTime(),
+  };
+  try {
+    const audit = auditInsert(ctx, {
+      action: 'file.upload',
+      resourceType: 'file',
+      resourceId: row.id,
+      patientId: MEDICAL.has(input.purpose) ? ownerId : null,
+      metadata: { purpose: input.purpose, size: row.size },
+    });
+    await ctx.db.batch([ctx.db.insert(files).values(row), audit]);
+  } catch (err) {
+    // Leave no orphan object behind when the metadata write fails.
+    await ctx.ports.storage.delete(stored.key);
+    throw err;
+  }
+  return toFileView(row);
+}
+
+export async function listFiles(ctx: ServiceContext, query: { page: number; limit: number; purpose?: FilePurpose }) {
+  const filters: SQL[] = [eq(files.ownerId, actorId(ctx))];
+  if (query.purpose) filters.push(eq(files.purpose, query.purpose));
+  const where = and(...filters);
+  const [rows, [total]] = await ctx.db.batch([
+    ctx.db
+      .select()
+      .from(files)
+      .where(where)
+      .orderBy(desc(files.createdAt), desc(files.id))
+      .limit(query.limit)
+      .offset((query.page - 1) * query.limit),
+    ctx.db.select({ n: count() }).from(files).where(where),
+  ]);
+  return page(rows.map(toFileView), total?.n ?? 0, query);
+}
+
+export async function getFile(ctx: ServiceContext, id: string) {
+  return toFileView(await ownedFile(ctx, id));
+}
+
+/** The file's bytes; reading a medical file writes an audit event first. */
+export async function readFileContent(ctx: ServiceContext, id: string) {
+  const row = await ownedFile(ctx, id);
+  const object = await ctx.ports.storage.get(row.storageKey);
+  if (!object) throw notFound('File');
+  if (MEDICAL.has(row.purpose)) {
+    await auditInsert(ctx, { action: 'file.read', resourceType: 'file', resourceId: row.id, patientId: row.ownerId });
+  }
+  return { file: toFileView(row), body: object.body };
+}
+
+export async function deleteFile(ctx: ServiceContext, id: string): Promise<void> {
+  const row = await ownedFile(ctx, id);
+  await ctx.db.batch([
+    ctx.db.delete(files).where(eq(files.id, row.id)),
+    auditInsert(ctx, {
+      action: 'file.delete',
+      resourceType: 'file',
+      resourceId: row.id,
+      patientId: MEDICAL.has(row.purpose) ? row.ownerId : null,
+    }),
+  ]);
+  await ctx.ports.storage.delete(row.storageKey);
+}

@@ -1,0 +1,61 @@
+import { z } from '@hono/zod-openapi';
+import { ok } from '../../lib/envelope';
+import { createRouter } from '../../lib/hono';
+import { defineRoute, envelope, jsonResponse, PageQuery, pageOf } from '../../lib/openapi';
+import { checkHealth, listOutbox } from './system.service';
+
+const HealthSchema = z
+  .object({
+    status: z.enum(['ok', 'degraded']),
+    environment: z.string(),
+    checks: z.object({
+      database: z.object({ status: z.enum(['ok', 'error']), latencyMs: z.number() }),
+    }),
+  })
+  .openapi('Health');
+
+const OutboxMessageSchema = z
+  .object({
+    id: z.string(),
+    channel: z.enum(['email', 'sms']),
+    recipient: z.string(),
+    subject: z.string().nullable(),
+    body: z.string(),
+    html: z.string().nullable(),
+    createdAt: z.string(),
+  })
+  .openapi('OutboxMessage');
+
+const healthRoute = defineRoute({
+  method: 'get',
+  path: '/health',
+  operationId: 'system.health',
+  tags: ['System'],
+  summary: 'Liveness and database reachability',
+  responses: {
+    200: jsonResponse(HealthSchema, 'Healthy'),
+    503: { description: 'Database unreachable', content: { 'application/json': { schema: envelope(HealthSchema) } } },
+  },
+});
+
+const outboxRoute = defineRoute({
+  method: 'get',
+  path: '/api/v1/dev/outbox',
+  operationId: 'dev.outbox.list',
+  tags: ['Development'],
+  summary: 'Email and SMS captured in development (404 in any other environment)',
+  request: {
+    query: PageQuery.extend({
+      recipient: z.string().max(320).optional().openapi({ example: 'patient@kinwell.local' }),
+      channel: z.enum(['email', 'sms']).optional(),
+    }),
+  },
+  responses: { 200: jsonResponse(pageOf(OutboxMessageSchema), 'Captured messages, newest first') },
+});
+
+export const systemRouter = createRouter()
+  .openapi(healthRoute, async (c) => {
+    const report = await checkHealth(c.get('ctx'));
+    return report.status === 'ok' ? c.json(ok(report), 200) : c.json(ok(report, 'Degraded'), 503);
+  })
+  .openapi(outboxRoute, async (c) => c.json(ok(await listOutbox(c.get('ctx'), c.req.valid('query'))), 200));

@@ -1,0 +1,69 @@
+import { and, count, desc, eq, type SQL } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
+import type { ServiceContext } from '../../context';
+import { devOutbox } from '../../db/schema';
+import { environmentOf } from '../../env';
+import { page } from '../../lib/envelope';
+import { notFound } from '../../lib/errors';
+
+export interface HealthReport {
+  status: 'ok' | 'degraded';
+  environment: string;
+  checks: { database: { status: 'ok' | 'error'; latencyMs: number } };
+}
+
+/** Liveness plus D1 reachability (one trivial query, timed with the context clock). */
+export async function checkHealth(ctx: ServiceContext): Promise<HealthReport> {
+  const started = Date.now();
+  let database: 'ok' | 'error' = 'ok';
+  try {
+    await ctx.db.run(sql`select 1`);
+  } catch (err) {
+    database = 'error';
+    ctx.log.log('error', 'health.database_unreachable', { error: String(err) });
+  }
+  return {
+    status: database === 'ok' ? 'ok' : 'degraded',
+    environment: environmentOf(ctx.env),
+    checks: { database: { status: database, latencyMs: Date.now() - started } },
+  };
+}
+
+export interface OutboxQuery {
+  page: number;
+  limit: number;
+  recipient?: string;
+  channel?: 'email' | 'sms';
+}
+
+/**
+ * Messages the development adapters captured, newest first.
+ * @throws AppError NOT_FOUND outside the development environment, so production never exposes it.
+ */
+export async function listOutbox(ctx: ServiceContext, query: OutboxQuery) {
+  if (environmentOf(ctx.env) !== 'development') throw notFound('Route');
+  const filters: SQL[] = [];
+  if (query.recipient) filters.push(eq(devOutbox.recipient, query.recipient.toLowerCase()));
+  if (query.channel) filters.push(eq(devOutbox.channel, query.channel));
+  const where = filters.length ? and(...filters) : undefined;
+  const [rows, [total]] = await ctx.db.batch([
+    ctx.db
+      .select()
+      .from(devOutbox)
+      .where(where)
+      .orderBy(desc(devOutbox.createdAt), desc(devOutbox.id))
+      .limit(query.limit)
+      .offset((query.page - 1) * query.limit),
+    ctx.db.select({ n: count() }).from(devOutbox).where(where),
+  ]);
+  const items = rows.map((row) => ({ ...row, createdAt: new Date(row.createdAt).toISOString() }));
+  return page(items, total?.n ?? 0, query);
+}
+
+/** Deletes outbox messages older than `maxAgeMs` (development housekeeping, run by cron). */
+export async function pruneOutbox(ctx: ServiceContext, maxAgeMs = 7 * 24 * 3600_000): Promise<number> {
+  if (environmentOf(ctx.env) !== 'development') return 0;
+  const cutoff = ctx.clock.now().getTime() - maxAgeMs;
+  const result = await ctx.db.delete(devOutbox).where(sql`${devOutbox.createdAt} < ${cutoff}`).run();
+  return result.meta.changes ?? 0;
+}

@@ -1,0 +1,32 @@
+import { eq } from 'drizzle-orm';
+import type { ServiceContext } from '../../context';
+import { type UserRow, users } from '../../db/schema';
+import { notFound } from '../../lib/errors';
+import type { UserView } from './users.schemas';
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+/** The public view of an account: never the password hash or token version. */
+export function toUserView(row: UserRow): UserView {
+  return {
+    id: row.id,
+    email: row.email,
+    mobileNumber: row.mobileNumber,
+    name: row.name,
+    role: row.role,
+    subRoles: row.subRoles,
+    status: row.status,
+    emailVerified: row.emailVerifiedAt !== null,
+    mobileVerified: row.mobileVerifiedAt !== null,
+    verifiedAt: iso(row.verifiedAt),
+    hasPassword: row.passwordHash !== null,
+    createdAt: iso(row.createdAt)!,
+  };
+}
+
+/** The signed-in caller's own account. */
+export async function getMe(ctx: ServiceContext): Promise<UserView> {
+  const row = ctx.actor && (await ctx.db.select().from(users).where(eq(users.id, ctx.actor.id)).get());
+  if (!row) throw notFound('User');
+  return toUserView(row);
+}
