@@ -27,7 +27,7 @@ export default defineConfig(async () => {
       include: ['test/**/*.test.ts'],
       testTimeout: 20_000,
       // Request logs are noise when a test passes; they stay visible for a failing one.
-      silent: 'passed-only',
+      silent: 'passed-only' as const,
     },
   };
 });

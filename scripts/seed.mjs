@@ -20,13 +20,35 @@ const q = (value) => (value === null || value === undefined ? 'NULL' : `'${Strin
 
 /** Demo accounts: all verified, no 2FA, password DEMO_PASSWORD. Fixed ids make the docs reproducible. */
 export const DEMO_ACCOUNTS = [
-  { id: 'usr_01DEMD0SUPERADM1N000000000', email: 'superadmin@kinwell.local', name: 'Sam Superadmin', role: 'superadmin' },
+  {
+    id: 'usr_01DEMD0SUPERADM1N000000000',
+    email: 'superadmin@kinwell.local',
+    name: 'Sam Superadmin',
+    role: 'superadmin',
+  },
   { id: 'usr_01DEMD0ADM1N00000000000000', email: 'admin@kinwell.local', name: 'Ada Admin', role: 'admin' },
-  { id: 'usr_01DEMD0MANAGER000000000000', email: 'manager@kinwell.local', name: 'Max Manager', role: 'admin', subRoles: ['appointment-manager'] },
+  {
+    id: 'usr_01DEMD0MANAGER000000000000',
+    email: 'manager@kinwell.local',
+    name: 'Max Manager',
+    role: 'admin',
+    subRoles: ['appointment-manager'],
+  },
   { id: 'usr_01DEMD0D0CT0R0000000000000', email: 'doctor@kinwell.local', name: 'Dr. Dana Doctor', role: 'doctor' },
-  { id: 'usr_01DEMD0RECEPT10N0000000000', email: 'receptionist@kinwell.local', name: 'Rey Receptionist', role: 'receptionist' },
+  {
+    id: 'usr_01DEMD0RECEPT10N0000000000',
+    email: 'receptionist@kinwell.local',
+    name: 'Rey Receptionist',
+    role: 'receptionist',
+  },
   { id: 'usr_01DEMD0CAREG1VER0000000000', email: 'caregiver@kinwell.local', name: 'Cara Caregiver', role: 'caregiver' },
-  { id: 'usr_01DEMD0PAT1ENT000000000000', email: 'patient@kinwell.local', name: 'Pat Patient', role: 'user', mobileNumber: '+14155550123' },
+  {
+    id: 'usr_01DEMD0PAT1ENT000000000000',
+    email: 'patient@kinwell.local',
+    name: 'Pat Patient',
+    role: 'user',
+    mobileNumber: '+14155550123',
+  },
 ];
 
 export function seedSql(now = Date.now()) {

@@ -1,5 +1,5 @@
-import type { AdminSubRole, Role, UserStatus } from './db/schema';
 import { createDb, type Db } from './db/client';
+import type { AdminSubRole, Role, UserStatus } from './db/schema';
 import type { Env } from './env';
 import { type Clock, systemClock } from './lib/clock';
 import { createIds, type IdGenerator, randomBytes } from './lib/ids';

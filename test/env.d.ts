@@ -1,12 +1,10 @@
 import type { D1Migration } from 'cloudflare:test';
-import type { Env } from '../src/env';
+import type { Env as KinwellEnv } from '../src/env';
 
 declare global {
   namespace Cloudflare {
-    interface Env extends import('../src/env').Env {
+    interface Env extends KinwellEnv {
       TEST_MIGRATIONS: D1Migration[];
     }
   }
 }
-
-export type TestEnv = Env & { TEST_MIGRATIONS: D1Migration[] };

@@ -5,8 +5,8 @@ import type { AppDeps } from '../src/context';
 import { createDb } from '../src/db/client';
 import { type AdminSubRole, type Role, type UserRow, type UserStatus, users } from '../src/db/schema';
 import type { Env } from '../src/env';
-import { createIds, randomBytes } from '../src/lib/ids';
 import { systemClock } from '../src/lib/clock';
+import { createIds, randomBytes } from '../src/lib/ids';
 
 export const testEnv = env as unknown as Env;
 export const db = createDb(testEnv.DB);
@@ -14,7 +14,11 @@ const ids = createIds(systemClock, randomBytes);
 
 /** A fresh id or token for factories (storage is shared within a test file). */
 export const uniqueId = (prefix: string) => ids.id(prefix);
-export const uniqueEmail = (label = 'user') => `${label}.${ids.token(6).toLowerCase().replace(/[^a-z0-9]/g, 'x')}@example.test`;
+export const uniqueEmail = (label = 'user') =>
+  `${label}.${ids
+    .token(6)
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, 'x')}@example.test`;
 
 export interface ApiResponse<T = any> {
   status: number;

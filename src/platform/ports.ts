@@ -49,7 +49,9 @@ export function createPorts(deps: PortDeps): Ports {
           { accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN, from: env.TWILIO_FROM_NUMBER },
           deps.fetch,
         )
-      : { send: () => Promise.reject(notConfigured('SMS', 'TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM_NUMBER')) };
+      : {
+          send: () => Promise.reject(notConfigured('SMS', 'TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM_NUMBER')),
+        };
   return {
     mailer,
     sms,

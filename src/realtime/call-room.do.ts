@@ -1,6 +1,6 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env';
-import { frame, parseFrame } from './protocol';
+import { closeReply, frame, parseFrame } from './protocol';
 
 /**
  * One object per consultation: relays WebRTC signaling between the room's peers. Each socket is
@@ -37,6 +37,6 @@ export class CallRoom extends DurableObject<Env> {
   }
 
   override async webSocketClose(socket: WebSocket, code: number): Promise<void> {
-    socket.close(code, 'closing');
+    closeReply(socket, code);
   }
 }

@@ -23,3 +23,14 @@ export function parseFrame(raw: string | ArrayBuffer): Frame | null {
 export function frame(event: string, data: unknown, id?: string): string {
   return JSON.stringify(id === undefined ? { event, data } : { event, data, id });
 }
+
+/** Completes a close handshake; codes the peer may not send back (1005, 1006, 1015) become 1000. */
+export function closeReply(socket: WebSocket, code: number): void {
+  const sendable =
+    code === 1000 || (code >= 3000 && code <= 4999) || (code >= 1001 && code <= 1014 && code !== 1005 && code !== 1006);
+  try {
+    socket.close(sendable ? code : 1000, 'closing');
+  } catch {
+    // Already closed by the runtime.
+  }
+}

@@ -1,6 +1,6 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env';
-import { frame, parseFrame } from './protocol';
+import { closeReply, frame, parseFrame } from './protocol';
 
 /**
  * One object per user: holds that user's WebSockets (hibernation API, so idle sockets cost nothing)
@@ -36,6 +36,6 @@ export class UserHub extends DurableObject<Env> {
   }
 
   override async webSocketClose(socket: WebSocket, code: number): Promise<void> {
-    socket.close(code, 'closing');
+    closeReply(socket, code);
   }
 }

@@ -17,7 +17,9 @@ export const auditEvents = sqliteTable(
     resourceType: text('resource_type').notNull(),
     resourceId: text('resource_id'),
     reason: text('reason'),
-    outcome: text('outcome', { enum: ['success', 'failure'] }).notNull().default('success'),
+    outcome: text('outcome', { enum: ['success', 'failure'] })
+      .notNull()
+      .default('success'),
     requestId: text('request_id'),
     ip: text('ip'),
     metadata: text('metadata', { mode: 'json' }).$type<Record<string, unknown>>(),

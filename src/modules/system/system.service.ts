@@ -1,5 +1,4 @@
-import { and, count, desc, eq, type SQL } from 'drizzle-orm';
-import { sql } from 'drizzle-orm';
+import { and, count, desc, eq, type SQL, sql } from 'drizzle-orm';
 import type { ServiceContext } from '../../context';
 import { devOutbox } from '../../db/schema';
 import { environmentOf } from '../../env';

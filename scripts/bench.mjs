@@ -1,0 +1,247 @@
+// Local performance baseline: throughput/latency of a few hot routes under `wrangler dev --local`
+// (workerd + SQLite-backed D1 on this machine) and the size of the deployable bundle.
+// Numbers are for comparing commits on the same machine, not a prediction of production latency.
+// Usage: npm run bench   (BENCH_SECONDS=5 for a quicker run, BENCH_PORT to pin the port)
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import autocannon from 'autocannon';
+import { SignJWT } from 'jose';
+import { DEMO_ACCOUNTS, seedSql } from './seed.mjs';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+// A separate persistence dir so benchmarking never touches a developer's .wrangler/state data.
+const PERSIST = '.wrangler/bench-state';
+const DIST = '.wrangler/bench-dist';
+const OUT_DIR = join(ROOT, '.bench');
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const WARMUP_SECONDS = 2;
+const CONNECTIONS = 10;
+// Children inherit this: wrangler must not try to phone home (no internet) or prompt.
+const CHILD_ENV = { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' };
+
+// ---- Scenarios: later issues append theirs here. `expect` is the status the route must answer.
+// `setup(baseUrl)` runs right before a scenario (fresh tokens per run) and returns extra headers.
+const patient = DEMO_ACCOUNTS.find((a) => a.email === 'patient@kinwell.local');
+const scenarios = [
+  { name: 'GET /health (D1 ping)', method: 'GET', path: '/health', expect: 200 },
+  { name: 'bare route (401 guard, no DB)', method: 'GET', path: '/api/v1/users/me', expect: 401 },
+  {
+    name: 'GET /api/v1/users/me (bearer, D1 reads)',
+    method: 'GET',
+    path: '/api/v1/users/me',
+    expect: 200,
+    setup: async () => ({ authorization: `Bearer ${await mintAccessToken(patient)}` }),
+  },
+];
+
+// No login route yet, so sign exactly what src/access/tokens.ts signAccessToken produces.
+async function mintAccessToken(user) {
+  const secret = /^JWT_SECRET=(.*)$/m.exec(readFileSync(join(ROOT, '.dev.vars'), 'utf8'))?.[1]?.trim();
+  if (!secret) throw new Error('JWT_SECRET missing from .dev.vars');
+  const iat = Math.floor(Date.now() / 1000);
+  return new SignJWT({ role: user.role, sid: 'ses_bench', ver: 0 })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(user.id)
+    .setIssuer('kinwell')
+    .setAudience('kinwell-api')
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + 15 * 60)
+    .sign(new TextEncoder().encode(secret));
+}
+
+/** Runs a setup command; its chatter goes to stderr so stdout carries only the report. */
+function run(cmd, args, { capture = false } = {}) {
+  const res = spawnSync(cmd, args, {
+    cwd: ROOT,
+    env: CHILD_ENV,
+    encoding: 'utf8',
+    stdio: capture ? ['ignore', 'pipe', 'pipe'] : ['ignore', 2, 2],
+  });
+  if (res.status !== 0) {
+    if (capture) process.stderr.write(`${res.stdout}${res.stderr}`);
+    throw new Error(`${cmd} ${args.join(' ')} exited with ${res.status ?? res.signal}`);
+  }
+  return capture ? `${res.stdout}${res.stderr}` : '';
+}
+
+function listenOn(port) {
+  return new Promise((resolve, reject) => {
+    const srv = createServer().once('error', reject);
+    srv.listen(port, '127.0.0.1', () => {
+      const { port: bound } = srv.address();
+      srv.close(() => resolve(bound));
+    });
+  });
+}
+const freePort = (preferred) => listenOn(preferred).catch(() => listenOn(0));
+
+// ---- wrangler dev lifecycle. It runs in its own process group (detached) so one signal reaches
+// npx, wrangler and workerd alike; the same detachment means Ctrl-C no longer reaches it, hence the handlers.
+let devChild = null;
+function killDev(signal = 'SIGTERM') {
+  if (!devChild) return;
+  // Signal the group even if npx itself has exited: workerd may outlive it.
+  try {
+    process.kill(-devChild.pid, signal);
+  } catch {
+    // Group already gone.
+  }
+}
+process.on('exit', () => killDev('SIGKILL'));
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(sig, () => {
+    killDev('SIGKILL');
+    process.exit(128 + { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 }[sig]);
+  });
+}
+
+async function startDev(port, inspectorPort) {
+  mkdirSync(OUT_DIR, { recursive: true });
+  const log = openSync(join(OUT_DIR, 'wrangler.log'), 'w'); // per-request logs would drown the report
+  const args = ['wrangler', 'dev', '--local', '--ip', '127.0.0.1', '--port', String(port)];
+  args.push('--inspector-port', String(inspectorPort), '--persist-to', PERSIST, '--show-interactive-dev-session=false');
+  devChild = spawn('npx', args, { cwd: ROOT, env: CHILD_ENV, detached: true, stdio: ['ignore', log, log] });
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (devChild.exitCode !== null)
+      throw new Error(`wrangler dev exited early (${devChild.exitCode}); see .bench/wrangler.log`);
+    try {
+      if ((await fetch(`${baseUrl}/health`)).status === 200) return baseUrl;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error('wrangler dev did not answer 200 on /health within 60 s; see .bench/wrangler.log');
+}
+
+async function stopDev() {
+  if (!devChild) return;
+  const exited = devChild.exitCode === null ? new Promise((r) => devChild.once('exit', r)) : null;
+  killDev('SIGTERM');
+  if (exited) await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+  killDev('SIGKILL');
+}
+
+// ---- Measurement
+async function runScenario(baseUrl, s) {
+  const headers = { ...(s.headers ?? {}), ...((await s.setup?.(baseUrl)) ?? {}) };
+  let body = s.body;
+  if (body !== undefined && typeof body !== 'string') {
+    body = JSON.stringify(body);
+    headers['content-type'] ??= 'application/json';
+  }
+  const url = `${baseUrl}${s.path}`;
+  // A benchmark of the wrong status is worthless (e.g. a 401 from a bad token looks very fast).
+  const probe = await fetch(url, { method: s.method, headers, body });
+  if (probe.status !== s.expect) {
+    throw new Error(`${s.name}: expected ${s.expect}, got ${probe.status}: ${(await probe.text()).slice(0, 300)}`);
+  }
+  const opts = { url, method: s.method, headers, body, connections: CONNECTIONS };
+  await autocannon({ ...opts, duration: WARMUP_SECONDS });
+  const r = await autocannon({ ...opts, duration: SECONDS });
+  const unexpected = Object.entries(r.statusCodeStats ?? {})
+    .filter(([code]) => Number(code) !== s.expect)
+    .reduce((n, [, { count }]) => n + count, 0);
+  process.stderr.write(`  ${s.name}: ${Math.round(r.requests.average)} req/s\n`);
+  return { ...s, r, unexpected };
+}
+
+function bundleSizes() {
+  rmSync(join(ROOT, DIST), { recursive: true, force: true }); // stale files would be summed too
+  // --env production: measure what `npm run deploy` ships. --dry-run needs no account or network.
+  const out = run('npx', ['wrangler', 'deploy', '--dry-run', '--env', 'production', '--outdir', DIST], {
+    capture: true,
+  });
+  const files = readdirSync(join(ROOT, DIST), { recursive: true })
+    .map((f) => join(ROOT, DIST, String(f)))
+    .filter((f) => /\.(m?js)$/.test(f) && statSync(f).isFile());
+  if (!files.length) throw new Error(`no .js output in ${DIST}`);
+  let raw = 0;
+  let gzip = 0;
+  for (const f of files) {
+    const buf = readFileSync(f);
+    raw += buf.length;
+    gzip += gzipSync(buf).length;
+  }
+  // Only a real deploy reports startup time (measured by Cloudflare); never substitute a local guess.
+  const startup = /Worker Startup Time:\s*([\d.]+)\s*ms/i.exec(out)?.[1];
+  return { files: files.length, raw, gzip, startup: startup ? `${startup} ms` : 'n/a' };
+}
+
+// ---- Report
+const fmt = (n, digits = 0) =>
+  n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+function report(results, bundle) {
+  const cpu = cpus();
+  const lines = [
+    `node ${process.version} · ${cpu[0]?.model?.trim() ?? 'unknown CPU'} · ${cpu.length} cores`,
+    '',
+    `wrangler dev --local, ${CONNECTIONS} connections, ${SECONDS} s per scenario after ${WARMUP_SECONDS} s warm-up, ${new Date().toISOString()}`,
+    '',
+    '| scenario | req/s | p50 ms | p99 ms | non-2xx |',
+    '| --- | ---: | ---: | ---: | ---: |',
+  ];
+  const notes = [];
+  for (const { name, expect, r, unexpected } of results) {
+    const non2xx = expect < 300 ? fmt(r.non2xx) : `n/a (expects ${expect})`;
+    lines.push(`| ${name} | ${fmt(r.requests.average)} | ${fmt(r.latency.p50)} | ${fmt(r.latency.p99)} | ${non2xx} |`);
+    if (expect >= 300 && unexpected) notes.push(`${name}: ${unexpected} responses other than ${expect}`);
+    if (r.errors || r.timeouts) notes.push(`${name}: ${r.errors} connection errors, ${r.timeouts} timeouts`);
+  }
+  if (notes.length) lines.push('', ...notes.map((n) => `> ${n}`));
+  lines.push(
+    '',
+    '| bundle | raw KiB | gzip KiB |',
+    '| --- | ---: | ---: |',
+    `| worker (${bundle.files} .js file${bundle.files === 1 ? '' : 's'}) | ${fmt(bundle.raw / 1024, 1)} | ${fmt(bundle.gzip / 1024, 1)} |`,
+    '',
+    `Worker startup time: ${bundle.startup}${bundle.startup === 'n/a' ? ' (only reported by a real `wrangler deploy`; the dry run does not measure it)' : ''}`,
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+async function main() {
+  if (!Number.isFinite(SECONDS) || SECONDS <= 0)
+    throw new Error(`BENCH_SECONDS must be a positive number, got ${process.env.BENCH_SECONDS}`);
+  process.stderr.write('Preparing bench database…\n');
+  run(process.execPath, ['scripts/dev-vars.mjs']);
+  run('npx', ['wrangler', 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', PERSIST]);
+  // scripts/seed.mjs hard-codes the default state dir, so reuse its SQL against ours.
+  const seedFile = join(ROOT, '.wrangler', 'bench-seed.sql');
+  mkdirSync(join(ROOT, '.wrangler'), { recursive: true });
+  writeFileSync(seedFile, seedSql());
+  run('npx', ['wrangler', 'd1', 'execute', 'DB', '--local', '--persist-to', PERSIST, '--file', seedFile]);
+
+  process.stderr.write('Building bundle (dry run)…\n');
+  const bundle = bundleSizes();
+
+  const port = await freePort(Number(process.env.BENCH_PORT ?? 8799));
+  const inspectorPort = await freePort(0); // the default 9229 may belong to a developer's wrangler dev
+  process.stderr.write(`Starting wrangler dev on :${port}…\n`);
+  const results = [];
+  try {
+    const baseUrl = await startDev(port, inspectorPort);
+    for (const s of scenarios) results.push(await runScenario(baseUrl, s));
+  } finally {
+    await stopDev();
+  }
+
+  const md = report(results, bundle);
+  mkdirSync(OUT_DIR, { recursive: true });
+  writeFileSync(join(OUT_DIR, 'latest.md'), md);
+  process.stdout.write(`\n${md}`);
+}
+
+main().catch((err) => {
+  console.error(`bench failed: ${err.message}`);
+  killDev('SIGKILL');
+  process.exitCode = 1;
+});

@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { createContext, defaultDeps } from '../../src/context';
+import { devOutbox } from '../../src/db/schema';
+import { fixedClock } from '../../src/lib/clock';
+import { pruneOutbox } from '../../src/modules/system/system.service';
+import { client, db, testEnv, uniqueEmail } from '../helpers';
+
+const DEV = { env: { ENVIRONMENT: 'development' } };
+
+describe('health, OpenAPI and docs', () => {
+  it('Should report status and D1 reachability at /health without auth', async () => {
+    const res = await client().get('/health');
+    expect(res.status).toBe(200);
+    expect(res.body.data).toMatchObject({ status: 'ok', environment: 'test', checks: { database: { status: 'ok' } } });
+  });
+
+  it('Should report 503 degraded when D1 is unreachable', async () => {
+    const broken = {
+      prepare: () => {
+        throw new Error('D1 down');
+      },
+      batch: () => Promise.reject(new Error('D1 down')),
+    };
+    const res = await client().get('/health', { env: { DB: broken as unknown as D1Database } });
+    expect(res.status).toBe(503);
+    expect(res.body.data).toMatchObject({ status: 'degraded', checks: { database: { status: 'error' } } });
+  });
+
+  it('Should serve an OpenAPI 3.1 document with the bearer scheme and the shared error schema', async () => {
+    const res = await client().get('/api/v1/openapi.json');
+    expect(res.status).toBe(200);
+    expect(res.body.openapi).toBe('3.1.0');
+    expect(res.body.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(res.body.components.schemas.Error).toBeDefined();
+    expect(res.body.paths['/health'].get.operationId).toBe('system.health');
+    expect(res.body.paths['/api/v1/users/me'].get.responses['401']).toBeDefined();
+  });
+
+  it('Should serve the interactive docs page pointing at the document', async () => {
+    const res = await client().get('/api/v1/docs');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/html');
+    expect(res.body).toContain('/api/v1/openapi.json');
+    expect(res.headers.get('content-security-policy')).toContain('cdn.jsdelivr.net');
+  });
+});
+
+describe('development outbox', () => {
+  it('Should answer 404 outside development', async () => {
+    const api = client();
+    for (const ENVIRONMENT of ['test', 'production', '']) {
+      const res = await api.get('/api/v1/dev/outbox', { env: { ENVIRONMENT } });
+      expect(res.status, ENVIRONMENT).toBe(404);
+      expect(res.body.error.code).toBe('NOT_FOUND');
+    }
+  });
+
+  it('Should list captured email and SMS in development, filtered by recipient, newest first', async () => {
+    const to = uniqueEmail('outbox');
+    const clock = fixedClock('2026-05-01T10:00:00Z');
+    const ctx = createContext(
+      { ...testEnv, ENVIRONMENT: 'development' },
+      { ...defaultDeps, clock },
+      { requestId: 'req_x' },
+    );
+    await ctx.ports.mailer.send({ to, subject: 'Your code', text: 'Code 123456' });
+    clock.advance(1000);
+    await ctx.ports.mailer.send({ to: to.toUpperCase(), subject: 'Second', text: 'Again', html: '<p>Again</p>' });
+    await ctx.ports.sms.send({ to: '+14155550199', body: 'SMS code 654321' });
+    const res = await client().get(`/api/v1/dev/outbox?recipient=${encodeURIComponent(to)}`, DEV);
+    expect(res.status).toBe(200);
+    expect(res.body.data.items.map((m: { subject: string }) => m.subject)).toEqual(['Second', 'Your code']);
+    expect(res.body.data.items[0]).toMatchObject({ channel: 'email', recipient: to, html: '<p>Again</p>' });
+    const sms = await client().get('/api/v1/dev/outbox?channel=sms&recipient=%2B14155550199', DEV);
+    expect(sms.body.data.items[0]).toMatchObject({ channel: 'sms', body: 'SMS code 654321' });
+    const bad = await client().get('/api/v1/dev/outbox?channel=pigeon', DEV);
+    expect(bad.status).toBe(422);
+  });
+
+  it('Should prune messages older than a week in development only', async () => {
+    const clock = fixedClock('2026-05-10T00:00:00Z');
+    const devCtx = createContext(
+      { ...testEnv, ENVIRONMENT: 'development' },
+      { ...defaultDeps, clock },
+      { requestId: 'r' },
+    );
+    const to = uniqueEmail('old');
+    await devCtx.ports.mailer.send({ to, subject: 'old', text: 'old' });
+    clock.advance(8 * 24 * 3600_000);
+    const testCtx = createContext(testEnv, { ...defaultDeps, clock }, { requestId: 'r' });
+    expect(await pruneOutbox(testCtx)).toBe(0);
+    expect(await pruneOutbox(devCtx)).toBeGreaterThanOrEqual(1);
+    expect((await db.select().from(devOutbox).all()).some((m) => m.recipient === to)).toBe(false);
+  });
+});

@@ -1,0 +1,51 @@
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+
+function nextMessage(socket: WebSocket): Promise<any> {
+  return new Promise((resolve) =>
+    socket.addEventListener('message', (e) => resolve(JSON.parse(e.data as string)), { once: true }),
+  );
+}
+
+async function connect(namespace: DurableObjectNamespace, name: string, query = ''): Promise<WebSocket> {
+  const stub = namespace.get(namespace.idFromName(name));
+  const res = await stub.fetch(`https://do/connect${query}`, { headers: { upgrade: 'websocket' } });
+  expect(res.status).toBe(101);
+  const socket = res.webSocket!;
+  socket.accept();
+  return socket;
+}
+
+describe('durable objects', () => {
+  it('UserHub Should answer ping with pong, refuse bad frames, and emit to open sockets', async () => {
+    const socket = await connect(env.USER_HUB, 'usr_hub_1');
+    const pong = nextMessage(socket);
+    socket.send(JSON.stringify({ event: 'ping', id: 'p1' }));
+    expect(await pong).toMatchObject({ event: 'pong', id: 'p1' });
+    const bad = nextMessage(socket);
+    socket.send('not json');
+    expect(await bad).toMatchObject({ event: 'error', data: { code: 'INVALID_FRAME' } });
+    const pushed = nextMessage(socket);
+    const stub = env.USER_HUB.get(env.USER_HUB.idFromName('usr_hub_1')) as unknown as {
+      emit(event: string, data: unknown): Promise<number>;
+    };
+    expect(await stub.emit('notification:new', { id: 'ntf_1' })).toBe(1);
+    expect(await pushed).toEqual({ event: 'notification:new', data: { id: 'ntf_1' } });
+    socket.close();
+  });
+
+  it('UserHub Should refuse a plain request with 426', async () => {
+    const stub = env.USER_HUB.get(env.USER_HUB.idFromName('usr_hub_2'));
+    expect((await stub.fetch('https://do/connect')).status).toBe(426);
+  });
+
+  it('CallRoom Should relay signaling to the other peer only, tagged with the sender', async () => {
+    const doctor = await connect(env.CALL_ROOM, 'apt_1', '?participant=usr_doc');
+    const patient = await connect(env.CALL_ROOM, 'apt_1', '?participant=usr_pat');
+    const received = nextMessage(patient);
+    doctor.send(JSON.stringify({ event: 'signal:offer', data: { sdp: 'v=0' } }));
+    expect(await received).toEqual({ event: 'signal:offer', data: { from: 'usr_doc', sdp: 'v=0' } });
+    doctor.close();
+    patient.close();
+  });
+});
