@@ -1,7 +1,7 @@
-import { and, count, desc, eq, gte, lt, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gte, lt, type SQL } from 'drizzle-orm';
 import type { ServiceContext } from '../../context';
+import { paginate } from '../../db/paginate';
 import { type AuditEventRow, auditEvents } from '../../db/schema';
-import { page } from '../../lib/envelope';
 
 export interface AuditEventInput {
   action: string;
@@ -71,16 +71,11 @@ export async function listAuditEvents(ctx: ServiceContext, query: AuditQuery) {
   if (query.outcome) filters.push(eq(auditEvents.outcome, query.outcome));
   if (query.from) filters.push(gte(auditEvents.at, query.from.getTime()));
   if (query.to) filters.push(lt(auditEvents.at, query.to.getTime()));
-  const where = filters.length ? and(...filters) : undefined;
-  const [rows, [total]] = await ctx.db.batch([
-    ctx.db
-      .select()
-      .from(auditEvents)
-      .where(where)
-      .orderBy(desc(auditEvents.at), desc(auditEvents.id))
-      .limit(query.limit)
-      .offset((query.page - 1) * query.limit),
-    ctx.db.select({ n: count() }).from(auditEvents).where(where),
-  ]);
-  return page(rows.map(toAuditView), total?.n ?? 0, query);
+  return paginate(ctx.db, auditEvents, {
+    where: filters.length ? and(...filters) : undefined,
+    orderBy: [desc(auditEvents.at), desc(auditEvents.id)],
+    page: query.page,
+    limit: query.limit,
+    map: toAuditView,
+  });
 }

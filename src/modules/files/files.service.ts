@@ -1,7 +1,7 @@
-import { and, count, desc, eq, type SQL } from 'drizzle-orm';
+import { and, desc, eq, type SQL } from 'drizzle-orm';
 import type { ServiceContext } from '../../context';
+import { paginate } from '../../db/paginate';
 import { type FilePurpose, type FileRow, files } from '../../db/schema';
-import { page } from '../../lib/envelope';
 import { notFound } from '../../lib/errors';
 import { auditInsert } from '../audit/audit.service';
 
@@ -78,18 +78,13 @@ export async function uploadFile(
 export async function listFiles(ctx: ServiceContext, query: { page: number; limit: number; purpose?: FilePurpose }) {
   const filters: SQL[] = [eq(files.ownerId, actorId(ctx))];
   if (query.purpose) filters.push(eq(files.purpose, query.purpose));
-  const where = and(...filters);
-  const [rows, [total]] = await ctx.db.batch([
-    ctx.db
-      .select()
-      .from(files)
-      .where(where)
-      .orderBy(desc(files.createdAt), desc(files.id))
-      .limit(query.limit)
-      .offset((query.page - 1) * query.limit),
-    ctx.db.select({ n: count() }).from(files).where(where),
-  ]);
-  return page(rows.map(toFileView), total?.n ?? 0, query);
+  return paginate(ctx.db, files, {
+    where: and(...filters),
+    orderBy: [desc(files.createdAt), desc(files.id)],
+    page: query.page,
+    limit: query.limit,
+    map: toFileView,
+  });
 }
 
 export async function getFile(ctx: ServiceContext, id: string) {

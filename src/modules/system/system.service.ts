@@ -1,8 +1,8 @@
-import { and, count, desc, eq, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, type SQL, sql } from 'drizzle-orm';
 import type { ServiceContext } from '../../context';
+import { paginate } from '../../db/paginate';
 import { devOutbox } from '../../db/schema';
 import { environmentOf } from '../../env';
-import { page } from '../../lib/envelope';
 import { notFound } from '../../lib/errors';
 
 export interface HealthReport {
@@ -44,19 +44,13 @@ export async function listOutbox(ctx: ServiceContext, query: OutboxQuery) {
   const filters: SQL[] = [];
   if (query.recipient) filters.push(eq(devOutbox.recipient, query.recipient.toLowerCase()));
   if (query.channel) filters.push(eq(devOutbox.channel, query.channel));
-  const where = filters.length ? and(...filters) : undefined;
-  const [rows, [total]] = await ctx.db.batch([
-    ctx.db
-      .select()
-      .from(devOutbox)
-      .where(where)
-      .orderBy(desc(devOutbox.createdAt), desc(devOutbox.id))
-      .limit(query.limit)
-      .offset((query.page - 1) * query.limit),
-    ctx.db.select({ n: count() }).from(devOutbox).where(where),
-  ]);
-  const items = rows.map((row) => ({ ...row, createdAt: new Date(row.createdAt).toISOString() }));
-  return page(items, total?.n ?? 0, query);
+  return paginate(ctx.db, devOutbox, {
+    where: filters.length ? and(...filters) : undefined,
+    orderBy: [desc(devOutbox.createdAt), desc(devOutbox.id)],
+    page: query.page,
+    limit: query.limit,
+    map: (row) => ({ ...row, createdAt: new Date(row.createdAt).toISOString() }),
+  });
 }
 
 /** Deletes outbox messages older than `maxAgeMs` (development housekeeping, run by cron). */
