@@ -3,7 +3,7 @@ import { signAccessToken } from '../src/access/tokens';
 import { createApp } from '../src/app';
 import type { AppDeps } from '../src/context';
 import { createDb } from '../src/db/client';
-import { type AdminSubRole, type Role, type UserRow, type UserStatus, users } from '../src/db/schema';
+import { type AdminSubRole, type Role, sessions, type UserRow, type UserStatus, users } from '../src/db/schema';
 import type { Env } from '../src/env';
 import { systemClock } from '../src/lib/clock';
 import { createIds, randomBytes } from '../src/lib/ids';
@@ -88,6 +88,7 @@ export async function createUser(input: UserFactoryInput = {}): Promise<UserRow>
     verifiedAt: input.role === 'doctor' || input.role === 'caregiver' ? now : null,
     emailVerifiedAt: now,
     mobileVerifiedAt: null,
+    googleSub: null,
     tokenVersion: 0,
     createdAt: now,
     updatedAt: now,
@@ -96,9 +97,28 @@ export async function createUser(input: UserFactoryInput = {}): Promise<UserRow>
   return row;
 }
 
-/** A valid access token for `user`, as the auth module would issue it. */
-export function tokenFor(user: Pick<UserRow, 'id' | 'role' | 'tokenVersion'>, now = new Date()): Promise<string> {
-  return signAccessToken(testEnv, { sub: user.id, role: user.role, sid: uniqueId('ses'), ver: user.tokenVersion }, now);
+/** A live session row for `user`; returns its id. */
+export async function createSession(userId: string, now = new Date()): Promise<string> {
+  const sid = uniqueId('ses');
+  await db.insert(sessions).values({
+    id: sid,
+    userId,
+    method: 'password',
+    userAgent: 'vitest',
+    ip: null,
+    createdAt: now.getTime(),
+    lastUsedAt: now.getTime(),
+    expiresAt: now.getTime() + 90 * 24 * 3600_000,
+    revokedAt: null,
+    revokedReason: null,
+  });
+  return sid;
+}
+
+/** A live session for `user` and an access token for it, as sign-in would issue them. */
+export async function tokenFor(user: Pick<UserRow, 'id' | 'role' | 'tokenVersion'>, now = new Date()): Promise<string> {
+  const sid = await createSession(user.id, now);
+  return signAccessToken(testEnv, { sub: user.id, role: user.role, sid, ver: user.tokenVersion }, now);
 }
 
 /** An account plus its token. */

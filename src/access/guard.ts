@@ -1,7 +1,7 @@
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import type { MiddlewareHandler } from 'hono';
 import type { Actor, ServiceContext } from '../context';
-import { users } from '../db/schema';
+import { sessions, users } from '../db/schema';
 import { AppError } from '../lib/errors';
 import type { AppEnv } from '../lib/hono';
 import { allows, type RoutePolicy } from './policy';
@@ -15,14 +15,15 @@ function bearerToken(header: string | undefined): string | null {
 }
 
 /**
- * Resolves the caller of an access token: verifies it, loads the account and refuses revoked tokens
- * (token version bumped) and accounts that may not act.
+ * Resolves the caller of an access token: verifies it, loads the account and its session, and refuses
+ * revoked tokens (token version bumped, session ended) and accounts that may not act.
  * @throws AppError UNAUTHENTICATED, TOKEN_INVALID, TOKEN_EXPIRED, TOKEN_REVOKED, USER_BLOCKED, USER_INACTIVE
  */
 export async function authenticate(ctx: ServiceContext, authorization: string | undefined): Promise<Actor> {
   const token = bearerToken(authorization);
   if (!token) throw new AppError('UNAUTHENTICATED', 'Sign in to continue');
   const claims = await verifyAccessToken(ctx.env, token, ctx.clock.now());
+  // One D1 read: the account and the session the token names.
   const user = await ctx.db
     .select({
       id: users.id,
@@ -30,11 +31,22 @@ export async function authenticate(ctx: ServiceContext, authorization: string | 
       subRoles: users.subRoles,
       status: users.status,
       tokenVersion: users.tokenVersion,
+      sessionRevokedAt: sessions.revokedAt,
+      sessionExpiresAt: sessions.expiresAt,
     })
     .from(users)
+    .leftJoin(sessions, and(eq(sessions.id, claims.sid), eq(sessions.userId, users.id)))
     .where(eq(users.id, claims.sub))
     .get();
-  if (!user || user.tokenVersion !== claims.ver || user.status === 'removed') {
+  const now = ctx.clock.now().getTime();
+  if (
+    !user ||
+    user.tokenVersion !== claims.ver ||
+    user.status === 'removed' ||
+    user.sessionExpiresAt === null ||
+    user.sessionRevokedAt !== null ||
+    user.sessionExpiresAt <= now
+  ) {
     throw new AppError('TOKEN_REVOKED', 'Access token has been revoked');
   }
   if (user.status === 'blocked') throw new AppError('USER_BLOCKED', 'This account is blocked');

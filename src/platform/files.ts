@@ -1,4 +1,5 @@
 import type { FilePurpose } from '../db/schema';
+import { sha256Hex } from '../lib/crypto';
 import { AppError } from '../lib/errors';
 import type { IdGenerator } from '../lib/ids';
 
@@ -71,11 +72,6 @@ export function checkUpload(purpose: FilePurpose, bytes: Uint8Array): SniffedTyp
     });
   }
   return type;
-}
-
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
-  return [...digest].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 /** R2 adapter. Keys are `<purpose>/<192 random bits>`: unguessable and free of user input. */

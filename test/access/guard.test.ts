@@ -1,9 +1,9 @@
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { signAccessToken } from '../../src/access/tokens';
-import { users } from '../../src/db/schema';
+import { sessions, users } from '../../src/db/schema';
 import { fixedClock } from '../../src/lib/clock';
-import { client, createUser, db, testEnv, tokenFor } from '../helpers';
+import { client, createSession, createUser, db, testEnv, tokenFor } from '../helpers';
 
 describe('access guard', () => {
   it('Should accept a valid token and expose the account at /users/me', async () => {
@@ -50,11 +50,8 @@ describe('access guard', () => {
 
   it('Should trust the stored role, not the role claimed in the token', async () => {
     const user = await createUser({ role: 'user' });
-    const token = await signAccessToken(
-      testEnv,
-      { sub: user.id, role: 'superadmin', sid: 'ses_x', ver: 0 },
-      new Date(),
-    );
+    const sid = await createSession(user.id);
+    const token = await signAccessToken(testEnv, { sub: user.id, role: 'superadmin', sid, ver: 0 }, new Date());
     const res = await client().get('/api/v1/audit-events', { token });
     expect(res.status).toBe(403);
   });
@@ -77,6 +74,34 @@ describe('access guard', () => {
     const res = await api.get('/api/v1/audit-events', { token });
     expect(res.status).toBe(403);
     expect(res.body.error.code).toBe('FORBIDDEN');
+  });
+
+  it('Should refuse a token whose session was revoked, or that names no session of this user', async () => {
+    const user = await createUser();
+    const other = await createUser();
+    const sid = await createSession(user.id);
+    const token = await signAccessToken(testEnv, { sub: user.id, role: 'user', sid, ver: 0 }, new Date());
+    const api = client();
+    expect((await api.get('/api/v1/users/me', { token })).status).toBe(200);
+    await db.update(sessions).set({ revokedAt: Date.now() }).where(eq(sessions.id, sid));
+    const res = await api.get('/api/v1/users/me', { token });
+    expect([res.status, res.body.error.code]).toEqual([401, 'TOKEN_REVOKED']);
+    const borrowed = await signAccessToken(
+      testEnv,
+      { sub: other.id, role: 'user', sid: await createSession(user.id), ver: 0 },
+      new Date(),
+    );
+    expect((await api.get('/api/v1/users/me', { token: borrowed })).status).toBe(401);
+  });
+
+  it('Should refuse an alg:none token', async () => {
+    const user = await createUser();
+    const sid = await createSession(user.id);
+    const b64 = (o: object) => btoa(JSON.stringify(o)).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
+    const now = Math.floor(Date.now() / 1000);
+    const unsigned = `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: user.id, role: 'superadmin', sid, ver: 0, iat: now, exp: now + 600, iss: 'kinwell', aud: 'kinwell-api' })}.`;
+    const res = await client().get('/api/v1/users/me', { token: unsigned });
+    expect([res.status, res.body.error.code]).toEqual([401, 'TOKEN_INVALID']);
   });
 
   it('Should refuse a deleted account token with TOKEN_REVOKED', async () => {

@@ -30,6 +30,8 @@ export const users = sqliteTable(
     verifiedAt: integer('verified_at'),
     emailVerifiedAt: integer('email_verified_at'),
     mobileVerifiedAt: integer('mobile_verified_at'),
+    /** Google account subject, once the user signs in with Google. */
+    googleSub: text('google_sub').unique(),
     /** Bumped to revoke every access token issued before (password change, block, logout-all). */
     tokenVersion: integer('token_version').notNull().default(0),
     createdAt: integer('created_at').notNull(),

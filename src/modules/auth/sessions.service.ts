@@ -1,0 +1,231 @@
+import { and, desc, eq, gt, isNull, sql } from 'drizzle-orm';
+import { ACCESS_TOKEN_TTL_SECONDS, signAccessToken } from '../../access/tokens';
+import type { ServiceContext } from '../../context';
+import { type AuthMethod, refreshTokens, type SessionRow, sessions, type UserRow, users } from '../../db/schema';
+import { sha256Hex } from '../../lib/crypto';
+import { AppError, notFound } from '../../lib/errors';
+import { auditInsert } from '../audit/audit.service';
+
+/** Refresh tokens last 30 days; a session ends 90 days after sign-in whatever its refreshes. */
+export const REFRESH_TTL_MS = 30 * 24 * 3600_000;
+export const SESSION_MAX_MS = 90 * 24 * 3600_000;
+
+export interface DeviceInfo {
+  userAgent: string | null;
+  ip: string | null;
+}
+
+export interface TokenPair {
+  accessToken: string;
+  refreshToken: string;
+  /** Seconds until the access token expires. */
+  expiresIn: number;
+}
+
+async function newRefreshToken(ctx: ServiceContext, session: { id: string; userId: string }, now: number) {
+  const token = `rt_${ctx.ids.token(32)}`;
+  const insert = ctx.db.insert(refreshTokens).values({
+    tokenHash: await sha256Hex(token),
+    sessionId: session.id,
+    userId: session.userId,
+    issuedAt: now,
+    expiresAt: now + REFRESH_TTL_MS,
+  });
+  return { token, insert };
+}
+
+function accessFor(ctx: ServiceContext, user: Pick<UserRow, 'id' | 'role' | 'tokenVersion'>, sessionId: string) {
+  return signAccessToken(
+    ctx.env,
+    { sub: user.id, role: user.role, sid: sessionId, ver: user.tokenVersion },
+    ctx.clock.now(),
+  );
+}
+
+/**
+ * Starts a device session for `user` and returns its first token pair; the sign-in is audited in the
+ * same batch.
+ */
+export async function startSession(
+  ctx: ServiceContext,
+  user: Pick<UserRow, 'id' | 'role' | 'tokenVersion'>,
+  method: AuthMethod,
+  device: DeviceInfo,
+): Promise<TokenPair> {
+  const now = ctx.clock.now().getTime();
+  const session: SessionRow = {
+    id: ctx.ids.id('ses'),
+    userId: user.id,
+    method,
+    userAgent: device.userAgent?.slice(0, 512) ?? null,
+    ip: device.ip,
+    createdAt: now,
+    lastUsedAt: now,
+    expiresAt: now + SESSION_MAX_MS,
+    revokedAt: null,
+    revokedReason: null,
+  };
+  const refresh = await newRefreshToken(ctx, session, now);
+  await ctx.db.batch([
+    ctx.db.insert(sessions).values(session),
+    refresh.insert,
+    auditInsert(ctx, {
+      actorId: user.id,
+      action: 'auth.login',
+      resourceType: 'session',
+      resourceId: session.id,
+      metadata: { method },
+    }),
+  ]);
+  return {
+    accessToken: await accessFor(ctx, user, session.id),
+    refreshToken: refresh.token,
+    expiresIn: ACCESS_TOKEN_TTL_SECONDS,
+  };
+}
+
+/** Marks a session revoked (idempotent). */
+function revokeStatement(ctx: ServiceContext, sessionId: string, reason: string) {
+  return ctx.db
+    .update(sessions)
+    .set({ revokedAt: ctx.clock.now().getTime(), revokedReason: reason })
+    .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)));
+}
+
+/**
+ * Exchanges a refresh token for a new pair, rotating it. A token presented twice means it was
+ * copied: the whole session is revoked and both holders are signed out.
+ * @throws AppError TOKEN_INVALID (unknown), TOKEN_EXPIRED, TOKEN_REVOKED (reuse, revoked session, account gone)
+ */
+export async function refreshSession(ctx: ServiceContext, refreshToken: string): Promise<TokenPair> {
+  const now = ctx.clock.now().getTime();
+  const hash = await sha256Hex(refreshToken);
+  const row = await ctx.db
+    .select({ token: refreshTokens, session: sessions, user: users })
+    .from(refreshTokens)
+    .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
+    .innerJoin(users, eq(users.id, refreshTokens.userId))
+    .where(eq(refreshTokens.tokenHash, hash))
+    .get();
+  if (!row) throw new AppError('TOKEN_INVALID', 'Refresh token is not valid');
+  const { token, session, user } = row;
+  if (session.revokedAt !== null) throw new AppError('TOKEN_REVOKED', 'This session has ended');
+  if (token.rotatedAt !== null) {
+    await ctx.db.batch([
+      revokeStatement(ctx, session.id, 'refresh-token-reuse'),
+      auditInsert(ctx, {
+        actorId: user.id,
+        action: 'auth.refresh_reuse',
+        resourceType: 'session',
+        resourceId: session.id,
+        outcome: 'failure',
+      }),
+    ]);
+    throw new AppError('TOKEN_REVOKED', 'This refresh token was already used; the session has been ended');
+  }
+  if (token.expiresAt <= now || session.expiresAt <= now)
+    throw new AppError('TOKEN_EXPIRED', 'Session expired; sign in again');
+  if (user.status === 'blocked' || user.status === 'inactive' || user.status === 'removed') {
+    throw new AppError('TOKEN_REVOKED', 'This account can no longer sign in');
+  }
+  // Only one concurrent refresh with the same token may win the rotation.
+  const rotated = await ctx.db
+    .update(refreshTokens)
+    .set({ rotatedAt: now })
+    .where(and(eq(refreshTokens.tokenHash, hash), isNull(refreshTokens.rotatedAt)))
+    .run();
+  if (!rotated.meta.changes) {
+    await revokeStatement(ctx, session.id, 'refresh-token-reuse');
+    throw new AppError('TOKEN_REVOKED', 'This refresh token was already used; the session has been ended');
+  }
+  const next = await newRefreshToken(ctx, session, now);
+  await ctx.db.batch([
+    next.insert,
+    ctx.db.update(sessions).set({ lastUsedAt: now, ip: ctx.ip }).where(eq(sessions.id, session.id)),
+  ]);
+  return {
+    accessToken: await accessFor(ctx, user, session.id),
+    refreshToken: next.token,
+    expiresIn: ACCESS_TOKEN_TTL_SECONDS,
+  };
+}
+
+/** Ends one of the caller's sessions; another user's session is NOT_FOUND. */
+export async function revokeSession(ctx: ServiceContext, sessionId: string, reason = 'logout'): Promise<void> {
+  const actor = ctx.actor;
+  if (!actor) throw notFound('Session');
+  const owned = await ctx.db
+    .select({ id: sessions.id })
+    .from(sessions)
+    .where(and(eq(sessions.id, sessionId), eq(sessions.userId, actor.id)))
+    .get();
+  if (!owned) throw notFound('Session');
+  await ctx.db.batch([
+    revokeStatement(ctx, sessionId, reason),
+    auditInsert(ctx, {
+      action: 'auth.session_revoke',
+      resourceType: 'session',
+      resourceId: sessionId,
+      metadata: { reason },
+    }),
+  ]);
+}
+
+/**
+ * Statements that end every session of a user and bump the token version, so every access token
+ * issued before fails with TOKEN_REVOKED. Callers add them to their own batch.
+ */
+export function revokeAllStatements(ctx: ServiceContext, userId: string, reason: string) {
+  const now = ctx.clock.now().getTime();
+  return [
+    ctx.db
+      .update(sessions)
+      .set({ revokedAt: now, revokedReason: reason })
+      .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt))),
+    ctx.db
+      .update(users)
+      .set({ tokenVersion: sql`${users.tokenVersion} + 1`, updatedAt: now })
+      .where(eq(users.id, userId)),
+  ] as const;
+}
+
+/** Signs the caller out everywhere. */
+export async function logoutEverywhere(ctx: ServiceContext): Promise<void> {
+  if (!ctx.actor) throw notFound('Session');
+  await ctx.db.batch([
+    ...revokeAllStatements(ctx, ctx.actor.id, 'logout-all'),
+    auditInsert(ctx, { action: 'auth.logout_all', resourceType: 'user', resourceId: ctx.actor.id }),
+  ]);
+}
+
+export function toSessionView(row: SessionRow, currentId: string | null) {
+  return {
+    id: row.id,
+    method: row.method,
+    userAgent: row.userAgent,
+    ip: row.ip,
+    createdAt: new Date(row.createdAt).toISOString(),
+    lastUsedAt: new Date(row.lastUsedAt).toISOString(),
+    expiresAt: new Date(row.expiresAt).toISOString(),
+    current: row.id === currentId,
+  };
+}
+
+/** The caller's live sessions, most recently used first. */
+export async function listSessions(ctx: ServiceContext) {
+  if (!ctx.actor) throw notFound('Session');
+  const rows = await ctx.db
+    .select()
+    .from(sessions)
+    .where(
+      and(
+        eq(sessions.userId, ctx.actor.id),
+        isNull(sessions.revokedAt),
+        gt(sessions.expiresAt, ctx.clock.now().getTime()),
+      ),
+    )
+    .orderBy(desc(sessions.lastUsedAt))
+    .limit(100)
+    .all();
+  return rows.map((row) => toSessionView(row, ctx.actor?.sessionId ?? null));
+}

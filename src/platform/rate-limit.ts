@@ -1,0 +1,44 @@
+import { sql } from 'drizzle-orm';
+import type { ServiceContext } from '../context';
+import { rateLimits } from '../db/schema';
+import { AppError } from '../lib/errors';
+
+export interface RateRule {
+  /** Name of the limit, e.g. `login:ip`. */
+  name: string;
+  limit: number;
+  windowMs: number;
+}
+
+/**
+ * Counts one hit against `rule` for `subject` (an IP, an email, a number) in a fixed window, with one
+ * atomic upsert in D1 (so concurrent hits on different isolates cannot both slip through).
+ * @throws AppError RATE_LIMITED with `retryAfter` seconds once the window's limit is passed.
+ */
+export async function hitRateLimit(ctx: ServiceContext, rule: RateRule, subject: string): Promise<void> {
+  const now = ctx.clock.now().getTime();
+  const windowStart = now - (now % rule.windowMs);
+  const key = `${rule.name}:${subject.toLowerCase()}`;
+  const row = await ctx.db
+    .insert(rateLimits)
+    .values({ key, windowStart, count: 1 })
+    .onConflictDoUpdate({
+      target: rateLimits.key,
+      set: {
+        count: sql`case when ${rateLimits.windowStart} = ${windowStart} then ${rateLimits.count} + 1 else 1 end`,
+        windowStart: sql`${windowStart}`,
+      },
+    })
+    .returning({ count: rateLimits.count })
+    .get();
+  if (row.count > rule.limit) {
+    throw new AppError('RATE_LIMITED', 'Too many attempts; try again later', {
+      retryAfter: Math.max(1, Math.ceil((windowStart + rule.windowMs - now) / 1000)),
+    });
+  }
+}
+
+/** Checks several limits; the first one exceeded throws. Subjects that are null are skipped. */
+export async function hitRateLimits(ctx: ServiceContext, hits: [RateRule, string | null | undefined][]): Promise<void> {
+  for (const [rule, subject] of hits) if (subject) await hitRateLimit(ctx, rule, subject);
+}
