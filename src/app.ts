@@ -11,6 +11,7 @@ import { type AppEnv, createRouter } from './lib/hono';
 import { createIds } from './lib/ids';
 import { createLogger } from './lib/log';
 import { auditRouter } from './modules/audit/audit.routes';
+import { identityRouter } from './modules/auth';
 import { filesRouter } from './modules/files/files.routes';
 import { systemRouter } from './modules/system/system.routes';
 import { usersRouter } from './modules/users/users.routes';
@@ -18,7 +19,7 @@ import { usersRouter } from './modules/users/users.routes';
 export const API_PREFIX = '/api/v1';
 
 /** Modules mounted under /api/v1. A new module adds its router here and its policies to the table. */
-const modules = [usersRouter, filesRouter, auditRouter];
+const modules = [identityRouter, usersRouter, filesRouter, auditRouter];
 
 const DOCS_CSP =
   "default-src 'none'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https:; connect-src 'self'; font-src https://cdn.jsdelivr.net; frame-ancestors 'none'";

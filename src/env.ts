@@ -25,6 +25,15 @@ export interface Env {
   /** Base64 32-byte key encrypting secrets at rest, e.g. TOTP secrets (secret). */
   ENCRYPTION_KEY?: string;
 
+  /** reCAPTCHA secret; when unset, non-production environments skip the check and production refuses. */
+  RECAPTCHA_SECRET?: string;
+  /** Comma-separated OAuth client ids whose Google ID tokens are accepted (the `aud` claim). */
+  GOOGLE_CLIENT_IDS?: string;
+  /** WebAuthn relying party: id (a domain), display name, and accepted origins (comma-separated). */
+  WEBAUTHN_RP_ID?: string;
+  WEBAUTHN_RP_NAME?: string;
+  WEBAUTHN_ORIGINS?: string;
+
   /** Email provider (Resend-compatible HTTP API). */
   EMAIL_API_KEY?: string;
   EMAIL_API_URL?: string;
