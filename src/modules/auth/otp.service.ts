@@ -1,6 +1,6 @@
 import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import type { ServiceContext } from '../../context';
-import { oneTimeCodes, type OtpPurpose } from '../../db/schema';
+import { type OtpPurpose, oneTimeCodes } from '../../db/schema';
 import { hmacHex } from '../../lib/crypto';
 import { AppError } from '../../lib/errors';
 

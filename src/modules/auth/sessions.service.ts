@@ -1,6 +1,7 @@
 import { and, desc, eq, gt, isNull, sql } from 'drizzle-orm';
 import { ACCESS_TOKEN_TTL_SECONDS, signAccessToken } from '../../access/tokens';
 import type { ServiceContext } from '../../context';
+import { paginate } from '../../db/paginate';
 import { type AuthMethod, refreshTokens, type SessionRow, sessions, type UserRow, users } from '../../db/schema';
 import { sha256Hex } from '../../lib/crypto';
 import { AppError, notFound } from '../../lib/errors';
@@ -212,20 +213,18 @@ export function toSessionView(row: SessionRow, currentId: string | null) {
 }
 
 /** The caller's live sessions, most recently used first. */
-export async function listSessions(ctx: ServiceContext) {
+export async function listSessions(ctx: ServiceContext, query: { page: number; limit: number }) {
   if (!ctx.actor) throw notFound('Session');
-  const rows = await ctx.db
-    .select()
-    .from(sessions)
-    .where(
-      and(
-        eq(sessions.userId, ctx.actor.id),
-        isNull(sessions.revokedAt),
-        gt(sessions.expiresAt, ctx.clock.now().getTime()),
-      ),
-    )
-    .orderBy(desc(sessions.lastUsedAt))
-    .limit(100)
-    .all();
-  return rows.map((row) => toSessionView(row, ctx.actor?.sessionId ?? null));
+  const current = ctx.actor.sessionId;
+  return paginate(ctx.db, sessions, {
+    where: and(
+      eq(sessions.userId, ctx.actor.id),
+      isNull(sessions.revokedAt),
+      gt(sessions.expiresAt, ctx.clock.now().getTime()),
+    ),
+    orderBy: [desc(sessions.lastUsedAt), desc(sessions.id)],
+    page: query.page,
+    limit: query.limit,
+    map: (row) => toSessionView(row, current),
+  });
 }

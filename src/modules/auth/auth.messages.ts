@@ -1,0 +1,25 @@
+import type { OtpPurpose } from '../../db/schema';
+
+const escape = (text: string) => text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+
+const SUBJECTS: Record<OtpPurpose, string> = {
+  'verify-email': 'Verify your email',
+  'login-email': 'Your sign-in code',
+  'login-sms': 'Your sign-in code',
+  'password-reset': 'Reset your password',
+  'two-factor': 'Your verification code',
+  'email-2fa-setup': 'Confirm email two-factor',
+};
+
+/** The email that delivers a one-time code: plain text plus a small HTML version. */
+export function codeEmail(purpose: OtpPurpose, code: string, appName = 'Kinwell') {
+  const subject = `${appName}: ${SUBJECTS[purpose]}`;
+  const text = `Your ${appName} code is ${code}. It expires in 10 minutes. If you did not ask for it, ignore this email.`;
+  const html = `<!doctype html><html><body style="font-family:system-ui,sans-serif"><h2>${escape(SUBJECTS[purpose])}</h2><p>Your ${escape(appName)} code is</p><p style="font-size:28px;letter-spacing:6px"><strong>${code}</strong></p><p>It expires in 10 minutes. If you did not ask for it, ignore this email.</p></body></html>`;
+  return { subject, text, html };
+}
+
+/** The SMS that delivers a sign-in code. */
+export function codeSms(code: string, appName = 'Kinwell'): string {
+  return `${code} is your ${appName} sign-in code. It expires in 10 minutes.`;
+}
