@@ -3,6 +3,7 @@
 // Numbers are for comparing commits on the same machine, not a prediction of production latency.
 // Usage: npm run bench   (BENCH_SECONDS=5 for a quicker run, BENCH_PORT to pin the port)
 import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes, scryptSync } from 'node:crypto';
 import { mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus } from 'node:os';
@@ -10,8 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import autocannon from 'autocannon';
-import { SignJWT } from 'jose';
-import { DEMO_ACCOUNTS, seedSql } from './seed.mjs';
+import { DEMO_ACCOUNTS, DEMO_PASSWORD, seedSql } from './seed.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 // A separate persistence dir so benchmarking never touches a developer's .wrangler/state data.
@@ -27,31 +27,44 @@ const CHILD_ENV = { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1
 // ---- Scenarios: later issues append theirs here. `expect` is the status the route must answer.
 // `setup(baseUrl)` runs right before a scenario (fresh tokens per run) and returns extra headers.
 const patient = DEMO_ACCOUNTS.find((a) => a.email === 'patient@kinwell.local');
+const credentials = { email: patient.email, password: DEMO_PASSWORD };
 const scenarios = [
   { name: 'GET /health (D1 ping)', method: 'GET', path: '/health', expect: 200 },
   { name: 'bare route (401 guard, no DB)', method: 'GET', path: '/api/v1/users/me', expect: 401 },
   {
-    name: 'GET /api/v1/users/me (bearer, D1 reads)',
+    name: 'GET /api/v1/users/me (JWT verify + 1 D1 read)',
     method: 'GET',
     path: '/api/v1/users/me',
     expect: 200,
-    setup: async () => ({ authorization: `Bearer ${await mintAccessToken(patient)}` }),
+    setup: async (baseUrl) => ({ authorization: `Bearer ${await signIn(baseUrl)}` }),
+  },
+  // Each login runs one scrypt (N=2^14, r=8, p=5) plus the rate-limit, session and audit writes.
+  {
+    name: 'POST /api/v1/auth/login (scrypt + session)',
+    method: 'POST',
+    path: '/api/v1/auth/login',
+    body: credentials,
+    expect: 200,
   },
 ];
 
-// No login route yet, so sign exactly what src/access/tokens.ts signAccessToken produces.
-async function mintAccessToken(user) {
-  const secret = /^JWT_SECRET=(.*)$/m.exec(readFileSync(join(ROOT, '.dev.vars'), 'utf8'))?.[1]?.trim();
-  if (!secret) throw new Error('JWT_SECRET missing from .dev.vars');
-  const iat = Math.floor(Date.now() / 1000);
-  return new SignJWT({ role: user.role, sid: 'ses_bench', ver: 0 })
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-    .setSubject(user.id)
-    .setIssuer('kinwell')
-    .setAudience('kinwell-api')
-    .setIssuedAt(iat)
-    .setExpirationTime(iat + 15 * 60)
-    .sign(new TextEncoder().encode(secret));
+async function signIn(baseUrl) {
+  const res = await fetch(`${baseUrl}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(credentials),
+  });
+  if (res.status !== 200) throw new Error(`demo sign-in failed: ${res.status} ${await res.text()}`);
+  return (await res.json()).data.tokens.accessToken;
+}
+
+/** Milliseconds per password hash with the production parameters (Node's scrypt, as workerd's node:crypto). */
+function hashCostMs(rounds = 10) {
+  const salt = randomBytes(16);
+  const started = performance.now();
+  for (let i = 0; i < rounds; i++)
+    scryptSync('bench-password', salt, 32, { N: 16384, r: 8, p: 5, maxmem: 256 * 16384 * 8 });
+  return (performance.now() - started) / rounds;
 }
 
 /** Runs a setup command; its chatter goes to stderr so stdout carries only the report. */
@@ -105,6 +118,8 @@ async function startDev(port, inspectorPort) {
   const log = openSync(join(OUT_DIR, 'wrangler.log'), 'w'); // per-request logs would drown the report
   const args = ['wrangler', 'dev', '--local', '--ip', '127.0.0.1', '--port', String(port)];
   args.push('--inspector-port', String(inspectorPort), '--persist-to', PERSIST, '--show-interactive-dev-session=false');
+  // The login scenario would trip the sign-in rate limits in a second; scale them (ignored in production).
+  args.push('--var', 'RATE_LIMIT_SCALE:1000000000');
   devChild = spawn('npx', args, { cwd: ROOT, env: CHILD_ENV, detached: true, stdio: ['ignore', log, log] });
   const baseUrl = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
@@ -179,7 +194,7 @@ function bundleSizes() {
 const fmt = (n, digits = 0) =>
   n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
-function report(results, bundle) {
+function report(results, bundle, hashMs) {
   const cpu = cpus();
   const lines = [
     `node ${process.version} · ${cpu[0]?.model?.trim() ?? 'unknown CPU'} · ${cpu.length} cores`,
@@ -197,6 +212,11 @@ function report(results, bundle) {
     if (r.errors || r.timeouts) notes.push(`${name}: ${r.errors} connection errors, ${r.timeouts} timeouts`);
   }
   if (notes.length) lines.push('', ...notes.map((n) => `> ${n}`));
+  const rps = (prefix) => results.find((x) => x.name.startsWith(prefix))?.r.requests.average;
+  const hot = rps('GET /api/v1/users/me');
+  const bare = rps('bare route');
+  lines.push('', `Password hash cost: ${fmt(hashMs, 1)} ms per scrypt hash (N=2^14, r=8, p=5).`);
+  if (hot && bare) lines.push(`Hot authenticated read vs bare route: ${fmt((100 * hot) / bare)} % of its throughput.`);
   lines.push(
     '',
     '| bundle | raw KiB | gzip KiB |',
@@ -234,7 +254,7 @@ async function main() {
     await stopDev();
   }
 
-  const md = report(results, bundle);
+  const md = report(results, bundle, hashCostMs());
   mkdirSync(OUT_DIR, { recursive: true });
   writeFileSync(join(OUT_DIR, 'latest.md'), md);
   process.stdout.write(`\n${md}`);

@@ -20,6 +20,9 @@ export interface Env {
   /** Maximum JSON request body in bytes (default 1 MiB). */
   MAX_BODY_BYTES?: string;
 
+  /** Development/test only: multiplies every rate limit (ignored in production). */
+  RATE_LIMIT_SCALE?: string;
+
   /** HMAC key for access tokens (secret, at least 32 bytes). */
   JWT_SECRET?: string;
   /** Base64 32-byte key encrypting secrets at rest, e.g. TOTP secrets (secret). */
