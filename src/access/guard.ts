@@ -70,6 +70,7 @@ export function guard(policy: RoutePolicy): MiddlewareHandler<AppEnv> {
       throw new AppError('FORBIDDEN', 'You do not have access to this resource');
     }
     ctx.actor = actor;
+    c.set('user', actor);
     await next();
   };
 }

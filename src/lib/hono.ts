@@ -1,14 +1,15 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { RequestIdVariables } from 'hono/request-id';
 import type { ZodError } from 'zod';
-import type { ServiceContext } from '../context';
+import type { Actor, ServiceContext } from '../context';
 import type { Env } from '../env';
 import { AppError, type FieldError } from './errors';
 
 /** Hono typing shared by the app and every module router. */
 export type AppEnv = {
   Bindings: Env;
-  Variables: RequestIdVariables & { ctx: ServiceContext };
+  /** `user` is the signed-in caller on protected routes (the same object as `ctx.actor`). */
+  Variables: RequestIdVariables & { ctx: ServiceContext; user: Actor };
 };
 
 /** Turns zod issues into the `errors` array of the envelope (`field` is a dotted path). */

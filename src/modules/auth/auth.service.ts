@@ -63,6 +63,23 @@ async function sendEmailCode(ctx: ServiceContext, purpose: OtpPurpose, email: st
   if (user) await ctx.ports.mailer.send({ to: email, ...codeEmail(purpose, code, ctx.env.APP_NAME) });
 }
 
+/** Consumes a sign-in code, auditing a failed attempt (wrong, expired or exhausted code) before rethrowing. */
+async function consumeAudited(ctx: ServiceContext, purpose: OtpPurpose, target: string, code: string) {
+  try {
+    return await consumeCode(ctx, { purpose, target, code });
+  } catch (err) {
+    if (err instanceof AppError) {
+      await recordAudit(ctx, {
+        action: 'auth.otp_verify',
+        resourceType: 'one-time-code',
+        outcome: 'failure',
+        metadata: { purpose, code: err.code },
+      });
+    }
+    throw err;
+  }
+}
+
 export const CODE_SENT = { expiresIn: OTP_TTL_MS / 1000, resendAfter: OTP_RESEND_COOLDOWN_MS / 1000 };
 
 export interface RegisterInput {
@@ -119,7 +136,7 @@ export async function verifyEmail(ctx: ServiceContext, input: { email: string; o
     [AUTH_LIMITS.otpVerifyIp, ctx.ip],
     [AUTH_LIMITS.otpVerifyTarget, input.email],
   ]);
-  await consumeCode(ctx, { purpose: 'verify-email', target: input.email, code: input.otp });
+  await consumeAudited(ctx, 'verify-email', input.email, input.otp);
   const user = await userByEmail(ctx, input.email);
   if (!user) throw new AppError('OTP_INVALID', 'The code is not valid');
   const now = ctx.clock.now().getTime();
@@ -249,13 +266,13 @@ export async function verifySignInCode(ctx: ServiceContext, input: OtpTarget & {
   ]);
   const now = ctx.clock.now().getTime();
   if (input.email) {
-    await consumeCode(ctx, { purpose: 'login-email', target, code: input.otp });
+    await consumeAudited(ctx, 'login-email', target, input.otp);
     const user = await userByEmail(ctx, target);
     if (!user) throw new AppError('OTP_INVALID', 'The code is not valid');
     if (!user.emailVerifiedAt) await ctx.db.update(users).set({ emailVerifiedAt: now }).where(eq(users.id, user.id));
     return completeSignIn(ctx, { ...user, emailVerifiedAt: user.emailVerifiedAt ?? now }, 'email-otp', device);
   }
-  await consumeCode(ctx, { purpose: 'login-sms', target, code: input.otp });
+  await consumeAudited(ctx, 'login-sms', target, input.otp);
   const user = await patientForNumber(ctx, target);
   if (!user.mobileVerifiedAt) await ctx.db.update(users).set({ mobileVerifiedAt: now }).where(eq(users.id, user.id));
   return completeSignIn(ctx, { ...user, mobileVerifiedAt: user.mobileVerifiedAt ?? now }, 'sms-otp', device);
@@ -282,7 +299,7 @@ export async function resetPassword(ctx: ServiceContext, input: { email: string;
     [AUTH_LIMITS.otpVerifyTarget, input.email],
   ]);
   assertStrong(input.newPassword, input.email, 'newPassword');
-  await consumeCode(ctx, { purpose: 'password-reset', target: input.email, code: input.otp });
+  await consumeAudited(ctx, 'password-reset', input.email, input.otp);
   const user = await userByEmail(ctx, input.email);
   if (!user) throw new AppError('OTP_INVALID', 'The code is not valid');
   const now = ctx.clock.now().getTime();

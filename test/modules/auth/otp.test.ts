@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { oneTimeCodes, users } from '../../../src/db/schema';
+import { auditEvents, oneTimeCodes, users } from '../../../src/db/schema';
 import { fixedClock } from '../../../src/lib/clock';
 import { client, createUser, db, recordingFetch, testEnv, uniqueEmail } from '../../helpers';
 import { latestCode, outboxCount } from '../../support/auth';
@@ -145,6 +145,8 @@ describe('mobile one-time code sign-in (Twilio SMS)', () => {
       );
     }
     expect(codes).toEqual(['OTP_INVALID', 'OTP_INVALID', 'OTP_INVALID', 'OTP_INVALID', 'OTP_MAX_ATTEMPTS']);
+    const failures = await db.select().from(auditEvents).where(eq(auditEvents.action, 'auth.otp_verify')).all();
+    expect(failures.filter((f) => f.outcome === 'failure').length).toBeGreaterThanOrEqual(6);
     const late = await timed.post('/api/v1/auth/otp/verify', { json: { mobileNumber: number, otp: fresh } });
     expect(late.body.error.code).toBe('OTP_MAX_ATTEMPTS');
     expect(await db.$count(users, eq(users.mobileNumber, number))).toBe(0);
