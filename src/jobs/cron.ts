@@ -1,4 +1,5 @@
 import type { ServiceContext } from '../context';
+import { pruneExpiredAuthState } from '../modules/auth/housekeeping';
 import { pruneOutbox } from '../modules/system/system.service';
 
 /**
@@ -10,7 +11,10 @@ export interface CronTask {
   run(ctx: ServiceContext): Promise<number>;
 }
 
-export const CRON_TASKS: CronTask[] = [{ name: 'dev-outbox.prune', run: (ctx) => pruneOutbox(ctx) }];
+export const CRON_TASKS: CronTask[] = [
+  { name: 'dev-outbox.prune', run: (ctx) => pruneOutbox(ctx) },
+  { name: 'auth.prune-expired', run: (ctx) => pruneExpiredAuthState(ctx) },
+];
 
 export interface CronReport {
   task: string;

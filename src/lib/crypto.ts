@@ -43,7 +43,11 @@ async function aesKey(base64Key: string): Promise<CryptoKey> {
 /** AES-256-GCM encryption for secrets at rest: `v1.<iv>.<ciphertext>` (base64url). */
 export async function encryptSecret(base64Key: string, plaintext: string): Promise<string> {
   const iv = crypto.getRandomValues(new Uint8Array(12));
-  const sealed = await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, await aesKey(base64Key), encoder.encode(plaintext));
+  const sealed = await crypto.subtle.encrypt(
+    { name: 'AES-GCM', iv },
+    await aesKey(base64Key),
+    encoder.encode(plaintext),
+  );
   return `v1.${toBase64Url(iv)}.${toBase64Url(new Uint8Array(sealed))}`;
 }
 

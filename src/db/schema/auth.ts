@@ -39,7 +39,14 @@ export const refreshTokens = sqliteTable(
   (t) => [index('refresh_tokens_session_idx').on(t.sessionId)],
 );
 
-export const OTP_PURPOSES = ['verify-email', 'login-email', 'login-sms', 'password-reset', 'two-factor', 'email-2fa-setup'] as const;
+export const OTP_PURPOSES = [
+  'verify-email',
+  'login-email',
+  'login-sms',
+  'password-reset',
+  'two-factor',
+  'email-2fa-setup',
+] as const;
 export type OtpPurpose = (typeof OTP_PURPOSES)[number];
 
 /**

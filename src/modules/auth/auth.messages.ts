@@ -1,6 +1,6 @@
 import type { OtpPurpose } from '../../db/schema';
 
-const escape = (text: string) => text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 
 const SUBJECTS: Record<OtpPurpose, string> = {
   'verify-email': 'Verify your email',
@@ -8,14 +8,14 @@ const SUBJECTS: Record<OtpPurpose, string> = {
   'login-sms': 'Your sign-in code',
   'password-reset': 'Reset your password',
   'two-factor': 'Your verification code',
-  'email-2fa-setup': 'Confirm email two-factor',
+  'email-2fa-setup': 'Your security code',
 };
 
 /** The email that delivers a one-time code: plain text plus a small HTML version. */
 export function codeEmail(purpose: OtpPurpose, code: string, appName = 'Kinwell') {
   const subject = `${appName}: ${SUBJECTS[purpose]}`;
   const text = `Your ${appName} code is ${code}. It expires in 10 minutes. If you did not ask for it, ignore this email.`;
-  const html = `<!doctype html><html><body style="font-family:system-ui,sans-serif"><h2>${escape(SUBJECTS[purpose])}</h2><p>Your ${escape(appName)} code is</p><p style="font-size:28px;letter-spacing:6px"><strong>${code}</strong></p><p>It expires in 10 minutes. If you did not ask for it, ignore this email.</p></body></html>`;
+  const html = `<!doctype html><html><body style="font-family:system-ui,sans-serif"><h2>${escapeHtml(SUBJECTS[purpose])}</h2><p>Your ${escapeHtml(appName)} code is</p><p style="font-size:28px;letter-spacing:6px"><strong>${code}</strong></p><p>It expires in 10 minutes. If you did not ask for it, ignore this email.</p></body></html>`;
   return { subject, text, html };
 }
 

@@ -1,3 +1,43 @@
+import { z } from '@hono/zod-openapi';
+import { ok } from '../../lib/envelope';
 import { createRouter } from '../../lib/hono';
+import { defineRoute, ErrorSchema, jsonBody, jsonResponse } from '../../lib/openapi';
+import { SignInResultSchema } from './auth.schemas';
+import { signInWithGoogle } from './google.service';
 
-export const googleRouter = createRouter();
+export const GoogleSignInBody = z
+  .object({
+    idToken: z.string().min(1, 'Send the Google ID token').max(8192).openapi({
+      description: 'The ID token (a JWT) from Google Sign-In',
+      example: 'eyJhbGciOiJSUzI1NiIsImtpZCI6Ij...',
+    }),
+  })
+  .openapi('GoogleSignInInput');
+
+const errorResponse = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: ErrorSchema } },
+});
+
+const googleRoute = defineRoute({
+  method: 'post',
+  path: '/google',
+  operationId: 'auth.google',
+  tags: ['Auth'],
+  summary: 'Sign in with a Google ID token',
+  description:
+    "Verifies the token against Google's keys (issuer, audience, expiry, verified email). The first sign-in creates a patient account, or links the account that already has the email. Accounts with 2FA answer TWO_FACTOR_REQUIRED with a challenge.",
+  request: { body: jsonBody(GoogleSignInBody) },
+  responses: {
+    200: jsonResponse(SignInResultSchema, 'Signed in'),
+    401: errorResponse('Token not accepted (TOKEN_INVALID) or second factor needed (TWO_FACTOR_REQUIRED)'),
+    403: errorResponse('Account blocked (USER_BLOCKED) or deactivated (USER_INACTIVE)'),
+    503: errorResponse('Google sign-in not configured or Google unreachable (SERVICE_UNAVAILABLE)'),
+  },
+});
+
+export const googleRouter = createRouter().openapi(googleRoute, async (c) => {
+  const { idToken } = c.req.valid('json');
+  const result = await signInWithGoogle(c.get('ctx'), { idToken, userAgent: c.req.header('user-agent') ?? null });
+  return c.json(ok(result, 'Signed in'), 200);
+});

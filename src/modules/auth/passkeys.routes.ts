@@ -1,3 +1,172 @@
+import { z } from '@hono/zod-openapi';
+import { ok } from '../../lib/envelope';
 import { createRouter } from '../../lib/hono';
+import { defineRoute, ErrorSchema, jsonBody, jsonResponse, pageOf } from '../../lib/openapi';
+import { SignInResultSchema } from './auth.schemas';
+import {
+  AuthenticateOptionsBody,
+  AuthenticateVerifyBody,
+  AuthenticationOptionsSchema,
+  ListPasskeysQuery,
+  PasskeyIdParam,
+  PasskeySchema,
+  PasskeyTwoFactorSchema,
+  RegisterVerifyBody,
+  RegistrationOptionsSchema,
+  TwoFactorPasskeyOptionsBody,
+} from './passkeys.schemas';
+import {
+  authenticationOptions,
+  deletePasskey,
+  enablePasskeyTwoFactor,
+  listPasskeys,
+  registerPasskey,
+  registrationOptions,
+  signInWithPasskey,
+  twoFactorPasskeyOptions,
+} from './passkeys.service';
 
-export const passkeysRouter = createRouter();
+const TAGS = ['Auth: passkeys'];
+
+/** An error answer specific to a route (the shared ones come from defineRoute). */
+const errorResponse = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: ErrorSchema } },
+});
+
+const registerOptionsRoute = defineRoute({
+  method: 'post',
+  path: '/passkeys/register/options',
+  operationId: 'auth.passkeys.register.options',
+  tags: TAGS,
+  summary: 'Start registering a passkey',
+  description:
+    'Options for `navigator.credentials.create()`. The challenge is valid for 5 minutes, once; passkeys already registered are excluded.',
+  responses: { 200: jsonResponse(RegistrationOptionsSchema, 'Registration options') },
+});
+
+const registerVerifyRoute = defineRoute({
+  method: 'post',
+  path: '/passkeys/register/verify',
+  operationId: 'auth.passkeys.register.verify',
+  tags: TAGS,
+  summary: 'Finish registering a passkey',
+  description:
+    'Send the credential `navigator.credentials.create()` returned (its JSON form). Answers 400 when it does not verify against the challenge (then start again) and 409 when the passkey is already registered.',
+  request: { body: jsonBody(RegisterVerifyBody) },
+  responses: {
+    201: jsonResponse(PasskeySchema, 'Registered'),
+    400: errorResponse('Not verified (BAD_REQUEST)'),
+    409: errorResponse('Already registered (CONFLICT)'),
+  },
+});
+
+const authenticateOptionsRoute = defineRoute({
+  method: 'post',
+  path: '/passkeys/authenticate/options',
+  operationId: 'auth.passkeys.authenticate.options',
+  tags: TAGS,
+  summary: 'Start signing in with a passkey',
+  description:
+    "Options for `navigator.credentials.get()`. With `email`, `allowCredentials` lists that account's passkeys; without it (or for an unknown email) it is empty and the device offers its discoverable passkeys. The challenge is valid for 5 minutes, once.",
+  request: { body: jsonBody(AuthenticateOptionsBody) },
+  responses: { 200: jsonResponse(AuthenticationOptionsSchema, 'Authentication options') },
+});
+
+const authenticateVerifyRoute = defineRoute({
+  method: 'post',
+  path: '/passkeys/authenticate/verify',
+  operationId: 'auth.passkeys.authenticate.verify',
+  tags: TAGS,
+  summary: 'Sign in with a passkey',
+  description:
+    'Send the assertion `navigator.credentials.get()` returned (its JSON form). A passkey sign-in never asks for a second factor. Any failure answers 401 UNAUTHENTICATED with the same message.',
+  request: { body: jsonBody(AuthenticateVerifyBody) },
+  responses: {
+    200: jsonResponse(SignInResultSchema, 'Signed in'),
+    401: errorResponse('Not verified (UNAUTHENTICATED)'),
+    403: errorResponse('Account blocked or deactivated (USER_BLOCKED, USER_INACTIVE)'),
+  },
+});
+
+const listRoute = defineRoute({
+  method: 'get',
+  path: '/passkeys',
+  operationId: 'auth.passkeys.list',
+  tags: TAGS,
+  summary: 'My passkeys, newest first',
+  request: { query: ListPasskeysQuery },
+  responses: { 200: jsonResponse(pageOf(PasskeySchema), 'A page of passkeys') },
+});
+
+const deleteRoute = defineRoute({
+  method: 'delete',
+  path: '/passkeys/{id}',
+  operationId: 'auth.passkeys.delete',
+  tags: TAGS,
+  summary: 'Delete one of my passkeys',
+  description: 'Deleting the last passkey also turns off passkeys as a second factor.',
+  request: { params: PasskeyIdParam },
+  responses: {
+    200: jsonResponse(z.object({ id: z.string() }), 'Deleted'),
+    404: errorResponse('No such passkey of mine (NOT_FOUND)'),
+  },
+});
+
+const twoFactorOptionsRoute = defineRoute({
+  method: 'post',
+  path: '/2fa/passkey/options',
+  operationId: 'auth.2fa.passkey.options',
+  tags: TAGS,
+  summary: 'Answer a 2FA sign-in challenge with a passkey: get options',
+  description:
+    "For a sign-in that answered TWO_FACTOR_REQUIRED with `passkey` among `methods`: options for `navigator.credentials.get()` restricted to that account's passkeys. Send the assertion to POST /api/v1/auth/2fa/verify with `method: 'passkey'`.",
+  request: { body: jsonBody(TwoFactorPasskeyOptionsBody) },
+  responses: {
+    200: jsonResponse(AuthenticationOptionsSchema, 'Authentication options'),
+    400: errorResponse('Passkeys are not a second factor of this account (BAD_REQUEST)'),
+    401: errorResponse('Unknown, used or expired challenge (TOKEN_INVALID, TOKEN_EXPIRED)'),
+  },
+});
+
+const twoFactorEnableRoute = defineRoute({
+  method: 'post',
+  path: '/2fa/passkey/enable',
+  operationId: 'auth.2fa.passkey.enable',
+  tags: TAGS,
+  summary: 'Use my passkeys as a second factor',
+  description: 'Password and code sign-ins will then ask for a passkey. Needs at least one registered passkey (409).',
+  responses: {
+    200: jsonResponse(PasskeyTwoFactorSchema, 'Enabled'),
+    409: errorResponse('No passkey registered (CONFLICT)'),
+  },
+});
+
+export const passkeysRouter = createRouter()
+  .openapi(registerOptionsRoute, async (c) =>
+    c.json(ok(await registrationOptions(c.get('ctx')), 'Registration options'), 200),
+  )
+  .openapi(registerVerifyRoute, async (c) => {
+    const body = c.req.valid('json');
+    return c.json(ok(await registerPasskey(c.get('ctx'), body), 'Passkey registered'), 201);
+  })
+  .openapi(authenticateOptionsRoute, async (c) =>
+    c.json(ok(await authenticationOptions(c.get('ctx'), c.req.valid('json')), 'Authentication options'), 200),
+  )
+  .openapi(authenticateVerifyRoute, async (c) => {
+    const { response } = c.req.valid('json');
+    const result = await signInWithPasskey(c.get('ctx'), { response, userAgent: c.req.header('user-agent') ?? null });
+    return c.json(ok(result, 'Signed in'), 200);
+  })
+  .openapi(listRoute, async (c) => c.json(ok(await listPasskeys(c.get('ctx'), c.req.valid('query'))), 200))
+  .openapi(deleteRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    await deletePasskey(c.get('ctx'), id);
+    return c.json(ok({ id }, 'Passkey deleted'), 200);
+  })
+  .openapi(twoFactorOptionsRoute, async (c) =>
+    c.json(ok(await twoFactorPasskeyOptions(c.get('ctx'), c.req.valid('json')), 'Authentication options'), 200),
+  )
+  .openapi(twoFactorEnableRoute, async (c) =>
+    c.json(ok(await enablePasskeyTwoFactor(c.get('ctx')), 'Passkeys are now a second factor'), 200),
+  );

@@ -1,6 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { auditEvents, sessions } from '../../../src/db/schema';
+import { fixedClock } from '../../../src/lib/clock';
 import { client, db, uniqueEmail } from '../../helpers';
 import { ipHeaders, STRONG_PASSWORD, userWithPassword } from '../../support/auth';
 
@@ -67,6 +68,8 @@ describe('password sign-in', () => {
   });
 
   it('Should rate-limit sign-in per account and per IP with 429 and Retry-After', async () => {
+    // A fixed clock keeps every attempt inside one 15-minute window.
+    const api = client({ clock: fixedClock('2026-09-01T10:01:00Z') });
     const user = await userWithPassword();
     let last = await api.post('/api/v1/auth/login', { json: { email: user.email, password: 'wrong-password-x' } });
     for (let i = 0; i < 10; i++) {
