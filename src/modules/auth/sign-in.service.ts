@@ -28,8 +28,17 @@ export function assertCanSignIn(user: UserRow): void {
   if (user.status === 'removed') throw new AppError('UNAUTHENTICATED', 'Email or password is incorrect');
 }
 
-/** The second factors a user has turned on (recovery codes count only while some are unused). */
-export async function enabledSecondFactors(ctx: ServiceContext, userId: string): Promise<SecondFactor[]> {
+export type EnableableFactor = 'totp' | 'email' | 'passkey';
+
+export interface FactorState {
+  mfa: typeof userMfa.$inferSelect | undefined;
+  /** Factors that are on, in a stable order. */
+  on: EnableableFactor[];
+  recoveryRemaining: number;
+}
+
+/** A user's second-factor settings and unused recovery codes, in one D1 round trip. */
+export async function factorState(ctx: ServiceContext, userId: string): Promise<FactorState> {
   const [mfa, [codes]] = await ctx.db.batch([
     ctx.db.select().from(userMfa).where(eq(userMfa.userId, userId)),
     ctx.db
@@ -38,12 +47,17 @@ export async function enabledSecondFactors(ctx: ServiceContext, userId: string):
       .where(and(eq(recoveryCodes.userId, userId), isNull(recoveryCodes.usedAt))),
   ]);
   const row = mfa[0];
-  const factors: SecondFactor[] = [];
-  if (row?.totpEnabledAt) factors.push('totp');
-  if (row?.emailOtpEnabledAt) factors.push('email');
-  if (row?.passkeyEnabledAt) factors.push('passkey');
-  if (factors.length && (codes?.n ?? 0) > 0) factors.push('recovery');
-  return factors;
+  const on: EnableableFactor[] = [];
+  if (row?.totpEnabledAt) on.push('totp');
+  if (row?.emailOtpEnabledAt) on.push('email');
+  if (row?.passkeyEnabledAt) on.push('passkey');
+  return { mfa: row, on, recoveryRemaining: codes?.n ?? 0 };
+}
+
+/** The second factors a user has turned on (recovery codes count only while some are unused). */
+export async function enabledSecondFactors(ctx: ServiceContext, userId: string): Promise<SecondFactor[]> {
+  const { on, recoveryRemaining } = await factorState(ctx, userId);
+  return on.length && recoveryRemaining > 0 ? [...on, 'recovery'] : on;
 }
 
 /**

@@ -12,7 +12,10 @@ import { AUTH_LIMITS, CODE_SENT } from './auth.service';
 import { consumeCode, issueCode } from './otp.service';
 import { verifyPasskeyForChallenge } from './passkeys.service';
 import {
+  type EnableableFactor,
   enabledSecondFactors,
+  type FactorState,
+  factorState,
   failChallenge,
   type LiveChallenge,
   loadChallenge,
@@ -45,8 +48,7 @@ export const RECOVERY_CODE_COUNT = 10;
 /** Crockford base32 in lower case (no i, l, o, u): 5 bits a character, 10 characters = 50 bits a code. */
 const RECOVERY_ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 
-export type EnableableFactor = 'totp' | 'email' | 'passkey';
-type UserMfaRow = typeof userMfa.$inferSelect;
+export type { EnableableFactor } from './sign-in.service';
 
 // ---------------------------------------------------------------------------------------------------
 // Keys and stored forms
@@ -114,29 +116,6 @@ async function currentUser(ctx: ServiceContext): Promise<UserRow> {
     .get();
   if (!row) throw new AppError('TOKEN_REVOKED', 'This account no longer exists');
   return row;
-}
-
-interface FactorState {
-  mfa: UserMfaRow | undefined;
-  /** Factors that are on, in a stable order. */
-  on: EnableableFactor[];
-  recoveryRemaining: number;
-}
-
-async function factorState(ctx: ServiceContext, userId: string): Promise<FactorState> {
-  const [mfa, [codes]] = await ctx.db.batch([
-    ctx.db.select().from(userMfa).where(eq(userMfa.userId, userId)),
-    ctx.db
-      .select({ n: sql<number>`count(*)` })
-      .from(recoveryCodes)
-      .where(and(eq(recoveryCodes.userId, userId), isNull(recoveryCodes.usedAt))),
-  ]);
-  const row = mfa[0];
-  const on: EnableableFactor[] = [];
-  if (row?.totpEnabledAt) on.push('totp');
-  if (row?.emailOtpEnabledAt) on.push('email');
-  if (row?.passkeyEnabledAt) on.push('passkey');
-  return { mfa: row, on, recoveryRemaining: codes?.n ?? 0 };
 }
 
 // ---------------------------------------------------------------------------------------------------
