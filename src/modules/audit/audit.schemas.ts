@@ -17,7 +17,23 @@ export const AuditEventSchema = z
     ip: z.string().nullable(),
     metadata: z.record(z.string(), z.unknown()).nullable(),
   })
-  .openapi('AuditEvent');
+  .openapi('AuditEvent', {
+    example: {
+      id: 'aud_01JF8ZS5X0V6M3A2Q9K1T7B4CE',
+      at: '2026-01-15T10:30:00.000Z',
+      actorId: 'usr_01JF8ZS5X0V6M3A2Q9K1T7B4CF',
+      actorRole: 'doctor',
+      patientId: 'usr_01JF8ZS5X0V6M3A2Q9K1T7B4CG',
+      action: 'file.read',
+      resourceType: 'file',
+      resourceId: 'fil_01JF8ZS5X0V6M3A2Q9K1T7B4CH',
+      reason: null,
+      outcome: 'success',
+      requestId: 'req_01JF8ZS5X0V6M3A2Q9K1T7B4CJ',
+      ip: '203.0.113.7',
+      metadata: null,
+    },
+  });
 
 export const AuditQuerySchema = PageQuery.extend({
   actorId: z.string().max(64).optional(),

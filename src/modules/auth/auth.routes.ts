@@ -169,7 +169,13 @@ const refreshRoute = defineRoute({
   tags: TAGS,
   summary: 'Exchange a refresh token for a new pair (the old one stops working)',
   description: 'Presenting an already-rotated refresh token ends the whole session (401 `TOKEN_REVOKED`).',
-  request: { body: jsonBody(z.object({ refreshToken: z.string().min(10).max(200) })) },
+  request: {
+    body: jsonBody(
+      z
+        .object({ refreshToken: z.string().min(10).max(200) })
+        .openapi('RefreshInput', { example: { refreshToken: 'rt_pX2mQ9v7Yc1b3Kf8Wd0sLe5Hn4Ta6Ru' } }),
+    ),
+  },
   responses: { 200: jsonResponse(z.object({ tokens: TokensSchema }), 'New tokens') },
 });
 

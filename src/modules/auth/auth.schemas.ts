@@ -43,4 +43,9 @@ export const TwoFactorChallengeSchema = z
   })
   .openapi('TwoFactorChallenge');
 
-export const MessageOnlySchema = z.object({}).openapi('Empty');
+export const MessageOnlySchema = z.object({}).openapi('Empty', { example: {} });
+
+/** `{ id }` of a deleted resource. */
+export const DeletedSchema = z
+  .object({ id: z.string() })
+  .openapi('Deleted', { example: { id: 'pk_AbCdEf0123456789' } });

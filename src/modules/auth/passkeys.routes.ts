@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { ok } from '../../lib/envelope';
 import { createRouter } from '../../lib/hono';
 import { defineRoute, ErrorSchema, jsonBody, jsonResponse, pageOf } from '../../lib/openapi';
-import { SignInResultSchema } from './auth.schemas';
+import { DeletedSchema, SignInResultSchema } from './auth.schemas';
 import {
   AuthenticateOptionsBody,
   AuthenticateVerifyBody,
@@ -108,7 +108,7 @@ const deleteRoute = defineRoute({
   description: 'Deleting the last passkey also turns off passkeys as a second factor.',
   request: { params: PasskeyIdParam },
   responses: {
-    200: jsonResponse(z.object({ id: z.string() }), 'Deleted'),
+    200: jsonResponse(DeletedSchema, 'Deleted'),
     404: errorResponse('No such passkey of mine (NOT_FOUND)'),
   },
 });

@@ -46,7 +46,14 @@ const contentRoute = defineRoute({
   tags: ['Files'],
   summary: 'Download one of my files',
   request: { params: FileIdParam },
-  responses: { 200: { description: 'The bytes', content: { 'application/octet-stream': { schema: z.string() } } } },
+  responses: {
+    200: {
+      description: 'The bytes, with the sniffed Content-Type',
+      content: {
+        'application/octet-stream': { schema: z.string().openapi({ format: 'binary', example: '%PDF-1.7 …' }) },
+      },
+    },
+  },
 });
 
 const deleteRoute = defineRoute({
@@ -56,7 +63,12 @@ const deleteRoute = defineRoute({
   tags: ['Files'],
   summary: 'Delete one of my files',
   request: { params: FileIdParam },
-  responses: { 200: jsonResponse(z.object({ id: z.string() }), 'Deleted') },
+  responses: {
+    200: jsonResponse(
+      z.object({ id: z.string() }).openapi({ example: { id: 'fil_01JF8ZS5X0V6M3A2Q9K1T7B4CE' } }),
+      'Deleted',
+    ),
+  },
 });
 
 export const filesRouter = createRouter()

@@ -12,7 +12,9 @@ const HealthSchema = z
       database: z.object({ status: z.enum(['ok', 'error']), latencyMs: z.number() }),
     }),
   })
-  .openapi('Health');
+  .openapi('Health', {
+    example: { status: 'ok', environment: 'production', checks: { database: { status: 'ok', latencyMs: 3 } } },
+  });
 
 const OutboxMessageSchema = z
   .object({
@@ -24,7 +26,17 @@ const OutboxMessageSchema = z
     html: z.string().nullable(),
     createdAt: z.string(),
   })
-  .openapi('OutboxMessage');
+  .openapi('OutboxMessage', {
+    example: {
+      id: 'msg_01JF8ZS5X0V6M3A2Q9K1T7B4CE',
+      channel: 'email',
+      recipient: 'patient@kinwell.local',
+      subject: 'Kinwell: Your sign-in code',
+      body: 'Your Kinwell code is 123456. It expires in 10 minutes.',
+      html: null,
+      createdAt: '2026-01-15T10:30:00.000Z',
+    },
+  });
 
 const healthRoute = defineRoute({
   method: 'get',
