@@ -1,4 +1,3 @@
-import { z } from '@hono/zod-openapi';
 import { ok } from '../../lib/envelope';
 import { createRouter } from '../../lib/hono';
 import { defineRoute, ErrorSchema, jsonBody, jsonResponse, pageOf } from '../../lib/openapi';
