@@ -10,16 +10,33 @@ import { AppError, type ErrorCode } from './lib/errors';
 import { type AppEnv, createRouter } from './lib/hono';
 import { createIds } from './lib/ids';
 import { createLogger } from './lib/log';
+import { adminRouter } from './modules/admin/admin.routes';
 import { auditRouter } from './modules/audit/audit.routes';
 import { identityRouter } from './modules/auth';
+import { dependentsRouter } from './modules/dependents/dependents.routes';
 import { filesRouter } from './modules/files/files.routes';
+import { settingsRouter } from './modules/settings/settings.routes';
+import { superadminRouter } from './modules/superadmin/superadmin.routes';
 import { systemRouter } from './modules/system/system.routes';
+import { devicesRouter } from './modules/users/devices.routes';
+import { profileRouter } from './modules/users/profile.routes';
 import { usersRouter } from './modules/users/users.routes';
 
 export const API_PREFIX = '/api/v1';
 
 /** Modules mounted under /api/v1. A new module adds its router here and its policies to the table. */
-const modules = [identityRouter, usersRouter, filesRouter, auditRouter];
+const modules = [
+  identityRouter,
+  usersRouter,
+  profileRouter,
+  devicesRouter,
+  dependentsRouter,
+  filesRouter,
+  adminRouter,
+  superadminRouter,
+  settingsRouter,
+  auditRouter,
+];
 
 const DOCS_CSP =
   "default-src 'none'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https:; connect-src 'self'; font-src https://cdn.jsdelivr.net; frame-ancestors 'none'";

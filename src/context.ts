@@ -30,6 +30,8 @@ export interface ServiceContext {
   requestId: string;
   ip: string | null;
   actor: Actor | null;
+  /** Per-unit-of-work memo (e.g. system settings read once per request). */
+  cache: Map<string, unknown>;
 }
 
 /** The seams a test (or another runtime) replaces: time, randomness and outbound HTTP. */
@@ -63,5 +65,6 @@ export function createContext(
     requestId: origin.requestId,
     ip: origin.ip ?? null,
     actor: origin.actor ?? null,
+    cache: new Map(),
   };
 }

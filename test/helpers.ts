@@ -89,6 +89,8 @@ export async function createUser(input: UserFactoryInput = {}): Promise<UserRow>
     emailVerifiedAt: now,
     mobileVerifiedAt: null,
     googleSub: null,
+    statusReason: null,
+    deletedAt: null,
     tokenVersion: 0,
     createdAt: now,
     updatedAt: now,

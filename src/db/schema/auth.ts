@@ -41,6 +41,10 @@ export const refreshTokens = sqliteTable(
 
 export const OTP_PURPOSES = [
   'verify-email',
+  'change-email',
+  'change-mobile',
+  'account-deletion',
+  'invitation',
   'login-email',
   'login-sms',
   'password-reset',

@@ -4,6 +4,10 @@ const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (ch) => `&#${ch.ch
 
 const SUBJECTS: Record<OtpPurpose, string> = {
   'verify-email': 'Verify your email',
+  'change-email': 'Confirm your new email',
+  'change-mobile': 'Confirm your new number',
+  'account-deletion': 'Confirm account deletion',
+  invitation: 'You have been invited',
   'login-email': 'Your sign-in code',
   'login-sms': 'Your sign-in code',
   'password-reset': 'Reset your password',

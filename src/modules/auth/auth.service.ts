@@ -113,6 +113,8 @@ export async function register(ctx: ServiceContext, input: RegisterInput) {
     emailVerifiedAt: null,
     mobileVerifiedAt: null,
     googleSub: null,
+    statusReason: null,
+    deletedAt: null,
     tokenVersion: 0,
     createdAt: now,
     updatedAt: now,

@@ -18,13 +18,14 @@ const hashCode = (ctx: ServiceContext, purpose: OtpPurpose, target: string, code
   hmacHex(codeKey(ctx), `${purpose}:${target}:${code}`);
 
 /**
- * Creates a fresh 6-digit code for `purpose` + `target` and returns it (the caller delivers it).
+ * Creates a fresh 6-digit code for `purpose` + `target` and returns it (the caller delivers it). It
+ * lives `ttlMs` (default 10 minutes; invitations live longer).
  * Older live codes for the same target stop working.
  * @throws AppError RATE_LIMITED (with Retry-After) when asked again within the resend cooldown.
  */
 export async function issueCode(
   ctx: ServiceContext,
-  input: { purpose: OtpPurpose; target: string; userId?: string | null },
+  input: { purpose: OtpPurpose; target: string; userId?: string | null; ttlMs?: number },
 ): Promise<string> {
   const now = ctx.clock.now().getTime();
   const last = await ctx.db
@@ -57,7 +58,7 @@ export async function issueCode(
       userId: input.userId ?? null,
       codeHash: await hashCode(ctx, input.purpose, input.target, code),
       createdAt: now,
-      expiresAt: now + OTP_TTL_MS,
+      expiresAt: now + (input.ttlMs ?? OTP_TTL_MS),
     }),
   ]);
   return code;
