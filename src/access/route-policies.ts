@@ -67,11 +67,11 @@ export const ROUTE_POLICIES = {
   'users.me.devices.delete': signedIn({ allowPending: true }),
   'users.me.notificationPreferences.get': signedIn({ allowPending: true }),
   'users.me.notificationPreferences.update': signedIn({ allowPending: true }),
-  'dependents.list': signedIn(),
-  'dependents.create': signedIn(),
-  'dependents.get': signedIn(),
-  'dependents.update': signedIn(),
-  'dependents.delete': signedIn(),
+  'dependents.list': signedIn({ allowPending: true }),
+  'dependents.create': signedIn({ allowPending: true }),
+  'dependents.get': signedIn({ allowPending: true }),
+  'dependents.update': signedIn({ allowPending: true }),
+  'dependents.delete': signedIn({ allowPending: true }),
 
   // admin: people management (admins and superadmins; guards in src/modules/admin/admin.policy.ts)
   'admin.users.list': roles('admin', 'superadmin'),
