@@ -1,19 +1,142 @@
-import { z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { ok } from '../../lib/envelope';
-import { createRouter } from '../../lib/hono';
-import { defineRoute, jsonResponse } from '../../lib/openapi';
-import { UserSchema } from './users.schemas';
-import { getMe } from './users.service';
+import { type AppEnv, createRouter } from '../../lib/hono';
+import { defineRoute, jsonBody, jsonResponse } from '../../lib/openapi';
+import { deleteMyAccount, sendDeletionCode } from './account-deletion.service';
+import {
+  confirmEmailChange,
+  confirmMobileChange,
+  requestEmailChange,
+  requestMobileChange,
+} from './contact-change.service';
+import { getMyAccount, updateMe } from './profile.service';
+import {
+  ChangeCodeSentSchema,
+  DeletedAccountSchema,
+  DeleteMeBody,
+  DeletionCodeSentSchema,
+  EmailChangeBody,
+  EmailConfirmBody,
+  MeSchema,
+  MobileChangeBody,
+  MobileConfirmBody,
+  strictBodyHook,
+  UpdateMeBody,
+  UserOnlySchema,
+} from './users.schemas';
+
+const TAGS = ['Users'];
+
+/** The API's public origin, for absolute URLs (signed avatar links) in answers. */
+export const originOf = (c: Context<AppEnv>) => new URL(c.req.url).origin;
 
 const meRoute = defineRoute({
   method: 'get',
   path: '/users/me',
   operationId: 'users.me.get',
-  tags: ['Users'],
-  summary: 'The signed-in account',
-  responses: { 200: jsonResponse(z.object({ user: UserSchema }), 'The account') },
+  tags: TAGS,
+  summary: 'The signed-in account and its profile',
+  description: '`profile.avatar.url` is a signed link that works without a token for an hour.',
+  responses: { 200: jsonResponse(MeSchema, 'The account') },
 });
 
-export const usersRouter = createRouter().openapi(meRoute, async (c) =>
-  c.json(ok({ user: await getMe(c.get('ctx')) }), 200),
-);
+const updateMeRoute = defineRoute({
+  method: 'patch',
+  path: '/users/me',
+  operationId: 'users.me.update',
+  tags: TAGS,
+  summary: 'Change my name and profile (null clears a field)',
+  description:
+    'Any other key (role, status, email, …) is refused with 422 naming it. Email and mobile number change through their own confirmed flows.',
+  request: { body: jsonBody(UpdateMeBody) },
+  responses: { 200: jsonResponse(MeSchema, 'The updated account') },
+});
+
+const deleteMeRoute = defineRoute({
+  method: 'delete',
+  path: '/users/me',
+  operationId: 'users.me.delete',
+  tags: TAGS,
+  summary: 'Delete my account (password, or a code for accounts without one)',
+  description:
+    'Erases personal data, files and sessions; the account cannot sign in again. Audit records are kept with ids only. The last active superadmin cannot delete themselves (409).',
+  request: { body: jsonBody(DeleteMeBody) },
+  responses: { 200: jsonResponse(DeletedAccountSchema, 'Deleted') },
+});
+
+const deletionCodeRoute = defineRoute({
+  method: 'post',
+  path: '/users/me/deletion-code',
+  operationId: 'users.me.deletionCode',
+  tags: TAGS,
+  summary: 'Send an account-deletion code (accounts without a password)',
+  description: 'Sent to the verified email, else by SMS to the verified number. 409 for accounts with a password.',
+  responses: { 200: jsonResponse(DeletionCodeSentSchema, 'Code sent') },
+});
+
+const emailChangeRoute = defineRoute({
+  method: 'post',
+  path: '/users/me/email',
+  operationId: 'users.me.email.change',
+  tags: TAGS,
+  summary: 'Start an email change: a code goes to the new address',
+  description: 'Accounts with a password must give it. 409 when another account uses the address.',
+  request: { body: jsonBody(EmailChangeBody) },
+  responses: { 200: jsonResponse(ChangeCodeSentSchema, 'Code sent to the new address') },
+});
+
+const emailConfirmRoute = defineRoute({
+  method: 'post',
+  path: '/users/me/email/verify',
+  operationId: 'users.me.email.confirm',
+  tags: TAGS,
+  summary: 'Confirm the new email with its code; the old address is notified',
+  request: { body: jsonBody(EmailConfirmBody) },
+  responses: { 200: jsonResponse(UserOnlySchema, 'Email changed') },
+});
+
+const mobileChangeRoute = defineRoute({
+  method: 'post',
+  path: '/users/me/mobile',
+  operationId: 'users.me.mobile.change',
+  tags: TAGS,
+  summary: 'Start a mobile number change: an SMS code goes to the new number',
+  request: { body: jsonBody(MobileChangeBody) },
+  responses: { 200: jsonResponse(ChangeCodeSentSchema, 'Code sent to the new number') },
+});
+
+const mobileConfirmRoute = defineRoute({
+  method: 'post',
+  path: '/users/me/mobile/verify',
+  operationId: 'users.me.mobile.confirm',
+  tags: TAGS,
+  summary: 'Confirm the new mobile number with its SMS code',
+  request: { body: jsonBody(MobileConfirmBody) },
+  responses: { 200: jsonResponse(UserOnlySchema, 'Mobile number changed') },
+});
+
+export const usersRouter = createRouter()
+  .openapi(meRoute, async (c) => c.json(ok(await getMyAccount(c.get('ctx'), originOf(c))), 200))
+  .openapi(
+    updateMeRoute,
+    async (c) => c.json(ok(await updateMe(c.get('ctx'), c.req.valid('json'), originOf(c)), 'Profile updated'), 200),
+    strictBodyHook,
+  )
+  .openapi(
+    deleteMeRoute,
+    async (c) => c.json(ok(await deleteMyAccount(c.get('ctx'), c.req.valid('json')), 'Account deleted'), 200),
+    strictBodyHook,
+  )
+  .openapi(deletionCodeRoute, async (c) => c.json(ok(await sendDeletionCode(c.get('ctx')), 'Code sent'), 200))
+  .openapi(emailChangeRoute, async (c) =>
+    c.json(ok(await requestEmailChange(c.get('ctx'), c.req.valid('json')), 'Code sent to the new address'), 200),
+  )
+  .openapi(emailConfirmRoute, async (c) =>
+    c.json(ok(await confirmEmailChange(c.get('ctx'), c.req.valid('json')), 'Email changed'), 200),
+  )
+  .openapi(mobileChangeRoute, async (c) =>
+    c.json(ok(await requestMobileChange(c.get('ctx'), c.req.valid('json')), 'Code sent to the new number'), 200),
+  )
+  .openapi(mobileConfirmRoute, async (c) =>
+    c.json(ok(await confirmMobileChange(c.get('ctx'), c.req.valid('json')), 'Mobile number changed'), 200),
+  );

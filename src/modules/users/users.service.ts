@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import type { ServiceContext } from '../../context';
 import { type UserRow, users } from '../../db/schema';
-import { notFound } from '../../lib/errors';
+import { AppError, notFound } from '../../lib/errors';
 import type { UserView } from './users.schemas';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -24,9 +24,32 @@ export function toUserView(row: UserRow): UserView {
   };
 }
 
+/** The signed-in caller's id; services behind a signed-in route always have one. */
+export function actorId(ctx: ServiceContext): string {
+  if (!ctx.actor) throw new AppError('UNAUTHENTICATED', 'Sign in to continue');
+  return ctx.actor.id;
+}
+
+/** The signed-in caller's account row. */
+export async function currentUser(ctx: ServiceContext): Promise<UserRow> {
+  const row = await ctx.db
+    .select()
+    .from(users)
+    .where(eq(users.id, actorId(ctx)))
+    .get();
+  if (!row) throw notFound('User');
+  return row;
+}
+
 /** The signed-in caller's own account. */
 export async function getMe(ctx: ServiceContext): Promise<UserView> {
-  const row = ctx.actor && (await ctx.db.select().from(users).where(eq(users.id, ctx.actor.id)).get());
-  if (!row) throw notFound('User');
-  return toUserView(row);
+  return toUserView(await currentUser(ctx));
+}
+
+/** Whether a D1 write failed on a UNIQUE constraint (drizzle wraps the D1 error in `cause`). */
+export function isUniqueViolation(err: unknown): boolean {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    if (/UNIQUE constraint failed/i.test(e.message)) return true;
+  }
+  return false;
 }

@@ -1,0 +1,108 @@
+import type { ServiceContext } from '../../../context';
+import { type UserRow, users } from '../../../db/schema';
+import { AppError } from '../../../lib/errors';
+import { codeEmail } from '../../auth/auth.messages';
+import { issueCode } from '../../auth/otp.service';
+import { toE164 } from '../../auth/phone';
+import { initialStatus, PROFESSIONAL_ROLES } from '../admin.policy';
+import type { AdminUserView, CreateUserInput } from '../admin.schemas';
+import { actorOf, commitGuarded, guardedAuditInsert, toAdminView } from './shared';
+
+/** An invitation code lives 72 hours (a normal reset code lives 10 minutes). */
+export const INVITATION_TTL_MS = 72 * 3600_000;
+
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+
+/**
+ * The invitation email. The code is a `password-reset` code, so the invitee sets a password through
+ * the existing POST /auth/password/reset `{ email, otp, newPassword }`.
+ */
+export function invitationEmail(
+  input: { email: string; role: CreateUserInput['role']; code: string },
+  appName = 'Kinwell',
+) {
+  const { subject } = codeEmail('invitation', input.code, appName);
+  const role = input.role;
+  const text = [
+    `Your ${appName} invitation code is ${input.code}.`,
+    `An administrator created a ${role} account for you; you sign in with ${input.email}.`,
+    `To choose your password, open "Reset password" in the app and enter this email, the code and your new password (API: POST /api/v1/auth/password/reset with { email, otp, newPassword }).`,
+    `The code is valid for 72 hours. After that, use "Forgot password" to get a new one.`,
+  ].join('\n\n');
+  const html = `<!doctype html><html><body style="font-family:system-ui,sans-serif"><h2>You have been invited to ${escapeHtml(appName)}</h2><p>An administrator created a ${escapeHtml(role)} account for you; you sign in with <strong>${escapeHtml(input.email)}</strong>.</p><p>Your invitation code is</p><p style="font-size:28px;letter-spacing:6px"><strong>${input.code}</strong></p><p>To choose your password, open "Reset password" in the app and enter your email, this code and your new password. The code is valid for 72 hours; after that, use "Forgot password" to get a new one.</p></body></html>`;
+  return { subject, text, html };
+}
+
+/** Issues and mails the invitation; a failure is logged and reported, never undoes the account. */
+async function sendInvitation(ctx: ServiceContext, user: UserRow, role: CreateUserInput['role']): Promise<boolean> {
+  try {
+    const code = await issueCode(ctx, {
+      purpose: 'password-reset',
+      target: user.email!,
+      userId: user.id,
+      ttlMs: INVITATION_TTL_MS,
+    });
+    await ctx.ports.mailer.send({
+      to: user.email!,
+      ...invitationEmail({ email: user.email!, role, code }, ctx.env.APP_NAME),
+    });
+    return true;
+  } catch (err) {
+    ctx.log.log('warn', 'admin.invitation_not_sent', {
+      userId: user.id,
+      error: err instanceof AppError ? err.code : String(err),
+    });
+    return false;
+  }
+}
+
+/**
+ * Creates a staff or professional account with a verified email and no password, and emails an
+ * invitation code to set one. Doctors and caregivers an admin creates are verified and active; a new
+ * admin waits for a superadmin's approval unless a superadmin creates it.
+ * @throws AppError VALIDATION_FAILED (bad number), CONFLICT (email or number taken)
+ */
+export async function createUser(
+  ctx: ServiceContext,
+  input: CreateUserInput,
+): Promise<{ user: AdminUserView; invitation: { sent: boolean; expiresIn: number } }> {
+  const actor = actorOf(ctx);
+  const mobileNumber = input.mobileNumber ? toE164(input.mobileNumber) : null;
+  const now = ctx.clock.now().getTime();
+  const user: UserRow = {
+    id: ctx.ids.id('usr'),
+    email: input.email,
+    mobileNumber,
+    name: input.name,
+    passwordHash: null,
+    role: input.role,
+    subRoles: input.role === 'admin' ? (input.subRoles ?? []) : [],
+    status: initialStatus(actor.role, input.role),
+    verifiedAt: PROFESSIONAL_ROLES.includes(input.role) ? now : null,
+    emailVerifiedAt: now,
+    mobileVerifiedAt: null,
+    googleSub: null,
+    statusReason: null,
+    deletedAt: null,
+    tokenVersion: 0,
+    createdAt: now,
+    updatedAt: now,
+  };
+  await commitGuarded(
+    ctx,
+    [
+      ctx.db.insert(users).values(user).onConflictDoNothing(),
+      guardedAuditInsert(ctx, {
+        action: 'admin.users.create',
+        resourceType: 'user',
+        resourceId: user.id,
+        metadata: { role: user.role, status: user.status, subRoles: user.subRoles },
+      }),
+    ],
+    async () => {
+      throw new AppError('CONFLICT', 'An account with this email or mobile number already exists');
+    },
+  );
+  const sent = await sendInvitation(ctx, user, input.role);
+  return { user: toAdminView(user, null), invitation: { sent, expiresIn: INVITATION_TTL_MS / 1000 } };
+}

@@ -1,0 +1,22 @@
+import type { ServiceContext } from '../../../context';
+import { eraseAccount } from '../../users/erase.service';
+import { lastSuperadminRefusal, mayRemoveSuperadmin } from '../admin.policy';
+import { authorizedTarget, otherActiveSuperadmins, refuseWith } from './shared';
+
+/**
+ * Permanently deletes an account and its personal data (eraseAccount 'purge', which records the
+ * `user.purge` audit event with the caller and the reason).
+ * @throws AppError NOT_FOUND, FORBIDDEN, CONFLICT (last active superadmin)
+ */
+export async function applyDelete(
+  ctx: ServiceContext,
+  id: string,
+  reason: string | null = null,
+): Promise<{ id: string; filesDeleted: number }> {
+  const target = await authorizedTarget(ctx, id, 'delete');
+  if (mayRemoveSuperadmin(target, 'delete')) {
+    refuseWith(lastSuperadminRefusal(target, 'delete', await otherActiveSuperadmins(ctx, id)));
+  }
+  const { filesDeleted } = await eraseAccount(ctx, id, 'purge', reason);
+  return { id, filesDeleted };
+}

@@ -1,0 +1,121 @@
+import { and, eq, ne, type SQL, sql } from 'drizzle-orm';
+import type { BatchItem } from 'drizzle-orm/batch';
+import type { Actor, ServiceContext } from '../../../context';
+import { auditEvents, type UserRow, users } from '../../../db/schema';
+import { AppError, notFound } from '../../../lib/errors';
+import type { AuditEventInput } from '../../audit/audit.service';
+import { toUserView } from '../../users/users.service';
+import { type AdminAction, authorityRefusal, type Refusal } from '../admin.policy';
+import type { AdminUserView } from '../admin.schemas';
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+/** The back-office view of an account: the public view plus why it is in its state and when it last signed in. */
+export function toAdminView(row: UserRow, lastSignInAt: number | null): AdminUserView {
+  return {
+    ...toUserView(row),
+    statusReason: row.statusReason,
+    lastSignInAt: iso(lastSignInAt),
+    updatedAt: iso(row.updatedAt)!,
+  };
+}
+
+/**
+ * `max(sessions.created_at)` of the `users` row in scope: one indexed lookup per row (sessions_user_idx).
+ * Written with explicit qualifiers: drizzle renders a single-table select's columns unqualified, which
+ * inside the subquery would bind to `sessions`.
+ */
+export const lastSignInAt = sql<
+  number | null
+>`(select max(last_session.created_at) from sessions as last_session where last_session.user_id = users.id)`;
+
+export function actorOf(ctx: ServiceContext): Actor {
+  if (!ctx.actor) throw new AppError('UNAUTHENTICATED', 'Sign in to continue');
+  return ctx.actor;
+}
+
+/** Throws the refusal as an AppError (FORBIDDEN 403, INVALID_TRANSITION / CONFLICT 409). */
+export function refuseWith(refusal: Refusal | null): void {
+  if (refusal) throw new AppError(refusal.code, refusal.message);
+}
+
+export async function findUser(ctx: ServiceContext, id: string): Promise<UserRow> {
+  const row = await ctx.db.select().from(users).where(eq(users.id, id)).get();
+  if (!row) throw notFound('User');
+  return row;
+}
+
+/**
+ * Loads the account `id` and checks the caller may `action` it at all.
+ * @throws AppError NOT_FOUND, FORBIDDEN
+ */
+export async function authorizedTarget(ctx: ServiceContext, id: string, action: AdminAction): Promise<UserRow> {
+  const actor = actorOf(ctx);
+  const target = await findUser(ctx, id);
+  refuseWith(authorityRefusal(actor, target, action));
+  return target;
+}
+
+/** Active superadmins other than `userId`. */
+export async function otherActiveSuperadmins(ctx: ServiceContext, userId: string): Promise<number> {
+  return ctx.db.$count(users, and(eq(users.role, 'superadmin'), eq(users.status, 'active'), ne(users.id, userId)));
+}
+
+/**
+ * SQL condition for an UPDATE of `users`: some other active superadmin remains. Evaluated inside the
+ * write, so two superadmins removing each other at once cannot both succeed.
+ */
+export function anotherActiveSuperadmin(userId: string): SQL {
+  return sql`exists (select 1 from users as other where other.role = 'superadmin' and other.status = 'active' and other.id <> ${userId})`;
+}
+
+/**
+ * The audit insert of an admin action, placed right after the conditional write it records. Its
+ * `action` is NULL (a NOT NULL violation) unless that write changed exactly one row, so a write whose
+ * condition no longer held (the account changed since it was read) rolls back the whole batch: no
+ * audit event, no revoked sessions, nothing.
+ */
+export function guardedAuditInsert(ctx: ServiceContext, event: AuditEventInput) {
+  return ctx.db.insert(auditEvents).values({
+    id: ctx.ids.id('aud'),
+    at: ctx.clock.now().getTime(),
+    actorId: event.actorId !== undefined ? event.actorId : (ctx.actor?.id ?? null),
+    actorRole: ctx.actor?.role ?? null,
+    patientId: event.patientId ?? null,
+    action: sql`(case when changes() = 1 then ${event.action} end)`,
+    resourceType: event.resourceType,
+    resourceId: event.resourceId ?? null,
+    reason: event.reason ?? null,
+    outcome: event.outcome ?? 'success',
+    requestId: ctx.requestId,
+    ip: ctx.ip,
+    metadata: event.metadata ?? null,
+  });
+}
+
+const GUARD_TRIPPED = /NOT NULL constraint failed: audit_events\.action/;
+
+type Statements = [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]];
+
+/**
+ * Runs an atomic batch holding a `guardedAuditInsert`. When the guard trips, `explain` says why
+ * (re-reading the account) and its error is thrown; the batch left nothing behind.
+ */
+export async function commitGuarded(
+  ctx: ServiceContext,
+  statements: BatchItem<'sqlite'>[],
+  explain: () => Promise<never>,
+) {
+  try {
+    return await ctx.db.batch(statements as Statements);
+  } catch (err) {
+    const messages = [err, (err as { cause?: unknown })?.cause].map((e) => (e instanceof Error ? e.message : ''));
+    if (messages.some((m) => GUARD_TRIPPED.test(m))) return explain();
+    throw err;
+  }
+}
+
+/** The refusal for an account that changed between our read and our write (found by re-reading it). */
+export function changedMeanwhile(): AppError {
+  return new AppError('CONFLICT', 'The account changed while this request ran; reload it and try again');
+}

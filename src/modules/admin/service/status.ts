@@ -1,0 +1,76 @@
+import { and, eq } from 'drizzle-orm';
+import type { ServiceContext } from '../../../context';
+import { type UserRow, type UserStatus, users } from '../../../db/schema';
+import { AppError } from '../../../lib/errors';
+import { revokeAllStatements } from '../../auth/sessions.service';
+import { lastSuperadminRefusal, mayRemoveSuperadmin, type StatusAction, statusTransition } from '../admin.policy';
+import {
+  anotherActiveSuperadmin,
+  authorizedTarget,
+  changedMeanwhile,
+  commitGuarded,
+  guardedAuditInsert,
+  otherActiveSuperadmins,
+  refuseWith,
+} from './shared';
+
+export interface StatusInput {
+  action: StatusAction;
+  /** Required (by the schema) for block and deactivate. */
+  reason?: string | null;
+}
+
+/** Reads the account and decides the transition, refusing what the rules forbid. */
+async function plan(ctx: ServiceContext, id: string, action: StatusAction): Promise<[UserRow, UserStatus]> {
+  const target = await authorizedTarget(ctx, id, action);
+  const next = statusTransition(target, action);
+  if ('code' in next) throw new AppError(next.code, next.message);
+  if (mayRemoveSuperadmin(target, action)) {
+    refuseWith(lastSuperadminRefusal(target, action, await otherActiveSuperadmins(ctx, id)));
+  }
+  return [target, next.status];
+}
+
+/**
+ * Activates, deactivates, blocks or unblocks an account. Blocking and deactivating end every session
+ * and bump the token version in the same batch, so the account's access tokens fail at once.
+ * @throws AppError NOT_FOUND, FORBIDDEN, INVALID_TRANSITION, CONFLICT (last active superadmin; changed meanwhile)
+ */
+export async function applyStatus(
+  ctx: ServiceContext,
+  id: string,
+  input: StatusInput,
+  options: { bulk?: boolean } = {},
+): Promise<void> {
+  const { action } = input;
+  const [target, status] = await plan(ctx, id, action);
+  const takesAccess = action === 'block' || action === 'deactivate';
+  const reason = input.reason ?? null;
+  const condition = and(
+    eq(users.id, id),
+    // Optimistic: only from the state the rules were checked against.
+    eq(users.status, target.status),
+    mayRemoveSuperadmin(target, action) ? anotherActiveSuperadmin(id) : undefined,
+  );
+  await commitGuarded(
+    ctx,
+    [
+      ctx.db
+        .update(users)
+        .set({ status, statusReason: takesAccess ? reason : null, updatedAt: ctx.clock.now().getTime() })
+        .where(condition),
+      guardedAuditInsert(ctx, {
+        action: `admin.users.${action}`,
+        resourceType: 'user',
+        resourceId: id,
+        reason,
+        metadata: { from: target.status, to: status, ...(options.bulk ? { bulk: true } : {}) },
+      }),
+      ...(takesAccess ? revokeAllStatements(ctx, id, `admin-${action}`) : []),
+    ],
+    async () => {
+      await plan(ctx, id, action);
+      throw changedMeanwhile();
+    },
+  );
+}

@@ -1,0 +1,39 @@
+import { and, eq, ne, sql } from 'drizzle-orm';
+import type { ServiceContext } from '../../../context';
+import { type AdminSubRole, type UserRow, users } from '../../../db/schema';
+import { subRolesRefusal } from '../admin.policy';
+import { authorizedTarget, changedMeanwhile, commitGuarded, guardedAuditInsert, refuseWith } from './shared';
+
+async function plan(ctx: ServiceContext, id: string): Promise<UserRow> {
+  const target = await authorizedTarget(ctx, id, 'subRoles');
+  refuseWith(subRolesRefusal(target));
+  return target;
+}
+
+/**
+ * Replaces an admin's sub-roles and bumps their token version, so access tokens carrying the old role
+ * data fail at once (sessions survive: a refresh issues a token for the new role data).
+ * @throws AppError NOT_FOUND, FORBIDDEN (only superadmins manage admins), INVALID_TRANSITION (not an admin)
+ */
+export async function applySubRoles(ctx: ServiceContext, id: string, subRoles: AdminSubRole[]): Promise<void> {
+  const target = await plan(ctx, id);
+  await commitGuarded(
+    ctx,
+    [
+      ctx.db
+        .update(users)
+        .set({ subRoles, tokenVersion: sql`${users.tokenVersion} + 1`, updatedAt: ctx.clock.now().getTime() })
+        .where(and(eq(users.id, id), eq(users.role, 'admin'), ne(users.status, 'removed'))),
+      guardedAuditInsert(ctx, {
+        action: 'admin.users.sub_roles',
+        resourceType: 'user',
+        resourceId: id,
+        metadata: { from: target.subRoles, to: subRoles },
+      }),
+    ],
+    async () => {
+      await plan(ctx, id);
+      throw changedMeanwhile();
+    },
+  );
+}

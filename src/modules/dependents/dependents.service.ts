@@ -1,0 +1,163 @@
+import { and, count, desc, eq, sql } from 'drizzle-orm';
+import type { ServiceContext } from '../../context';
+import { paginate } from '../../db/paginate';
+import { type DependentRow, dependents } from '../../db/schema';
+import { AppError, notFound } from '../../lib/errors';
+import { auditInsert } from '../audit/audit.service';
+import type { CreateDependentInput, DependentView, UpdateDependentInput } from './dependents.schemas';
+
+/** Dependents one account may hold. */
+export const MAX_DEPENDENTS_PER_USER = 20;
+
+/**
+ * The latest calendar date it is anywhere on Earth (UTC+14), so a baby born "today" in any time zone
+ * is accepted while tomorrow everywhere is not.
+ */
+function latestToday(ctx: ServiceContext): string {
+  return new Date(ctx.clock.now().getTime() + 14 * 3600_000).toISOString().slice(0, 10);
+}
+
+function assertBornByNow(ctx: ServiceContext, dateOfBirth: string | undefined): void {
+  if (dateOfBirth !== undefined && dateOfBirth > latestToday(ctx)) {
+    throw new AppError('VALIDATION_FAILED', 'Validation failed', {
+      fields: [{ field: 'dateOfBirth', message: 'Must not be in the future' }],
+    });
+  }
+}
+
+export function toDependentView(row: DependentRow): DependentView {
+  return {
+    id: row.id,
+    name: row.name,
+    dateOfBirth: row.dateOfBirth,
+    relationship: row.relationship,
+    gender: row.gender,
+    notes: row.notes,
+    createdAt: new Date(row.createdAt).toISOString(),
+    updatedAt: new Date(row.updatedAt).toISOString(),
+  };
+}
+
+function actorId(ctx: ServiceContext): string {
+  if (!ctx.actor) throw notFound('Dependent');
+  return ctx.actor.id;
+}
+
+/**
+ * One of the caller's dependents. Another account's dependent is NOT_FOUND, as if it did not exist;
+ * modules acting for a dependent (vaccine schedules) start here.
+ * @throws AppError NOT_FOUND
+ */
+export async function getOwnedDependent(ctx: ServiceContext, dependentId: string): Promise<DependentRow> {
+  const row = await ctx.db
+    .select()
+    .from(dependents)
+    .where(and(eq(dependents.id, dependentId), eq(dependents.userId, actorId(ctx))))
+    .get();
+  if (!row) throw notFound('Dependent');
+  return row;
+}
+
+export async function listDependents(ctx: ServiceContext, query: { page: number; limit: number }) {
+  return paginate(ctx.db, dependents, {
+    where: eq(dependents.userId, actorId(ctx)),
+    orderBy: [desc(dependents.createdAt), desc(dependents.id)],
+    page: query.page,
+    limit: query.limit,
+    map: toDependentView,
+  });
+}
+
+export async function getDependent(ctx: ServiceContext, id: string): Promise<DependentView> {
+  return toDependentView(await getOwnedDependent(ctx, id));
+}
+
+async function dependentCount(ctx: ServiceContext, userId: string): Promise<number> {
+  const [row] = await ctx.db.select({ n: count() }).from(dependents).where(eq(dependents.userId, userId));
+  return row?.n ?? 0;
+}
+
+/**
+ * Adds a dependent for the caller and audits it, atomically.
+ * @throws AppError VALIDATION_FAILED (born in the future), CONFLICT (MAX_DEPENDENTS_PER_USER reached)
+ */
+export async function createDependent(ctx: ServiceContext, input: CreateDependentInput): Promise<DependentView> {
+  const userId = actorId(ctx);
+  assertBornByNow(ctx, input.dateOfBirth);
+  const now = ctx.clock.now().getTime();
+  const row: DependentRow = {
+    id: ctx.ids.id('dep'),
+    userId,
+    name: input.name,
+    dateOfBirth: input.dateOfBirth,
+    relationship: input.relationship,
+    gender: input.gender ?? null,
+    notes: input.notes ?? null,
+    createdAt: now,
+    updatedAt: now,
+  };
+  // The cap is checked inside the write, so parallel requests cannot overshoot it: at the cap the id
+  // is NULL, the NOT NULL constraint fails, and the whole batch (audit included) rolls back.
+  const cappedId = sql`case when (select count(*) from ${dependents} where ${dependents.userId} = ${userId}) < ${MAX_DEPENDENTS_PER_USER} then ${row.id} end`;
+  try {
+    await ctx.db.batch([
+      ctx.db.insert(dependents).values({ ...row, id: cappedId }),
+      auditInsert(ctx, { action: 'dependent.create', resourceType: 'dependent', resourceId: row.id }),
+    ]);
+  } catch (err) {
+    if ((await dependentCount(ctx, userId)) >= MAX_DEPENDENTS_PER_USER) {
+      throw new AppError('CONFLICT', `You can have at most ${MAX_DEPENDENTS_PER_USER} dependents; remove one first`);
+    }
+    throw err;
+  }
+  return toDependentView(row);
+}
+
+/**
+ * Changes the given fields of one of the caller's dependents and audits which fields changed (names
+ * of fields only, never values).
+ * @throws AppError NOT_FOUND, VALIDATION_FAILED (nothing to change, born in the future)
+ */
+export async function updateDependent(
+  ctx: ServiceContext,
+  id: string,
+  input: UpdateDependentInput,
+): Promise<DependentView> {
+  const changes = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as UpdateDependentInput;
+  const fields = Object.keys(changes);
+  if (!fields.length) {
+    throw new AppError('VALIDATION_FAILED', 'Give at least one field to change', {
+      fields: [{ field: 'body', message: 'Give at least one of name, dateOfBirth, relationship, gender, notes' }],
+    });
+  }
+  assertBornByNow(ctx, changes.dateOfBirth);
+  const current = await getOwnedDependent(ctx, id);
+  const updatedAt = ctx.clock.now().getTime();
+  const [[updated]] = await ctx.db.batch([
+    ctx.db
+      .update(dependents)
+      .set({ ...changes, updatedAt })
+      .where(and(eq(dependents.id, current.id), eq(dependents.userId, current.userId)))
+      .returning(),
+    auditInsert(ctx, {
+      action: 'dependent.update',
+      resourceType: 'dependent',
+      resourceId: current.id,
+      metadata: { fields },
+    }),
+  ]);
+  if (!updated) throw notFound('Dependent');
+  return toDependentView(updated);
+}
+
+/**
+ * Removes one of the caller's dependents and audits it, atomically.
+ * @throws AppError NOT_FOUND
+ */
+export async function deleteDependent(ctx: ServiceContext, id: string): Promise<void> {
+  const current = await getOwnedDependent(ctx, id);
+  await ctx.db.batch([
+    ctx.db.delete(dependents).where(and(eq(dependents.id, current.id), eq(dependents.userId, current.userId))),
+    auditInsert(ctx, { action: 'dependent.delete', resourceType: 'dependent', resourceId: current.id }),
+  ]);
+}

@@ -1,0 +1,72 @@
+import { and, eq, ne, sql } from 'drizzle-orm';
+import type { ServiceContext } from '../../context';
+import { users } from '../../db/schema';
+import { AppError } from '../../lib/errors';
+import { codeEmail } from '../auth/auth.messages';
+import { consumeCode, issueCode, OTP_RESEND_COOLDOWN_MS, OTP_TTL_MS } from '../auth/otp.service';
+import { eraseAccount } from './erase.service';
+import { confirmPassword } from './reauth.service';
+import { accountDeletionSms } from './users.messages';
+import { currentUser } from './users.service';
+
+const invalid = (field: string, message: string) =>
+  new AppError('VALIDATION_FAILED', 'Validation failed', { fields: [{ field, message }] });
+
+/**
+ * For accounts without a password: sends a deletion code to the verified email, else by SMS to the
+ * verified mobile number. Accounts with a password confirm deletion with it instead.
+ * @throws AppError CONFLICT (the account has a password, or no verified email or number), RATE_LIMITED
+ */
+export async function sendDeletionCode(ctx: ServiceContext) {
+  const user = await currentUser(ctx);
+  if (user.passwordHash) {
+    throw new AppError('CONFLICT', 'This account has a password: confirm the deletion with it');
+  }
+  const channel =
+    user.email && user.emailVerifiedAt ? 'email' : user.mobileNumber && user.mobileVerifiedAt ? 'sms' : null;
+  if (!channel) {
+    throw new AppError(
+      'CONFLICT',
+      'This account has no verified email or mobile number to confirm with; contact support',
+    );
+  }
+  const code = await issueCode(ctx, { purpose: 'account-deletion', target: user.id, userId: user.id });
+  if (channel === 'email') {
+    await ctx.ports.mailer.send({ to: user.email!, ...codeEmail('account-deletion', code, ctx.env.APP_NAME) });
+  } else {
+    await ctx.ports.sms.send({ to: user.mobileNumber!, body: accountDeletionSms(code, ctx.env.APP_NAME) });
+  }
+  return { channel, expiresIn: OTP_TTL_MS / 1000, resendAfter: OTP_RESEND_COOLDOWN_MS / 1000 } as const;
+}
+
+/** Whether another active superadmin would remain if `userId` went away. */
+async function anotherActiveSuperadmin(ctx: ServiceContext, userId: string): Promise<boolean> {
+  const row = await ctx.db
+    .select({ n: sql<number>`count(*)` })
+    .from(users)
+    .where(and(eq(users.role, 'superadmin'), eq(users.status, 'active'), ne(users.id, userId)))
+    .get();
+  return (row?.n ?? 0) > 0;
+}
+
+/**
+ * Deletes the caller's own account after re-authentication (password, or the emailed/SMS code for
+ * accounts without one): personal data, files and sessions go; the user row stays as an anonymous
+ * tombstone so kept records (audit) still resolve.
+ * @throws AppError VALIDATION_FAILED (missing/wrong password, missing code), OTP_INVALID, OTP_EXPIRED,
+ *   OTP_MAX_ATTEMPTS, CONFLICT (the last active superadmin), RATE_LIMITED
+ */
+export async function deleteMyAccount(ctx: ServiceContext, input: { password?: string; otp?: string }) {
+  const user = await currentUser(ctx);
+  if (user.role === 'superadmin' && !(await anotherActiveSuperadmin(ctx, user.id))) {
+    throw new AppError('CONFLICT', 'The last active superadmin cannot delete their account; appoint another first');
+  }
+  if (user.passwordHash) {
+    await confirmPassword(ctx, user, input.password, 'user.delete');
+  } else {
+    if (!input.otp) throw invalid('otp', 'Enter the code sent by POST /users/me/deletion-code');
+    await consumeCode(ctx, { purpose: 'account-deletion', target: user.id, code: input.otp });
+  }
+  await eraseAccount(ctx, user.id, 'anonymize');
+  return { id: user.id };
+}

@@ -1,0 +1,280 @@
+import { and, asc, desc, eq, ne, sql } from 'drizzle-orm';
+import type { BatchItem } from 'drizzle-orm/batch';
+import type { ServiceContext } from '../../context';
+import { paginate } from '../../db/paginate';
+import { type EmergencyContactRow, emergencyContacts, type UserProfileRow, userProfiles, users } from '../../db/schema';
+import { AppError, notFound } from '../../lib/errors';
+import { auditInsert, recordAudit } from '../audit/audit.service';
+import { toE164 } from '../auth/phone';
+import { avatarViewOf } from './avatar.service';
+import { canonicalLanguage, canonicalTimeZone, isFutureDate } from './profile.rules';
+import type {
+  CreateContactInput,
+  EmergencyContactView,
+  ProfileView,
+  UpdateContactInput,
+  UpdateMeInput,
+  UserView,
+} from './users.schemas';
+import { actorId, toUserView } from './users.service';
+
+/** A user keeps at most this many emergency contacts. */
+export const MAX_EMERGENCY_CONTACTS = 10;
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export function toContactView(row: EmergencyContactRow): EmergencyContactView {
+  return {
+    id: row.id,
+    name: row.name,
+    relationship: row.relationship,
+    phone: row.phone,
+    email: row.email,
+    isPrimary: row.isPrimary,
+    createdAt: iso(row.createdAt),
+    updatedAt: iso(row.updatedAt),
+  };
+}
+
+/** Primary first, then oldest first. */
+const CONTACT_ORDER = [desc(emergencyContacts.isPrimary), asc(emergencyContacts.createdAt), asc(emergencyContacts.id)];
+
+/** The profile fields a user edits, as stored (everything but the avatar pointer). */
+const PROFILE_FIELDS = [
+  'dateOfBirth',
+  'gender',
+  'address',
+  'bloodGroup',
+  'allergies',
+  'preferredLanguage',
+  'timeZone',
+] as const;
+type ProfileField = (typeof PROFILE_FIELDS)[number];
+type ProfileValues = Pick<UserProfileRow, ProfileField>;
+
+/** The signed-in caller's account and profile: what GET /users/me answers. */
+export async function getMyAccount(
+  ctx: ServiceContext,
+  origin: string,
+): Promise<{ user: UserView; profile: ProfileView }> {
+  const userId = actorId(ctx);
+  const [[user], [profile], contacts] = await ctx.db.batch([
+    ctx.db.select().from(users).where(eq(users.id, userId)),
+    ctx.db.select().from(userProfiles).where(eq(userProfiles.userId, userId)),
+    ctx.db
+      .select()
+      .from(emergencyContacts)
+      .where(eq(emergencyContacts.userId, userId))
+      .orderBy(...CONTACT_ORDER)
+      .limit(MAX_EMERGENCY_CONTACTS),
+  ]);
+  if (!user) throw notFound('User');
+  return {
+    user: toUserView(user),
+    profile: {
+      dateOfBirth: profile?.dateOfBirth ?? null,
+      gender: profile?.gender ?? null,
+      address: profile?.address ?? null,
+      bloodGroup: profile?.bloodGroup ?? null,
+      allergies: profile?.allergies ?? null,
+      preferredLanguage: profile?.preferredLanguage ?? null,
+      timeZone: profile?.timeZone ?? null,
+      emergencyContacts: contacts.map(toContactView),
+      avatar: profile?.avatarFileId ? await avatarViewOf(ctx, userId, origin) : null,
+    },
+  };
+}
+
+/** The input in its stored form: canonical language and zone tags, allergies without duplicates. */
+function normalize(input: UpdateMeInput, now: Date): Partial<ProfileValues> {
+  if (input.dateOfBirth && isFutureDate(input.dateOfBirth, now)) {
+    throw new AppError('VALIDATION_FAILED', 'Validation failed', {
+      fields: [{ field: 'dateOfBirth', message: 'Date of birth cannot be in the future' }],
+    });
+  }
+  const values: Partial<ProfileValues> = {};
+  for (const field of PROFILE_FIELDS) {
+    if (input[field] !== undefined) (values as Record<string, unknown>)[field] = input[field];
+  }
+  if (input.preferredLanguage) values.preferredLanguage = canonicalLanguage(input.preferredLanguage);
+  if (input.timeZone) values.timeZone = canonicalTimeZone(input.timeZone);
+  if (input.allergies) values.allergies = [...new Set(input.allergies)];
+  return values;
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+
+/**
+ * Updates the caller's name and profile (`null` clears a field) and answers the fresh account. Only
+ * fields whose value changes are written; the audit event names them without their values, since they
+ * are health data.
+ * @throws AppError VALIDATION_FAILED (birth date in the future)
+ */
+export async function updateMe(ctx: ServiceContext, input: UpdateMeInput, origin: string) {
+  const userId = actorId(ctx);
+  const values = normalize(input, ctx.clock.now());
+  const [[user], [profile]] = await ctx.db.batch([
+    ctx.db.select({ name: users.name }).from(users).where(eq(users.id, userId)),
+    ctx.db.select().from(userProfiles).where(eq(userProfiles.userId, userId)),
+  ]);
+  if (!user) throw notFound('User');
+  const changed: Partial<ProfileValues> = {};
+  for (const field of PROFILE_FIELDS) {
+    if (field in values && !same(values[field], profile?.[field])) {
+      (changed as Record<string, unknown>)[field] = values[field];
+    }
+  }
+  const nameChanged = input.name !== undefined && input.name !== user.name;
+  const fields = [...(nameChanged ? ['name'] : []), ...Object.keys(changed)];
+  if (fields.length) {
+    const now = ctx.clock.now().getTime();
+    const statements: BatchItem<'sqlite'>[] = [
+      auditInsert(ctx, {
+        action: 'user.profile_update',
+        resourceType: 'user',
+        resourceId: userId,
+        patientId: userId,
+        metadata: { fields },
+      }),
+    ];
+    if (nameChanged) {
+      statements.push(ctx.db.update(users).set({ name: input.name!, updatedAt: now }).where(eq(users.id, userId)));
+    }
+    if (Object.keys(changed).length) {
+      statements.push(
+        ctx.db
+          .insert(userProfiles)
+          .values({ userId, ...changed, updatedAt: now })
+          .onConflictDoUpdate({ target: userProfiles.userId, set: { ...changed, updatedAt: now } }),
+      );
+    }
+    await ctx.db.batch(statements as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]);
+  }
+  return getMyAccount(ctx, origin);
+}
+
+// ---- emergency contacts ---------------------------------------------------------------------------
+
+/** A contact of the caller; another user's contact is NOT_FOUND, as if it did not exist. */
+async function ownedContact(ctx: ServiceContext, id: string): Promise<EmergencyContactRow> {
+  const row = await ctx.db
+    .select()
+    .from(emergencyContacts)
+    .where(and(eq(emergencyContacts.id, id), eq(emergencyContacts.userId, actorId(ctx))))
+    .get();
+  if (!row) throw notFound('Emergency contact');
+  return row;
+}
+
+/** Makes every other contact of `userId` non-primary, only if `keepId` exists (it may not have been inserted). */
+function unsetOtherPrimaries(ctx: ServiceContext, userId: string, keepId: string, now: number) {
+  return ctx.db
+    .update(emergencyContacts)
+    .set({ isPrimary: false, updatedAt: now })
+    .where(
+      and(
+        eq(emergencyContacts.userId, userId),
+        ne(emergencyContacts.id, keepId),
+        eq(emergencyContacts.isPrimary, true),
+        sql`exists (select 1 from ${emergencyContacts} where ${emergencyContacts.id} = ${keepId})`,
+      ),
+    );
+}
+
+export async function listContacts(ctx: ServiceContext, query: { page: number; limit: number }) {
+  return paginate(ctx.db, emergencyContacts, {
+    where: eq(emergencyContacts.userId, actorId(ctx)),
+    orderBy: CONTACT_ORDER,
+    page: query.page,
+    limit: query.limit,
+    map: toContactView,
+  });
+}
+
+/**
+ * Adds an emergency contact (phone stored as E.164). The cap is enforced inside the insert itself, so
+ * concurrent requests cannot pass it; a new primary contact unsets the others in the same batch.
+ * @throws AppError VALIDATION_FAILED (phone), CONFLICT (already MAX_EMERGENCY_CONTACTS)
+ */
+export async function createContact(ctx: ServiceContext, input: CreateContactInput): Promise<EmergencyContactView> {
+  const userId = actorId(ctx);
+  const now = ctx.clock.now().getTime();
+  const row: EmergencyContactRow = {
+    id: ctx.ids.id('emc'),
+    userId,
+    name: input.name,
+    relationship: input.relationship,
+    phone: toE164(input.phone, 'phone'),
+    email: input.email ?? null,
+    isPrimary: input.isPrimary ?? false,
+    createdAt: now,
+    updatedAt: now,
+  };
+  // The cap is checked inside the insert: `insert … select … where count < cap` (columns in table order).
+  const insert = ctx.db.insert(emergencyContacts).select(
+    sql`select ${row.id}, ${userId}, ${row.name}, ${row.relationship}, ${row.phone}, ${row.email},
+      ${row.isPrimary ? 1 : 0}, ${now}, ${now}
+    where (select count(*) from ${emergencyContacts} where ${emergencyContacts.userId} = ${userId}) < ${MAX_EMERGENCY_CONTACTS}`,
+  );
+  const [inserted] = row.isPrimary
+    ? await ctx.db.batch([insert, unsetOtherPrimaries(ctx, userId, row.id, now)])
+    : await ctx.db.batch([insert]);
+  if (!inserted.meta.changes) {
+    throw new AppError('CONFLICT', `You can keep at most ${MAX_EMERGENCY_CONTACTS} emergency contacts`);
+  }
+  await recordAudit(ctx, {
+    action: 'user.emergency_contact_create',
+    resourceType: 'emergency-contact',
+    resourceId: row.id,
+  });
+  return toContactView(row);
+}
+
+/**
+ * Changes a contact; making it primary unsets the others in the same batch.
+ * @throws AppError NOT_FOUND (not the caller's), VALIDATION_FAILED (phone)
+ */
+export async function updateContact(
+  ctx: ServiceContext,
+  id: string,
+  input: UpdateContactInput,
+): Promise<EmergencyContactView> {
+  const current = await ownedContact(ctx, id);
+  const now = ctx.clock.now().getTime();
+  const next: EmergencyContactRow = {
+    ...current,
+    ...(input.name !== undefined ? { name: input.name } : {}),
+    ...(input.relationship !== undefined ? { relationship: input.relationship } : {}),
+    ...(input.phone !== undefined ? { phone: toE164(input.phone, 'phone') } : {}),
+    ...(input.email !== undefined ? { email: input.email } : {}),
+    ...(input.isPrimary !== undefined ? { isPrimary: input.isPrimary } : {}),
+    updatedAt: now,
+  };
+  const { id: _id, userId, createdAt: _createdAt, ...set } = next;
+  const statements: BatchItem<'sqlite'>[] = [
+    ctx.db
+      .update(emergencyContacts)
+      .set(set)
+      .where(and(eq(emergencyContacts.id, id), eq(emergencyContacts.userId, userId))),
+    auditInsert(ctx, {
+      action: 'user.emergency_contact_update',
+      resourceType: 'emergency-contact',
+      resourceId: id,
+      metadata: { fields: Object.keys(input) },
+    }),
+  ];
+  if (input.isPrimary) statements.push(unsetOtherPrimaries(ctx, userId, id, now));
+  await ctx.db.batch(statements as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]);
+  return toContactView(next);
+}
+
+/** @throws AppError NOT_FOUND (not the caller's) */
+export async function deleteContact(ctx: ServiceContext, id: string): Promise<void> {
+  const current = await ownedContact(ctx, id);
+  await ctx.db.batch([
+    ctx.db
+      .delete(emergencyContacts)
+      .where(and(eq(emergencyContacts.id, current.id), eq(emergencyContacts.userId, current.userId))),
+    auditInsert(ctx, { action: 'user.emergency_contact_delete', resourceType: 'emergency-contact', resourceId: id }),
+  ]);
+}
