@@ -93,7 +93,8 @@ export function createApp(overrides: Partial<AppDeps> = {}) {
     const docs = c.req.path === `${API_PREFIX}/docs`;
     return secureHeaders({
       contentSecurityPolicy: docs ? undefined : { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
-      crossOriginResourcePolicy: 'same-site',
+      // Signed avatar URLs are meant for <img> tags of the web app on another origin.
+      crossOriginResourcePolicy: c.req.path.startsWith(`${API_PREFIX}/avatars/`) ? 'cross-origin' : 'same-site',
     })(c, async () => {
       await next();
       if (docs) c.header('Content-Security-Policy', DOCS_CSP);

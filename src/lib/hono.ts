@@ -12,12 +12,19 @@ export type AppEnv = {
   Variables: RequestIdVariables & { ctx: ServiceContext; user: Actor };
 };
 
-/** Turns zod issues into the `errors` array of the envelope (`field` is a dotted path). */
+/**
+ * Turns zod issues into the `errors` array of the envelope (`field` is a dotted path). An unknown key in
+ * a `.strict()` body (mass assignment: `role`, `status`…) is named as its own field.
+ */
 export function fieldErrors(error: ZodError, fallbackField: string): FieldError[] {
-  return error.issues.map((issue) => ({
-    field: issue.path.length ? issue.path.join('.') : fallbackField,
-    message: issue.message,
-  }));
+  return error.issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({
+          field: [...issue.path, key].map(String).join('.'),
+          message: 'This field cannot be set here',
+        }))
+      : [{ field: issue.path.length ? issue.path.map(String).join('.') : fallbackField, message: issue.message }],
+  );
 }
 
 /**

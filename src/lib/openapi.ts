@@ -119,10 +119,16 @@ export function acceptsMediaType(declared: readonly string[], header: string | u
   return declared.some((d) => d === type || (d === 'application/json' && JSON_TYPE.test(type)));
 }
 
-/** A bodied route refuses undeclared media types with 415 instead of validating an empty body. */
-function requireMediaType(declared: string[]): MiddlewareHandler<AppEnv> {
+/**
+ * A bodied route refuses undeclared media types with 415 instead of validating an empty body. A route
+ * whose body is optional also takes a request with no body at all (e.g. a DELETE).
+ */
+function requireMediaType(declared: string[], optional: boolean): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    if (!acceptsMediaType(declared, c.req.header('content-type'))) {
+    const type = c.req.header('content-type');
+    const empty = !type && !c.req.header('transfer-encoding') && Number(c.req.header('content-length') ?? 0) === 0;
+    if (optional && empty) return next();
+    if (!acceptsMediaType(declared, type)) {
       throw new AppError('UNSUPPORTED_MEDIA_TYPE', `Send the body as ${declared.join(' or ')}`);
     }
     await next();
@@ -145,7 +151,7 @@ export function defineRoute<const R extends DefineRouteConfig>(config: R) {
   const body = route.request?.body;
   const hasBody = Boolean(body);
   const middleware: MiddlewareHandler<AppEnv>[] = [guard(policy), limitBody(maxBytes)];
-  if (body) middleware.push(requireMediaType(Object.keys(body.content)));
+  if (body) middleware.push(requireMediaType(Object.keys(body.content), !body.required));
   return createRoute({
     ...route,
     description: [route.description, describePolicy(policy)].filter(Boolean).join('\n\n'),

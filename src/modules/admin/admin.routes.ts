@@ -146,8 +146,8 @@ const deleteRoute = defineRoute({
   operationId: 'admin.users.delete',
   tags: TAGS,
   summary: 'Delete an account permanently, with its personal data and files',
-  description: `Send \`{}\` or \`{ "reason": "…" }\`; the reason is kept in the audit trail. ${RULES}`,
-  request: { params: UserIdParam, body: jsonBody(DeleteBody) },
+  description: `No body, or \`{ "reason": "…" }\` to keep a reason in the audit trail. ${RULES}`,
+  request: { params: UserIdParam, body: { ...jsonBody(DeleteBody), required: false } },
   responses: {
     200: jsonResponse(DeletedUserSchema, 'Deleted'),
     404: described('No such account'),
@@ -199,6 +199,10 @@ export const adminRouter = createRouter()
     c.json(ok(await applyLogout(c.get('ctx'), c.req.valid('param').id), 'Signed out everywhere'), 200),
   )
   .openapi(deleteRoute, async (c) => {
-    const result = await applyDelete(c.get('ctx'), c.req.valid('param').id, c.req.valid('json').reason ?? null);
+    const result = await applyDelete(
+      c.get('ctx'),
+      c.req.valid('param').id,
+      (c.req.valid('json') as { reason?: string } | undefined)?.reason ?? null,
+    );
     return c.json(ok(result, 'Account deleted'), 200);
   });

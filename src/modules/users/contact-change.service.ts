@@ -79,11 +79,14 @@ export async function confirmEmailChange(ctx: ServiceContext, input: { newEmail:
 }
 
 /**
- * Starts a mobile number change: sends an SMS code to the new number (E.164).
- * @throws AppError VALIDATION_FAILED (not a number, same number), CONFLICT (number taken), RATE_LIMITED
+ * Starts a mobile number change: re-checks the password (when the account has one: a number can sign
+ * in by SMS, so a stolen access token alone must not be able to swap it) and sends an SMS code to the
+ * new number (E.164).
+ * @throws AppError VALIDATION_FAILED (password, not a number, same number), CONFLICT (number taken), RATE_LIMITED
  */
-export async function requestMobileChange(ctx: ServiceContext, input: { mobileNumber: string }) {
+export async function requestMobileChange(ctx: ServiceContext, input: { mobileNumber: string; password?: string }) {
   const user = await currentUser(ctx);
+  await confirmPassword(ctx, user, input.password, 'user.mobile_change');
   const number = toE164(input.mobileNumber);
   if (user.mobileNumber === number) throw invalid('mobileNumber', 'This is already your mobile number');
   if (await taken(ctx, users.mobileNumber, number)) {

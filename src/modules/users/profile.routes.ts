@@ -17,7 +17,6 @@ import {
   EmergencyContactSchema,
   SignedAvatarQuery,
   SignedAvatarUrlSchema,
-  strictBodyHook,
   UpdateContactBody,
   UserIdParam,
 } from './users.schemas';
@@ -120,19 +119,11 @@ const avatarImageRoute = defineRoute({
 
 export const profileRouter = createRouter()
   .openapi(listContactsRoute, async (c) => c.json(ok(await listContacts(c.get('ctx'), c.req.valid('query'))), 200))
-  .openapi(
-    createContactRoute,
-    async (c) => c.json(ok(await createContact(c.get('ctx'), c.req.valid('json')), 'Contact added'), 201),
-    strictBodyHook,
+  .openapi(createContactRoute, async (c) =>
+    c.json(ok(await createContact(c.get('ctx'), c.req.valid('json')), 'Contact added'), 201),
   )
-  .openapi(
-    updateContactRoute,
-    async (c) =>
-      c.json(
-        ok(await updateContact(c.get('ctx'), c.req.valid('param').id, c.req.valid('json')), 'Contact updated'),
-        200,
-      ),
-    strictBodyHook,
+  .openapi(updateContactRoute, async (c) =>
+    c.json(ok(await updateContact(c.get('ctx'), c.req.valid('param').id, c.req.valid('json')), 'Contact updated'), 200),
   )
   .openapi(deleteContactRoute, async (c) => {
     const { id } = c.req.valid('param');

@@ -20,7 +20,6 @@ import {
   MeSchema,
   MobileChangeBody,
   MobileConfirmBody,
-  strictBodyHook,
   UpdateMeBody,
   UserOnlySchema,
 } from './users.schemas';
@@ -117,15 +116,11 @@ const mobileConfirmRoute = defineRoute({
 
 export const usersRouter = createRouter()
   .openapi(meRoute, async (c) => c.json(ok(await getMyAccount(c.get('ctx'), originOf(c))), 200))
-  .openapi(
-    updateMeRoute,
-    async (c) => c.json(ok(await updateMe(c.get('ctx'), c.req.valid('json'), originOf(c)), 'Profile updated'), 200),
-    strictBodyHook,
+  .openapi(updateMeRoute, async (c) =>
+    c.json(ok(await updateMe(c.get('ctx'), c.req.valid('json'), originOf(c)), 'Profile updated'), 200),
   )
-  .openapi(
-    deleteMeRoute,
-    async (c) => c.json(ok(await deleteMyAccount(c.get('ctx'), c.req.valid('json')), 'Account deleted'), 200),
-    strictBodyHook,
+  .openapi(deleteMeRoute, async (c) =>
+    c.json(ok(await deleteMyAccount(c.get('ctx'), c.req.valid('json')), 'Account deleted'), 200),
   )
   .openapi(deletionCodeRoute, async (c) => c.json(ok(await sendDeletionCode(c.get('ctx')), 'Code sent'), 200))
   .openapi(emailChangeRoute, async (c) =>

@@ -1,7 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import type { ZodError } from 'zod';
 import { ADMIN_SUB_ROLES, BLOOD_GROUPS, GENDERS, ROLES, USER_STATUSES } from '../../db/schema';
-import { AppError, type FieldError } from '../../lib/errors';
 import { PageQuery } from '../../lib/openapi';
 import { canonicalLanguage, canonicalTimeZone, isCountryCode } from './profile.rules';
 
@@ -39,26 +37,6 @@ export const UserSchema = z
   });
 
 export type UserView = z.infer<typeof UserSchema>;
-
-/**
- * A validation hook for `.strict()` bodies: zod reports unknown keys as one issue without a path, so
- * this names each unknown key as its own field (`role`, `address.planet`) and says it cannot be set.
- * Every other issue is reported as the default hook does.
- */
-export function strictBodyHook(
-  result: { target: string } & ({ success: true } | { success: false; error: ZodError }),
-): undefined {
-  if (result.success) return undefined;
-  const fields: FieldError[] = result.error.issues.flatMap((issue) =>
-    issue.code === 'unrecognized_keys'
-      ? issue.keys.map((key) => ({
-          field: [...issue.path, key].map(String).join('.'),
-          message: 'This field cannot be set here',
-        }))
-      : [{ field: issue.path.length ? issue.path.map(String).join('.') : result.target, message: issue.message }],
-  );
-  throw new AppError('VALIDATION_FAILED', 'Validation failed', { fields });
-}
 
 // ---- profile -------------------------------------------------------------------------------------
 
@@ -218,8 +196,11 @@ export const EmailConfirmBody = z
   .openapi('EmailConfirmInput', { example: { newEmail: 'new.address@example.com', otp: '123456' } });
 
 export const MobileChangeBody = z
-  .object({ mobileNumber: MobileInput })
-  .openapi('MobileChangeInput', { example: { mobileNumber: '+14155550123' } });
+  .object({
+    mobileNumber: MobileInput,
+    password: PasswordInput.optional().openapi({ description: 'Required when the account has a password' }),
+  })
+  .openapi('MobileChangeInput', { example: { mobileNumber: '+14155550123', password: 'Kinwell-dev-2026!' } });
 
 export const MobileConfirmBody = z
   .object({ mobileNumber: MobileInput, otp: OtpInput })

@@ -153,14 +153,22 @@ describe('admin routes: access', () => {
     });
   }
 
-  it('Should answer 415 to a DELETE without a JSON body, and accept an empty object', async () => {
+  it('Should delete with no body or a JSON reason, and answer 415 to any other body', async () => {
     const { token } = await signedInUser({ role: 'admin' });
     const target = await createUser();
-    const bare = await api.delete(`${BASE}/${target.id}`, { token });
-    expect(bare.status).toBe(415);
+    const text = await api.delete(`${BASE}/${target.id}`, {
+      token,
+      body: 'reason=spam',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect([text.status, text.body.error.code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
     expect(await rowOf(target.id)).toEqual(target);
-    const res = await api.delete(`${BASE}/${target.id}`, { token, json: {} });
-    expect(res.status).toBe(200);
+    const bare = await api.delete(`${BASE}/${target.id}`, { token });
+    expect(bare.status).toBe(200);
     expect(await rowOf(target.id)).toBeUndefined();
+    const other = await createUser();
+    const withReason = await api.delete(`${BASE}/${other.id}`, { token, json: { reason: 'Duplicate account' } });
+    expect(withReason.status).toBe(200);
+    expect(await rowOf(other.id)).toBeUndefined();
   });
 });

@@ -98,14 +98,14 @@ describe('notification preferences', () => {
   it('Should refuse unknown channels or kinds, wrong types and empty changes with 422, storing nothing', async () => {
     const { user, token } = await signedInUser();
     const cases: [unknown, string][] = [
-      [{ channels: { fax: { appointments: true } } }, 'channels'],
-      [{ channels: { email: { newsletters: true } } }, 'channels.email'],
+      [{ channels: { fax: { appointments: true } } }, 'channels.fax'],
+      [{ channels: { email: { newsletters: true } } }, 'channels.email.newsletters'],
       [{ channels: { email: { marketing: 'yes' } } }, 'channels.email.marketing'],
       [{ channels: { email: { marketing: 1 } } }, 'channels.email.marketing'],
       [{ channels: { email: true } }, 'channels.email'],
       [{ channels: {} }, 'channels'],
       [{}, 'channels'],
-      [{ channels: { email: { marketing: true } }, userId: 'usr_01JF8ZS5X0V6M3A2Q9K1T7B4CE' }, 'json'],
+      [{ channels: { email: { marketing: true } }, userId: 'usr_01JF8ZS5X0V6M3A2Q9K1T7B4CE' }, 'userId'],
       [[], 'json'],
     ];
     for (const [json, field] of cases) {

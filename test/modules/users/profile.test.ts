@@ -350,6 +350,23 @@ describe('mobile change', () => {
     expect([wrong.status, wrong.body.error.code]).toEqual([422, 'OTP_INVALID']);
     expect((await userRow(user.id))?.mobileNumber).toBeNull();
   });
+
+  it('Should require the current password of an account that has one before texting a code', async () => {
+    const user = await userWithPassword();
+    const token = await tokenFor(user);
+    const number = uniqueMobile();
+    const none = await api.post(`${ME}/mobile`, { token, json: { mobileNumber: number } });
+    expect([none.status, fieldsOf(none)]).toEqual([422, ['password']]);
+    const wrong = await api.post(`${ME}/mobile`, {
+      token,
+      json: { mobileNumber: number, password: 'Wrong-Password-00' },
+    });
+    expect([wrong.status, fieldsOf(wrong)]).toEqual([422, ['password']]);
+    expect(await outboxCount(api, number)).toBe(0);
+    const right = await api.post(`${ME}/mobile`, { token, json: { mobileNumber: number, password: STRONG_PASSWORD } });
+    expect(right.status).toBe(200);
+    expect(await outboxCount(api, number)).toBe(1);
+  });
 });
 
 describe('emergency contacts', () => {
