@@ -13,14 +13,19 @@ import { createLogger } from './lib/log';
 import { adminRouter } from './modules/admin/admin.routes';
 import { auditRouter } from './modules/audit/audit.routes';
 import { identityRouter } from './modules/auth';
+import { supplementsRouter } from './modules/catalog/supplements.routes';
+import { vaccinesRouter } from './modules/catalog/vaccines.routes';
 import { dependentsRouter } from './modules/dependents/dependents.routes';
 import { filesRouter } from './modules/files/files.routes';
+import { dosesRouter } from './modules/schedules/doses.routes';
+import { schedulesRouter } from './modules/schedules/schedules.routes';
 import { settingsRouter } from './modules/settings/settings.routes';
 import { superadminRouter } from './modules/superadmin/superadmin.routes';
 import { systemRouter } from './modules/system/system.routes';
 import { devicesRouter } from './modules/users/devices.routes';
 import { profileRouter } from './modules/users/profile.routes';
 import { usersRouter } from './modules/users/users.routes';
+import { vaccinationsRouter } from './modules/vaccinations/vaccinations.routes';
 
 export const API_PREFIX = '/api/v1';
 
@@ -31,6 +36,11 @@ const modules = [
   profileRouter,
   devicesRouter,
   dependentsRouter,
+  supplementsRouter,
+  vaccinesRouter,
+  schedulesRouter,
+  dosesRouter,
+  vaccinationsRouter,
   filesRouter,
   adminRouter,
   superadminRouter,
