@@ -51,6 +51,117 @@ export const DEMO_ACCOUNTS = [
   },
 ];
 
+const PATIENT_ID = 'usr_01DEMD0PAT1ENT000000000000';
+
+/** [sku, name, brand, form, strength, unit, description, stock, lowStockThreshold] */
+const SUPPLEMENTS = [
+  [
+    'VITD3-1000',
+    'Vitamin D3 1000 IU',
+    'Nature Made',
+    'softgel',
+    1000,
+    'IU',
+    'Supports bone and immune health.',
+    240,
+    40,
+  ],
+  ['VITC-500', 'Vitamin C 500 mg', 'NOW Foods', 'tablet', 500, 'mg', 'Antioxidant support.', 180, 30],
+  [
+    'B12-1000',
+    'Vitamin B12 1000 mcg',
+    'Jarrow',
+    'tablet',
+    1000,
+    'mcg',
+    'Methylcobalamin for energy metabolism.',
+    120,
+    25,
+  ],
+  [
+    'OMEGA3-1000',
+    'Omega-3 Fish Oil',
+    'Nordic Naturals',
+    'softgel',
+    1000,
+    'mg',
+    'EPA and DHA for heart health.',
+    90,
+    20,
+  ],
+  ['MAG-GLY-200', 'Magnesium Glycinate', 'Thorne', 'capsule', 200, 'mg', 'Gentle, well-absorbed magnesium.', 15, 20],
+  ['ZINC-25', 'Zinc Picolinate', 'Thorne', 'capsule', 25, 'mg', 'Immune support.', 60, 15],
+  ['IRON-18', 'Iron Bisglycinate', 'Solgar', 'capsule', 18, 'mg', 'Non-constipating iron.', 8, 10],
+  ['FOLIC-400', 'Folic Acid', 'Nature Made', 'tablet', 400, 'mcg', 'Recommended before and during pregnancy.', 200, 30],
+  ['CALC-600', 'Calcium + D3', 'Caltrate', 'tablet', 600, 'mg', 'Calcium carbonate with vitamin D3.', 150, 25],
+  [
+    'PROBIO-10B',
+    'Probiotic 10 Billion CFU',
+    'Culturelle',
+    'capsule',
+    10,
+    'other',
+    'Lactobacillus rhamnosus GG.',
+    45,
+    10,
+  ],
+  ['MELA-3', 'Melatonin 3 mg', 'Natrol', 'tablet', 3, 'mg', 'Short-term sleep support.', 0, 10],
+  ['ELDER-GUM', 'Elderberry Gummies', 'Sambucol', 'gummy', 100, 'mg', 'Black elderberry extract.', 70, 15],
+];
+
+/** [code, name, manufacturer, diseases, dosesInSeries, intervalDays, minAgeMonths, maxAgeMonths, stock, lowStockThreshold] */
+const VACCINES = [
+  ['MMR-II', 'M-M-R II', 'Merck', ['measles', 'mumps', 'rubella'], 2, 28, 12, null, 40, 10],
+  ['DTAP-INFANRIX', 'Infanrix (DTaP)', 'GSK', ['diphtheria', 'tetanus', 'pertussis'], 5, 60, 2, 83, 60, 15],
+  ['HEPB-ENGERIX', 'Engerix-B', 'GSK', ['hepatitis B'], 3, 30, 0, null, 80, 20],
+  ['HEPA-HAVRIX', 'Havrix', 'GSK', ['hepatitis A'], 2, 180, 12, null, 35, 10],
+  ['VAR-VARIVAX', 'Varivax', 'Merck', ['varicella'], 2, 90, 12, null, 25, 10],
+  ['IPV-IPOL', 'IPOL (polio)', 'Sanofi', ['polio'], 4, 60, 2, null, 50, 15],
+  ['HPV-GARDASIL9', 'Gardasil 9', 'Merck', ['human papillomavirus'], 2, 180, 108, 540, 30, 10],
+  ['PCV-PREVNAR20', 'Prevnar 20', 'Pfizer', ['pneumococcal disease'], 4, 60, 2, null, 45, 15],
+  ['FLU-FLUZONE', 'Fluzone Quadrivalent', 'Sanofi', ['influenza'], 1, 0, 6, null, 120, 30],
+  ['COVID-COMIRNATY', 'Comirnaty 2026-2027', 'Pfizer-BioNTech', ['COVID-19'], 1, 0, 6, null, 90, 20],
+  ['TDAP-BOOSTRIX', 'Boostrix (Tdap)', 'GSK', ['tetanus', 'diphtheria', 'pertussis'], 1, 0, 120, null, 5, 10],
+  ['SHINGRIX', 'Shingrix', 'GSK', ['herpes zoster'], 2, 60, 600, null, 20, 5],
+];
+
+const demoId = (prefix, n) => `${prefix}_01DEMD0${String(n).padStart(19, '0')}`;
+
+/** Catalog, opening-stock ledger rows, and the demo patient's dependent and schedules. */
+function healthSql(now) {
+  const out = [];
+  SUPPLEMENTS.forEach(([sku, name, brand, form, strength, unit, description, stock, low], i) => {
+    const id = demoId('sup', i + 1);
+    out.push(`INSERT INTO supplements (id, sku, name, brand, form, strength, unit, description, stock_quantity, low_stock_threshold, created_at, updated_at)
+VALUES (${q(id)}, ${q(sku)}, ${q(name)}, ${q(brand)}, ${q(form)}, ${strength}, ${q(unit)}, ${q(description)}, ${stock}, ${low}, ${now}, ${now}) ON CONFLICT DO NOTHING;`);
+    if (stock > 0) {
+      out.push(`INSERT INTO stock_movements (id, item_type, item_id, delta, reason, note, balance_after, actor_id, created_at)
+VALUES (${q(demoId('stk', i + 1))}, 'supplement', ${q(id)}, ${stock}, 'received', 'Opening stock (demo seed)', ${stock}, NULL, ${now}) ON CONFLICT DO NOTHING;`);
+    }
+  });
+  VACCINES.forEach(([code, name, maker, diseases, series, interval, minAge, maxAge, stock, low], i) => {
+    const id = demoId('vac', i + 1);
+    out.push(`INSERT INTO vaccines (id, code, name, manufacturer, diseases, doses_in_series, interval_days, min_age_months, max_age_months, description, stock_quantity, low_stock_threshold, created_at, updated_at)
+VALUES (${q(id)}, ${q(code)}, ${q(name)}, ${q(maker)}, ${q(JSON.stringify(diseases))}, ${series}, ${interval}, ${minAge ?? 'NULL'}, ${maxAge ?? 'NULL'}, NULL, ${stock}, ${low}, ${now}, ${now}) ON CONFLICT DO NOTHING;`);
+    if (stock > 0) {
+      out.push(`INSERT INTO stock_movements (id, item_type, item_id, delta, reason, note, balance_after, actor_id, created_at)
+VALUES (${q(demoId('stk', 100 + i))}, 'vaccine', ${q(id)}, ${stock}, 'received', 'Opening stock (demo seed)', ${stock}, NULL, ${now}) ON CONFLICT DO NOTHING;`);
+    }
+  });
+  const today = new Date(now).toISOString().slice(0, 10);
+  const dependent = demoId('dep', 1);
+  out.push(`INSERT INTO user_profiles (user_id, date_of_birth, gender, time_zone, preferred_language, updated_at)
+VALUES (${q(PATIENT_ID)}, '1988-04-12', 'female', 'America/New_York', 'en', ${now}) ON CONFLICT DO NOTHING;`);
+  out.push(`INSERT INTO dependents (id, user_id, name, date_of_birth, relationship, gender, notes, created_at, updated_at)
+VALUES (${q(dependent)}, ${q(PATIENT_ID)}, 'Mia Patient', '2025-06-01', 'child', 'female', NULL, ${now}, ${now}) ON CONFLICT DO NOTHING;`);
+  out.push(`INSERT INTO schedules (id, owner_id, kind, supplement_id, medicine_name, dosage, quantity_per_dose, times_of_day, time_zone, recurrence, start_date, end_date, notes, status, source, created_at, updated_at)
+VALUES (${q(demoId('sch', 1))}, ${q(PATIENT_ID)}, 'supplement', ${q(demoId('sup', 1))}, NULL, NULL, 1, '["08:00"]', 'America/New_York', '{"type":"weekly","daysOfWeek":[1,2,3,4,5,6,7]}', ${q(today)}, NULL, 'With breakfast', 'active', 'user', ${now}, ${now}) ON CONFLICT DO NOTHING;`);
+  const due = new Date(now + 14 * 86_400_000).toISOString().slice(0, 10);
+  out.push(`INSERT INTO vaccine_schedules (id, owner_id, dependent_id, vaccine_id, dose_number, due_date, status, active, created_at, updated_at)
+VALUES (${q(demoId('vsc', 1))}, ${q(PATIENT_ID)}, ${q(dependent)}, ${q(demoId('vac', 1))}, 1, ${q(due)}, 'scheduled', 1, ${now}, ${now}) ON CONFLICT DO NOTHING;`);
+  return out;
+}
+
 export function seedSql(now = Date.now()) {
   const statements = DEMO_ACCOUNTS.map((a) => {
     const verified = a.role === 'doctor' || a.role === 'caregiver' ? now : null;
@@ -58,6 +169,7 @@ export function seedSql(now = Date.now()) {
 VALUES (${q(a.id)}, ${q(a.email)}, ${q(a.mobileNumber)}, ${q(a.name)}, ${q(hashPassword(DEMO_PASSWORD))}, ${q(a.role)}, ${q(JSON.stringify(a.subRoles ?? []))}, 'active', ${verified ?? 'NULL'}, ${now}, ${a.mobileNumber ? now : 'NULL'}, 0, ${now}, ${now})
 ON CONFLICT DO NOTHING;`;
   });
+  statements.push(...healthSql(now));
   return `${statements.join('\n')}\n`;
 }
 
@@ -66,5 +178,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const file = new URL('../.wrangler/seed.sql', import.meta.url);
   writeFileSync(file, seedSql());
   execFileSync('npx', ['wrangler', 'd1', 'execute', 'DB', '--local', '--file', file.pathname], { stdio: 'inherit' });
-  console.log(`Seeded ${DEMO_ACCOUNTS.length} demo accounts (password ${DEMO_PASSWORD}).`);
+  console.log(
+    `Seeded ${DEMO_ACCOUNTS.length} demo accounts (password ${DEMO_PASSWORD}), ${SUPPLEMENTS.length} supplements, ${VACCINES.length} vaccines, and the demo patient's dependent and schedules.`,
+  );
 }
