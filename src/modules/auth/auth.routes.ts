@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { ok } from '../../lib/envelope';
 import { type AppEnv, createRouter } from '../../lib/hono';
-import { defineRoute, jsonBody, jsonResponse } from '../../lib/openapi';
+import { defineRoute, ErrorSchema, jsonBody, jsonResponse } from '../../lib/openapi';
 import { UserSchema } from '../users/users.schemas';
 import {
   EmailSchema,
@@ -129,6 +129,11 @@ const loginRoute = defineRoute({
   responses: { 200: jsonResponse(SignInResultSchema, 'Signed in') },
 });
 
+const errorResponse = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: ErrorSchema } },
+});
+
 const otpSendRoute = defineRoute({
   method: 'post',
   path: '/otp/send',
@@ -136,13 +141,14 @@ const otpSendRoute = defineRoute({
   tags: TAGS,
   summary: 'Send a one-time sign-in code by email or SMS',
   description:
-    'An email code is sent only to an existing account (the answer is the same either way). Any valid mobile number gets an SMS; verifying it creates a patient account if the number is new.',
+    'An email code is sent only to an existing account (the answer is the same either way). Any valid mobile number gets an SMS; verifying it creates a patient account if the number is new. A mobile number answers 403 FORBIDDEN while the `features.smsSignIn` setting is off.',
   request: {
     headers: recaptchaHeader,
     body: jsonBody(OtpTargetSchema.openapi('OtpSendInput', { example: { mobileNumber: '+14155550123' } })),
   },
   responses: {
     200: jsonResponse(CodeSentSchema.extend({ channel: z.enum(['email', 'sms']) }), 'Code sent'),
+    403: errorResponse('Sign-in by SMS turned off (FORBIDDEN)'),
   },
 });
 
@@ -152,6 +158,7 @@ const otpVerifyRoute = defineRoute({
   operationId: 'auth.otp.verify',
   tags: TAGS,
   summary: 'Sign in with a one-time code (unknown mobile numbers become patient accounts)',
+  description: 'A mobile number answers 403 FORBIDDEN while the `features.smsSignIn` setting is off.',
   request: {
     body: jsonBody(
       OtpTargetSchema.and(z.object({ otp: OtpSchema })).openapi('OtpVerifyInput', {
@@ -159,7 +166,12 @@ const otpVerifyRoute = defineRoute({
       }),
     ),
   },
-  responses: { 200: jsonResponse(SignInResultSchema, 'Signed in') },
+  responses: {
+    200: jsonResponse(SignInResultSchema, 'Signed in'),
+    403: errorResponse(
+      'Sign-in by SMS turned off (FORBIDDEN), account blocked or deactivated (USER_BLOCKED, USER_INACTIVE)',
+    ),
+  },
 });
 
 const refreshRoute = defineRoute({

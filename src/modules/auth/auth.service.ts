@@ -5,6 +5,7 @@ import { AppError } from '../../lib/errors';
 import { hashPassword, needsRehash, verifyPassword } from '../../lib/password';
 import { hitRateLimits, type RateRule } from '../../platform/rate-limit';
 import { auditInsert, recordAudit } from '../audit/audit.service';
+import { assertFlagOn } from '../settings/settings.service';
 import { toUserView } from '../users/users.service';
 import { codeEmail, codeSms } from './auth.messages';
 import { consumeCode, issueCode, OTP_RESEND_COOLDOWN_MS, OTP_TTL_MS } from './otp.service';
@@ -204,8 +205,15 @@ export async function login(
 
 export type OtpTarget = { email: string; mobileNumber?: undefined } | { mobileNumber: string; email?: undefined };
 
-/** Sends a one-time sign-in code by email (existing accounts) or SMS (any valid number). */
+const SMS_SIGN_IN_OFF = 'Sign-in by SMS is turned off';
+
+/**
+ * Sends a one-time sign-in code by email (existing accounts) or SMS (any valid number).
+ * @throws AppError FORBIDDEN for a mobile number while `features.smsSignIn` is off (nothing is sent
+ * or counted), VALIDATION_FAILED (bad number), RATE_LIMITED
+ */
 export async function sendSignInCode(ctx: ServiceContext, input: OtpTarget) {
+  if (!input.email) await assertFlagOn(ctx, 'features.smsSignIn', SMS_SIGN_IN_OFF);
   const target = input.email ?? toE164(input.mobileNumber!);
   await hitRateLimits(ctx, [
     [AUTH_LIMITS.otpSendIp, ctx.ip],
@@ -258,9 +266,11 @@ async function patientForNumber(ctx: ServiceContext, mobileNumber: string): Prom
 /**
  * Signs in with a one-time code. An email code also proves the address; an unknown mobile number
  * becomes a new patient account (the Arthomed flow).
- * @throws AppError OTP_INVALID, OTP_EXPIRED, OTP_MAX_ATTEMPTS, USER_BLOCKED, TWO_FACTOR_REQUIRED, RATE_LIMITED
+ * @throws AppError FORBIDDEN for a mobile number while `features.smsSignIn` is off (no code is consumed,
+ * no account created), OTP_INVALID, OTP_EXPIRED, OTP_MAX_ATTEMPTS, USER_BLOCKED, TWO_FACTOR_REQUIRED, RATE_LIMITED
  */
 export async function verifySignInCode(ctx: ServiceContext, input: OtpTarget & { otp: string }, device: DeviceInfo) {
+  if (!input.email) await assertFlagOn(ctx, 'features.smsSignIn', SMS_SIGN_IN_OFF);
   const target = input.email ?? toE164(input.mobileNumber!);
   await hitRateLimits(ctx, [
     [AUTH_LIMITS.otpVerifyIp, ctx.ip],

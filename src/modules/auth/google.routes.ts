@@ -26,12 +26,14 @@ const googleRoute = defineRoute({
   tags: ['Auth'],
   summary: 'Sign in with a Google ID token',
   description:
-    "Verifies the token against Google's keys (issuer, audience, expiry, verified email). The first sign-in creates a patient account, or links the account that already has the email. Accounts with 2FA answer TWO_FACTOR_REQUIRED with a challenge.",
+    "Verifies the token against Google's keys (issuer, audience, expiry, verified email). The first sign-in creates a patient account, or links the account that already has the email. Accounts with 2FA answer TWO_FACTOR_REQUIRED with a challenge. Answers 403 FORBIDDEN while the `features.googleSignIn` setting is off.",
   request: { body: jsonBody(GoogleSignInBody) },
   responses: {
     200: jsonResponse(SignInResultSchema, 'Signed in'),
     401: errorResponse('Token not accepted (TOKEN_INVALID) or second factor needed (TWO_FACTOR_REQUIRED)'),
-    403: errorResponse('Account blocked (USER_BLOCKED) or deactivated (USER_INACTIVE)'),
+    403: errorResponse(
+      'Google sign-in turned off (FORBIDDEN), account blocked (USER_BLOCKED) or deactivated (USER_INACTIVE)',
+    ),
     503: errorResponse('Google sign-in not configured or Google unreachable (SERVICE_UNAVAILABLE)'),
   },
 });

@@ -5,6 +5,7 @@ import { type UserRow, users } from '../../db/schema';
 import { AppError } from '../../lib/errors';
 import { hitRateLimit, type RateRule } from '../../platform/rate-limit';
 import { auditInsert, recordAudit } from '../audit/audit.service';
+import { assertFlagOn } from '../settings/settings.service';
 import { revokeAllStatements } from './sessions.service';
 import { assertCanSignIn, completeSignIn, type SignInResult } from './sign-in.service';
 
@@ -317,14 +318,16 @@ async function resolveGoogleUser(ctx: ServiceContext, identity: GoogleIdentity):
 /**
  * Signs in with a Google ID token, creating or linking the account on first use, then finishes like
  * every sign-in (2FA challenge or a session). Refused tokens are audited with the reason and answered
- * with one message that does not say which check failed.
- * @throws AppError RATE_LIMITED, TOKEN_INVALID, USER_BLOCKED, USER_INACTIVE, TWO_FACTOR_REQUIRED,
+ * with one message that does not say which check failed. While the `features.googleSignIn` flag is off
+ * it answers FORBIDDEN before anything else (no rate-limit hit, no call to Google).
+ * @throws AppError FORBIDDEN, RATE_LIMITED, TOKEN_INVALID, USER_BLOCKED, USER_INACTIVE, TWO_FACTOR_REQUIRED,
  * SERVICE_UNAVAILABLE (GOOGLE_CLIENT_IDS unset or Google's keys unreachable)
  */
 export async function signInWithGoogle(
   ctx: ServiceContext,
   input: { idToken: string; userAgent: string | null },
 ): Promise<SignInResult> {
+  await assertFlagOn(ctx, 'features.googleSignIn', 'Google sign-in is turned off');
   if (ctx.ip) await hitRateLimit(ctx, GOOGLE_IP_RULE, ctx.ip);
   try {
     const identity = await verifyGoogleIdToken(ctx, input.idToken);

@@ -27,6 +27,8 @@ import {
 
 const TAGS = ['Auth: passkeys'];
 
+const TURNED_OFF = ' Answers 403 FORBIDDEN while the `features.passkeys` setting is off.';
+
 /** An error answer specific to a route (the shared ones come from defineRoute). */
 const errorResponse = (description: string) => ({
   description,
@@ -39,9 +41,11 @@ const registerOptionsRoute = defineRoute({
   operationId: 'auth.passkeys.register.options',
   tags: TAGS,
   summary: 'Start registering a passkey',
-  description:
-    'Options for `navigator.credentials.create()`. The challenge is valid for 5 minutes, once; passkeys already registered are excluded.',
-  responses: { 200: jsonResponse(RegistrationOptionsSchema, 'Registration options') },
+  description: `Options for \`navigator.credentials.create()\`. The challenge is valid for 5 minutes, once; passkeys already registered are excluded.${TURNED_OFF}`,
+  responses: {
+    200: jsonResponse(RegistrationOptionsSchema, 'Registration options'),
+    403: errorResponse('Passkeys turned off (FORBIDDEN)'),
+  },
 });
 
 const registerVerifyRoute = defineRoute({
@@ -50,12 +54,12 @@ const registerVerifyRoute = defineRoute({
   operationId: 'auth.passkeys.register.verify',
   tags: TAGS,
   summary: 'Finish registering a passkey',
-  description:
-    'Send the credential `navigator.credentials.create()` returned (its JSON form). Answers 400 when it does not verify against the challenge (then start again) and 409 when the passkey is already registered.',
+  description: `Send the credential \`navigator.credentials.create()\` returned (its JSON form). Answers 400 when it does not verify against the challenge (then start again) and 409 when the passkey is already registered.${TURNED_OFF}`,
   request: { body: jsonBody(RegisterVerifyBody) },
   responses: {
     201: jsonResponse(PasskeySchema, 'Registered'),
     400: errorResponse('Not verified (BAD_REQUEST)'),
+    403: errorResponse('Passkeys turned off (FORBIDDEN)'),
     409: errorResponse('Already registered (CONFLICT)'),
   },
 });
@@ -66,10 +70,12 @@ const authenticateOptionsRoute = defineRoute({
   operationId: 'auth.passkeys.authenticate.options',
   tags: TAGS,
   summary: 'Start signing in with a passkey',
-  description:
-    "Options for `navigator.credentials.get()`. With `email`, `allowCredentials` lists that account's passkeys; without it (or for an unknown email) it is empty and the device offers its discoverable passkeys. The challenge is valid for 5 minutes, once.",
+  description: `Options for \`navigator.credentials.get()\`. With \`email\`, \`allowCredentials\` lists that account's passkeys; without it (or for an unknown email) it is empty and the device offers its discoverable passkeys. The challenge is valid for 5 minutes, once.${TURNED_OFF}`,
   request: { body: jsonBody(AuthenticateOptionsBody) },
-  responses: { 200: jsonResponse(AuthenticationOptionsSchema, 'Authentication options') },
+  responses: {
+    200: jsonResponse(AuthenticationOptionsSchema, 'Authentication options'),
+    403: errorResponse('Passkeys turned off (FORBIDDEN)'),
+  },
 });
 
 const authenticateVerifyRoute = defineRoute({
@@ -78,13 +84,12 @@ const authenticateVerifyRoute = defineRoute({
   operationId: 'auth.passkeys.authenticate.verify',
   tags: TAGS,
   summary: 'Sign in with a passkey',
-  description:
-    'Send the assertion `navigator.credentials.get()` returned (its JSON form). A passkey sign-in never asks for a second factor. Any failure answers 401 UNAUTHENTICATED with the same message.',
+  description: `Send the assertion \`navigator.credentials.get()\` returned (its JSON form). A passkey sign-in never asks for a second factor. Any failure answers 401 UNAUTHENTICATED with the same message.${TURNED_OFF}`,
   request: { body: jsonBody(AuthenticateVerifyBody) },
   responses: {
     200: jsonResponse(SignInResultSchema, 'Signed in'),
     401: errorResponse('Not verified (UNAUTHENTICATED)'),
-    403: errorResponse('Account blocked or deactivated (USER_BLOCKED, USER_INACTIVE)'),
+    403: errorResponse('Passkeys turned off (FORBIDDEN), account blocked or deactivated (USER_BLOCKED, USER_INACTIVE)'),
   },
 });
 
@@ -119,7 +124,7 @@ const twoFactorOptionsRoute = defineRoute({
   tags: TAGS,
   summary: 'Answer a 2FA sign-in challenge with a passkey: get options',
   description:
-    "For a sign-in that answered TWO_FACTOR_REQUIRED with `passkey` among `methods`: options for `navigator.credentials.get()` restricted to that account's passkeys. Send the assertion to POST /api/v1/auth/2fa/verify with `method: 'passkey'`.",
+    "For a sign-in that answered TWO_FACTOR_REQUIRED with `passkey` among `methods`: options for `navigator.credentials.get()` restricted to that account's passkeys. Send the assertion to POST /api/v1/auth/2fa/verify with `method: 'passkey'`. Works even while the `features.passkeys` setting is off, so accounts with passkey 2FA are not locked out.",
   request: { body: jsonBody(TwoFactorPasskeyOptionsBody) },
   responses: {
     200: jsonResponse(AuthenticationOptionsSchema, 'Authentication options'),

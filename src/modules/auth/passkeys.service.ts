@@ -15,6 +15,7 @@ import { AppError, notFound } from '../../lib/errors';
 import { fromBase64Url, toBase64Url } from '../../lib/ids';
 import { hitRateLimits, type RateRule } from '../../platform/rate-limit';
 import { auditInsert } from '../audit/audit.service';
+import { assertFlagOn } from '../settings/settings.service';
 import {
   type AuthenticationResponseInput,
   AuthenticationResponseSchema,
@@ -32,6 +33,15 @@ export const PASSKEY_OPTIONS_LIMIT: RateRule = { name: 'passkey-options:ip', lim
 export const PASSKEY_SIGN_IN_LIMIT: RateRule = { name: 'passkey-sign-in:ip', limit: 30, windowMs: 60_000 };
 
 const SIGN_IN_FAILED = 'Passkey sign-in failed; try again or use another sign-in method';
+
+/**
+ * Refuses passkey registration and passkey sign-in while `features.passkeys` is off. Listing and
+ * deleting passkeys, and passkeys as a second factor, are deliberately not gated: an account whose
+ * 2FA is a passkey must still be able to finish signing in.
+ * @throws AppError FORBIDDEN
+ */
+const assertPasskeysOn = (ctx: ServiceContext, what: string) =>
+  assertFlagOn(ctx, 'features.passkeys', `${what} is turned off`);
 
 type ChallengeKind = (typeof webauthnChallenges.$inferSelect)['kind'];
 type StoredChallenge = typeof webauthnChallenges.$inferSelect;
@@ -216,9 +226,13 @@ async function recordUse(ctx: ServiceContext, passkey: PasskeyRow, newCounter: n
 // ---------------------------------------------------------------------------------------------------
 // Registration (signed in)
 
-/** Options for `navigator.credentials.create()`; the challenge is stored for 5 minutes. */
+/**
+ * Options for `navigator.credentials.create()`; the challenge is stored for 5 minutes.
+ * @throws AppError FORBIDDEN while `features.passkeys` is off
+ */
 export async function registrationOptions(ctx: ServiceContext) {
   const userId = actorId(ctx, 'User');
+  await assertPasskeysOn(ctx, 'Passkey registration');
   const rp = relyingParty(ctx);
   const user = await ctx.db.select().from(users).where(eq(users.id, userId)).get();
   if (!user) throw notFound('User');
@@ -244,13 +258,15 @@ async function passkeyExists(ctx: ServiceContext, id: string): Promise<boolean> 
 
 /**
  * Verifies a registration response against the caller's stored challenge and saves the credential.
- * @throws AppError BAD_REQUEST (unknown/used/expired challenge, invalid attestation), CONFLICT (already registered)
+ * @throws AppError FORBIDDEN while `features.passkeys` is off (the challenge is left alone), BAD_REQUEST
+ * (unknown/used/expired challenge, invalid attestation), CONFLICT (already registered)
  */
 export async function registerPasskey(
   ctx: ServiceContext,
   input: { response: RegistrationResponseInput; name?: string },
 ): Promise<PasskeyView> {
   const userId = actorId(ctx, 'User');
+  await assertPasskeysOn(ctx, 'Passkey registration');
   const rp = relyingParty(ctx);
   const audit = (outcome: 'success' | 'failure', resourceId: string, metadata: Record<string, unknown>) =>
     auditInsert(ctx, {
@@ -385,11 +401,13 @@ export async function enablePasskeyTwoFactor(ctx: ServiceContext) {
  * Options for `navigator.credentials.get()`. With a known email that has passkeys, `allowCredentials`
  * lists them and the challenge is bound to that account; otherwise it is empty (discoverable
  * credentials). The answer has the same shape whether or not the email exists.
+ * @throws AppError FORBIDDEN while `features.passkeys` is off, RATE_LIMITED
  */
 export async function authenticationOptions(
   ctx: ServiceContext,
   input: { email?: string },
 ): Promise<PublicKeyCredentialRequestOptionsJSON> {
+  await assertPasskeysOn(ctx, 'Passkey sign-in');
   await hitRateLimits(ctx, [[PASSKEY_OPTIONS_LIMIT, ctx.ip]]);
   const rp = relyingParty(ctx);
   let userId: string | null = null;
@@ -437,12 +455,14 @@ async function signInFailure(
  * looked up, the assertion verified (origin, RP id, signature, user verification, sign count), then a
  * session starts through `completeSignIn` (a passkey never asks for a second factor). Every failure is
  * audited and answered with the same generic UNAUTHENTICATED.
- * @throws AppError UNAUTHENTICATED; USER_BLOCKED / USER_INACTIVE for accounts that may not sign in; RATE_LIMITED
+ * @throws AppError FORBIDDEN while `features.passkeys` is off; UNAUTHENTICATED; USER_BLOCKED / USER_INACTIVE
+ * for accounts that may not sign in; RATE_LIMITED
  */
 export async function signInWithPasskey(
   ctx: ServiceContext,
   input: { response: AuthenticationResponseInput; userAgent: string | null },
 ): Promise<SignInResult> {
+  await assertPasskeysOn(ctx, 'Passkey sign-in');
   await hitRateLimits(ctx, [[PASSKEY_SIGN_IN_LIMIT, ctx.ip]]);
   const rp = relyingParty(ctx);
   const { response } = input;

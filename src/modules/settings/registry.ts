@@ -57,73 +57,54 @@ export const SETTINGS = {
   'features.googleSignIn': booleanSetting({
     default: true,
     public: true,
-    description: 'Offer "Sign in with Google" (POST /auth/google).',
+    description:
+      'When false, POST /api/v1/auth/google answers 403 FORBIDDEN before the token is checked (no call to Google). Accounts created with Google can still sign in with an emailed code (POST /api/v1/auth/otp/send).',
   }),
   'features.passkeys': booleanSetting({
     default: true,
     public: true,
-    description: 'Offer passkey registration and passkey sign-in.',
+    description:
+      'When false, passkey registration (POST /api/v1/auth/passkeys/register/options and /verify) and passkey sign-in (POST /api/v1/auth/passkeys/authenticate/options and /verify) answer 403 FORBIDDEN. Registered passkeys stay stored and can still be listed and deleted; a passkey that is a second factor keeps answering 2FA sign-in challenges (POST /api/v1/auth/2fa/passkey/options, /2fa/verify), so nobody is locked out.',
   }),
   'features.smsSignIn': booleanSetting({
     default: true,
     public: true,
-    description: 'Offer sign-in with a one-time code sent by SMS to a mobile number.',
-  }),
-  'features.bot': booleanSetting({
-    default: true,
-    public: true,
-    description: 'Show the health assistant chat (POST /bot/chat).',
+    description:
+      'When false, POST /api/v1/auth/otp/send and /otp/verify answer 403 FORBIDDEN for a mobileNumber (no SMS is sent, no account is created); one-time codes by email are unaffected.',
   }),
   'maintenance.enabled': booleanSetting({
     default: false,
     public: true,
-    description: 'The apps show the maintenance screen with maintenance.message.',
+    description:
+      'Client-facing: served by GET /api/v1/settings/public for the apps to read (true: show the maintenance screen). The API does not act on it.',
   }),
   'maintenance.message': stringSetting({
     default: '',
     public: true,
-    description: 'Text of the maintenance screen (at most 500 characters).',
+    description:
+      'Client-facing: served by GET /api/v1/settings/public for the apps to read (the maintenance screen text, at most 500 characters). The API does not act on it.',
     validate: z.string().max(500, 'must be at most 500 characters'),
   }),
   'support.email': stringSetting({
     default: 'support@kinwell.health',
     public: true,
-    description: 'Address the apps show for support requests.',
+    description:
+      'Client-facing: served by GET /api/v1/settings/public for the apps to read (the address they show for support requests). The API does not act on it.',
     validate: z.email('must be an email address').max(254),
-  }),
-  'appointments.cancellationWindowHours': integerSetting({
-    default: 24,
-    min: 0,
-    max: 168,
-    public: false,
-    description: 'Patients may cancel an appointment free of charge until this many hours before it starts.',
-  }),
-  'appointments.holdMinutes': integerSetting({
-    default: 10,
-    min: 1,
-    max: 60,
-    public: false,
-    description: 'How long a slot is held for a patient while they complete a booking.',
-  }),
-  'reminders.medicationLeadMinutes': integerSetting({
-    default: 10,
-    min: 0,
-    max: 120,
-    public: false,
-    description: 'Medication reminders are sent this many minutes before the dose is due.',
   }),
   'uploads.maxAvatarMb': integerSetting({
     default: 5,
     min: 1,
     max: 5,
     public: false,
-    description: 'Largest avatar image accepted, in MiB (never above the 5 MiB storage limit).',
+    description:
+      'Largest avatar PUT /api/v1/users/me/avatar accepts, in MiB; a larger file answers 413 FILE_TOO_LARGE (details.maxBytes) and nothing is stored. The 5 MiB storage limit applies regardless.',
   }),
 } satisfies Record<string, SettingDefinition<any>>;
 
 export type SettingKey = keyof typeof SETTINGS;
 
-/** The value type of a setting, e.g. `SettingValue<'appointments.holdMinutes'>` is `number`. */
+/** The value type of a setting, e.g. `SettingValue<'uploads.maxAvatarMb'>` is `number`. */
 export type SettingValue<K extends SettingKey> = (typeof SETTINGS)[K] extends SettingDefinition<infer T> ? T : never;
 
 /** Every setting's current value, keyed by setting. */

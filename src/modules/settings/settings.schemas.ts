@@ -20,11 +20,11 @@ export const SettingSchema = z
   })
   .openapi('Setting', {
     example: {
-      key: 'appointments.cancellationWindowHours',
-      value: 48,
-      default: 24,
+      key: 'uploads.maxAvatarMb',
+      value: 2,
+      default: 5,
       type: 'number',
-      description: 'Patients may cancel an appointment free of charge until this many hours before it starts.',
+      description: SETTINGS['uploads.maxAvatarMb'].description,
       public: false,
       updatedAt: '2026-01-15T10:30:00.000Z',
       updatedBy: 'usr_01JF8ZS5X0V6M3A2Q9K1T7B4CE',
@@ -36,12 +36,10 @@ export const SettingKeyParam = z.object({
     .string()
     .max(100)
     .regex(/^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9]*)+$/, 'Not a setting key')
-    .openapi({ param: { name: 'key', in: 'path' }, example: 'appointments.cancellationWindowHours' }),
+    .openapi({ param: { name: 'key', in: 'path' }, example: 'uploads.maxAvatarMb' }),
 });
 
-export const UpdateSettingBody = z
-  .object({ value: JsonValue })
-  .openapi('UpdateSettingBody', { example: { value: 48 } });
+export const UpdateSettingBody = z.object({ value: JsonValue }).openapi('UpdateSettingBody', { example: { value: 2 } });
 
 const publicKeys = SETTING_KEYS.filter((key) => definitionOf(key).public).sort();
 

@@ -61,11 +61,23 @@ function snapshotOf(ctx: ServiceContext): Promise<Snapshot> {
 
 /**
  * The current value of one setting, typed by the registry.
- * @example const hours = await getSetting(ctx, 'appointments.cancellationWindowHours'); // number
+ * @example const maxMb = await getSetting(ctx, 'uploads.maxAvatarMb'); // number
  */
 export async function getSetting<K extends SettingKey>(ctx: ServiceContext, key: K): Promise<SettingValue<K>> {
   const snapshot = await snapshotOf(ctx);
   return snapshot.get(key)!.value as SettingValue<K>;
+}
+
+/** The keys of the on/off settings (feature flags). */
+export type FlagKey = { [K in SettingKey]: SettingValue<K> extends boolean ? K : never }[SettingKey];
+
+/**
+ * Refuses a request to a feature that a superadmin turned off.
+ * @example await assertFlagOn(ctx, 'features.googleSignIn', 'Google sign-in is turned off');
+ * @throws AppError FORBIDDEN (`details.setting` names the flag) while the flag is false
+ */
+export async function assertFlagOn(ctx: ServiceContext, key: FlagKey, message: string): Promise<void> {
+  if (!(await getSetting(ctx, key))) throw new AppError('FORBIDDEN', message, { details: { setting: key } });
 }
 
 /** Every setting's current value, keyed by setting. */

@@ -4,8 +4,10 @@ import type { ServiceContext } from '../../context';
 import { files, userProfiles, users } from '../../db/schema';
 import { constantTimeEqual, hmacHex } from '../../lib/crypto';
 import { AppError, notFound } from '../../lib/errors';
+import { UPLOAD_RULES } from '../../platform/files';
 import { auditInsert } from '../audit/audit.service';
 import { deleteFile, uploadFile } from '../files/files.service';
+import { getSetting } from '../settings/settings.service';
 import { actorId } from './users.service';
 
 /** Signed avatar URLs live one hour. */
@@ -54,11 +56,21 @@ async function avatarOf(ctx: ServiceContext, userId: string) {
   return row?.fileId ? { fileId: row.fileId, storageKey: row.storageKey } : null;
 }
 
+const MiB = 1024 * 1024;
+
 /**
- * Stores a new avatar (JPEG, PNG or WebP up to 5 MiB, by magic bytes) and points the profile at it.
- * The previous avatar's row and object are deleted; if pointing the profile fails, the new upload is
- * removed again so no orphan is left.
- * @throws AppError FILE_TOO_LARGE, INVALID_FILE_TYPE
+ * The largest avatar accepted now: the `uploads.maxAvatarMb` setting, never above the storage limit
+ * of avatars (UPLOAD_RULES, 5 MiB).
+ */
+async function maxAvatarBytes(ctx: ServiceContext): Promise<number> {
+  return Math.min((await getSetting(ctx, 'uploads.maxAvatarMb')) * MiB, UPLOAD_RULES.avatar.maxBytes);
+}
+
+/**
+ * Stores a new avatar (JPEG, PNG or WebP, by magic bytes, up to `maxAvatarBytes`) and points the
+ * profile at it. The previous avatar's row and object are deleted; if pointing the profile fails, the
+ * new upload is removed again so no orphan is left.
+ * @throws AppError FILE_TOO_LARGE (details `maxBytes`, `size`; nothing is stored), INVALID_FILE_TYPE
  */
 export async function uploadAvatar(
   ctx: ServiceContext,
@@ -66,6 +78,12 @@ export async function uploadAvatar(
   origin: string,
 ): Promise<AvatarView> {
   const userId = actorId(ctx);
+  const maxBytes = await maxAvatarBytes(ctx);
+  if (input.bytes.byteLength > maxBytes) {
+    throw new AppError('FILE_TOO_LARGE', `An avatar may be at most ${maxBytes / MiB} MiB`, {
+      details: { maxBytes, size: input.bytes.byteLength },
+    });
+  }
   const previous = await avatarOf(ctx, userId);
   const stored = await uploadFile(ctx, { purpose: 'avatar', bytes: input.bytes, fileName: input.fileName });
   const now = ctx.clock.now().getTime();

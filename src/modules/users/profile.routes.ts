@@ -71,7 +71,8 @@ const uploadAvatarRoute = defineRoute({
   operationId: 'users.me.avatar.upload',
   tags: AVATARS,
   summary: 'Set my avatar (multipart field "file": JPEG, PNG or WebP, at most 5 MiB)',
-  description: 'The type is read from the leading bytes. Replaces and deletes the previous avatar.',
+  description:
+    'The type is read from the leading bytes. Replaces and deletes the previous avatar. The size limit is the `uploads.maxAvatarMb` setting (1 to 5 MiB, 5 by default): a larger file answers 413 FILE_TOO_LARGE with `details.maxBytes`.',
   bodyLimit: UPLOAD_RULES.avatar.maxBytes + 64 * 1024,
   request: { body: { required: true, content: { 'multipart/form-data': { schema: AvatarUploadBody } } } },
   responses: { 200: jsonResponse(AvatarOnlySchema, 'Avatar set') },

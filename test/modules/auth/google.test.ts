@@ -1,10 +1,11 @@
 import { and, eq } from 'drizzle-orm';
 import { exportJWK, generateKeyPair, type JWK, type JWTPayload, SignJWT } from 'jose';
-import { beforeEach, describe, expect, it } from 'vitest';
-import { auditEvents, sessions, userMfa, users } from '../../../src/db/schema';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { auditEvents, rateLimits, sessions, userMfa, users } from '../../../src/db/schema';
 import { fixedClock } from '../../../src/lib/clock';
 import { GOOGLE_CERTS_URL, keysTtlMs, resetGoogleKeysCache } from '../../../src/modules/auth/google.service';
 import { client, createSession, createUser, db, recordingFetch, testEnv, uniqueEmail, uniqueId } from '../../helpers';
+import { expectTurnedOff, resetSettings, setSetting } from '../../support/settings';
 
 const CERTS = 'https://www.googleapis.com/oauth2/v3/certs';
 const AUDIENCE = 'kinwell-dev.apps.googleusercontent.com';
@@ -534,5 +535,40 @@ describe("POST /auth/google: Google's keys", () => {
     expect([res.status, res.body.error.code]).toEqual([503, 'SERVICE_UNAVAILABLE']);
     expect(g.google.requests).toHaveLength(0);
     expect(await usersWithEmail(account.email)).toEqual([]);
+  });
+});
+
+describe('POST /auth/google: the features.googleSignIn flag', () => {
+  afterEach(resetSettings);
+
+  it('Should answer 403 while a superadmin has turned it off, calling Google for nothing and storing nothing', async () => {
+    const g = await setup();
+    const account = googleAccount();
+    const idToken = await g.token(account);
+    const headers = { 'cf-connecting-ip': '203.0.113.90' };
+    await setSetting('features.googleSignIn', false);
+
+    const off = await g.signIn(idToken, headers);
+    expectTurnedOff(off, 'features.googleSignIn', 'Google sign-in is turned off');
+    expect(g.google.requests).toHaveLength(0);
+    expect(await usersWithEmail(account.email)).toEqual([]);
+    expect(await auditOf(off.headers.get('x-request-id')!)).toEqual([]);
+    // Not even the rate-limit counter is touched.
+    expect(await db.$count(rateLimits, eq(rateLimits.key, 'google:ip:203.0.113.90'))).toBe(0);
+
+    // A linked account is refused too, and keeps its sessions as they were.
+    const linked = await createUser({ email: account.email });
+    await db.update(users).set({ googleSub: account.sub }).where(eq(users.id, linked.id));
+    expectTurnedOff(await g.signIn(idToken, headers), 'features.googleSignIn', 'Google sign-in is turned off');
+    expect(await db.$count(sessions, eq(sessions.userId, linked.id))).toBe(0);
+    expect(g.google.requests).toHaveLength(0);
+
+    await setSetting('features.googleSignIn', true);
+    const on = await g.signIn(idToken, headers);
+    expect(on.status, JSON.stringify(on.body)).toBe(200);
+    expect(on.body.data.user.id).toBe(linked.id);
+    expect(g.google.requests).toHaveLength(1);
+    expect(await db.$count(sessions, eq(sessions.userId, linked.id))).toBe(1);
+    expect(await db.$count(rateLimits, eq(rateLimits.key, 'google:ip:203.0.113.90'))).toBe(1);
   });
 });

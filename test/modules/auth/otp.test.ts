@@ -1,9 +1,10 @@
 import { eq } from 'drizzle-orm';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { auditEvents, oneTimeCodes, users } from '../../../src/db/schema';
 import { fixedClock } from '../../../src/lib/clock';
 import { client, createUser, db, recordingFetch, testEnv, uniqueEmail } from '../../helpers';
 import { latestCode, outboxCount } from '../../support/auth';
+import { expectTurnedOff, resetSettings, setSetting } from '../../support/settings';
 
 const api = client();
 let numberSeq = 0;
@@ -150,5 +151,82 @@ describe('mobile one-time code sign-in (Twilio SMS)', () => {
     const late = await timed.post('/api/v1/auth/otp/verify', { json: { mobileNumber: number, otp: fresh } });
     expect(late.body.error.code).toBe('OTP_MAX_ATTEMPTS');
     expect(await db.$count(users, eq(users.mobileNumber, number))).toBe(0);
+  });
+});
+
+describe('one-time code sign-in: the features.smsSignIn flag', () => {
+  afterEach(resetSettings);
+
+  const SMS_OFF = 'Sign-in by SMS is turned off';
+  const codesFor = (target: string) => db.select().from(oneTimeCodes).where(eq(oneTimeCodes.target, target)).all();
+
+  it('Should refuse to send an SMS code while off, texting and storing nothing, and send one once back on', async () => {
+    const number = freshNumber();
+    await setSetting('features.smsSignIn', false);
+    expectTurnedOff(
+      await api.post('/api/v1/auth/otp/send', { json: { mobileNumber: number } }),
+      'features.smsSignIn',
+      SMS_OFF,
+    );
+    expect(await outboxCount(api, number)).toBe(0);
+    expect(await codesFor(number)).toEqual([]);
+
+    // In production nothing reaches Twilio either (only the reCAPTCHA check runs, before the flag).
+    const outbound = recordingFetch((req) =>
+      req.url.includes('recaptcha')
+        ? Response.json({ success: true })
+        : Response.json({ sid: 'SM123' }, { status: 201 }),
+    );
+    const prod = client({ fetch: outbound.fetch });
+    const env = {
+      ENVIRONMENT: 'production',
+      RECAPTCHA_SECRET: 'recaptcha-secret',
+      TWILIO_ACCOUNT_SID: 'AC00000000000000000000000000000001',
+      TWILIO_AUTH_TOKEN: 'token',
+      TWILIO_FROM_NUMBER: '+15005550006',
+    };
+    const send = () =>
+      prod.post('/api/v1/auth/otp/send', {
+        json: { mobileNumber: number },
+        env,
+        headers: { 'x-recaptcha-token': 'captcha-ok' },
+      });
+    expectTurnedOff(await send(), 'features.smsSignIn', SMS_OFF);
+    expect(outbound.requests.filter((r) => r.url.includes('api.twilio.com'))).toEqual([]);
+    expect(await codesFor(number)).toEqual([]);
+
+    await setSetting('features.smsSignIn', true);
+    expect((await send()).status).toBe(200);
+    expect(outbound.requests.filter((r) => r.url.includes('api.twilio.com'))).toHaveLength(1);
+    expect(await codesFor(number)).toHaveLength(1);
+  });
+
+  it('Should refuse to verify an SMS code while off, consuming nothing and creating no account', async () => {
+    const number = freshNumber();
+    expect((await api.post('/api/v1/auth/otp/send', { json: { mobileNumber: number } })).status).toBe(200);
+    const code = await latestCode(api, number);
+    await setSetting('features.smsSignIn', false);
+
+    const off = await api.post('/api/v1/auth/otp/verify', { json: { mobileNumber: number, otp: code } });
+    expectTurnedOff(off, 'features.smsSignIn', SMS_OFF);
+    expect(await codesFor(number)).toMatchObject([{ attempts: 0, consumedAt: null }]);
+    expect(await db.$count(users, eq(users.mobileNumber, number))).toBe(0);
+
+    await setSetting('features.smsSignIn', true);
+    const on = await api.post('/api/v1/auth/otp/verify', { json: { mobileNumber: number, otp: code } });
+    expect(on.status, JSON.stringify(on.body)).toBe(200);
+    expect(on.body.data.user.mobileNumber).toBe(number);
+    expect(await db.$count(users, eq(users.mobileNumber, number))).toBe(1);
+  });
+
+  it('Should keep email codes working while SMS sign-in is off', async () => {
+    await setSetting('features.smsSignIn', false);
+    const user = await createUser({ email: uniqueEmail('sms-off') });
+    const sent = await api.post('/api/v1/auth/otp/send', { json: { email: user.email } });
+    expect([sent.status, sent.body.data?.channel]).toEqual([200, 'email']);
+    const code = await latestCode(api, user.email!);
+    const res = await api.post('/api/v1/auth/otp/verify', { json: { email: user.email, otp: code } });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.data.user.id).toBe(user.id);
   });
 });

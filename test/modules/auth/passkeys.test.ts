@@ -1,5 +1,5 @@
 import { and, eq } from 'drizzle-orm';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createContext, defaultDeps } from '../../../src/context';
 import {
   auditEvents,
@@ -17,7 +17,9 @@ import { toBase64Url } from '../../../src/lib/ids';
 import { verifyPasskeyForChallenge } from '../../../src/modules/auth/passkeys.service';
 import { completeSignIn, failChallenge, loadChallenge, passChallenge } from '../../../src/modules/auth/sign-in.service';
 import { type ApiResponse, client, createUser, db, signedInUser, testEnv, tokenFor } from '../../helpers';
+import { STRONG_PASSWORD, userWithPassword } from '../../support/auth';
 import { FLAG, SoftAuthenticator, TEST_RP_ID, userHandleOf } from '../../support/authenticator';
+import { expectTurnedOff, resetSettings, setSetting } from '../../support/settings';
 
 const AUTH = '/api/v1/auth';
 const api = client();
@@ -576,5 +578,92 @@ describe('passkeys: second factor', () => {
     expect(await db.$count(passkeys, eq(passkeys.userId, user.id))).toBe(0);
     const result = await completeSignIn(serviceContext(), user, 'password', { userAgent: null, ip: null });
     expect(result.tokens.accessToken).toBeTruthy();
+  });
+});
+
+describe('passkeys: the features.passkeys flag', () => {
+  afterEach(resetSettings);
+
+  const REGISTRATION_OFF = 'Passkey registration is turned off';
+  const SIGN_IN_OFF = 'Passkey sign-in is turned off';
+
+  it('Should refuse registration while off, storing no challenge and no passkey, and finish it once back on', async () => {
+    const { user, token } = await signedInUser();
+    const authenticator = await SoftAuthenticator.create();
+    // A registration started before a superadmin turned passkeys off.
+    const started = await api.post(`${AUTH}/passkeys/register/options`, { token });
+    expect(started.status).toBe(200);
+    const response = await authenticator.register({ challenge: started.body.data.challenge });
+    await setSetting('features.passkeys', false);
+    const challenges = () => db.$count(webauthnChallenges, eq(webauthnChallenges.userId, user.id));
+    expect(await challenges()).toBe(1);
+
+    const options = await api.post(`${AUTH}/passkeys/register/options`, { token });
+    expectTurnedOff(options, 'features.passkeys', REGISTRATION_OFF);
+    const verify = await api.post(`${AUTH}/passkeys/register/verify`, { token, json: { response } });
+    expectTurnedOff(verify, 'features.passkeys', REGISTRATION_OFF);
+    expect(await challenges()).toBe(1);
+    expect((await challengeRow(started.body.data.challenge))!.consumedAt).toBeNull();
+    expect(await passkeyRow(authenticator.id)).toBeUndefined();
+    expect(await auditFor(authenticator.id)).toEqual([]);
+
+    await setSetting('features.passkeys', true);
+    const done = await api.post(`${AUTH}/passkeys/register/verify`, { token, json: { response } });
+    expect(done.status, JSON.stringify(done.body)).toBe(201);
+    expect(await passkeyRow(authenticator.id)).toMatchObject({ userId: user.id });
+    expect((await api.post(`${AUTH}/passkeys/register/options`, { token })).status).toBe(200);
+  });
+
+  it('Should refuse passkey sign-in while off, keeping passkeys stored and listed, and sign in once back on', async () => {
+    const { user, token, authenticator } = await userWithPasskey();
+    // Options fetched before a superadmin turned passkeys off.
+    const options = await authenticateOptions({ email: user.email! });
+    const assertion = await authenticator.assert({ challenge: options.body.data.challenge });
+    await setSetting('features.passkeys', false);
+    const challengeCount = await db.$count(webauthnChallenges);
+
+    for (const body of [{ email: user.email! }, {}]) {
+      const res = await api.post(`${AUTH}/passkeys/authenticate/options`, { json: body });
+      expectTurnedOff(res, 'features.passkeys', SIGN_IN_OFF);
+    }
+    expectTurnedOff(await signIn(assertion), 'features.passkeys', SIGN_IN_OFF);
+    expect(await db.$count(webauthnChallenges)).toBe(challengeCount);
+    expect((await challengeRow(options.body.data.challenge))!.consumedAt).toBeNull();
+    expect(await passkeyRow(authenticator.id)).toMatchObject({ counter: 0, lastUsedAt: null });
+    expect(await sessionCount(user.id)).toBe(1); // the test's own session
+    expect(await signInFailureReasons(authenticator.id)).toEqual([]);
+    // Registered passkeys stay stored, and their owner can still see them.
+    const list = await api.get(`${AUTH}/passkeys`, { token });
+    expect([list.status, list.body.data.items.map((p: { id: string }) => p.id)]).toEqual([200, [authenticator.id]]);
+
+    await setSetting('features.passkeys', true);
+    const res = await signIn(assertion);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.data.user.id).toBe(user.id);
+    expect(await sessionCount(user.id)).toBe(2);
+    expect((await authenticateOptions({ email: user.email! })).body.data.allowCredentials).toHaveLength(1);
+  });
+
+  it('Should keep a passkey working as a second factor while off, so nobody is locked out', async () => {
+    const user = await userWithPassword();
+    const token = await tokenFor(user);
+    const authenticator = await SoftAuthenticator.create();
+    expect((await registerWith(token, authenticator)).status).toBe(201);
+    expect((await api.post(`${AUTH}/2fa/passkey/enable`, { token })).status).toBe(200);
+    await setSetting('features.passkeys', false);
+
+    const login = await api.post(`${AUTH}/login`, { json: { email: user.email, password: STRONG_PASSWORD } });
+    expect([login.status, login.body.error.code]).toEqual([401, 'TWO_FACTOR_REQUIRED']);
+    expect(login.body.data.methods).toContain('passkey');
+    const { challengeId } = login.body.data;
+    const options = await api.post(`${AUTH}/2fa/passkey/options`, { json: { challengeId } });
+    expect(options.status, JSON.stringify(options.body)).toBe(200);
+    const assertion = await authenticator.assert({ challenge: options.body.data.challenge, flags: FLAG.UP });
+    const verified = await api.post(`${AUTH}/2fa/verify`, {
+      json: { challengeId, method: 'passkey', response: assertion },
+    });
+    expect(verified.status, JSON.stringify(verified.body)).toBe(200);
+    expect(verified.body.data.user.id).toBe(user.id);
+    expect((await passkeyRow(authenticator.id))!.counter).toBe(1);
   });
 });

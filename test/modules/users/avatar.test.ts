@@ -1,8 +1,9 @@
 import { and, eq } from 'drizzle-orm';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { auditEvents, files, userProfiles, users } from '../../../src/db/schema';
 import { fixedClock } from '../../../src/lib/clock';
 import { client, createUser, db, form, SAMPLE, signedInUser, testEnv, tokenFor } from '../../helpers';
+import { resetSettings, setSetting } from '../../support/settings';
 
 const api = client();
 const AVATAR = '/api/v1/users/me/avatar';
@@ -212,5 +213,66 @@ describe('signed avatar URLs', () => {
     clock.advance(2 * 60_000);
     const expired = await fetchSigned(res.body.data.avatar.url, timed);
     expect([expired.status, expired.body.error.code]).toEqual([404, 'NOT_FOUND']);
+  });
+});
+
+describe('avatar upload: the uploads.maxAvatarMb setting', () => {
+  afterEach(resetSettings);
+
+  /** A PNG of exactly `bytes` bytes. */
+  function pngOf(bytes: number): Uint8Array {
+    const png = new Uint8Array(bytes);
+    png.set(SAMPLE.png());
+    return png;
+  }
+  const avatarObjects = async () => (await testEnv.FILES.list({ prefix: 'avatar/' })).objects.length;
+
+  it('Should refuse an avatar above the setting with 413 FILE_TOO_LARGE, storing nothing, and accept it once raised', async () => {
+    const { user, token } = await signedInUser();
+    await setSetting('uploads.maxAvatarMb', 1);
+    const objects = await avatarObjects();
+
+    const res = await upload(token, pngOf(2 * MiB));
+    expect([res.status, res.body.error.code]).toEqual([413, 'FILE_TOO_LARGE']);
+    expect(res.body.error.details).toEqual({ maxBytes: MiB, size: 2 * MiB });
+    expect(await avatarFiles(user.id)).toEqual([]);
+    expect(await profileOf(user.id)).toBeUndefined();
+    expect(await avatarObjects()).toBe(objects);
+    const audit = await db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.resourceId, user.id), eq(auditEvents.action, 'user.avatar_update')))
+      .all();
+    expect(audit).toEqual([]);
+
+    // Exactly the limit is accepted.
+    const edge = await upload(token, pngOf(MiB));
+    expect(edge.status, JSON.stringify(edge.body)).toBe(200);
+    expect(await avatarFiles(user.id)).toMatchObject([{ size: MiB }]);
+
+    await setSetting('uploads.maxAvatarMb', 2);
+    const raised = await upload(token, pngOf(2 * MiB));
+    expect(raised.status, JSON.stringify(raised.body)).toBe(200);
+    expect(await avatarFiles(user.id)).toMatchObject([{ id: raised.body.data.avatar.fileId, size: 2 * MiB }]);
+    const over = await upload(token, pngOf(2 * MiB + 1));
+    expect([over.status, over.body.error.code, over.body.error.details?.maxBytes]).toEqual([
+      413,
+      'FILE_TOO_LARGE',
+      2 * MiB,
+    ]);
+    expect((await profileOf(user.id))?.avatarFileId).toBe(raised.body.data.avatar.fileId);
+  });
+
+  it("Should accept up to 5 MiB at the setting's maximum of 5 and refuse a byte more", async () => {
+    const { user, token } = await signedInUser();
+    await setSetting('uploads.maxAvatarMb', 5);
+    expect((await upload(token, pngOf(5 * MiB))).status).toBe(200);
+    const over = await upload(token, pngOf(5 * MiB + 1));
+    expect([over.status, over.body.error.code, over.body.error.details]).toEqual([
+      413,
+      'FILE_TOO_LARGE',
+      { maxBytes: 5 * MiB, size: 5 * MiB + 1 },
+    ]);
+    expect(await avatarFiles(user.id)).toMatchObject([{ size: 5 * MiB }]);
   });
 });
