@@ -1,7 +1,7 @@
 import { and, count, desc, eq, sql } from 'drizzle-orm';
 import type { ServiceContext } from '../../context';
 import { paginate } from '../../db/paginate';
-import { type DependentRow, dependents } from '../../db/schema';
+import { type DependentRow, dependents, vaccineSchedules } from '../../db/schema';
 import { AppError, notFound } from '../../lib/errors';
 import { auditInsert } from '../audit/audit.service';
 import type { CreateDependentInput, DependentView, UpdateDependentInput } from './dependents.schemas';
@@ -156,7 +156,12 @@ export async function updateDependent(
  */
 export async function deleteDependent(ctx: ServiceContext, id: string): Promise<void> {
   const current = await getOwnedDependent(ctx, id);
+  // The person leaves the account with their vaccination plan and history: nothing may point at a
+  // dependent that no longer exists.
   await ctx.db.batch([
+    ctx.db
+      .delete(vaccineSchedules)
+      .where(and(eq(vaccineSchedules.dependentId, current.id), eq(vaccineSchedules.ownerId, current.userId))),
     ctx.db.delete(dependents).where(and(eq(dependents.id, current.id), eq(dependents.userId, current.userId))),
     auditInsert(ctx, { action: 'dependent.delete', resourceType: 'dependent', resourceId: current.id }),
   ]);

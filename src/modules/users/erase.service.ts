@@ -4,6 +4,7 @@ import type { ServiceContext } from '../../context';
 import {
   dependents,
   deviceTokens,
+  doses,
   emergencyContacts,
   files,
   loginChallenges,
@@ -12,10 +13,12 @@ import {
   passkeys,
   recoveryCodes,
   refreshTokens,
+  schedules,
   sessions,
   userMfa,
   userProfiles,
   users,
+  vaccineSchedules,
   webauthnChallenges,
 } from '../../db/schema';
 import { auditInsert } from '../audit/audit.service';
@@ -33,6 +36,9 @@ function personalDataStatements(ctx: ServiceContext, userId: string): BatchItem<
   return [
     db.delete(userProfiles).where(eq(userProfiles.userId, userId)),
     db.delete(emergencyContacts).where(eq(emergencyContacts.userId, userId)),
+    db.delete(doses).where(eq(doses.ownerId, userId)),
+    db.delete(schedules).where(eq(schedules.ownerId, userId)),
+    db.delete(vaccineSchedules).where(eq(vaccineSchedules.ownerId, userId)),
     db.delete(dependents).where(eq(dependents.userId, userId)),
     db.delete(deviceTokens).where(eq(deviceTokens.userId, userId)),
     db.delete(notificationPreferences).where(eq(notificationPreferences.userId, userId)),

@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { createContext, defaultDeps } from '../../../src/context';
-import { auditEvents, type DependentRow, dependents, type UserRow } from '../../../src/db/schema';
+import { auditEvents, type DependentRow, dependents, type UserRow, vaccineSchedules } from '../../../src/db/schema';
 import { fixedClock } from '../../../src/lib/clock';
 import { getOwnedDependent, MAX_DEPENDENTS_PER_USER } from '../../../src/modules/dependents/dependents.service';
 import { client, db, signedInUser, testEnv, uniqueId } from '../../helpers';
@@ -261,6 +261,28 @@ describe('dependents', () => {
     expect(audit[1]).toMatchObject({ actorId: user.id, metadata: null });
     expect((await api.get(`${DEPENDENTS}/${created.id}`, { token })).status).toBe(404);
     expect((await api.delete(`${DEPENDENTS}/${created.id}`, { token })).status).toBe(404);
+  });
+
+  it("Should take the dependent's vaccination plan with them, and leave the owner's own untouched", async () => {
+    const { user, token } = await signedInUser();
+    const created = (await api.post(DEPENDENTS, { token, json: MIA })).body.data;
+    const now = Date.now();
+    const vaccineId = uniqueId('vac');
+    const schedule = (dependentId: string | null) => ({
+      id: uniqueId('vsc'),
+      ownerId: user.id,
+      dependentId,
+      vaccineId,
+      doseNumber: 1,
+      dueDate: '2027-01-10',
+      createdAt: now,
+      updatedAt: now,
+    });
+    const [forMia, forOwner] = [schedule(created.id), schedule(null)];
+    await db.insert(vaccineSchedules).values([forMia, forOwner]);
+    expect((await api.delete(`${DEPENDENTS}/${created.id}`, { token })).status).toBe(200);
+    expect(await db.$count(vaccineSchedules, eq(vaccineSchedules.id, forMia.id))).toBe(0);
+    expect(await db.$count(vaccineSchedules, eq(vaccineSchedules.id, forOwner.id))).toBe(1);
   });
 
   it(`Should refuse a dependent beyond ${MAX_DEPENDENTS_PER_USER} with 409, storing and auditing nothing`, async () => {
