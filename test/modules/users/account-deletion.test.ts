@@ -2,13 +2,16 @@ import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import {
   auditEvents,
+  doses,
   emergencyContacts,
   files,
   oneTimeCodes,
   refreshTokens,
+  schedules,
   sessions,
   userProfiles,
   users,
+  vaccineSchedules,
 } from '../../../src/db/schema';
 import { fixedClock } from '../../../src/lib/clock';
 import { client, createUser, db, form, SAMPLE, signedInUser, testEnv, tokenFor } from '../../helpers';
@@ -55,6 +58,9 @@ async function expectErased(userId: string) {
   expect(await db.$count(sessions, eq(sessions.userId, userId))).toBe(0);
   expect(await db.$count(refreshTokens, eq(refreshTokens.userId, userId))).toBe(0);
   expect(await db.$count(oneTimeCodes, eq(oneTimeCodes.userId, userId))).toBe(0);
+  expect(await db.$count(schedules, eq(schedules.ownerId, userId))).toBe(0);
+  expect(await db.$count(doses, eq(doses.ownerId, userId))).toBe(0);
+  expect(await db.$count(vaccineSchedules, eq(vaccineSchedules.ownerId, userId))).toBe(0);
 }
 
 describe('account deletion with a password', () => {
@@ -66,6 +72,39 @@ describe('account deletion with a password', () => {
     const keys = (await db.select().from(files).where(eq(files.ownerId, user.id)).all()).map((f) => f.storageKey);
     expect(keys).toHaveLength(2);
     const auditBefore = await db.$count(auditEvents, eq(auditEvents.actorId, user.id));
+    // Health data hanging off the account: a medicine schedule, one of its doses and a vaccine dose.
+    const now = Date.now();
+    await db.insert(schedules).values({
+      id: `sch_${user.id.slice(4)}`,
+      ownerId: user.id,
+      kind: 'medicine',
+      medicineName: 'Metformin',
+      dosage: '500 mg',
+      timesOfDay: ['08:00'],
+      timeZone: 'UTC',
+      recurrence: { type: 'interval', everyNDays: 1 },
+      startDate: '2026-01-01',
+      createdAt: now,
+      updatedAt: now,
+    });
+    await db.insert(doses).values({
+      id: `dos_${user.id.slice(4)}`,
+      scheduleId: `sch_${user.id.slice(4)}`,
+      ownerId: user.id,
+      localDate: '2026-01-01',
+      localTime: '08:00',
+      scheduledAt: now,
+      updatedAt: now,
+    });
+    await db.insert(vaccineSchedules).values({
+      id: `vsc_${user.id.slice(4)}`,
+      ownerId: user.id,
+      vaccineId: 'vac_01DEMD00000000000000000001',
+      doseNumber: 1,
+      dueDate: '2026-02-01',
+      createdAt: now,
+      updatedAt: now,
+    });
 
     const res = await api.delete(ME, { token, json: { password: STRONG_PASSWORD } });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
