@@ -1,5 +1,6 @@
 import type { ServiceContext } from '../context';
 import { pruneExpiredAuthState } from '../modules/auth/housekeeping';
+import { markMissedDoses } from '../modules/schedules/doses.service';
 import { pruneOutbox } from '../modules/system/system.service';
 
 /**
@@ -14,6 +15,7 @@ export interface CronTask {
 export const CRON_TASKS: CronTask[] = [
   { name: 'dev-outbox.prune', run: (ctx) => pruneOutbox(ctx) },
   { name: 'auth.prune-expired', run: (ctx) => pruneExpiredAuthState(ctx) },
+  { name: 'doses.mark-missed', run: (ctx) => markMissedDoses(ctx) },
 ];
 
 export interface CronReport {

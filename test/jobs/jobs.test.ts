@@ -8,10 +8,11 @@ import {
 import { eq } from 'drizzle-orm';
 import { describe, expect, it, vi } from 'vitest';
 import { createContext, defaultDeps } from '../../src/context';
-import { deadJobs } from '../../src/db/schema';
+import { deadJobs, doses } from '../../src/db/schema';
 import worker from '../../src/index';
-import { type CronTask, runCron } from '../../src/jobs/cron';
+import { CRON_TASKS, type CronTask, runCron } from '../../src/jobs/cron';
 import { DEAD_LETTER_QUEUE, handleQueueBatch, retryDelaySeconds } from '../../src/jobs/queue';
+import { fixedClock } from '../../src/lib/clock';
 import { db, testEnv, uniqueId } from '../helpers';
 
 const message = (body: unknown, attempts = 1) => ({ id: uniqueId('m'), timestamp: new Date(), attempts, body });
@@ -106,5 +107,25 @@ describe('cron', () => {
     await worker.scheduled(createScheduledController({ cron: '* * * * *' }), testEnv, ctx);
     await waitOnExecutionContext(ctx);
     expect(log).toHaveBeenCalledWith(expect.stringContaining('"msg":"cron.run"'));
+  });
+});
+
+describe('cron: missed doses', () => {
+  it('Should mark a pending dose missed once the grace period has passed, through the scheduled handler tasks', async () => {
+    const clock = fixedClock('2026-06-10T12:00:00Z');
+    const id = uniqueId('dos');
+    const ownerId = uniqueId('usr');
+    await db.insert(doses).values({
+      id,
+      scheduleId: uniqueId('sch'),
+      ownerId,
+      localDate: '2026-06-10',
+      localTime: '08:00',
+      scheduledAt: Date.parse('2026-06-10T08:00:00Z'),
+      updatedAt: 0,
+    });
+    const reports = await runCron(createContext(testEnv, { ...defaultDeps, clock }, { requestId: 'cron' }), CRON_TASKS);
+    expect(reports.find((r) => r.task === 'doses.mark-missed')).toMatchObject({ ok: true });
+    expect((await db.select().from(doses).where(eq(doses.id, id)).get())?.status).toBe('missed');
   });
 });

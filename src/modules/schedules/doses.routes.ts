@@ -1,3 +1,94 @@
+import { ok } from '../../lib/envelope';
 import { createRouter } from '../../lib/hono';
+import { defineRoute, ErrorSchema, jsonBody, jsonResponse } from '../../lib/openapi';
+import {
+  DOSE_GRACE_MS,
+  DOSE_TIMING_RULES,
+  doseHistory,
+  listDoses,
+  MAX_HISTORY_DAYS,
+  MAX_LIST_DAYS,
+  skipDose,
+  takeDose,
+} from './doses.service';
+import {
+  DoseHistoryQuery,
+  DoseHistorySchema,
+  DoseIdParam,
+  DoseListSchema,
+  DoseSchema,
+  ListDosesQuery,
+  SkipDoseBody,
+  TakeDoseBody,
+} from './schedules.schemas';
 
-export const dosesRouter = createRouter();
+const BODY_LIMIT = 16 * 1024;
+const tags = ['Doses'];
+const errorOf = (description: string) => ({ description, content: { 'application/json': { schema: ErrorSchema } } });
+const notFound = errorOf('No such dose of mine (NOT_FOUND)');
+const graceHours = DOSE_GRACE_MS / 3600_000;
+
+const listRoute = defineRoute({
+  method: 'get',
+  path: '/doses',
+  operationId: 'doses.list',
+  tags,
+  summary: 'My doses on a day (default today) or a range of days, by due time',
+  description: `\`date\`, or \`from\` and \`to\` (at most ${MAX_LIST_DAYS} days), are local dates in \`tz\` (default: my profile time zone, else UTC); a dose is listed when it falls due within them. Each dose carries its schedule's name, kind and quantity. ${DOSE_TIMING_RULES}`,
+  request: { query: ListDosesQuery },
+  responses: { 200: jsonResponse(DoseListSchema, 'A page of doses') },
+});
+
+const historyRoute = defineRoute({
+  method: 'get',
+  path: '/doses/history',
+  operationId: 'doses.history',
+  tags,
+  summary: 'My dose history with adherence',
+  description: `Doses due on local dates \`from\`…\`to\` (in \`tz\`; default the 30 days up to today; at most ${MAX_HISTORY_DAYS} days) and up to now, newest first, including doses of deleted schedules. \`summary\` counts the whole range: adherencePercent = taken ÷ (taken + missed + skipped) × 100, one decimal; pending doses (still within the ${graceHours}-hour grace period) do not count; null when nothing in the range was taken, missed or skipped.`,
+  request: { query: DoseHistoryQuery },
+  responses: { 200: jsonResponse(DoseHistorySchema, 'A page of past doses with the adherence summary') },
+});
+
+const takeRoute = defineRoute({
+  method: 'post',
+  path: '/doses/{id}/take',
+  operationId: 'doses.take',
+  tags,
+  summary: 'Mark one of my doses taken',
+  description: `Pending and missed doses can be marked taken (also of a paused or deleted schedule). \`takenAt\` defaults to now; it must not be in the future nor more than 24 hours before the dose is due (422). The body is optional.`,
+  bodyLimit: BODY_LIMIT,
+  request: { params: DoseIdParam, body: { ...jsonBody(TakeDoseBody), required: false } },
+  responses: {
+    200: jsonResponse(DoseSchema, 'Taken'),
+    404: notFound,
+    409: errorOf('Already taken, or skipped (INVALID_TRANSITION)'),
+  },
+});
+
+const skipRoute = defineRoute({
+  method: 'post',
+  path: '/doses/{id}/skip',
+  operationId: 'doses.skip',
+  tags,
+  summary: 'Mark one of my doses skipped',
+  description:
+    'Only a pending dose can be skipped, from 24 hours before it is due (409 INVALID_TRANSITION otherwise). The body is optional.',
+  bodyLimit: BODY_LIMIT,
+  request: { params: DoseIdParam, body: { ...jsonBody(SkipDoseBody), required: false } },
+  responses: {
+    200: jsonResponse(DoseSchema, 'Skipped'),
+    404: notFound,
+    409: errorOf('Not pending, or not due within 24 hours (INVALID_TRANSITION)'),
+  },
+});
+
+export const dosesRouter = createRouter()
+  .openapi(listRoute, async (c) => c.json(ok(await listDoses(c.get('ctx'), c.req.valid('query'))), 200))
+  .openapi(historyRoute, async (c) => c.json(ok(await doseHistory(c.get('ctx'), c.req.valid('query'))), 200))
+  .openapi(takeRoute, async (c) =>
+    c.json(ok(await takeDose(c.get('ctx'), c.req.valid('param').id, c.req.valid('json')), 'Dose taken'), 200),
+  )
+  .openapi(skipRoute, async (c) =>
+    c.json(ok(await skipDose(c.get('ctx'), c.req.valid('param').id, c.req.valid('json')), 'Dose skipped'), 200),
+  );

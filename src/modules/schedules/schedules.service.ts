@@ -1,0 +1,297 @@
+import { and, count, desc, eq, type SQL, sql } from 'drizzle-orm';
+import type { BatchItem } from 'drizzle-orm/batch';
+import type { ServiceContext } from '../../context';
+import { type Recurrence, type ScheduleRow, schedules, supplements } from '../../db/schema';
+import { page } from '../../lib/envelope';
+import { AppError, notFound } from '../../lib/errors';
+import { auditInsert } from '../audit/audit.service';
+import {
+  deleteFuturePending,
+  doseInserts,
+  horizonOccurrences,
+  profileTimeZone,
+  REMOVED_SUPPLEMENT_NAME,
+  runBatch,
+} from './doses.service';
+import { localDateAt } from './recurrence';
+import type { CreateScheduleInput, ScheduleView, UpdateScheduleInput } from './schedules.schemas';
+
+/**
+ * Supplement and medicine schedules of the signed-in user. Another user's schedule is NOT_FOUND. Every
+ * change is audited (ids and field names only) in the same batch as the change, and regenerates the
+ * schedule's future pending doses where its timing changed (see doses.service.ts for the rules).
+ */
+
+/** Fields whose change replaces the future pending doses. */
+const TIMING_FIELDS = ['timesOfDay', 'timeZone', 'recurrence', 'startDate', 'endDate'] as const;
+
+const validation = (field: string, message: string) =>
+  new AppError('VALIDATION_FAILED', 'Validation failed', { fields: [{ field, message }] });
+
+function ownerOf(ctx: ServiceContext): string {
+  if (!ctx.actor) throw notFound('Schedule');
+  return ctx.actor.id;
+}
+
+export function toScheduleView(row: ScheduleRow, supplementName: string | null): ScheduleView {
+  return {
+    id: row.id,
+    kind: row.kind,
+    name: row.kind === 'medicine' ? (row.medicineName ?? '') : (supplementName ?? REMOVED_SUPPLEMENT_NAME),
+    supplementId: row.supplementId,
+    medicineName: row.medicineName,
+    dosage: row.dosage,
+    quantityPerDose: row.quantityPerDose,
+    timesOfDay: row.timesOfDay,
+    timeZone: row.timeZone,
+    recurrence: row.recurrence,
+    startDate: row.startDate,
+    endDate: row.endDate,
+    notes: row.notes,
+    status: row.status,
+    source: row.source,
+    createdAt: new Date(row.createdAt).toISOString(),
+    updatedAt: new Date(row.updatedAt).toISOString(),
+  };
+}
+
+function withSupplementName(ctx: ServiceContext) {
+  return ctx.db
+    .select({ schedule: schedules, supplementName: sql<string | null>`${supplements.name}`.as('supplement_name') })
+    .from(schedules)
+    .leftJoin(supplements, eq(supplements.id, schedules.supplementId))
+    .$dynamic();
+}
+
+/**
+ * One of the caller's schedules, with its supplement's catalog name.
+ * @throws AppError NOT_FOUND (missing or someone else's)
+ */
+export async function getOwnedSchedule(ctx: ServiceContext, id: string) {
+  const row = await withSupplementName(ctx)
+    .where(and(eq(schedules.id, id), eq(schedules.ownerId, ownerOf(ctx))))
+    .get();
+  if (!row) throw notFound('Schedule');
+  return row;
+}
+
+export async function getSchedule(ctx: ServiceContext, id: string): Promise<ScheduleView> {
+  const { schedule, supplementName } = await getOwnedSchedule(ctx, id);
+  return toScheduleView(schedule, supplementName);
+}
+
+export async function listSchedules(
+  ctx: ServiceContext,
+  query: { page: number; limit: number; kind?: ScheduleRow['kind']; status?: ScheduleRow['status'] },
+) {
+  const filters: SQL[] = [eq(schedules.ownerId, ownerOf(ctx))];
+  if (query.kind) filters.push(eq(schedules.kind, query.kind));
+  if (query.status) filters.push(eq(schedules.status, query.status));
+  const where = and(...filters);
+  const [rows, [total]] = await ctx.db.batch([
+    withSupplementName(ctx)
+      .where(where)
+      .orderBy(desc(schedules.createdAt), desc(schedules.id))
+      .limit(query.limit)
+      .offset((query.page - 1) * query.limit),
+    ctx.db.select({ n: count() }).from(schedules).where(where),
+  ]);
+  return page(
+    rows.map((r) => toScheduleView(r.schedule, r.supplementName)),
+    total?.n ?? 0,
+    query,
+  );
+}
+
+/** The catalog name of a supplement. @throws AppError VALIDATION_FAILED when it is not in the catalog */
+async function catalogName(ctx: ServiceContext, supplementId: string): Promise<string> {
+  const row = await ctx.db
+    .select({ name: supplements.name })
+    .from(supplements)
+    .where(eq(supplements.id, supplementId))
+    .get();
+  if (!row) throw validation('supplementId', 'No such supplement in the catalog');
+  return row.name;
+}
+
+const sortedTimes = (times: string[]) => [...new Set(times)].sort();
+
+function normalisedRecurrence(recurrence: Recurrence): Recurrence {
+  return recurrence.type === 'weekly'
+    ? { type: 'weekly', daysOfWeek: [...new Set(recurrence.daysOfWeek)].sort((a, b) => a - b) }
+    : { type: 'interval', everyNDays: recurrence.everyNDays };
+}
+
+function scheduleAudit(ctx: ServiceContext, action: string, row: ScheduleRow, metadata: Record<string, unknown> = {}) {
+  return auditInsert(ctx, {
+    action: `schedule.${action}`,
+    resourceType: 'schedule',
+    resourceId: row.id,
+    patientId: row.ownerId,
+    metadata: { kind: row.kind, ...metadata },
+  });
+}
+
+/**
+ * Creates a schedule for the caller and its doses for today … today + 30 days (from now on), audited,
+ * in one batch. `timeZone` defaults to the profile's; `startDate` to today in that zone.
+ * @throws AppError VALIDATION_FAILED (no time zone anywhere, unknown supplement, endDate before startDate)
+ */
+export async function createSchedule(ctx: ServiceContext, input: CreateScheduleInput): Promise<ScheduleView> {
+  const ownerId = ownerOf(ctx);
+  const nowDate = ctx.clock.now();
+  const now = nowDate.getTime();
+  const timeZone = input.timeZone ?? (await profileTimeZone(ctx, ownerId));
+  if (!timeZone) throw validation('timeZone', 'Required: set it here or in your profile');
+  const startDate = input.startDate ?? localDateAt(nowDate, timeZone);
+  const endDate = input.endDate ?? null;
+  if (endDate && endDate < startDate) throw validation('endDate', 'Must not be before startDate');
+  const supplementName = input.kind === 'supplement' ? await catalogName(ctx, input.supplementId!) : null;
+
+  const row: ScheduleRow = {
+    id: ctx.ids.id('sch'),
+    ownerId,
+    kind: input.kind,
+    supplementId: input.kind === 'supplement' ? input.supplementId! : null,
+    medicineName: input.kind === 'medicine' ? input.medicineName! : null,
+    dosage: input.kind === 'medicine' ? (input.dosage ?? null) : null,
+    quantityPerDose: input.quantityPerDose,
+    timesOfDay: sortedTimes(input.timesOfDay),
+    timeZone,
+    recurrence: normalisedRecurrence(input.recurrence),
+    startDate,
+    endDate,
+    notes: input.notes ?? null,
+    status: 'active',
+    source: 'user',
+    createdAt: now,
+    updatedAt: now,
+  };
+  await runBatch(ctx.db, [
+    ctx.db.insert(schedules).values(row),
+    ...doseInserts(ctx, row, horizonOccurrences(row, now), now),
+    scheduleAudit(ctx, 'create', row),
+  ]);
+  return toScheduleView(row, supplementName);
+}
+
+/**
+ * Changes the given fields of one of the caller's schedules. A change of timing (times, zone,
+ * recurrence, start or end date) deletes the schedule's future pending doses and generates the new
+ * ones; past doses and marked doses are never touched. A new zone keeps the wall-clock times.
+ * @throws AppError NOT_FOUND, VALIDATION_FAILED (nothing to change, a field of the other kind, unknown
+ *   supplement, endDate before startDate)
+ */
+export async function updateSchedule(
+  ctx: ServiceContext,
+  id: string,
+  input: UpdateScheduleInput,
+): Promise<ScheduleView> {
+  const changes = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as UpdateScheduleInput;
+  const fields = Object.keys(changes);
+  if (!fields.length) throw validation('body', 'Give at least one field to change');
+  const { schedule: current, supplementName: currentName } = await getOwnedSchedule(ctx, id);
+
+  if (current.kind === 'medicine' && changes.supplementId !== undefined) {
+    throw validation('supplementId', 'Only for supplement schedules');
+  }
+  if (current.kind === 'supplement') {
+    for (const field of ['medicineName', 'dosage'] as const) {
+      if (changes[field] !== undefined) throw validation(field, 'Only for medicine schedules');
+    }
+  }
+  const supplementName =
+    changes.supplementId !== undefined ? await catalogName(ctx, changes.supplementId) : currentName;
+
+  const now = ctx.clock.now().getTime();
+  const values = {
+    ...changes,
+    ...(changes.timesOfDay ? { timesOfDay: sortedTimes(changes.timesOfDay) } : {}),
+    ...(changes.recurrence ? { recurrence: normalisedRecurrence(changes.recurrence) } : {}),
+    updatedAt: now,
+  };
+  const next: ScheduleRow = { ...current, ...values };
+  if (next.endDate && next.endDate < next.startDate) {
+    throw validation(changes.endDate !== undefined ? 'endDate' : 'startDate', 'endDate must not be before startDate');
+  }
+  const timingChanged = TIMING_FIELDS.some((f) => JSON.stringify(next[f]) !== JSON.stringify(current[f]));
+
+  const statements: BatchItem<'sqlite'>[] = [
+    ctx.db
+      .update(schedules)
+      .set(values)
+      .where(and(eq(schedules.id, current.id), eq(schedules.ownerId, current.ownerId))),
+  ];
+  if (timingChanged) {
+    statements.push(deleteFuturePending(ctx, current, now));
+    if (next.status === 'active') statements.push(...doseInserts(ctx, next, horizonOccurrences(next, now), now));
+  }
+  statements.push(scheduleAudit(ctx, 'update', current, { fields, dosesRegenerated: timingChanged }));
+  await runBatch(ctx.db, statements);
+  return toScheduleView(next, supplementName);
+}
+
+/**
+ * Deletes one of the caller's schedules and its pending doses due after now. Doses already due (taken,
+ * skipped, missed, or pending within their grace period and still markable) stay, so history and
+ * adherence survive; they then show `schedule: null`.
+ * @throws AppError NOT_FOUND
+ */
+export async function deleteSchedule(ctx: ServiceContext, id: string): Promise<void> {
+  const { schedule } = await getOwnedSchedule(ctx, id);
+  const now = ctx.clock.now().getTime();
+  await runBatch(ctx.db, [
+    deleteFuturePending(ctx, schedule, now),
+    ctx.db.delete(schedules).where(and(eq(schedules.id, schedule.id), eq(schedules.ownerId, schedule.ownerId))),
+    scheduleAudit(ctx, 'delete', schedule),
+  ]);
+}
+
+/**
+ * Pauses one of the caller's schedules: its pending doses due after now are removed and none are
+ * generated while it is paused. Doses already due can still be marked.
+ * @throws AppError NOT_FOUND, INVALID_TRANSITION (already paused)
+ */
+export async function pauseSchedule(ctx: ServiceContext, id: string): Promise<ScheduleView> {
+  const { schedule, supplementName } = await getOwnedSchedule(ctx, id);
+  if (schedule.status === 'paused') throw new AppError('INVALID_TRANSITION', 'This schedule is already paused');
+  const now = ctx.clock.now().getTime();
+  const [[updated]] = await runBatch(ctx.db, [
+    ctx.db
+      .update(schedules)
+      .set({ status: 'paused', updatedAt: now })
+      .where(
+        and(eq(schedules.id, schedule.id), eq(schedules.ownerId, schedule.ownerId), eq(schedules.status, 'active')),
+      )
+      .returning(),
+    deleteFuturePending(ctx, schedule, now),
+    scheduleAudit(ctx, 'pause', schedule),
+  ]);
+  if (!updated) throw new AppError('INVALID_TRANSITION', 'This schedule is already paused');
+  return toScheduleView(updated as ScheduleRow, supplementName);
+}
+
+/**
+ * Resumes one of the caller's paused schedules and generates its doses from now on (today … today + 30
+ * days); nothing is generated for the paused time.
+ * @throws AppError NOT_FOUND, INVALID_TRANSITION (not paused)
+ */
+export async function resumeSchedule(ctx: ServiceContext, id: string): Promise<ScheduleView> {
+  const { schedule, supplementName } = await getOwnedSchedule(ctx, id);
+  if (schedule.status === 'active') throw new AppError('INVALID_TRANSITION', 'This schedule is already active');
+  const now = ctx.clock.now().getTime();
+  const next: ScheduleRow = { ...schedule, status: 'active', updatedAt: now };
+  const [[updated]] = await runBatch(ctx.db, [
+    ctx.db
+      .update(schedules)
+      .set({ status: 'active', updatedAt: now })
+      .where(
+        and(eq(schedules.id, schedule.id), eq(schedules.ownerId, schedule.ownerId), eq(schedules.status, 'paused')),
+      )
+      .returning(),
+    ...doseInserts(ctx, next, horizonOccurrences(next, now), now),
+    scheduleAudit(ctx, 'resume', schedule),
+  ]);
+  if (!updated) throw new AppError('INVALID_TRANSITION', 'This schedule is already active');
+  return toScheduleView(updated as ScheduleRow, supplementName);
+}
