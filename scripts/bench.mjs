@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import autocannon from 'autocannon';
+import { transform } from 'esbuild';
 import { DEMO_ACCOUNTS, DEMO_PASSWORD, seedSql } from './seed.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -38,6 +39,13 @@ const scenarios = [
     expect: 200,
     setup: async (baseUrl) => ({ authorization: `Bearer ${await signIn(baseUrl)}` }),
   },
+  {
+    name: 'GET /api/v1/doses, a month (patient)',
+    method: 'GET',
+    path: `/api/v1/doses?from=${isoDate(0)}&to=${isoDate(29)}&limit=100`,
+    expect: 200,
+    setup: async (baseUrl) => ({ authorization: `Bearer ${await signIn(baseUrl)}` }),
+  },
   // Each login runs one scrypt (N=2^14, r=8, p=5) plus the rate-limit, session and audit writes.
   {
     name: 'POST /api/v1/auth/login (scrypt + session)',
@@ -48,11 +56,49 @@ const scenarios = [
   },
 ];
 
-async function signIn(baseUrl) {
+function isoDate(daysFromToday) {
+  return new Date(Date.now() + daysFromToday * 86_400_000).toISOString().slice(0, 10);
+}
+
+/** The app's own sample-file generator (TypeScript), transpiled on the fly so the bench never copies it. */
+async function loadSamples() {
+  const source = readFileSync(join(ROOT, 'src/modules/catalog/catalog.samples.ts'), 'utf8');
+  const { code } = await transform(source, { loader: 'ts', format: 'esm' });
+  return import(`data:text/javascript;base64,${Buffer.from(code).toString('base64')}`);
+}
+
+/**
+ * Times POST /api/v1/supplements/import with an N-row CSV as the demo admin: the first run creates
+ * the rows, later runs update them (upsert by SKU). Sequential, as an admin would run imports.
+ */
+async function importBench(baseUrl, rows = 5000, runs = 5) {
+  const { sampleSupplementCsv } = await loadSamples();
+  const csv = sampleSupplementCsv(rows, { prefix: 'BENCH' });
+  const token = await signIn(baseUrl, { email: 'admin@kinwell.local', password: DEMO_PASSWORD });
+  const timings = [];
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now();
+    const res = await fetch(`${baseUrl}/api/v1/supplements/import`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' },
+      body: csv,
+    });
+    const ms = performance.now() - started;
+    const body = await res.json();
+    if (res.status !== 200 || body.data.created + body.data.updated !== rows) {
+      throw new Error(`import: expected ${rows} rows, got ${res.status} ${JSON.stringify(body).slice(0, 300)}`);
+    }
+    timings.push(ms);
+  }
+  const sorted = [...timings].sort((a, b) => a - b);
+  return { rows, bytes: Buffer.byteLength(csv), first: timings[0], median: sorted[Math.floor(sorted.length / 2)] };
+}
+
+async function signIn(baseUrl, login = credentials) {
   const res = await fetch(`${baseUrl}/api/v1/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(credentials),
+    body: JSON.stringify(login),
   });
   if (res.status !== 200) throw new Error(`demo sign-in failed: ${res.status} ${await res.text()}`);
   return (await res.json()).data.tokens.accessToken;
@@ -194,7 +240,7 @@ function bundleSizes() {
 const fmt = (n, digits = 0) =>
   n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
-function report(results, bundle, hashMs) {
+function report(results, bundle, hashMs, imports) {
   const cpu = cpus();
   const lines = [
     `node ${process.version} · ${cpu[0]?.model?.trim() ?? 'unknown CPU'} · ${cpu.length} cores`,
@@ -217,6 +263,16 @@ function report(results, bundle, hashMs) {
   const bare = rps('bare route');
   lines.push('', `Password hash cost: ${fmt(hashMs, 1)} ms per scrypt hash (N=2^14, r=8, p=5).`);
   if (hot && bare) lines.push(`Hot authenticated read vs bare route: ${fmt((100 * hot) / bare)} % of its throughput.`);
+  if (imports) {
+    const rate = (ms) => fmt((imports.rows / ms) * 1000);
+    lines.push(
+      '',
+      '| CSV import (POST /api/v1/supplements/import) | rows | KiB | ms | rows/s |',
+      '| --- | ---: | ---: | ---: | ---: |',
+      `| first run (creates) | ${fmt(imports.rows)} | ${fmt(imports.bytes / 1024)} | ${fmt(imports.first)} | ${rate(imports.first)} |`,
+      `| median of later runs (updates) | ${fmt(imports.rows)} | ${fmt(imports.bytes / 1024)} | ${fmt(imports.median)} | ${rate(imports.median)} |`,
+    );
+  }
   lines.push(
     '',
     '| bundle | raw KiB | gzip KiB |',
@@ -247,14 +303,17 @@ async function main() {
   const inspectorPort = await freePort(0); // the default 9229 may belong to a developer's wrangler dev
   process.stderr.write(`Starting wrangler dev on :${port}…\n`);
   const results = [];
+  let imports;
   try {
     const baseUrl = await startDev(port, inspectorPort);
     for (const s of scenarios) results.push(await runScenario(baseUrl, s));
+    process.stderr.write('  CSV import…\n');
+    imports = await importBench(baseUrl);
   } finally {
     await stopDev();
   }
 
-  const md = report(results, bundle, hashCostMs());
+  const md = report(results, bundle, hashCostMs(), imports);
   mkdirSync(OUT_DIR, { recursive: true });
   writeFileSync(join(OUT_DIR, 'latest.md'), md);
   process.stdout.write(`\n${md}`);
