@@ -13,9 +13,11 @@ import { createLogger } from './lib/log';
 import { adminRouter } from './modules/admin/admin.routes';
 import { auditRouter } from './modules/audit/audit.routes';
 import { identityRouter } from './modules/auth';
+import { availabilityRouter } from './modules/availability/availability.routes';
 import { supplementsRouter } from './modules/catalog/supplements.routes';
 import { vaccinesRouter } from './modules/catalog/vaccines.routes';
 import { dependentsRouter } from './modules/dependents/dependents.routes';
+import { doctorsRouter } from './modules/doctors/doctors.routes';
 import { filesRouter } from './modules/files/files.routes';
 import { dosesRouter } from './modules/schedules/doses.routes';
 import { schedulesRouter } from './modules/schedules/schedules.routes';
@@ -41,6 +43,8 @@ const modules = [
   schedulesRouter,
   dosesRouter,
   vaccinationsRouter,
+  doctorsRouter,
+  availabilityRouter,
   filesRouter,
   adminRouter,
   superadminRouter,

@@ -5,6 +5,16 @@ import { PUBLIC, type RoutePolicy, roles, signedIn } from './policy';
  * missing here does not compile (`defineRoute` takes `OperationId`), and test/access/route-walk.test.ts
  * walks the OpenAPI registry to prove every route has an entry and refuses anonymous callers.
  */
+/**
+ * A doctor managing their own practice (also while awaiting verification, to set it up), or an admin
+ * doing it for them; the service checks which doctor (src/modules/doctors/doctor-access.ts).
+ */
+const DOCTOR_OR_ADMIN: RoutePolicy = {
+  kind: 'signed-in',
+  roles: ['doctor', 'admin', 'superadmin'],
+  allowPending: true,
+};
+
 export const ROUTE_POLICIES = {
   // system
   'system.health': PUBLIC,
@@ -113,6 +123,26 @@ export const ROUTE_POLICIES = {
   'vaccineSchedules.administer': signedIn(),
   'vaccineSchedules.activate': signedIn(),
   'vaccineSchedules.deactivate': signedIn(),
+
+  // telemedicine: doctor directory (public), doctor self-service (or admins for them)
+  'specializations.list': PUBLIC,
+  'specializations.create': roles('admin', 'superadmin'),
+  'specializations.update': roles('admin', 'superadmin'),
+  'specializations.delete': roles('admin', 'superadmin'),
+  'doctors.list': PUBLIC,
+  'doctors.get': PUBLIC,
+  'doctors.slots': PUBLIC,
+  'doctors.profile.update': DOCTOR_OR_ADMIN,
+  'doctors.services.create': DOCTOR_OR_ADMIN,
+  'doctors.services.update': DOCTOR_OR_ADMIN,
+  'doctors.services.delete': DOCTOR_OR_ADMIN,
+  'doctors.availability.get': DOCTOR_OR_ADMIN,
+  'doctors.availability.update': DOCTOR_OR_ADMIN,
+  'doctors.timeOff.list': DOCTOR_OR_ADMIN,
+  'doctors.timeOff.create': DOCTOR_OR_ADMIN,
+  'doctors.timeOff.delete': DOCTOR_OR_ADMIN,
+  'doctors.unavailability.set': DOCTOR_OR_ADMIN,
+  'doctors.unavailability.clear': DOCTOR_OR_ADMIN,
 
   // admin: people management (admins and superadmins; guards in src/modules/admin/admin.policy.ts)
   'admin.users.list': roles('admin', 'superadmin'),

@@ -3,4 +3,5 @@ export * from './auth';
 export * from './health';
 export * from './platform';
 export * from './settings';
+export * from './telemedicine';
 export * from './users';

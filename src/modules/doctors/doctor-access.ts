@@ -1,0 +1,60 @@
+import { and, eq } from 'drizzle-orm';
+import type { ServiceContext } from '../../context';
+import { type DoctorProfileRow, doctorProfiles, type UserRow, users } from '../../db/schema';
+import { AppError, notFound } from '../../lib/errors';
+
+/**
+ * The doctor a practice-management route acts on: the caller themselves when they are that doctor, or
+ * any doctor when the caller is an admin or superadmin. Another doctor's practice is NOT_FOUND, as if
+ * it did not exist. Creates the profile row on first use so every doctor has one.
+ * @throws AppError NOT_FOUND (no such doctor, or another doctor's practice)
+ */
+export async function managedDoctor(
+  ctx: ServiceContext,
+  doctorId: string,
+): Promise<{ user: UserRow; profile: DoctorProfileRow }> {
+  const actor = ctx.actor;
+  const isStaff = actor?.role === 'admin' || actor?.role === 'superadmin';
+  if (!actor || (!isStaff && actor.id !== doctorId)) throw notFound('Doctor');
+  const user = await ctx.db
+    .select()
+    .from(users)
+    .where(and(eq(users.id, doctorId), eq(users.role, 'doctor')))
+    .get();
+  if (!user || user.status === 'removed') throw notFound('Doctor');
+  return { user, profile: await ensureDoctorProfile(ctx, doctorId) };
+}
+
+/** The doctor's profile row, created with defaults the first time. */
+export async function ensureDoctorProfile(ctx: ServiceContext, doctorId: string): Promise<DoctorProfileRow> {
+  await ctx.db
+    .insert(doctorProfiles)
+    .values({ userId: doctorId, qualifications: [], languages: [], updatedAt: ctx.clock.now().getTime() })
+    .onConflictDoNothing();
+  return (await ctx.db.select().from(doctorProfiles).where(eq(doctorProfiles.userId, doctorId)).get())!;
+}
+
+/**
+ * A doctor patients may see and book: verified, active account with a profile. Anyone else is NOT_FOUND.
+ * @throws AppError NOT_FOUND
+ */
+export async function bookableDoctor(
+  ctx: ServiceContext,
+  doctorId: string,
+): Promise<{ user: UserRow; profile: DoctorProfileRow }> {
+  const row = await ctx.db
+    .select({ user: users, profile: doctorProfiles })
+    .from(users)
+    .innerJoin(doctorProfiles, eq(doctorProfiles.userId, users.id))
+    .where(and(eq(users.id, doctorId), eq(users.role, 'doctor'), eq(users.status, 'active')))
+    .get();
+  if (!row || row.user.verifiedAt === null) throw notFound('Doctor');
+  return row;
+}
+
+/** Refuses writes that would make no sense for a removed or blocked doctor account. */
+export function assertPracticeOpen(user: UserRow): void {
+  if (user.status === 'blocked' || user.status === 'removed') {
+    throw new AppError('CONFLICT', 'This doctor account is not active');
+  }
+}
