@@ -127,7 +127,7 @@ const VACCINES = [
 
 const demoId = (prefix, n) => `${prefix}_01DEMD0${String(n).padStart(19, '0')}`;
 
-/** Catalog, opening-stock ledger rows, and the demo patient's dependent and schedules. */
+/** Catalog, opening-stock ledger rows, the demo patient's dependent and schedules, and the demo doctor's practice. */
 function healthSql(now) {
   const out = [];
   SUPPLEMENTS.forEach(([sku, name, brand, form, strength, unit, description, stock, low], i) => {
@@ -162,6 +162,37 @@ VALUES (${q(demoId('vsc', 1))}, ${q(PATIENT_ID)}, ${q(dependent)}, ${q(demoId('v
   return out;
 }
 
+const DOCTOR_ID = 'usr_01DEMD0D0CT0R0000000000000';
+
+/** The demo doctor's practice: General Practice, one 30-minute service, weekdays 09:00–17:00 Berlin. */
+function practiceSql(now) {
+  const out = [];
+  const specializations = [
+    ['general-practice', 'General Practice'],
+    ['pediatrics', 'Pediatrics'],
+    ['cardiology', 'Cardiology'],
+    ['dermatology', 'Dermatology'],
+    ['psychiatry', 'Psychiatry'],
+    ['geriatrics', 'Geriatrics'],
+  ];
+  specializations.forEach(([slug, name], i) => {
+    out.push(`INSERT INTO specializations (id, slug, name, description, created_at, updated_at)
+VALUES (${q(demoId('spc', i + 1))}, ${q(slug)}, ${q(name)}, NULL, ${now}, ${now}) ON CONFLICT DO NOTHING;`);
+  });
+  out.push(`INSERT INTO doctor_profiles (user_id, bio, qualifications, years_of_experience, languages, consultation_fee_cents, currency, registration_number, photo_file_id, time_zone, slot_minutes, buffer_minutes, min_notice_minutes, max_days_ahead, unavailable_until, unavailable_reason, updated_at)
+VALUES (${q(DOCTOR_ID)}, 'Family doctor with a focus on preventive care.', ${q(JSON.stringify([{ degree: 'MD', institution: 'Charité – Universitätsmedizin Berlin', year: 2012 }]))}, 12, '["en","de"]', 5000, 'EUR', 'BE-ARZT-104233', NULL, 'Europe/Berlin', 30, 10, 60, 60, NULL, NULL, ${now}) ON CONFLICT DO NOTHING;`);
+  out.push(
+    `INSERT INTO doctor_specializations (doctor_id, specialization_id) VALUES (${q(DOCTOR_ID)}, ${q(demoId('spc', 1))}) ON CONFLICT DO NOTHING;`,
+  );
+  out.push(`INSERT INTO doctor_services (id, doctor_id, name, description, duration_minutes, price_cents, currency, active, created_at, updated_at)
+VALUES (${q(demoId('svc', 1))}, ${q(DOCTOR_ID)}, 'General consultation', 'A 30-minute consultation, in person or by video.', 30, 5000, 'EUR', 1, ${now}, ${now}) ON CONFLICT DO NOTHING;`);
+  for (let weekday = 1; weekday <= 5; weekday++) {
+    out.push(`INSERT INTO weekly_hours (id, doctor_id, weekday, start_time, end_time)
+VALUES (${q(demoId('wkh', weekday))}, ${q(DOCTOR_ID)}, ${weekday}, '09:00', '17:00') ON CONFLICT DO NOTHING;`);
+  }
+  return out;
+}
+
 export function seedSql(now = Date.now()) {
   const statements = DEMO_ACCOUNTS.map((a) => {
     const verified = a.role === 'doctor' || a.role === 'caregiver' ? now : null;
@@ -169,7 +200,7 @@ export function seedSql(now = Date.now()) {
 VALUES (${q(a.id)}, ${q(a.email)}, ${q(a.mobileNumber)}, ${q(a.name)}, ${q(hashPassword(DEMO_PASSWORD))}, ${q(a.role)}, ${q(JSON.stringify(a.subRoles ?? []))}, 'active', ${verified ?? 'NULL'}, ${now}, ${a.mobileNumber ? now : 'NULL'}, 0, ${now}, ${now})
 ON CONFLICT DO NOTHING;`;
   });
-  statements.push(...healthSql(now));
+  statements.push(...healthSql(now), ...practiceSql(now));
   return `${statements.join('\n')}\n`;
 }
 
@@ -179,6 +210,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   writeFileSync(file, seedSql());
   execFileSync('npx', ['wrangler', 'd1', 'execute', 'DB', '--local', '--file', file.pathname], { stdio: 'inherit' });
   console.log(
-    `Seeded ${DEMO_ACCOUNTS.length} demo accounts (password ${DEMO_PASSWORD}), ${SUPPLEMENTS.length} supplements, ${VACCINES.length} vaccines, and the demo patient's dependent and schedules.`,
+    `Seeded ${DEMO_ACCOUNTS.length} demo accounts (password ${DEMO_PASSWORD}), ${SUPPLEMENTS.length} supplements, ${VACCINES.length} vaccines, the demo patient's dependent and schedules, and the demo doctor's practice.`,
   );
 }
