@@ -1,3 +1,207 @@
+import { ok } from '../../lib/envelope';
 import { createRouter } from '../../lib/hono';
+import { defineRoute, ErrorSchema, jsonBody, jsonResponse, PageQuery, pageOf } from '../../lib/openapi';
+import {
+  CreateServiceBody,
+  CreateSpecializationBody,
+  DeletedSchema,
+  DoctorListQuery,
+  DoctorSchema,
+  DoctorSummarySchema,
+  IdParam,
+  ServiceParams,
+  ServiceSchema,
+  SpecializationIdParam,
+  SpecializationSchema,
+  UpdateDoctorProfileBody,
+  UpdateServiceBody,
+  UpdateSpecializationBody,
+} from './doctors.schemas';
+import { getDoctor, listDoctors, updateDoctorProfile } from './doctors.service';
+import { createService, deleteService, updateService } from './services.service';
+import {
+  createSpecialization,
+  deleteSpecialization,
+  listSpecializations,
+  updateSpecialization,
+} from './specializations.service';
 
-export const doctorsRouter = createRouter();
+const BODY_LIMIT = 64 * 1024;
+const errorOf = (description: string) => ({ description, content: { 'application/json': { schema: ErrorSchema } } });
+const specTags = ['Specializations'];
+const doctorTags = ['Doctors'];
+const noSpecialization = errorOf('No such specialization (NOT_FOUND)');
+const noDoctor = errorOf('No such doctor, or not one I manage (NOT_FOUND)');
+const noService = errorOf('No such service of this doctor (NOT_FOUND)');
+
+// ---------------------------------------------------------------------------------------------------
+// Specializations
+
+const listSpecializationsRoute = defineRoute({
+  method: 'get',
+  path: '/specializations',
+  operationId: 'specializations.list',
+  tags: specTags,
+  summary: 'Medical specializations, by name',
+  request: { query: PageQuery },
+  responses: { 200: jsonResponse(pageOf(SpecializationSchema), 'A page of specializations') },
+});
+
+const createSpecializationRoute = defineRoute({
+  method: 'post',
+  path: '/specializations',
+  operationId: 'specializations.create',
+  tags: specTags,
+  summary: 'Add a specialization to the taxonomy',
+  description: '`slug` is kebab-case and unique (409 CONFLICT when taken).',
+  bodyLimit: BODY_LIMIT,
+  request: { body: jsonBody(CreateSpecializationBody) },
+  responses: {
+    201: jsonResponse(SpecializationSchema, 'Added'),
+    409: errorOf('Slug already taken (CONFLICT)'),
+  },
+});
+
+const updateSpecializationRoute = defineRoute({
+  method: 'patch',
+  path: '/specializations/{id}',
+  operationId: 'specializations.update',
+  tags: specTags,
+  summary: 'Change a specialization',
+  description: 'Send only the fields to change; `null` clears `description`. Unknown fields are refused (422).',
+  bodyLimit: BODY_LIMIT,
+  request: { params: SpecializationIdParam, body: jsonBody(UpdateSpecializationBody) },
+  responses: {
+    200: jsonResponse(SpecializationSchema, 'Updated'),
+    404: noSpecialization,
+    409: errorOf('Slug already taken (CONFLICT)'),
+  },
+});
+
+const deleteSpecializationRoute = defineRoute({
+  method: 'delete',
+  path: '/specializations/{id}',
+  operationId: 'specializations.delete',
+  tags: specTags,
+  summary: 'Remove a specialization no doctor uses',
+  request: { params: SpecializationIdParam },
+  responses: {
+    200: jsonResponse(DeletedSchema, 'Removed'),
+    404: noSpecialization,
+    409: errorOf('A doctor still lists it (CONFLICT)'),
+  },
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Doctors
+
+const listDoctorsRoute = defineRoute({
+  method: 'get',
+  path: '/doctors',
+  operationId: 'doctors.list',
+  tags: doctorTags,
+  summary: 'Find doctors (verified and active only), by name',
+  description:
+    'Filters: `specialization` (slug), `service` (service name contains), `language` (BCP 47 tag; `en` also matches `en-GB`), `search` (doctor name contains).',
+  request: { query: DoctorListQuery },
+  responses: { 200: jsonResponse(pageOf(DoctorSummarySchema), 'A page of doctors') },
+});
+
+const getDoctorRoute = defineRoute({
+  method: 'get',
+  path: '/doctors/{id}',
+  operationId: 'doctors.get',
+  tags: doctorTags,
+  summary: "A doctor's public profile",
+  request: { params: IdParam },
+  responses: { 200: jsonResponse(DoctorSchema, 'The doctor'), 404: errorOf('No such listed doctor (NOT_FOUND)') },
+});
+
+const updateProfileRoute = defineRoute({
+  method: 'patch',
+  path: '/doctors/{id}/profile',
+  operationId: 'doctors.profile.update',
+  tags: doctorTags,
+  summary: "Change a doctor's profile (the doctor themselves, or an admin)",
+  description:
+    'Send only the fields to change. `consultationFee.amount` is a decimal string with 2 places (`"50.00"`). `specializationIds` replaces the whole set and each must exist (422). `photoFileId` must be a file of the doctor with purpose `avatar` or `content` (422). Unknown fields (`role`, `status`, `verifiedAt`, `userId`…) are refused (422).',
+  bodyLimit: BODY_LIMIT,
+  request: { params: IdParam, body: jsonBody(UpdateDoctorProfileBody) },
+  responses: { 200: jsonResponse(DoctorSchema, 'Updated'), 404: noDoctor, 409: errorOf('Account blocked (CONFLICT)') },
+});
+
+const createServiceRoute = defineRoute({
+  method: 'post',
+  path: '/doctors/{id}/services',
+  operationId: 'doctors.services.create',
+  tags: doctorTags,
+  summary: 'Offer a new service (the doctor themselves, or an admin)',
+  description: '`durationMinutes` is 5–480 in steps of 5; `price.amount` is a decimal string with 2 places.',
+  bodyLimit: BODY_LIMIT,
+  request: { params: IdParam, body: jsonBody(CreateServiceBody) },
+  responses: { 201: jsonResponse(ServiceSchema, 'Added'), 404: noDoctor, 409: errorOf('Account blocked (CONFLICT)') },
+});
+
+const updateServiceRoute = defineRoute({
+  method: 'patch',
+  path: '/doctors/{id}/services/{serviceId}',
+  operationId: 'doctors.services.update',
+  tags: doctorTags,
+  summary: "Change one of a doctor's services",
+  description: 'Send only the fields to change; `active: false` withdraws it, `true` offers it again.',
+  bodyLimit: BODY_LIMIT,
+  request: { params: ServiceParams, body: jsonBody(UpdateServiceBody) },
+  responses: {
+    200: jsonResponse(ServiceSchema, 'Updated'),
+    404: noService,
+    409: errorOf('Account blocked (CONFLICT)'),
+  },
+});
+
+const deleteServiceRoute = defineRoute({
+  method: 'delete',
+  path: '/doctors/{id}/services/{serviceId}',
+  operationId: 'doctors.services.delete',
+  tags: doctorTags,
+  summary: "Withdraw one of a doctor's services",
+  description:
+    'The service is deactivated (`active: false`), not erased, so past appointments keep their history; it no longer shows publicly.',
+  request: { params: ServiceParams },
+  responses: { 200: jsonResponse(DeletedSchema, 'Withdrawn'), 404: noService },
+});
+
+export const doctorsRouter = createRouter()
+  .openapi(listSpecializationsRoute, async (c) =>
+    c.json(ok(await listSpecializations(c.get('ctx'), c.req.valid('query'))), 200),
+  )
+  .openapi(createSpecializationRoute, async (c) =>
+    c.json(ok(await createSpecialization(c.get('ctx'), c.req.valid('json')), 'Specialization added'), 201),
+  )
+  .openapi(updateSpecializationRoute, async (c) => {
+    const updated = await updateSpecialization(c.get('ctx'), c.req.valid('param').id, c.req.valid('json'));
+    return c.json(ok(updated, 'Specialization updated'), 200);
+  })
+  .openapi(deleteSpecializationRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    await deleteSpecialization(c.get('ctx'), id);
+    return c.json(ok({ id }, 'Specialization removed'), 200);
+  })
+  .openapi(listDoctorsRoute, async (c) => c.json(ok(await listDoctors(c.get('ctx'), c.req.valid('query'))), 200))
+  .openapi(getDoctorRoute, async (c) => c.json(ok(await getDoctor(c.get('ctx'), c.req.valid('param').id)), 200))
+  .openapi(updateProfileRoute, async (c) => {
+    const doctor = await updateDoctorProfile(c.get('ctx'), c.req.valid('param').id, c.req.valid('json'));
+    return c.json(ok(doctor, 'Profile updated'), 200);
+  })
+  .openapi(createServiceRoute, async (c) => {
+    const service = await createService(c.get('ctx'), c.req.valid('param').id, c.req.valid('json'));
+    return c.json(ok(service, 'Service added'), 201);
+  })
+  .openapi(updateServiceRoute, async (c) => {
+    const { id, serviceId } = c.req.valid('param');
+    return c.json(ok(await updateService(c.get('ctx'), id, serviceId, c.req.valid('json')), 'Service updated'), 200);
+  })
+  .openapi(deleteServiceRoute, async (c) => {
+    const { id, serviceId } = c.req.valid('param');
+    await deleteService(c.get('ctx'), id, serviceId);
+    return c.json(ok({ id: serviceId }, 'Service withdrawn'), 200);
+  });

@@ -1,0 +1,263 @@
+import { and, asc, count, eq, exists, inArray, isNotNull, type SQL, sql } from 'drizzle-orm';
+import type { ServiceContext } from '../../context';
+import {
+  type DoctorProfileRow,
+  doctorProfiles,
+  doctorServices,
+  doctorSpecializations,
+  files,
+  specializations,
+  type UserRow,
+  users,
+} from '../../db/schema';
+import { page } from '../../lib/envelope';
+import { AppError, type FieldError } from '../../lib/errors';
+import { auditInsert } from '../audit/audit.service';
+import { canonicalLanguage } from '../users/profile.rules';
+import { assertPracticeOpen, bookableDoctor, managedDoctor } from './doctor-access';
+import {
+  type DoctorListQueryInput,
+  type DoctorSummaryView,
+  type DoctorView,
+  fromCents,
+  toCents,
+  type UpdateDoctorProfileInput,
+} from './doctors.schemas';
+
+/** File purposes a doctor's photo may come from. */
+const PHOTO_PURPOSES = ['avatar', 'content'] as const;
+
+/** `%text%` for LIKE, with the wildcards in `text` escaped (use with `escape '\'`). */
+function containsPattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/** The doctors the public may see: verified, active doctor accounts with a profile. */
+const LISTED = and(eq(users.role, 'doctor'), eq(users.status, 'active'), isNotNull(users.verifiedAt));
+
+interface Extras {
+  specializations: Map<string, { slug: string; name: string }[]>;
+  services: Map<string, DoctorSummaryView['services']>;
+}
+
+/** The specializations and active services of the given doctors, in one round trip. */
+async function extrasOf(ctx: ServiceContext, doctorIds: string[]): Promise<Extras> {
+  const extras: Extras = { specializations: new Map(), services: new Map() };
+  if (!doctorIds.length) return extras;
+  const [specs, services] = await ctx.db.batch([
+    ctx.db
+      .select({ doctorId: doctorSpecializations.doctorId, slug: specializations.slug, name: specializations.name })
+      .from(doctorSpecializations)
+      .innerJoin(specializations, eq(specializations.id, doctorSpecializations.specializationId))
+      .where(inArray(doctorSpecializations.doctorId, doctorIds))
+      .orderBy(asc(specializations.name)),
+    ctx.db
+      .select()
+      .from(doctorServices)
+      .where(and(inArray(doctorServices.doctorId, doctorIds), eq(doctorServices.active, true)))
+      .orderBy(asc(doctorServices.name), asc(doctorServices.id)),
+  ]);
+  for (const { doctorId, slug, name } of specs) {
+    extras.specializations.set(doctorId, [...(extras.specializations.get(doctorId) ?? []), { slug, name }]);
+  }
+  for (const s of services) {
+    extras.services.set(s.doctorId, [
+      ...(extras.services.get(s.doctorId) ?? []),
+      {
+        id: s.id,
+        name: s.name,
+        durationMinutes: s.durationMinutes,
+        price: { amount: fromCents(s.priceCents), currency: s.currency },
+      },
+    ]);
+  }
+  return extras;
+}
+
+function toSummary(user: UserRow, profile: DoctorProfileRow, extras: Extras): DoctorSummaryView {
+  return {
+    id: user.id,
+    name: user.name,
+    photo: profile.photoFileId,
+    specializations: extras.specializations.get(user.id) ?? [],
+    languages: profile.languages,
+    yearsOfExperience: profile.yearsOfExperience,
+    consultationFee:
+      profile.consultationFeeCents === null
+        ? null
+        : { amount: fromCents(profile.consultationFeeCents), currency: profile.currency },
+    services: extras.services.get(user.id) ?? [],
+  };
+}
+
+async function toDoctorView(ctx: ServiceContext, user: UserRow, profile: DoctorProfileRow): Promise<DoctorView> {
+  return {
+    ...toSummary(user, profile, await extrasOf(ctx, [user.id])),
+    bio: profile.bio,
+    qualifications: profile.qualifications,
+    registrationNumber: profile.registrationNumber,
+    timeZone: profile.timeZone,
+  };
+}
+
+/** Listed doctors by name, filtered by specialization slug, service name, language and doctor name. */
+export async function listDoctors(ctx: ServiceContext, query: DoctorListQueryInput) {
+  const filters: (SQL | undefined)[] = [LISTED];
+  if (query.specialization) {
+    filters.push(
+      exists(
+        ctx.db
+          .select({ one: sql`1` })
+          .from(doctorSpecializations)
+          .innerJoin(specializations, eq(specializations.id, doctorSpecializations.specializationId))
+          .where(and(eq(doctorSpecializations.doctorId, users.id), eq(specializations.slug, query.specialization))),
+      ),
+    );
+  }
+  if (query.service) {
+    filters.push(
+      exists(
+        ctx.db
+          .select({ one: sql`1` })
+          .from(doctorServices)
+          .where(
+            and(
+              eq(doctorServices.doctorId, users.id),
+              eq(doctorServices.active, true),
+              sql`${doctorServices.name} like ${containsPattern(query.service)} escape '\\'`,
+            ),
+          ),
+      ),
+    );
+  }
+  if (query.language) {
+    // `en` also finds doctors who list `en-GB`.
+    const tag = canonicalLanguage(query.language) ?? query.language;
+    filters.push(
+      sql`exists (select 1 from json_each(${doctorProfiles.languages}) where lower(value) = lower(${tag}) or lower(value) like lower(${`${tag}-%`}))`,
+    );
+  }
+  if (query.search) filters.push(sql`${users.name} like ${containsPattern(query.search)} escape '\\'`);
+  const where = and(...filters);
+  const [rows, [total]] = await ctx.db.batch([
+    ctx.db
+      .select({ user: users, profile: doctorProfiles })
+      .from(users)
+      .innerJoin(doctorProfiles, eq(doctorProfiles.userId, users.id))
+      .where(where)
+      .orderBy(asc(users.name), asc(users.id))
+      .limit(query.limit)
+      .offset((query.page - 1) * query.limit),
+    ctx.db
+      .select({ n: count() })
+      .from(users)
+      .innerJoin(doctorProfiles, eq(doctorProfiles.userId, users.id))
+      .where(where),
+  ]);
+  const extras = await extrasOf(
+    ctx,
+    rows.map((r) => r.user.id),
+  );
+  return page(
+    rows.map((r) => toSummary(r.user, r.profile, extras)),
+    total?.n ?? 0,
+    query,
+  );
+}
+
+/**
+ * A listed doctor's public profile.
+ * @throws AppError NOT_FOUND (no such doctor, or not verified and active)
+ */
+export async function getDoctor(ctx: ServiceContext, id: string): Promise<DoctorView> {
+  const { user, profile } = await bookableDoctor(ctx, id);
+  return toDoctorView(ctx, user, profile);
+}
+
+const invalid = (fields: FieldError[]) => new AppError('VALIDATION_FAILED', 'Validation failed', { fields });
+
+/**
+ * Changes the given fields of a doctor's profile; `specializationIds` replaces the whole set. The
+ * profile, the set and the audit event commit together in one batch.
+ * @throws AppError NOT_FOUND (not a doctor the caller manages), VALIDATION_FAILED (nothing to change,
+ *   unknown specialization, unusable photo), CONFLICT (account blocked)
+ */
+export async function updateDoctorProfile(
+  ctx: ServiceContext,
+  doctorId: string,
+  input: UpdateDoctorProfileInput,
+): Promise<DoctorView> {
+  const fields = Object.keys(input).filter((k) => input[k as keyof UpdateDoctorProfileInput] !== undefined);
+  if (!fields.length) {
+    throw invalid([{ field: 'body', message: 'Give at least one profile field to change' }]);
+  }
+  const { user } = await managedDoctor(ctx, doctorId);
+  assertPracticeOpen(user);
+
+  const specializationIds = input.specializationIds ? [...new Set(input.specializationIds)] : undefined;
+  if (specializationIds?.length) {
+    const known = await ctx.db
+      .select({ id: specializations.id })
+      .from(specializations)
+      .where(inArray(specializations.id, specializationIds));
+    const unknown = specializationIds.filter((id) => !known.some((k) => k.id === id));
+    if (unknown.length) {
+      throw invalid([{ field: 'specializationIds', message: `Unknown specialization: ${unknown.join(', ')}` }]);
+    }
+  }
+  if (input.photoFileId) {
+    const file = await ctx.db
+      .select({ id: files.id })
+      .from(files)
+      .where(
+        and(eq(files.id, input.photoFileId), eq(files.ownerId, user.id), inArray(files.purpose, [...PHOTO_PURPOSES])),
+      )
+      .get();
+    if (!file) {
+      throw invalid([
+        { field: 'photoFileId', message: "Must be an uploaded file of the doctor's with purpose avatar or content" },
+      ]);
+    }
+  }
+
+  const changes: Partial<DoctorProfileRow> = { updatedAt: ctx.clock.now().getTime() };
+  if (input.bio !== undefined) changes.bio = input.bio;
+  if (input.qualifications !== undefined) changes.qualifications = input.qualifications;
+  if (input.yearsOfExperience !== undefined) changes.yearsOfExperience = input.yearsOfExperience;
+  if (input.languages !== undefined) {
+    changes.languages = [...new Set(input.languages.map((tag) => canonicalLanguage(tag) ?? tag))];
+  }
+  if (input.consultationFee !== undefined) {
+    changes.consultationFeeCents = input.consultationFee ? toCents(input.consultationFee.amount) : null;
+    if (input.consultationFee) changes.currency = input.consultationFee.currency;
+  }
+  if (input.registrationNumber !== undefined) changes.registrationNumber = input.registrationNumber;
+  if (input.photoFileId !== undefined) changes.photoFileId = input.photoFileId;
+
+  const audit = auditInsert(ctx, {
+    action: 'doctor.profile.update',
+    resourceType: 'doctor',
+    resourceId: user.id,
+    metadata: { fields },
+  });
+  const update = ctx.db.update(doctorProfiles).set(changes).where(eq(doctorProfiles.userId, user.id));
+  if (specializationIds) {
+    const replace = ctx.db.delete(doctorSpecializations).where(eq(doctorSpecializations.doctorId, user.id));
+    if (specializationIds.length) {
+      await ctx.db.batch([
+        update,
+        replace,
+        ctx.db
+          .insert(doctorSpecializations)
+          .values(specializationIds.map((specializationId) => ({ doctorId: user.id, specializationId }))),
+        audit,
+      ]);
+    } else {
+      await ctx.db.batch([update, replace, audit]);
+    }
+  } else {
+    await ctx.db.batch([update, audit]);
+  }
+  const profile = (await ctx.db.select().from(doctorProfiles).where(eq(doctorProfiles.userId, user.id)).get())!;
+  return toDoctorView(ctx, user, profile);
+}
