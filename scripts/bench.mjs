@@ -29,6 +29,8 @@ const CHILD_ENV = { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1
 // `setup(baseUrl)` runs right before a scenario (fresh tokens per run) and returns extra headers.
 const patient = DEMO_ACCOUNTS.find((a) => a.email === 'patient@kinwell.local');
 const credentials = { email: patient.email, password: DEMO_PASSWORD };
+const DEMO_DOCTOR = DEMO_ACCOUNTS.find((a) => a.email === 'doctor@kinwell.local').id;
+const DEMO_SERVICE = 'svc_01DEMD00000000000000000001';
 const scenarios = [
   { name: 'GET /health (D1 ping)', method: 'GET', path: '/health', expect: 200 },
   { name: 'bare route (401 guard, no DB)', method: 'GET', path: '/api/v1/users/me', expect: 401 },
@@ -45,6 +47,13 @@ const scenarios = [
     path: `/api/v1/doses?from=${isoDate(0)}&to=${isoDate(29)}&limit=100`,
     expect: 200,
     setup: async (baseUrl) => ({ authorization: `Bearer ${await signIn(baseUrl)}` }),
+  },
+  {
+    // The demo doctor (weekdays 09:00-17:00 Berlin, 30-minute grid): rules + claims read, slots computed.
+    name: 'GET /api/v1/doctors/{id}/slots, 30 days (public)',
+    method: 'GET',
+    path: `/api/v1/doctors/${DEMO_DOCTOR}/slots?serviceId=${DEMO_SERVICE}&from=${isoDate(1)}&to=${isoDate(30)}`,
+    expect: 200,
   },
   // Each login runs one scrypt (N=2^14, r=8, p=5) plus the rate-limit, session and audit writes.
   {

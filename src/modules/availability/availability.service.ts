@@ -1,0 +1,297 @@
+import { and, asc, eq, gt, gte, isNull, lt, or, sql } from 'drizzle-orm';
+import type { ServiceContext } from '../../context';
+import { paginate } from '../../db/paginate';
+import {
+  type DoctorProfileRow,
+  doctorProfiles,
+  doctorServices,
+  slotClaims,
+  type TimeOffRow,
+  timeOff,
+  weeklyHours,
+} from '../../db/schema';
+import { AppError, notFound } from '../../lib/errors';
+import { auditInsert } from '../audit/audit.service';
+import { assertPracticeOpen, bookableDoctor, managedDoctor } from '../doctors/doctor-access';
+import { addDays, DAY_MS, daysBetween, zonedInstant } from '../schedules/recurrence';
+import type {
+  AvailabilityView,
+  CreateTimeOffInput,
+  SetUnavailabilityInput,
+  TimeOffView,
+  UpdateAvailabilityInput,
+} from './availability.schemas';
+import { computeSlots, MAX_SLOT_RANGE_DAYS, mergeUnits, type Slot } from './slots';
+
+const invalid = (field: string, message: string) =>
+  new AppError('VALIDATION_FAILED', 'Validation failed', { fields: [{ field, message }] });
+
+async function availabilityView(ctx: ServiceContext, profile: DoctorProfileRow): Promise<AvailabilityView> {
+  const hours = await ctx.db
+    .select()
+    .from(weeklyHours)
+    .where(eq(weeklyHours.doctorId, profile.userId))
+    .orderBy(asc(weeklyHours.weekday), asc(weeklyHours.startTime));
+  return {
+    timeZone: profile.timeZone,
+    slotMinutes: profile.slotMinutes,
+    bufferMinutes: profile.bufferMinutes,
+    minNoticeMinutes: profile.minNoticeMinutes,
+    maxDaysAhead: profile.maxDaysAhead,
+    weeklyHours: hours.map((h) => ({ weekday: h.weekday, start: h.startTime, end: h.endTime })),
+    unavailableUntil: profile.unavailableUntil === null ? null : new Date(profile.unavailableUntil).toISOString(),
+    unavailableReason: profile.unavailableReason,
+  };
+}
+
+export async function getAvailability(ctx: ServiceContext, doctorId: string): Promise<AvailabilityView> {
+  const { profile } = await managedDoctor(ctx, doctorId);
+  return availabilityView(ctx, profile);
+}
+
+/**
+ * Replaces the booking rules and the whole weekly-hours set at once (one batch, audited).
+ * @throws AppError NOT_FOUND, CONFLICT (blocked or removed account)
+ */
+export async function updateAvailability(
+  ctx: ServiceContext,
+  doctorId: string,
+  input: UpdateAvailabilityInput,
+): Promise<AvailabilityView> {
+  const { user } = await managedDoctor(ctx, doctorId);
+  assertPracticeOpen(user);
+  const now = ctx.clock.now().getTime();
+  const rows = input.weeklyHours.map((h) => ({
+    id: ctx.ids.id('wkh'),
+    doctorId,
+    weekday: h.weekday,
+    startTime: h.start,
+    endTime: h.end,
+  }));
+  const [updated] = await ctx.db.batch([
+    ctx.db
+      .update(doctorProfiles)
+      .set({
+        timeZone: input.timeZone,
+        slotMinutes: input.slotMinutes,
+        bufferMinutes: input.bufferMinutes,
+        minNoticeMinutes: input.minNoticeMinutes,
+        maxDaysAhead: input.maxDaysAhead,
+        updatedAt: now,
+      })
+      .where(eq(doctorProfiles.userId, doctorId))
+      .returning(),
+    ctx.db.delete(weeklyHours).where(eq(weeklyHours.doctorId, doctorId)),
+    ...(rows.length ? [ctx.db.insert(weeklyHours).values(rows)] : []),
+    auditInsert(ctx, {
+      action: 'doctor.availability.update',
+      resourceType: 'doctor',
+      resourceId: doctorId,
+      metadata: { intervals: rows.length, timeZone: input.timeZone },
+    }),
+  ]);
+  return availabilityView(ctx, updated[0]!);
+}
+
+export function toTimeOffView(row: TimeOffRow): TimeOffView {
+  return {
+    id: row.id,
+    kind: row.kind,
+    startsAt: new Date(row.startsAt).toISOString(),
+    endsAt: new Date(row.endsAt).toISOString(),
+    reason: row.reason,
+    createdAt: new Date(row.createdAt).toISOString(),
+  };
+}
+
+/** Time off, upcoming (not yet ended) first by start, then past ones most recent first. */
+export async function listTimeOff(ctx: ServiceContext, doctorId: string, query: { page: number; limit: number }) {
+  await managedDoctor(ctx, doctorId);
+  const now = ctx.clock.now().getTime();
+  return paginate(ctx.db, timeOff, {
+    where: eq(timeOff.doctorId, doctorId),
+    orderBy: [
+      sql`case when ${timeOff.endsAt} > ${now} then 0 else 1 end`,
+      sql`case when ${timeOff.endsAt} > ${now} then ${timeOff.startsAt} else -${timeOff.startsAt} end`,
+      asc(timeOff.id),
+    ],
+    page: query.page,
+    limit: query.limit,
+    map: toTimeOffView,
+  });
+}
+
+/**
+ * Adds time off as a UTC interval: whole local days run from local midnight to local midnight in the
+ * doctor's zone (23 or 25 hours on DST days); a partial day is taken as given.
+ * @throws AppError NOT_FOUND, CONFLICT
+ */
+export async function createTimeOff(
+  ctx: ServiceContext,
+  doctorId: string,
+  input: CreateTimeOffInput,
+): Promise<TimeOffView> {
+  const { user, profile } = await managedDoctor(ctx, doctorId);
+  assertPracticeOpen(user);
+  const zone = profile.timeZone;
+  const [startsAt, endsAt] = input.startDate
+    ? [
+        zonedInstant(input.startDate, '00:00', zone),
+        zonedInstant(addDays(input.endDate ?? input.startDate, 1), '00:00', zone),
+      ]
+    : [Date.parse(input.startsAt!), Date.parse(input.endsAt!)];
+  const row: TimeOffRow = {
+    id: ctx.ids.id('tof'),
+    doctorId,
+    kind: input.kind,
+    startsAt,
+    endsAt,
+    reason: input.reason ?? null,
+    createdAt: ctx.clock.now().getTime(),
+  };
+  await ctx.db.batch([
+    ctx.db.insert(timeOff).values(row),
+    auditInsert(ctx, {
+      action: 'doctor.timeOff.create',
+      resourceType: 'doctor',
+      resourceId: doctorId,
+      metadata: { timeOffId: row.id, kind: row.kind },
+    }),
+  ]);
+  return toTimeOffView(row);
+}
+
+/** @throws AppError NOT_FOUND (no such doctor, or no such time off of theirs) */
+export async function deleteTimeOff(ctx: ServiceContext, doctorId: string, timeOffId: string): Promise<void> {
+  await managedDoctor(ctx, doctorId);
+  const mine = and(eq(timeOff.id, timeOffId), eq(timeOff.doctorId, doctorId));
+  const existing = await ctx.db.select({ id: timeOff.id }).from(timeOff).where(mine).get();
+  if (!existing) throw notFound('Time off');
+  await ctx.db.batch([
+    ctx.db.delete(timeOff).where(mine),
+    auditInsert(ctx, {
+      action: 'doctor.timeOff.delete',
+      resourceType: 'doctor',
+      resourceId: doctorId,
+      metadata: { timeOffId },
+    }),
+  ]);
+}
+
+/**
+ * Emergency unavailability: from now on no slot starts before `until` (existing appointments stay).
+ * @throws AppError NOT_FOUND, CONFLICT, VALIDATION_FAILED (until not in the future)
+ */
+export async function setUnavailability(
+  ctx: ServiceContext,
+  doctorId: string,
+  input: SetUnavailabilityInput,
+): Promise<AvailabilityView> {
+  const { user } = await managedDoctor(ctx, doctorId);
+  assertPracticeOpen(user);
+  const now = ctx.clock.now().getTime();
+  const until = Date.parse(input.until);
+  if (until <= now) throw invalid('until', 'Must be in the future');
+  return writeUnavailability(ctx, doctorId, until, input.reason, 'doctor.unavailability.set');
+}
+
+export async function clearUnavailability(ctx: ServiceContext, doctorId: string): Promise<AvailabilityView> {
+  await managedDoctor(ctx, doctorId);
+  return writeUnavailability(ctx, doctorId, null, null, 'doctor.unavailability.clear');
+}
+
+async function writeUnavailability(
+  ctx: ServiceContext,
+  doctorId: string,
+  until: number | null,
+  reason: string | null,
+  action: string,
+): Promise<AvailabilityView> {
+  const [updated] = await ctx.db.batch([
+    ctx.db
+      .update(doctorProfiles)
+      .set({ unavailableUntil: until, unavailableReason: reason, updatedAt: ctx.clock.now().getTime() })
+      .where(eq(doctorProfiles.userId, doctorId))
+      .returning(),
+    auditInsert(ctx, {
+      action,
+      resourceType: 'doctor',
+      resourceId: doctorId,
+      metadata: until === null ? {} : { until: new Date(until).toISOString() },
+    }),
+  ]);
+  return availabilityView(ctx, updated[0]!);
+}
+
+/**
+ * Free slots of a bookable doctor for one of their active services on local dates `fromDate`…`toDate`
+ * (inclusive, in the doctor's zone, at most MAX_SLOT_RANGE_DAYS). For the public slots route and the
+ * booking module (which re-checks a chosen slot with it before claiming its units).
+ * @throws AppError NOT_FOUND (doctor not bookable, service not theirs or inactive), VALIDATION_FAILED (range)
+ */
+export async function freeSlots(
+  ctx: ServiceContext,
+  doctorId: string,
+  serviceId: string,
+  fromDate: string,
+  toDate: string,
+): Promise<{ timeZone: string; slots: Slot[] }> {
+  const span = daysBetween(fromDate, toDate);
+  if (span < 0) throw invalid('to', 'Must not be before from');
+  if (span >= MAX_SLOT_RANGE_DAYS) throw invalid('to', `At most ${MAX_SLOT_RANGE_DAYS} days from from`);
+  const { profile } = await bookableDoctor(ctx, doctorId);
+  const zone = profile.timeZone;
+  const now = ctx.clock.now().getTime();
+  // Every instant of the range, widened by a day each side (offsets) plus the buffer.
+  const pad = DAY_MS + profile.bufferMinutes * 60_000;
+  const rangeStart = Date.parse(`${fromDate}T00:00:00Z`) - pad;
+  const rangeEnd = Date.parse(`${addDays(toDate, 1)}T00:00:00Z`) + pad;
+
+  const [services, hours, off, claims] = await ctx.db.batch([
+    ctx.db
+      .select({ durationMinutes: doctorServices.durationMinutes })
+      .from(doctorServices)
+      .where(
+        and(eq(doctorServices.id, serviceId), eq(doctorServices.doctorId, doctorId), eq(doctorServices.active, true)),
+      ),
+    ctx.db.select().from(weeklyHours).where(eq(weeklyHours.doctorId, doctorId)),
+    ctx.db
+      .select({ start: timeOff.startsAt, end: timeOff.endsAt })
+      .from(timeOff)
+      .where(and(eq(timeOff.doctorId, doctorId), lt(timeOff.startsAt, rangeEnd), gt(timeOff.endsAt, rangeStart))),
+    ctx.db
+      .select({ unitStart: slotClaims.unitStart })
+      .from(slotClaims)
+      .where(
+        and(
+          eq(slotClaims.doctorId, doctorId),
+          gte(slotClaims.unitStart, rangeStart),
+          lt(slotClaims.unitStart, rangeEnd),
+          or(isNull(slotClaims.expiresAt), gt(slotClaims.expiresAt, now)),
+        ),
+      ),
+  ]);
+  const service = services[0];
+  if (!service) throw notFound('Service');
+
+  const slots = computeSlots(
+    {
+      timeZone: zone,
+      slotMinutes: profile.slotMinutes,
+      bufferMinutes: profile.bufferMinutes,
+      minNoticeMinutes: profile.minNoticeMinutes,
+      maxDaysAhead: profile.maxDaysAhead,
+      unavailableUntil: profile.unavailableUntil,
+      weeklyHours: hours.map((h) => ({ weekday: h.weekday, start: h.startTime, end: h.endTime })),
+    },
+    {
+      fromDate,
+      toDate,
+      durationMinutes: service.durationMinutes,
+      now,
+      timeOff: off,
+      busy: mergeUnits(claims.map((c) => c.unitStart)),
+    },
+  );
+  return { timeZone: zone, slots };
+}
