@@ -11,6 +11,10 @@ import { type AppEnv, createRouter } from './lib/hono';
 import { createIds } from './lib/ids';
 import { createLogger } from './lib/log';
 import { adminRouter } from './modules/admin/admin.routes';
+import { bookingRouter } from './modules/appointments/booking.routes';
+import { calendarRouter } from './modules/appointments/calendar.routes';
+import { lifecycleRouter } from './modules/appointments/lifecycle.routes';
+import { recordsRouter } from './modules/appointments/records.routes';
 import { auditRouter } from './modules/audit/audit.routes';
 import { identityRouter } from './modules/auth';
 import { availabilityRouter } from './modules/availability/availability.routes';
@@ -45,6 +49,10 @@ const modules = [
   vaccinationsRouter,
   doctorsRouter,
   availabilityRouter,
+  bookingRouter,
+  lifecycleRouter,
+  recordsRouter,
+  calendarRouter,
   filesRouter,
   adminRouter,
   superadminRouter,

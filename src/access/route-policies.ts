@@ -15,6 +15,17 @@ const DOCTOR_OR_ADMIN: RoutePolicy = {
   allowPending: true,
 };
 
+/**
+ * Appointment attachments are medical documents: the patient, the doctor, and among staff only admins
+ * holding the appointment-manager sub-role (and superadmins). Receptionists schedule, they do not read
+ * clinical files.
+ */
+const APPOINTMENT_FILES: RoutePolicy = {
+  kind: 'signed-in',
+  roles: ['user', 'doctor', 'admin', 'superadmin'],
+  subRoles: ['appointment-manager'],
+};
+
 export const ROUTE_POLICIES = {
   // system
   'system.health': PUBLIC,
@@ -143,6 +154,38 @@ export const ROUTE_POLICIES = {
   'doctors.timeOff.delete': DOCTOR_OR_ADMIN,
   'doctors.unavailability.set': DOCTOR_OR_ADMIN,
   'doctors.unavailability.clear': DOCTOR_OR_ADMIN,
+
+  // appointments: patients book their own; staff book for patients and run the front desk. Which
+  // appointment a caller may touch (own as patient or doctor, any as staff) is checked per row in
+  // src/modules/appointments/appointment-access.ts; others' rows are 404.
+  'appointments.holds.create': roles('user', 'receptionist', 'admin', 'superadmin'),
+  'appointments.holds.get': roles('user', 'receptionist', 'admin', 'superadmin'),
+  'appointments.holds.release': roles('user', 'receptionist', 'admin', 'superadmin'),
+  'appointments.book': roles('user', 'receptionist', 'admin', 'superadmin'),
+  'appointments.reschedule': roles('user', 'doctor', 'receptionist', 'admin', 'superadmin'),
+  'appointments.list': roles('user', 'doctor'),
+  'appointments.staff.list': roles('receptionist', 'admin', 'superadmin'),
+  'appointments.get': roles('user', 'doctor', 'receptionist', 'admin', 'superadmin'),
+  'appointments.history': roles('user', 'doctor', 'receptionist', 'admin', 'superadmin'),
+  'appointments.cancellationQuote': roles('user', 'doctor', 'receptionist', 'admin', 'superadmin'),
+  'appointments.confirm': roles('doctor', 'receptionist', 'admin', 'superadmin'),
+  'appointments.reject': roles('doctor', 'receptionist', 'admin', 'superadmin'),
+  'appointments.cancel': roles('user', 'doctor', 'receptionist', 'admin', 'superadmin'),
+  'appointments.start': roles('doctor'),
+  'appointments.complete': roles('doctor'),
+  'appointments.noShow': roles('doctor'),
+  'appointments.followUps.create': roles('doctor', 'receptionist', 'admin', 'superadmin'),
+  'appointments.attachments.add': roles('user', 'receptionist', 'admin', 'superadmin'),
+  'appointments.attachments.list': APPOINTMENT_FILES,
+  'appointments.attachments.download': APPOINTMENT_FILES,
+  'appointments.ics': roles('user', 'doctor', 'receptionist', 'admin', 'superadmin'),
+  'appointments.notes.list': roles('doctor'),
+  'appointments.notes.create': roles('doctor'),
+  'appointments.notes.update': roles('doctor'),
+  'calendar.feed.get': signedIn(),
+  'calendar.feed.create': signedIn(),
+  'calendar.feed.revoke': signedIn(),
+  'calendar.feed.ics': PUBLIC,
 
   // admin: people management (admins and superadmins; guards in src/modules/admin/admin.policy.ts)
   'admin.users.list': roles('admin', 'superadmin'),

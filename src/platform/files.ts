@@ -29,7 +29,8 @@ const IMAGES: SniffedType[] = ['image/jpeg', 'image/png', 'image/webp'];
 /** What each kind of upload may be: its largest size and its accepted types. */
 export const UPLOAD_RULES: Record<FilePurpose, { maxBytes: number; types: SniffedType[] }> = {
   avatar: { maxBytes: 5 * MiB, types: IMAGES },
-  attachment: { maxBytes: 10 * MiB, types: [...IMAGES, 'application/pdf'] },
+  // Appointment attachments: photos and scans only, as the booking form promises.
+  attachment: { maxBytes: 10 * MiB, types: ['image/jpeg', 'image/png', 'application/pdf'] },
   'lab-report': { maxBytes: 10 * MiB, types: [...IMAGES, 'application/pdf'] },
   support: { maxBytes: 10 * MiB, types: [...IMAGES, 'application/pdf'] },
   content: { maxBytes: 25 * MiB, types: [...IMAGES, 'image/gif', 'application/pdf'] },

@@ -1,3 +1,4 @@
+export * from './appointments';
 export * from './audit';
 export * from './auth';
 export * from './health';

@@ -50,7 +50,10 @@ export interface SlotQuery {
   /** UTC ms. */
   now: number;
   timeOff: Interval[];
-  /** Live claimed time (already merged or not), without buffer: the buffer is applied here. */
+  /**
+   * Live claimed time (merged or not): each booking or hold with its trailing buffer, as stored in
+   * slot_claims. A candidate is free when [start, end + buffer) overlaps none of it.
+   */
   busy: Interval[];
 }
 
@@ -116,8 +119,8 @@ const localLabel = (instant: number, offset: number) => new Date(instant + offse
  * Free slots for one service in local dates `fromDate`…`toDate`, in start order. A slot starts on the
  * `slotMinutes` grid from the start of a weekly-hours interval, lasts `durationMinutes` and ends inside
  * that same interval. It is left out when it starts before now + minimum notice, on a local date after
- * today + `maxDaysAhead`, before `unavailableUntil`, overlaps time off, or overlaps a busy interval
- * widened by `bufferMinutes` on both sides.
+ * today + `maxDaysAhead`, before `unavailableUntil`, overlaps time off, or when it plus its own trailing
+ * `bufferMinutes` overlaps a busy interval (which already carries the earlier booking's buffer).
  * @throws RangeError when the range is longer than MAX_SLOT_RANGE_DAYS (callers validate first)
  */
 export function computeSlots(rules: SlotRules, query: SlotQuery): Slot[] {
@@ -140,7 +143,7 @@ export function computeSlots(rules: SlotRules, query: SlotQuery): Slot[] {
   const earliest = Math.max(query.now + rules.minNoticeMinutes * MINUTE_MS, rules.unavailableUntil ?? -Infinity);
   const blocked = mergeIntervals([
     ...query.timeOff,
-    ...query.busy.map((b) => ({ start: b.start - buffer, end: b.end + buffer })),
+    ...query.busy.map((b) => ({ start: b.start - buffer, end: b.end })),
   ]);
 
   const byWeekday = new Map<number, WeeklyInterval[]>();

@@ -13,7 +13,7 @@ const uploadRoute = defineRoute({
   tags: ['Files'],
   summary: 'Upload a file (multipart field "file" plus "purpose")',
   description:
-    "The type is taken from the file's leading bytes, not its name or header. Limits per purpose: avatar 5 MiB (JPEG/PNG/WebP); attachment, lab-report, support 10 MiB (images, PDF); content 25 MiB; recording 100 MiB (WebM).",
+    "The type is taken from the file's leading bytes, not its name or header. Limits per purpose: avatar 5 MiB (JPEG/PNG/WebP); attachment (appointment files) 10 MiB (JPEG/PNG/PDF); lab-report, support 10 MiB (images, PDF); content 25 MiB; recording 100 MiB (WebM).",
   bodyLimit: MAX_UPLOAD_BYTES + 64 * 1024,
   request: { body: { required: true, content: { 'multipart/form-data': { schema: UploadFileBody } } } },
   responses: { 201: jsonResponse(FileSchema, 'Stored') },

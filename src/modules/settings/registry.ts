@@ -54,6 +54,35 @@ const stringSetting = (def: {
  * written; a stored row for a key removed from here is ignored.
  */
 export const SETTINGS = {
+  'appointments.holdTtlMinutes': integerSetting({
+    default: 10,
+    min: 1,
+    max: 30,
+    public: true,
+    description:
+      'How long POST /api/v1/appointments/holds keeps a slot for the patient, in minutes. An expired hold blocks nobody (even before the sweep deletes it) and can no longer be converted: booking with it answers 409 HOLD_EXPIRED.',
+  }),
+  'appointments.cancellationPolicy': {
+    type: 'json',
+    public: true,
+    default: [
+      { minHoursBefore: 24, refundPercent: 100 },
+      { minHoursBefore: 2, refundPercent: 50 },
+    ],
+    description:
+      'Refund due when a patient cancels, by notice: the first tier (sorted by minHoursBefore, largest first) whose minHoursBefore the notice reaches gives refundPercent; less notice than every tier refunds nothing. The refund is stored on the appointment (refundPercent, refundDueCents) for the payments module. Cancellations by the doctor or staff always refund 100 %.',
+    validate: z
+      .array(
+        z.strictObject({
+          minHoursBefore: z
+            .number()
+            .min(0, 'must be at least 0')
+            .max(24 * 90, 'must be at most 2160'),
+          refundPercent: z.number().int('must be a whole number').min(0).max(100, 'must be at most 100'),
+        }),
+      )
+      .max(10, 'at most 10 tiers'),
+  } satisfies SettingDefinition<{ minHoursBefore: number; refundPercent: number }[]>,
   'features.googleSignIn': booleanSetting({
     default: true,
     public: true,

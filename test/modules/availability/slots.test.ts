@@ -52,8 +52,10 @@ describe('computeSlots', () => {
   });
 
   it('Should keep the buffer after an existing booking and before the next one', () => {
-    const busy = [{ start: at('2026-03-30T10:00:00Z'), end: at('2026-03-30T10:30:00Z') }];
-    expect(starts(rules(), query({ busy }))).toEqual(['09:00', '09:30', '10:30', '11:00', '11:30']);
+    // A 10:00–10:30 booking claims 10:00–10:40 (its trailing 10-minute buffer) when the buffer is 10.
+    const unbuffered = [{ start: at('2026-03-30T10:00:00Z'), end: at('2026-03-30T10:30:00Z') }];
+    const busy = [{ start: at('2026-03-30T10:00:00Z'), end: at('2026-03-30T10:40:00Z') }];
+    expect(starts(rules(), query({ busy: unbuffered }))).toEqual(['09:00', '09:30', '10:30', '11:00', '11:30']);
     expect(starts(rules({ bufferMinutes: 10 }), query({ busy }))).toEqual(['09:00', '11:00', '11:30']);
     expect(starts(rules({ bufferMinutes: 10, slotMinutes: 5 }), query({ busy })).slice(0, 5)).toEqual([
       '09:00',
@@ -169,11 +171,12 @@ describe('computeSlots', () => {
         { weekday, start: '13:00', end: '18:00' },
       ]),
     });
-    // Two 30-minute bookings a day.
-    const busy = Array.from({ length: 31 }, (_, d) => [
+    // Two 30-minute bookings a day, each claimed with its 10-minute trailing buffer.
+    const bookings = Array.from({ length: 31 }, (_, d) => [
       { start: at('2026-03-16T09:00:00Z') + d * 86_400_000, end: at('2026-03-16T09:30:00Z') + d * 86_400_000 },
       { start: at('2026-03-16T14:00:00Z') + d * 86_400_000, end: at('2026-03-16T14:30:00Z') + d * 86_400_000 },
     ]).flat();
+    const busy = bookings.map((b) => ({ start: b.start, end: b.end + 10 * 60_000 }));
     const q = query({ fromDate: '2026-03-16', toDate: '2026-04-14', now: at('2026-03-15T00:00:00Z'), busy });
     // Speed is measured by `npm run bench` (GET /doctors/{id}/slots over 30 days), never here.
     const slots = computeSlots(berlin, q);
@@ -183,7 +186,7 @@ describe('computeSlots', () => {
     for (const slot of slots) {
       const start = Date.parse(slot.start);
       const end = Date.parse(slot.end);
-      for (const b of busy) expect(start < b.end + tenMinutes && end > b.start - tenMinutes).toBe(false);
+      for (const b of bookings) expect(start < b.end + tenMinutes && end > b.start - tenMinutes).toBe(false);
     }
   });
 });

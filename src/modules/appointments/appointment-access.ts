@@ -1,0 +1,174 @@
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/sqlite-core';
+import type { Actor, ServiceContext } from '../../context';
+import {
+  type AppointmentAction,
+  type AppointmentRow,
+  type AppointmentStatus,
+  appointmentAttachments,
+  appointmentEvents,
+  appointments,
+  doctorServices,
+  users,
+} from '../../db/schema';
+import { notFound } from '../../lib/errors';
+import { localDateAt, localTimeAt } from '../schedules/recurrence';
+
+/** Front-desk staff: see and manage every appointment (row checks below). */
+export function isStaff(actor: Actor): boolean {
+  return actor.role === 'receptionist' || actor.role === 'admin' || actor.role === 'superadmin';
+}
+
+/** How the caller relates to an appointment, or null when it is none of their business. */
+export type Relation = 'patient' | 'doctor' | 'staff';
+
+export function relationTo(actor: Actor, row: Pick<AppointmentRow, 'patientId' | 'doctorId'>): Relation | null {
+  if (row.patientId === actor.id) return 'patient';
+  if (row.doctorId === actor.id) return 'doctor';
+  if (isStaff(actor)) return 'staff';
+  return null;
+}
+
+/**
+ * An appointment the caller may see: their own as patient or doctor, any as staff. Anyone else gets
+ * NOT_FOUND, exactly as for an id that does not exist.
+ * @throws AppError NOT_FOUND
+ */
+export async function visibleAppointment(
+  ctx: ServiceContext,
+  id: string,
+  allowed: readonly Relation[] = ['patient', 'doctor', 'staff'],
+): Promise<{ row: AppointmentRow; relation: Relation }> {
+  const actor = ctx.actor;
+  const row = actor ? await ctx.db.select().from(appointments).where(eq(appointments.id, id)).get() : undefined;
+  const relation = row && actor ? relationTo(actor, row) : null;
+  if (!row || !relation || !allowed.includes(relation)) throw notFound('Appointment');
+  return { row, relation };
+}
+
+/** The history row of one action on an appointment, to run in the same batch as the change. */
+export function eventStatement(
+  ctx: ServiceContext,
+  input: {
+    appointmentId: string;
+    action: AppointmentAction;
+    fromStatus: AppointmentStatus | null;
+    toStatus: AppointmentStatus;
+    reason?: string | null;
+    data?: Record<string, unknown> | null;
+  },
+) {
+  const actor = ctx.actor!;
+  return ctx.db.insert(appointmentEvents).values({
+    id: ctx.ids.id('aev'),
+    appointmentId: input.appointmentId,
+    action: input.action,
+    fromStatus: input.fromStatus,
+    toStatus: input.toStatus,
+    actorId: actor.id,
+    actorRole: actor.role,
+    reason: input.reason ?? null,
+    data: input.data ?? null,
+    at: ctx.clock.now().getTime(),
+  });
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const localLabel = (ms: number, zone: string) => `${localDateAt(ms, zone)}T${localTimeAt(ms, zone)}`;
+
+export type AppointmentView = ReturnType<typeof toAppointmentView>;
+
+/** The client's view of an appointment row plus the names it shows. */
+export function toAppointmentView(
+  row: AppointmentRow,
+  names: {
+    patientName: string | null;
+    doctorName: string | null;
+    serviceName: string | null;
+    serviceMinutes: number | null;
+    attachmentCount: number;
+  },
+) {
+  return {
+    id: row.id,
+    status: row.status,
+    type: row.type,
+    patient: { id: row.patientId, name: names.patientName },
+    doctor: { id: row.doctorId, name: names.doctorName },
+    service: {
+      id: row.serviceId,
+      name: names.serviceName,
+      durationMinutes: names.serviceMinutes ?? Math.round((row.endsAt - row.startsAt) / 60_000),
+    },
+    startsAt: iso(row.startsAt),
+    endsAt: iso(row.endsAt),
+    timeZone: row.timeZone,
+    localStart: localLabel(row.startsAt, row.timeZone),
+    localEnd: localLabel(row.endsAt, row.timeZone),
+    reason: row.reason,
+    symptoms: row.symptoms,
+    price: { amountCents: row.priceCents, currency: row.currency },
+    followUpOfId: row.followUpOfId,
+    holdId: row.holdId,
+    cancellation:
+      row.cancelledAt === null
+        ? null
+        : {
+            at: iso(row.cancelledAt),
+            byUserId: row.cancelledBy ?? '',
+            reason: row.cancellationReason,
+            refund: {
+              percent: row.refundPercent ?? 0,
+              amountCents: row.refundDueCents ?? 0,
+              currency: row.currency,
+            },
+          },
+    rescheduleCount: row.rescheduleCount,
+    attachmentCount: names.attachmentCount,
+    createdAt: iso(row.createdAt),
+    updatedAt: iso(row.updatedAt),
+  };
+}
+
+const patientUser = alias(users, 'patient_user');
+const doctorUser = alias(users, 'doctor_user');
+
+/**
+ * Views of appointment rows with the patient's, doctor's and service's names and attachment counts,
+ * in the rows' order, in one query.
+ */
+export async function appointmentViews(ctx: ServiceContext, rows: AppointmentRow[]): Promise<AppointmentView[]> {
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => r.id);
+  const extras = await ctx.db
+    .select({
+      id: appointments.id,
+      patientName: patientUser.name,
+      doctorName: doctorUser.name,
+      serviceName: doctorServices.name,
+      serviceMinutes: doctorServices.durationMinutes,
+      attachmentCount: sql<number>`(select count(*) from ${appointmentAttachments} where ${appointmentAttachments.appointmentId} = ${appointments.id})`,
+    })
+    .from(appointments)
+    .leftJoin(patientUser, eq(patientUser.id, appointments.patientId))
+    .leftJoin(doctorUser, eq(doctorUser.id, appointments.doctorId))
+    .leftJoin(doctorServices, and(eq(doctorServices.id, appointments.serviceId)))
+    .where(inArray(appointments.id, ids))
+    .all();
+  const byId = new Map(extras.map((e) => [e.id, e]));
+  return rows.map((row) => {
+    const e = byId.get(row.id);
+    return toAppointmentView(row, {
+      patientName: e?.patientName ?? null,
+      doctorName: e?.doctorName ?? null,
+      serviceName: e?.serviceName ?? null,
+      serviceMinutes: e?.serviceMinutes ?? null,
+      attachmentCount: Number(e?.attachmentCount ?? 0),
+    });
+  });
+}
+
+/** One appointment's view. */
+export async function appointmentView(ctx: ServiceContext, row: AppointmentRow): Promise<AppointmentView> {
+  return (await appointmentViews(ctx, [row]))[0]!;
+}
