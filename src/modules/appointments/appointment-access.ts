@@ -12,6 +12,7 @@ import {
   users,
 } from '../../db/schema';
 import { notFound } from '../../lib/errors';
+import { constraintFailed } from '../catalog/catalog.db';
 import { localDateAt, localTimeAt } from '../schedules/recurrence';
 
 /** Front-desk staff: see and manage every appointment (row checks below). */
@@ -71,6 +72,33 @@ export function eventStatement(
     data: input.data ?? null,
     at: ctx.clock.now().getTime(),
   });
+}
+
+/**
+ * The history row of an action, placed right after the conditional UPDATE it records: its `to_status`
+ * is NULL (a NOT NULL violation that rolls back the whole batch) unless that UPDATE changed exactly one
+ * row. So a transition whose precondition no longer held when it ran (another request changed the
+ * status first) leaves nothing behind; `eventGuardTripped` recognises the failure.
+ */
+export function guardedEventStatement(ctx: ServiceContext, input: Parameters<typeof eventStatement>[1]) {
+  const actor = ctx.actor!;
+  return ctx.db.insert(appointmentEvents).values({
+    id: ctx.ids.id('aev'),
+    appointmentId: input.appointmentId,
+    action: input.action,
+    fromStatus: input.fromStatus,
+    toStatus: sql<AppointmentStatus>`(case when changes() = 1 then ${input.toStatus} end)`,
+    actorId: actor.id,
+    actorRole: actor.role,
+    reason: input.reason ?? null,
+    data: input.data ?? null,
+    at: ctx.clock.now().getTime(),
+  });
+}
+
+/** Whether a batch failed because a `guardedEventStatement` found its UPDATE changed no row. */
+export function eventGuardTripped(err: unknown): boolean {
+  return constraintFailed(err, /NOT NULL constraint failed: appointment_events\.to_status/);
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
