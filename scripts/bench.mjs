@@ -3,7 +3,7 @@
 // Numbers are for comparing commits on the same machine, not a prediction of production latency.
 // Usage: npm run bench   (BENCH_SECONDS=5 for a quicker run, BENCH_PORT to pin the port)
 import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes, scryptSync } from 'node:crypto';
+import { randomBytes, randomInt, scryptSync } from 'node:crypto';
 import { mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus } from 'node:os';
@@ -111,6 +111,142 @@ async function signIn(baseUrl, login = credentials) {
   });
   if (res.status !== 200) throw new Error(`demo sign-in failed: ${res.status} ${await res.text()}`);
   return (await res.json()).data.tokens.accessToken;
+}
+
+// ---- Booking storm: many patients race for the slots of one day of the demo doctor (weekdays 09:00-17:00
+// Berlin, 30-minute grid, 10-minute buffer, so neighbouring slots collide too). Every request is a real
+// POST /api/v1/appointments; afterwards the stored rows are checked for overlaps.
+const STORM_PATIENTS = 40;
+const STORM_SECONDS = Math.min(SECONDS, 5);
+const LIVE_STATUSES = "('pending', 'confirmed', 'in-progress')";
+
+/** The storm's day: the first weekday at least two days ahead (clear of the doctor's minimum notice). */
+function stormDay() {
+  for (let days = 2; ; days++) {
+    const date = isoDate(days);
+    const weekday = new Date(`${date}T00:00:00Z`).getUTCDay();
+    if (weekday !== 0 && weekday !== 6) return date;
+  }
+}
+
+/** UTC ms bounds around a Berlin local day: all of its working hours, none of the neighbouring days'. */
+function stormWindow(day) {
+  const midnight = Date.parse(`${day}T00:00:00Z`);
+  return [midnight - 3 * 3600_000, midnight + 25 * 3600_000];
+}
+
+/** Runs SQL against the bench database (wrangler dev must not be running) and returns the last statement's rows. */
+function d1(sql) {
+  const res = spawnSync(
+    'npx',
+    ['wrangler', 'd1', 'execute', 'DB', '--local', '--persist-to', PERSIST, '--json', '--command', sql],
+    { cwd: ROOT, env: CHILD_ENV, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  if (res.status !== 0) throw new Error(`d1 execute failed: ${res.stderr}${res.stdout}`.slice(0, 600));
+  const results = JSON.parse(res.stdout);
+  return results[results.length - 1].results;
+}
+
+/** Empties the storm day of earlier runs' bookings, holds and claims, so every run starts from a free day. */
+function resetStormDay(day) {
+  const [from, to] = stormWindow(day);
+  const mine = `doctor_id = '${DEMO_DOCTOR}' AND starts_at >= ${from} AND starts_at < ${to}`;
+  d1(
+    [
+      `DELETE FROM appointment_events WHERE appointment_id IN (SELECT id FROM appointments WHERE ${mine})`,
+      `DELETE FROM appointments WHERE ${mine}`,
+      `DELETE FROM appointment_holds WHERE ${mine}`,
+      `DELETE FROM slot_claims WHERE doctor_id = '${DEMO_DOCTOR}' AND unit_start >= ${from} AND unit_start < ${to}`,
+    ].join('; '),
+  );
+}
+
+/** A patient signed in through the dev OTP flow (an unknown mobile number registers a patient). */
+async function otpPatient(baseUrl, mobileNumber) {
+  const post = (path, body) =>
+    fetch(`${baseUrl}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  const sent = await post('/api/v1/auth/otp/send', { mobileNumber });
+  if (sent.status !== 200) throw new Error(`otp/send ${mobileNumber}: ${sent.status} ${await sent.text()}`);
+  const outbox = await fetch(`${baseUrl}/api/v1/dev/outbox?recipient=${encodeURIComponent(mobileNumber)}&limit=1`);
+  const code = /\b(\d{6})\b/.exec((await outbox.json()).data.items[0]?.body ?? '')?.[1];
+  const verified = await post('/api/v1/auth/otp/verify', { mobileNumber, otp: code });
+  if (verified.status !== 200)
+    throw new Error(`otp/verify ${mobileNumber}: ${verified.status} ${await verified.text()}`);
+  return (await verified.json()).data.tokens.accessToken;
+}
+
+/**
+ * STORM_PATIENTS patients, one connection each, book random free slots of the storm day for
+ * STORM_SECONDS: every slot but one of its overlapping rivals must answer 409 SLOT_UNAVAILABLE.
+ */
+async function bookingStorm(baseUrl, day) {
+  // Fresh numbers per run: the OTP resend cooldown is per number.
+  const first = randomInt(9000);
+  const tokens = await Promise.all(
+    Array.from({ length: STORM_PATIENTS }, (_, i) => otpPatient(baseUrl, `+1415555${1000 + ((first + i) % 9000)}`)),
+  );
+  const slotsRes = await fetch(`${baseUrl}/api/v1/doctors/${DEMO_DOCTOR}/slots?serviceId=${DEMO_SERVICE}&date=${day}`);
+  const starts = (await slotsRes.json()).data.slots.map((s) => s.start);
+  if (!starts.length) throw new Error(`booking storm: no free slots on ${day}`);
+  const outcomes = new Map();
+  const latencies = [];
+  let lastBookingMs = 0;
+  const started = performance.now();
+  const deadline = started + STORM_SECONDS * 1000;
+  await Promise.all(
+    tokens.map(async (token) => {
+      while (performance.now() < deadline) {
+        const sent = performance.now();
+        const res = await fetch(`${baseUrl}/api/v1/appointments`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({
+            doctorId: DEMO_DOCTOR,
+            serviceId: DEMO_SERVICE,
+            startsAt: starts[randomInt(starts.length)],
+            type: 'video',
+          }),
+        });
+        const body = await res.json();
+        latencies.push(performance.now() - sent);
+        const outcome = res.status === 201 ? '201' : `${res.status} ${body.error?.code}`;
+        outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+        if (res.status === 201) lastBookingMs = performance.now() - started;
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
+  return {
+    day,
+    slots: starts.length,
+    seconds,
+    outcomes,
+    requests: latencies.length,
+    p50: at(0.5),
+    p99: at(0.99),
+    lastBookingMs,
+  };
+}
+
+/** Live appointments the storm left on its day, and how many pairs of them overlap (buffer included). */
+function stormCheck(day) {
+  const [from, to] = stormWindow(day);
+  const live = (t) =>
+    `${t}.doctor_id = '${DEMO_DOCTOR}' AND ${t}.status IN ${LIVE_STATUSES} AND ${t}.starts_at >= ${from} AND ${t}.starts_at < ${to}`;
+  const [row] = d1(
+    `SELECT (SELECT count(*) FROM appointments a WHERE ${live('a')}) AS live,
+      (SELECT count(*) FROM appointments a JOIN appointments b ON a.id < b.id
+        WHERE ${live('a')} AND ${live('b')}
+          AND a.starts_at < b.ends_at + b.buffer_minutes * 60000
+          AND b.starts_at < a.ends_at + a.buffer_minutes * 60000) AS overlaps`,
+  );
+  return { live: Number(row.live), doubleBookings: Number(row.overlaps) };
 }
 
 /** Milliseconds per password hash with the production parameters (Node's scrypt, as workerd's node:crypto). */
@@ -249,7 +385,7 @@ function bundleSizes() {
 const fmt = (n, digits = 0) =>
   n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
-function report(results, bundle, hashMs, imports) {
+function report(results, bundle, hashMs, imports, storm) {
   const cpu = cpus();
   const lines = [
     `node ${process.version} · ${cpu[0]?.model?.trim() ?? 'unknown CPU'} · ${cpu.length} cores`,
@@ -282,6 +418,25 @@ function report(results, bundle, hashMs, imports) {
       `| median of later runs (updates) | ${fmt(imports.rows)} | ${fmt(imports.bytes / 1024)} | ${fmt(imports.median)} | ${rate(imports.median)} |`,
     );
   }
+  if (storm) {
+    const booked = storm.outcomes.get('201') ?? 0;
+    const conflicts = storm.outcomes.get('409 SLOT_UNAVAILABLE') ?? 0;
+    const other = [...storm.outcomes].filter(([k]) => k !== '201' && k !== '409 SLOT_UNAVAILABLE');
+    lines.push(
+      '',
+      `Booking storm: ${STORM_PATIENTS} patients (one connection each) book random slots of the demo doctor's ${storm.slots} free slots on ${storm.day} for ${fmt(storm.seconds, 1)} s (POST /api/v1/appointments).`,
+      '',
+      '| booking storm | bookings/s | 201 | 409 SLOT_UNAVAILABLE | other | attempts/s | p50 ms | p99 ms | day full after ms | live rows | double bookings |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+      `| ${storm.day} | ${fmt(booked / storm.seconds, 1)} | ${fmt(booked)} | ${fmt(conflicts)} | ${other.length ? other.map(([k, n]) => `${n} × ${k}`).join(', ') : 0} | ${fmt(storm.requests / storm.seconds)} | ${fmt(storm.p50)} | ${fmt(storm.p99)} | ${fmt(storm.lastBookingMs)} | ${fmt(storm.live)} | ${fmt(storm.doubleBookings)} |`,
+    );
+    if (storm.doubleBookings || storm.live !== booked) {
+      lines.push(
+        '',
+        `> DOUBLE BOOKING: ${storm.doubleBookings} overlapping pairs; ${storm.live} live rows for ${booked} answers 201`,
+      );
+    }
+  }
   lines.push(
     '',
     '| bundle | raw KiB | gzip KiB |',
@@ -308,24 +463,33 @@ async function main() {
   process.stderr.write('Building bundle (dry run)…\n');
   const bundle = bundleSizes();
 
+  const day = stormDay();
+  resetStormDay(day);
+
   const port = await freePort(Number(process.env.BENCH_PORT ?? 8799));
   const inspectorPort = await freePort(0); // the default 9229 may belong to a developer's wrangler dev
   process.stderr.write(`Starting wrangler dev on :${port}…\n`);
   const results = [];
   let imports;
+  let storm;
   try {
     const baseUrl = await startDev(port, inspectorPort);
     for (const s of scenarios) results.push(await runScenario(baseUrl, s));
     process.stderr.write('  CSV import…\n');
     imports = await importBench(baseUrl);
+    process.stderr.write('  booking storm…\n');
+    storm = await bookingStorm(baseUrl, day);
   } finally {
     await stopDev();
   }
+  // Counted in the database itself, after the server has let go of it.
+  storm = { ...storm, ...stormCheck(day) };
 
-  const md = report(results, bundle, hashCostMs(), imports);
+  const md = report(results, bundle, hashCostMs(), imports, storm);
   mkdirSync(OUT_DIR, { recursive: true });
   writeFileSync(join(OUT_DIR, 'latest.md'), md);
   process.stdout.write(`\n${md}`);
+  if (storm.doubleBookings || storm.live !== (storm.outcomes.get('201') ?? 0)) process.exitCode = 1;
 }
 
 main().catch((err) => {

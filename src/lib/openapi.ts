@@ -31,6 +31,15 @@ export const ErrorSchema = z
     },
   });
 
+/**
+ * A documented error response in the envelope, for a route's `responses`.
+ * @example responses: { 404: errorOf('No such appointment, or not yours (NOT_FOUND)') }
+ */
+export const errorOf = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: ErrorSchema } },
+});
+
 export const PaginationSchema = z
   .object({
     current: z.number().int(),

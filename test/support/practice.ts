@@ -56,17 +56,15 @@ export async function practice(now: Date, options: PracticeOptions = {}) {
     services.push({ id, minutes });
   }
   const hours = options.hours ?? [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, start: '09:00', end: '17:00' }));
-  await db
-    .insert(weeklyHours)
-    .values(
-      hours.map((h) => ({
-        id: uniqueId('wkh'),
-        doctorId: doctor.user.id,
-        weekday: h.weekday,
-        startTime: h.start,
-        endTime: h.end,
-      })),
-    );
+  await db.insert(weeklyHours).values(
+    hours.map((h) => ({
+      id: uniqueId('wkh'),
+      doctorId: doctor.user.id,
+      weekday: h.weekday,
+      startTime: h.start,
+      endTime: h.end,
+    })),
+  );
   return { doctor, services, bufferMinutes: options.bufferMinutes ?? 0 };
 }
 

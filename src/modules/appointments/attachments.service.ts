@@ -1,8 +1,21 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import type { ServiceContext } from '../../context';
-import { appointmentAttachments, files } from '../../db/schema';
-import { AppError } from '../../lib/errors';
+import {
+  type AppointmentStatus,
+  appointmentAttachments,
+  appointments,
+  type FileRow,
+  files,
+  LIVE_STATUSES,
+} from '../../db/schema';
+import { page } from '../../lib/envelope';
+import { AppError, notFound } from '../../lib/errors';
+import { checkUpload, type StoredObject } from '../../platform/files';
+import { auditInsert } from '../audit/audit.service';
+import { constraintFailed, qualified } from '../catalog/catalog.db';
+import { visibleAppointment } from './appointment-access';
+import type { AttachmentView } from './records.schemas';
 
 /** Most files one appointment carries. */
 export const MAX_ATTACHMENTS = 5;
@@ -48,4 +61,173 @@ export async function attachmentLinkStatements(
         fileIds.map((fileId) => ({ appointmentId: input.appointmentId, fileId, addedBy: actorId, createdAt: now })),
       ),
   ];
+}
+
+/** Appointments whose files may still change: not yet finished, cancelled or rejected. */
+const OPEN_STATUSES: readonly AppointmentStatus[] = LIVE_STATUSES;
+
+const toAttachmentView = (row: {
+  fileId: string;
+  contentType: string;
+  size: number;
+  fileName: string | null;
+  addedBy: string;
+  createdAt: number;
+}): AttachmentView => ({
+  id: row.fileId,
+  contentType: row.contentType,
+  size: row.size,
+  fileName: row.fileName,
+  createdAt: new Date(row.createdAt).toISOString(),
+  addedBy: row.addedBy,
+});
+
+const attachmentColumns = {
+  fileId: appointmentAttachments.fileId,
+  contentType: files.contentType,
+  size: files.size,
+  fileName: files.fileName,
+  addedBy: appointmentAttachments.addedBy,
+  createdAt: appointmentAttachments.createdAt,
+  storageKey: files.storageKey,
+};
+
+/** The link's `added_by`, NULL (so the batch fails) unless the appointment is open and has room for one more file. */
+function linkGuard(appointmentId: string, actorId: string) {
+  return sql<string>`(case when (select ${qualified(appointments.status)} from ${appointments} where ${qualified(appointments.id)} = ${appointmentId}) in (${sql.join(
+    OPEN_STATUSES.map((s) => sql`${s}`),
+    sql`, `,
+  )}) and (select count(*) from ${appointmentAttachments} where ${qualified(appointmentAttachments.appointmentId)} = ${appointmentId}) < ${MAX_ATTACHMENTS} then ${actorId} end)`;
+}
+
+const notOpen = (status: AppointmentStatus) =>
+  new AppError('INVALID_TRANSITION', `Files can no longer be attached to a ${status} appointment`);
+
+/**
+ * Uploads files and attaches them to an appointment, all or nothing: every file is checked (JPEG, PNG
+ * or PDF by its bytes, 10 MiB each) before any is stored, and a failed write deletes what was stored.
+ * Callers: the appointment's patient, or front-desk staff. The files belong to the patient (their
+ * medical documents: listed under their files, erased with their account).
+ * @throws AppError NOT_FOUND, INVALID_TRANSITION (not pending/confirmed/in progress), VALIDATION_FAILED
+ *   (more than MAX_ATTACHMENTS in all), FILE_TOO_LARGE, INVALID_FILE_TYPE
+ */
+export async function addAttachments(
+  ctx: ServiceContext,
+  appointmentId: string,
+  uploads: { bytes: Uint8Array; fileName: string | null }[],
+): Promise<AttachmentView[]> {
+  const { row } = await visibleAppointment(ctx, appointmentId, ['patient', 'staff']);
+  if (!OPEN_STATUSES.includes(row.status)) throw notOpen(row.status);
+  const existing = await ctx.db.$count(appointmentAttachments, eq(appointmentAttachments.appointmentId, row.id));
+  if (existing + uploads.length > MAX_ATTACHMENTS) throw tooMany(existing);
+  for (const upload of uploads) checkUpload('attachment', upload.bytes);
+
+  const stored: StoredObject[] = [];
+  try {
+    for (const upload of uploads) stored.push(await ctx.ports.storage.put('attachment', upload.bytes));
+    const actorId = ctx.actor!.id;
+    const now = ctx.clock.now().getTime();
+    const fileRows: FileRow[] = stored.map((object, i) => ({
+      id: ctx.ids.id('fil'),
+      ownerId: row.patientId,
+      purpose: 'attachment',
+      storageKey: object.key,
+      contentType: object.contentType,
+      size: object.size,
+      sha256: object.sha256,
+      fileName: uploads[i]!.fileName?.slice(0, 255) || null,
+      createdAt: now,
+    }));
+    await ctx.db.batch([
+      ctx.db.insert(files).values(fileRows),
+      // One INSERT per file: each guard counts the links the statements before it added.
+      ...fileRows.map((file) =>
+        ctx.db
+          .insert(appointmentAttachments)
+          .values({ appointmentId: row.id, fileId: file.id, addedBy: linkGuard(row.id, actorId), createdAt: now }),
+      ),
+      auditInsert(ctx, {
+        action: 'appointment.attachment.add',
+        resourceType: 'appointment',
+        resourceId: row.id,
+        patientId: row.patientId,
+        metadata: { fileIds: fileRows.map((f) => f.id) },
+      }),
+    ]);
+    return fileRows.map((file) => toAttachmentView({ ...file, fileId: file.id, addedBy: actorId }));
+  } catch (err) {
+    // Leave no object behind when any part fails.
+    for (const object of stored) await ctx.ports.storage.delete(object.key);
+    if (!constraintFailed(err, /NOT NULL constraint failed: appointment_attachments\.added_by/)) throw err;
+    // Another request changed the appointment or added files since the checks above.
+    const current = await ctx.db.select().from(appointments).where(eq(appointments.id, row.id)).get();
+    if (current && !OPEN_STATUSES.includes(current.status)) throw notOpen(current.status);
+    throw tooMany(await ctx.db.$count(appointmentAttachments, eq(appointmentAttachments.appointmentId, row.id)));
+  }
+}
+
+function tooMany(existing: number): AppError {
+  const message = `At most ${MAX_ATTACHMENTS} files per appointment (it has ${existing})`;
+  return new AppError('VALIDATION_FAILED', message, { fields: [{ field: 'file', message }] });
+}
+
+/**
+ * A page of an appointment's files, oldest first, for its patient, its doctor and permitted staff;
+ * the read is audited in the same batch.
+ * @throws AppError NOT_FOUND
+ */
+export async function listAttachments(
+  ctx: ServiceContext,
+  appointmentId: string,
+  query: { page: number; limit: number },
+) {
+  const { row } = await visibleAppointment(ctx, appointmentId);
+  const linked = eq(appointmentAttachments.appointmentId, row.id);
+  const [rows, [total]] = await ctx.db.batch([
+    ctx.db
+      .select(attachmentColumns)
+      .from(appointmentAttachments)
+      .innerJoin(files, eq(files.id, appointmentAttachments.fileId))
+      .where(linked)
+      .orderBy(asc(appointmentAttachments.createdAt), asc(appointmentAttachments.fileId))
+      .limit(query.limit)
+      .offset((query.page - 1) * query.limit),
+    ctx.db
+      .select({ n: count() })
+      .from(appointmentAttachments)
+      .innerJoin(files, eq(files.id, appointmentAttachments.fileId))
+      .where(linked),
+    auditInsert(ctx, {
+      action: 'appointment.attachment.list',
+      resourceType: 'appointment',
+      resourceId: row.id,
+      patientId: row.patientId,
+    }),
+  ]);
+  return page(rows.map(toAttachmentView), total?.n ?? 0, query);
+}
+
+/**
+ * One attached file's bytes. The file must be linked to this appointment (another appointment's file
+ * is NOT_FOUND); the read is audited before any byte is sent.
+ * @throws AppError NOT_FOUND
+ */
+export async function readAttachment(ctx: ServiceContext, appointmentId: string, fileId: string) {
+  const { row } = await visibleAppointment(ctx, appointmentId);
+  const file = await ctx.db
+    .select(attachmentColumns)
+    .from(appointmentAttachments)
+    .innerJoin(files, eq(files.id, appointmentAttachments.fileId))
+    .where(and(eq(appointmentAttachments.appointmentId, row.id), eq(appointmentAttachments.fileId, fileId)))
+    .get();
+  const object = file ? await ctx.ports.storage.get(file.storageKey) : null;
+  if (!file || !object) throw notFound('Attachment');
+  await auditInsert(ctx, {
+    action: 'appointment.attachment.read',
+    resourceType: 'file',
+    resourceId: file.fileId,
+    patientId: row.patientId,
+    metadata: { appointmentId: row.id },
+  });
+  return { file: toAttachmentView(file), body: object.body };
 }

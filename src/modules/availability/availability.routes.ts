@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { ok } from '../../lib/envelope';
 import { createRouter } from '../../lib/hono';
-import { defineRoute, ErrorSchema, jsonBody, jsonResponse, PageQuery, pageOf } from '../../lib/openapi';
+import { defineRoute, errorOf, jsonBody, jsonResponse, PageQuery, pageOf } from '../../lib/openapi';
 import {
   AvailabilitySchema,
   CreateTimeOffBody,
@@ -27,7 +27,6 @@ import { MAX_SLOT_RANGE_DAYS } from './slots';
 
 const BODY_LIMIT = 64 * 1024;
 const tags = ['Doctor availability'];
-const errorOf = (description: string) => ({ description, content: { 'application/json': { schema: ErrorSchema } } });
 const notFound = errorOf('No such doctor, or another doctor’s practice (NOT_FOUND)');
 const conflict = errorOf('The doctor account is blocked or removed (CONFLICT)');
 

@@ -8,12 +8,13 @@ import {
   slotClaims,
   type TimeOffRow,
   timeOff,
+  type WeeklyHoursRow,
   weeklyHours,
 } from '../../db/schema';
 import { AppError, notFound } from '../../lib/errors';
 import { auditInsert } from '../audit/audit.service';
 import { assertPracticeOpen, bookableDoctor, managedDoctor } from '../doctors/doctor-access';
-import { addDays, DAY_MS, daysBetween, zonedInstant } from '../schedules/recurrence';
+import { addDays, DAY_MS, daysBetween, localDateAt, zonedInstant } from '../schedules/recurrence';
 import type {
   AvailabilityView,
   CreateTimeOffInput,
@@ -21,7 +22,7 @@ import type {
   TimeOffView,
   UpdateAvailabilityInput,
 } from './availability.schemas';
-import { computeSlots, MAX_SLOT_RANGE_DAYS, mergeUnits, type Slot } from './slots';
+import { computeSlots, MAX_SLOT_RANGE_DAYS, mergeUnits, type Slot, type SlotRules } from './slots';
 
 const invalid = (field: string, message: string) =>
   new AppError('VALIDATION_FAILED', 'Validation failed', { fields: [{ field, message }] });
@@ -274,24 +275,58 @@ export async function freeSlots(
   const service = services[0];
   if (!service) throw notFound('Service');
 
-  const slots = computeSlots(
-    {
-      timeZone: zone,
-      slotMinutes: profile.slotMinutes,
-      bufferMinutes: profile.bufferMinutes,
-      minNoticeMinutes: profile.minNoticeMinutes,
-      maxDaysAhead: profile.maxDaysAhead,
-      unavailableUntil: profile.unavailableUntil,
-      weeklyHours: hours.map((h) => ({ weekday: h.weekday, start: h.startTime, end: h.endTime })),
-    },
-    {
-      fromDate,
-      toDate,
-      durationMinutes: service.durationMinutes,
-      now,
-      timeOff: off,
-      busy: mergeUnits(claims.map((c) => c.unitStart)),
-    },
-  );
+  const slots = computeSlots(slotRules(profile, hours), {
+    fromDate,
+    toDate,
+    durationMinutes: service.durationMinutes,
+    now,
+    timeOff: off,
+    busy: mergeUnits(claims.map((c) => c.unitStart)),
+  });
   return { timeZone: zone, slots };
+}
+
+/** The pure slot rules of a doctor: their profile's booking rules and weekly hours. */
+function slotRules(profile: DoctorProfileRow, hours: WeeklyHoursRow[]): SlotRules {
+  return {
+    timeZone: profile.timeZone,
+    slotMinutes: profile.slotMinutes,
+    bufferMinutes: profile.bufferMinutes,
+    minNoticeMinutes: profile.minNoticeMinutes,
+    maxDaysAhead: profile.maxDaysAhead,
+    unavailableUntil: profile.unavailableUntil,
+    weeklyHours: hours.map((h) => ({ weekday: h.weekday, start: h.startTime, end: h.endTime })),
+  };
+}
+
+/**
+ * Whether the schedule rules of a bookable doctor (whose profile the caller has already read) offer a
+ * slot of `durationMinutes` starting exactly at `startsAt`: weekly hours and grid, minimum notice,
+ * booking horizon, time off and emergency unavailability, as in `freeSlots`. Bookings and holds are
+ * not considered: the booking module settles taken time atomically by claiming it.
+ */
+export async function scheduleOffersStart(
+  ctx: ServiceContext,
+  profile: DoctorProfileRow,
+  durationMinutes: number,
+  startsAt: number,
+): Promise<boolean> {
+  const date = localDateAt(startsAt, profile.timeZone);
+  const endsAt = startsAt + durationMinutes * 60_000;
+  const [hours, off] = await ctx.db.batch([
+    ctx.db.select().from(weeklyHours).where(eq(weeklyHours.doctorId, profile.userId)),
+    ctx.db
+      .select({ start: timeOff.startsAt, end: timeOff.endsAt })
+      .from(timeOff)
+      .where(and(eq(timeOff.doctorId, profile.userId), lt(timeOff.startsAt, endsAt), gt(timeOff.endsAt, startsAt))),
+  ]);
+  const slots = computeSlots(slotRules(profile, hours), {
+    fromDate: date,
+    toDate: date,
+    durationMinutes,
+    now: ctx.clock.now().getTime(),
+    timeOff: off,
+    busy: [],
+  });
+  return slots.some((slot) => Date.parse(slot.start) === startsAt);
 }

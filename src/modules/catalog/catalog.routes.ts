@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi';
 import type { OperationId } from '../../access/route-policies';
 import { ok } from '../../lib/envelope';
 import { createRouter } from '../../lib/hono';
-import { defineRoute, ErrorSchema, jsonBody, jsonResponse, PageQuery, pageOf } from '../../lib/openapi';
+import { defineRoute, errorOf, jsonBody, jsonResponse, PageQuery, pageOf } from '../../lib/openapi';
 import {
   BulkDeleteResultSchema,
   type CreateSupplementBody,
@@ -39,7 +39,6 @@ import { adjustStock, listMovements } from './stock.service';
  */
 
 const BODY_LIMIT = 64 * 1024;
-const errorOf = (description: string) => ({ description, content: { 'application/json': { schema: ErrorSchema } } });
 
 /** The schemas of either catalog (a union: the router is built once for each). */
 interface CatalogSchemas {

@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { ok } from '../../lib/envelope';
 import { createRouter } from '../../lib/hono';
-import { defineRoute, ErrorSchema, jsonBody, jsonResponse, PageQuery, pageOf } from '../../lib/openapi';
+import { defineRoute, errorOf, jsonBody, jsonResponse, PageQuery, pageOf } from '../../lib/openapi';
 import { CreateDependentBody, DependentIdParam, DependentSchema, UpdateDependentBody } from './dependents.schemas';
 import {
   createDependent,
@@ -14,7 +14,6 @@ import {
 
 const BODY_LIMIT = 64 * 1024;
 const tags = ['Dependents'];
-const errorOf = (description: string) => ({ description, content: { 'application/json': { schema: ErrorSchema } } });
 const notFound = errorOf('No such dependent of mine (NOT_FOUND)');
 
 const listRoute = defineRoute({

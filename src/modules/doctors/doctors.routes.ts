@@ -1,6 +1,6 @@
 import { ok } from '../../lib/envelope';
 import { createRouter } from '../../lib/hono';
-import { defineRoute, ErrorSchema, jsonBody, jsonResponse, PageQuery, pageOf } from '../../lib/openapi';
+import { defineRoute, errorOf, jsonBody, jsonResponse, PageQuery, pageOf } from '../../lib/openapi';
 import {
   CreateServiceBody,
   CreateSpecializationBody,
@@ -27,7 +27,6 @@ import {
 } from './specializations.service';
 
 const BODY_LIMIT = 64 * 1024;
-const errorOf = (description: string) => ({ description, content: { 'application/json': { schema: ErrorSchema } } });
 const specTags = ['Specializations'];
 const doctorTags = ['Doctors'];
 const noSpecialization = errorOf('No such specialization (NOT_FOUND)');

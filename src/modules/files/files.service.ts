@@ -1,7 +1,7 @@
 import { and, desc, eq, type SQL } from 'drizzle-orm';
 import type { ServiceContext } from '../../context';
 import { paginate } from '../../db/paginate';
-import { type FilePurpose, type FileRow, files } from '../../db/schema';
+import { appointmentAttachments, type FilePurpose, type FileRow, files } from '../../db/schema';
 import { notFound } from '../../lib/errors';
 import { auditInsert } from '../audit/audit.service';
 
@@ -106,6 +106,8 @@ export async function deleteFile(ctx: ServiceContext, id: string): Promise<void>
   const row = await ownedFile(ctx, id);
   await ctx.db.batch([
     ctx.db.delete(files).where(eq(files.id, row.id)),
+    // A deleted file leaves any appointment it was attached to (and frees its place there).
+    ctx.db.delete(appointmentAttachments).where(eq(appointmentAttachments.fileId, row.id)),
     auditInsert(ctx, {
       action: 'file.delete',
       resourceType: 'file',

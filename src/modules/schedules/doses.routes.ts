@@ -1,6 +1,6 @@
 import { ok } from '../../lib/envelope';
 import { createRouter } from '../../lib/hono';
-import { defineRoute, ErrorSchema, jsonBody, jsonResponse } from '../../lib/openapi';
+import { defineRoute, errorOf, jsonBody, jsonResponse } from '../../lib/openapi';
 import {
   DOSE_GRACE_MS,
   DOSE_TIMING_RULES,
@@ -24,7 +24,6 @@ import {
 
 const BODY_LIMIT = 16 * 1024;
 const tags = ['Doses'];
-const errorOf = (description: string) => ({ description, content: { 'application/json': { schema: ErrorSchema } } });
 const notFound = errorOf('No such dose of mine (NOT_FOUND)');
 const graceHours = DOSE_GRACE_MS / 3600_000;
 

@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { ok } from '../../lib/envelope';
 import { createRouter } from '../../lib/hono';
-import { defineRoute, ErrorSchema, jsonBody, jsonResponse, pageOf } from '../../lib/openapi';
+import { defineRoute, errorOf, jsonBody, jsonResponse, pageOf } from '../../lib/openapi';
 import { DOSE_TIMING_RULES } from './doses.service';
 import {
   CreateScheduleBody,
@@ -22,7 +22,6 @@ import {
 
 const BODY_LIMIT = 64 * 1024;
 const tags = ['Schedules'];
-const errorOf = (description: string) => ({ description, content: { 'application/json': { schema: ErrorSchema } } });
 const notFound = errorOf('No such schedule of mine (NOT_FOUND)');
 
 const listRoute = defineRoute({

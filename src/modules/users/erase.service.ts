@@ -1,12 +1,20 @@
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import type { ServiceContext } from '../../context';
 import {
+  appointmentAttachments,
+  appointmentEvents,
+  appointmentHolds,
+  appointmentNotes,
+  appointments,
+  calendarFeeds,
   dependents,
   deviceTokens,
   doses,
   emergencyContacts,
   files,
+  idempotencyKeys,
+  LIVE_STATUSES,
   loginChallenges,
   notificationPreferences,
   oneTimeCodes,
@@ -15,6 +23,7 @@ import {
   refreshTokens,
   schedules,
   sessions,
+  slotClaims,
   userMfa,
   userProfiles,
   users,
@@ -54,8 +63,96 @@ function personalDataStatements(ctx: ServiceContext, userId: string): BatchItem<
   ];
 }
 
+/** Why appointments were cancelled by an account's erasure (their history and cancellation say so). */
+export const ACCOUNT_DELETED_REASON = 'Account deleted';
+
 /**
- * Erases an account's personal data and files in one atomic batch, then deletes the stored objects.
+ * Statements for the appointment data of an erased account; they run first in the erasure batch (the
+ * attachment links are found through the account's files, deleted later in the batch).
+ * - Always: the account's holds and their slot claims, its calendar feed and idempotency keys, and the
+ *   attachment links of its files (the files themselves go with the other personal data).
+ * - `anonymize`, as patient: future live appointments are cancelled (by the account, reason
+ *   ACCOUNT_DELETED_REASON, a `cancel` history row each, claims released) so the doctors' time frees up,
+ *   and their free-text reason and symptoms are cleared, as the visit will not happen. Past appointments
+ *   stay with their notes: they are the doctor's records, and the tombstone user row names no one.
+ * - `purge`, as patient: every appointment of theirs goes, with its history, notes, attachment links and claims.
+ * - As a doctor, appointments are left as they are in both modes (other patients' bookings and the
+ *   clinical records of their visits): staff reassign or cancel the upcoming ones.
+ */
+function appointmentStatements(ctx: ServiceContext, userId: string, mode: EraseMode): BatchItem<'sqlite'>[] {
+  const db = ctx.db;
+  const now = ctx.clock.now().getTime();
+  const holdIds = db
+    .select({ id: appointmentHolds.id })
+    .from(appointmentHolds)
+    .where(eq(appointmentHolds.patientId, userId));
+  const fileIds = db.select({ id: files.id }).from(files).where(eq(files.ownerId, userId));
+  const always: BatchItem<'sqlite'>[] = [
+    db.delete(slotClaims).where(inArray(slotClaims.ownerId, holdIds)),
+    db.delete(appointmentHolds).where(eq(appointmentHolds.patientId, userId)),
+    db.delete(appointmentAttachments).where(inArray(appointmentAttachments.fileId, fileIds)),
+    db.delete(calendarFeeds).where(eq(calendarFeeds.userId, userId)),
+    db.delete(idempotencyKeys).where(eq(idempotencyKeys.userId, userId)),
+  ];
+  if (mode === 'purge') {
+    const theirs = db.select({ id: appointments.id }).from(appointments).where(eq(appointments.patientId, userId));
+    return [
+      ...always,
+      db.delete(slotClaims).where(inArray(slotClaims.ownerId, theirs)),
+      db.delete(appointmentEvents).where(inArray(appointmentEvents.appointmentId, theirs)),
+      db.delete(appointmentNotes).where(inArray(appointmentNotes.appointmentId, theirs)),
+      db.delete(appointmentAttachments).where(inArray(appointmentAttachments.appointmentId, theirs)),
+      db.delete(appointments).where(eq(appointments.patientId, userId)),
+    ];
+  }
+  const upcoming = and(
+    eq(appointments.patientId, userId),
+    inArray(appointments.status, LIVE_STATUSES),
+    gt(appointments.startsAt, now),
+  );
+  // Event ids in SQL (one per cancelled row): this instant's ULID time part plus 64 random bits.
+  const eventId = sql<string>`${ctx.ids.id('aev').slice(0, 14)} || substr(hex(randomblob(8)), 1, 16)`;
+  return [
+    ...always,
+    // The history rows first, while the rows still match `upcoming`.
+    db.insert(appointmentEvents).select(
+      db
+        .select({
+          id: eventId.as('id'),
+          appointmentId: appointments.id,
+          action: sql<'cancel'>`'cancel'`.as('action'),
+          fromStatus: appointments.status,
+          toStatus: sql<'cancelled'>`'cancelled'`.as('toStatus'),
+          actorId: sql<string>`${ctx.actor?.id ?? userId}`.as('actorId'),
+          actorRole: sql<string>`${ctx.actor?.role ?? 'user'}`.as('actorRole'),
+          reason: sql<string>`${ACCOUNT_DELETED_REASON}`.as('reason'),
+          data: sql<null>`null`.as('data'),
+          at: sql<number>`${now}`.as('at'),
+        })
+        .from(appointments)
+        .where(upcoming),
+    ),
+    db
+      .delete(slotClaims)
+      .where(inArray(slotClaims.ownerId, db.select({ id: appointments.id }).from(appointments).where(upcoming))),
+    db
+      .update(appointments)
+      .set({
+        status: 'cancelled',
+        cancelledBy: userId,
+        cancellationReason: ACCOUNT_DELETED_REASON,
+        cancelledAt: now,
+        reason: null,
+        symptoms: null,
+        updatedAt: now,
+      })
+      .where(upcoming),
+  ];
+}
+
+/**
+ * Erases an account's personal data and files in one atomic batch, then deletes the stored objects
+ * (appointments: see `appointmentStatements`).
  * - `anonymize` (self-deletion): the user row stays as a tombstone (`removed`, name "Deleted user", no
  *   email, number, password or Google link) so ids in kept records (audit, payments) still resolve.
  * - `purge` (admin permanent delete): the user row goes too.
@@ -90,6 +187,7 @@ export async function eraseAccount(
           })
           .where(eq(users.id, userId));
   await ctx.db.batch([
+    ...appointmentStatements(ctx, userId, mode),
     ...personalDataStatements(ctx, userId),
     userStatement,
     auditInsert(ctx, {

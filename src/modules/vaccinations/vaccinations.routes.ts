@@ -1,6 +1,6 @@
 import { ok } from '../../lib/envelope';
 import { createRouter } from '../../lib/hono';
-import { defineRoute, ErrorSchema, jsonBody, jsonResponse, pageOf } from '../../lib/openapi';
+import { defineRoute, errorOf, jsonBody, jsonResponse, pageOf } from '../../lib/openapi';
 import { EARLIEST_DATE, LATEST_DATE } from './vaccinations.rules';
 import {
   AdministerBody,
@@ -28,7 +28,6 @@ import {
 const BODY_LIMIT = 16 * 1024;
 const PATH = '/vaccine-schedules';
 const tags = ['Vaccinations'];
-const errorOf = (description: string) => ({ description, content: { 'application/json': { schema: ErrorSchema } } });
 const notFound = errorOf('No such vaccine schedule of mine (NOT_FOUND)');
 const DATES = `Dates are YYYY-MM-DD between ${EARLIEST_DATE} and ${LATEST_DATE}.`;
 

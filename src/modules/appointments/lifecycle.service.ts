@@ -1,0 +1,135 @@
+import { and, eq } from 'drizzle-orm';
+import type { BatchItem } from 'drizzle-orm/batch';
+import type { ServiceContext } from '../../context';
+import { type AppointmentRow, appointments } from '../../db/schema';
+import { AppError } from '../../lib/errors';
+import { auditInsert } from '../audit/audit.service';
+import { getSetting } from '../settings/settings.service';
+import {
+  type AppointmentView,
+  appointmentView,
+  eventGuardTripped,
+  guardedEventStatement,
+  visibleAppointment,
+} from './appointment-access';
+import { type ClaimSpan, claimStatements, releaseClaims, runClaimingBatch } from './claims';
+import { checkTransition, TRANSITIONS, type TransitionAction } from './lifecycle';
+import { refundFor, sortedTiers } from './refund-policy';
+
+type Statements = [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]];
+
+const spanOf = (row: AppointmentRow): ClaimSpan => ({
+  doctorId: row.doctorId,
+  startsAt: row.startsAt,
+  endsAt: row.endsAt,
+  bufferMinutes: row.bufferMinutes,
+});
+
+/**
+ * Moves an appointment the caller can see through one lifecycle action (see TRANSITIONS). One D1 batch:
+ * the UPDATE conditional on the status read, its history event (which rolls the batch back if another
+ * request changed the status first), the claims change of the action and an audit event. A cancellation
+ * also stores the refund due by 'appointments.cancellationPolicy'.
+ * @throws AppError NOT_FOUND (not the caller's), FORBIDDEN (their relation may not take this action),
+ *   INVALID_TRANSITION (not from this status, no-show before the start, or lost a race),
+ *   SLOT_UNAVAILABLE (confirm: another booking or hold took part of the time)
+ */
+export async function transitionAppointment(
+  ctx: ServiceContext,
+  id: string,
+  action: TransitionAction,
+  input: { reason?: string },
+): Promise<AppointmentView> {
+  const { row, relation } = await visibleAppointment(ctx, id);
+  const now = ctx.clock.now().getTime();
+  const check = checkTransition(action, row.status, relation, { now, startsAt: row.startsAt });
+  if (!check.ok) throw new AppError(check.code, check.message, { details: { action, status: row.status } });
+
+  const reason = input.reason ?? null;
+  const changes: Partial<AppointmentRow> = { status: check.to, updatedAt: now };
+  let data: Record<string, unknown> | null = null;
+  if (action === 'cancel') {
+    const policy = await getSetting(ctx, 'appointments.cancellationPolicy');
+    const refund = refundFor(policy, {
+      startsAt: row.startsAt,
+      cancelledAt: now,
+      priceCents: row.priceCents,
+      cancelledBy: relation,
+    });
+    Object.assign(changes, {
+      refundPercent: refund.percent,
+      refundDueCents: refund.amountCents,
+      cancelledBy: ctx.actor!.id,
+      cancellationReason: reason,
+      cancelledAt: now,
+    });
+    data = { refund: { ...refund, currency: row.currency }, cancelledBy: relation };
+  }
+
+  const span = spanOf(row);
+  const claims = TRANSITIONS[action].claims;
+  const statements: Statements = [
+    ctx.db
+      .update(appointments)
+      .set(changes)
+      .where(and(eq(appointments.id, id), eq(appointments.status, row.status))),
+    guardedEventStatement(ctx, { appointmentId: id, action, fromStatus: row.status, toStatus: check.to, reason, data }),
+    ...(claims === 'reassert'
+      ? claimStatements(ctx, span, { type: 'appointment', id, expiresAt: null }, { release: [id] })
+      : claims === 'release'
+        ? [releaseClaims(ctx, [id])]
+        : []),
+    auditInsert(ctx, {
+      action: `appointment.${action}`,
+      resourceType: 'appointment',
+      resourceId: id,
+      patientId: row.patientId,
+      reason,
+      metadata: { fromStatus: row.status, toStatus: check.to, ...(data ?? {}) },
+    }),
+  ];
+  try {
+    if (claims === 'reassert') await runClaimingBatch(ctx, span, statements, [id]);
+    else await ctx.db.batch(statements);
+  } catch (err) {
+    if (!eventGuardTripped(err)) throw err;
+    throw await lostRace(ctx, id, action);
+  }
+  return appointmentView(ctx, { ...row, ...changes });
+}
+
+/** The 409 for a transition whose status another request changed between our read and our write. */
+async function lostRace(ctx: ServiceContext, id: string, action: TransitionAction): Promise<AppError> {
+  const current = await ctx.db
+    .select({ status: appointments.status })
+    .from(appointments)
+    .where(eq(appointments.id, id))
+    .get();
+  const status = current?.status ?? 'unknown';
+  return new AppError(
+    'INVALID_TRANSITION',
+    `Cannot ${TRANSITIONS[action].verb} this appointment: another request changed it first (it is now ${status})`,
+    { details: { action, status } },
+  );
+}
+
+/**
+ * What the caller would get by cancelling now: whether they may, the refund (by the cancellation
+ * policy for the patient, 100 % for the doctor or staff) and the policy's tiers.
+ * @throws AppError NOT_FOUND (not the caller's)
+ */
+export async function cancellationQuote(ctx: ServiceContext, id: string) {
+  const { row, relation } = await visibleAppointment(ctx, id);
+  const now = ctx.clock.now().getTime();
+  const policy = await getSetting(ctx, 'appointments.cancellationPolicy');
+  const check = checkTransition('cancel', row.status, relation, { now, startsAt: row.startsAt });
+  const refund = check.ok
+    ? refundFor(policy, { startsAt: row.startsAt, cancelledAt: now, priceCents: row.priceCents, cancelledBy: relation })
+    : { percent: 0, amountCents: 0 };
+  return {
+    cancellable: check.ok,
+    reason: check.ok ? null : check.message,
+    refund: { ...refund, currency: row.currency },
+    policy: sortedTiers(policy),
+  };
+}

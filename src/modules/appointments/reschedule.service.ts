@@ -1,0 +1,102 @@
+import { and, eq, sql } from 'drizzle-orm';
+import type { ServiceContext } from '../../context';
+import { type AppointmentStatus, appointments } from '../../db/schema';
+import { AppError } from '../../lib/errors';
+import { auditInsert } from '../audit/audit.service';
+import {
+  type AppointmentView,
+  appointmentView,
+  eventGuardTripped,
+  guardedEventStatement,
+  visibleAppointment,
+} from './appointment-access';
+import type { RescheduleInput } from './booking.schemas';
+import { assertSlotAllowed, bookingTarget, invalid } from './booking.service';
+import { claimStatements, runClaimingBatch } from './claims';
+
+/** Statuses whose time may still move. */
+export const RESCHEDULABLE: readonly AppointmentStatus[] = ['pending', 'confirmed'];
+
+/**
+ * Moves a pending or confirmed appointment to another start the doctor's schedule offers for its
+ * service; its status stays. One batch: the conditional UPDATE (still this status and this start),
+ * its guarded history event, then the claims: the old units are freed and the new ones claimed, so a
+ * taken new time fails the whole batch and the appointment keeps its old time and claims.
+ * The claim span keeps the buffer snapshot taken at booking.
+ * @throws AppError NOT_FOUND (not the caller's; doctor or service no longer bookable), INVALID_TRANSITION,
+ *   VALIDATION_FAILED (startsAt), SLOT_UNAVAILABLE, CONFLICT (changed meanwhile)
+ */
+export async function rescheduleAppointment(
+  ctx: ServiceContext,
+  id: string,
+  input: RescheduleInput,
+): Promise<AppointmentView> {
+  const { row } = await visibleAppointment(ctx, id);
+  if (!RESCHEDULABLE.includes(row.status)) {
+    throw new AppError('INVALID_TRANSITION', `A ${row.status} appointment cannot be rescheduled`);
+  }
+  const startsAt = Date.parse(input.startsAt);
+  if (startsAt === row.startsAt) throw invalid('startsAt', 'The appointment already starts at this time');
+  const target = await bookingTarget(ctx, row.doctorId, row.serviceId);
+  await assertSlotAllowed(ctx, target, startsAt);
+
+  const now = ctx.clock.now().getTime();
+  const endsAt = startsAt + target.service.durationMinutes * 60_000;
+  const span = { doctorId: row.doctorId, startsAt, endsAt, bufferMinutes: row.bufferMinutes };
+  const from = new Date(row.startsAt).toISOString();
+  const to = new Date(startsAt).toISOString();
+  try {
+    const [updated] = await runClaimingBatch(
+      ctx,
+      span,
+      [
+        ctx.db
+          .update(appointments)
+          .set({ startsAt, endsAt, rescheduleCount: sql`${appointments.rescheduleCount} + 1`, updatedAt: now })
+          .where(
+            and(eq(appointments.id, id), eq(appointments.status, row.status), eq(appointments.startsAt, row.startsAt)),
+          )
+          .returning(),
+        guardedEventStatement(ctx, {
+          appointmentId: id,
+          action: 'reschedule',
+          fromStatus: row.status,
+          toStatus: row.status,
+          reason: input.reason,
+          data: { from, to },
+        }),
+        ...claimStatements(ctx, span, { type: 'appointment', id, expiresAt: null }, { release: [id] }),
+        auditInsert(ctx, {
+          action: 'appointment.reschedule',
+          resourceType: 'appointment',
+          resourceId: id,
+          patientId: row.patientId,
+          reason: input.reason ?? null,
+          metadata: { from, to },
+        }),
+      ],
+      [id],
+    );
+    return appointmentView(ctx, updated[0]!);
+  } catch (err) {
+    if (!eventGuardTripped(err)) throw err;
+    throw await changedMeanwhile(ctx, id, row.startsAt);
+  }
+}
+
+/** The 409 for a reschedule whose appointment changed between its read and its batch. */
+async function changedMeanwhile(ctx: ServiceContext, id: string, readStart: number): Promise<AppError> {
+  const { row } = await visibleAppointment(ctx, id);
+  if (!RESCHEDULABLE.includes(row.status)) {
+    return new AppError(
+      'INVALID_TRANSITION',
+      `The appointment became ${row.status} meanwhile and cannot be rescheduled`,
+    );
+  }
+  if (row.startsAt !== readStart) {
+    return new AppError('CONFLICT', 'The appointment was rescheduled by someone else meanwhile; check its new time', {
+      details: { startsAt: new Date(row.startsAt).toISOString() },
+    });
+  }
+  return new AppError('CONFLICT', `The appointment changed meanwhile (now ${row.status}); try again`);
+}
