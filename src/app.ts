@@ -18,6 +18,8 @@ import { recordsRouter } from './modules/appointments/records.routes';
 import { auditRouter } from './modules/audit/audit.routes';
 import { identityRouter } from './modules/auth';
 import { availabilityRouter } from './modules/availability/availability.routes';
+import { careNotesRouter } from './modules/caregivers/care-notes.routes';
+import { caregiversRouter } from './modules/caregivers/caregivers.routes';
 import { supplementsRouter } from './modules/catalog/supplements.routes';
 import { vaccinesRouter } from './modules/catalog/vaccines.routes';
 import { dependentsRouter } from './modules/dependents/dependents.routes';
@@ -32,6 +34,7 @@ import { devicesRouter } from './modules/users/devices.routes';
 import { profileRouter } from './modules/users/profile.routes';
 import { usersRouter } from './modules/users/users.routes';
 import { vaccinationsRouter } from './modules/vaccinations/vaccinations.routes';
+import { realtimeRouter } from './realtime/realtime.routes';
 
 export const API_PREFIX = '/api/v1';
 
@@ -53,6 +56,9 @@ const modules = [
   lifecycleRouter,
   recordsRouter,
   calendarRouter,
+  caregiversRouter,
+  careNotesRouter,
+  realtimeRouter,
   filesRouter,
   adminRouter,
   superadminRouter,

@@ -55,13 +55,14 @@ export function createContext(
 ): ServiceContext {
   const db = createDb(env.DB);
   const ids = createIds(deps.clock, deps.random);
+  const log = createLogger({ requestId: origin.requestId });
   return {
     env,
     db,
     clock: deps.clock,
     ids,
-    log: createLogger({ requestId: origin.requestId }),
-    ports: createPorts({ env, db, clock: deps.clock, ids, fetch: deps.fetch }),
+    log,
+    ports: createPorts({ env, db, clock: deps.clock, ids, log, fetch: deps.fetch }),
     requestId: origin.requestId,
     ip: origin.ip ?? null,
     actor: origin.actor ?? null,

@@ -187,6 +187,26 @@ export const ROUTE_POLICIES = {
   'calendar.feed.revoke': signedIn(),
   'calendar.feed.ics': PUBLIC,
 
+  // real time: the ticket needs a token; the upgrade authenticates itself (subprotocol or ticket)
+  // before reaching the hub, so its table entry is public and src/realtime/realtime.routes.ts refuses
+  // anonymous upgrades with 401.
+  'realtime.ticket': signedIn({ allowPending: true }),
+  'realtime.connect': PUBLIC,
+
+  // caregiver network: patients and (verified) caregivers; relationship checks per row in the service
+  'caregivers.requests.send': roles('user', 'caregiver'),
+  'caregivers.requests.pending': roles('user', 'caregiver'),
+  'caregivers.requests.updateStatus': roles('user', 'caregiver'),
+  'caregivers.suggestions': roles('user', 'caregiver'),
+  'caregivers.myCaregivers': roles('user', 'caregiver'),
+  'caregivers.iCareFor': roles('user', 'caregiver'),
+  'caregivers.myCaregivers.remove': roles('user', 'caregiver'),
+  'caregivers.iCareFor.remove': roles('user', 'caregiver'),
+  'caregivers.patient.overview': roles('user', 'caregiver'),
+  'caregivers.notes.list': roles('user', 'caregiver'),
+  'caregivers.notes.create': roles('user', 'caregiver'),
+  'caregivers.notes.file': roles('user', 'caregiver'),
+
   // admin: people management (admins and superadmins; guards in src/modules/admin/admin.policy.ts)
   'admin.users.list': roles('admin', 'superadmin'),
   'admin.users.get': roles('admin', 'superadmin'),

@@ -3,9 +3,11 @@ import { type Env, environmentOf } from '../env';
 import type { Clock } from '../lib/clock';
 import { AppError } from '../lib/errors';
 import type { IdGenerator } from '../lib/ids';
+import type { Logger } from '../lib/log';
 import { type FileStorage, r2Storage } from './files';
 import { cloudflareQueue, type JobQueue } from './jobs';
 import { httpMailer, type Mailer, outboxMailer } from './mailer';
+import { durableObjectRealtime, type RealtimePort } from './realtime';
 import { outboxSms, type SmsSender, twilioSms } from './sms';
 
 /** Everything a service may reach outside its own code. Only src/platform touches bindings and APIs. */
@@ -14,6 +16,8 @@ export interface Ports {
   sms: SmsSender;
   storage: FileStorage;
   jobs: JobQueue;
+  /** Pushes to users' open WebSockets (best effort; what matters is stored first). */
+  realtime: RealtimePort;
   /** Outbound HTTP: the seam tests replace to assert what was sent. */
   fetch: typeof fetch;
 }
@@ -23,6 +27,7 @@ export interface PortDeps {
   db: Db;
   clock: Clock;
   ids: IdGenerator;
+  log: Logger;
   fetch: typeof fetch;
 }
 
@@ -57,6 +62,9 @@ export function createPorts(deps: PortDeps): Ports {
     sms,
     storage: r2Storage(env.FILES, deps.ids),
     jobs: cloudflareQueue(env.JOBS),
+    realtime: durableObjectRealtime(env.USER_HUB, (err) =>
+      deps.log.log('warn', 'realtime.notify failed', { error: String(err) }),
+    ),
     fetch: deps.fetch,
   };
 }

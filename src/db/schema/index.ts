@@ -1,6 +1,7 @@
 export * from './appointments';
 export * from './audit';
 export * from './auth';
+export * from './caregivers';
 export * from './health';
 export * from './platform';
 export * from './settings';

@@ -83,6 +83,14 @@ export const SETTINGS = {
       )
       .max(10, 'at most 10 tiers'),
   } satisfies SettingDefinition<{ minHoursBefore: number; refundPercent: number }[]>,
+  'caregivers.requestCooldownHours': integerSetting({
+    default: 24,
+    min: 0,
+    max: 720,
+    public: false,
+    description:
+      'After a receiver rejects a caregiver request, how many hours the requester must wait before sending that person another one (409 CONFLICT with Retry-After until then). 0 allows re-sending at once.',
+  }),
   'features.googleSignIn': booleanSetting({
     default: true,
     public: true,

@@ -1,0 +1,3 @@
+import { createRouter } from '../../lib/hono';
+
+export const careNotesRouter = createRouter();

@@ -1,0 +1,31 @@
+import type { Env } from '../env';
+
+/** Port: pushes an event to a user's open sockets (their USER_HUB Durable Object). */
+export interface RealtimePort {
+  /**
+   * Sends `{ event, data }` to every socket the user has open and whose authority is still valid.
+   * Resolves with how many sockets received it; 0 when none is open (callers store what matters
+   * first, so nothing is lost). Never throws for an unreachable hub: the push is best effort.
+   */
+  notify(userId: string, event: string, data: unknown): Promise<number>;
+}
+
+/** What the hub exposes over RPC to the Worker (see src/realtime/user-hub.do.ts). */
+export interface UserHubRpc {
+  emit(event: string, data: unknown): Promise<number>;
+}
+
+/** The adapter over the USER_HUB namespace: one object per user, named by the user id. */
+export function durableObjectRealtime(namespace: Env['USER_HUB'], onError: (err: unknown) => void): RealtimePort {
+  return {
+    async notify(userId, event, data) {
+      try {
+        const stub = namespace.get(namespace.idFromName(userId)) as unknown as UserHubRpc;
+        return await stub.emit(event, data);
+      } catch (err) {
+        onError(err);
+        return 0;
+      }
+    },
+  };
+}
