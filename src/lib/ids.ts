@@ -52,10 +52,36 @@ export function fromBase64Url(text: string): Uint8Array {
   return Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0));
 }
 
+/**
+ * The last ULID body made in this isolate: ids made in the same millisecond reuse its random part plus
+ * one (ULID's monotonic mode), so rows written within one millisecond still sort in creation order.
+ */
+const last: { time: number; random: Uint8Array } = { time: -1, random: new Uint8Array(10) };
+
+/** `bytes` + 1 as an 80-bit big-endian number, or null on overflow. */
+function increment(bytes: Uint8Array): Uint8Array | null {
+  const next = Uint8Array.from(bytes);
+  for (let i = next.length - 1; i >= 0; i--) {
+    if (next[i]! < 255) {
+      next[i]! += 1;
+      return next;
+    }
+    next[i] = 0;
+  }
+  return null;
+}
+
+function ulidBody(time: number, random: (n: number) => Uint8Array): string {
+  const next = (time === last.time && increment(last.random)) || random(10);
+  last.time = time;
+  last.random = next;
+  return `${encodeTime(time)}${encodeRandom(next)}`;
+}
+
 /** Id generator backed by the platform CSPRNG. `random` is the seam tests replace. */
 export function createIds(clock: Clock, random: (n: number) => Uint8Array = randomBytes): IdGenerator {
   return {
-    id: (prefix) => `${prefix}_${encodeTime(clock.now().getTime())}${encodeRandom(random(10))}`,
+    id: (prefix) => `${prefix}_${ulidBody(clock.now().getTime(), random)}`,
     token: (bytes = 32) => toBase64Url(random(bytes)),
     int: (max) => {
       // Rejection sampling keeps the distribution uniform.
