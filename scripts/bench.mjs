@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import autocannon from 'autocannon';
 import { transform } from 'esbuild';
+import WebSocket from 'ws';
 import { DEMO_ACCOUNTS, DEMO_PASSWORD, seedSql } from './seed.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -249,6 +250,218 @@ function stormCheck(day) {
   return { live: Number(row.live), doubleBookings: Number(row.overlaps) };
 }
 
+// ---- Real time: sockets through GET /api/v1/realtime (subprotocol auth) into the receiver's USER_HUB.
+// A push is triggered the way the app triggers one: POST /api/v1/caregiver/requests from another patient
+// makes the service call realtime.notify(receiver, 'request:incoming'). Every round uses a new requester
+// (a pending request blocks a second one for the same pair).
+const FANOUT_SOCKETS = 5;
+const FANOUT_ROUNDS = 50;
+const HUB_SOCKET_CAP = 2000;
+const HUB_BATCH = 100;
+// workerd evicts an idle object after 10 s; its hibernated sockets must still work after that.
+const IDLE_MS = 12_000;
+const SOCKET_WAIT_MS = 30_000;
+
+/** The `sub` of an access token (the user id), read without verifying: the server issued it. */
+function userIdOf(token) {
+  return JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()).sub;
+}
+
+/** Patients signed in through the dev OTP flow, `count` of them, 10 at a time; numbers unique per run. */
+async function otpPatients(baseUrl, count) {
+  const first = randomInt(9000);
+  const tokens = [];
+  for (let i = 0; i < count; i += 10) {
+    const batch = Array.from({ length: Math.min(10, count - i) }, (_, j) =>
+      otpPatient(baseUrl, `+1415556${1000 + ((first + i + j) % 9000)}`),
+    );
+    tokens.push(...(await Promise.all(batch)));
+  }
+  return tokens;
+}
+
+/** One client socket as `token`; every JSON frame it receives goes to `onFrame`. */
+function openSocket(baseUrl, token, onFrame = () => {}) {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/api/v1/realtime`, ['kinwell.v1', `bearer.${token}`]);
+    let opened = false;
+    const fail = (err) => {
+      clearTimeout(timer);
+      if (!opened) reject(err);
+    };
+    const timer = setTimeout(() => {
+      ws.terminate();
+      fail(new Error('socket did not open within 15 s'));
+    }, 15_000);
+    ws.on('open', () => {
+      opened = true;
+      clearTimeout(timer);
+      resolve(ws);
+    });
+    ws.on('unexpected-response', (_req, res) => fail(new Error(`upgrade answered ${res.statusCode}`)));
+    // After the open, a dropped socket shows up as a missing frame in the counts, never as a crash.
+    ws.on('error', (err) => fail(err));
+    ws.on('message', (raw) => onFrame(JSON.parse(String(raw)), performance.now()));
+  });
+}
+
+/** Resolves with the time each socket first sees a frame matching `match` (null for those that never do). */
+function arrivals(inboxes, match, timeoutMs = SOCKET_WAIT_MS) {
+  return Promise.all(
+    inboxes.map(
+      (inbox) =>
+        new Promise((resolve) => {
+          const timer = setTimeout(() => {
+            inbox.waiter = null;
+            resolve(null);
+          }, timeoutMs);
+          inbox.waiter = (frame, at) => {
+            if (!match(frame)) return;
+            clearTimeout(timer);
+            inbox.waiter = null;
+            resolve(at);
+          };
+        }),
+    ),
+  );
+}
+
+function inboxSocket(baseUrl, token) {
+  const inbox = { waiter: null, ws: null };
+  return openSocket(baseUrl, token, (frame, at) => inbox.waiter?.(frame, at)).then((ws) => {
+    inbox.ws = ws;
+    return inbox;
+  });
+}
+
+/** POST /api/v1/caregiver/requests as `token` to `receiverId`; resolves with the milliseconds to its 201. */
+async function sendCareRequest(baseUrl, token, receiverId) {
+  const sent = performance.now();
+  const res = await fetch(`${baseUrl}/api/v1/caregiver/requests`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ receiverId }),
+  });
+  if (res.status !== 201) throw new Error(`caregiver request: ${res.status} ${(await res.text()).slice(0, 300)}`);
+  await res.arrayBuffer();
+  return { sent, answered: performance.now() };
+}
+
+/** One push round: a new request to `receiverId`, timed until every socket got its request:incoming. */
+async function pushRound(baseUrl, inboxes, requester, receiverId) {
+  const requesterId = userIdOf(requester);
+  const waiting = arrivals(inboxes, (f) => f.event === 'request:incoming' && f.data?.requester?.id === requesterId);
+  const { sent, answered } = await sendCareRequest(baseUrl, requester, receiverId);
+  const times = await waiting;
+  const got = times.filter((t) => t !== null);
+  return { received: got.length, allMs: got.length ? Math.max(...got) - sent : null, postMs: answered - sent };
+}
+
+/** Pings every socket with an id; counts the pongs that echo it. */
+async function pingAll(inboxes) {
+  const id = `bench-${randomInt(1e9)}`;
+  const waiting = arrivals(inboxes, (f) => f.event === 'pong' && f.id === id);
+  for (const inbox of inboxes) inbox.ws.send(JSON.stringify({ event: 'ping', id }));
+  return (await waiting).filter((t) => t !== null).length;
+}
+
+/**
+ * How often wrangler dev has rebuilt so far: it watches the sources, and a rebuild drops every socket and
+ * object, so figures measured across one are void.
+ */
+function devReloads() {
+  try {
+    return (readFileSync(join(OUT_DIR, 'wrangler.log'), 'utf8').match(/Reloading local server/g) ?? []).length;
+  } catch {
+    return 0;
+  }
+}
+
+/** Resident memory (KiB) of the workerd processes wrangler dev started, or null when not measurable. */
+function workerdRssKiB() {
+  if (!devChild) return null;
+  const res = spawnSync('ps', ['-o', 'rss=,comm=', '-g', String(devChild.pid)], { encoding: 'utf8' });
+  if (res.status !== 0) return null;
+  const rows = res.stdout
+    .trim()
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([, comm]) => comm === 'workerd');
+  return rows.length ? rows.reduce((sum, [rss]) => sum + Number(rss), 0) : null;
+}
+
+/**
+ * (a) Fan-out: FANOUT_SOCKETS sockets of one patient, FANOUT_ROUNDS pushes, each timed from the POST
+ * until all sockets received it; then the same after IDLE_MS of silence (the hub hibernates meanwhile).
+ * (b) Capacity: sockets of one other patient opened HUB_BATCH at a time until one fails or HUB_SOCKET_CAP,
+ * then one push to all of them.
+ */
+async function realtimeBench(baseUrl) {
+  const reloadsAtStart = devReloads();
+  const [fanReceiver, capReceiver, ...requesters] = await otpPatients(baseUrl, FANOUT_ROUNDS + 4);
+  const fanReceiverId = userIdOf(fanReceiver);
+  const inboxes = await Promise.all(Array.from({ length: FANOUT_SOCKETS }, () => inboxSocket(baseUrl, fanReceiver)));
+  const rounds = [];
+  for (let i = 0; i < FANOUT_ROUNDS; i++) rounds.push(await pushRound(baseUrl, inboxes, requesters[i], fanReceiverId));
+  const incomplete = rounds.filter((r) => r.received !== FANOUT_SOCKETS).length;
+  const all = rounds
+    .filter((r) => r.allMs !== null)
+    .map((r) => r.allMs)
+    .sort((a, b) => a - b);
+  const posts = rounds.map((r) => r.postMs).sort((a, b) => a - b);
+  const at = (list, q) => list[Math.min(list.length - 1, Math.floor(q * list.length))];
+
+  process.stderr.write(`  idle ${IDLE_MS / 1000} s (hibernation)…\n`);
+  await new Promise((r) => setTimeout(r, IDLE_MS));
+  const pongsAfterIdle = await pingAll(inboxes);
+  const afterIdle = await pushRound(baseUrl, inboxes, requesters[FANOUT_ROUNDS], fanReceiverId);
+  for (const inbox of inboxes) inbox.ws.close(1000);
+
+  process.stderr.write('  hub capacity…\n');
+  const rssBefore = workerdRssKiB();
+  const held = [];
+  let failure = null;
+  const openStarted = performance.now();
+  while (held.length < HUB_SOCKET_CAP && !failure) {
+    const size = Math.min(HUB_BATCH, HUB_SOCKET_CAP - held.length);
+    const batch = await Promise.allSettled(Array.from({ length: size }, () => inboxSocket(baseUrl, capReceiver)));
+    for (const r of batch) {
+      if (r.status === 'fulfilled') held.push(r.value);
+      else failure ??= String(r.reason?.message ?? r.reason);
+    }
+  }
+  const openSeconds = (performance.now() - openStarted) / 1000;
+  const rssAfter = workerdRssKiB();
+  const capPush = await pushRound(baseUrl, held, requesters[FANOUT_ROUNDS + 1], userIdOf(capReceiver));
+  const capPongs = await pingAll(held);
+  for (const inbox of held) inbox.ws.terminate();
+
+  return {
+    reloads: devReloads() - reloadsAtStart,
+    fanout: {
+      sockets: FANOUT_SOCKETS,
+      rounds: rounds.length,
+      incomplete,
+      p50: at(all, 0.5),
+      p99: at(all, 0.99),
+      max: all.at(-1),
+      postP50: at(posts, 0.5),
+      afterIdle,
+      pongsAfterIdle,
+    },
+    capacity: {
+      held: held.length,
+      cap: HUB_SOCKET_CAP,
+      failure,
+      openSeconds,
+      rssBefore,
+      rssAfter,
+      push: capPush,
+      pongs: capPongs,
+    },
+  };
+}
+
 /** Milliseconds per password hash with the production parameters (Node's scrypt, as workerd's node:crypto). */
 function hashCostMs(rounds = 10) {
   const salt = randomBytes(16);
@@ -385,7 +598,9 @@ function bundleSizes() {
 const fmt = (n, digits = 0) =>
   n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
-function report(results, bundle, hashMs, imports, storm) {
+const orNa = (n) => (n === null || n === undefined ? 'n/a' : fmt(n));
+
+function report(results, bundle, hashMs, imports, storm, realtime) {
   const cpu = cpus();
   const lines = [
     `node ${process.version} · ${cpu[0]?.model?.trim() ?? 'unknown CPU'} · ${cpu.length} cores`,
@@ -437,6 +652,39 @@ function report(results, bundle, hashMs, imports, storm) {
       );
     }
   }
+  if (realtime) {
+    const { fanout: f, capacity: c } = realtime;
+    const idle = `${f.afterIdle.received}/${f.sockets} got the push in ${orNa(f.afterIdle.allMs)} ms, ${f.pongsAfterIdle}/${f.sockets} answered ping`;
+    const mib = (kib) => (kib === null ? 'n/a' : fmt(kib / 1024, 1));
+    const perSocket =
+      c.rssBefore !== null && c.rssAfter !== null && c.held
+        ? `${fmt((c.rssAfter - c.rssBefore) / c.held, 1)} KiB`
+        : 'n/a';
+    lines.push(
+      '',
+      `Real time: one patient with ${f.sockets} open sockets (subprotocol auth); each round another patient sends POST /api/v1/caregiver/requests, whose service pushes request:incoming to the receiver; timed from the POST until all ${f.sockets} sockets received it.`,
+      '',
+      '| fan-out | rounds | p50 ms (all sockets) | p99 ms | max ms | POST 201 p50 ms | rounds missing a socket |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+      `| ${f.sockets} sockets, 1 hub | ${f.rounds} | ${fmt(f.p50)} | ${fmt(f.p99)} | ${fmt(f.max)} | ${fmt(f.postP50)} | ${f.incomplete} |`,
+      '',
+      `After ${IDLE_MS / 1000} s of silence (longer than workerd's 10 s idle eviction; hibernated sockets stay open): ${idle}.`,
+      '',
+      '| one hub, concurrent sockets | held | stopped by | seconds to open | workerd RSS before → after MiB | RSS growth per socket (upper bound) | push to all: received | ms | pings answered |',
+      '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+      `| batches of ${HUB_BATCH} | ${fmt(c.held)} | ${c.failure ?? `the cap (${fmt(c.cap)})`} | ${fmt(c.openSeconds, 1)} | ${mib(c.rssBefore)} → ${mib(c.rssAfter)} | ${perSocket} | ${fmt(c.push.received)} | ${orNa(c.push.allMs)} | ${fmt(c.pongs)} |`,
+    );
+    lines.push(
+      '',
+      'RSS growth per socket is an upper bound: it also holds what the upgrade requests (token check, D1 read) left for the garbage collector.',
+    );
+    if (realtime.reloads) {
+      lines.push(
+        '',
+        `> VOID: wrangler dev rebuilt ${realtime.reloads} time(s) during the real-time scenarios (a source file changed), which drops every socket; rerun on a quiet checkout.`,
+      );
+    }
+  }
   lines.push(
     '',
     '| bundle | raw KiB | gzip KiB |',
@@ -472,6 +720,7 @@ async function main() {
   const results = [];
   let imports;
   let storm;
+  let realtime;
   try {
     const baseUrl = await startDev(port, inspectorPort);
     for (const s of scenarios) results.push(await runScenario(baseUrl, s));
@@ -479,13 +728,15 @@ async function main() {
     imports = await importBench(baseUrl);
     process.stderr.write('  booking storm…\n');
     storm = await bookingStorm(baseUrl, day);
+    process.stderr.write('  real time (fan-out, hibernation, hub capacity)…\n');
+    realtime = await realtimeBench(baseUrl);
   } finally {
     await stopDev();
   }
   // Counted in the database itself, after the server has let go of it.
   storm = { ...storm, ...stormCheck(day) };
 
-  const md = report(results, bundle, hashCostMs(), imports, storm);
+  const md = report(results, bundle, hashCostMs(), imports, storm, realtime);
   mkdirSync(OUT_DIR, { recursive: true });
   writeFileSync(join(OUT_DIR, 'latest.md'), md);
   process.stdout.write(`\n${md}`);

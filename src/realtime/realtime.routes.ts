@@ -1,3 +1,117 @@
+import { z } from '@hono/zod-openapi';
+import { ok } from '../lib/envelope';
+import { AppError } from '../lib/errors';
 import { createRouter } from '../lib/hono';
+import { defineRoute, errorOf, jsonResponse } from '../lib/openapi';
+import { authorityHeaders, connectAuthority, issueTicket, TICKET_TTL_MS } from './hub-auth';
+import { CLOSE, MAX_FRAME_BYTES, RATE, SUBPROTOCOL } from './protocol';
 
-export const realtimeRouter = createRouter();
+const tags = ['Real time'];
+
+const TicketSchema = z
+  .object({
+    ticket: z.string().openapi({ description: 'Pass as `?ticket=` to `GET /api/v1/realtime`; works once.' }),
+    expiresAt: z.string().openapi({ description: 'ISO instant after which the ticket no longer opens a socket.' }),
+  })
+  .openapi('RealtimeTicket', {
+    example: { ticket: 'q3Vb0yJq0nYk6sS2tq5Pp2m1h0ZkS9cQ4oQ8rR1uX7E', expiresAt: '2026-01-15T10:30:30.000Z' },
+  });
+
+const ConnectQuery = z.object({
+  ticket: z
+    .string()
+    .min(1)
+    .max(128)
+    .optional()
+    .openapi({ description: 'A ticket from `POST /api/v1/realtime/ticket` (single use, 30 s).', example: 'q3Vb0y…' }),
+});
+
+const ConnectHeaders = z.object({
+  'sec-websocket-protocol': z
+    .string()
+    .optional()
+    .openapi({
+      description: `Subprotocols offered: \`${SUBPROTOCOL}\`, plus \`bearer.<accessToken>\` unless a ticket is used.`,
+      example: `${SUBPROTOCOL}, bearer.eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9…`,
+    }),
+});
+
+const ticketRoute = defineRoute({
+  method: 'post',
+  path: '/realtime/ticket',
+  operationId: 'realtime.ticket',
+  tags,
+  summary: 'Issue a single-use ticket for opening a WebSocket',
+  description:
+    `For clients that cannot set the \`Sec-WebSocket-Protocol\` header: the ticket opens one socket within ` +
+    `${TICKET_TTL_MS / 1000} s of being issued, for the caller's account and session, and never again. Only its ` +
+    'SHA-256 is stored. The socket it opens has authority for an access token’s lifetime (15 minutes) from the ' +
+    'ticket’s issue; extend it with `auth:refresh`.',
+  responses: { 201: jsonResponse(TicketSchema, 'The ticket (shown once)') },
+});
+
+const connectRoute = defineRoute({
+  method: 'get',
+  path: '/realtime',
+  operationId: 'realtime.connect',
+  tags,
+  summary: 'Open the real-time WebSocket',
+  description: [
+    'Upgrades to a WebSocket (`Upgrade: websocket`; anything else answers 426) that lands in the caller’s own hub. ' +
+      'Authenticate with exactly one of:',
+    `- the subprotocols \`${SUBPROTOCOL}, bearer.<accessToken>\` (the server answers \`Sec-WebSocket-Protocol: ${SUBPROTOCOL}\`);`,
+    '- `?ticket=<ticket>` from `POST /api/v1/realtime/ticket` (single use, 30 s).',
+    'An access token in the URL is refused (401). Failures answer before the upgrade, in the error envelope: ' +
+      '401 UNAUTHENTICATED / TOKEN_INVALID / TOKEN_EXPIRED / TOKEN_REVOKED, 403 USER_BLOCKED / USER_INACTIVE.',
+    `Frames are JSON text \`{ "event", "data"?, "id"? }\` of at most ${MAX_FRAME_BYTES} bytes; a reply echoes \`id\`. ` +
+      `Each frame re-checks the token's expiry (close ${CLOSE.expired}) and the session (close ${CLOSE.revoked}); ` +
+      `more than ${RATE.limit} frames in ${RATE.windowMs / 1000} s answer RATE_LIMITED and ${RATE.closeAt} close ` +
+      `the socket (${CLOSE.flooded}). Events, payloads and codes: README, Real time.`,
+  ].join('\n\n'),
+  request: { query: ConnectQuery, headers: ConnectHeaders },
+  responses: {
+    101: { description: 'Switching Protocols: the socket is open' },
+    400: errorOf('Both a bearer subprotocol and a ticket, or subprotocols without kinwell.v1 (BAD_REQUEST)'),
+    401: errorOf('No credential, a bad/expired/revoked token, a used or expired ticket, or a token in the URL'),
+    403: errorOf('The account is blocked or deactivated (USER_BLOCKED, USER_INACTIVE)'),
+    426: errorOf('Not a WebSocket upgrade (UPGRADE_REQUIRED)'),
+  },
+});
+
+export const realtimeRouter = createRouter()
+  .openapi(ticketRoute, async (c) => c.json(ok(await issueTicket(c.get('ctx')), 'Ticket issued'), 201))
+  .openapi(connectRoute, async (c) => {
+    const ctx = c.get('ctx');
+    if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') {
+      // 426 has no AppError code of its own; the envelope is the usual one.
+      return c.json(
+        {
+          success: false as const,
+          message: 'Connect with a WebSocket upgrade (Upgrade: websocket)',
+          error: { code: 'UPGRADE_REQUIRED', statusCode: 426 },
+          requestId: c.get('requestId'),
+          timestamp: new Date().toISOString(),
+        },
+        426,
+        { upgrade: 'websocket' },
+      );
+    }
+    const { actor, authority, subprotocol } = await connectAuthority(ctx, {
+      protocols: c.req.header('sec-websocket-protocol'),
+      query: c.req.query(),
+    });
+    ctx.actor = actor;
+    const hub = c.env.USER_HUB.get(c.env.USER_HUB.idFromName(authority.userId));
+    const res = await hub.fetch('https://user-hub/connect', {
+      headers: { upgrade: 'websocket', ...authorityHeaders(authority) },
+    });
+    if (res.status !== 101 || !res.webSocket) {
+      ctx.log.log('error', 'realtime.hub_refused', { status: res.status });
+      throw new AppError('INTERNAL', 'The socket could not be opened');
+    }
+    return new Response(null, {
+      status: 101,
+      webSocket: res.webSocket,
+      headers: subprotocol ? { 'sec-websocket-protocol': SUBPROTOCOL } : {},
+    });
+  });

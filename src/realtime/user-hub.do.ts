@@ -1,41 +1,304 @@
 import { DurableObject } from 'cloudflare:workers';
+import { z } from 'zod';
+import { type Actor, createContext, defaultDeps, type ServiceContext } from '../context';
 import type { Env } from '../env';
-import { closeReply, frame, parseFrame } from './protocol';
+import { type Clock, systemClock } from '../lib/clock';
+import { AppError } from '../lib/errors';
+import { fieldErrors } from '../lib/hono';
+import { createIds } from '../lib/ids';
+import { createLogger } from '../lib/log';
+import { caregiverSocketEvents } from '../modules/caregivers/caregivers.events';
+import { type SocketEventHandler, type SocketEventMap, socketEvents } from './events';
+import { authorityFromHeaders, authorityFromToken, checkSession, type SocketAuthority } from './hub-auth';
+import {
+  CLOSE,
+  closeReply,
+  type ErrorData,
+  errorFrame,
+  type Frame,
+  frame,
+  KEEPALIVE,
+  RATE,
+  readFrame,
+} from './protocol';
+
+/** Everything a socket needs after a wake-up: kept in its attachment, never only in memory. */
+export interface SocketState extends SocketAuthority {
+  connectedAt: number;
+  /** Start of the current throttling window (epoch ms) and frames counted in it. */
+  windowStart: number;
+  windowCount: number;
+}
 
 /**
- * One object per user: holds that user's WebSockets (hibernation API, so idle sockets cost nothing)
- * and fans events out to them. The caregiver protocol and notifications build on `emit`.
+ * The application events of every module (the hub itself answers `ping` and `auth:refresh`). Each
+ * handler enforces its matching REST route's policy (roles, pending accounts) itself.
+ */
+export const HUB_EVENTS: SocketEventMap = socketEvents(caregiverSocketEvents);
+
+const RefreshData = z.strictObject({ token: z.string().min(1).max(4096) });
+
+/**
+ * One object per user (named by the user id): holds that user's WebSockets with the hibernation API,
+ * so idle sockets cost nothing, dispatches the frames they send and fans pushes out to them.
+ *
+ * Authority: the Worker authenticates before the upgrade; the hub then checks, on every frame, the
+ * token's expiry (clock only) and the session in D1 (revoked, ended, token version bumped, account
+ * blocked or removed), and on every push the expiry and the session. Nothing lives only in memory:
+ * per-socket state is each socket's attachment, so the object can be evicted between any two frames.
  */
 export class UserHub extends DurableObject<Env> {
-  /** Accepts a socket upgrade; the Worker has already authenticated the user. */
+  /** Time source; tests replace it through `runInDurableObject` to move past a token's expiry. */
+  clock: Clock = systemClock;
+  /** The dispatch table; tests may replace it the same way. */
+  events: SocketEventMap = HUB_EVENTS;
+  private readonly log = createLogger({ component: 'user-hub' });
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(KEEPALIVE.request, KEEPALIVE.response));
+  }
+
+  /** Accepts a socket upgrade forwarded by the Worker, which has authenticated the user. */
   override async fetch(request: Request): Promise<Response> {
     if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') {
       return new Response('Expected a WebSocket upgrade', { status: 426 });
     }
+    const authority = authorityFromHeaders(request.headers);
+    if (!authority) return new Response('Missing socket authority', { status: 400 });
+    if (!this.ctx.id.equals(this.env.USER_HUB.idFromName(authority.userId))) {
+      return new Response('This hub belongs to another user', { status: 403 });
+    }
+    const now = this.clock.now().getTime();
     const pair = new WebSocketPair();
     const [client, server] = Object.values(pair) as [WebSocket, WebSocket];
     this.ctx.acceptWebSocket(server);
+    const state: SocketState = { ...authority, connectedAt: now, windowStart: now, windowCount: 0 };
+    server.serializeAttachment(state);
     return new Response(null, { status: 101, webSocket: client });
   }
 
-  /** Sends one event to every socket this user has open; returns how many received it. */
+  /**
+   * Sends one event to every open socket of this user whose authority holds: a socket past its token's
+   * expiry is closed with 4401, one whose session was revoked with 4403, and neither receives it.
+   * Resolves with how many sockets received it.
+   */
   async emit(event: string, data: unknown): Promise<number> {
-    const sockets = this.ctx.getWebSockets();
-    for (const socket of sockets) socket.send(frame(event, data));
-    return sockets.length;
+    const now = this.clock.now().getTime();
+    const live: [WebSocket, SocketState][] = [];
+    for (const socket of this.ctx.getWebSockets()) {
+      const state = stateOf(socket);
+      if (!state || socket.readyState !== WebSocket.OPEN) continue;
+      if (now >= state.expiresAt) this.end(socket, 'TOKEN_EXPIRED', 'The access token has expired', CLOSE.expired);
+      else live.push([socket, state]);
+    }
+    if (!live.length) return 0;
+    const verdicts = await this.sessionVerdicts(live.map(([, state]) => state));
+    const text = frame(event, data);
+    let sent = 0;
+    for (const [socket, state] of live) {
+      const verdict = verdicts.get(sessionKey(state));
+      if (verdict instanceof AppError) this.end(socket, verdict.code, verdict.message, CLOSE.revoked);
+      else if (verdict === 'ok' && send(socket, text)) sent++;
+    }
+    return sent;
   }
 
   override async webSocketMessage(socket: WebSocket, raw: string | ArrayBuffer): Promise<void> {
-    const message = parseFrame(raw);
-    if (!message) {
-      socket.send(frame('error', { code: 'INVALID_FRAME', message: 'Send JSON { event, data, id? }' }));
-      return;
+    try {
+      await this.receive(socket, raw);
+    } catch (err) {
+      // Nothing escapes: a throw here would reset the object and every socket it holds.
+      this.log.log('error', 'hub.message_failed', { error: describe(err) });
+      send(socket, errorFrame({ code: 'INTERNAL', message: 'Something went wrong' }));
     }
-    if (message.event === 'ping') socket.send(frame('pong', { at: Date.now() }, message.id));
-    else socket.send(frame(`${message.event}:error`, { code: 'NOT_FOUND', message: 'Unknown event' }, message.id));
   }
 
   override async webSocketClose(socket: WebSocket, code: number): Promise<void> {
     closeReply(socket, code);
   }
+
+  override async webSocketError(socket: WebSocket, error: unknown): Promise<void> {
+    this.log.log('warn', 'hub.socket_error', { error: describe(error) });
+    closeReply(socket, 1011);
+  }
+
+  /** One inbound frame: throttle, expiry, shape, session, then dispatch. */
+  private async receive(socket: WebSocket, raw: string | ArrayBuffer): Promise<void> {
+    const state = stateOf(socket);
+    if (!state) {
+      this.end(socket, 'TOKEN_REVOKED', 'This socket has no authority', CLOSE.revoked);
+      return;
+    }
+    const read = readFrame(raw);
+    const id = read.ok ? read.frame.id : read.id;
+    const now = this.clock.now().getTime();
+
+    const count = this.countFrame(socket, state, now);
+    if (count >= RATE.closeAt) {
+      this.end(socket, 'RATE_LIMITED', 'Too many frames; closing', CLOSE.flooded, id);
+      return;
+    }
+    if (count > RATE.limit) {
+      const retryAfter = Math.max(1, Math.ceil((state.windowStart + RATE.windowMs - now) / 1000));
+      send(socket, errorFrame({ code: 'RATE_LIMITED', message: `Too many frames; retry in ${retryAfter} s` }, id));
+      return;
+    }
+    if (now >= state.expiresAt) {
+      this.end(socket, 'TOKEN_EXPIRED', 'The access token has expired; reconnect with a fresh one', CLOSE.expired, id);
+      return;
+    }
+    if (!read.ok) {
+      send(socket, errorFrame({ code: read.code, message: read.message }, id));
+      return;
+    }
+
+    const requestId = createIds(this.clock).id('req');
+    let actor: Actor;
+    try {
+      ({ actor } = await checkSession(this.context(requestId, null), state));
+    } catch (err) {
+      if (err instanceof AppError) this.end(socket, err.code, err.message, CLOSE.revoked, id);
+      else {
+        this.log.log('error', 'hub.session_check_failed', { requestId, error: describe(err) });
+        send(socket, errorFrame({ code: 'INTERNAL', message: 'Something went wrong', requestId }, id));
+      }
+      return;
+    }
+    await this.dispatch(socket, read.frame, this.context(requestId, actor));
+  }
+
+  /** Runs one well-formed frame from a socket whose authority was just checked. */
+  private async dispatch(socket: WebSocket, message: Frame, ctx: ServiceContext): Promise<void> {
+    const { event, id } = message;
+    if (event === 'ping') {
+      send(socket, frame('pong', { at: ctx.clock.now().toISOString() }, id));
+      return;
+    }
+    const handler: SocketEventHandler | undefined =
+      event === 'auth:refresh' ? (c, data) => this.refresh(socket, c, data) : this.handlerOf(event);
+    if (!handler) {
+      send(socket, errorFrame({ code: 'UNKNOWN_EVENT', message: `Unknown event "${event}"` }, id, `${event}:error`));
+      return;
+    }
+    try {
+      const result = await handler(ctx, message.data ?? {});
+      send(socket, frame(`${event}:success`, result ?? null, id));
+    } catch (err) {
+      send(socket, errorFrame(this.errorData(err, ctx), id, `${event}:error`));
+    }
+  }
+
+  /** A registered application event's handler (own keys only: `constructor` is not an event). */
+  private handlerOf(event: string): SocketEventHandler | undefined {
+    return Object.hasOwn(this.events, event) ? this.events[event] : undefined;
+  }
+
+  /**
+   * `auth:refresh { token }`: a fresh access token of the same user extends the socket's authority to
+   * that token's expiry (and moves it to the token's session).
+   * @throws AppError VALIDATION_FAILED, TOKEN_INVALID (bad token or another user's), TOKEN_EXPIRED, TOKEN_REVOKED
+   */
+  private async refresh(socket: WebSocket, ctx: ServiceContext, data: unknown): Promise<{ expiresAt: string }> {
+    const parsed = RefreshData.safeParse(data);
+    if (!parsed.success) {
+      throw new AppError('VALIDATION_FAILED', 'Validation failed', { fields: fieldErrors(parsed.error, 'data') });
+    }
+    const { authority } = await authorityFromToken(ctx, parsed.data.token);
+    const current = stateOf(socket);
+    if (!current || authority.userId !== current.userId) {
+      throw new AppError('TOKEN_INVALID', 'The token belongs to another account');
+    }
+    // Re-read right before writing: other frames may have moved the throttle counters meanwhile.
+    socket.serializeAttachment({ ...current, ...authority } satisfies SocketState);
+    return { expiresAt: new Date(authority.expiresAt).toISOString() };
+  }
+
+  /** The code and message of a failed handler; anything but an AppError is logged and hidden. */
+  private errorData(err: unknown, ctx: ServiceContext): ErrorData {
+    if (err instanceof AppError) {
+      return {
+        code: err.code,
+        message: err.message,
+        ...(err.fields?.length ? { fields: err.fields } : {}),
+        ...(err.details !== undefined ? { details: err.details } : {}),
+      };
+    }
+    ctx.log.log('error', 'hub.handler_failed', { error: describe(err), stack: (err as Error)?.stack });
+    return { code: 'INTERNAL', message: 'Something went wrong', requestId: ctx.requestId };
+  }
+
+  /** Counts one frame in the socket's current window (stored in its attachment); returns the count. */
+  private countFrame(socket: WebSocket, state: SocketState, now: number): number {
+    const fresh = now - state.windowStart >= RATE.windowMs || now < state.windowStart;
+    const next: SocketState = fresh
+      ? { ...state, windowStart: now, windowCount: 1 }
+      : { ...state, windowCount: state.windowCount + 1 };
+    socket.serializeAttachment(next);
+    Object.assign(state, next);
+    return next.windowCount;
+  }
+
+  /**
+   * One session check per distinct (session, token version) among the sockets: 'ok', the refusal
+   * (an AppError), or 'unknown' when D1 could not be asked (then nothing is sent, nothing closed).
+   */
+  private async sessionVerdicts(states: SocketState[]): Promise<Map<string, 'ok' | 'unknown' | AppError>> {
+    const ctx = this.context(createIds(this.clock).id('req'), null);
+    const distinct = new Map(states.map((state) => [sessionKey(state), state]));
+    const verdicts = new Map<string, 'ok' | 'unknown' | AppError>();
+    await Promise.all(
+      [...distinct].map(async ([key, state]) => {
+        try {
+          await checkSession(ctx, state);
+          verdicts.set(key, 'ok');
+        } catch (err) {
+          if (err instanceof AppError) verdicts.set(key, err);
+          else {
+            this.log.log('error', 'hub.session_check_failed', { error: describe(err) });
+            verdicts.set(key, 'unknown');
+          }
+        }
+      }),
+    );
+    return verdicts;
+  }
+
+  /** Sends a last error frame and closes the socket with `closeCode`. */
+  private end(socket: WebSocket, code: string, message: string, closeCode: number, id?: string): void {
+    send(socket, errorFrame({ code, message }, id));
+    try {
+      socket.close(closeCode, code);
+    } catch {
+      // Already closing.
+    }
+  }
+
+  private context(requestId: string, actor: Actor | null): ServiceContext {
+    return createContext(this.env, { ...defaultDeps, clock: this.clock }, { requestId, actor });
+  }
+}
+
+function stateOf(socket: WebSocket): SocketState | null {
+  try {
+    return (socket.deserializeAttachment() as SocketState | null) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+const sessionKey = (state: SocketState) => `${state.sessionId}:${state.tokenVersion}`;
+
+/** Sends without throwing (the peer may have gone between the check and the send). */
+function send(socket: WebSocket, text: string): boolean {
+  try {
+    socket.send(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }

@@ -1,4 +1,4 @@
-import { and, eq, gt, inArray, sql } from 'drizzle-orm';
+import { and, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import type { ServiceContext } from '../../context';
 import {
@@ -8,6 +8,9 @@ import {
   appointmentNotes,
   appointments,
   calendarFeeds,
+  caregiverLinks,
+  caregiverNotes,
+  caregiverRequests,
   dependents,
   deviceTokens,
   doses,
@@ -151,8 +154,33 @@ function appointmentStatements(ctx: ServiceContext, userId: string, mode: EraseM
 }
 
 /**
+ * Statements for the caregiver network of an erased account (both modes): its requests, sent and
+ * received, are deleted; its active relationships end at once (ended by the account itself, so the
+ * other side's lists and access update); the notes it wrote are deleted (the other person's notes on
+ * a shared relationship are theirs and stay, unreachable once the link has ended).
+ */
+function caregiverStatements(ctx: ServiceContext, userId: string): BatchItem<'sqlite'>[] {
+  const db = ctx.db;
+  return [
+    db
+      .delete(caregiverRequests)
+      .where(or(eq(caregiverRequests.requesterId, userId), eq(caregiverRequests.receiverId, userId))),
+    db
+      .update(caregiverLinks)
+      .set({ endedAt: ctx.clock.now().getTime(), endedBy: userId })
+      .where(
+        and(
+          or(eq(caregiverLinks.patientId, userId), eq(caregiverLinks.caregiverId, userId)),
+          isNull(caregiverLinks.endedAt),
+        ),
+      ),
+    db.delete(caregiverNotes).where(eq(caregiverNotes.authorId, userId)),
+  ];
+}
+
+/**
  * Erases an account's personal data and files in one atomic batch, then deletes the stored objects
- * (appointments: see `appointmentStatements`).
+ * (appointments: see `appointmentStatements`; caregiver network: `caregiverStatements`).
  * - `anonymize` (self-deletion): the user row stays as a tombstone (`removed`, name "Deleted user", no
  *   email, number, password or Google link) so ids in kept records (audit, payments) still resolve.
  * - `purge` (admin permanent delete): the user row goes too.
@@ -188,6 +216,7 @@ export async function eraseAccount(
           .where(eq(users.id, userId));
   await ctx.db.batch([
     ...appointmentStatements(ctx, userId, mode),
+    ...caregiverStatements(ctx, userId),
     ...personalDataStatements(ctx, userId),
     userStatement,
     auditInsert(ctx, {

@@ -1,0 +1,182 @@
+import { and, count, desc, eq, isNotNull, sql } from 'drizzle-orm';
+import type { ServiceContext } from '../../context';
+import { type CaregiverLinkRow, caregiverLinks, caregiverNotes, files, users } from '../../db/schema';
+import { page } from '../../lib/envelope';
+import { AppError, notFound } from '../../lib/errors';
+import { auditInsert } from '../audit/audit.service';
+import { constraintFailed, qualified } from '../catalog/catalog.db';
+import { callerId, iso, sharedLink } from './care-access';
+import type { CreateNoteInput, NoteView } from './caregivers.schemas';
+
+/**
+ * Notes on a caregiver relationship: both its patient and its caregiver write and read them while the
+ * link is active; nobody else, and nobody once it has ended (NOT_FOUND). A new link between the same
+ * two people starts with no notes. Every read and write is audited with ids only (never the text).
+ */
+
+// Joined columns get their own aliases: D1 batches key rows by column name, so the file's `id` and
+// `created_at` would otherwise overwrite the note's.
+const noteColumns = {
+  id: caregiverNotes.id,
+  linkId: caregiverNotes.linkId,
+  authorId: caregiverNotes.authorId,
+  body: caregiverNotes.body,
+  createdAt: caregiverNotes.createdAt,
+  authorName: sql<string | null>`${users.name}`.as('author_name'),
+  fileId: sql<string | null>`${files.id}`.as('file_ref'),
+  contentType: sql<string | null>`${files.contentType}`.as('file_content_type'),
+  size: sql<number | null>`${files.size}`.as('file_size'),
+  fileName: sql<string | null>`${files.fileName}`.as('file_name_'),
+};
+
+type NoteJoinRow = {
+  id: string;
+  linkId: string;
+  authorId: string;
+  body: string;
+  createdAt: number;
+  authorName: string | null;
+  fileId: string | null;
+  contentType: string | null;
+  size: number | null;
+  fileName: string | null;
+};
+
+function toNoteView(row: NoteJoinRow): NoteView {
+  return {
+    id: row.id,
+    linkId: row.linkId,
+    author: { id: row.authorId, name: row.authorName },
+    body: row.body,
+    file:
+      row.fileId === null
+        ? null
+        : { id: row.fileId, contentType: row.contentType ?? '', size: row.size ?? 0, fileName: row.fileName },
+    createdAt: iso(row.createdAt),
+  };
+}
+
+function joinedNotes(ctx: ServiceContext) {
+  return ctx.db
+    .select(noteColumns)
+    .from(caregiverNotes)
+    .leftJoin(users, eq(users.id, caregiverNotes.authorId))
+    .leftJoin(files, eq(files.id, caregiverNotes.fileId))
+    .$dynamic();
+}
+
+const noteAudit = (ctx: ServiceContext, link: CaregiverLinkRow, action: string, extra: Record<string, unknown>) =>
+  auditInsert(ctx, {
+    action,
+    resourceType: 'caregiver_link',
+    resourceId: link.id,
+    patientId: link.patientId,
+    metadata: extra,
+  });
+
+/**
+ * A page of the notes on a relationship the caller is part of, newest first; the read is audited in
+ * the same batch.
+ * @throws AppError NOT_FOUND (not the caller's, or ended)
+ */
+export async function listCareNotes(ctx: ServiceContext, linkId: string, query: { page: number; limit: number }) {
+  const link = await sharedLink(ctx, linkId);
+  const where = eq(caregiverNotes.linkId, link.id);
+  const [rows, [total]] = await ctx.db.batch([
+    joinedNotes(ctx)
+      .where(where)
+      .orderBy(desc(caregiverNotes.createdAt), desc(caregiverNotes.id))
+      .limit(query.limit)
+      .offset((query.page - 1) * query.limit),
+    ctx.db.select({ n: count() }).from(caregiverNotes).where(where),
+    noteAudit(ctx, link, 'caregiver.note.list', { page: query.page, limit: query.limit }),
+  ]);
+  return page((rows as NoteJoinRow[]).map(toNoteView), total?.n ?? 0, query);
+}
+
+const badFile = (message: string) =>
+  new AppError('VALIDATION_FAILED', 'Validation failed', { fields: [{ field: 'fileId', message }] });
+
+/**
+ * Adds a note to a relationship the caller is part of, optionally with a file the caller uploaded as
+ * an `attachment`; audited in the same batch. The insert re-checks that the link is still active, so a
+ * note cannot land on a relationship that ended meanwhile.
+ * @throws AppError NOT_FOUND (not the caller's, or ended), VALIDATION_FAILED (fileId not the caller's
+ *   attachment)
+ */
+export async function createCareNote(ctx: ServiceContext, linkId: string, input: CreateNoteInput): Promise<NoteView> {
+  const link = await sharedLink(ctx, linkId);
+  const authorId = callerId(ctx);
+  let file: { id: string; contentType: string; size: number; fileName: string | null } | null = null;
+  if (input.fileId) {
+    const row = await ctx.db
+      .select({
+        id: files.id,
+        purpose: files.purpose,
+        contentType: files.contentType,
+        size: files.size,
+        fileName: files.fileName,
+      })
+      .from(files)
+      .where(and(eq(files.id, input.fileId), eq(files.ownerId, authorId)))
+      .get();
+    if (!row) throw badFile('No such file of yours; upload it first with POST /api/v1/files');
+    if (row.purpose !== 'attachment') throw badFile('The file was not uploaded with purpose "attachment"');
+    file = { id: row.id, contentType: row.contentType, size: row.size, fileName: row.fileName };
+  }
+  const id = ctx.ids.id('cgn');
+  const now = ctx.clock.now().getTime();
+  try {
+    await ctx.db.batch([
+      ctx.db.insert(caregiverNotes).values({
+        id,
+        // NULL (so the insert fails) unless the link is still active.
+        linkId: sql<string>`(select ${qualified(caregiverLinks.id)} from ${caregiverLinks} where ${qualified(caregiverLinks.id)} = ${link.id} and ${qualified(caregiverLinks.endedAt)} is null)`,
+        authorId,
+        body: input.body,
+        fileId: file?.id ?? null,
+        createdAt: now,
+      }),
+      noteAudit(ctx, link, 'caregiver.note.create', { noteId: id, fileId: file?.id ?? null }),
+    ]);
+  } catch (err) {
+    if (constraintFailed(err, /NOT NULL constraint failed: caregiver_notes\.link_id/)) throw notFound('Relationship');
+    throw err;
+  }
+  const author = await ctx.db.select({ name: users.name }).from(users).where(eq(users.id, authorId)).get();
+  return {
+    id,
+    linkId: link.id,
+    author: { id: authorId, name: author?.name ?? null },
+    body: input.body,
+    file,
+    createdAt: iso(now),
+  };
+}
+
+/**
+ * The bytes of a note's attachment, for either side of the active relationship; audited before any
+ * byte is sent.
+ * @throws AppError NOT_FOUND (relationship not the caller's or ended, no such note on it, no file, or
+ *   the file was deleted)
+ */
+export async function readCareNoteFile(ctx: ServiceContext, linkId: string, noteId: string) {
+  const link = await sharedLink(ctx, linkId);
+  const row = await joinedNotes(ctx)
+    .where(and(eq(caregiverNotes.id, noteId), eq(caregiverNotes.linkId, link.id), isNotNull(caregiverNotes.fileId)))
+    .get();
+  const stored =
+    row?.fileId != null
+      ? await ctx.db.select({ key: files.storageKey }).from(files).where(eq(files.id, row.fileId)).get()
+      : undefined;
+  const object = stored ? await ctx.ports.storage.get(stored.key) : null;
+  if (!row || !object) throw notFound('File');
+  await auditInsert(ctx, {
+    action: 'caregiver.note.file.read',
+    resourceType: 'file',
+    resourceId: row.fileId,
+    patientId: link.patientId,
+    metadata: { linkId: link.id, noteId: row.id },
+  });
+  return { file: toNoteView(row as NoteJoinRow).file!, body: object.body };
+}

@@ -1,0 +1,158 @@
+import { and, asc, count, desc, eq, inArray, isNull, ne, or, type SQL, sql } from 'drizzle-orm';
+import type { ServiceContext } from '../../context';
+import { paginate } from '../../db/paginate';
+import { caregiverLinks, caregiverRequests, type UserRow, users } from '../../db/schema';
+import { type Page, page } from '../../lib/envelope';
+import { escapeLike } from '../admin/service/list';
+import { qualified } from '../catalog/catalog.db';
+import { callerId, isNetworkRole, iso, NETWORK_ROLES } from './care-access';
+import type {
+  PendingRequestsView,
+  PendingRequestView,
+  PersonView,
+  RelationshipView,
+  SuggestionsInput,
+} from './caregivers.schemas';
+import { toRequestView } from './caregivers.service';
+
+/**
+ * The read side of the caregiver network: pending requests, suggestions and the relationship lists.
+ * Each shows other accounts only as `{ id, name, role }` and leaves out accounts that are no longer
+ * active (blocked, deactivated, removed).
+ */
+
+/** Most requests each side of GET /caregiver/requests returns (newest first). */
+export const MAX_PENDING_LISTED = 100;
+
+const person = (row: Pick<UserRow, 'id' | 'name' | 'role'>): PersonView => ({
+  id: row.id,
+  name: row.name,
+  role: isNetworkRole(row.role) ? row.role : 'user',
+});
+
+const pendingColumns = {
+  id: caregiverRequests.id,
+  requesterId: caregiverRequests.requesterId,
+  receiverId: caregiverRequests.receiverId,
+  status: caregiverRequests.status,
+  message: caregiverRequests.message,
+  createdAt: caregiverRequests.createdAt,
+  respondedAt: caregiverRequests.respondedAt,
+  userName: users.name,
+  userRole: users.role,
+};
+
+async function pendingSide(ctx: ServiceContext, side: 'incoming' | 'outgoing'): Promise<PendingRequestView[]> {
+  const mine = side === 'incoming' ? caregiverRequests.receiverId : caregiverRequests.requesterId;
+  const other = side === 'incoming' ? caregiverRequests.requesterId : caregiverRequests.receiverId;
+  const rows = await ctx.db
+    .select(pendingColumns)
+    .from(caregiverRequests)
+    .innerJoin(users, eq(users.id, other))
+    .where(
+      and(
+        eq(mine, callerId(ctx)),
+        eq(caregiverRequests.status, 'pending'),
+        eq(users.status, 'active'),
+        inArray(users.role, [...NETWORK_ROLES]),
+      ),
+    )
+    .orderBy(desc(caregiverRequests.createdAt), desc(caregiverRequests.id))
+    .limit(MAX_PENDING_LISTED)
+    .all();
+  return rows.map(({ userName, userRole, ...request }) => ({
+    ...toRequestView(request),
+    user: person({
+      id: side === 'incoming' ? request.requesterId : request.receiverId,
+      name: userName,
+      role: userRole,
+    }),
+  }));
+}
+
+/**
+ * The caller's pending requests: `incoming` (asking the caller to care for them) and `outgoing` (the
+ * caller asking others), newest first, at most MAX_PENDING_LISTED each, each with the other party.
+ * Requests whose other party's account is no longer active are left out.
+ */
+export async function pendingRequests(ctx: ServiceContext): Promise<PendingRequestsView> {
+  const [incoming, outgoing] = await Promise.all([pendingSide(ctx, 'incoming'), pendingSide(ctx, 'outgoing')]);
+  return { incoming, outgoing };
+}
+
+/**
+ * Accounts the caller could ask to be their caregiver: active patients and caregivers whose name
+ * contains `search` (case-insensitive) or whose email is exactly `search`; never the caller, anyone
+ * already caring for them, or anyone they have a pending request to. Only id, name and role are shown.
+ */
+export async function suggestUsers(ctx: ServiceContext, query: SuggestionsInput): Promise<Page<PersonView>> {
+  const caller = callerId(ctx);
+  const search = query.search.trim().toLowerCase();
+  const matches: SQL = or(
+    sql`lower(${users.name}) like ${`%${escapeLike(search)}%`} escape '\\'`,
+    eq(users.email, search),
+  )!;
+  const caresForCaller = sql`exists (select 1 from ${caregiverLinks} where ${qualified(caregiverLinks.patientId)} = ${caller} and ${qualified(caregiverLinks.caregiverId)} = ${qualified(users.id)} and ${qualified(caregiverLinks.endedAt)} is null)`;
+  const askedByCaller = sql`exists (select 1 from ${caregiverRequests} where ${qualified(caregiverRequests.requesterId)} = ${caller} and ${qualified(caregiverRequests.receiverId)} = ${qualified(users.id)} and ${qualified(caregiverRequests.status)} = 'pending')`;
+  return paginate(ctx.db, users, {
+    where: and(
+      ne(users.id, caller),
+      eq(users.status, 'active'),
+      inArray(users.role, [...NETWORK_ROLES]),
+      matches,
+      sql`not ${caresForCaller}`,
+      sql`not ${askedByCaller}`,
+    ),
+    orderBy: [asc(sql`lower(${users.name})`), asc(users.id)],
+    page: query.page,
+    limit: query.limit,
+    map: person,
+  });
+}
+
+/**
+ * A page of the caller's active relationships, newest first: as the patient (`my-caregivers`: the
+ * people caring for me) or as the caregiver (`i-care-for`). People whose account is no longer active
+ * are left out.
+ */
+export async function listRelationships(
+  ctx: ServiceContext,
+  as: 'patient' | 'caregiver',
+  query: { page: number; limit: number },
+): Promise<Page<RelationshipView>> {
+  const mine = as === 'patient' ? caregiverLinks.patientId : caregiverLinks.caregiverId;
+  const other = as === 'patient' ? caregiverLinks.caregiverId : caregiverLinks.patientId;
+  const where = and(
+    eq(mine, callerId(ctx)),
+    isNull(caregiverLinks.endedAt),
+    eq(users.status, 'active'),
+    inArray(users.role, [...NETWORK_ROLES]),
+  );
+  // Only the link's columns and the user's name and role: no two selected columns share a name.
+  const [rows, [total]] = await ctx.db.batch([
+    ctx.db
+      .select({
+        linkId: caregiverLinks.id,
+        userId: other,
+        since: caregiverLinks.createdAt,
+        name: users.name,
+        role: users.role,
+      })
+      .from(caregiverLinks)
+      .innerJoin(users, eq(users.id, other))
+      .where(where)
+      .orderBy(desc(caregiverLinks.createdAt), desc(caregiverLinks.id))
+      .limit(query.limit)
+      .offset((query.page - 1) * query.limit),
+    ctx.db.select({ n: count() }).from(caregiverLinks).innerJoin(users, eq(users.id, other)).where(where),
+  ]);
+  return page(
+    rows.map((r) => ({
+      linkId: r.linkId,
+      user: person({ id: r.userId, name: r.name, role: r.role }),
+      since: iso(r.since),
+    })),
+    total?.n ?? 0,
+    query,
+  );
+}

@@ -1,0 +1,297 @@
+import { and, desc, eq, isNull, sql } from 'drizzle-orm';
+import type { ServiceContext } from '../../context';
+import { type CaregiverLinkRow, type CaregiverRequestRow, caregiverLinks, caregiverRequests } from '../../db/schema';
+import { AppError, notFound } from '../../lib/errors';
+import { auditInsert } from '../audit/audit.service';
+import { auditGuardTripped, constraintFailed } from '../catalog/catalog.db';
+import { getSetting } from '../settings/settings.service';
+import { isUniqueViolation } from '../users/users.service';
+import { activeLinkBetween, callerId, guardedAuditInsert, iso, networkMember, toLinkView } from './care-access';
+import type {
+  CaregiverRequestView,
+  LinkView,
+  ResponseStatus,
+  SendRequestInput,
+  UpdateStatusResult,
+} from './caregivers.schemas';
+
+/**
+ * The caregiver network: a patient (the REQUESTER) asks another account (the RECEIVER) to become their
+ * caregiver; the receiver accepts (a caregiver link: patient = requester, caregiver = receiver) or
+ * rejects; either side ends the relationship. REST routes and socket events call these same functions,
+ * so both trigger the same pushes (`ctx.ports.realtime.notify`, after the change is stored: a user with
+ * no open socket loses nothing). Lists and suggestions: caregiver-lists.service.ts.
+ */
+
+/** Socket events pushed to the other party (names fixed by API.md where it lists them). */
+export const PUSH = {
+  incoming: 'request:incoming',
+  accepted: 'request:accepted:notify',
+  removed: 'request:removedByUser',
+} as const;
+
+const HOUR_MS = 3600_000;
+
+/** The client's view of a request row. */
+export function toRequestView(row: CaregiverRequestRow): CaregiverRequestView {
+  return {
+    id: row.id,
+    requesterId: row.requesterId,
+    receiverId: row.receiverId,
+    status: row.status,
+    message: row.message,
+    createdAt: iso(row.createdAt),
+    respondedAt: row.respondedAt === null ? null : iso(row.respondedAt),
+  };
+}
+
+const duplicate = () =>
+  new AppError('CONFLICT', 'You already have a pending caregiver request to this person', {
+    details: { reason: 'pending-request' },
+  });
+const alreadyCaregiver = () =>
+  new AppError('CONFLICT', 'This person is already your caregiver', { details: { reason: 'already-caregiver' } });
+
+/** The caller's own member row (name for the pushes). */
+async function me(ctx: ServiceContext) {
+  const self = await networkMember(ctx, callerId(ctx));
+  if (!self) throw new AppError('FORBIDDEN', 'Only patients and caregivers take part in the caregiver network');
+  return self;
+}
+
+/**
+ * Refuses a request to someone who rejected one from the caller less than
+ * `caregivers.requestCooldownHours` ago.
+ * @throws AppError CONFLICT with `retryAfter` seconds (the Retry-After header; also `details.retryAfter`,
+ *   which socket error replies carry)
+ */
+async function assertCooledDown(ctx: ServiceContext, requesterId: string, receiverId: string): Promise<void> {
+  const hours = await getSetting(ctx, 'caregivers.requestCooldownHours');
+  if (hours === 0) return;
+  const last = await ctx.db
+    .select({ respondedAt: caregiverRequests.respondedAt })
+    .from(caregiverRequests)
+    .where(
+      and(
+        eq(caregiverRequests.requesterId, requesterId),
+        eq(caregiverRequests.receiverId, receiverId),
+        eq(caregiverRequests.status, 'rejected'),
+      ),
+    )
+    .orderBy(desc(caregiverRequests.respondedAt))
+    .limit(1)
+    .get();
+  if (last?.respondedAt == null) return;
+  const waitMs = last.respondedAt + hours * HOUR_MS - ctx.clock.now().getTime();
+  if (waitMs <= 0) return;
+  const retryAfter = Math.ceil(waitMs / 1000);
+  throw new AppError('CONFLICT', `This person declined your last request; you can ask again in ${hours} hours`, {
+    details: { reason: 'cooldown', cooldownHours: hours, retryAfter },
+    retryAfter,
+  });
+}
+
+/**
+ * The caller asks `receiverId` to become their caregiver; the receiver is pushed `request:incoming`
+ * `{ request, requester: { id, name } }`.
+ * @throws AppError VALIDATION_FAILED (receiverId is the caller), NOT_FOUND (no active patient or
+ *   caregiver account with that id), CONFLICT (a pending request to them exists, they already care for
+ *   the caller, or the cooldown after their last rejection is running: `retryAfter` seconds)
+ */
+export async function sendRequest(ctx: ServiceContext, input: SendRequestInput): Promise<CaregiverRequestView> {
+  const requester = await me(ctx);
+  if (input.receiverId === requester.id) {
+    throw new AppError('VALIDATION_FAILED', 'Validation failed', {
+      fields: [{ field: 'receiverId', message: 'You cannot ask yourself to be your caregiver' }],
+    });
+  }
+  const receiver = await networkMember(ctx, input.receiverId);
+  if (!receiver) throw notFound('User');
+  if (await activeLinkBetween(ctx, requester.id, receiver.id)) throw alreadyCaregiver();
+  const pending = await ctx.db
+    .select({ id: caregiverRequests.id })
+    .from(caregiverRequests)
+    .where(
+      and(
+        eq(caregiverRequests.requesterId, requester.id),
+        eq(caregiverRequests.receiverId, receiver.id),
+        eq(caregiverRequests.status, 'pending'),
+      ),
+    )
+    .get();
+  if (pending) throw duplicate();
+  await assertCooledDown(ctx, requester.id, receiver.id);
+
+  const row: CaregiverRequestRow = {
+    id: ctx.ids.id('cgr'),
+    requesterId: requester.id,
+    receiverId: receiver.id,
+    status: 'pending',
+    message: input.message ?? null,
+    createdAt: ctx.clock.now().getTime(),
+    respondedAt: null,
+  };
+  try {
+    await ctx.db.batch([
+      ctx.db.insert(caregiverRequests).values(row),
+      auditInsert(ctx, {
+        action: 'caregiver.request.send',
+        resourceType: 'caregiver_request',
+        resourceId: row.id,
+        patientId: requester.id,
+        metadata: { receiverId: receiver.id },
+      }),
+    ]);
+  } catch (err) {
+    // A concurrent send for the same pair won the partial unique index (one pending per pair).
+    if (isUniqueViolation(err)) throw duplicate();
+    throw err;
+  }
+  const request = toRequestView(row);
+  await ctx.ports.realtime.notify(receiver.id, PUSH.incoming, {
+    request,
+    requester: { id: requester.id, name: requester.name },
+  });
+  return request;
+}
+
+const notAnswerable = (status: CaregiverRequestRow['status']) =>
+  new AppError('INVALID_TRANSITION', `This request is already ${status}`, { details: { status } });
+
+/**
+ * The receiver accepts or rejects a pending request. Accepting creates the link in the same batch as
+ * the status change, guarded so two concurrent answers create at most one link, and pushes
+ * `request:accepted:notify` `{ request, caregiver: { id, name } }` to the requester. A rejection starts
+ * the requester's cooldown for this pair.
+ * @throws AppError NOT_FOUND (no such request, or the caller is not its receiver, or the requester's
+ *   account is no longer active), INVALID_TRANSITION (not pending any more), CONFLICT (already linked)
+ */
+export async function updateRequestStatus(
+  ctx: ServiceContext,
+  requestId: string,
+  status: ResponseStatus,
+): Promise<UpdateStatusResult> {
+  const receiver = await me(ctx);
+  const request = await ctx.db
+    .select()
+    .from(caregiverRequests)
+    .where(and(eq(caregiverRequests.id, requestId), eq(caregiverRequests.receiverId, receiver.id)))
+    .get();
+  const requester = request ? await networkMember(ctx, request.requesterId) : undefined;
+  if (!request || !requester) throw notFound('Caregiver request');
+  if (request.status !== 'pending') throw notAnswerable(request.status);
+
+  const now = ctx.clock.now().getTime();
+  const answer = ctx.db
+    .update(caregiverRequests)
+    .set({ status, respondedAt: now })
+    .where(and(eq(caregiverRequests.id, request.id), eq(caregiverRequests.status, 'pending')))
+    .returning();
+  const audit = {
+    action: `caregiver.request.${status === 'accepted' ? 'accept' : 'reject'}`,
+    resourceType: 'caregiver_request',
+    resourceId: request.id,
+    patientId: request.requesterId,
+  };
+  const link: CaregiverLinkRow | null =
+    status === 'accepted'
+      ? {
+          id: ctx.ids.id('cgl'),
+          patientId: request.requesterId,
+          caregiverId: receiver.id,
+          requestId: request.id,
+          createdAt: now,
+          endedAt: null,
+          endedBy: null,
+        }
+      : null;
+  let updated: CaregiverRequestRow;
+  try {
+    const [rows] = link
+      ? await ctx.db.batch([
+          answer,
+          // request_id is NULL (rolling the batch back) unless the UPDATE above changed the request.
+          ctx.db
+            .insert(caregiverLinks)
+            .values({ ...link, requestId: sql<string>`(case when changes() = 1 then ${request.id} end)` }),
+          auditInsert(ctx, { ...audit, metadata: { linkId: link.id } }),
+        ])
+      : await ctx.db.batch([answer, guardedAuditInsert(ctx, audit)]);
+    updated = rows[0]!;
+  } catch (err) {
+    if (isUniqueViolation(err)) throw alreadyCaregiver();
+    if (!auditGuardTripped(err) && !constraintFailed(err, /NOT NULL constraint failed: caregiver_links\.request_id/)) {
+      throw err;
+    }
+    // Answered meanwhile (e.g. a second device accepted first).
+    const current = await ctx.db.select().from(caregiverRequests).where(eq(caregiverRequests.id, request.id)).get();
+    throw notAnswerable(current?.status ?? 'cancelled');
+  }
+  const result = { request: toRequestView(updated), link: link && toLinkView(link) };
+  if (link) {
+    await ctx.ports.realtime.notify(request.requesterId, PUSH.accepted, {
+      request: result.request,
+      caregiver: { id: receiver.id, name: receiver.name },
+    });
+  }
+  return result;
+}
+
+/**
+ * Ends an active link at once (audited) and pushes `request:removedByUser`
+ * `{ linkId, patientId, caregiverId, by }` to the other side.
+ * @throws AppError NOT_FOUND (ended meanwhile)
+ */
+async function endLink(ctx: ServiceContext, link: CaregiverLinkRow, what: string): Promise<LinkView> {
+  const by = callerId(ctx);
+  const now = ctx.clock.now().getTime();
+  let ended: CaregiverLinkRow;
+  try {
+    const [rows] = await ctx.db.batch([
+      ctx.db
+        .update(caregiverLinks)
+        .set({ endedAt: now, endedBy: by })
+        .where(and(eq(caregiverLinks.id, link.id), isNull(caregiverLinks.endedAt)))
+        .returning(),
+      guardedAuditInsert(ctx, {
+        action: 'caregiver.link.end',
+        resourceType: 'caregiver_link',
+        resourceId: link.id,
+        patientId: link.patientId,
+        metadata: { caregiverId: link.caregiverId, by: by === link.patientId ? 'patient' : 'caregiver' },
+      }),
+    ]);
+    ended = rows[0]!;
+  } catch (err) {
+    if (auditGuardTripped(err)) throw notFound(what);
+    throw err;
+  }
+  const other = by === link.patientId ? link.caregiverId : link.patientId;
+  await ctx.ports.realtime.notify(other, PUSH.removed, {
+    linkId: link.id,
+    patientId: link.patientId,
+    caregiverId: link.caregiverId,
+    by,
+  });
+  return toLinkView(ended);
+}
+
+/**
+ * The patient (caller) removes one of their caregivers; the caregiver's access ends at once.
+ * @throws AppError NOT_FOUND (no active link in which they care for the caller)
+ */
+export async function removeCaregiver(ctx: ServiceContext, caregiverId: string): Promise<LinkView> {
+  const link = await activeLinkBetween(ctx, callerId(ctx), caregiverId);
+  if (!link) throw notFound('Caregiver');
+  return endLink(ctx, link, 'Caregiver');
+}
+
+/**
+ * The caregiver (caller) stops caring for a patient; their access ends at once.
+ * @throws AppError NOT_FOUND (no active link in which the caller cares for them)
+ */
+export async function leavePatient(ctx: ServiceContext, patientId: string): Promise<LinkView> {
+  const link = await activeLinkBetween(ctx, patientId, callerId(ctx));
+  if (!link) throw notFound('Patient');
+  return endLink(ctx, link, 'Patient');
+}
