@@ -83,18 +83,8 @@ export const realtimeRouter = createRouter()
   .openapi(connectRoute, async (c) => {
     const ctx = c.get('ctx');
     if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') {
-      // 426 has no AppError code of its own; the envelope is the usual one.
-      return c.json(
-        {
-          success: false as const,
-          message: 'Connect with a WebSocket upgrade (Upgrade: websocket)',
-          error: { code: 'UPGRADE_REQUIRED', statusCode: 426 },
-          requestId: c.get('requestId'),
-          timestamp: new Date().toISOString(),
-        },
-        426,
-        { upgrade: 'websocket' },
-      );
+      c.header('upgrade', 'websocket');
+      throw new AppError('UPGRADE_REQUIRED', 'Connect with a WebSocket upgrade (Upgrade: websocket)');
     }
     const { actor, authority, subprotocol } = await connectAuthority(ctx, {
       protocols: c.req.header('sec-websocket-protocol'),
