@@ -193,6 +193,48 @@ VALUES (${q(demoId('wkh', weekday))}, ${q(DOCTOR_ID)}, ${weekday}, '09:00', '17:
   return out;
 }
 
+const CAREGIVER_ID = 'usr_01DEMD0CAREG1VER0000000000';
+
+/** Berlin's UTC offset in hours on a date (1 in winter, 2 in summer). */
+function berlinOffsetHours(date) {
+  const noon = new Date(`${date}T12:00:00Z`);
+  const hour = Number(noon.toLocaleString('en-US', { timeZone: 'Europe/Berlin', hour: '2-digit', hour12: false }));
+  return hour - 12;
+}
+
+/**
+ * A confirmed appointment of the demo patient with the demo doctor at 10:00 Berlin on the first weekday
+ * at least a week ahead (clear of the bench's storm day), with its claimed units (30 minutes plus the
+ * 10-minute buffer) and history; and the demo caregiver caring for the demo patient.
+ */
+function connectionsSql(now) {
+  const out = [];
+  let date;
+  for (let days = 7; ; days++) {
+    date = new Date(now + days * 86_400_000).toISOString().slice(0, 10);
+    const weekday = new Date(`${date}T00:00:00Z`).getUTCDay();
+    if (weekday !== 0 && weekday !== 6) break;
+  }
+  const startsAt = Date.parse(`${date}T00:00:00Z`) + (10 - berlinOffsetHours(date)) * 3_600_000;
+  const endsAt = startsAt + 30 * 60_000;
+  const appointment = demoId('apt', 1);
+  out.push(`INSERT INTO appointments (id, patient_id, doctor_id, service_id, booked_by, type, status, starts_at, ends_at, buffer_minutes, time_zone, reason, symptoms, price_cents, currency, created_at, updated_at)
+VALUES (${q(appointment)}, ${q(PATIENT_ID)}, ${q(DOCTOR_ID)}, ${q(demoId('svc', 1))}, ${q(PATIENT_ID)}, 'video', 'confirmed', ${startsAt}, ${endsAt}, 10, 'Europe/Berlin', 'Annual check-up', 'None', 5000, 'EUR', ${now}, ${now}) ON CONFLICT DO NOTHING;`);
+  for (let unit = startsAt; unit < endsAt + 10 * 60_000; unit += 5 * 60_000) {
+    out.push(`INSERT INTO slot_claims (doctor_id, unit_start, owner_type, owner_id, expires_at)
+VALUES (${q(DOCTOR_ID)}, ${unit}, 'appointment', ${q(appointment)}, NULL) ON CONFLICT DO NOTHING;`);
+  }
+  out.push(`INSERT INTO appointment_events (id, appointment_id, action, from_status, to_status, actor_id, actor_role, reason, data, at)
+VALUES (${q(demoId('aev', 1))}, ${q(appointment)}, 'book', NULL, 'pending', ${q(PATIENT_ID)}, 'user', NULL, NULL, ${now}) ON CONFLICT DO NOTHING;`);
+  out.push(`INSERT INTO appointment_events (id, appointment_id, action, from_status, to_status, actor_id, actor_role, reason, data, at)
+VALUES (${q(demoId('aev', 2))}, ${q(appointment)}, 'confirm', 'pending', 'confirmed', ${q(DOCTOR_ID)}, 'doctor', NULL, NULL, ${now}) ON CONFLICT DO NOTHING;`);
+  out.push(`INSERT INTO caregiver_requests (id, requester_id, receiver_id, status, message, created_at, responded_at)
+VALUES (${q(demoId('cgr', 1))}, ${q(PATIENT_ID)}, ${q(CAREGIVER_ID)}, 'accepted', 'Could you keep an eye on my medication?', ${now}, ${now}) ON CONFLICT DO NOTHING;`);
+  out.push(`INSERT INTO caregiver_links (id, patient_id, caregiver_id, request_id, created_at, ended_at, ended_by)
+VALUES (${q(demoId('cgl', 1))}, ${q(PATIENT_ID)}, ${q(CAREGIVER_ID)}, ${q(demoId('cgr', 1))}, ${now}, NULL, NULL) ON CONFLICT DO NOTHING;`);
+  return out;
+}
+
 export function seedSql(now = Date.now()) {
   const statements = DEMO_ACCOUNTS.map((a) => {
     const verified = a.role === 'doctor' || a.role === 'caregiver' ? now : null;
@@ -200,7 +242,7 @@ export function seedSql(now = Date.now()) {
 VALUES (${q(a.id)}, ${q(a.email)}, ${q(a.mobileNumber)}, ${q(a.name)}, ${q(hashPassword(DEMO_PASSWORD))}, ${q(a.role)}, ${q(JSON.stringify(a.subRoles ?? []))}, 'active', ${verified ?? 'NULL'}, ${now}, ${a.mobileNumber ? now : 'NULL'}, 0, ${now}, ${now})
 ON CONFLICT DO NOTHING;`;
   });
-  statements.push(...healthSql(now), ...practiceSql(now));
+  statements.push(...healthSql(now), ...practiceSql(now), ...connectionsSql(now));
   return `${statements.join('\n')}\n`;
 }
 
@@ -210,6 +252,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   writeFileSync(file, seedSql());
   execFileSync('npx', ['wrangler', 'd1', 'execute', 'DB', '--local', '--file', file.pathname], { stdio: 'inherit' });
   console.log(
-    `Seeded ${DEMO_ACCOUNTS.length} demo accounts (password ${DEMO_PASSWORD}), ${SUPPLEMENTS.length} supplements, ${VACCINES.length} vaccines, the demo patient's dependent and schedules, and the demo doctor's practice.`,
+    `Seeded ${DEMO_ACCOUNTS.length} demo accounts (password ${DEMO_PASSWORD}), ${SUPPLEMENTS.length} supplements, ${VACCINES.length} vaccines, the demo patient's dependent and schedules, the demo doctor's practice, a confirmed appointment and the caregiver link.`,
   );
 }
