@@ -2,7 +2,7 @@ import type { ServiceContext } from '../context';
 import { deleteExpiredHoldClaims } from '../modules/appointments/holds.service';
 import { deleteExpiredIdempotencyKeys } from '../modules/appointments/idempotency';
 import { pruneExpiredAuthState } from '../modules/auth/housekeeping';
-import { markMissedDoses } from '../modules/schedules/doses.service';
+import { extendDoseHorizons, markMissedDoses } from '../modules/schedules/doses.service';
 import { pruneOutbox } from '../modules/system/system.service';
 
 /**
@@ -18,6 +18,7 @@ export const CRON_TASKS: CronTask[] = [
   { name: 'dev-outbox.prune', run: (ctx) => pruneOutbox(ctx) },
   { name: 'auth.prune-expired', run: (ctx) => pruneExpiredAuthState(ctx) },
   { name: 'doses.mark-missed', run: (ctx) => markMissedDoses(ctx) },
+  { name: 'doses.extend-horizon', run: (ctx) => extendDoseHorizons(ctx) },
   {
     name: 'appointments.sweep',
     run: async (ctx) => (await deleteExpiredHoldClaims(ctx)) + (await deleteExpiredIdempotencyKeys(ctx)),

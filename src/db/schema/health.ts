@@ -101,10 +101,18 @@ export const schedules = sqliteTable(
     status: text('status', { enum: SCHEDULE_STATUSES }).notNull().default('active'),
     /** Set by the prescriptions module when a prescription created it. */
     source: text('source').notNull().default('user'),
+    /**
+     * The local date through which the daily horizon job last generated doses (null: not yet). Lets the
+     * cron top up every active schedule once a day, also for users who never open the app.
+     */
+    dosesThrough: text('doses_through'),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
   },
-  (t) => [index('schedules_owner_idx').on(t.ownerId, t.status)],
+  (t) => [
+    index('schedules_owner_idx').on(t.ownerId, t.status),
+    index('schedules_horizon_idx').on(t.status, t.dosesThrough),
+  ],
 );
 
 export const DOSE_STATUSES = ['pending', 'taken', 'missed', 'skipped'] as const;

@@ -11,8 +11,8 @@ import {
   doctorServices,
   users,
 } from '../../db/schema';
+import { constraintFailed, ifOneRowChanged } from '../../db/sql';
 import { notFound } from '../../lib/errors';
-import { constraintFailed } from '../catalog/catalog.db';
 import { localDateAt, localTimeAt } from '../schedules/recurrence';
 
 /** Front-desk staff: see and manage every appointment (row checks below). */
@@ -87,7 +87,7 @@ export function guardedEventStatement(ctx: ServiceContext, input: Parameters<typ
     appointmentId: input.appointmentId,
     action: input.action,
     fromStatus: input.fromStatus,
-    toStatus: sql<AppointmentStatus>`(case when changes() = 1 then ${input.toStatus} end)`,
+    toStatus: ifOneRowChanged<AppointmentStatus>(input.toStatus),
     actorId: actor.id,
     actorRole: actor.role,
     reason: input.reason ?? null,

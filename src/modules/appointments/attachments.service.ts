@@ -9,11 +9,11 @@ import {
   files,
   LIVE_STATUSES,
 } from '../../db/schema';
+import { constraintFailed, qualified } from '../../db/sql';
 import { page } from '../../lib/envelope';
 import { AppError, notFound } from '../../lib/errors';
 import { checkUpload, type StoredObject } from '../../platform/files';
 import { auditInsert } from '../audit/audit.service';
-import { constraintFailed, qualified } from '../catalog/catalog.db';
 import { visibleAppointment } from './appointment-access';
 import type { AttachmentView } from './records.schemas';
 

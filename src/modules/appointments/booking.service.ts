@@ -14,11 +14,11 @@ import {
   type UserRow,
   users,
 } from '../../db/schema';
+import { constraintFailed } from '../../db/sql';
 import { AppError, notFound } from '../../lib/errors';
 import { auditInsert } from '../audit/audit.service';
 import { scheduleOffersStart } from '../availability/availability.service';
 import { MINUTE_MS } from '../availability/slots';
-import { constraintFailed } from '../catalog/catalog.db';
 import { bookableDoctor } from '../doctors/doctor-access';
 import {
   type AppointmentView,

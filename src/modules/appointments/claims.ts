@@ -2,9 +2,9 @@ import { and, eq, gt, gte, inArray, isNull, lte, or } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import type { ServiceContext } from '../../context';
 import { appointmentHolds, appointments, slotClaims } from '../../db/schema';
+import { constraintFailed } from '../../db/sql';
 import { AppError } from '../../lib/errors';
 import { MINUTE_MS, UNIT_MS } from '../availability/slots';
-import { constraintFailed } from '../catalog/catalog.db';
 
 /**
  * No double booking, by construction. Every live appointment and unexpired hold owns one slot_claims

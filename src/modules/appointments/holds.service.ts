@@ -1,8 +1,8 @@
 import { and, eq, gt, isNull, lte, sql } from 'drizzle-orm';
 import type { ServiceContext } from '../../context';
 import { type AppointmentHoldRow, appointmentHolds, slotClaims } from '../../db/schema';
+import { constraintFailed } from '../../db/sql';
 import { AppError, notFound } from '../../lib/errors';
-import { constraintFailed } from '../catalog/catalog.db';
 import { getSetting } from '../settings/settings.service';
 import { isStaff } from './appointment-access';
 import type { CreateHoldInput, HoldStatus, HoldView } from './booking.schemas';

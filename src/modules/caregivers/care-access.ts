@@ -1,9 +1,9 @@
 import { and, eq, isNull, or } from 'drizzle-orm';
 import type { ServiceContext } from '../../context';
 import { type CaregiverLinkRow, caregiverLinks, users } from '../../db/schema';
+import { ifOneRowChanged } from '../../db/sql';
 import { AppError, notFound } from '../../lib/errors';
 import { type AuditEventInput, auditInsert } from '../audit/audit.service';
-import { ifOneRowChanged } from '../catalog/catalog.db';
 import type { LinkView } from './caregivers.schemas';
 
 /**

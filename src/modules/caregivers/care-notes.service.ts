@@ -1,10 +1,10 @@
 import { and, count, desc, eq, isNotNull, sql } from 'drizzle-orm';
 import type { ServiceContext } from '../../context';
 import { type CaregiverLinkRow, caregiverLinks, caregiverNotes, files, users } from '../../db/schema';
+import { constraintFailed, qualified } from '../../db/sql';
 import { page } from '../../lib/envelope';
 import { AppError, notFound } from '../../lib/errors';
 import { auditInsert } from '../audit/audit.service';
-import { constraintFailed, qualified } from '../catalog/catalog.db';
 import { callerId, iso, sharedLink } from './care-access';
 import type { CreateNoteInput, NoteView } from './caregivers.schemas';
 

@@ -1,11 +1,10 @@
-import { and, desc, eq, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, isNull } from 'drizzle-orm';
 import type { ServiceContext } from '../../context';
 import { type CaregiverLinkRow, type CaregiverRequestRow, caregiverLinks, caregiverRequests } from '../../db/schema';
+import { auditGuardTripped, constraintFailed, ifOneRowChanged, isUniqueViolation } from '../../db/sql';
 import { AppError, notFound } from '../../lib/errors';
 import { auditInsert } from '../audit/audit.service';
-import { auditGuardTripped, constraintFailed } from '../catalog/catalog.db';
 import { getSetting } from '../settings/settings.service';
-import { isUniqueViolation } from '../users/users.service';
 import { activeLinkBetween, callerId, guardedAuditInsert, iso, networkMember, toLinkView } from './care-access';
 import type {
   CaregiverRequestView,
@@ -211,9 +210,7 @@ export async function updateRequestStatus(
       ? await ctx.db.batch([
           answer,
           // request_id is NULL (rolling the batch back) unless the UPDATE above changed the request.
-          ctx.db
-            .insert(caregiverLinks)
-            .values({ ...link, requestId: sql<string>`(case when changes() = 1 then ${request.id} end)` }),
+          ctx.db.insert(caregiverLinks).values({ ...link, requestId: ifOneRowChanged(request.id) }),
           auditInsert(ctx, { ...audit, metadata: { linkId: link.id } }),
         ])
       : await ctx.db.batch([answer, guardedAuditInsert(ctx, audit)]);

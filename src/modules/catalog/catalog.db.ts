@@ -1,13 +1,13 @@
-import { getTableName, SQL, sql } from 'drizzle-orm';
+import { SQL, sql } from 'drizzle-orm';
 import { SQLiteAsyncDialect, type SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import type { ServiceContext } from '../../context';
 import { auditEvents } from '../../db/schema';
 import type { CatalogKind } from './catalog.spec';
 
 /**
- * SQL helpers shared by the catalog services: fully qualified column references for subqueries,
- * audit inserts whose action or metadata SQL computes inside the batch, constraint-error checks and
- * JSON chunking for set-based writes through `json_each`.
+ * SQL helpers of the catalog services: raw batches, audit inserts whose action or metadata SQL
+ * computes inside the batch, and JSON chunking for set-based writes through `json_each`. Helpers every
+ * module shares (qualified columns, the one-row guard, constraint checks) live in src/db/sql.ts.
  */
 
 const dialect = new SQLiteAsyncDialect();
@@ -24,14 +24,6 @@ export async function rawBatch(ctx: ServiceContext, statements: SQL[]): Promise<
   });
   const results = await ctx.env.DB.batch<Record<string, unknown>>(prepared);
   return results.map((result) => result.results ?? []);
-}
-
-/**
- * `"table"."column"`. drizzle renders the columns of single-table statements unqualified, which inside
- * a subquery would bind to the subquery's table (or to json_each's own `id`/`value` columns).
- */
-export function qualified(column: SQLiteColumn): SQL {
-  return sql`${sql.identifier(getTableName(column.table))}.${sql.identifier(column.name)}`;
 }
 
 /** A bare column name, e.g. for an INSERT column list. */
@@ -100,24 +92,6 @@ export function auditInsertSelect(
       ${event.metadata instanceof SQL ? event.metadata : JSON.stringify(event.metadata)}
     ${source}`;
 }
-
-/**
- * An audit action that is NULL unless the statement right before changed exactly one row: the NOT
- * NULL constraint then fails and the whole batch rolls back, so a write whose condition no longer
- * held leaves nothing behind (not even its audit event).
- */
-export const ifOneRowChanged = (action: string): SQL => sql`(case when changes() = 1 then ${action} end)`;
-
-/** Whether a D1 error (possibly wrapped by drizzle) is a constraint failure matching `pattern`. */
-export function constraintFailed(err: unknown, pattern: RegExp): boolean {
-  for (let e: unknown = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
-    if (e instanceof Error && pattern.test(e.message)) return true;
-  }
-  return false;
-}
-
-export const auditGuardTripped = (err: unknown) =>
-  constraintFailed(err, /NOT NULL constraint failed: audit_events\.action/);
 
 /**
  * Splits `items` into chunks whose JSON array is at most `maxBytes` long (and at most `maxItems`

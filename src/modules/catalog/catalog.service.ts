@@ -2,18 +2,11 @@ import { and, asc, desc, eq, or, type SQL, sql } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import type { ServiceContext } from '../../context';
 import { paginate } from '../../db/paginate';
+import { auditGuardTripped, constraintFailed, ifOneRowChanged, qualified } from '../../db/sql';
 import type { Page } from '../../lib/envelope';
 import { AppError, notFound } from '../../lib/errors';
 import { auditInsert } from '../audit/audit.service';
-import {
-  auditGuardTripped,
-  auditInsertSelect,
-  catalogAuditInsert,
-  constraintFailed,
-  ifOneRowChanged,
-  qualified,
-  rawBatch,
-} from './catalog.db';
+import { auditInsertSelect, catalogAuditInsert, rawBatch } from './catalog.db';
 import type { BulkDeleteItem, BulkDeleteResult, CatalogListInput, CatalogSort } from './catalog.schemas';
 import type { AnyCatalogSpec, CatalogRowBase, CatalogSpec } from './catalog.spec';
 

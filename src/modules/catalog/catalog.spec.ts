@@ -9,8 +9,8 @@ import {
   vaccineSchedules,
   vaccines,
 } from '../../db/schema';
+import { qualified } from '../../db/sql';
 import type { FieldError } from '../../lib/errors';
-import { qualified } from './catalog.db';
 import {
   type CatalogListInput,
   type CreateSupplementInput,

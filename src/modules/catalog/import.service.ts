@@ -2,10 +2,11 @@ import { getTableColumns, getTableName, type SQL, sql } from 'drizzle-orm';
 import Papa from 'papaparse';
 import type { ServiceContext } from '../../context';
 import { stockMovements } from '../../db/schema';
+import { qualified } from '../../db/sql';
 import { AppError, type FieldError } from '../../lib/errors';
 import { fieldErrors } from '../../lib/hono';
 import { acceptsMediaType } from '../../lib/openapi';
-import { auditInsertSelect, columnName, jsonChunks, qualified, rawBatch } from './catalog.db';
+import { auditInsertSelect, columnName, jsonChunks, rawBatch } from './catalog.db';
 import type { ImportFailureView, ImportMode, ImportReport } from './catalog.schemas';
 import type { AnyCatalogSpec } from './catalog.spec';
 

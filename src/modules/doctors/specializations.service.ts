@@ -2,9 +2,9 @@ import { and, asc, eq, notExists } from 'drizzle-orm';
 import type { ServiceContext } from '../../context';
 import { paginate } from '../../db/paginate';
 import { doctorSpecializations, specializations } from '../../db/schema';
+import { isUniqueViolation } from '../../db/sql';
 import { AppError, notFound } from '../../lib/errors';
 import { auditInsert } from '../audit/audit.service';
-import { isUniqueViolation } from '../users/users.service';
 import type { CreateSpecializationInput, SpecializationView, UpdateSpecializationInput } from './doctors.schemas';
 
 type SpecializationRow = typeof specializations.$inferSelect;

@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gt, gte, inArray, lt, lte, type SQL, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, gte, inArray, isNull, lt, lte, or, type SQL, sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import type { ServiceContext } from '../../context';
 import type { Db } from '../../db/client';
@@ -48,6 +48,8 @@ export const MAX_HISTORY_DAYS = 366;
 export const MARK_AHEAD_MS = 24 * 3600_000;
 /** Most doses one `markMissedDoses` call turns to missed. */
 export const MISSED_BATCH = 500;
+/** Most schedules one `extendDoseHorizons` call tops up (the cron runs every minute). */
+export const HORIZON_BATCH = 50;
 
 /** The DST and generation rules in words, for the routes' descriptions. */
 export const DOSE_TIMING_RULES = [
@@ -123,6 +125,43 @@ export function doseInserts(ctx: ServiceContext, schedule: ScheduleRow, list: Oc
     );
   }
   return statements;
+}
+
+/**
+ * Keeps every active schedule's doses generated a full horizon ahead, also for users who never open the
+ * app (dose reads and schedule writes top up only their own range): once a day per schedule, today …
+ * today + GENERATION_HORIZON_DAYS in its zone is generated (idempotent) and `dosesThrough` moves on.
+ * A schedule is due when that date falls before today + GENERATION_HORIZON_DAYS - 1 by the UTC date,
+ * which covers every zone's "today". Oldest first, at most HORIZON_BATCH a run. For the cron.
+ * @returns how many doses were created
+ */
+export async function extendDoseHorizons(ctx: ServiceContext): Promise<number> {
+  const now = ctx.clock.now().getTime();
+  const utcToday = new Date(now).toISOString().slice(0, 10);
+  const due = addDays(utcToday, GENERATION_HORIZON_DAYS - 1);
+  const rows = await ctx.db
+    .select()
+    .from(schedules)
+    .where(
+      and(
+        eq(schedules.status, 'active'),
+        or(isNull(schedules.dosesThrough), lt(schedules.dosesThrough, due)),
+        or(isNull(schedules.endDate), gte(schedules.endDate, addDays(utcToday, -1))),
+      ),
+    )
+    .orderBy(asc(schedules.dosesThrough), asc(schedules.id))
+    .limit(HORIZON_BATCH)
+    .all();
+  let created = 0;
+  for (const schedule of rows) {
+    const through = addDays(localDateAt(now, schedule.timeZone), GENERATION_HORIZON_DAYS);
+    const results = await runBatch(ctx.db, [
+      ctx.db.update(schedules).set({ dosesThrough: through }).where(eq(schedules.id, schedule.id)),
+      ...doseInserts(ctx, schedule, horizonOccurrences(schedule, now), now),
+    ]);
+    for (const inserted of results.slice(1)) created += (inserted as unknown[]).length;
+  }
+  return created;
 }
 
 /** Deletes a schedule's pending doses due after `now` (past and marked doses stay). */

@@ -8,12 +8,13 @@ import { auditInsert } from '../audit/audit.service';
 import {
   deleteFuturePending,
   doseInserts,
+  GENERATION_HORIZON_DAYS,
   horizonOccurrences,
   profileTimeZone,
   REMOVED_SUPPLEMENT_NAME,
   runBatch,
 } from './doses.service';
-import { localDateAt } from './recurrence';
+import { addDays, localDateAt } from './recurrence';
 import type { CreateScheduleInput, ScheduleView, UpdateScheduleInput } from './schedules.schemas';
 
 /**
@@ -164,6 +165,7 @@ export async function createSchedule(ctx: ServiceContext, input: CreateScheduleI
     notes: input.notes ?? null,
     status: 'active',
     source: 'user',
+    dosesThrough: addDays(localDateAt(nowDate, timeZone), GENERATION_HORIZON_DAYS),
     createdAt: now,
     updatedAt: now,
   };

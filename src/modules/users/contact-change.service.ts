@@ -1,6 +1,7 @@
 import { and, eq, ne } from 'drizzle-orm';
 import type { ServiceContext } from '../../context';
 import { users } from '../../db/schema';
+import { isUniqueViolation } from '../../db/sql';
 import { AppError } from '../../lib/errors';
 import { hitRateLimits, type RateRule } from '../../platform/rate-limit';
 import { auditInsert } from '../audit/audit.service';
@@ -10,7 +11,7 @@ import { toE164 } from '../auth/phone';
 import { confirmPassword } from './reauth.service';
 import { changeMobileSms, emailChangedNotice, mobileChangedNotice } from './users.messages';
 import type { UserView } from './users.schemas';
-import { currentUser, isUniqueViolation, toUserView } from './users.service';
+import { currentUser, toUserView } from './users.service';
 
 /** Change codes sent per account: 10 an hour (each address also has the one-a-minute resend cooldown). */
 export const CHANGE_CODE_LIMIT: RateRule = { name: 'contact-change:account', limit: 10, windowMs: 3600_000 };

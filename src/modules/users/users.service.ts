@@ -45,11 +45,3 @@ export async function currentUser(ctx: ServiceContext): Promise<UserRow> {
 export async function getMe(ctx: ServiceContext): Promise<UserView> {
   return toUserView(await currentUser(ctx));
 }
-
-/** Whether a D1 write failed on a UNIQUE constraint (drizzle wraps the D1 error in `cause`). */
-export function isUniqueViolation(err: unknown): boolean {
-  for (let e: unknown = err; e instanceof Error; e = e.cause) {
-    if (/UNIQUE constraint failed/i.test(e.message)) return true;
-  }
-  return false;
-}

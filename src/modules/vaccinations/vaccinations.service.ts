@@ -10,12 +10,12 @@ import {
   vaccineSchedules,
   vaccines,
 } from '../../db/schema';
+import { isUniqueViolation } from '../../db/sql';
 import { page } from '../../lib/envelope';
 import { AppError, type FieldError, notFound } from '../../lib/errors';
 import { auditInsert } from '../audit/audit.service';
 import { getOwnedDependent } from '../dependents/dependents.service';
 import { isFutureDate } from '../users/profile.rules';
-import { isUniqueViolation } from '../users/users.service';
 import { type AgeRange, addDaysTo, ageWarnings } from './vaccinations.rules';
 import type {
   AdministerInput,

@@ -2,6 +2,7 @@ import { and, eq, ne, type SQL, sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import type { Actor, ServiceContext } from '../../../context';
 import { auditEvents, type UserRow, users } from '../../../db/schema';
+import { auditGuardTripped, ifOneRowChanged } from '../../../db/sql';
 import { AppError, notFound } from '../../../lib/errors';
 import type { AuditEventInput } from '../../audit/audit.service';
 import { toUserView } from '../../users/users.service';
@@ -82,7 +83,7 @@ export function guardedAuditInsert(ctx: ServiceContext, event: AuditEventInput) 
     actorId: event.actorId !== undefined ? event.actorId : (ctx.actor?.id ?? null),
     actorRole: ctx.actor?.role ?? null,
     patientId: event.patientId ?? null,
-    action: sql`(case when changes() = 1 then ${event.action} end)`,
+    action: ifOneRowChanged(event.action),
     resourceType: event.resourceType,
     resourceId: event.resourceId ?? null,
     reason: event.reason ?? null,
@@ -92,8 +93,6 @@ export function guardedAuditInsert(ctx: ServiceContext, event: AuditEventInput) 
     metadata: event.metadata ?? null,
   });
 }
-
-const GUARD_TRIPPED = /NOT NULL constraint failed: audit_events\.action/;
 
 type Statements = [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]];
 
@@ -109,8 +108,7 @@ export async function commitGuarded(
   try {
     return await ctx.db.batch(statements as Statements);
   } catch (err) {
-    const messages = [err, (err as { cause?: unknown })?.cause].map((e) => (e instanceof Error ? e.message : ''));
-    if (messages.some((m) => GUARD_TRIPPED.test(m))) return explain();
+    if (auditGuardTripped(err)) return explain();
     throw err;
   }
 }
