@@ -14,6 +14,7 @@ import {
   TokensSchema,
 } from './auth.schemas';
 import {
+  assertOtpChannelOpen,
   changePassword,
   forgotPassword,
   login,
@@ -274,8 +275,10 @@ export const authRouter = createRouter()
   )
   .openapi(otpSendRoute, async (c) => {
     const ctx = c.get('ctx');
+    const input = c.req.valid('json') as OtpTarget;
+    await assertOtpChannelOpen(ctx, input);
     await verifyRecaptcha(ctx, recaptchaOf(c), 'otp_send');
-    return c.json(ok(await sendSignInCode(ctx, c.req.valid('json') as OtpTarget), 'Code sent'), 200);
+    return c.json(ok(await sendSignInCode(ctx, input), 'Code sent'), 200);
   })
   .openapi(otpVerifyRoute, async (c) => {
     const input = c.req.valid('json') as OtpTarget & { otp: string };

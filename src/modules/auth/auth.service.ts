@@ -208,12 +208,21 @@ export type OtpTarget = { email: string; mobileNumber?: undefined } | { mobileNu
 const SMS_SIGN_IN_OFF = 'Sign-in by SMS is turned off';
 
 /**
+ * Refuses a sign-in code by SMS while `features.smsSignIn` is off. The route runs it before the
+ * reCAPTCHA check, so a turned-off channel costs no call to Google either.
+ * @throws AppError FORBIDDEN
+ */
+export async function assertOtpChannelOpen(ctx: ServiceContext, input: OtpTarget): Promise<void> {
+  if (!input.email) await assertFlagOn(ctx, 'features.smsSignIn', SMS_SIGN_IN_OFF);
+}
+
+/**
  * Sends a one-time sign-in code by email (existing accounts) or SMS (any valid number).
  * @throws AppError FORBIDDEN for a mobile number while `features.smsSignIn` is off (nothing is sent
  * or counted), VALIDATION_FAILED (bad number), RATE_LIMITED
  */
 export async function sendSignInCode(ctx: ServiceContext, input: OtpTarget) {
-  if (!input.email) await assertFlagOn(ctx, 'features.smsSignIn', SMS_SIGN_IN_OFF);
+  await assertOtpChannelOpen(ctx, input);
   const target = input.email ?? toE164(input.mobileNumber!);
   await hitRateLimits(ctx, [
     [AUTH_LIMITS.otpSendIp, ctx.ip],
