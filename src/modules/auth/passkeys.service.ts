@@ -1,10 +1,7 @@
-import {
-  type AuthenticationResponseJSON,
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON,
-  verifyAuthenticationResponse,
+import type {
+  AuthenticationResponseJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
   verifyRegistrationResponse,
 } from '@simplewebauthn/server';
 import { and, count, desc, eq, gt, isNull } from 'drizzle-orm';
@@ -24,6 +21,12 @@ import {
 } from './passkeys.schemas';
 import { completeSignIn, type LiveChallenge, loadChallenge, type SignInResult } from './sign-in.service';
 import { finishEnable } from './two-factor.service';
+
+/**
+ * @simplewebauthn/server (with its ASN.1 and X.509 parsers) is loaded on the first passkey call, not
+ * at Worker start-up: most requests never need it.
+ */
+const webauthn = () => import('@simplewebauthn/server');
 
 /** An options challenge must be answered within 5 minutes, once. */
 export const WEBAUTHN_CHALLENGE_TTL_MS = 5 * 60_000;
@@ -190,7 +193,7 @@ async function verifyAssertion(
   requireUserVerification: boolean,
 ): Promise<number | null> {
   try {
-    const result = await verifyAuthenticationResponse({
+    const result = await (await webauthn()).verifyAuthenticationResponse({
       response: toAssertionJSON(response),
       expectedChallenge: challenge.challenge,
       expectedOrigin: rp.origins,
@@ -236,7 +239,7 @@ export async function registrationOptions(ctx: ServiceContext) {
   const rp = relyingParty(ctx);
   const user = await ctx.db.select().from(users).where(eq(users.id, userId)).get();
   if (!user) throw notFound('User');
-  const options = await generateRegistrationOptions({
+  const options = await (await webauthn()).generateRegistrationOptions({
     rpName: rp.rpName,
     rpID: rp.rpID,
     userID: new Uint8Array(encoder.encode(user.id)),
@@ -285,7 +288,7 @@ export async function registerPasskey(
   if (!challenge) return refuse('challenge');
   let verification: Awaited<ReturnType<typeof verifyRegistrationResponse>>;
   try {
-    verification = await verifyRegistrationResponse({
+    verification = await (await webauthn()).verifyRegistrationResponse({
       response: input.response as RegistrationResponseJSON,
       expectedChallenge: challenge.challenge,
       expectedOrigin: rp.origins,
@@ -423,7 +426,7 @@ export async function authenticationOptions(
       if (allowCredentials.length) userId = user.id;
     }
   }
-  const options = await generateAuthenticationOptions({
+  const options = await (await webauthn()).generateAuthenticationOptions({
     rpID: rp.rpID,
     allowCredentials,
     challenge: newChallenge(ctx),
@@ -530,7 +533,7 @@ export async function twoFactorPasskeyOptions(
   if (!allowCredentials.length || !(await passkeyTwoFactorEnabled(ctx, challenge.user.id))) {
     throw new AppError('BAD_REQUEST', 'Passkeys are not a second factor for this account');
   }
-  const options = await generateAuthenticationOptions({
+  const options = await (await webauthn()).generateAuthenticationOptions({
     rpID: rp.rpID,
     allowCredentials,
     challenge: newChallenge(ctx),
