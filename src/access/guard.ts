@@ -15,15 +15,27 @@ function bearerToken(header: string | undefined): string | null {
 }
 
 /**
- * Resolves the caller of an access token: verifies it, loads the account and its session, and refuses
- * revoked tokens (token version bumped, session ended) and accounts that may not act.
+ * Resolves the caller of an access token: verifies it, then loads the account and its session.
  * @throws AppError UNAUTHENTICATED, TOKEN_INVALID, TOKEN_EXPIRED, TOKEN_REVOKED, USER_BLOCKED, USER_INACTIVE
  */
 export async function authenticate(ctx: ServiceContext, authorization: string | undefined): Promise<Actor> {
   const token = bearerToken(authorization);
   if (!token) throw new AppError('UNAUTHENTICATED', 'Sign in to continue');
   const claims = await verifyAccessToken(ctx.env, token, ctx.clock.now());
-  // One D1 read: the account and the session the token names.
+  const { actor } = await sessionActor(ctx, { userId: claims.sub, sessionId: claims.sid, tokenVersion: claims.ver });
+  return actor;
+}
+
+/**
+ * The account behind a session, in one D1 read (the account joined with its session), refusing what
+ * may not act: a revoked or ended session, a bumped token version (when `tokenVersion` is given), a
+ * removed, blocked or deactivated account. The HTTP guard and the socket hub share it.
+ * @throws AppError TOKEN_REVOKED, USER_BLOCKED, USER_INACTIVE
+ */
+export async function sessionActor(
+  ctx: ServiceContext,
+  who: { userId: string; sessionId: string; tokenVersion?: number },
+): Promise<{ actor: Actor; tokenVersion: number }> {
   const user = await ctx.db
     .select({
       id: users.id,
@@ -35,13 +47,13 @@ export async function authenticate(ctx: ServiceContext, authorization: string | 
       sessionExpiresAt: sessions.expiresAt,
     })
     .from(users)
-    .leftJoin(sessions, and(eq(sessions.id, claims.sid), eq(sessions.userId, users.id)))
-    .where(eq(users.id, claims.sub))
+    .leftJoin(sessions, and(eq(sessions.id, who.sessionId), eq(sessions.userId, users.id)))
+    .where(eq(users.id, who.userId))
     .get();
   const now = ctx.clock.now().getTime();
   if (
     !user ||
-    user.tokenVersion !== claims.ver ||
+    (who.tokenVersion !== undefined && user.tokenVersion !== who.tokenVersion) ||
     user.status === 'removed' ||
     user.sessionExpiresAt === null ||
     user.sessionRevokedAt !== null ||
@@ -51,7 +63,14 @@ export async function authenticate(ctx: ServiceContext, authorization: string | 
   }
   if (user.status === 'blocked') throw new AppError('USER_BLOCKED', 'This account is blocked');
   if (user.status === 'inactive') throw new AppError('USER_INACTIVE', 'This account is deactivated');
-  return { id: user.id, role: user.role, subRoles: user.subRoles, status: user.status, sessionId: claims.sid };
+  const actor: Actor = {
+    id: user.id,
+    role: user.role,
+    subRoles: user.subRoles,
+    status: user.status,
+    sessionId: who.sessionId,
+  };
+  return { actor, tokenVersion: user.tokenVersion };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { and, eq, gt, isNull, lt } from 'drizzle-orm';
-import { authenticate } from '../access/guard';
+import { authenticate, sessionActor } from '../access/guard';
 import { ACCESS_TOKEN_TTL_SECONDS, verifyAccessToken } from '../access/tokens';
 import type { Actor, ServiceContext } from '../context';
 import { ROLES, type Role, realtimeTickets, sessions, users } from '../db/schema';
@@ -111,52 +111,15 @@ export async function authorityFromTicket(
 }
 
 /**
- * The caller behind a socket, re-read from D1: the session must be live (not revoked, not past its
- * end), the token version unchanged (when `tokenVersion` is given) and the account allowed to act.
- * The same rules as the access guard, without a token to verify.
+ * The caller behind a socket, re-read from D1 with the access guard's rules (`sessionActor`): the
+ * session must be live, the token version unchanged (when given) and the account allowed to act.
  * @throws AppError TOKEN_REVOKED, USER_BLOCKED, USER_INACTIVE
  */
-export async function checkSession(
+export function checkSession(
   ctx: ServiceContext,
   authority: Pick<SocketAuthority, 'userId' | 'sessionId'> & { tokenVersion?: number },
 ): Promise<{ actor: Actor; tokenVersion: number }> {
-  const user = await ctx.db
-    .select({
-      id: users.id,
-      role: users.role,
-      subRoles: users.subRoles,
-      status: users.status,
-      tokenVersion: users.tokenVersion,
-      sessionRevokedAt: sessions.revokedAt,
-      sessionExpiresAt: sessions.expiresAt,
-    })
-    .from(users)
-    .leftJoin(sessions, and(eq(sessions.id, authority.sessionId), eq(sessions.userId, users.id)))
-    .where(eq(users.id, authority.userId))
-    .get();
-  const now = ctx.clock.now().getTime();
-  if (
-    !user ||
-    (authority.tokenVersion !== undefined && user.tokenVersion !== authority.tokenVersion) ||
-    user.status === 'removed' ||
-    user.sessionExpiresAt === null ||
-    user.sessionRevokedAt !== null ||
-    user.sessionExpiresAt <= now
-  ) {
-    throw new AppError('TOKEN_REVOKED', 'The session has ended or was revoked');
-  }
-  if (user.status === 'blocked') throw new AppError('USER_BLOCKED', 'This account is blocked');
-  if (user.status === 'inactive') throw new AppError('USER_INACTIVE', 'This account is deactivated');
-  return {
-    actor: {
-      id: user.id,
-      role: user.role,
-      subRoles: user.subRoles,
-      status: user.status,
-      sessionId: authority.sessionId,
-    },
-    tokenVersion: user.tokenVersion,
-  };
+  return sessionActor(ctx, authority);
 }
 
 /** Internal headers carrying a socket's authority from the Worker to the hub (never read from a client). */
