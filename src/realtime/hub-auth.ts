@@ -2,7 +2,7 @@ import { and, eq, gt, isNull, lt } from 'drizzle-orm';
 import { authenticate, sessionActor } from '../access/guard';
 import { ACCESS_TOKEN_TTL_SECONDS, verifyAccessToken } from '../access/tokens';
 import type { Actor, ServiceContext } from '../context';
-import { ROLES, type Role, realtimeTickets, sessions, users } from '../db/schema';
+import { ROLES, type Role, realtimeTickets } from '../db/schema';
 import { sha256Hex } from '../lib/crypto';
 import { AppError } from '../lib/errors';
 import { SUBPROTOCOL } from './protocol';
