@@ -1,6 +1,7 @@
 import { ok } from '../../lib/envelope';
 import { createRouter } from '../../lib/hono';
 import { defineRoute, ErrorSchema, jsonResponse } from '../../lib/openapi';
+import { PRIVATE_DOWNLOAD_HEADERS } from '../files/files.service';
 import {
   createFeed,
   FEED_FUTURE_DAYS,
@@ -73,8 +74,7 @@ export const calendarRouter = createRouter()
     return new Response(body, {
       headers: {
         'content-type': 'text/calendar; charset=utf-8',
-        'cache-control': 'private, no-store',
-        'x-content-type-options': 'nosniff',
+        ...PRIVATE_DOWNLOAD_HEADERS,
       },
     });
   });

@@ -3,6 +3,7 @@ import { ok } from '../../lib/envelope';
 import { createRouter } from '../../lib/hono';
 import { defineRoute, errorOf, jsonBody, jsonResponse, PageQuery, pageOf } from '../../lib/openapi';
 import { UPLOAD_RULES } from '../../platform/files';
+import { fileDownload, PRIVATE_DOWNLOAD_HEADERS } from '../files/files.service';
 import { AppointmentIdParam } from './appointments.schemas';
 import { addAttachments, listAttachments, MAX_ATTACHMENTS, readAttachment } from './attachments.service';
 import { appointmentIcs } from './calendar-feed.service';
@@ -23,11 +24,6 @@ const NOTE_BODY_LIMIT = 64 * 1024;
 const ATTACHMENTS_BODY_LIMIT = MAX_ATTACHMENTS * UPLOAD_RULES.attachment.maxBytes + 64 * 1024;
 
 const notFound = errorOf('No such appointment, or not one the caller may see (NOT_FOUND)');
-const noDownloadHeaders = {
-  'cache-control': 'private, no-store',
-  'x-content-type-options': 'nosniff',
-};
-
 const addAttachmentsRoute = defineRoute({
   method: 'post',
   path: '/appointments/{id}/attachments',
@@ -162,14 +158,7 @@ export const recordsRouter = createRouter()
   .openapi(downloadAttachmentRoute, async (c) => {
     const { id, fileId } = c.req.valid('param');
     const { file, body } = await readAttachment(c.get('ctx'), id, fileId);
-    return new Response(body, {
-      headers: {
-        'content-type': file.contentType,
-        'content-length': String(file.size),
-        'content-disposition': 'attachment',
-        ...noDownloadHeaders,
-      },
-    });
+    return fileDownload(file, body);
   })
   .openapi(listNotesRoute, async (c) =>
     c.json(ok(await listNotes(c.get('ctx'), c.req.valid('param').id, c.req.valid('query'))), 200),
@@ -188,7 +177,7 @@ export const recordsRouter = createRouter()
       headers: {
         'content-type': 'text/calendar; charset=utf-8',
         'content-disposition': `attachment; filename="${fileName}"`,
-        ...noDownloadHeaders,
+        ...PRIVATE_DOWNLOAD_HEADERS,
       },
     });
   });

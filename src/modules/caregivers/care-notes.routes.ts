@@ -2,6 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { ok } from '../../lib/envelope';
 import { createRouter } from '../../lib/hono';
 import { defineRoute, errorOf, jsonBody, jsonResponse, PageQuery, pageOf } from '../../lib/openapi';
+import { fileDownload } from '../files/files.service';
 import { createCareNote, listCareNotes, readCareNoteFile } from './care-notes.service';
 import { CreateNoteBody, LinkIdParam, MAX_NOTE_BODY, NoteFileParams, NoteSchema } from './caregivers.schemas';
 
@@ -69,13 +70,5 @@ export const careNotesRouter = createRouter()
   .openapi(fileRoute, async (c) => {
     const { id, noteId } = c.req.valid('param');
     const { file, body } = await readCareNoteFile(c.get('ctx'), id, noteId);
-    return new Response(body, {
-      headers: {
-        'content-type': file.contentType,
-        'content-length': String(file.size),
-        'content-disposition': 'attachment',
-        'cache-control': 'private, no-store',
-        'x-content-type-options': 'nosniff',
-      },
-    });
+    return fileDownload(file, body);
   });

@@ -4,7 +4,7 @@ import { createRouter } from '../../lib/hono';
 import { defineRoute, jsonResponse, pageOf } from '../../lib/openapi';
 import { MAX_UPLOAD_BYTES } from '../../platform/files';
 import { FileIdParam, FileSchema, ListFilesQuery, UploadFileBody } from './files.schemas';
-import { deleteFile, getFile, listFiles, readFileContent, uploadFile } from './files.service';
+import { deleteFile, fileDownload, getFile, listFiles, readFileContent, uploadFile } from './files.service';
 
 const uploadRoute = defineRoute({
   method: 'post',
@@ -82,15 +82,7 @@ export const filesRouter = createRouter()
   .openapi(getRoute, async (c) => c.json(ok(await getFile(c.get('ctx'), c.req.valid('param').id)), 200))
   .openapi(contentRoute, async (c) => {
     const { file, body } = await readFileContent(c.get('ctx'), c.req.valid('param').id);
-    return new Response(body, {
-      headers: {
-        'content-type': file.contentType,
-        'content-length': String(file.size),
-        'content-disposition': 'attachment',
-        'cache-control': 'private, no-store',
-        'x-content-type-options': 'nosniff',
-      },
-    });
+    return fileDownload(file, body);
   })
   .openapi(deleteRoute, async (c) => {
     const { id } = c.req.valid('param');

@@ -8,6 +8,24 @@ import { auditInsert } from '../audit/audit.service';
 /** Purposes whose files are medical data: reading them is audited. */
 const MEDICAL: ReadonlySet<FilePurpose> = new Set(['attachment', 'lab-report', 'recording']);
 
+/** Headers of every private download: never cached by shared caches, never content-sniffed. */
+export const PRIVATE_DOWNLOAD_HEADERS = {
+  'cache-control': 'private, no-store',
+  'x-content-type-options': 'nosniff',
+} as const;
+
+/** The response streaming a stored file as a download (bytes as stored, sniffed type, exact length). */
+export function fileDownload(file: { contentType: string; size: number }, body: ReadableStream): Response {
+  return new Response(body, {
+    headers: {
+      'content-type': file.contentType,
+      'content-length': String(file.size),
+      'content-disposition': 'attachment',
+      ...PRIVATE_DOWNLOAD_HEADERS,
+    },
+  });
+}
+
 export function toFileView(row: FileRow) {
   return {
     id: row.id,
