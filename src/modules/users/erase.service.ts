@@ -1,4 +1,4 @@
-import { and, eq, gt, inArray, isNull, or, sql } from 'drizzle-orm';
+import { and, eq, gt, inArray, isNull, or, type SQL, sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import type { ServiceContext } from '../../context';
 import {
@@ -79,8 +79,8 @@ export const ACCOUNT_DELETED_REASON = 'Account deleted';
  *   and their free-text reason and symptoms are cleared, as the visit will not happen. Past appointments
  *   stay with their notes: they are the doctor's records, and the tombstone user row names no one.
  * - `purge`, as patient: every appointment of theirs goes, with its history, notes, attachment links and claims.
- * - As a doctor, appointments are left as they are in both modes (other patients' bookings and the
- *   clinical records of their visits): staff reassign or cancel the upcoming ones.
+ * - As a doctor (both modes): future live appointments are cancelled with a full refund due
+ *   (`doctorStatements`); past ones stay, as the patients' records.
  */
 function appointmentStatements(ctx: ServiceContext, userId: string, mode: EraseMode): BatchItem<'sqlite'>[] {
   const db = ctx.db;
@@ -106,18 +106,54 @@ function appointmentStatements(ctx: ServiceContext, userId: string, mode: EraseM
       db.delete(appointmentNotes).where(inArray(appointmentNotes.appointmentId, theirs)),
       db.delete(appointmentAttachments).where(inArray(appointmentAttachments.appointmentId, theirs)),
       db.delete(appointments).where(eq(appointments.patientId, userId)),
+      ...doctorStatements(ctx, userId),
     ];
   }
-  const upcoming = and(
-    eq(appointments.patientId, userId),
-    inArray(appointments.status, LIVE_STATUSES),
-    gt(appointments.startsAt, now),
-  );
+  return [
+    ...always,
+    ...cancelUpcoming(ctx, eq(appointments.patientId, userId), {
+      cancelledBy: userId,
+      reason: ACCOUNT_DELETED_REASON,
+      fullRefund: false,
+    }),
+    ...doctorStatements(ctx, userId),
+  ];
+}
+
+/**
+ * A doctor's erasure (both modes) cancels their future live appointments with a full refund due, as
+ * any cancellation by the doctor, so patients are not left holding bookings nobody will attend. The
+ * appointments themselves stay: they are the patients' records too.
+ */
+function doctorStatements(ctx: ServiceContext, userId: string): BatchItem<'sqlite'>[] {
+  return cancelUpcoming(ctx, eq(appointments.doctorId, userId), {
+    cancelledBy: userId,
+    reason: DOCTOR_DELETED_REASON,
+    fullRefund: true,
+  });
+}
+
+/** Why a doctor's upcoming appointments were cancelled by their account's erasure. */
+export const DOCTOR_DELETED_REASON = 'The doctor is no longer available';
+
+/**
+ * Statements cancelling the future live appointments matching `scope`: a `cancel` history row each
+ * (written first, while the rows still match), their claims released (the time frees up at once), and
+ * the rows cancelled with the free-text reason and symptoms cleared (the visit will not happen). With
+ * `fullRefund` the whole price is due back (recorded for the payments module); otherwise no refund is
+ * computed.
+ */
+function cancelUpcoming(
+  ctx: ServiceContext,
+  scope: SQL,
+  options: { cancelledBy: string; reason: string; fullRefund: boolean },
+): BatchItem<'sqlite'>[] {
+  const db = ctx.db;
+  const now = ctx.clock.now().getTime();
+  const upcoming = and(scope, inArray(appointments.status, LIVE_STATUSES), gt(appointments.startsAt, now));
   // Event ids in SQL (one per cancelled row): this instant's ULID time part plus 64 random bits.
   const eventId = sql<string>`${ctx.ids.id('aev').slice(0, 14)} || substr(hex(randomblob(8)), 1, 16)`;
   return [
-    ...always,
-    // The history rows first, while the rows still match `upcoming`.
     db.insert(appointmentEvents).select(
       db
         .select({
@@ -126,9 +162,9 @@ function appointmentStatements(ctx: ServiceContext, userId: string, mode: EraseM
           action: sql<'cancel'>`'cancel'`.as('action'),
           fromStatus: appointments.status,
           toStatus: sql<'cancelled'>`'cancelled'`.as('toStatus'),
-          actorId: sql<string>`${ctx.actor?.id ?? userId}`.as('actorId'),
+          actorId: sql<string>`${ctx.actor?.id ?? options.cancelledBy}`.as('actorId'),
           actorRole: sql<string>`${ctx.actor?.role ?? 'user'}`.as('actorRole'),
-          reason: sql<string>`${ACCOUNT_DELETED_REASON}`.as('reason'),
+          reason: sql<string>`${options.reason}`.as('reason'),
           data: sql<null>`null`.as('data'),
           at: sql<number>`${now}`.as('at'),
         })
@@ -142,11 +178,12 @@ function appointmentStatements(ctx: ServiceContext, userId: string, mode: EraseM
       .update(appointments)
       .set({
         status: 'cancelled',
-        cancelledBy: userId,
-        cancellationReason: ACCOUNT_DELETED_REASON,
+        cancelledBy: options.cancelledBy,
+        cancellationReason: options.reason,
         cancelledAt: now,
         reason: null,
         symptoms: null,
+        ...(options.fullRefund ? { refundPercent: 100, refundDueCents: sql`${appointments.priceCents}` } : {}),
         updatedAt: now,
       })
       .where(upcoming),

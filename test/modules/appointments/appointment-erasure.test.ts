@@ -13,6 +13,7 @@ import {
   slotClaims,
 } from '../../../src/db/schema';
 import { fixedClock } from '../../../src/lib/clock';
+import { DOCTOR_DELETED_REASON } from '../../../src/modules/users/erase.service';
 import { client, db, SAMPLE, testEnv, tokenFor, uniqueId } from '../../helpers';
 import { STRONG_PASSWORD, userWithPassword } from '../../support/auth';
 import { account, insertAppointment, practice } from '../../support/practice';
@@ -209,26 +210,48 @@ describe('account self-deletion and appointments', () => {
     await expectOthersUntouched(f);
   });
 
-  it("Should leave a deleted doctor's appointments as they are and drop the doctor's feed", async () => {
+  it("Should cancel a deleted doctor's upcoming appointments with a full refund, keep past ones, and drop the feed", async () => {
     const doctorUser = await userWithPassword({ role: 'doctor' });
     const doctor = { user: doctorUser, token: await tokenFor(doctorUser, NOW) };
     const patient = await account('user', NOW);
-    const upcoming = await insertAppointment({
-      patientId: patient.user.id,
-      doctorId: doctorUser.id,
-      serviceId: uniqueId('svc'),
-      startsAt: '2026-04-01T10:00:00Z',
-      status: 'confirmed',
-    });
+    const appointmentOf = (startsAt: string, status: AppointmentRow['status']) =>
+      insertAppointment({
+        patientId: patient.user.id,
+        doctorId: doctorUser.id,
+        serviceId: uniqueId('svc'),
+        startsAt,
+        status,
+        priceCents: 7000,
+      });
+    const upcoming = await appointmentOf('2026-04-01T10:00:00Z', 'confirmed');
+    const past = await appointmentOf('2026-03-20T10:00:00Z', 'completed');
     const feed = await api.post('/api/v1/calendar/feed', { token: doctor.token });
     expect(feed.status).toBe(201);
     const res = await api.delete('/api/v1/users/me', { token: doctor.token, json: { password: STRONG_PASSWORD } });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(await db.$count(calendarFeeds, eq(calendarFeeds.userId, doctorUser.id))).toBe(0);
     expect((await api.get(new URL(feed.body.data.url).pathname)).status).toBe(404);
-    expect(await rowOf(upcoming.id)).toEqual(upcoming);
-    expect(await claimsOf(upcoming.id)).toBe(6);
-    expect(await eventsOf(upcoming.id)).toEqual([]);
+
+    expect(await rowOf(upcoming.id)).toMatchObject({
+      status: 'cancelled',
+      cancelledBy: doctorUser.id,
+      cancellationReason: DOCTOR_DELETED_REASON,
+      cancelledAt: NOW.getTime(),
+      refundPercent: 100,
+      refundDueCents: 7000,
+      reason: null,
+    });
+    expect(await claimsOf(upcoming.id)).toBe(0);
+    expect(await eventsOf(upcoming.id)).toMatchObject([
+      { action: 'cancel', fromStatus: 'confirmed', toStatus: 'cancelled', reason: DOCTOR_DELETED_REASON },
+    ]);
+    // The patient still sees it, cancelled, with the refund due.
+    const seen = await api.get(`/api/v1/appointments/${upcoming.id}`, { token: patient.token });
+    expect(seen.body.data).toMatchObject({
+      status: 'cancelled',
+      cancellation: { refund: { percent: 100, amountCents: 7000 } },
+    });
+    expect(await rowOf(past.id)).toEqual(past);
   });
 });
 
