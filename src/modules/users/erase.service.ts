@@ -84,7 +84,6 @@ export const ACCOUNT_DELETED_REASON = 'Account deleted';
  */
 function appointmentStatements(ctx: ServiceContext, userId: string, mode: EraseMode): BatchItem<'sqlite'>[] {
   const db = ctx.db;
-  const now = ctx.clock.now().getTime();
   const holdIds = db
     .select({ id: appointmentHolds.id })
     .from(appointmentHolds)
