@@ -196,6 +196,23 @@ export async function appointmentViews(ctx: ServiceContext, rows: AppointmentRow
   });
 }
 
+/** The socket event telling a patient or doctor that one of their appointments changed. */
+export const APPOINTMENT_UPDATED = 'appointment:updated';
+
+/**
+ * Pushes `appointment:updated` `{ action, appointment }` to the appointment's patient and doctor, except
+ * the caller who made the change (their answer already says it). Called after the change committed; a
+ * party with no socket open loses nothing, the appointment and its history are stored.
+ */
+export async function notifyParties(ctx: ServiceContext, action: AppointmentAction, view: AppointmentView) {
+  const parties = [view.patient.id, view.doctor.id].filter((id) => id !== ctx.actor?.id);
+  await Promise.all(
+    [...new Set(parties)].map((id) =>
+      ctx.ports.realtime.notify(id, APPOINTMENT_UPDATED, { action, appointment: view }),
+    ),
+  );
+}
+
 /** One appointment's view. */
 export async function appointmentView(ctx: ServiceContext, row: AppointmentRow): Promise<AppointmentView> {
   return (await appointmentViews(ctx, [row]))[0]!;

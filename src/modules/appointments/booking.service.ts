@@ -26,6 +26,7 @@ import {
   eventStatement,
   guardedEventStatement,
   isStaff,
+  notifyParties,
   toAppointmentView,
   visibleAppointment,
 } from './appointment-access';
@@ -338,6 +339,7 @@ export async function commitBooking(ctx: ServiceContext, plan: BookingPlan): Pro
     }
     throw err;
   }
+  await notifyParties(ctx, 'book', view);
   return view;
 }
 

@@ -10,6 +10,7 @@ import {
   appointmentView,
   eventGuardTripped,
   guardedEventStatement,
+  notifyParties,
   visibleAppointment,
 } from './appointment-access';
 import { type ClaimSpan, claimStatements, releaseClaims, runClaimingBatch } from './claims';
@@ -95,7 +96,9 @@ export async function transitionAppointment(
     if (!eventGuardTripped(err)) throw err;
     throw await lostRace(ctx, id, action);
   }
-  return appointmentView(ctx, { ...row, ...changes });
+  const view = await appointmentView(ctx, { ...row, ...changes });
+  await notifyParties(ctx, action, view);
+  return view;
 }
 
 /** The 409 for a transition whose status another request changed between our read and our write. */

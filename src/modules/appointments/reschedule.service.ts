@@ -8,6 +8,7 @@ import {
   appointmentView,
   eventGuardTripped,
   guardedEventStatement,
+  notifyParties,
   visibleAppointment,
 } from './appointment-access';
 import type { RescheduleInput } from './booking.schemas';
@@ -77,7 +78,9 @@ export async function rescheduleAppointment(
       ],
       [id],
     );
-    return appointmentView(ctx, updated[0]!);
+    const view = await appointmentView(ctx, updated[0]!);
+    await notifyParties(ctx, 'reschedule', view);
+    return view;
   } catch (err) {
     if (!eventGuardTripped(err)) throw err;
     throw await changedMeanwhile(ctx, id, row.startsAt);
