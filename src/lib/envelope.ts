@@ -1,7 +1,7 @@
 import type { AppError, FieldError } from './errors';
 
 /**
- * The response envelope of API.md, built in one place. Handlers call `ok()` / `page()`; the error
+ * The response envelope of docs/api.md, built in one place. Handlers call `ok()` / `page()`; the error
  * handler calls `errorBody()`.
  */
 export interface SuccessEnvelope<T> {

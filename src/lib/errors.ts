@@ -1,6 +1,6 @@
 /**
  * The one error type services throw. It knows nothing of HTTP: `statusOf` maps its code to a status in
- * one place, and the app's `onError` turns it into the error envelope of API.md.
+ * one place, and the app's `onError` turns it into the error envelope of docs/api.md.
  */
 export const ERROR_STATUS = {
   INVALID_JSON: 400,
@@ -58,7 +58,7 @@ export interface AppErrorOptions {
 }
 
 /**
- * A failure with a stable code from API.md.
+ * A failure with a stable code from docs/api.md.
  * @example throw new AppError('NOT_FOUND', 'Appointment not found')
  */
 export class AppError extends Error {

@@ -1,8 +1,16 @@
 import { sql } from 'drizzle-orm';
-import type { ServiceContext } from '../context';
+import type { Db } from '../db/client';
 import { rateLimits } from '../db/schema';
-import { environmentOf } from '../env';
+import { type Env, environmentOf } from '../env';
+import type { Clock } from '../lib/clock';
 import { AppError } from '../lib/errors';
+
+/** What a limit needs of the unit of work (a service context satisfies it). */
+export interface RateLimitScope {
+  env: Env;
+  db: Db;
+  clock: Clock;
+}
 
 export interface RateRule {
   /** Name of the limit, e.g. `login:ip`. */
@@ -12,7 +20,7 @@ export interface RateRule {
 }
 
 /** Outside production, RATE_LIMIT_SCALE multiplies every limit (the bench load-tests sign-in with it). */
-function limitScale(ctx: ServiceContext): number {
+function limitScale(ctx: RateLimitScope): number {
   if (environmentOf(ctx.env) === 'production') return 1;
   const scale = Number(ctx.env.RATE_LIMIT_SCALE);
   return Number.isFinite(scale) && scale >= 1 ? scale : 1;
@@ -23,7 +31,7 @@ function limitScale(ctx: ServiceContext): number {
  * atomic upsert in D1 (so concurrent hits on different isolates cannot both slip through).
  * @throws AppError RATE_LIMITED with `retryAfter` seconds once the window's limit is passed.
  */
-export async function hitRateLimit(ctx: ServiceContext, rule: RateRule, subject: string): Promise<void> {
+export async function hitRateLimit(ctx: RateLimitScope, rule: RateRule, subject: string): Promise<void> {
   const now = ctx.clock.now().getTime();
   const windowStart = now - (now % rule.windowMs);
   const key = `${rule.name}:${subject.toLowerCase()}`;
@@ -47,6 +55,6 @@ export async function hitRateLimit(ctx: ServiceContext, rule: RateRule, subject:
 }
 
 /** Checks several limits; the first one exceeded throws. Subjects that are null are skipped. */
-export async function hitRateLimits(ctx: ServiceContext, hits: [RateRule, string | null | undefined][]): Promise<void> {
+export async function hitRateLimits(ctx: RateLimitScope, hits: [RateRule, string | null | undefined][]): Promise<void> {
   for (const [rule, subject] of hits) if (subject) await hitRateLimit(ctx, rule, subject);
 }

@@ -1,8 +1,8 @@
 import { z } from '@hono/zod-openapi';
+import { createRouter } from '../http/hono';
+import { defineRoute, errorOf, jsonResponse } from '../http/openapi';
 import { ok } from '../lib/envelope';
 import { AppError } from '../lib/errors';
-import { createRouter } from '../lib/hono';
-import { defineRoute, errorOf, jsonResponse } from '../lib/openapi';
 import { authorityHeaders, connectAuthority, issueTicket, TICKET_TTL_MS } from './hub-auth';
 import { CLOSE, MAX_FRAME_BYTES, RATE, SUBPROTOCOL } from './protocol';
 

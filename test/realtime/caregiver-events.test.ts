@@ -5,7 +5,7 @@ import { client, createUser, db, tokenFor, uniqueId } from '../helpers';
 import { device, openSocket, type TestSocket } from '../support/sockets';
 
 /**
- * The caregiver events of API.md over real WebSockets through the Worker (SELF), as two users with a
+ * The caregiver events of docs/api.md over real WebSockets through the Worker (SELF), as two users with a
  * socket each. The hub runs on the real clock, so the cooldown's timing is covered over REST
  * (test/modules/caregivers/requests.test.ts); here only its error frame.
  */

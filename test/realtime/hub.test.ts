@@ -176,7 +176,7 @@ describe('UserHub dispatch to registered events', () => {
     socket.close();
   });
 
-  it('Should register the caregiver events of API.md', async () => {
+  it('Should register the caregiver events of docs/api.md', async () => {
     expect(Object.keys(HUB_EVENTS).sort()).toEqual(
       [
         'request:send',

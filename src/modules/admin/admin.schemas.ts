@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { ADMIN_SUB_ROLES, ROLES, USER_STATUSES } from '../../db/schema';
-import { PageQuery } from '../../lib/openapi';
+import { PageQuery } from '../../http/openapi';
 import { EmailSchema, MobileNumberSchema } from '../auth/auth.schemas';
 import { UserSchema } from '../users/users.schemas';
 import { CREATABLE_ROLES } from './admin.policy';

@@ -1,6 +1,6 @@
+import { createRouter } from '../../http/hono';
+import { defineRoute, errorOf, jsonBody, jsonResponse } from '../../http/openapi';
 import { ok } from '../../lib/envelope';
-import { createRouter } from '../../lib/hono';
-import { defineRoute, errorOf, jsonBody, jsonResponse } from '../../lib/openapi';
 import { AppointmentIdParam, AppointmentSchema } from './appointments.schemas';
 import {
   BookAppointmentBody,

@@ -1,6 +1,6 @@
+import { createRouter } from '../../http/hono';
+import { defineRoute, ErrorSchema, jsonResponse } from '../../http/openapi';
 import { ok } from '../../lib/envelope';
-import { createRouter } from '../../lib/hono';
-import { defineRoute, ErrorSchema, jsonResponse } from '../../lib/openapi';
 import { PRIVATE_DOWNLOAD_HEADERS } from '../files/files.service';
 import {
   createFeed,

@@ -6,7 +6,7 @@ import { sha256Hex } from '../../lib/crypto';
 import { AppError } from '../../lib/errors';
 
 /**
- * `Idempotency-Key` for writes that create bookings or money (API.md), for any module: the first
+ * `Idempotency-Key` for writes that create bookings or money (docs/api.md), for any module: the first
  * committed response to (caller, scope, key) is stored with the SHA-256 of the request body, in the
  * same batch as the write itself, so a key is stored exactly when its write committed. A retry with
  * the same body gets that response back; with another body, 409 IDEMPOTENCY_CONFLICT. A failed request

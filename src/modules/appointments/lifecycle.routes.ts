@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
+import { createRouter } from '../../http/hono';
+import { defineRoute, errorOf, jsonBody, jsonResponse, pageOf } from '../../http/openapi';
 import { ok } from '../../lib/envelope';
-import { createRouter } from '../../lib/hono';
-import { defineRoute, errorOf, jsonBody, jsonResponse, pageOf } from '../../lib/openapi';
 import { AppointmentEventSchema, AppointmentIdParam, AppointmentSchema, TransitionBody } from './appointments.schemas';
 import { TRANSITIONS, type TransitionAction } from './lifecycle';
 import {

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { APPOINTMENT_STATUSES, type AppointmentStatus } from '../../db/schema';
-import { PageQuery } from '../../lib/openapi';
+import { PageQuery } from '../../http/openapi';
 import { isLocalDate } from '../schedules/recurrence';
 import { FreeText, RefundSchema } from './appointments.schemas';
 

@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
+import { createRouter } from '../../http/hono';
+import { defineRoute, errorOf, jsonBody, jsonResponse, PageQuery, pageOf } from '../../http/openapi';
 import { ok } from '../../lib/envelope';
-import { createRouter } from '../../lib/hono';
-import { defineRoute, errorOf, jsonBody, jsonResponse, PageQuery, pageOf } from '../../lib/openapi';
 import { UPLOAD_RULES } from '../../platform/files';
 import { fileDownload, PRIVATE_DOWNLOAD_HEADERS } from '../files/files.service';
 import { AppointmentIdParam } from './appointments.schemas';

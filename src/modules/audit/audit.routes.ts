@@ -1,6 +1,6 @@
+import { createRouter } from '../../http/hono';
+import { defineRoute, jsonResponse, pageOf } from '../../http/openapi';
 import { ok } from '../../lib/envelope';
-import { createRouter } from '../../lib/hono';
-import { defineRoute, jsonResponse, pageOf } from '../../lib/openapi';
 import { AuditEventSchema, AuditQuerySchema } from './audit.schemas';
 import { listAuditEvents } from './audit.service';
 

@@ -1,8 +1,8 @@
 import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import { type AppEnv, createRouter } from '../../http/hono';
+import { defineRoute, ErrorSchema, jsonBody, jsonResponse } from '../../http/openapi';
 import { ok } from '../../lib/envelope';
-import { type AppEnv, createRouter } from '../../lib/hono';
-import { defineRoute, ErrorSchema, jsonBody, jsonResponse } from '../../lib/openapi';
 import { UserSchema } from '../users/users.schemas';
 import {
   EmailSchema,

@@ -1,4 +1,4 @@
-import { createRouter } from '../../lib/hono';
+import { createRouter } from '../../http/hono';
 import { authRouter } from './auth.routes';
 import { googleRouter } from './google.routes';
 import { passkeysRouter } from './passkeys.routes';

@@ -1,6 +1,6 @@
+import { createRouter } from '../../http/hono';
+import { defineRoute, ErrorSchema, jsonBody, jsonResponse, pageOf } from '../../http/openapi';
 import { ok } from '../../lib/envelope';
-import { createRouter } from '../../lib/hono';
-import { defineRoute, ErrorSchema, jsonBody, jsonResponse, pageOf } from '../../lib/openapi';
 import { DeletedSchema, SignInResultSchema } from './auth.schemas';
 import {
   AuthenticateOptionsBody,

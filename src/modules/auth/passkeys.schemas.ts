@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { PageQuery } from '../../lib/openapi';
+import { PageQuery } from '../../http/openapi';
 import { ChallengeIdSchema, EmailSchema } from './auth.schemas';
 
 /** Base64url text (padding tolerated, as some clients send it). */

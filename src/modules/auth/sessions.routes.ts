@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
+import { createRouter } from '../../http/hono';
+import { defineRoute, jsonResponse, PageQuery, pageOf } from '../../http/openapi';
 import { ok } from '../../lib/envelope';
-import { createRouter } from '../../lib/hono';
-import { defineRoute, jsonResponse, PageQuery, pageOf } from '../../lib/openapi';
 import { MessageOnlySchema } from './auth.schemas';
 import { listSessions, revokeSession } from './sessions.service';
 

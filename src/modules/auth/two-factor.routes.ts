@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
+import { createRouter } from '../../http/hono';
+import { defineRoute, jsonBody, jsonResponse } from '../../http/openapi';
 import { ok } from '../../lib/envelope';
-import { createRouter } from '../../lib/hono';
-import { defineRoute, jsonBody, jsonResponse } from '../../lib/openapi';
 import { SignInResultSchema } from './auth.schemas';
 import {
   DisableBody,

@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
+import { createRouter } from '../../http/hono';
+import { defineRoute, errorOf, jsonBody, jsonResponse, PageQuery, pageOf } from '../../http/openapi';
 import { ok } from '../../lib/envelope';
-import { createRouter } from '../../lib/hono';
-import { defineRoute, errorOf, jsonBody, jsonResponse, PageQuery, pageOf } from '../../lib/openapi';
 import { fileDownload } from '../files/files.service';
 import { createCareNote, listCareNotes, readCareNoteFile } from './care-notes.service';
 import { CreateNoteBody, LinkIdParam, MAX_NOTE_BODY, NoteFileParams, NoteSchema } from './caregivers.schemas';

@@ -2,8 +2,8 @@ import type { z } from '@hono/zod-openapi';
 import { allows } from '../../access/policy';
 import { type OperationId, ROUTE_POLICIES } from '../../access/route-policies';
 import type { ServiceContext } from '../../context';
+import { fieldErrors } from '../../http/hono';
 import { AppError } from '../../lib/errors';
-import { fieldErrors } from '../../lib/hono';
 import type { SocketEventHandler, SocketEventMap } from '../../realtime/events';
 import { pendingRequests, suggestUsers } from './caregiver-lists.service';
 import {
@@ -44,7 +44,7 @@ function socketEvent<S extends z.ZodType>(
 }
 
 /**
- * The caregiver events of API.md. Each returns the payload of its `<event>:success` reply; an AppError
+ * The caregiver events of docs/api.md. Each returns the payload of its `<event>:success` reply; an AppError
  * becomes the `<event>:error` reply.
  * - `request:send` `{ receiverId, message? }` → the request (as POST /caregiver/requests); the receiver
  *   is pushed `request:incoming` `{ request, requester: { id, name } }`.

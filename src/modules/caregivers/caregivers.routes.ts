@@ -1,6 +1,6 @@
+import { createRouter } from '../../http/hono';
+import { defineRoute, errorOf, jsonBody, jsonResponse, PageQuery, pageOf } from '../../http/openapi';
 import { ok } from '../../lib/envelope';
-import { createRouter } from '../../lib/hono';
-import { defineRoute, errorOf, jsonBody, jsonResponse, PageQuery, pageOf } from '../../lib/openapi';
 import { listRelationships, MAX_PENDING_LISTED, pendingRequests, suggestUsers } from './caregiver-lists.service';
 import {
   CaregiverIdParam,

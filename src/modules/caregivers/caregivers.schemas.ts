@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { CAREGIVER_REQUEST_STATUSES, DOSE_STATUSES, SCHEDULE_KINDS } from '../../db/schema';
-import { PageQuery } from '../../lib/openapi';
+import { PageQuery } from '../../http/openapi';
 import { FreeText } from '../appointments/appointments.schemas';
 
 /** Shortest suggestions search: a single letter would page through the whole user base. */

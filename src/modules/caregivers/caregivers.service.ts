@@ -22,7 +22,7 @@ import type {
  * no open socket loses nothing). Lists and suggestions: caregiver-lists.service.ts.
  */
 
-/** Socket events pushed to the other party (names fixed by API.md where it lists them). */
+/** Socket events pushed to the other party (names fixed by docs/api.md where it lists them). */
 export const PUSH = {
   incoming: 'request:incoming',
   accepted: 'request:accepted:notify',

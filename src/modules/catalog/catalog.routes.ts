@@ -1,8 +1,8 @@
 import { z } from '@hono/zod-openapi';
 import type { OperationId } from '../../access/route-policies';
+import { createRouter } from '../../http/hono';
+import { defineRoute, errorOf, jsonBody, jsonResponse, PageQuery, pageOf } from '../../http/openapi';
 import { ok } from '../../lib/envelope';
-import { createRouter } from '../../lib/hono';
-import { defineRoute, errorOf, jsonBody, jsonResponse, PageQuery, pageOf } from '../../lib/openapi';
 import {
   BulkDeleteResultSchema,
   type CreateSupplementBody,

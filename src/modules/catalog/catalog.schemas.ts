@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { DOSE_UNITS, STOCK_REASONS, SUPPLEMENT_FORMS } from '../../db/schema';
-import { PageQuery } from '../../lib/openapi';
+import { PageQuery } from '../../http/openapi';
 
 /**
  * Request and response schemas of the two catalogs (supplements, vaccines) and of what they share:

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { PageQuery } from '../../lib/openapi';
+import { PageQuery } from '../../http/openapi';
 import { canonicalLanguage } from '../users/profile.rules';
 
 // ---------------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
+import { createRouter } from '../../http/hono';
+import { defineRoute, jsonResponse, pageOf } from '../../http/openapi';
 import { ok } from '../../lib/envelope';
-import { createRouter } from '../../lib/hono';
-import { defineRoute, jsonResponse, pageOf } from '../../lib/openapi';
 import { MAX_UPLOAD_BYTES } from '../../platform/files';
 import { FileIdParam, FileSchema, ListFilesQuery, UploadFileBody } from './files.schemas';
 import { deleteFile, fileDownload, getFile, listFiles, readFileContent, uploadFile } from './files.service';

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { FILE_PURPOSES } from '../../db/schema';
-import { PageQuery } from '../../lib/openapi';
+import { PageQuery } from '../../http/openapi';
 
 export const FileSchema = z
   .object({

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { DOSE_STATUSES, SCHEDULE_KINDS, SCHEDULE_STATUSES } from '../../db/schema';
-import { PageQuery } from '../../lib/openapi';
+import { PageQuery } from '../../http/openapi';
 import { canonicalTimeZone } from '../users/profile.rules';
 import { isLocalDate, isLocalTime } from './recurrence';
 

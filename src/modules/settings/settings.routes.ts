@@ -1,6 +1,6 @@
+import { createRouter } from '../../http/hono';
+import { defineRoute, jsonBody, jsonResponse, PageQuery, pageOf } from '../../http/openapi';
 import { ok } from '../../lib/envelope';
-import { createRouter } from '../../lib/hono';
-import { defineRoute, jsonBody, jsonResponse, PageQuery, pageOf } from '../../lib/openapi';
 import { PublicSettingsSchema, SettingKeyParam, SettingSchema, UpdateSettingBody } from './settings.schemas';
 import { getPublicSettings, listSettings, updateSetting } from './settings.service';
 

@@ -1,6 +1,6 @@
+import { createRouter } from '../../http/hono';
+import { defineRoute, jsonBody, jsonResponse, pageOf } from '../../http/openapi';
 import { ok } from '../../lib/envelope';
-import { createRouter } from '../../lib/hono';
-import { defineRoute, jsonBody, jsonResponse, pageOf } from '../../lib/openapi';
 import { AdminAccountSchema, GrantAdminBody, ListAdminsQuery, ReasonBody, UserIdParam } from './superadmin.schemas';
 import {
   approveAdmin,

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { ADMIN_SUB_ROLES, ROLES, USER_STATUSES } from '../../db/schema';
-import { PageQuery } from '../../lib/openapi';
+import { PageQuery } from '../../http/openapi';
 
 const EXAMPLE_ID = 'usr_01JF8ZS5X0V6M3A2Q9K1T7B4CE';
 

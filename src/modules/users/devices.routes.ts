@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
+import { createRouter } from '../../http/hono';
+import { defineRoute, ErrorSchema, jsonBody, jsonResponse, PageQuery, pageOf } from '../../http/openapi';
 import { ok } from '../../lib/envelope';
-import { createRouter } from '../../lib/hono';
-import { defineRoute, ErrorSchema, jsonBody, jsonResponse, PageQuery, pageOf } from '../../lib/openapi';
 import { DeviceIdParam, DeviceSchema, RegisterDeviceBody } from './devices.schemas';
 import { deleteDevice, listDevices, MAX_DEVICES_PER_USER, registerDevice } from './devices.service';
 import { NotificationPreferencesSchema, UpdateNotificationPreferencesBody } from './notification-preferences.schemas';

@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
+import { createRouter } from '../../http/hono';
+import { defineRoute, jsonBody, jsonResponse, pageOf } from '../../http/openapi';
 import { ok } from '../../lib/envelope';
-import { createRouter } from '../../lib/hono';
-import { defineRoute, jsonBody, jsonResponse, pageOf } from '../../lib/openapi';
 import { UPLOAD_RULES } from '../../platform/files';
 import { avatarUrlFor, readSignedAvatar, removeAvatar, uploadAvatar } from './avatar.service';
 import { createContact, deleteContact, listContacts, updateContact } from './profile.service';

@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
+import { type AppEnv, createRouter } from '../../http/hono';
+import { defineRoute, jsonBody, jsonResponse } from '../../http/openapi';
 import { ok } from '../../lib/envelope';
-import { type AppEnv, createRouter } from '../../lib/hono';
-import { defineRoute, jsonBody, jsonResponse } from '../../lib/openapi';
 import { deleteMyAccount, sendDeletionCode } from './account-deletion.service';
 import {
   confirmEmailChange,

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { ADMIN_SUB_ROLES, BLOOD_GROUPS, GENDERS, ROLES, USER_STATUSES } from '../../db/schema';
-import { PageQuery } from '../../lib/openapi';
+import { PageQuery } from '../../http/openapi';
 import { canonicalLanguage, canonicalTimeZone, isCountryCode } from './profile.rules';
 
 export const UserSchema = z

@@ -1,6 +1,6 @@
+import { createRouter } from '../../http/hono';
+import { defineRoute, errorOf, jsonBody, jsonResponse, pageOf } from '../../http/openapi';
 import { ok } from '../../lib/envelope';
-import { createRouter } from '../../lib/hono';
-import { defineRoute, errorOf, jsonBody, jsonResponse, pageOf } from '../../lib/openapi';
 import { EARLIEST_DATE, LATEST_DATE } from './vaccinations.rules';
 import {
   AdministerBody,

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { VACCINE_DOSE_STATUSES } from '../../db/schema';
-import { PageQuery } from '../../lib/openapi';
+import { PageQuery } from '../../http/openapi';
 import { EARLIEST_DATE, LATEST_DATE } from './vaccinations.rules';
 
 const ULID = '[0-9A-HJKMNP-TV-Z]{26}';

@@ -126,7 +126,7 @@ describe('caregiver service pushes', () => {
 describe('caregiver socket event handlers', () => {
   const handlers = caregiverSocketEvents;
 
-  it('Should register exactly the five events of API.md', () => {
+  it('Should register exactly the five events of docs/api.md', () => {
     expect(Object.keys(handlers).sort()).toEqual([
       'request:getAllPending',
       'request:removeCaregiver',

@@ -1,11 +1,11 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { guard } from '../../../src/access/guard';
 import { ROUTE_POLICIES } from '../../../src/access/route-policies';
 import { createContext, defaultDeps } from '../../../src/context';
 import { auditEvents, devOutbox, type Role, sessions, type UserRow, users } from '../../../src/db/schema';
+import { guard } from '../../../src/http/guard';
+import { createRouter } from '../../../src/http/hono';
 import { AppError } from '../../../src/lib/errors';
-import { createRouter } from '../../../src/lib/hono';
 import { client, createUser, db, signedInUser, testEnv, tokenFor, uniqueId } from '../../helpers';
 
 const api = client();

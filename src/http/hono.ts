@@ -3,7 +3,7 @@ import type { RequestIdVariables } from 'hono/request-id';
 import type { ZodError } from 'zod';
 import type { Actor, ServiceContext } from '../context';
 import type { Env } from '../env';
-import { AppError, type FieldError } from './errors';
+import { AppError, type FieldError } from '../lib/errors';
 
 /** Hono typing shared by the app and every module router. */
 export type AppEnv = {

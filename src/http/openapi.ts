@@ -1,10 +1,10 @@
 import { createRoute, type RouteConfig, z } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { guard } from '../access/guard';
 import type { RoutePolicy } from '../access/policy';
 import { type OperationId, ROUTE_POLICIES } from '../access/route-policies';
-import { AppError } from './errors';
+import { AppError } from '../lib/errors';
+import { guard } from './guard';
 import type { AppEnv } from './hono';
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
