@@ -5,6 +5,7 @@ import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import { type AppDeps, createContext, defaultDeps } from './context';
+import { environmentOf } from './env';
 import { type AppEnv, createRouter } from './http/hono';
 import { errorBody } from './lib/envelope';
 import { AppError, type ErrorCode } from './lib/errors';
@@ -71,6 +72,8 @@ const DOCS_CSP =
 
 function toAppError(err: unknown): AppError | null {
   if (err instanceof AppError) return err;
+  // drizzle wraps what the DB port throws (a refused session gate) in its own error.
+  if (err instanceof Error && err.cause instanceof AppError) return err.cause;
   if (err instanceof HTTPException) {
     const byStatus: Record<number, [ErrorCode, string]> = {
       400: ['INVALID_JSON', 'Request body is not valid JSON'],
@@ -83,6 +86,19 @@ function toAppError(err: unknown): AppError | null {
     return new AppError(code, message);
   }
   return null;
+}
+
+/** Sequential D1 round trips the request made (development and test only). */
+export const ROUND_TRIPS_HEADER = 'X-D1-Round-Trips';
+
+/** The runtime's waitUntil, when the request came with an execution context (`app.request` in tests may not). */
+function waitUntilOf(c: Context<AppEnv>): ((task: Promise<unknown>) => void) | undefined {
+  try {
+    const execution = c.executionCtx;
+    return (task) => execution.waitUntil(task);
+  } catch {
+    return undefined;
+  }
 }
 
 function corsOrigins(c: Context<AppEnv>): string[] {
@@ -103,18 +119,29 @@ export function createApp(overrides: Partial<AppDeps> = {}) {
   const requestIds = createIds(deps.clock, deps.random);
   app.use(requestId({ generator: () => requestIds.id('req') }));
   app.use(async (c, next) => {
-    c.set(
-      'ctx',
-      createContext(c.env, deps, { requestId: c.get('requestId'), ip: c.req.header('cf-connecting-ip') ?? null }),
-    );
+    const ctx = createContext(c.env, deps, {
+      requestId: c.get('requestId'),
+      ip: c.req.header('cf-connecting-ip') ?? null,
+      waitUntil: waitUntilOf(c),
+    });
+    c.set('ctx', ctx);
     const started = Date.now();
     await next();
-    c.get('ctx').log.log(c.res.status >= 500 ? 'error' : 'info', 'request', {
+    // Outside production the round-trip count is a response header: tests and the bench read it.
+    if (environmentOf(c.env) !== 'production') {
+      try {
+        c.res.headers.set(ROUND_TRIPS_HEADER, String(ctx.meter.roundTrips));
+      } catch {
+        // A WebSocket upgrade answers with immutable headers; its count is in the log line.
+      }
+    }
+    ctx.log.log(c.res.status >= 500 ? 'error' : 'info', 'request', {
       method: c.req.method,
       route: c.req.routePath,
       status: c.res.status,
       durationMs: Date.now() - started,
-      actorId: c.get('ctx').actor?.id ?? null,
+      d1RoundTrips: ctx.meter.roundTrips,
+      actorId: ctx.actor?.id ?? null,
     });
   });
   app.use(async (c, next) => {

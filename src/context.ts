@@ -1,4 +1,5 @@
 import { createDb, type Db } from './db/client';
+import { D1Meter, meteredD1 } from './db/metered';
 import type { AdminSubRole, Role, UserStatus } from './db/schema';
 import type { Env } from './env';
 import { type Clock, systemClock } from './lib/clock';
@@ -32,6 +33,18 @@ export interface ServiceContext {
   actor: Actor | null;
   /** Per-unit-of-work memo (e.g. system settings read once per request). */
   cache: Map<string, unknown>;
+  /** Counts this unit of work's sequential D1 round trips and carries the guard's pending session check. */
+  meter: D1Meter;
+  /**
+   * Resolves once the caller's session is proven (at once when it already is, or there is no caller);
+   * rejects with the refusal. Ports call it before any side effect outside D1.
+   */
+  settle(): Promise<void>;
+  /**
+   * Runs `task` after the response (the runtime's waitUntil), off the request's critical path: socket
+   * pushes and notices. A failure is logged, never thrown at the caller.
+   */
+  defer(task: Promise<unknown>): void;
 }
 
 /** The seams a test (or another runtime) replaces: time, randomness and outbound HTTP. */
@@ -51,21 +64,63 @@ export const defaultDeps: AppDeps = {
 export function createContext(
   env: Env,
   deps: AppDeps,
-  origin: { requestId: string; ip?: string | null; actor?: Actor | null },
+  origin: {
+    requestId: string;
+    ip?: string | null;
+    actor?: Actor | null;
+    /** The runtime's waitUntil for this unit of work; without one, deferred tasks just run. */
+    waitUntil?: (task: Promise<unknown>) => void;
+  },
 ): ServiceContext {
-  const db = createDb(env.DB);
+  const meter = new D1Meter();
+  const db = createDb(meteredD1(env.DB, meter));
   const ids = createIds(deps.clock, deps.random);
   const log = createLogger({ requestId: origin.requestId });
+  const settle = () => meter.settle(env.DB);
   return {
     env,
     db,
     clock: deps.clock,
     ids,
     log,
-    ports: createPorts({ env, db, clock: deps.clock, ids, log, fetch: deps.fetch }),
+    ports: settledPorts(createPorts({ env, db, clock: deps.clock, ids, log, fetch: deps.fetch }), settle),
     requestId: origin.requestId,
     ip: origin.ip ?? null,
     actor: origin.actor ?? null,
     cache: new Map(),
+    meter,
+    settle,
+    defer(task) {
+      const logged = task.catch((err) =>
+        log.log('warn', 'deferred task failed', { error: err instanceof Error ? err.message : String(err) }),
+      );
+      origin.waitUntil?.(logged);
+    },
+  };
+}
+
+/** Every port method first waits for the caller's session to be proven, so no side effect escapes a refusal. */
+function settledPorts(ports: Ports, settle: () => Promise<void>): Ports {
+  const wrap = <T extends object>(port: T): T =>
+    new Proxy(port, {
+      get(target, key, receiver) {
+        const value = Reflect.get(target, key, receiver);
+        if (typeof value !== 'function') return value;
+        return async (...args: unknown[]) => {
+          await settle();
+          return value.apply(target, args);
+        };
+      },
+    });
+  return {
+    mailer: wrap(ports.mailer),
+    sms: wrap(ports.sms),
+    storage: wrap(ports.storage),
+    jobs: wrap(ports.jobs),
+    realtime: ports.realtime,
+    fetch: async (input, init) => {
+      await settle();
+      return ports.fetch(input, init);
+    },
   };
 }

@@ -14,9 +14,11 @@ const nextId = () => `run_${crypto.randomUUID()}`;
 export default {
   fetch: app.fetch,
   async scheduled(_controller, env, execution) {
-    execution.waitUntil(runCron(createContext(env, defaultDeps, { requestId: nextId() })).then(() => undefined));
+    const waitUntil = (task: Promise<unknown>) => execution.waitUntil(task);
+    waitUntil(runCron(createContext(env, defaultDeps, { requestId: nextId(), waitUntil })).then(() => undefined));
   },
-  async queue(batch, env) {
-    await handleQueueBatch(createContext(env, defaultDeps, { requestId: nextId() }), batch);
+  async queue(batch, env, execution) {
+    const waitUntil = (task: Promise<unknown>) => execution.waitUntil(task);
+    await handleQueueBatch(createContext(env, defaultDeps, { requestId: nextId(), waitUntil }), batch);
   },
 } satisfies ExportedHandler<Env, unknown>;

@@ -1,3 +1,4 @@
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { signAccessToken } from '../src/access/tokens';
 import { createApp } from '../src/app';
@@ -48,9 +49,12 @@ export function client(overrides: Partial<AppDeps> = {}) {
       body = JSON.stringify(options.json);
       if (!headers.has('content-type')) headers.set('content-type', 'application/json');
     }
-    const res = await app.request(path, { method, headers, body }, { ...testEnv, ...options.env });
+    const execution = createExecutionContext();
+    const res = await app.request(path, { method, headers, body }, { ...testEnv, ...options.env }, execution);
     const type = res.headers.get('content-type') ?? '';
     const parsed = type.includes('json') ? await res.json() : await res.text();
+    // Work the request deferred (socket pushes, notices) has finished before the test looks.
+    await waitOnExecutionContext(execution);
     return { status: res.status, headers: res.headers, body: parsed };
   }
   return {
@@ -118,9 +122,16 @@ export async function createSession(userId: string, now = new Date()): Promise<s
 }
 
 /** A live session for `user` and an access token for it, as sign-in would issue them. */
-export async function tokenFor(user: Pick<UserRow, 'id' | 'role' | 'tokenVersion'>, now = new Date()): Promise<string> {
+export async function tokenFor(
+  user: Pick<UserRow, 'id' | 'role' | 'subRoles' | 'tokenVersion'>,
+  now = new Date(),
+): Promise<string> {
   const sid = await createSession(user.id, now);
-  return signAccessToken(testEnv, { sub: user.id, role: user.role, sid, ver: user.tokenVersion }, now);
+  return signAccessToken(
+    testEnv,
+    { sub: user.id, role: user.role, subRoles: user.subRoles, sid, ver: user.tokenVersion },
+    now,
+  );
 }
 
 /** An account plus its token. */

@@ -1,8 +1,11 @@
 import { and, eq } from 'drizzle-orm';
 import type { Actor, ServiceContext } from '../context';
-import { sessions, users } from '../db/schema';
+import { createDb, type Db } from '../db/client';
+import type { D1Gate } from '../db/metered';
+import { sessions, USER_STATUSES, type UserStatus, users } from '../db/schema';
 import { AppError } from '../lib/errors';
-import { verifyAccessToken } from './tokens';
+import { allows, type RoutePolicy } from './policy';
+import { type AccessClaims, verifyAccessToken } from './tokens';
 
 function bearerToken(header: string | undefined): string | null {
   if (!header) return null;
@@ -32,8 +35,9 @@ export async function authenticate(ctx: ServiceContext, authorization: string | 
 export async function sessionActor(
   ctx: ServiceContext,
   who: { userId: string; sessionId: string; tokenVersion?: number },
+  db: Db = ctx.db,
 ): Promise<{ actor: Actor; tokenVersion: number }> {
-  const user = await ctx.db
+  const user = await db
     .select({
       id: users.id,
       role: users.role,
@@ -68,4 +72,80 @@ export async function sessionActor(
     sessionId: who.sessionId,
   };
   return { actor, tokenVersion: user.tokenVersion };
+}
+
+/**
+ * The one statement that proves a verified access token may still act on a route: its session is live,
+ * its token version current, its role unchanged, and its account active (or pending, where the route
+ * allows it). It answers `{ status }`, or fails with an SQL error, so the DB port can send it beside a
+ * handler's first read or ahead of its first write in the same batch (see src/db/metered.ts).
+ */
+function sessionGateSql(allowPending: boolean): string {
+  const statuses = (allowPending ? ['active', 'pending'] : ['active']).map((s) => `'${s}'`).join(', ');
+  return `select case when v.status is null then json('access refused') else v.status end as status
+from (select (select u.status from users u join sessions s on s.id = ?2 and s.user_id = u.id
+  where u.id = ?1 and u.token_version = ?3 and u.role = ?4 and u.status in (${statuses})
+    and s.revoked_at is null and s.expires_at > ?5) as status) v`;
+}
+
+/**
+ * Admits the bearer of an access token to a route without a round trip of its own: the token is
+ * verified and the role policy applied from its claims here, and the session check is armed on the
+ * DB port, to ride on the handler's first D1 call (or `ctx.settle()`).
+ * @throws AppError UNAUTHENTICATED, TOKEN_INVALID, TOKEN_EXPIRED, FORBIDDEN; later, from the gate,
+ *   TOKEN_REVOKED, USER_BLOCKED, USER_INACTIVE or FORBIDDEN (an account awaiting verification).
+ */
+export async function admit(
+  ctx: ServiceContext,
+  authorization: string | undefined,
+  policy: Extract<RoutePolicy, { kind: 'signed-in' }>,
+): Promise<Actor> {
+  const token = bearerToken(authorization);
+  if (!token) throw new AppError('UNAUTHENTICATED', 'Sign in to continue');
+  const claims = await verifyAccessToken(ctx.env, token, ctx.clock.now());
+  const subRoles = claims.sr ?? [];
+  const actor: Actor = { id: claims.sub, role: claims.role, subRoles, status: 'active', sessionId: claims.sid };
+  ctx.meter.arm(sessionGate(ctx, claims, actor, policy));
+  if (!allows(policy, claims.role, subRoles)) {
+    // A refusal by role still proves the session first, so a revoked token answers 401, not 403.
+    await ctx.settle();
+    throw new AppError('FORBIDDEN', 'You do not have access to this resource');
+  }
+  return actor;
+}
+
+function sessionGate(
+  ctx: ServiceContext,
+  claims: AccessClaims,
+  actor: Actor,
+  policy: Extract<RoutePolicy, { kind: 'signed-in' }>,
+): D1Gate {
+  const allowPending = Boolean(policy.allowPending);
+  return {
+    statement: (d1) =>
+      d1
+        .prepare(sessionGateSql(allowPending))
+        .bind(claims.sub, claims.sid, claims.ver, claims.role, ctx.clock.now().getTime()),
+    passed: (row) => {
+      const status = row.status as UserStatus;
+      if (USER_STATUSES.includes(status)) actor.status = status;
+    },
+    refused: async (d1) => {
+      const { actor: current } = await sessionActor(
+        ctx,
+        { userId: claims.sub, sessionId: claims.sid, tokenVersion: claims.ver },
+        createDb(d1),
+      );
+      // The stored role decides; a token claiming another one is refused as the stored role would be.
+      if (current.role !== claims.role) {
+        if (!allows(policy, current.role, current.subRoles)) {
+          throw new AppError('FORBIDDEN', 'You do not have access to this resource');
+        }
+        throw new AppError('TOKEN_REVOKED', 'Access token has been revoked');
+      }
+      if (current.status === 'pending' && !allowPending) {
+        throw new AppError('FORBIDDEN', 'This account is awaiting verification');
+      }
+    },
+  };
 }

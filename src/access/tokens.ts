@@ -1,5 +1,5 @@
 import { errors, jwtVerify, SignJWT } from 'jose';
-import type { Role } from '../db/schema';
+import type { AdminSubRole, Role } from '../db/schema';
 import type { Env } from '../env';
 import { AppError } from '../lib/errors';
 
@@ -11,6 +11,8 @@ const AUDIENCE = 'kinwell-api';
 export interface AccessClaims {
   sub: string;
   role: Role;
+  /** Admin sub-roles when issued (a change bumps the token version, so they cannot go stale). */
+  sr?: AdminSubRole[];
   /** Session id. */
   sid: string;
   /** The user's token version when issued; a bump revokes the token. */
@@ -29,11 +31,12 @@ function secretKey(env: Pick<Env, 'JWT_SECRET'>): Uint8Array {
 /** Signs an HS256 access token for a session. */
 export async function signAccessToken(
   env: Pick<Env, 'JWT_SECRET'>,
-  claims: { sub: string; role: Role; sid: string; ver: number },
+  claims: { sub: string; role: Role; subRoles?: AdminSubRole[]; sid: string; ver: number },
   now: Date,
 ): Promise<string> {
   const iat = Math.floor(now.getTime() / 1000);
-  return new SignJWT({ role: claims.role, sid: claims.sid, ver: claims.ver })
+  const subRoles = claims.subRoles?.length ? { sr: claims.subRoles } : {};
+  return new SignJWT({ role: claims.role, ...subRoles, sid: claims.sid, ver: claims.ver })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(claims.sub)
     .setIssuer(ISSUER)
@@ -59,7 +62,8 @@ export async function verifyAccessToken(env: Pick<Env, 'JWT_SECRET'>, token: str
       typeof payload.sub !== 'string' ||
       typeof payload.sid !== 'string' ||
       typeof payload.ver !== 'number' ||
-      typeof payload.role !== 'string'
+      typeof payload.role !== 'string' ||
+      (payload.sr !== undefined && !(Array.isArray(payload.sr) && payload.sr.every((r) => typeof r === 'string')))
     ) {
       throw new AppError('TOKEN_INVALID', 'Access token is malformed');
     }

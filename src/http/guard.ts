@@ -1,26 +1,27 @@
 import type { MiddlewareHandler } from 'hono';
-import { authenticate } from '../access/guard';
-import { allows, type RoutePolicy } from '../access/policy';
-import { AppError } from '../lib/errors';
+import { admit } from '../access/guard';
+import type { RoutePolicy } from '../access/policy';
 import type { AppEnv } from './hono';
 
 /**
  * Route middleware enforcing one policy entry: 401 without a valid token, 403 for a role the policy
- * does not list or an account still awaiting verification.
+ * does not list or an account still awaiting verification. The session check costs no round trip of
+ * its own: it rides on the handler's first D1 call, and is made here only when the handler made none
+ * (or failed before making one, so a revoked token still answers 401 before a validation error).
  */
 export function guard(policy: RoutePolicy): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     if (policy.kind === 'public') return next();
     const ctx = c.get('ctx');
-    const actor = await authenticate(ctx, c.req.header('authorization'));
-    if (actor.status === 'pending' && !policy.allowPending) {
-      throw new AppError('FORBIDDEN', 'This account is awaiting verification');
-    }
-    if (!allows(policy, actor.role, actor.subRoles)) {
-      throw new AppError('FORBIDDEN', 'You do not have access to this resource');
-    }
+    const actor = await admit(ctx, c.req.header('authorization'), policy);
     ctx.actor = actor;
     c.set('user', actor);
-    await next();
+    try {
+      await next();
+    } catch (err) {
+      await ctx.settle();
+      throw err;
+    }
+    await ctx.settle();
   };
 }

@@ -275,7 +275,11 @@ export class UserHub extends DurableObject<Env> {
   }
 
   private context(requestId: string, actor: Actor | null): ServiceContext {
-    return createContext(this.env, { ...defaultDeps, clock: this.clock }, { requestId, actor });
+    return createContext(
+      this.env,
+      { ...defaultDeps, clock: this.clock },
+      { requestId, actor, waitUntil: (task) => this.ctx.waitUntil(task) },
+    );
   }
 }
 

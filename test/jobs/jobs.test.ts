@@ -50,7 +50,7 @@ describe('queue consumer', () => {
     const dead = message({ type: 'notify.email', payload: { to: 'usr_1' } }, 6);
     const batch = createMessageBatch(DEAD_LETTER_QUEUE, [dead, dead]);
     const ctx = createExecutionContext();
-    await worker.queue(batch, testEnv);
+    await worker.queue(batch, testEnv, ctx);
     const result = await getQueueResult(batch, ctx);
     expect(result.explicitAcks).toHaveLength(2);
     const rows = await db.select().from(deadJobs).where(eq(deadJobs.messageId, dead.id)).all();
@@ -59,7 +59,7 @@ describe('queue consumer', () => {
 
     const unknown = message({ type: 'no.such.job', payload: {} });
     const mainBatch = createMessageBatch('kinwell-jobs', [unknown]);
-    await worker.queue(mainBatch, testEnv);
+    await worker.queue(mainBatch, testEnv, ctx);
     expect((await getQueueResult(mainBatch, ctx)).explicitAcks).toEqual([unknown.id]);
     expect(await db.$count(deadJobs, eq(deadJobs.messageId, unknown.id))).toBe(1);
   });

@@ -201,16 +201,15 @@ export const APPOINTMENT_UPDATED = 'appointment:updated';
 
 /**
  * Pushes `appointment:updated` `{ action, appointment }` to the appointment's patient and doctor, except
- * the caller who made the change (their answer already says it). Called after the change committed; a
- * party with no socket open loses nothing, the appointment and its history are stored.
+ * the caller who made the change (their answer already says it), after the response (`ctx.defer`), so the
+ * push costs the request nothing. Called after the change committed; a party with no socket open loses
+ * nothing, the appointment and its history are stored.
  */
-export async function notifyParties(ctx: ServiceContext, action: AppointmentAction, view: AppointmentView) {
+export function notifyParties(ctx: ServiceContext, action: AppointmentAction, view: AppointmentView): void {
   const parties = [view.patient.id, view.doctor.id].filter((id) => id !== ctx.actor?.id);
-  await Promise.all(
-    [...new Set(parties)].map((id) =>
-      ctx.ports.realtime.notify(id, APPOINTMENT_UPDATED, { action, appointment: view }),
-    ),
-  );
+  for (const id of new Set(parties)) {
+    ctx.defer(ctx.ports.realtime.notify(id, APPOINTMENT_UPDATED, { action, appointment: view }));
+  }
 }
 
 /** One appointment's view. */

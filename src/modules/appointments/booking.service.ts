@@ -339,7 +339,7 @@ export async function commitBooking(ctx: ServiceContext, plan: BookingPlan): Pro
     }
     throw err;
   }
-  await notifyParties(ctx, 'book', view);
+  notifyParties(ctx, 'book', view);
   return view;
 }
 

@@ -97,7 +97,7 @@ export async function transitionAppointment(
     throw await lostRace(ctx, id, action);
   }
   const view = await appointmentView(ctx, { ...row, ...changes });
-  await notifyParties(ctx, action, view);
+  notifyParties(ctx, action, view);
   return view;
 }
 

@@ -79,7 +79,7 @@ export async function rescheduleAppointment(
       [id],
     );
     const view = await appointmentView(ctx, updated[0]!);
-    await notifyParties(ctx, 'reschedule', view);
+    notifyParties(ctx, 'reschedule', view);
     return view;
   } catch (err) {
     if (!eventGuardTripped(err)) throw err;

@@ -35,10 +35,14 @@ async function newRefreshToken(ctx: ServiceContext, session: { id: string; userI
   return { token, insert };
 }
 
-function accessFor(ctx: ServiceContext, user: Pick<UserRow, 'id' | 'role' | 'tokenVersion'>, sessionId: string) {
+function accessFor(
+  ctx: ServiceContext,
+  user: Pick<UserRow, 'id' | 'role' | 'subRoles' | 'tokenVersion'>,
+  sessionId: string,
+) {
   return signAccessToken(
     ctx.env,
-    { sub: user.id, role: user.role, sid: sessionId, ver: user.tokenVersion },
+    { sub: user.id, role: user.role, subRoles: user.subRoles, sid: sessionId, ver: user.tokenVersion },
     ctx.clock.now(),
   );
 }
@@ -49,7 +53,7 @@ function accessFor(ctx: ServiceContext, user: Pick<UserRow, 'id' | 'role' | 'tok
  */
 export async function startSession(
   ctx: ServiceContext,
-  user: Pick<UserRow, 'id' | 'role' | 'tokenVersion'>,
+  user: Pick<UserRow, 'id' | 'role' | 'subRoles' | 'tokenVersion'>,
   method: AuthMethod,
   device: DeviceInfo,
 ): Promise<TokenPair> {

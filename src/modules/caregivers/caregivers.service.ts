@@ -147,10 +147,12 @@ export async function sendRequest(ctx: ServiceContext, input: SendRequestInput):
     throw err;
   }
   const request = toRequestView(row);
-  await ctx.ports.realtime.notify(receiver.id, PUSH.incoming, {
-    request,
-    requester: { id: requester.id, name: requester.name },
-  });
+  ctx.defer(
+    ctx.ports.realtime.notify(receiver.id, PUSH.incoming, {
+      request,
+      requester: { id: requester.id, name: requester.name },
+    }),
+  );
   return request;
 }
 
@@ -226,10 +228,12 @@ export async function updateRequestStatus(
   }
   const result = { request: toRequestView(updated), link: link && toLinkView(link) };
   if (link) {
-    await ctx.ports.realtime.notify(request.requesterId, PUSH.accepted, {
-      request: result.request,
-      caregiver: { id: receiver.id, name: receiver.name },
-    });
+    ctx.defer(
+      ctx.ports.realtime.notify(request.requesterId, PUSH.accepted, {
+        request: result.request,
+        caregiver: { id: receiver.id, name: receiver.name },
+      }),
+    );
   }
   return result;
 }
@@ -264,12 +268,14 @@ async function endLink(ctx: ServiceContext, link: CaregiverLinkRow, what: string
     throw err;
   }
   const other = by === link.patientId ? link.caregiverId : link.patientId;
-  await ctx.ports.realtime.notify(other, PUSH.removed, {
-    linkId: link.id,
-    patientId: link.patientId,
-    caregiverId: link.caregiverId,
-    by,
-  });
+  ctx.defer(
+    ctx.ports.realtime.notify(other, PUSH.removed, {
+      linkId: link.id,
+      patientId: link.patientId,
+      caregiverId: link.caregiverId,
+      by,
+    }),
+  );
   return toLinkView(ended);
 }
 
