@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * The socket protocol shared by the UserHub and CallRoom objects (README, Real time): JSON text frames
+ * The socket protocol shared by the UserHub and CallRoom objects (docs/api.md, Real-time socket): JSON text frames
  * `{ event, data?, id? }`; a reply echoes the `id` of the frame it answers.
  */
 

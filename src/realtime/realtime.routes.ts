@@ -66,7 +66,7 @@ const connectRoute = defineRoute({
     `Frames are JSON text \`{ "event", "data"?, "id"? }\` of at most ${MAX_FRAME_BYTES} bytes; a reply echoes \`id\`. ` +
       `Each frame re-checks the token's expiry (close ${CLOSE.expired}) and the session (close ${CLOSE.revoked}); ` +
       `more than ${RATE.limit} frames in ${RATE.windowMs / 1000} s answer RATE_LIMITED and ${RATE.closeAt} close ` +
-      `the socket (${CLOSE.flooded}). Events, payloads and codes: README, Real time.`,
+      `the socket (${CLOSE.flooded}). Events, payloads and codes: docs/api.md, Real-time socket.`,
   ].join('\n\n'),
   request: { query: ConnectQuery, headers: ConnectHeaders },
   responses: {
