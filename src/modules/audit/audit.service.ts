@@ -1,30 +1,62 @@
-import { and, desc, eq, gte, lt, type SQL } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, gte, is, lt, SQL, sql } from 'drizzle-orm';
+import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type { ServiceContext } from '../../context';
 import { paginate } from '../../db/paginate';
 import { type AuditEventRow, auditEvents } from '../../db/schema';
+import { constraintFailed, ifOneRowChanged } from '../../db/sql';
+
+/**
+ * The one writer of `audit_events`: every module records through `auditInsert` (or `recordAudit`),
+ * none inserts into the table itself (test/modules/audit.test.ts checks the sources).
+ */
 
 export interface AuditEventInput {
   action: string;
   resourceType: string;
-  resourceId?: string | null;
-  patientId?: string | null;
+  /** SQL when a `select` guard computes it per row (e.g. the id of each deleted row). */
+  resourceId?: string | SQL | null;
+  /** SQL when a `select` guard reads it from the guarded row (e.g. the patient of an appointment read). */
+  patientId?: string | SQL | null;
   reason?: string | null;
   outcome?: 'success' | 'failure';
-  /** Ids and codes only: never names, contact details or clinical text. */
-  metadata?: Record<string, unknown>;
+  /** Ids and codes only: never names, contact details or clinical text. SQL when the batch counts. */
+  metadata?: Record<string, unknown> | SQL;
   /** Overrides the context's actor (e.g. a failed login names the account it targeted). */
   actorId?: string | null;
+  /**
+   * The event's id, SQL evaluated per row: only for a `select` guard whose source yields several rows
+   * (each needs its own id). Defaults to one fresh `aud_` id.
+   */
+  id?: SQL;
 }
 
-/** The insert for one audit event; use inside `db.batch` so the event commits with the change. */
-export function auditInsert(ctx: ServiceContext, event: AuditEventInput) {
-  return ctx.db.insert(auditEvents).values({
-    id: ctx.ids.id('aud'),
+/**
+ * When a guarded audit row is written, for audits that must commit exactly when the change they
+ * describe does:
+ * - `'one-row-changed'`: the statement right before it in the same batch changed exactly one row.
+ *   Otherwise the row's `action` is NULL, a NOT NULL violation that rolls the whole batch back (a
+ *   conditional write that lost a race leaves nothing behind); `auditGuardTripped` recognises it.
+ * - `{ from, where }`: INSERT … SELECT, one audit row per row of `from` (one row when absent) for
+ *   which `where` holds when the statement runs. Placed before a write with the same condition, it
+ *   names exactly the rows that write changes; when the condition fails nothing is written and the
+ *   batch goes on.
+ */
+export type AuditGuard = 'one-row-changed' | { from?: SQLiteTable | SQL; where?: SQL };
+
+/**
+ * The insert for one audit event (several with a `from` guard), stamped with the context's actor,
+ * clock, request id and address. Returns a statement for `db.batch` (or the catalog's raw batches), so
+ * the event commits with the change it records; awaiting it alone writes it at once.
+ */
+export function auditInsert(ctx: ServiceContext, event: AuditEventInput, options: { guard?: AuditGuard } = {}) {
+  const { guard } = options;
+  const row = {
+    id: event.id ?? ctx.ids.id('aud'),
     at: ctx.clock.now().getTime(),
     actorId: event.actorId !== undefined ? event.actorId : (ctx.actor?.id ?? null),
     actorRole: ctx.actor?.role ?? null,
     patientId: event.patientId ?? null,
-    action: event.action,
+    action: guard === 'one-row-changed' ? ifOneRowChanged(event.action) : event.action,
     resourceType: event.resourceType,
     resourceId: event.resourceId ?? null,
     reason: event.reason ?? null,
@@ -32,8 +64,24 @@ export function auditInsert(ctx: ServiceContext, event: AuditEventInput) {
     requestId: ctx.requestId,
     ip: ctx.ip,
     metadata: event.metadata ?? null,
+  } satisfies Record<keyof typeof auditEvents.$inferInsert, unknown>;
+  if (guard === undefined || guard === 'one-row-changed') return ctx.db.insert(auditEvents).values(row);
+  // INSERT … SELECT lists every column in table order; plain values are encoded by their column.
+  const columns = getTableColumns(auditEvents);
+  const selected = (Object.keys(columns) as (keyof typeof columns)[]).map((key) => {
+    const value = row[key];
+    return is(value, SQL) ? value : sql.param(value, columns[key]);
   });
+  return ctx.db
+    .insert(auditEvents)
+    .select(
+      sql`select ${sql.join(selected, sql`, `)}${guard.from ? sql` from ${guard.from}` : sql``}${guard.where ? sql` where ${guard.where}` : sql``}`,
+    );
 }
+
+/** Whether a batch rolled back because its `'one-row-changed'` audit insert found no change. */
+export const auditGuardTripped = (err: unknown): boolean =>
+  constraintFailed(err, /NOT NULL constraint failed: audit_events\.action/);
 
 /**
  * Appends one audit event: who (the context's actor), whose data, what, why, when and under which
