@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, or, type SQL, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import type { Actor, ServiceContext } from '../../context';
 import {
@@ -11,7 +11,7 @@ import {
   doctorServices,
   users,
 } from '../../db/schema';
-import { constraintFailed, ifOneRowChanged } from '../../db/sql';
+import { constraintFailed, ifOneRowChanged, qualified } from '../../db/sql';
 import { notFound } from '../../lib/errors';
 import { localDateAt, localTimeAt } from '../schedules/recurrence';
 
@@ -30,21 +30,55 @@ export function relationTo(actor: Actor, row: Pick<AppointmentRow, 'patientId' |
   return null;
 }
 
+const EVERYONE: readonly Relation[] = ['patient', 'doctor', 'staff'];
+
 /**
- * An appointment the caller may see: their own as patient or doctor, any as staff. Anyone else gets
- * NOT_FOUND, exactly as for an id that does not exist.
+ * The appointment a read found, when the caller may see it as one of `allowed`: their own as patient or
+ * doctor, any as staff. Anyone else gets NOT_FOUND, exactly as for an id that does not exist.
+ * @throws AppError NOT_FOUND
+ */
+export function seenBy<R extends Pick<AppointmentRow, 'patientId' | 'doctorId'>>(
+  ctx: ServiceContext,
+  row: R | undefined,
+  allowed: readonly Relation[] = EVERYONE,
+): { row: R; relation: Relation } {
+  const relation = row && ctx.actor ? relationTo(ctx.actor, row) : null;
+  if (!row || !relation || !allowed.includes(relation)) throw notFound('Appointment');
+  return { row, relation };
+}
+
+/**
+ * The condition `seenBy` checks, in SQL, on the `appointments` row of `id`: for the statements a read
+ * batch sends beside the row before it knows whether the caller may see it (its audit row, which must
+ * be written exactly when the read is allowed).
+ */
+export function seenWhere(ctx: ServiceContext, id: string, allowed: readonly Relation[] = EVERYONE): SQL {
+  const actor = ctx.actor!;
+  const as: SQL[] = [];
+  if (allowed.includes('patient')) as.push(eq(qualified(appointments.patientId), actor.id));
+  if (allowed.includes('doctor')) as.push(eq(qualified(appointments.doctorId), actor.id));
+  if (allowed.includes('staff') && isStaff(actor)) as.push(sql`1`);
+  return and(eq(qualified(appointments.id), id), as.length ? or(...as) : sql`0`)!;
+}
+
+/** The caller's relation to the row `seenWhere` selected, in SQL (patient before doctor before staff, as `relationTo`). */
+export function relationSql(ctx: ServiceContext): SQL<Relation> {
+  const actor = ctx.actor!;
+  return sql<Relation>`(case when ${qualified(appointments.patientId)} = ${actor.id} then 'patient' when ${qualified(appointments.doctorId)} = ${actor.id} then 'doctor' else 'staff' end)`;
+}
+
+/**
+ * An appointment the caller may see, with the names its view shows, in one query; for services whose
+ * only read it is (the others put `appointmentDetails` into their read batch and call `seenBy`).
  * @throws AppError NOT_FOUND
  */
 export async function visibleAppointment(
   ctx: ServiceContext,
   id: string,
-  allowed: readonly Relation[] = ['patient', 'doctor', 'staff'],
-): Promise<{ row: AppointmentRow; relation: Relation }> {
-  const actor = ctx.actor;
-  const row = actor ? await ctx.db.select().from(appointments).where(eq(appointments.id, id)).get() : undefined;
-  const relation = row && actor ? relationTo(actor, row) : null;
-  if (!row || !relation || !allowed.includes(relation)) throw notFound('Appointment');
-  return { row, relation };
+  allowed: readonly Relation[] = EVERYONE,
+): Promise<{ row: AppointmentDetail; relation: Relation }> {
+  const [row] = ctx.actor ? await appointmentDetails(ctx).where(eq(appointments.id, id)) : [];
+  return seenBy(ctx, row, allowed);
 }
 
 /** The history row of one action on an appointment, to run in the same batch as the change. */
@@ -161,39 +195,39 @@ export function toAppointmentView(
 const patientUser = alias(users, 'patient_user');
 const doctorUser = alias(users, 'doctor_user');
 
+/** An appointment row read with the names and count its view shows (`appointmentDetails`). */
+export type AppointmentDetail = AppointmentRow & ViewNames;
+
+type ViewNames = Parameters<typeof toAppointmentView>[1];
+
 /**
- * Views of appointment rows with the patient's, doctor's and service's names and attachment counts,
- * in the rows' order, in one query.
+ * Appointment rows with the patient's, doctor's and service's names and the attachment count, as one
+ * statement to filter, order and put into a read batch. The joined columns are aliased: in a batch,
+ * same-named columns of joined tables overwrite each other.
+ * @example const [rows] = await ctx.db.batch([appointmentDetails(ctx).where(eq(appointments.id, id)), …]);
  */
-export async function appointmentViews(ctx: ServiceContext, rows: AppointmentRow[]): Promise<AppointmentView[]> {
-  if (rows.length === 0) return [];
-  const ids = rows.map((r) => r.id);
-  const extras = await ctx.db
+export function appointmentDetails(ctx: ServiceContext) {
+  return ctx.db
     .select({
-      id: appointments.id,
-      patientName: patientUser.name,
-      doctorName: doctorUser.name,
-      serviceName: doctorServices.name,
-      serviceMinutes: doctorServices.durationMinutes,
-      attachmentCount: sql<number>`(select count(*) from ${appointmentAttachments} where ${appointmentAttachments.appointmentId} = ${appointments.id})`,
+      ...getTableColumns(appointments),
+      patientName: sql<string | null>`${patientUser.name}`.as('patient_name'),
+      doctorName: sql<string | null>`${doctorUser.name}`.as('doctor_name'),
+      serviceName: sql<string | null>`${doctorServices.name}`.as('service_name'),
+      serviceMinutes: sql<number | null>`${doctorServices.durationMinutes}`.as('service_minutes'),
+      attachmentCount:
+        sql<number>`(select count(*) from ${appointmentAttachments} where ${qualified(appointmentAttachments.appointmentId)} = ${qualified(appointments.id)})`.as(
+          'attachment_count',
+        ),
     })
     .from(appointments)
     .leftJoin(patientUser, eq(patientUser.id, appointments.patientId))
     .leftJoin(doctorUser, eq(doctorUser.id, appointments.doctorId))
-    .leftJoin(doctorServices, and(eq(doctorServices.id, appointments.serviceId)))
-    .where(inArray(appointments.id, ids))
-    .all();
-  const byId = new Map(extras.map((e) => [e.id, e]));
-  return rows.map((row) => {
-    const e = byId.get(row.id);
-    return toAppointmentView(row, {
-      patientName: e?.patientName ?? null,
-      doctorName: e?.doctorName ?? null,
-      serviceName: e?.serviceName ?? null,
-      serviceMinutes: e?.serviceMinutes ?? null,
-      attachmentCount: Number(e?.attachmentCount ?? 0),
-    });
-  });
+    .leftJoin(doctorServices, eq(doctorServices.id, appointments.serviceId));
+}
+
+/** The view of a row read by `appointmentDetails`, with `changes` a write made since (its names stay). */
+export function detailView(detail: AppointmentDetail, changes: Partial<AppointmentRow> = {}): AppointmentView {
+  return toAppointmentView({ ...detail, ...changes }, detail);
 }
 
 /** The socket event telling a patient or doctor that one of their appointments changed. */
@@ -210,9 +244,4 @@ export function notifyParties(ctx: ServiceContext, action: AppointmentAction, vi
   for (const id of new Set(parties)) {
     ctx.defer(ctx.ports.realtime.notify(id, APPOINTMENT_UPDATED, { action, appointment: view }));
   }
-}
-
-/** One appointment's view. */
-export async function appointmentView(ctx: ServiceContext, row: AppointmentRow): Promise<AppointmentView> {
-  return (await appointmentViews(ctx, [row]))[0]!;
 }

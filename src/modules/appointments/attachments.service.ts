@@ -14,7 +14,7 @@ import { page } from '../../lib/envelope';
 import { AppError, notFound } from '../../lib/errors';
 import { checkUpload, type StoredObject } from '../../platform/files';
 import { auditInsert } from '../audit/audit.service';
-import { visibleAppointment } from './appointment-access';
+import { seenBy, seenWhere, visibleAppointment } from './appointment-access';
 import type { AttachmentView } from './records.schemas';
 
 /** Most files one appointment carries. */
@@ -24,28 +24,41 @@ const invalidAttachments = (message: string) =>
   new AppError('VALIDATION_FAILED', message, { fields: [{ field: 'attachmentIds', message }] });
 
 /**
+ * The read `attachmentLinkStatements` checks, for the caller's read batch: the files among `fileIds`
+ * that belong to `ownerId`, with their purpose and any appointment they are linked to already.
+ * Undefined when there are no files to link.
+ */
+export function attachableFilesQuery(ctx: ServiceContext, ownerId: string, fileIds: string[]) {
+  if (fileIds.length === 0) return undefined;
+  return ctx.db
+    .select({ id: files.id, purpose: files.purpose, linked: appointmentAttachments.appointmentId })
+    .from(files)
+    .leftJoin(appointmentAttachments, eq(appointmentAttachments.fileId, files.id))
+    .where(and(inArray(files.id, [...new Set(fileIds)]), eq(files.ownerId, ownerId)));
+}
+
+/**
  * Statements linking already-uploaded files (POST /files, purpose `attachment`: JPEG, PNG or PDF by
- * their bytes, 10 MiB each) to an appointment, for the caller's batch. Every file must belong to
- * `ownerId`, have purpose `attachment` and not be linked to any appointment yet; with those already
- * linked (`existing`) there are at most MAX_ATTACHMENTS.
+ * their bytes, 10 MiB each) to an appointment, for the caller's batch, given what `attachableFilesQuery`
+ * read. Every file must belong to the owner, have purpose `attachment` and not be linked to any
+ * appointment yet; with those already linked (`existing`) there are at most MAX_ATTACHMENTS.
  * @throws AppError VALIDATION_FAILED (field attachmentIds)
  */
-export async function attachmentLinkStatements(
+export function attachmentLinkStatements(
   ctx: ServiceContext,
-  input: { appointmentId: string; ownerId: string; fileIds: string[]; existing?: number },
-): Promise<BatchItem<'sqlite'>[]> {
+  input: {
+    appointmentId: string;
+    fileIds: string[];
+    found: { id: string; purpose: string; linked: string | null }[] | undefined;
+    existing?: number;
+  },
+): BatchItem<'sqlite'>[] {
   const fileIds = [...new Set(input.fileIds)];
   if (fileIds.length === 0) return [];
   if (fileIds.length + (input.existing ?? 0) > MAX_ATTACHMENTS) {
     throw invalidAttachments(`At most ${MAX_ATTACHMENTS} files per appointment`);
   }
-  const rows = await ctx.db
-    .select({ id: files.id, purpose: files.purpose, linked: appointmentAttachments.appointmentId })
-    .from(files)
-    .leftJoin(appointmentAttachments, eq(appointmentAttachments.fileId, files.id))
-    .where(and(inArray(files.id, fileIds), eq(files.ownerId, input.ownerId)))
-    .all();
-  const found = new Map(rows.map((r) => [r.id, r]));
+  const found = new Map((input.found ?? []).map((r) => [r.id, r]));
   for (const id of fileIds) {
     const row = found.get(id);
     if (!row) throw invalidAttachments(`File ${id} not found`);
@@ -53,7 +66,7 @@ export async function attachmentLinkStatements(
     if (row.linked !== null) throw invalidAttachments(`File ${id} is already attached to an appointment`);
   }
   const now = ctx.clock.now().getTime();
-  const actorId = ctx.actor?.id ?? input.ownerId;
+  const actorId = ctx.actor!.id;
   return [
     ctx.db
       .insert(appointmentAttachments)
@@ -116,9 +129,10 @@ export async function addAttachments(
   appointmentId: string,
   uploads: { bytes: Uint8Array; fileName: string | null }[],
 ): Promise<AttachmentView[]> {
+  // The row read with its view's names carries the attachment count: one read before the write.
   const { row } = await visibleAppointment(ctx, appointmentId, ['patient', 'staff']);
   if (!OPEN_STATUSES.includes(row.status)) throw notOpen(row.status);
-  const existing = await ctx.db.$count(appointmentAttachments, eq(appointmentAttachments.appointmentId, row.id));
+  const existing = Number(row.attachmentCount);
   if (existing + uploads.length > MAX_ATTACHMENTS) throw tooMany(existing);
   for (const upload of uploads) checkUpload('attachment', upload.bytes);
 
@@ -172,8 +186,9 @@ function tooMany(existing: number): AppError {
 }
 
 /**
- * A page of an appointment's files, oldest first, for its patient, its doctor and permitted staff;
- * the read is audited in the same batch.
+ * A page of an appointment's files, oldest first, for its patient, its doctor and permitted staff; one
+ * round trip: the row, the page, the total and the read's audit event (written exactly when the caller
+ * may see the appointment) go in one batch.
  * @throws AppError NOT_FOUND
  */
 export async function listAttachments(
@@ -181,9 +196,12 @@ export async function listAttachments(
   appointmentId: string,
   query: { page: number; limit: number },
 ) {
-  const { row } = await visibleAppointment(ctx, appointmentId);
-  const linked = eq(appointmentAttachments.appointmentId, row.id);
-  const [rows, [total]] = await ctx.db.batch([
+  const linked = eq(appointmentAttachments.appointmentId, appointmentId);
+  const [found, rows, [total]] = await ctx.db.batch([
+    ctx.db
+      .select({ patientId: appointments.patientId, doctorId: appointments.doctorId })
+      .from(appointments)
+      .where(eq(appointments.id, appointmentId)),
     ctx.db
       .select(attachmentColumns)
       .from(appointmentAttachments)
@@ -197,37 +215,63 @@ export async function listAttachments(
       .from(appointmentAttachments)
       .innerJoin(files, eq(files.id, appointmentAttachments.fileId))
       .where(linked),
-    auditInsert(ctx, {
-      action: 'appointment.attachment.list',
-      resourceType: 'appointment',
-      resourceId: row.id,
-      patientId: row.patientId,
-    }),
+    auditInsert(
+      ctx,
+      {
+        action: 'appointment.attachment.list',
+        resourceType: 'appointment',
+        resourceId: appointmentId,
+        patientId: qualified(appointments.patientId),
+      },
+      { guard: { from: appointments, where: seenWhere(ctx, appointmentId) } },
+    ),
   ]);
+  seenBy(ctx, found[0]);
   return page(rows.map(toAttachmentView), total?.n ?? 0, query);
 }
 
 /**
  * One attached file's bytes. The file must be linked to this appointment (another appointment's file
- * is NOT_FOUND); the read is audited before any byte is sent.
+ * is NOT_FOUND). The read is audited before any byte is sent, in the batch that reads the row and the
+ * file (one round trip): the audit row is written exactly when the caller may see the appointment and
+ * the file is linked to it.
  * @throws AppError NOT_FOUND
  */
 export async function readAttachment(ctx: ServiceContext, appointmentId: string, fileId: string) {
-  const { row } = await visibleAppointment(ctx, appointmentId);
-  const file = await ctx.db
-    .select(attachmentColumns)
-    .from(appointmentAttachments)
-    .innerJoin(files, eq(files.id, appointmentAttachments.fileId))
-    .where(and(eq(appointmentAttachments.appointmentId, row.id), eq(appointmentAttachments.fileId, fileId)))
-    .get();
+  const link = and(eq(appointmentAttachments.appointmentId, appointmentId), eq(appointmentAttachments.fileId, fileId));
+  const [found, linkedFiles] = await ctx.db.batch([
+    ctx.db
+      .select({ patientId: appointments.patientId, doctorId: appointments.doctorId })
+      .from(appointments)
+      .where(eq(appointments.id, appointmentId)),
+    ctx.db
+      .select(attachmentColumns)
+      .from(appointmentAttachments)
+      .innerJoin(files, eq(files.id, appointmentAttachments.fileId))
+      .where(link),
+    auditInsert(
+      ctx,
+      {
+        action: 'appointment.attachment.read',
+        resourceType: 'file',
+        resourceId: fileId,
+        patientId: qualified(appointments.patientId),
+        metadata: { appointmentId },
+      },
+      {
+        guard: {
+          from: appointments,
+          where: and(
+            seenWhere(ctx, appointmentId),
+            sql`exists ${ctx.db.select({ one: sql`1` }).from(appointmentAttachments).where(link)}`,
+          ),
+        },
+      },
+    ),
+  ]);
+  seenBy(ctx, found[0]);
+  const file = linkedFiles[0];
   const object = file ? await ctx.ports.storage.get(file.storageKey) : null;
   if (!file || !object) throw notFound('Attachment');
-  await auditInsert(ctx, {
-    action: 'appointment.attachment.read',
-    resourceType: 'file',
-    resourceId: file.fileId,
-    patientId: row.patientId,
-    metadata: { appointmentId: row.id },
-  });
   return { file: toAttachmentView(file), body: object.body };
 }

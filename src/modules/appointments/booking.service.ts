@@ -1,6 +1,7 @@
 import { and, eq, gt, inArray, isNull, lt } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import type { ServiceContext } from '../../context';
+import { batchOf } from '../../db/batch';
 import {
   type AppointmentHoldRow,
   type AppointmentRow,
@@ -8,18 +9,12 @@ import {
   type AppointmentType,
   appointmentHolds,
   appointments,
-  type DoctorProfileRow,
-  type DoctorServiceRow,
-  doctorServices,
-  type UserRow,
-  users,
 } from '../../db/schema';
 import { constraintFailed } from '../../db/sql';
-import { AppError, notFound } from '../../lib/errors';
+import { AppError } from '../../lib/errors';
 import { auditInsert } from '../audit/audit.service';
-import { scheduleOffersStart } from '../availability/availability.service';
-import { MINUTE_MS } from '../availability/slots';
-import { bookableDoctor } from '../doctors/doctor-access';
+import { MINUTE_MS, UNIT_MS } from '../availability/slots';
+import { DAY_MS } from '../schedules/recurrence';
 import {
   type AppointmentView,
   eventGuardTripped,
@@ -27,19 +22,33 @@ import {
   guardedEventStatement,
   isStaff,
   notifyParties,
+  seenBy,
   toAppointmentView,
-  visibleAppointment,
 } from './appointment-access';
-import { attachmentLinkStatements } from './attachments.service';
+import { attachableFilesQuery, attachmentLinkStatements } from './attachments.service';
 import type { BookAppointmentInput } from './booking.schemas';
+import {
+  assertSlotAllowed,
+  type BookingTarget,
+  bookingPatientId,
+  bookingPatientOf,
+  bookingSpan,
+  bookingTargetOf,
+  bookingTargetQueries,
+  invalid,
+  type Patient,
+  patientQuery,
+} from './booking-target';
 import { type ClaimSpan, claimStatements, claimUnits, runClaimingBatch } from './claims';
-import { idempotentRequest, runIdempotent, type StoredResponse } from './idempotency';
+import { type IdempotentRun, idempotentRequest, runIdempotent, type StoredResponse } from './idempotency';
 
 /**
- * Booking: who a booking is for, which doctor and service, whether the start is one the schedule
- * offers, and the one batch that writes an appointment (shared by POST /appointments and follow-ups).
- * Taken time is never checked by reading: the batch claims the span's 5-minute units (claims.ts) and
- * the database refuses the second claim, so concurrent bookings cannot both win.
+ * Booking: the one batch that writes an appointment (shared by POST /appointments and follow-ups) and
+ * POST /appointments itself. Everything a booking checks is read in one batch first (booking-target.ts
+ * builds most of its statements and judges what they answered), so a booking costs two round trips:
+ * that read and the write. Taken time is never checked by reading: the write batch claims the span's
+ * 5-minute units (claims.ts) and the database refuses the second claim, so concurrent bookings cannot
+ * both win.
  */
 
 /** The idempotency scope of POST /appointments. */
@@ -47,81 +56,6 @@ export const BOOK_SCOPE = 'appointments.book';
 
 /** Statuses an appointment must have to be followed up. */
 export const FOLLOW_UP_OF_STATUSES: readonly AppointmentStatus[] = ['completed', 'no-show'];
-
-export const invalid = (field: string, message: string) =>
-  new AppError('VALIDATION_FAILED', 'Validation failed', { fields: [{ field, message }] });
-
-export type Patient = Pick<UserRow, 'id' | 'name'>;
-
-/**
- * The patient a booking or hold is for: a patient books for themselves (patientId left out or their
- * own); staff must name an active patient account.
- * @throws AppError VALIDATION_FAILED (field patientId)
- */
-export async function bookingPatient(ctx: ServiceContext, patientId: string | undefined): Promise<Patient> {
-  const actor = ctx.actor!;
-  const staff = isStaff(actor);
-  if (!staff && patientId !== undefined && patientId !== actor.id) {
-    throw invalid('patientId', 'Patients book for themselves only: leave patientId out');
-  }
-  if (staff && patientId === undefined) throw invalid('patientId', 'Required when staff book for a patient');
-  const row = await ctx.db
-    .select({ id: users.id, name: users.name, role: users.role, status: users.status })
-    .from(users)
-    .where(eq(users.id, staff ? patientId! : actor.id))
-    .get();
-  if (row?.role !== 'user' || row.status !== 'active') {
-    throw invalid('patientId', 'Not an active patient account');
-  }
-  return { id: row.id, name: row.name };
-}
-
-/** A bookable doctor and one of their active services. */
-export interface BookingTarget {
-  doctor: Pick<UserRow, 'id' | 'name'>;
-  profile: DoctorProfileRow;
-  service: DoctorServiceRow;
-}
-
-/** @throws AppError NOT_FOUND (doctor not bookable; service not theirs or inactive) */
-export async function bookingTarget(ctx: ServiceContext, doctorId: string, serviceId: string): Promise<BookingTarget> {
-  const { user, profile } = await bookableDoctor(ctx, doctorId);
-  const service = await ctx.db
-    .select()
-    .from(doctorServices)
-    .where(
-      and(eq(doctorServices.id, serviceId), eq(doctorServices.doctorId, doctorId), eq(doctorServices.active, true)),
-    )
-    .get();
-  if (!service) throw notFound('Service');
-  return { doctor: { id: user.id, name: user.name }, profile, service };
-}
-
-/** The time a booking of `target` at `startsAt` claims: the service's length plus the doctor's buffer. */
-export function bookingSpan(target: BookingTarget, startsAt: number): ClaimSpan {
-  return {
-    doctorId: target.doctor.id,
-    startsAt,
-    endsAt: startsAt + target.service.durationMinutes * MINUTE_MS,
-    bufferMinutes: target.profile.bufferMinutes,
-  };
-}
-
-/**
- * Refuses a start the doctor's schedule does not offer for the service: weekly hours and grid, minimum
- * notice, booking horizon, time off and emergency unavailability (the rules of GET /doctors/{id}/slots).
- * Existing bookings and holds are not considered here: the claim in the booking batch settles those
- * (SLOT_UNAVAILABLE).
- * @throws AppError VALIDATION_FAILED (field startsAt)
- */
-export async function assertSlotAllowed(ctx: ServiceContext, target: BookingTarget, startsAt: number): Promise<void> {
-  if (!(await scheduleOffersStart(ctx, target.profile, target.service.durationMinutes, startsAt))) {
-    throw invalid(
-      'startsAt',
-      'Not a bookable slot of this doctor and service (outside their hours or grid, too soon, too far ahead, or during time off); pick one from GET /api/v1/doctors/{id}/slots',
-    );
-  }
-}
 
 /**
  * Why a hold can no longer become an appointment, or null while it can.
@@ -138,11 +72,12 @@ export function holdProblem(hold: AppointmentHoldRow, now: number): AppError | n
   return null;
 }
 
-/** The patient's live holds on the doctor whose claimed time overlaps `span` (released by a booking without holdId). */
-async function overlappingHoldIds(ctx: ServiceContext, patientId: string, span: ClaimSpan): Promise<string[]> {
-  const units = claimUnits(span);
-  const spanEnd = units[units.length - 1]! + 5 * MINUTE_MS;
-  const holds = await ctx.db
+/**
+ * The patient's live holds on the doctor starting within a day of `startsAt`, for the read batch: a
+ * superset of those `overlappingHoldIds` keeps (no service with its buffer lasts a day).
+ */
+function liveHoldsQuery(ctx: ServiceContext, patientId: string, doctorId: string, startsAt: number) {
+  return ctx.db
     .select({
       id: appointmentHolds.id,
       startsAt: appointmentHolds.startsAt,
@@ -153,15 +88,26 @@ async function overlappingHoldIds(ctx: ServiceContext, patientId: string, span: 
     .where(
       and(
         eq(appointmentHolds.patientId, patientId),
-        eq(appointmentHolds.doctorId, span.doctorId),
+        eq(appointmentHolds.doctorId, doctorId),
         isNull(appointmentHolds.appointmentId),
         isNull(appointmentHolds.releasedAt),
         gt(appointmentHolds.expiresAt, ctx.clock.now().getTime()),
-        lt(appointmentHolds.startsAt, spanEnd),
+        lt(appointmentHolds.startsAt, startsAt + DAY_MS),
+        gt(appointmentHolds.endsAt, startsAt - DAY_MS),
       ),
-    )
-    .all();
-  return holds.filter((h) => h.endsAt + h.bufferMinutes * MINUTE_MS > units[0]!).map((h) => h.id);
+    );
+}
+
+/** Of the live holds read, those whose claimed time overlaps `span` (released by a booking without holdId). */
+function overlappingHoldIds(
+  holds: { id: string; startsAt: number; endsAt: number; bufferMinutes: number }[],
+  span: ClaimSpan,
+): string[] {
+  const units = claimUnits(span);
+  const spanEnd = units[units.length - 1]! + UNIT_MS;
+  return holds
+    .filter((h) => h.startsAt < spanEnd && h.endsAt + h.bufferMinutes * MINUTE_MS > units[0]!)
+    .map((h) => h.id);
 }
 
 /**
@@ -169,8 +115,13 @@ async function overlappingHoldIds(ctx: ServiceContext, patientId: string, span: 
  * one that is not completed or missed.
  * @throws AppError NOT_FOUND, VALIDATION_FAILED (field followUpOfId)
  */
-async function assertFollowUpOf(ctx: ServiceContext, id: string, patientId: string, doctorId: string): Promise<void> {
-  const { row } = await visibleAppointment(ctx, id);
+function assertFollowUpOf(
+  ctx: ServiceContext,
+  found: Pick<AppointmentRow, 'patientId' | 'doctorId' | 'status'> | undefined,
+  patientId: string,
+  doctorId: string,
+): void {
+  const { row } = seenBy(ctx, found);
   if (row.patientId !== patientId || row.doctorId !== doctorId) {
     throw invalid('followUpOfId', 'Must be an appointment of the same patient with the same doctor');
   }
@@ -193,12 +144,14 @@ export interface BookingPlan {
   hold?: AppointmentHoldRow | null;
   /** The patient's other live holds in the way, released by this booking. */
   releaseHoldIds?: string[];
-  /** The caller's uploaded files (purpose `attachment`) to link. */
-  attachmentIds?: string[];
+  /** The caller's uploaded files (purpose `attachment`) to link, and what `attachableFilesQuery` read of them. */
+  attachments?: { fileIds: string[]; found: Parameters<typeof attachmentLinkStatements>[1]['found'] };
   /** Audit action, e.g. `appointment.book`. */
   auditAction: string;
   /** Statements that commit with the booking given its response (e.g. the idempotency row); they run first. */
   before?: (view: AppointmentView) => BatchItem<'sqlite'>[];
+  /** A read to make beside the booking's own when its batch fails (the idempotency recheck). */
+  onFailure?: () => Promise<unknown>;
 }
 
 /**
@@ -241,11 +194,11 @@ export async function commitBooking(ctx: ServiceContext, plan: BookingPlan): Pro
     createdAt: now,
     updatedAt: now,
   };
-  const fileIds = [...new Set(plan.attachmentIds ?? [])];
-  const attachments = await attachmentLinkStatements(ctx, {
+  const fileIds = [...new Set(plan.attachments?.fileIds ?? [])];
+  const attachments = attachmentLinkStatements(ctx, {
     appointmentId: row.id,
-    ownerId: ctx.actor!.id,
     fileIds,
+    found: plan.attachments?.found,
   });
   const view = toAppointmentView(row, {
     patientName: plan.patient.name,
@@ -323,10 +276,16 @@ export async function commitBooking(ctx: ServiceContext, plan: BookingPlan): Pro
   );
 
   try {
-    await runClaimingBatch(ctx, span, statements as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]], freed);
+    await runClaimingBatch(ctx, span, statements as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]], {
+      ignore: freed,
+      alongside: plan.onFailure,
+    });
   } catch (err) {
     if (hold && eventGuardTripped(err)) {
-      const current = await ctx.db.select().from(appointmentHolds).where(eq(appointmentHolds.id, hold.id)).get();
+      const [current] = await Promise.all([
+        ctx.db.select().from(appointmentHolds).where(eq(appointmentHolds.id, hold.id)).get(),
+        plan.onFailure?.(),
+      ]);
       throw (
         (current && holdProblem(current, ctx.clock.now().getTime())) ??
         new AppError('CONFLICT', 'The hold changed meanwhile')
@@ -347,7 +306,9 @@ export async function commitBooking(ctx: ServiceContext, plan: BookingPlan): Pro
  * POST /appointments: books a `pending` appointment for the caller (or, for staff, the patient named),
  * converting their hold when `holdId` is given; otherwise the start must be a slot the schedule offers,
  * and the patient's own live holds overlapping it are released so they do not block them. With an
- * idempotency key the first committed answer is replayed for retries.
+ * idempotency key the first committed answer is replayed for retries. Two round trips: everything it
+ * checks (the earlier answer under the key, patient, doctor, service, schedule, hold, follow-up, files)
+ * is read in one batch, then one batch writes.
  * @throws AppError NOT_FOUND (doctor, service, followUpOfId), VALIDATION_FAILED, SLOT_UNAVAILABLE,
  *   HOLD_EXPIRED, CONFLICT, IDEMPOTENCY_CONFLICT
  */
@@ -357,24 +318,51 @@ export async function bookAppointment(
   idempotencyKey?: string,
 ): Promise<StoredResponse<AppointmentView> & { replayed: boolean }> {
   const request = idempotencyKey === undefined ? null : await idempotentRequest(ctx, BOOK_SCOPE, idempotencyKey, input);
-  return runIdempotent<AppointmentView>(ctx, request, async (store) => ({
-    status: 201,
-    body: await book(ctx, input, (view) => store({ status: 201, body: view })),
-  }));
+  return runIdempotent<AppointmentView>(ctx, request, (run) => book(ctx, input, run));
 }
 
 async function book(
   ctx: ServiceContext,
   input: BookAppointmentInput,
-  before: (view: AppointmentView) => BatchItem<'sqlite'>[],
-): Promise<AppointmentView> {
-  const patient = await bookingPatient(ctx, input.patientId);
-  const target = await bookingTarget(ctx, input.doctorId, input.serviceId);
+  run: IdempotentRun<AppointmentView>,
+): Promise<StoredResponse<AppointmentView>> {
+  const actor = ctx.actor!;
+  // Whose booking it is decides what to read; a patientId the caller may not give is refused after the
+  // earlier answer under the key (which always wins) is known.
+  const staff = isStaff(actor);
+  const patientId = staff ? input.patientId : actor.id;
   const startsAt = Date.parse(input.startsAt);
+  const read = await batchOf(ctx.db, {
+    stored: run.lookup,
+    patient: patientId === undefined ? undefined : patientQuery(ctx, patientId),
+    ...bookingTargetQueries(ctx, { doctorId: input.doctorId, serviceId: input.serviceId }, startsAt),
+    hold:
+      input.holdId === undefined
+        ? undefined
+        : ctx.db.select().from(appointmentHolds).where(eq(appointmentHolds.id, input.holdId)),
+    liveHolds:
+      input.holdId === undefined && patientId !== undefined
+        ? liveHoldsQuery(ctx, patientId, input.doctorId, startsAt)
+        : undefined,
+    followUpOf:
+      input.followUpOfId === undefined
+        ? undefined
+        : ctx.db
+            .select({ patientId: appointments.patientId, doctorId: appointments.doctorId, status: appointments.status })
+            .from(appointments)
+            .where(eq(appointments.id, input.followUpOfId)),
+    files: attachableFilesQuery(ctx, actor.id, input.attachmentIds ?? []),
+  });
+  const earlier = run.replay(read.stored);
+  if (earlier) return earlier;
+
+  bookingPatientId(ctx, input.patientId);
+  const patient = bookingPatientOf(read.patient ?? []);
+  const target = bookingTargetOf(read);
   let hold: AppointmentHoldRow | null = null;
   let releaseHoldIds: string[] = [];
   if (input.holdId !== undefined) {
-    hold = (await ctx.db.select().from(appointmentHolds).where(eq(appointmentHolds.id, input.holdId)).get()) ?? null;
+    hold = read.hold?.[0] ?? null;
     if (
       !hold ||
       hold.patientId !== patient.id ||
@@ -387,13 +375,13 @@ async function book(
     const problem = holdProblem(hold, ctx.clock.now().getTime());
     if (problem) throw problem;
   } else {
-    await assertSlotAllowed(ctx, target, startsAt);
-    releaseHoldIds = await overlappingHoldIds(ctx, patient.id, bookingSpan(target, startsAt));
+    assertSlotAllowed(ctx, target, startsAt);
+    releaseHoldIds = overlappingHoldIds(read.liveHolds ?? [], bookingSpan(target, startsAt));
   }
   if (input.followUpOfId !== undefined) {
-    await assertFollowUpOf(ctx, input.followUpOfId, patient.id, target.doctor.id);
+    assertFollowUpOf(ctx, read.followUpOf?.[0], patient.id, target.doctor.id);
   }
-  return commitBooking(ctx, {
+  const view = await commitBooking(ctx, {
     target,
     patient,
     startsAt,
@@ -404,8 +392,10 @@ async function book(
     followUpOfId: input.followUpOfId,
     hold,
     releaseHoldIds,
-    attachmentIds: input.attachmentIds,
+    attachments: { fileIds: input.attachmentIds ?? [], found: read.files },
     auditAction: 'appointment.book',
-    before,
+    before: (booked) => run.store({ status: 201, body: booked }),
+    onFailure: run.recheck,
   });
+  return { status: 201, body: view };
 }

@@ -1,4 +1,4 @@
-import { and, eq, gt, gte, inArray, isNull, lte, or } from 'drizzle-orm';
+import { and, eq, gt, gte, inArray, isNull, lte, notInArray, or, sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import type { ServiceContext } from '../../context';
 import { appointmentHolds, appointments, slotClaims } from '../../db/schema';
@@ -102,8 +102,9 @@ export interface Blocker {
 }
 
 /**
- * The live claim overlapping a span, described for the 409. Another patient's appointment or hold is
- * named by kind and time only: its id would leak someone else's booking.
+ * The live claim overlapping a span, described for the 409, in one query (the claim joined with the
+ * appointment or hold owning it). Another patient's appointment or hold is named by kind and time only:
+ * its id would leak someone else's booking.
  */
 export async function findBlocker(
   ctx: ServiceContext,
@@ -112,32 +113,36 @@ export async function findBlocker(
 ): Promise<Blocker | null> {
   const units = claimUnits(span);
   const now = ctx.clock.now().getTime();
-  const claims = await ctx.db
-    .select({ ownerType: slotClaims.ownerType, ownerId: slotClaims.ownerId })
+  // The claim's owner is the appointment or the hold, whichever of the two joins found a row.
+  const claim = await ctx.db
+    .select({
+      ownerType: slotClaims.ownerType,
+      ownerId: slotClaims.ownerId,
+      patientId: sql<string | null>`coalesce(${appointments.patientId}, ${appointmentHolds.patientId})`,
+      startsAt: sql<number | null>`coalesce(${appointments.startsAt}, ${appointmentHolds.startsAt})`,
+      endsAt: sql<number | null>`coalesce(${appointments.endsAt}, ${appointmentHolds.endsAt})`,
+    })
     .from(slotClaims)
+    .leftJoin(appointments, and(eq(slotClaims.ownerType, 'appointment'), eq(appointments.id, slotClaims.ownerId)))
+    .leftJoin(appointmentHolds, and(eq(slotClaims.ownerType, 'hold'), eq(appointmentHolds.id, slotClaims.ownerId)))
     .where(
       and(
         eq(slotClaims.doctorId, span.doctorId),
         gte(slotClaims.unitStart, units[0]!),
         lte(slotClaims.unitStart, units[units.length - 1]!),
         or(isNull(slotClaims.expiresAt), gt(slotClaims.expiresAt, now)),
+        ignore.length ? notInArray(slotClaims.ownerId, ignore) : undefined,
       ),
     )
-    .all();
-  const claim = claims.find((c) => !ignore.includes(c.ownerId));
-  if (!claim) return null;
-  const table = claim.ownerType === 'hold' ? appointmentHolds : appointments;
-  const row = await ctx.db
-    .select({ patientId: table.patientId, startsAt: table.startsAt, endsAt: table.endsAt })
-    .from(table)
-    .where(eq(table.id, claim.ownerId))
+    .limit(1)
     .get();
-  const mine = row !== undefined && row.patientId === ctx.actor?.id;
+  if (!claim) return null;
+  const mine = claim.patientId !== null && claim.patientId === ctx.actor?.id;
   return {
     type: claim.ownerType,
     id: mine ? claim.ownerId : null,
-    startsAt: new Date(row?.startsAt ?? 0).toISOString(),
-    endsAt: new Date(row?.endsAt ?? 0).toISOString(),
+    startsAt: new Date(claim.startsAt ?? 0).toISOString(),
+    endsAt: new Date(claim.endsAt ?? 0).toISOString(),
   };
 }
 
@@ -152,20 +157,22 @@ export function slotUnavailable(blocker: Blocker | null): AppError {
 }
 
 /**
- * Runs a batch that claims `span`; a taken unit becomes 409 SLOT_UNAVAILABLE naming the blocker, and
- * the batch leaves nothing behind. Other failures pass through.
+ * Runs a batch that claims `span`; a taken unit becomes 409 SLOT_UNAVAILABLE naming the blocker (one more
+ * round trip, shared with `alongside`: a read the caller needs after a failure, such as the
+ * idempotency recheck), and the batch leaves nothing behind. Other failures pass through.
  * @throws AppError SLOT_UNAVAILABLE
  */
 export async function runClaimingBatch<T extends [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]>(
   ctx: ServiceContext,
   span: ClaimSpan,
   statements: T,
-  ignore: string[] = [],
+  options: { ignore?: string[]; alongside?: () => Promise<unknown> } = {},
 ) {
   try {
     return await ctx.db.batch(statements);
   } catch (err) {
     if (!isClaimConflict(err)) throw err;
-    throw slotUnavailable(await findBlocker(ctx, span, ignore));
+    const [blocker] = await Promise.all([findBlocker(ctx, span, options.ignore), options.alongside?.()]);
+    throw slotUnavailable(blocker);
   }
 }

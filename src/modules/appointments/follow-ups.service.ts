@@ -1,15 +1,25 @@
 import { eq } from 'drizzle-orm';
 import type { ServiceContext } from '../../context';
-import { users } from '../../db/schema';
+import { batchOf } from '../../db/batch';
+import { appointments } from '../../db/schema';
 import { AppError } from '../../lib/errors';
-import { type AppointmentView, visibleAppointment } from './appointment-access';
+import { type AppointmentView, seenBy } from './appointment-access';
 import type { CreateFollowUpInput } from './booking.schemas';
-import { assertSlotAllowed, bookingTarget, commitBooking, FOLLOW_UP_OF_STATUSES } from './booking.service';
+import { commitBooking, FOLLOW_UP_OF_STATUSES } from './booking.service';
+import {
+  assertSlotAllowed,
+  bookingTargetOf,
+  bookingTargetQueries,
+  ofAppointment,
+  patientQuery,
+} from './booking-target';
 
 /**
  * A follow-up of a completed or missed appointment, booked by its doctor or by staff: same patient and
  * doctor, by default the same service and type, on a start the doctor's schedule offers. It is
- * `confirmed` at once (the doctor asked for it) and written by the same batch as any booking.
+ * `confirmed` at once (the doctor asked for it) and written by the same batch as any booking. Two round
+ * trips: the original, the patient, doctor, service and schedule are read in one batch (by subqueries on
+ * the original), then the write.
  * @throws AppError NOT_FOUND (not the caller's appointment; service not the doctor's or inactive; doctor
  *   no longer bookable), INVALID_TRANSITION, CONFLICT (patient account not active), VALIDATION_FAILED,
  *   SLOT_UNAVAILABLE
@@ -19,22 +29,28 @@ export async function createFollowUp(
   appointmentId: string,
   input: CreateFollowUpInput,
 ): Promise<AppointmentView> {
-  const { row: original } = await visibleAppointment(ctx, appointmentId, ['doctor', 'staff']);
+  const startsAt = Date.parse(input.startsAt);
+  const of = (column: Parameters<typeof ofAppointment>[2]) => ofAppointment(ctx, appointmentId, column);
+  const read = await batchOf(ctx.db, {
+    original: ctx.db.select().from(appointments).where(eq(appointments.id, appointmentId)),
+    patient: patientQuery(ctx, of(appointments.patientId)),
+    ...bookingTargetQueries(
+      ctx,
+      { doctorId: of(appointments.doctorId), serviceId: input.serviceId ?? of(appointments.serviceId) },
+      startsAt,
+    ),
+  });
+  const { row: original } = seenBy(ctx, read.original[0], ['doctor', 'staff']);
   if (!FOLLOW_UP_OF_STATUSES.includes(original.status)) {
     throw new AppError(
       'INVALID_TRANSITION',
       `Only a completed or missed appointment can be followed up; this one is ${original.status}`,
     );
   }
-  const patient = await ctx.db
-    .select({ id: users.id, name: users.name, status: users.status })
-    .from(users)
-    .where(eq(users.id, original.patientId))
-    .get();
+  const patient = read.patient[0];
   if (patient?.status !== 'active') throw new AppError('CONFLICT', 'The patient’s account is not active');
-  const target = await bookingTarget(ctx, original.doctorId, input.serviceId ?? original.serviceId);
-  const startsAt = Date.parse(input.startsAt);
-  await assertSlotAllowed(ctx, target, startsAt);
+  const target = bookingTargetOf(read);
+  assertSlotAllowed(ctx, target, startsAt);
   return commitBooking(ctx, {
     target,
     patient: { id: patient.id, name: patient.name },

@@ -1,12 +1,21 @@
 import { and, eq, gt, isNull, lte, sql } from 'drizzle-orm';
 import type { ServiceContext } from '../../context';
+import { batchOf } from '../../db/batch';
 import { type AppointmentHoldRow, appointmentHolds, slotClaims } from '../../db/schema';
 import { constraintFailed } from '../../db/sql';
 import { AppError, notFound } from '../../lib/errors';
-import { getSetting } from '../settings/settings.service';
+import { getSetting, primeSettings, settingsQuery } from '../settings/settings.service';
 import { isStaff } from './appointment-access';
 import type { CreateHoldInput, HoldStatus, HoldView } from './booking.schemas';
-import { assertSlotAllowed, bookingPatient, bookingSpan, bookingTarget } from './booking.service';
+import {
+  assertSlotAllowed,
+  bookingPatientId,
+  bookingPatientOf,
+  bookingSpan,
+  bookingTargetOf,
+  bookingTargetQueries,
+  patientQuery,
+} from './booking-target';
 import { claimStatements, releaseClaims, runClaimingBatch } from './claims';
 
 /**
@@ -50,16 +59,22 @@ async function visibleHold(ctx: ServiceContext, id: string): Promise<Appointment
 
 /**
  * Holds a slot the schedule offers for the caller (staff: for the patient named) until now + the hold
- * TTL. The hold row and its claim units go in one batch; the row's insert refuses a patient who already
+ * TTL, in two round trips: one batch reads the patient, doctor, service, schedule and settings. The hold row and its claim units go in one batch; the row's insert refuses a patient who already
  * has MAX_LIVE_HOLDS live holds, counted inside the same statement so concurrent holds cannot overshoot.
  * @throws AppError NOT_FOUND (doctor, service), VALIDATION_FAILED (startsAt, patientId),
  *   SLOT_UNAVAILABLE, CONFLICT (too many live holds)
  */
 export async function createHold(ctx: ServiceContext, input: CreateHoldInput): Promise<HoldView> {
-  const patient = await bookingPatient(ctx, input.patientId);
-  const target = await bookingTarget(ctx, input.doctorId, input.serviceId);
   const startsAt = Date.parse(input.startsAt);
-  await assertSlotAllowed(ctx, target, startsAt);
+  const read = await batchOf(ctx.db, {
+    patient: patientQuery(ctx, bookingPatientId(ctx, input.patientId)),
+    ...bookingTargetQueries(ctx, { doctorId: input.doctorId, serviceId: input.serviceId }, startsAt),
+    settings: settingsQuery(ctx),
+  });
+  primeSettings(ctx, read.settings);
+  const patient = bookingPatientOf(read.patient);
+  const target = bookingTargetOf(read);
+  assertSlotAllowed(ctx, target, startsAt);
   const span = bookingSpan(target, startsAt);
   const now = ctx.clock.now().getTime();
   const ttlMinutes = await getSetting(ctx, 'appointments.holdTtlMinutes');

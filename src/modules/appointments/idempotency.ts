@@ -5,6 +5,8 @@ import { idempotencyKeys } from '../../db/schema';
 import { sha256Hex } from '../../lib/crypto';
 import { AppError } from '../../lib/errors';
 
+type IdempotencyKeyRow = typeof idempotencyKeys.$inferSelect;
+
 /**
  * `Idempotency-Key` for writes that create bookings or money (docs/api.md), for any module: the first
  * committed response to (caller, scope, key) is stored with the SHA-256 of the request body, in the
@@ -62,19 +64,20 @@ const keyOf = (request: IdempotentRequest) =>
     eq(idempotencyKeys.key, request.key),
   );
 
-/**
- * The response stored for this key and not yet expired, or null.
- * @throws AppError IDEMPOTENCY_CONFLICT when the key was used with another body
- */
-export async function storedResponse<T>(
-  ctx: ServiceContext,
-  request: IdempotentRequest,
-): Promise<StoredResponse<T> | null> {
-  const row = await ctx.db
+/** The stored row for this key, not yet expired, as a statement for a read batch (see `answerOf`). */
+function storedQuery(ctx: ServiceContext, request: IdempotentRequest) {
+  return ctx.db
     .select()
     .from(idempotencyKeys)
-    .where(and(keyOf(request), gt(idempotencyKeys.expiresAt, ctx.clock.now().getTime())))
-    .get();
+    .where(and(keyOf(request), gt(idempotencyKeys.expiresAt, ctx.clock.now().getTime())));
+}
+
+/**
+ * The response a `storedQuery` found for this key, or null.
+ * @throws AppError IDEMPOTENCY_CONFLICT when the key was used with another body
+ */
+function answerOf<T>(request: IdempotentRequest, rows: IdempotencyKeyRow[]): StoredResponse<T> | null {
+  const row = rows[0];
   if (!row) return null;
   if (row.requestHash !== request.requestHash) {
     throw new AppError('IDEMPOTENCY_CONFLICT', 'This Idempotency-Key was already used with a different request body', {
@@ -110,27 +113,70 @@ export function storeResponseStatements<T>(
   ];
 }
 
+/** What `runIdempotent` hands the write it guards. */
+export interface IdempotentRun<T> {
+  /**
+   * The read of an earlier answer under the key, for the write's first read batch (undefined without a
+   * key); the write hands what it answered to `replay` before anything else.
+   */
+  lookup: BatchItem<'sqlite'> | undefined;
+  /**
+   * The earlier answer to replay (the write must return it as is, doing nothing), or null to go on.
+   * @throws AppError IDEMPOTENCY_CONFLICT when the key was used with another body
+   */
+  replay(rows: IdempotencyKeyRow[] | undefined): StoredResponse<T> | null;
+  /** Statements that store the answer, for the batch that commits the write (none without a key). */
+  store(response: StoredResponse<T>): BatchItem<'sqlite'>[];
+  /**
+   * Starts (once) the read that finds whether a concurrent request with the key committed first. A write
+   * that fails may start it beside its own failure handling (e.g. describing a taken slot), so the
+   * check costs no round trip of its own.
+   */
+  recheck(): Promise<void>;
+}
+
 /**
- * Runs `write` at most once per key. Without a request (no header) it just runs. With one, a stored
- * response is replayed; otherwise `write` runs and must put `store(response)` into the batch that
- * commits it. When `write` fails and a concurrent request with the same key has committed meanwhile,
- * that request's response is the answer (the loser's own error, typically a taken slot or the key's
- * primary key, is moot).
+ * Runs `write` at most once per key. Without a request (no header) it just runs. With one, the write
+ * reads `lookup` in its first batch and returns `replay`'s stored response when there is one; otherwise
+ * it must put `store(response)` into the batch that commits it. When `write` fails and a concurrent
+ * request with the same key has committed meanwhile, that request's response is the answer (the loser's
+ * own error, typically a taken slot or the key's primary key, is moot).
  * @throws AppError IDEMPOTENCY_CONFLICT, or whatever `write` throws
  */
 export async function runIdempotent<T>(
   ctx: ServiceContext,
   request: IdempotentRequest | null,
-  write: (store: (response: StoredResponse<T>) => BatchItem<'sqlite'>[]) => Promise<StoredResponse<T>>,
+  write: (run: IdempotentRun<T>) => Promise<StoredResponse<T>>,
 ): Promise<StoredResponse<T> & { replayed: boolean }> {
-  if (!request) return { ...(await write(() => [])), replayed: false };
-  const earlier = await storedResponse<T>(ctx, request);
-  if (earlier) return { ...earlier, replayed: true };
+  let replayed = false;
+  let winner: Promise<{ found: StoredResponse<T> | null } | { error: unknown }> | undefined;
+  const recheck = async () => {
+    if (!request) return;
+    // Never rejects: what it found (or the refusal of another body) is weighed after the failure.
+    winner ??= storedQuery(ctx, request).then(
+      (rows) => ({ found: answerOf<T>(request, rows) }),
+      (error: unknown) => ({ error }),
+    );
+    await winner;
+  };
+  const run: IdempotentRun<T> = {
+    lookup: request ? storedQuery(ctx, request) : undefined,
+    replay: (rows) => {
+      const earlier = request && rows ? answerOf<T>(request, rows) : null;
+      replayed = earlier !== null;
+      return earlier;
+    },
+    store: (response) => (request ? storeResponseStatements(ctx, request, response) : []),
+    recheck,
+  };
   try {
-    return { ...(await write((response) => storeResponseStatements(ctx, request, response))), replayed: false };
+    return { ...(await write(run)), replayed };
   } catch (err) {
-    const winner = await storedResponse<T>(ctx, request);
-    if (winner) return { ...winner, replayed: true };
+    if (!request || (err instanceof AppError && err.code === 'IDEMPOTENCY_CONFLICT')) throw err;
+    await recheck();
+    const outcome = (await winner)!;
+    if ('error' in outcome) throw outcome.error;
+    if (outcome.found) return { ...outcome.found, replayed: true };
     throw err;
   }
 }

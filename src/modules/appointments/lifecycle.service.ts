@@ -1,17 +1,20 @@
 import { and, eq } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import type { ServiceContext } from '../../context';
+import { batchOf } from '../../db/batch';
 import { type AppointmentRow, appointments } from '../../db/schema';
 import { AppError } from '../../lib/errors';
 import { auditInsert } from '../audit/audit.service';
-import { getSetting } from '../settings/settings.service';
+import { getSetting, primeSettings, settingsQuery } from '../settings/settings.service';
 import {
   type AppointmentView,
-  appointmentView,
+  appointmentDetails,
+  detailView,
   eventGuardTripped,
   guardedEventStatement,
   notifyParties,
-  visibleAppointment,
+  type Relation,
+  seenBy,
 } from './appointment-access';
 import { type ClaimSpan, claimStatements, releaseClaims, runClaimingBatch } from './claims';
 import { checkTransition, TRANSITIONS, type TransitionAction } from './lifecycle';
@@ -27,7 +30,34 @@ const spanOf = (row: AppointmentRow): ClaimSpan => ({
 });
 
 /**
- * Moves an appointment the caller can see through one lifecycle action (see TRANSITIONS). One D1 batch:
+ * The appointment of `id` with the names its view shows, and the settings when `withSettings`, in one
+ * round trip; the caller's relation to it.
+ * @throws AppError NOT_FOUND (missing or not the caller's)
+ */
+async function readAppointment(ctx: ServiceContext, id: string, withSettings: boolean) {
+  const { rows, settings } = await batchOf(ctx.db, {
+    rows: appointmentDetails(ctx).where(eq(appointments.id, id)),
+    settings: withSettings ? settingsQuery(ctx) : undefined,
+  });
+  primeSettings(ctx, settings);
+  return seenBy(ctx, rows[0]);
+}
+
+/** The refund policy's answer for a cancellation by `relation` now (settings already read). */
+async function refundNow(ctx: ServiceContext, row: AppointmentRow, relation: Relation, now: number) {
+  const policy = await getSetting(ctx, 'appointments.cancellationPolicy');
+  const refund = refundFor(policy, {
+    startsAt: row.startsAt,
+    cancelledAt: now,
+    priceCents: row.priceCents,
+    cancelledBy: relation,
+  });
+  return { policy, refund };
+}
+
+/**
+ * Moves an appointment the caller can see through one lifecycle action (see TRANSITIONS), in two round
+ * trips: one read (the row with its names, and the settings for a cancellation), then one D1 batch:
  * the UPDATE conditional on the status read, its history event (which rolls the batch back if another
  * request changed the status first), the claims change of the action and an audit event. A cancellation
  * also stores the refund due by 'appointments.cancellationPolicy'.
@@ -41,7 +71,7 @@ export async function transitionAppointment(
   action: TransitionAction,
   input: { reason?: string },
 ): Promise<AppointmentView> {
-  const { row, relation } = await visibleAppointment(ctx, id);
+  const { row, relation } = await readAppointment(ctx, id, action === 'cancel');
   const now = ctx.clock.now().getTime();
   const check = checkTransition(action, row.status, relation, { now, startsAt: row.startsAt });
   if (!check.ok) throw new AppError(check.code, check.message, { details: { action, status: row.status } });
@@ -50,13 +80,7 @@ export async function transitionAppointment(
   const changes: Partial<AppointmentRow> = { status: check.to, updatedAt: now };
   let data: Record<string, unknown> | null = null;
   if (action === 'cancel') {
-    const policy = await getSetting(ctx, 'appointments.cancellationPolicy');
-    const refund = refundFor(policy, {
-      startsAt: row.startsAt,
-      cancelledAt: now,
-      priceCents: row.priceCents,
-      cancelledBy: relation,
-    });
+    const { refund } = await refundNow(ctx, row, relation, now);
     Object.assign(changes, {
       refundPercent: refund.percent,
       refundDueCents: refund.amountCents,
@@ -90,13 +114,13 @@ export async function transitionAppointment(
     }),
   ];
   try {
-    if (claims === 'reassert') await runClaimingBatch(ctx, span, statements, [id]);
+    if (claims === 'reassert') await runClaimingBatch(ctx, span, statements, { ignore: [id] });
     else await ctx.db.batch(statements);
   } catch (err) {
     if (!eventGuardTripped(err)) throw err;
     throw await lostRace(ctx, id, action);
   }
-  const view = await appointmentView(ctx, { ...row, ...changes });
+  const view = detailView(row, changes);
   notifyParties(ctx, action, view);
   return view;
 }
@@ -118,17 +142,16 @@ async function lostRace(ctx: ServiceContext, id: string, action: TransitionActio
 
 /**
  * What the caller would get by cancelling now: whether they may, the refund (by the cancellation
- * policy for the patient, 100 % for the doctor or staff) and the policy's tiers.
+ * policy for the patient, 100 % for the doctor or staff) and the policy's tiers. One round trip: the
+ * row and the settings are read together.
  * @throws AppError NOT_FOUND (not the caller's)
  */
 export async function cancellationQuote(ctx: ServiceContext, id: string) {
-  const { row, relation } = await visibleAppointment(ctx, id);
+  const { row, relation } = await readAppointment(ctx, id, true);
   const now = ctx.clock.now().getTime();
-  const policy = await getSetting(ctx, 'appointments.cancellationPolicy');
+  const { policy, refund: due } = await refundNow(ctx, row, relation, now);
   const check = checkTransition('cancel', row.status, relation, { now, startsAt: row.startsAt });
-  const refund = check.ok
-    ? refundFor(policy, { startsAt: row.startsAt, cancelledAt: now, priceCents: row.priceCents, cancelledBy: relation })
-    : { percent: 0, amountCents: 0 };
+  const refund = check.ok ? due : { percent: 0, amountCents: 0 };
   return {
     cancellable: check.ok,
     reason: check.ok ? null : check.message,

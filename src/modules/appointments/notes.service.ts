@@ -5,11 +5,13 @@ import {
   type AppointmentRow,
   type AppointmentStatus,
   appointmentNotes,
+  appointments,
 } from '../../db/schema';
+import { qualified } from '../../db/sql';
 import { page } from '../../lib/envelope';
 import { AppError, notFound } from '../../lib/errors';
 import { auditInsert } from '../audit/audit.service';
-import { visibleAppointment } from './appointment-access';
+import { seenBy, seenWhere, visibleAppointment } from './appointment-access';
 import type { NoteInput, NoteView } from './records.schemas';
 
 /**
@@ -53,14 +55,18 @@ const noteAudit = (ctx: ServiceContext, row: AppointmentRow, action: string, not
   });
 
 /**
- * A page of the notes on the calling doctor's appointment, oldest first. The read is audited in the
- * same batch.
+ * A page of the notes on the calling doctor's appointment, oldest first. One round trip: the row, the
+ * page, the total and the read's audit event (written exactly when the caller is the appointment's
+ * doctor) go in one batch.
  * @throws AppError NOT_FOUND
  */
 export async function listNotes(ctx: ServiceContext, appointmentId: string, query: { page: number; limit: number }) {
-  const row = await doctorsAppointment(ctx, appointmentId);
-  const where = eq(appointmentNotes.appointmentId, row.id);
-  const [rows, [total]] = await ctx.db.batch([
+  const where = eq(appointmentNotes.appointmentId, appointmentId);
+  const [found, rows, [total]] = await ctx.db.batch([
+    ctx.db
+      .select({ patientId: appointments.patientId, doctorId: appointments.doctorId })
+      .from(appointments)
+      .where(eq(appointments.id, appointmentId)),
     ctx.db
       .select()
       .from(appointmentNotes)
@@ -69,8 +75,19 @@ export async function listNotes(ctx: ServiceContext, appointmentId: string, quer
       .limit(query.limit)
       .offset((query.page - 1) * query.limit),
     ctx.db.select({ n: count() }).from(appointmentNotes).where(where),
-    noteAudit(ctx, row, 'appointment.note.read', null),
+    auditInsert(
+      ctx,
+      {
+        action: 'appointment.note.read',
+        resourceType: 'appointment',
+        resourceId: appointmentId,
+        patientId: qualified(appointments.patientId),
+        metadata: { appointmentId },
+      },
+      { guard: { from: appointments, where: seenWhere(ctx, appointmentId, ['doctor']) } },
+    ),
   ]);
+  seenBy(ctx, found[0], ['doctor']);
   return page(rows.map(toNoteView), total?.n ?? 0, query);
 }
 
@@ -107,14 +124,22 @@ export async function updateNote(
   noteId: string,
   input: NoteInput,
 ): Promise<NoteView> {
-  const row = await doctorsAppointment(ctx, appointmentId);
+  // The row and the note are read together; the note counts only when it is the appointment doctor's.
+  const [found, notes] = await ctx.db.batch([
+    ctx.db.select().from(appointments).where(eq(appointments.id, appointmentId)),
+    ctx.db
+      .select()
+      .from(appointmentNotes)
+      .where(and(eq(appointmentNotes.id, noteId), eq(appointmentNotes.appointmentId, appointmentId))),
+  ]);
+  const { row } = seenBy(ctx, found[0], ['doctor']);
+  const note = notes.find((n) => n.doctorId === row.doctorId);
+  if (!note) throw notFound('Note');
   const mine = and(
     eq(appointmentNotes.id, noteId),
     eq(appointmentNotes.appointmentId, row.id),
     eq(appointmentNotes.doctorId, row.doctorId),
   );
-  const note = await ctx.db.select().from(appointmentNotes).where(mine).get();
-  if (!note) throw notFound('Note');
   requireWritable(row);
   const updated: AppointmentNoteRow = { ...note, body: input.body, updatedAt: ctx.clock.now().getTime() };
   await ctx.db.batch([

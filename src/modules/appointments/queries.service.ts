@@ -1,10 +1,17 @@
-import { and, asc, desc, eq, gt, gte, inArray, lt, type SQL, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, gte, inArray, lt, type SQL, sql } from 'drizzle-orm';
 import type { ServiceContext } from '../../context';
-import { paginate } from '../../db/paginate';
 import { type AppointmentEventRow, appointmentEvents, appointments, LIVE_STATUSES } from '../../db/schema';
-import type { Page } from '../../lib/envelope';
-import { recordAudit } from '../audit/audit.service';
-import { type AppointmentView, appointmentView, appointmentViews, visibleAppointment } from './appointment-access';
+import { qualified } from '../../db/sql';
+import { type Page, page } from '../../lib/envelope';
+import { auditInsert } from '../audit/audit.service';
+import {
+  type AppointmentView,
+  appointmentDetails,
+  detailView,
+  relationSql,
+  seenBy,
+  seenWhere,
+} from './appointment-access';
 import type { AppointmentListFilters } from './lifecycle.schemas';
 
 /** Most history events one response carries. */
@@ -12,19 +19,26 @@ export const HISTORY_LIMIT = 200;
 
 /**
  * One appointment the caller can see (own as patient or doctor, any as staff). Its reason and symptoms
- * are medical data, so the read is audited.
+ * are medical data, so the read is audited, in the same batch as the read (one round trip): the audit
+ * row is written exactly when the caller may see the row.
  * @throws AppError NOT_FOUND (missing or not the caller's)
  */
 export async function getAppointment(ctx: ServiceContext, id: string): Promise<AppointmentView> {
-  const { row, relation } = await visibleAppointment(ctx, id);
-  await recordAudit(ctx, {
-    action: 'appointment.read',
-    resourceType: 'appointment',
-    resourceId: row.id,
-    patientId: row.patientId,
-    metadata: { as: relation },
-  });
-  return appointmentView(ctx, row);
+  const [rows] = await ctx.db.batch([
+    appointmentDetails(ctx).where(eq(appointments.id, id)),
+    auditInsert(
+      ctx,
+      {
+        action: 'appointment.read',
+        resourceType: 'appointment',
+        resourceId: id,
+        patientId: qualified(appointments.patientId),
+        metadata: sql`json_object('as', ${relationSql(ctx)})`,
+      },
+      { guard: { from: appointments, where: seenWhere(ctx, id) } },
+    ),
+  ]);
+  return detailView(seenBy(ctx, rows[0]).row);
 }
 
 function toEventView(row: AppointmentEventRow) {
@@ -42,22 +56,30 @@ function toEventView(row: AppointmentEventRow) {
 
 /**
  * The history of an appointment the caller can see, oldest first (events at the same instant in the
- * order they were written), at most HISTORY_LIMIT events.
+ * order they were written), at most HISTORY_LIMIT events. The row and its events are read together.
  * @throws AppError NOT_FOUND (missing or not the caller's)
  */
 export async function appointmentHistory(ctx: ServiceContext, id: string) {
-  await visibleAppointment(ctx, id);
-  const rows = await ctx.db
-    .select()
-    .from(appointmentEvents)
-    .where(eq(appointmentEvents.appointmentId, id))
-    .orderBy(asc(appointmentEvents.at), sql`rowid`)
-    .limit(HISTORY_LIMIT)
-    .all();
-  return rows.map(toEventView);
+  const [rows, events] = await ctx.db.batch([
+    ctx.db
+      .select({ patientId: appointments.patientId, doctorId: appointments.doctorId })
+      .from(appointments)
+      .where(eq(appointments.id, id)),
+    ctx.db
+      .select()
+      .from(appointmentEvents)
+      .where(eq(appointmentEvents.appointmentId, id))
+      .orderBy(asc(appointmentEvents.at), sql`rowid`)
+      .limit(HISTORY_LIMIT),
+  ]);
+  seenBy(ctx, rows[0]);
+  return events.map(toEventView);
 }
 
-/** "My appointments": a doctor's as the doctor, anyone else's as the patient. */
+/**
+ * "My appointments": a doctor's as the doctor, anyone else's as the patient. A doctor's list shows
+ * patients' reasons and symptoms: audited like any read of others' medical data.
+ */
 export async function listMyAppointments(
   ctx: ServiceContext,
   query: Omit<AppointmentListFilters, 'doctorId' | 'patientId'>,
@@ -65,23 +87,10 @@ export async function listMyAppointments(
   const actor = ctx.actor!;
   const doctor = actor.role === 'doctor';
   const mine = doctor ? eq(appointments.doctorId, actor.id) : eq(appointments.patientId, actor.id);
-  const page = await listAppointments(ctx, mine, query);
-  // A doctor's list shows patients' reasons and symptoms: audited like any read of others' medical data.
-  if (doctor) await auditListRead(ctx, page, 'doctor');
-  return page;
+  return listAppointments(ctx, mine, query, doctor ? 'doctor' : null);
 }
 
-/** One audit event for a page of other people's appointments (ids only). */
-async function auditListRead(ctx: ServiceContext, page: Page<AppointmentView>, as: 'doctor' | 'staff') {
-  if (page.items.length === 0) return;
-  await recordAudit(ctx, {
-    action: 'appointment.list',
-    resourceType: 'appointment',
-    metadata: { as, ids: page.items.map((item) => item.id) },
-  });
-}
-
-/** Every appointment, for front-desk staff, optionally of one doctor and/or one patient. */
+/** Every appointment, for front-desk staff, optionally of one doctor and/or one patient; audited. */
 export async function listAllAppointments(
   ctx: ServiceContext,
   query: AppointmentListFilters,
@@ -90,15 +99,19 @@ export async function listAllAppointments(
     query.doctorId ? eq(appointments.doctorId, query.doctorId) : undefined,
     query.patientId ? eq(appointments.patientId, query.patientId) : undefined,
   );
-  const page = await listAppointments(ctx, scope, query);
-  await auditListRead(ctx, page, 'staff');
-  return page;
+  return listAppointments(ctx, scope, query, 'staff');
 }
 
+/**
+ * A page of appointments with the names their views show and the total, in one batch (one round trip).
+ * With `auditAs`, the batch also writes one audit event for the page of other people's appointments
+ * (their ids only, computed by the same query as the page), and none for an empty page.
+ */
 async function listAppointments(
   ctx: ServiceContext,
   scope: SQL | undefined,
   query: Omit<AppointmentListFilters, 'doctorId' | 'patientId'>,
+  auditAs: 'doctor' | 'staff' | null,
 ): Promise<Page<AppointmentView>> {
   const filters: (SQL | undefined)[] = [scope];
   if (query.status) filters.push(inArray(appointments.status, query.status));
@@ -108,13 +121,47 @@ async function listAppointments(
     filters.push(inArray(appointments.status, [...LIVE_STATUSES]));
     filters.push(gt(appointments.endsAt, ctx.clock.now().getTime()));
   }
+  const where = and(...filters);
   const direction = query.order === 'desc' ? desc : asc;
-  const rows = await paginate(ctx.db, appointments, {
-    where: and(...filters),
-    orderBy: [direction(appointments.startsAt), direction(appointments.id)],
-    page: query.page,
-    limit: query.limit,
-    map: (row) => row,
-  });
-  return { items: await appointmentViews(ctx, rows.items), pagination: rows.pagination };
+  const order = [direction(appointments.startsAt), direction(appointments.id)];
+  const offset = (query.page - 1) * query.limit;
+  const rows = appointmentDetails(ctx)
+    .where(where)
+    .orderBy(...order)
+    .limit(query.limit)
+    .offset(offset);
+  const total = ctx.db.select({ n: count() }).from(appointments).where(where);
+  if (!auditAs) {
+    const [items, [counted]] = await ctx.db.batch([rows, total]);
+    return page(
+      items.map((row) => detailView(row)),
+      counted?.n ?? 0,
+      query,
+    );
+  }
+  const pageIds = ctx.db
+    .select({ id: appointments.id })
+    .from(appointments)
+    .where(where)
+    .orderBy(...order)
+    .limit(query.limit)
+    .offset(offset);
+  const [items, [counted]] = await ctx.db.batch([
+    rows,
+    total,
+    auditInsert(
+      ctx,
+      {
+        action: 'appointment.list',
+        resourceType: 'appointment',
+        metadata: sql`json_object('as', ${auditAs}, 'ids', (select json_group_array(${sql.identifier('id')}) from ${pageIds}))`,
+      },
+      { guard: { where: sql`exists ${pageIds}` } },
+    ),
+  ]);
+  return page(
+    items.map((row) => detailView(row)),
+    counted?.n ?? 0,
+    query,
+  );
 }

@@ -1,18 +1,21 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { ServiceContext } from '../../context';
+import { batchOf } from '../../db/batch';
 import { type AppointmentStatus, appointments } from '../../db/schema';
 import { AppError } from '../../lib/errors';
 import { auditInsert } from '../audit/audit.service';
 import {
   type AppointmentView,
-  appointmentView,
+  appointmentDetails,
+  detailView,
   eventGuardTripped,
   guardedEventStatement,
   notifyParties,
+  seenBy,
   visibleAppointment,
 } from './appointment-access';
 import type { RescheduleInput } from './booking.schemas';
-import { assertSlotAllowed, bookingTarget, invalid } from './booking.service';
+import { assertSlotAllowed, bookingTargetOf, bookingTargetQueries, invalid, ofAppointment } from './booking-target';
 import { claimStatements, runClaimingBatch } from './claims';
 
 /** Statuses whose time may still move. */
@@ -23,7 +26,9 @@ export const RESCHEDULABLE: readonly AppointmentStatus[] = ['pending', 'confirme
  * service; its status stays. One batch: the conditional UPDATE (still this status and this start),
  * its guarded history event, then the claims: the old units are freed and the new ones claimed, so a
  * taken new time fails the whole batch and the appointment keeps its old time and claims.
- * The claim span keeps the buffer snapshot taken at booking.
+ * The claim span keeps the buffer snapshot taken at booking. Two round trips: the row, its doctor,
+ * service and schedule are read in one batch (the doctor and service by subqueries on the row), then
+ * the write.
  * @throws AppError NOT_FOUND (not the caller's; doctor or service no longer bookable), INVALID_TRANSITION,
  *   VALIDATION_FAILED (startsAt), SLOT_UNAVAILABLE, CONFLICT (changed meanwhile)
  */
@@ -32,14 +37,25 @@ export async function rescheduleAppointment(
   id: string,
   input: RescheduleInput,
 ): Promise<AppointmentView> {
-  const { row } = await visibleAppointment(ctx, id);
+  const startsAt = Date.parse(input.startsAt);
+  const read = await batchOf(ctx.db, {
+    rows: appointmentDetails(ctx).where(eq(appointments.id, id)),
+    ...bookingTargetQueries(
+      ctx,
+      {
+        doctorId: ofAppointment(ctx, id, appointments.doctorId),
+        serviceId: ofAppointment(ctx, id, appointments.serviceId),
+      },
+      startsAt,
+    ),
+  });
+  const { row } = seenBy(ctx, read.rows[0]);
   if (!RESCHEDULABLE.includes(row.status)) {
     throw new AppError('INVALID_TRANSITION', `A ${row.status} appointment cannot be rescheduled`);
   }
-  const startsAt = Date.parse(input.startsAt);
   if (startsAt === row.startsAt) throw invalid('startsAt', 'The appointment already starts at this time');
-  const target = await bookingTarget(ctx, row.doctorId, row.serviceId);
-  await assertSlotAllowed(ctx, target, startsAt);
+  const target = bookingTargetOf(read);
+  assertSlotAllowed(ctx, target, startsAt);
 
   const now = ctx.clock.now().getTime();
   const endsAt = startsAt + target.service.durationMinutes * 60_000;
@@ -76,9 +92,9 @@ export async function rescheduleAppointment(
           metadata: { from, to },
         }),
       ],
-      [id],
+      { ignore: [id] },
     );
-    const view = await appointmentView(ctx, updated[0]!);
+    const view = detailView(row, updated[0]!);
     notifyParties(ctx, 'reschedule', view);
     return view;
   } catch (err) {

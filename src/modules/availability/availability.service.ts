@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, gte, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, isNull, lt, or, type SQLWrapper, sql } from 'drizzle-orm';
 import type { ServiceContext } from '../../context';
 import { paginate } from '../../db/paginate';
 import {
@@ -22,7 +22,7 @@ import type {
   TimeOffView,
   UpdateAvailabilityInput,
 } from './availability.schemas';
-import { computeSlots, MAX_SLOT_RANGE_DAYS, mergeUnits, type Slot, type SlotRules } from './slots';
+import { computeSlots, type Interval, MAX_SLOT_RANGE_DAYS, mergeUnits, type Slot, type SlotRules } from './slots';
 
 const invalid = (field: string, message: string) =>
   new AppError('VALIDATION_FAILED', 'Validation failed', { fields: [{ field, message }] });
@@ -226,8 +226,8 @@ async function writeUnavailability(
 
 /**
  * Free slots of a bookable doctor for one of their active services on local dates `fromDate`…`toDate`
- * (inclusive, in the doctor's zone, at most MAX_SLOT_RANGE_DAYS). For the public slots route and the
- * booking module (which re-checks a chosen slot with it before claiming its units).
+ * (inclusive, in the doctor's zone, at most MAX_SLOT_RANGE_DAYS), for the public slots route. Booking
+ * checks one chosen start by the same rules with `offersStart`, then claims its units.
  * @throws AppError NOT_FOUND (doctor not bookable, service not theirs or inactive), VALIDATION_FAILED (range)
  */
 export async function freeSlots(
@@ -300,32 +300,43 @@ function slotRules(profile: DoctorProfileRow, hours: WeeklyHoursRow[]): SlotRule
 }
 
 /**
- * Whether the schedule rules of a bookable doctor (whose profile the caller has already read) offer a
- * slot of `durationMinutes` starting exactly at `startsAt`: weekly hours and grid, minimum notice,
- * booking horizon, time off and emergency unavailability, as in `freeSlots`. Bookings and holds are
- * not considered: the booking module settles taken time atomically by claiming it.
+ * The schedule a booking at `startsAt` is checked against, as statements for the caller's read batch:
+ * the doctor's weekly hours and the time off overlapping the day from `startsAt` (a superset of any
+ * service's span; `offersStart` keeps what overlaps). `doctorId` may be SQL reading it from another row
+ * of the same batch's request (e.g. the appointment being moved).
  */
-export async function scheduleOffersStart(
-  ctx: ServiceContext,
-  profile: DoctorProfileRow,
-  durationMinutes: number,
-  startsAt: number,
-): Promise<boolean> {
-  const date = localDateAt(startsAt, profile.timeZone);
-  const endsAt = startsAt + durationMinutes * 60_000;
-  const [hours, off] = await ctx.db.batch([
-    ctx.db.select().from(weeklyHours).where(eq(weeklyHours.doctorId, profile.userId)),
-    ctx.db
+export function scheduleQueries(ctx: ServiceContext, doctorId: string | SQLWrapper, startsAt: number) {
+  return {
+    hours: ctx.db.select().from(weeklyHours).where(eq(weeklyHours.doctorId, doctorId)),
+    timeOff: ctx.db
       .select({ start: timeOff.startsAt, end: timeOff.endsAt })
       .from(timeOff)
-      .where(and(eq(timeOff.doctorId, profile.userId), lt(timeOff.startsAt, endsAt), gt(timeOff.endsAt, startsAt))),
-  ]);
-  const slots = computeSlots(slotRules(profile, hours), {
+      .where(
+        and(eq(timeOff.doctorId, doctorId), lt(timeOff.startsAt, startsAt + DAY_MS), gt(timeOff.endsAt, startsAt)),
+      ),
+  };
+}
+
+/**
+ * Whether the schedule rules of a bookable doctor offer a slot of `durationMinutes` starting exactly at
+ * `startsAt` at `now`: weekly hours and grid, minimum notice, booking horizon, time off and emergency
+ * unavailability, as in `freeSlots`. Pure: `schedule` is what `scheduleQueries` read. Bookings and holds
+ * are not considered: the booking module settles taken time atomically by claiming it.
+ */
+export function offersStart(
+  profile: DoctorProfileRow,
+  schedule: { hours: WeeklyHoursRow[]; timeOff: Interval[] },
+  durationMinutes: number,
+  startsAt: number,
+  now: number,
+): boolean {
+  const date = localDateAt(startsAt, profile.timeZone);
+  const slots = computeSlots(slotRules(profile, schedule.hours), {
     fromDate: date,
     toDate: date,
     durationMinutes,
-    now: ctx.clock.now().getTime(),
-    timeOff: off,
+    now,
+    timeOff: schedule.timeOff,
     busy: [],
   });
   return slots.some((slot) => Date.parse(slot.start) === startsAt);

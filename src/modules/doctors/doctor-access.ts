@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, isNotNull, type SQL, type SQLWrapper } from 'drizzle-orm';
 import type { ServiceContext } from '../../context';
 import { type DoctorProfileRow, doctorProfiles, type UserRow, users } from '../../db/schema';
 import { AppError, notFound } from '../../lib/errors';
@@ -35,6 +35,19 @@ export async function ensureDoctorProfile(ctx: ServiceContext, doctorId: string)
 }
 
 /**
+ * SQL: `users` is a doctor patients may see and book: verified, active account (join `doctor_profiles`
+ * for the profile). `doctorId` may be SQL reading it from another row (e.g. the appointment being moved).
+ */
+export function bookableWhere(doctorId: string | SQLWrapper): SQL {
+  return and(
+    eq(users.id, doctorId),
+    eq(users.role, 'doctor'),
+    eq(users.status, 'active'),
+    isNotNull(users.verifiedAt),
+  )!;
+}
+
+/**
  * A doctor patients may see and book: verified, active account with a profile. Anyone else is NOT_FOUND.
  * @throws AppError NOT_FOUND
  */
@@ -46,9 +59,9 @@ export async function bookableDoctor(
     .select({ user: users, profile: doctorProfiles })
     .from(users)
     .innerJoin(doctorProfiles, eq(doctorProfiles.userId, users.id))
-    .where(and(eq(users.id, doctorId), eq(users.role, 'doctor'), eq(users.status, 'active')))
+    .where(bookableWhere(doctorId))
     .get();
-  if (!row || row.user.verifiedAt === null) throw notFound('Doctor');
+  if (!row) throw notFound('Doctor');
   return row;
 }
 

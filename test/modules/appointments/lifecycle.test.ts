@@ -333,13 +333,17 @@ describe('appointment transitions: concurrency and claims', () => {
   it('Should roll back a transition whose status another request changed after it was read', async () => {
     const row = await appointmentIn('pending', { past: false });
     const claimsBefore = (await claimsOf(row.id)).length;
-    // A confirm by someone else lands between this request's read and its batch.
+    // A confirm by someone else lands between this request's read (its first batch) and its write batch.
+    let batches = 0;
     const racing = new Proxy(db, {
       get(target, prop, receiver) {
         if (prop !== 'batch') return Reflect.get(target, prop, receiver);
         return async (statements: Parameters<typeof db.batch>[0]) => {
-          await db.update(appointments).set({ status: 'confirmed' }).where(eq(appointments.id, row.id));
-          return db.batch(statements);
+          const results = await db.batch(statements);
+          if (batches++ === 0) {
+            await db.update(appointments).set({ status: 'confirmed' }).where(eq(appointments.id, row.id));
+          }
+          return results;
         };
       },
     });
