@@ -33,6 +33,12 @@ export interface ServiceContext {
   actor: Actor | null;
   /** Per-unit-of-work memo (e.g. system settings read once per request). */
   cache: Map<string, unknown>;
+  /**
+   * The same database through D1's Sessions API (`first-unconstrained`): a read replica near the client
+   * may answer. Only public reads (directory, doctor profiles, slots) use it: a signed-in user must
+   * always read their own writes, which only the primary guarantees. Counted by the same meter.
+   */
+  replica: Db;
   /** Counts this unit of work's sequential D1 round trips and carries the guard's pending session check. */
   meter: D1Meter;
   /**
@@ -77,6 +83,7 @@ export function createContext(
   const ids = createIds(deps.clock, deps.random);
   const log = createLogger({ requestId: origin.requestId });
   const settle = () => meter.settle(env.DB);
+  let replica: Db | undefined;
   return {
     env,
     db,
@@ -88,6 +95,10 @@ export function createContext(
     ip: origin.ip ?? null,
     actor: origin.actor ?? null,
     cache: new Map(),
+    get replica() {
+      replica ??= createDb(meteredD1(sessionOf(env.DB), meter));
+      return replica;
+    },
     meter,
     settle,
     defer(task) {
@@ -97,6 +108,20 @@ export function createContext(
       origin.waitUntil?.(logged);
     },
   };
+}
+
+/** A Sessions API session of `d1` that may be served by a replica, with the calls the DB port makes. */
+function sessionOf(d1: D1Database): D1Database {
+  const session = d1.withSession('first-unconstrained');
+  return { prepare: (sql) => session.prepare(sql), batch: (statements) => session.batch(statements) } as D1Database;
+}
+
+/**
+ * The unit of work reading from `ctx.replica`: for public routes whose answer may lag the primary by
+ * a moment (a directory, a profile, free slots; a booking re-checks on the primary).
+ */
+export function onReplica(ctx: ServiceContext): ServiceContext {
+  return { ...ctx, db: ctx.replica };
 }
 
 /** Every port method first waits for the caller's session to be proven, so no side effect escapes a refusal. */

@@ -123,3 +123,45 @@ describe('every read endpoint makes at most one sequential round trip', () => {
     expect(report.filter((line) => Number(line.split(' ')[0]) > 1)).toEqual([]);
   });
 });
+
+describe('public reads may be served by a read replica', () => {
+  /** The test database, recording which statements went through a Sessions API session. */
+  function spiedDb() {
+    const seen = { session: 0, primary: 0 };
+    const d1 = testEnv.DB;
+    const spy = {
+      prepare: (sql: string) => {
+        seen.primary += 1;
+        return d1.prepare(sql);
+      },
+      batch: (statements: D1PreparedStatement[]) => d1.batch(statements),
+      withSession: (constraint?: string) => {
+        const session = d1.withSession(constraint as never);
+        return {
+          prepare: (sql: string) => {
+            seen.session += 1;
+            return session.prepare(sql);
+          },
+          batch: (statements: D1PreparedStatement[]) => session.batch(statements),
+          getBookmark: () => session.getBookmark(),
+        };
+      },
+    };
+    return { seen, DB: spy as unknown as D1Database };
+  }
+
+  it('Should read the doctor directory through a D1 session, and a signed-in read through the primary', async () => {
+    const directory = spiedDb();
+    const list = await api.get('/api/v1/doctors', { env: { DB: directory.DB } });
+    expect(list.status).toBe(200);
+    expect(directory.seen.session).toBeGreaterThan(0);
+    expect(directory.seen.primary).toBe(0);
+
+    const user = await createUser();
+    const mine = spiedDb();
+    const me = await api.get('/api/v1/users/me', { token: await tokenFor(user), env: { DB: mine.DB } });
+    expect(me.status).toBe(200);
+    expect(mine.seen.session).toBe(0);
+    expect(mine.seen.primary).toBeGreaterThan(0);
+  });
+});

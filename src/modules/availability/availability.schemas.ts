@@ -3,6 +3,9 @@ import { isLocalDate } from '../schedules/recurrence';
 import { canonicalTimeZone } from '../users/profile.rules';
 import { MAX_SLOT_RANGE_DAYS } from './slots';
 
+/** The longest buffer a practice may keep after each appointment. */
+export const MAX_BUFFER_MINUTES = 120;
+
 /** Weekly-hours intervals one doctor may have. */
 export const MAX_WEEKLY_INTERVALS = 28;
 /** Longest time-off entry, in days. */
@@ -54,7 +57,7 @@ export const UpdateAvailabilityBody = z
   .strictObject({
     timeZone: TimeZoneSchema,
     slotMinutes: z.number().int().min(5).max(240).refine(multipleOf5, 'Must be a multiple of 5'),
-    bufferMinutes: z.number().int().min(0).max(120).refine(multipleOf5, 'Must be a multiple of 5'),
+    bufferMinutes: z.number().int().min(0).max(MAX_BUFFER_MINUTES).refine(multipleOf5, 'Must be a multiple of 5'),
     minNoticeMinutes: z.number().int().min(0).max(10_080),
     maxDaysAhead: z.number().int().min(1).max(365),
     weeklyHours: z.array(WeeklyIntervalSchema).max(MAX_WEEKLY_INTERVALS),

@@ -42,12 +42,26 @@ export async function bookableDoctor(
   ctx: ServiceContext,
   doctorId: string,
 ): Promise<{ user: UserRow; profile: DoctorProfileRow }> {
-  const row = await ctx.db
+  return bookableOrNotFound(await bookableDoctorQuery(ctx, doctorId).get());
+}
+
+/** The read behind `bookableDoctor`, for a caller's batch; judge its row with `bookableOrNotFound`. */
+export function bookableDoctorQuery(ctx: ServiceContext, doctorId: string) {
+  return ctx.db
     .select({ user: users, profile: doctorProfiles })
     .from(users)
     .innerJoin(doctorProfiles, eq(doctorProfiles.userId, users.id))
-    .where(and(eq(users.id, doctorId), eq(users.role, 'doctor'), eq(users.status, 'active')))
-    .get();
+    .where(and(eq(users.id, doctorId), eq(users.role, 'doctor'), eq(users.status, 'active')));
+}
+
+/**
+ * The bookable doctor of a `bookableDoctorQuery` row.
+ * @throws AppError NOT_FOUND (no row, or not verified)
+ */
+export function bookableOrNotFound(row: { user: UserRow; profile: DoctorProfileRow } | undefined): {
+  user: UserRow;
+  profile: DoctorProfileRow;
+} {
   if (!row || row.user.verifiedAt === null) throw notFound('Doctor');
   return row;
 }
