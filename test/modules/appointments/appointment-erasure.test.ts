@@ -13,7 +13,7 @@ import {
   slotClaims,
 } from '../../../src/db/schema';
 import { fixedClock } from '../../../src/lib/clock';
-import { DOCTOR_DELETED_REASON } from '../../../src/modules/users/erase.service';
+import { DOCTOR_DELETED_REASON } from '../../../src/modules/appointments/appointments.erasure';
 import { client, db, SAMPLE, testEnv, tokenFor, uniqueId } from '../../helpers';
 import { STRONG_PASSWORD, userWithPassword } from '../../support/auth';
 import { account, insertAppointment, practice } from '../../support/practice';
