@@ -5,6 +5,7 @@ import type { Db } from '../../db/client';
 import { type DoseRow, doses, type ScheduleRow, schedules, supplements, userProfiles } from '../../db/schema';
 import { page } from '../../lib/envelope';
 import { AppError, notFound } from '../../lib/errors';
+import { derivedId } from '../../lib/ids';
 import { auditInsert } from '../audit/audit.service';
 import { addDays, daysBetween, localDateAt, type Occurrence, occurrences, zonedInstant } from './recurrence';
 import type {
@@ -81,6 +82,15 @@ const validation = (field: string, message: string) =>
 
 // ---- generation -----------------------------------------------------------------------------------
 
+/**
+ * The id of a schedule's dose at an occurrence: the same whether the dose is computed for a list or
+ * stored, so an id a client saw before the dose was stored stays valid. A dose whose instant moves (the
+ * schedule's zone changed) is another dose with another id.
+ */
+export function doseIdOf(scheduleId: string, occurrence: Occurrence): string {
+  return derivedId('dos', occurrence.scheduledAt, `${scheduleId}|${occurrence.localDate}|${occurrence.localTime}`);
+}
+
 /** A schedule's occurrences on local dates `from`…`to` that are due at or after `now`. */
 export function upcomingOccurrences(schedule: ScheduleRow, from: string, to: string, now: number): Occurrence[] {
   const today = localDateAt(now, schedule.timeZone);
@@ -97,30 +107,40 @@ export function horizonOccurrences(schedule: ScheduleRow, now: number): Occurren
   return upcomingOccurrences(schedule, today, addDays(today, GENERATION_HORIZON_DAYS), now);
 }
 
-/**
- * Inserts of pending doses for `list`, chunked under D1's bound-parameter limit, each ON CONFLICT DO
- * NOTHING on the occurrence, returning the ids actually inserted.
- */
-export function doseInserts(ctx: ServiceContext, schedule: ScheduleRow, list: Occurrence[], now: number) {
-  const rows: DoseRow[] = list.map((o) => ({
-    id: ctx.ids.id('dos'),
+/** The `dosesThrough` of a schedule whose horizon is stored at `now`: today + GENERATION_HORIZON_DAYS in its zone. */
+export function horizonEnd(schedule: Pick<ScheduleRow, 'timeZone'>, now: number): string {
+  return addDays(localDateAt(now, schedule.timeZone), GENERATION_HORIZON_DAYS);
+}
+
+/** The row of a pending dose at an occurrence, as it is stored. */
+export function pendingDose(schedule: ScheduleRow, occurrence: Occurrence, now: number): DoseRow {
+  return {
+    id: doseIdOf(schedule.id, occurrence),
     scheduleId: schedule.id,
     ownerId: schedule.ownerId,
-    localDate: o.localDate,
-    localTime: o.localTime,
-    scheduledAt: o.scheduledAt,
+    localDate: occurrence.localDate,
+    localTime: occurrence.localTime,
+    scheduledAt: occurrence.scheduledAt,
     status: 'pending',
     takenAt: null,
     note: null,
     updatedAt: now,
-  }));
+  };
+}
+
+/**
+ * Inserts of pending doses for `list`, chunked under D1's bound-parameter limit, each ON CONFLICT DO
+ * NOTHING (on the occurrence, or on the id derived from it), returning the ids actually inserted.
+ */
+export function doseInserts(ctx: ServiceContext, schedule: ScheduleRow, list: Occurrence[], now: number) {
+  const rows = list.map((o) => pendingDose(schedule, o, now));
   const statements = [];
   for (let i = 0; i < rows.length; i += DOSE_ROWS_PER_INSERT) {
     statements.push(
       ctx.db
         .insert(doses)
         .values(rows.slice(i, i + DOSE_ROWS_PER_INSERT))
-        .onConflictDoNothing({ target: [doses.scheduleId, doses.localDate, doses.localTime] })
+        .onConflictDoNothing()
         .returning({ id: doses.id }),
     );
   }
@@ -154,9 +174,11 @@ export async function extendDoseHorizons(ctx: ServiceContext): Promise<number> {
     .all();
   let created = 0;
   for (const schedule of rows) {
-    const through = addDays(localDateAt(now, schedule.timeZone), GENERATION_HORIZON_DAYS);
     const results = await runBatch(ctx.db, [
-      ctx.db.update(schedules).set({ dosesThrough: through }).where(eq(schedules.id, schedule.id)),
+      ctx.db
+        .update(schedules)
+        .set({ dosesThrough: horizonEnd(schedule, now) })
+        .where(eq(schedules.id, schedule.id)),
       ...doseInserts(ctx, schedule, horizonOccurrences(schedule, now), now),
     ]);
     for (const inserted of results.slice(1)) created += (inserted as unknown[]).length;
