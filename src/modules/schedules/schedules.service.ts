@@ -34,11 +34,16 @@ function ownerOf(ctx: ServiceContext): string {
   return ctx.actor.id;
 }
 
+/** The name a schedule is shown under: the medicine's, or its supplement's catalog name. */
+export function scheduleName(row: Pick<ScheduleRow, 'kind' | 'medicineName'>, supplementName: string | null): string {
+  return row.kind === 'medicine' ? (row.medicineName ?? '') : (supplementName ?? REMOVED_SUPPLEMENT_NAME);
+}
+
 export function toScheduleView(row: ScheduleRow, supplementName: string | null): ScheduleView {
   return {
     id: row.id,
     kind: row.kind,
-    name: row.kind === 'medicine' ? (row.medicineName ?? '') : (supplementName ?? REMOVED_SUPPLEMENT_NAME),
+    name: scheduleName(row, supplementName),
     supplementId: row.supplementId,
     medicineName: row.medicineName,
     dosage: row.dosage,
@@ -56,7 +61,8 @@ export function toScheduleView(row: ScheduleRow, supplementName: string | null):
   };
 }
 
-function withSupplementName(ctx: ServiceContext) {
+/** Schedules with their supplement's catalog name (null for medicines and removed supplements), to filter. */
+export function withSupplementName(ctx: ServiceContext) {
   return ctx.db
     .select({ schedule: schedules, supplementName: sql<string | null>`${supplements.name}`.as('supplement_name') })
     .from(schedules)
