@@ -1,7 +1,7 @@
 import type { Actor, ServiceContext } from '../../context';
 import { listMyAppointments } from '../appointments/queries.service';
 import { recordAudit } from '../audit/audit.service';
-import { listDoses } from '../schedules/doses.service';
+import { listDoses } from '../schedules/dose-reads.service';
 import { caredForPatient, iso } from './care-access';
 import type { OverviewAppointmentView, OverviewDoseView, PatientOverview } from './caregivers.schemas';
 
