@@ -17,13 +17,13 @@ import {
 import {
   authenticationOptions,
   deletePasskey,
-  enablePasskeyTwoFactor,
   listPasskeys,
   registerPasskey,
   registrationOptions,
   signInWithPasskey,
   twoFactorPasskeyOptions,
 } from './passkeys.service';
+import { enablePasskeyTwoFactor } from './two-factor.service';
 
 const TAGS = ['Auth: passkeys'];
 
