@@ -15,10 +15,8 @@ import { AppError, notFound } from '../../lib/errors';
 import { checkUpload, type StoredObject } from '../../platform/files';
 import { auditInsert } from '../audit/audit.service';
 import { visibleAppointment } from './appointment-access';
+import { MAX_ATTACHMENTS } from './appointments.schemas';
 import type { AttachmentView } from './records.schemas';
-
-/** Most files one appointment carries. */
-export const MAX_ATTACHMENTS = 5;
 
 const invalidAttachments = (message: string) =>
   new AppError('VALIDATION_FAILED', message, { fields: [{ field: 'attachmentIds', message }] });

@@ -4,8 +4,8 @@ import type { ServiceContext } from '../../context';
 import { paginate } from '../../db/paginate';
 import { type EmergencyContactRow, emergencyContacts, type UserProfileRow, userProfiles, users } from '../../db/schema';
 import { AppError, notFound } from '../../lib/errors';
+import { toE164 } from '../../lib/phone';
 import { auditInsert, recordAudit } from '../audit/audit.service';
-import { toE164 } from '../auth/phone';
 import { avatarViewOf } from './avatar.service';
 import { canonicalLanguage, canonicalTimeZone, isFutureDate } from './profile.rules';
 import type {

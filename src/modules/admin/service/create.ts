@@ -1,9 +1,9 @@
+import { codeEmail } from '../../../access/code-messages';
+import { issueCode } from '../../../access/one-time-codes';
 import type { ServiceContext } from '../../../context';
 import { type UserRow, users } from '../../../db/schema';
 import { AppError } from '../../../lib/errors';
-import { codeEmail } from '../../auth/auth.messages';
-import { issueCode } from '../../auth/otp.service';
-import { toE164 } from '../../auth/phone';
+import { toE164 } from '../../../lib/phone';
 import { initialStatus, PROFESSIONAL_ROLES } from '../admin.policy';
 import type { AdminUserView, CreateUserInput } from '../admin.schemas';
 import { actorOf, commitGuarded, guardedAuditInsert, toAdminView } from './shared';

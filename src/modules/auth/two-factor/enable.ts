@@ -1,13 +1,13 @@
 import { count, eq, isNull } from 'drizzle-orm';
 import { Secret } from 'otpauth';
+import { codeEmail } from '../../../access/code-messages';
+import { consumeCode, issueCode } from '../../../access/one-time-codes';
 import type { ServiceContext } from '../../../context';
 import { passkeys, userMfa } from '../../../db/schema';
 import { AppError, notFound } from '../../../lib/errors';
 import { fromBase64Url } from '../../../lib/ids';
 import { hitRateLimits } from '../../../platform/rate-limit';
-import { codeEmail } from '../auth.messages';
 import { AUTH_LIMITS, CODE_SENT } from '../auth.service';
-import { consumeCode, issueCode } from '../otp.service';
 import { factorState } from '../sign-in.service';
 import { auditFailure, currentUser, finishEnable, verifiedEmailOf } from './shared';
 import { acceptTotp, sealTotp, TOTP_SECRET_BYTES, totpOf } from './totp';

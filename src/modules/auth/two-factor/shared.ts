@@ -1,10 +1,10 @@
 import { eq } from 'drizzle-orm';
+import { consumeCode } from '../../../access/one-time-codes';
 import type { ServiceContext } from '../../../context';
 import { type UserRow, users } from '../../../db/schema';
 import { AppError } from '../../../lib/errors';
 import { hitRateLimits, type RateRule } from '../../../platform/rate-limit';
 import { auditInsert, recordAudit } from '../../audit/audit.service';
-import { consumeCode } from '../otp.service';
 import { type EnableableFactor, type FactorState, factorState } from '../sign-in.service';
 import type { FreshFactor } from '../two-factor.schemas';
 import { freshRecoveryCodes, useRecoveryCode } from './recovery-codes';

@@ -1,9 +1,9 @@
+import { codeEmail } from '../../../access/code-messages';
+import { issueCode } from '../../../access/one-time-codes';
 import type { ServiceContext } from '../../../context';
 import { AppError } from '../../../lib/errors';
 import { hitRateLimits } from '../../../platform/rate-limit';
-import { codeEmail } from '../auth.messages';
 import { AUTH_LIMITS, CODE_SENT } from '../auth.service';
-import { issueCode } from '../otp.service';
 import { verifyPasskeyForChallenge } from '../passkeys/second-factor';
 import {
   enabledSecondFactors,

@@ -1,4 +1,6 @@
-import type { OtpPurpose } from '../../db/schema';
+import type { OtpPurpose } from '../db/schema';
+
+/** The email and the SMS that deliver a one-time code (./one-time-codes.ts), for every purpose. */
 
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 
