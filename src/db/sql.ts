@@ -23,6 +23,15 @@ export function qualified(column: SQLiteColumn): SQL {
  */
 export const ifOneRowChanged = <T = string>(value: T): SQL<T> => sql<T>`(case when changes() = 1 then ${value} end)`;
 
+/**
+ * Escapes LIKE wildcards (`%`, `_`) and the escape character itself, so `50%_off` matches literally.
+ * Use the result with `escape '\'`.
+ * @example sql`${users.name} like ${`%${escapeLike(search)}%`} escape '\\'`
+ */
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (ch) => `\\${ch}`);
+}
+
 /** Whether a D1 error (possibly wrapped by drizzle in `cause`) is a constraint failure matching `pattern`. */
 export function constraintFailed(err: unknown, pattern: RegExp): boolean {
   for (let e: unknown = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {

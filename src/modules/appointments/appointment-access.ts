@@ -13,7 +13,7 @@ import {
 } from '../../db/schema';
 import { constraintFailed, ifOneRowChanged } from '../../db/sql';
 import { notFound } from '../../lib/errors';
-import { localDateAt, localTimeAt } from '../schedules/recurrence';
+import { iso, localDateAt, localTimeAt } from '../../lib/time';
 
 /** Front-desk staff: see and manage every appointment (row checks below). */
 export function isStaff(actor: Actor): boolean {
@@ -101,7 +101,6 @@ export function eventGuardTripped(err: unknown): boolean {
   return constraintFailed(err, /NOT NULL constraint failed: appointment_events\.to_status/);
 }
 
-const iso = (ms: number) => new Date(ms).toISOString();
 const localLabel = (ms: number, zone: string) => `${localDateAt(ms, zone)}T${localTimeAt(ms, zone)}`;
 
 export type AppointmentView = ReturnType<typeof toAppointmentView>;

@@ -16,9 +16,9 @@ import {
 } from '../../db/schema';
 import { constraintFailed } from '../../db/sql';
 import { AppError, notFound } from '../../lib/errors';
+import { MINUTE_MS } from '../../lib/time';
 import { auditInsert } from '../audit/audit.service';
 import { scheduleOffersStart } from '../availability/availability.service';
-import { MINUTE_MS } from '../availability/slots';
 import { bookableDoctor } from '../doctors/doctor-access';
 import {
   type AppointmentView,

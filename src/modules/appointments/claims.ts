@@ -4,7 +4,8 @@ import type { ServiceContext } from '../../context';
 import { appointmentHolds, appointments, slotClaims } from '../../db/schema';
 import { constraintFailed } from '../../db/sql';
 import { AppError } from '../../lib/errors';
-import { MINUTE_MS, UNIT_MS } from '../availability/slots';
+import { MINUTE_MS } from '../../lib/time';
+import { UNIT_MS } from '../availability/slots';
 
 /**
  * No double booking, by construction. Every live appointment and unexpired hold owns one slot_claims

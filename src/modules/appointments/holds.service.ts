@@ -3,6 +3,7 @@ import type { ServiceContext } from '../../context';
 import { type AppointmentHoldRow, appointmentHolds, slotClaims } from '../../db/schema';
 import { constraintFailed } from '../../db/sql';
 import { AppError, notFound } from '../../lib/errors';
+import { iso } from '../../lib/time';
 import { getSetting } from '../settings/settings.service';
 import { isStaff } from './appointment-access';
 import type { CreateHoldInput, HoldStatus, HoldView } from './booking.schemas';
@@ -17,8 +18,6 @@ import { claimStatements, releaseClaims, runClaimingBatch } from './claims';
 
 /** Unexpired, unconverted, unreleased holds one patient may have at once. */
 export const MAX_LIVE_HOLDS = 3;
-
-const iso = (ms: number) => new Date(ms).toISOString();
 
 /** A hold's status at `now`: converted and released are final; otherwise it expires at `expiresAt`. */
 export function holdStatus(row: AppointmentHoldRow, now: number): HoldStatus {

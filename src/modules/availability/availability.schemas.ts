@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { isLocalDate } from '../schedules/recurrence';
+import { isLocalDate } from '../../lib/time';
 import { canonicalTimeZone } from '../users/profile.rules';
 import { MAX_SLOT_RANGE_DAYS } from './slots';
 

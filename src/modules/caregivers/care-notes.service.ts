@@ -4,8 +4,9 @@ import { type CaregiverLinkRow, caregiverLinks, caregiverNotes, files, users } f
 import { constraintFailed, qualified } from '../../db/sql';
 import { page } from '../../lib/envelope';
 import { AppError, notFound } from '../../lib/errors';
+import { iso } from '../../lib/time';
 import { auditInsert } from '../audit/audit.service';
-import { callerId, iso, sharedLink } from './care-access';
+import { callerId, sharedLink } from './care-access';
 import type { CreateNoteInput, NoteView } from './caregivers.schemas';
 
 /**

@@ -5,8 +5,9 @@ import type { Db } from '../../db/client';
 import { type DoseRow, doses, type ScheduleRow, schedules, supplements, userProfiles } from '../../db/schema';
 import { page } from '../../lib/envelope';
 import { AppError, notFound } from '../../lib/errors';
+import { addDays, daysBetween, localDateAt, zonedInstant } from '../../lib/time';
 import { auditInsert } from '../audit/audit.service';
-import { addDays, daysBetween, localDateAt, type Occurrence, occurrences, zonedInstant } from './recurrence';
+import { type Occurrence, occurrences } from './recurrence';
 import type {
   AdherenceSummary,
   DoseHistoryQueryInput,

@@ -1,8 +1,8 @@
 import { z } from '@hono/zod-openapi';
 import { DOSE_STATUSES, SCHEDULE_KINDS, SCHEDULE_STATUSES } from '../../db/schema';
 import { PageQuery } from '../../http/openapi';
+import { isLocalDate, isLocalTime } from '../../lib/time';
 import { canonicalTimeZone } from '../users/profile.rules';
-import { isLocalDate, isLocalTime } from './recurrence';
 
 // ---- building blocks ------------------------------------------------------------------------------
 

@@ -3,6 +3,7 @@ import { issueCode } from '../../../access/one-time-codes';
 import type { ServiceContext } from '../../../context';
 import { type UserRow, users } from '../../../db/schema';
 import { AppError } from '../../../lib/errors';
+import { escapeHtml } from '../../../lib/html';
 import { toE164 } from '../../../lib/phone';
 import { initialStatus, PROFESSIONAL_ROLES } from '../admin.policy';
 import type { AdminUserView, CreateUserInput } from '../admin.schemas';
@@ -10,8 +11,6 @@ import { actorOf, commitGuarded, guardedAuditInsert, toAdminView } from './share
 
 /** An invitation code lives 72 hours (a normal reset code lives 10 minutes). */
 export const INVITATION_TTL_MS = 72 * 3600_000;
-
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 
 /**
  * The invitation email. The code is a `password-reset` code, so the invitee sets a password through

@@ -4,6 +4,7 @@ import type { ServiceContext } from '../../../context';
 import { type PasskeyRow, passkeys, webauthnChallenges } from '../../../db/schema';
 import { AppError, notFound } from '../../../lib/errors';
 import { fromBase64Url } from '../../../lib/ids';
+import { iso } from '../../../lib/time';
 import type { RateRule } from '../../../platform/rate-limit';
 import { assertFlagOn } from '../../settings/settings.service';
 import type { AuthenticationResponseInput, PasskeyView } from '../passkeys.schemas';
@@ -35,8 +36,6 @@ export type StoredChallenge = typeof webauthnChallenges.$inferSelect;
 
 export const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-
 /** A stored passkey as the API shows it (never its public key or sign count). */
 export function toPasskeyView(row: PasskeyRow): PasskeyView {
   return {
@@ -45,7 +44,7 @@ export function toPasskeyView(row: PasskeyRow): PasskeyView {
     deviceType: row.deviceType,
     backedUp: row.backedUp,
     transports: row.transports ?? [],
-    createdAt: iso(row.createdAt)!,
+    createdAt: iso(row.createdAt),
     lastUsedAt: iso(row.lastUsedAt),
   };
 }

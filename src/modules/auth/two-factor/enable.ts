@@ -6,6 +6,7 @@ import type { ServiceContext } from '../../../context';
 import { passkeys, userMfa } from '../../../db/schema';
 import { AppError, notFound } from '../../../lib/errors';
 import { fromBase64Url } from '../../../lib/ids';
+import { iso } from '../../../lib/time';
 import { hitRateLimits } from '../../../platform/rate-limit';
 import { AUTH_LIMITS, CODE_SENT } from '../auth.service';
 import { factorState } from '../sign-in.service';
@@ -123,5 +124,5 @@ export async function enablePasskeyTwoFactor(ctx: ServiceContext) {
     .values({ userId, passkeyEnabledAt: now, updatedAt: now })
     .onConflictDoUpdate({ target: userMfa.userId, set: { passkeyEnabledAt: now, updatedAt: now } });
   const issued = await finishEnable(ctx, userId, 'passkey');
-  return { factor: 'passkey' as const, enabledAt: new Date(now).toISOString(), ...issued };
+  return { factor: 'passkey' as const, enabledAt: iso(now), ...issued };
 }

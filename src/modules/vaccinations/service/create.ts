@@ -3,8 +3,8 @@ import type { ServiceContext } from '../../../context';
 import { type VaccineScheduleRow, vaccineSchedules, vaccines } from '../../../db/schema';
 import { isUniqueViolation } from '../../../db/sql';
 import { AppError, notFound } from '../../../lib/errors';
+import { addDays } from '../../../lib/time';
 import { getOwnedDependent } from '../../dependents/dependents.service';
-import { addDaysTo } from '../vaccinations.rules';
 import type { CreateVaccineScheduleInput, VaccineScheduleView } from '../vaccinations.schemas';
 import { assertNotBeforeBirth, auditOf, birthDateOf, invalid, ownerOf, samePerson } from './shared';
 import { type ScheduleContext, toScheduleView } from './views';
@@ -32,7 +32,7 @@ export async function createSchedules(
     assertNotBeforeBirth('firstDueDate', input.firstDueDate, born);
     doses = Array.from({ length: vaccine.dosesInSeries }, (_, i) => ({
       doseNumber: i + 1,
-      dueDate: addDaysTo(input.firstDueDate, i * vaccine.intervalDays),
+      dueDate: addDays(input.firstDueDate, i * vaccine.intervalDays),
     }));
   } else {
     if (input.doseNumber > vaccine.dosesInSeries) {
