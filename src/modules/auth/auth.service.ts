@@ -10,7 +10,7 @@ import { hitRateLimits, type RateRule } from '../../platform/rate-limit';
 import { auditInsert, recordAudit } from '../audit/audit.service';
 import { assertFlagOn } from '../settings/settings.service';
 import { toUserView } from '../users/users.service';
-import { passwordProblems } from './password-policy';
+import { passwordProblems } from './password.policy';
 import { type DeviceInfo, revokeAllStatements, revokeSession, startSession } from './sessions.service';
 import { completeSignIn, type SignInResult } from './sign-in.service';
 

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { isLocalDate } from '../../lib/time';
-import { canonicalTimeZone } from '../users/profile.rules';
+import { canonicalTimeZone } from '../users/profile.policy';
 import { MAX_SLOT_RANGE_DAYS } from './slots';
 
 /** Weekly-hours intervals one doctor may have. */

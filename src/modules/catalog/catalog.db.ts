@@ -2,7 +2,7 @@ import { SQL, sql } from 'drizzle-orm';
 import { SQLiteAsyncDialect, type SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import type { ServiceContext } from '../../context';
 import { auditEvents } from '../../db/schema';
-import type { CatalogKind } from './catalog.spec';
+import type { CatalogKind } from './catalog.kinds';
 
 /**
  * SQL helpers of the catalog services: raw batches, audit inserts whose action or metadata SQL

@@ -7,8 +7,8 @@ import type { Page } from '../../lib/envelope';
 import { AppError, notFound } from '../../lib/errors';
 import { auditInsert } from '../audit/audit.service';
 import { auditInsertSelect, catalogAuditInsert, rawBatch } from './catalog.db';
+import type { AnyCatalogSpec, CatalogRowBase, CatalogSpec } from './catalog.kinds';
 import type { BulkDeleteItem, BulkDeleteResult, CatalogListInput, CatalogSort } from './catalog.schemas';
-import type { AnyCatalogSpec, CatalogRowBase, CatalogSpec } from './catalog.spec';
 
 /**
  * The catalog engine: list, read, create, update, delete and bulk delete for any catalog spec

@@ -7,8 +7,8 @@ import { fieldErrors } from '../../http/hono';
 import { acceptsMediaType } from '../../http/openapi';
 import { AppError, type FieldError } from '../../lib/errors';
 import { auditInsertSelect, columnName, jsonChunks, rawBatch } from './catalog.db';
+import type { AnyCatalogSpec } from './catalog.kinds';
 import type { ImportFailureView, ImportMode, ImportReport } from './catalog.schemas';
-import type { AnyCatalogSpec } from './catalog.spec';
 
 /**
  * Bulk import of a catalog from CSV or JSON: parse, validate every row with the create schema, then

@@ -6,9 +6,9 @@ import { constraintFailed, qualified } from '../../db/sql';
 import type { Page } from '../../lib/envelope';
 import { AppError } from '../../lib/errors';
 import { auditInsert } from '../audit/audit.service';
+import type { AnyCatalogSpec } from './catalog.kinds';
 import type { StockAdjustmentInput, StockMovementView } from './catalog.schemas';
 import { findItem } from './catalog.service';
-import type { AnyCatalogSpec } from './catalog.spec';
 
 /**
  * Stock of catalog items changes only here (and in imports, which write the same ledger rows): every

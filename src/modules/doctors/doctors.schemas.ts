@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { PageQuery } from '../../http/openapi';
-import { canonicalLanguage } from '../users/profile.rules';
+import { canonicalLanguage } from '../users/profile.policy';
 
 // ---------------------------------------------------------------------------------------------------
 // Shared pieces

@@ -14,7 +14,7 @@ import { escapeLike } from '../../db/sql';
 import { page } from '../../lib/envelope';
 import { AppError, type FieldError } from '../../lib/errors';
 import { auditInsert } from '../audit/audit.service';
-import { canonicalLanguage } from '../users/profile.rules';
+import { canonicalLanguage } from '../users/profile.policy';
 import { assertPracticeOpen, bookableDoctor, managedDoctor } from './doctor-access';
 import {
   type DoctorListQueryInput,

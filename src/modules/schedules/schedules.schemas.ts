@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { DOSE_STATUSES, SCHEDULE_KINDS, SCHEDULE_STATUSES } from '../../db/schema';
 import { PageQuery } from '../../http/openapi';
 import { isLocalDate, isLocalTime } from '../../lib/time';
-import { canonicalTimeZone } from '../users/profile.rules';
+import { canonicalTimeZone } from '../users/profile.policy';
 
 // ---- building blocks ------------------------------------------------------------------------------
 

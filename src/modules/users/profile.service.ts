@@ -8,7 +8,7 @@ import { toE164 } from '../../lib/phone';
 import { iso } from '../../lib/time';
 import { auditInsert, recordAudit } from '../audit/audit.service';
 import { avatarViewOf } from './avatar.service';
-import { canonicalLanguage, canonicalTimeZone, isFutureDate } from './profile.rules';
+import { canonicalLanguage, canonicalTimeZone, isFutureDate } from './profile.policy';
 import type {
   CreateContactInput,
   EmergencyContactView,

@@ -2,7 +2,7 @@
  * Vaccine schedules: the doses of the caller and their dependents. Each verb lives in
  * ./service/<verb>.ts; how rows become views is ./service/views.ts, and the guarded writes, audit
  * events and checks the verbs share are ./service/shared.ts. The pure date and age rules are
- * ./vaccinations.rules.ts.
+ * ./vaccinations.policy.ts.
  */
 export { administerSchedule } from './service/administer';
 export { createSchedules } from './service/create';

@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { auditEvents, userProfiles, type VaccineRow, vaccineSchedules, vaccines } from '../../../src/db/schema';
 import { fixedClock } from '../../../src/lib/clock';
 import { addDays } from '../../../src/lib/time';
-import { ageInMonths } from '../../../src/modules/vaccinations/vaccinations.rules';
+import { ageInMonths } from '../../../src/modules/vaccinations/vaccinations.policy';
 import { client, db, signedInUser, testEnv, uniqueId } from '../../helpers';
 
 /** "Now" for every test: noon UTC on 1 March 2026 (it is already 2 March in UTC+14). */

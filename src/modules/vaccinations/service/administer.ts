@@ -2,7 +2,7 @@ import { and, eq } from 'drizzle-orm';
 import type { ServiceContext } from '../../../context';
 import { vaccineSchedules } from '../../../db/schema';
 import { AppError } from '../../../lib/errors';
-import { isFutureDate } from '../../users/profile.rules';
+import { isFutureDate } from '../../users/profile.policy';
 import type { AdministerInput, VaccineScheduleView } from '../vaccinations.schemas';
 import {
   assertNotBeforeBirth,

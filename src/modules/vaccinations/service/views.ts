@@ -10,7 +10,7 @@ import {
   vaccines,
 } from '../../../db/schema';
 import { notFound } from '../../../lib/errors';
-import { type AgeRange, ageWarnings } from '../vaccinations.rules';
+import { type AgeRange, ageWarnings } from '../vaccinations.policy';
 import type { VaccineScheduleView } from '../vaccinations.schemas';
 import { ownerOf, SCHEDULE } from './shared';
 
