@@ -82,24 +82,19 @@ export function jsonResponse<T extends z.ZodType>(schema: T, description: string
   return { description, content: { 'application/json': { schema: envelope(schema) } } };
 }
 
-const errorResponse = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: ErrorSchema } },
-});
-
 function errorResponses(policy: RoutePolicy, hasBody: boolean) {
   return {
-    ...(hasBody ? { 400: errorResponse('Malformed JSON (INVALID_JSON)') } : {}),
+    ...(hasBody ? { 400: errorOf('Malformed JSON (INVALID_JSON)') } : {}),
     ...(policy.kind === 'public'
       ? {}
       : {
-          401: errorResponse('No, invalid, expired or revoked token'),
-          403: errorResponse('Signed in but not allowed'),
+          401: errorOf('No, invalid, expired or revoked token'),
+          403: errorOf('Signed in but not allowed'),
         }),
-    ...(hasBody ? { 413: errorResponse('Body too large'), 415: errorResponse('Wrong content type') } : {}),
-    422: errorResponse('Validation failed'),
-    429: errorResponse('Rate limited (see Retry-After)'),
-    500: errorResponse('Unexpected error (see requestId)'),
+    ...(hasBody ? { 413: errorOf('Body too large'), 415: errorOf('Wrong content type') } : {}),
+    422: errorOf('Validation failed'),
+    429: errorOf('Rate limited (see Retry-After)'),
+    500: errorOf('Unexpected error (see requestId)'),
   };
 }
 
