@@ -11,7 +11,7 @@ import {
   doctorServices,
   users,
 } from '../../db/schema';
-import { constraintFailed, ifOneRowChanged } from '../../db/sql';
+import { ifOneRowChanged, isNotNullViolation } from '../../db/sql';
 import { notFound } from '../../lib/errors';
 import { iso, localDateAt, localTimeAt } from '../../lib/time';
 
@@ -98,7 +98,7 @@ export function guardedEventStatement(ctx: ServiceContext, input: Parameters<typ
 
 /** Whether a batch failed because a `guardedEventStatement` found its UPDATE changed no row. */
 export function eventGuardTripped(err: unknown): boolean {
-  return constraintFailed(err, /NOT NULL constraint failed: appointment_events\.to_status/);
+  return isNotNullViolation(err, appointmentEvents.toStatus);
 }
 
 const localLabel = (ms: number, zone: string) => `${localDateAt(ms, zone)}T${localTimeAt(ms, zone)}`;

@@ -6,6 +6,7 @@ import {
   type AppointmentRow,
   type AppointmentStatus,
   type AppointmentType,
+  appointmentAttachments,
   appointmentHolds,
   appointments,
   type DoctorProfileRow,
@@ -14,7 +15,7 @@ import {
   type UserRow,
   users,
 } from '../../db/schema';
-import { constraintFailed } from '../../db/sql';
+import { isUniqueViolation } from '../../db/sql';
 import { AppError, notFound } from '../../lib/errors';
 import { MINUTE_MS } from '../../lib/time';
 import { auditInsert } from '../audit/audit.service';
@@ -332,7 +333,7 @@ export async function commitBooking(ctx: ServiceContext, plan: BookingPlan): Pro
         new AppError('CONFLICT', 'The hold changed meanwhile')
       );
     }
-    if (constraintFailed(err, /UNIQUE constraint failed: appointment_attachments\./)) {
+    if (isUniqueViolation(err, appointmentAttachments)) {
       throw new AppError('CONFLICT', 'A file was attached to another appointment meanwhile', {
         fields: [{ field: 'attachmentIds', message: 'Already attached to an appointment' }],
       });

@@ -1,7 +1,7 @@
 import { and, eq, gt, isNull, lte, sql } from 'drizzle-orm';
 import type { ServiceContext } from '../../context';
 import { type AppointmentHoldRow, appointmentHolds, slotClaims } from '../../db/schema';
-import { constraintFailed } from '../../db/sql';
+import { isNotNullViolation } from '../../db/sql';
 import { AppError, notFound } from '../../lib/errors';
 import { iso } from '../../lib/time';
 import { getSetting } from '../settings/settings.service';
@@ -89,7 +89,7 @@ export async function createHold(ctx: ServiceContext, input: CreateHoldInput): P
       ...claimStatements(ctx, span, { type: 'hold', id: row.id, expiresAt: row.expiresAt }),
     ]);
   } catch (err) {
-    if (constraintFailed(err, /NOT NULL constraint failed: appointment_holds\.patient_id/)) {
+    if (isNotNullViolation(err, appointmentHolds.patientId)) {
       throw new AppError(
         'CONFLICT',
         `At most ${MAX_LIVE_HOLDS} slots can be held at once: book or release one of the held slots first`,

@@ -1,7 +1,7 @@
 import { and, count, desc, eq, isNotNull, sql } from 'drizzle-orm';
 import type { ServiceContext } from '../../context';
 import { type CaregiverLinkRow, caregiverLinks, caregiverNotes, files, users } from '../../db/schema';
-import { constraintFailed, qualified } from '../../db/sql';
+import { isNotNullViolation, qualified } from '../../db/sql';
 import { page } from '../../lib/envelope';
 import { AppError, notFound } from '../../lib/errors';
 import { iso } from '../../lib/time';
@@ -141,7 +141,7 @@ export async function createCareNote(ctx: ServiceContext, linkId: string, input:
       noteAudit(ctx, link, 'caregiver.note.create', { noteId: id, fileId: file?.id ?? null }),
     ]);
   } catch (err) {
-    if (constraintFailed(err, /NOT NULL constraint failed: caregiver_notes\.link_id/)) throw notFound('Relationship');
+    if (isNotNullViolation(err, caregiverNotes.linkId)) throw notFound('Relationship');
     throw err;
   }
   const author = await ctx.db.select({ name: users.name }).from(users).where(eq(users.id, authorId)).get();

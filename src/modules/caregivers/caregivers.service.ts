@@ -1,7 +1,7 @@
 import { and, desc, eq, isNull } from 'drizzle-orm';
 import type { ServiceContext } from '../../context';
 import { type CaregiverLinkRow, type CaregiverRequestRow, caregiverLinks, caregiverRequests } from '../../db/schema';
-import { auditGuardTripped, constraintFailed, ifOneRowChanged, isUniqueViolation } from '../../db/sql';
+import { auditGuardTripped, ifOneRowChanged, isNotNullViolation, isUniqueViolation } from '../../db/sql';
 import { AppError, notFound } from '../../lib/errors';
 import { HOUR_MS, iso } from '../../lib/time';
 import { auditInsert } from '../audit/audit.service';
@@ -216,7 +216,7 @@ export async function updateRequestStatus(
     updated = rows[0]!;
   } catch (err) {
     if (isUniqueViolation(err)) throw alreadyCaregiver();
-    if (!auditGuardTripped(err) && !constraintFailed(err, /NOT NULL constraint failed: caregiver_links\.request_id/)) {
+    if (!auditGuardTripped(err) && !isNotNullViolation(err, caregiverLinks.requestId)) {
       throw err;
     }
     // Answered meanwhile (e.g. a second device accepted first).

@@ -2,7 +2,7 @@ import { and, desc, eq, sql } from 'drizzle-orm';
 import type { ServiceContext } from '../../context';
 import { paginate } from '../../db/paginate';
 import { stockMovements } from '../../db/schema';
-import { constraintFailed, qualified } from '../../db/sql';
+import { isNotNullViolation, qualified } from '../../db/sql';
 import type { Page } from '../../lib/envelope';
 import { AppError } from '../../lib/errors';
 import { auditInsert } from '../audit/audit.service';
@@ -31,7 +31,7 @@ export function toMovementView(row: StockMovementRow): StockMovementView {
   };
 }
 
-const overdrawn = (err: unknown) => constraintFailed(err, /NOT NULL constraint failed: stock_movements\.balance_after/);
+const overdrawn = (err: unknown) => isNotNullViolation(err, stockMovements.balanceAfter);
 
 /**
  * Adds `delta` to an item's stock and records the movement, in one batch (one transaction):

@@ -2,6 +2,7 @@ import { and, eq, isNull, type SQL, sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import type { ServiceContext } from '../../../context';
 import { dependents, userProfiles, type VaccineScheduleRow, vaccineSchedules } from '../../../db/schema';
+import { isNotNullViolation } from '../../../db/sql';
 import { AppError, type FieldError, notFound } from '../../../lib/errors';
 import { auditInsert } from '../../audit/audit.service';
 
@@ -87,13 +88,6 @@ export function expectChanges(ctx: ServiceContext, expected: number) {
   return ctx.db.run(sql`insert into ${vaccineSchedules} (id) select null where changes() <> ${n}`);
 }
 
-function isGuardFailure(err: unknown): boolean {
-  for (let e: unknown = err; e instanceof Error; e = e.cause) {
-    if (/NOT NULL constraint failed: vaccine_schedules\./i.test(e.message)) return true;
-  }
-  return false;
-}
-
 type Statements = [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]];
 
 /** Runs a guarded batch; false when a guard aborted it (the caller re-reads and decides again). */
@@ -102,7 +96,7 @@ export async function runGuarded(ctx: ServiceContext, statements: Statements): P
     await ctx.db.batch(statements);
     return true;
   } catch (err) {
-    if (isGuardFailure(err)) return false;
+    if (isNotNullViolation(err, vaccineSchedules)) return false;
     throw err;
   }
 }
