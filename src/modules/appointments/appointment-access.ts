@@ -11,9 +11,9 @@ import {
   doctorServices,
   users,
 } from '../../db/schema';
-import { constraintFailed, ifOneRowChanged } from '../../db/sql';
+import { ifOneRowChanged, isNotNullViolation } from '../../db/sql';
 import { notFound } from '../../lib/errors';
-import { localDateAt, localTimeAt } from '../schedules/recurrence';
+import { iso, localDateAt, localTimeAt } from '../../lib/time';
 
 /** Front-desk staff: see and manage every appointment (row checks below). */
 export function isStaff(actor: Actor): boolean {
@@ -98,10 +98,9 @@ export function guardedEventStatement(ctx: ServiceContext, input: Parameters<typ
 
 /** Whether a batch failed because a `guardedEventStatement` found its UPDATE changed no row. */
 export function eventGuardTripped(err: unknown): boolean {
-  return constraintFailed(err, /NOT NULL constraint failed: appointment_events\.to_status/);
+  return isNotNullViolation(err, appointmentEvents.toStatus);
 }
 
-const iso = (ms: number) => new Date(ms).toISOString();
 const localLabel = (ms: number, zone: string) => `${localDateAt(ms, zone)}T${localTimeAt(ms, zone)}`;
 
 export type AppointmentView = ReturnType<typeof toAppointmentView>;

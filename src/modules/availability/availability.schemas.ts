@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { NO_CONTROL_CHARS } from '../../lib/text';
-import { isLocalDate } from '../schedules/recurrence';
-import { canonicalTimeZone } from '../users/profile.rules';
+import { isLocalDate } from '../../lib/time';
+import { canonicalTimeZone } from '../users/profile.policy';
 import { MAX_SLOT_RANGE_DAYS } from './slots';
 
 /** The longest buffer a practice may keep after each appointment. */

@@ -1,11 +1,12 @@
 import { and, desc, eq, isNull } from 'drizzle-orm';
 import type { ServiceContext } from '../../context';
 import { type CaregiverLinkRow, type CaregiverRequestRow, caregiverLinks, caregiverRequests } from '../../db/schema';
-import { auditGuardTripped, constraintFailed, ifOneRowChanged, isUniqueViolation } from '../../db/sql';
+import { auditGuardTripped, ifOneRowChanged, isNotNullViolation, isUniqueViolation } from '../../db/sql';
 import { AppError, notFound } from '../../lib/errors';
+import { HOUR_MS, iso } from '../../lib/time';
 import { auditInsert } from '../audit/audit.service';
 import { getSetting } from '../settings/settings.service';
-import { activeLinkBetween, callerId, guardedAuditInsert, iso, networkMember, toLinkView } from './care-access';
+import { activeLinkBetween, callerId, guardedAuditInsert, networkMember, toLinkView } from './care-access';
 import type {
   CaregiverRequestView,
   LinkView,
@@ -28,8 +29,6 @@ export const PUSH = {
   accepted: 'request:accepted:notify',
   removed: 'request:removedByUser',
 } as const;
-
-const HOUR_MS = 3600_000;
 
 /** The client's view of a request row. */
 export function toRequestView(row: CaregiverRequestRow): CaregiverRequestView {
@@ -219,7 +218,7 @@ export async function updateRequestStatus(
     updated = rows[0]!;
   } catch (err) {
     if (isUniqueViolation(err)) throw alreadyCaregiver();
-    if (!auditGuardTripped(err) && !constraintFailed(err, /NOT NULL constraint failed: caregiver_links\.request_id/)) {
+    if (!auditGuardTripped(err) && !isNotNullViolation(err, caregiverLinks.requestId)) {
       throw err;
     }
     // Answered meanwhile (e.g. a second device accepted first).

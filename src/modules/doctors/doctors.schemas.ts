@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { PageQuery } from '../../http/openapi';
 import { NO_CONTROL_CHARS, NO_CONTROL_CHARS_BUT_LINE_BREAKS } from '../../lib/text';
-import { canonicalLanguage } from '../users/profile.rules';
+import { canonicalLanguage } from '../users/profile.policy';
 
 // ---------------------------------------------------------------------------------------------------
 // Shared pieces

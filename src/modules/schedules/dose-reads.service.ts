@@ -3,6 +3,7 @@ import type { ServiceContext } from '../../context';
 import { type DoseRow, doses, type ScheduleRow, schedules } from '../../db/schema';
 import { page } from '../../lib/envelope';
 import { AppError } from '../../lib/errors';
+import { addDays, DAY_MS, daysBetween, localDateAt, zonedInstant } from '../../lib/time';
 import {
   MAX_HISTORY_DAYS,
   MAX_LIST_DAYS,
@@ -12,7 +13,6 @@ import {
   shownStatus,
   unstoredOccurrences,
 } from './doses.service';
-import { addDays, DAY_MS, daysBetween, localDateAt, zonedInstant } from './recurrence';
 import type { AdherenceSummary, DoseHistoryQueryInput, DoseView, ListDosesQueryInput } from './schedules.schemas';
 import { scheduleName, withSupplementName } from './schedules.service';
 

@@ -5,8 +5,9 @@ import type { Db } from '../../db/client';
 import { type DoseRow, doses, type ScheduleRow, schedules, userProfiles } from '../../db/schema';
 import { notFound } from '../../lib/errors';
 import { derivedId, idTime } from '../../lib/ids';
+import { addDays, localDateAt } from '../../lib/time';
 import { auditInsert } from '../audit/audit.service';
-import { addDays, localDateAt, type Occurrence, occurrences } from './recurrence';
+import { type Occurrence, occurrences } from './recurrence';
 
 /**
  * Doses: the concrete occurrences a schedule produces, stored as rows so they can be marked.

@@ -2,8 +2,8 @@ import { z } from '@hono/zod-openapi';
 import { DOSE_STATUSES, SCHEDULE_KINDS, SCHEDULE_STATUSES } from '../../db/schema';
 import { PageQuery } from '../../http/openapi';
 import { NO_CONTROL_CHARS, NO_CONTROL_CHARS_BUT_LINE_BREAKS } from '../../lib/text';
-import { canonicalTimeZone } from '../users/profile.rules';
-import { isLocalDate, isLocalTime } from './recurrence';
+import { isLocalDate, isLocalTime } from '../../lib/time';
+import { canonicalTimeZone } from '../users/profile.policy';
 
 // ---- building blocks ------------------------------------------------------------------------------
 

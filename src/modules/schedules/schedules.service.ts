@@ -4,6 +4,7 @@ import type { ServiceContext } from '../../context';
 import { type Recurrence, type ScheduleRow, schedules, supplements } from '../../db/schema';
 import { page } from '../../lib/envelope';
 import { AppError, notFound } from '../../lib/errors';
+import { addDays, localDateAt } from '../../lib/time';
 import { auditInsert } from '../audit/audit.service';
 import {
   deleteFuturePending,
@@ -14,7 +15,6 @@ import {
   REMOVED_SUPPLEMENT_NAME,
   runBatch,
 } from './doses.service';
-import { localDateAt } from './recurrence';
 import type { CreateScheduleInput, ScheduleView, UpdateScheduleInput } from './schedules.schemas';
 
 /**

@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { VACCINE_DOSE_STATUSES } from '../../db/schema';
 import { PageQuery } from '../../http/openapi';
 import { NO_CONTROL_CHARS, NO_CONTROL_CHARS_BUT_LINE_BREAKS } from '../../lib/text';
-import { EARLIEST_DATE, LATEST_DATE } from './vaccinations.rules';
+import { EARLIEST_DATE, LATEST_DATE } from './vaccinations.policy';
 
 const ULID = '[0-9A-HJKMNP-TV-Z]{26}';
 const EXAMPLE = {
