@@ -195,9 +195,6 @@ export async function appointmentViews(ctx: ServiceContext, rows: AppointmentRow
   });
 }
 
-/** The socket event telling a patient or doctor that one of their appointments changed. */
-export const APPOINTMENT_UPDATED = 'appointment:updated';
-
 /**
  * Pushes `appointment:updated` `{ action, appointment }` to the appointment's patient and doctor, except
  * the caller who made the change (their answer already says it), after the response (`ctx.defer`), so the
@@ -207,7 +204,7 @@ export const APPOINTMENT_UPDATED = 'appointment:updated';
 export function notifyParties(ctx: ServiceContext, action: AppointmentAction, view: AppointmentView): void {
   const parties = [view.patient.id, view.doctor.id].filter((id) => id !== ctx.actor?.id);
   for (const id of new Set(parties)) {
-    ctx.defer(ctx.ports.realtime.notify(id, APPOINTMENT_UPDATED, { action, appointment: view }));
+    ctx.defer(ctx.ports.realtime.notify(id, 'appointment:updated', { action, appointment: view }));
   }
 }
 

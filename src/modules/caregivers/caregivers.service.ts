@@ -23,13 +23,6 @@ import type {
  * no open socket loses nothing). Lists and suggestions: caregiver-lists.service.ts.
  */
 
-/** Socket events pushed to the other party (names fixed by docs/api.md where it lists them). */
-export const PUSH = {
-  incoming: 'request:incoming',
-  accepted: 'request:accepted:notify',
-  removed: 'request:removedByUser',
-} as const;
-
 /** The client's view of a request row. */
 export function toRequestView(row: CaregiverRequestRow): CaregiverRequestView {
   return {
@@ -147,7 +140,7 @@ export async function sendRequest(ctx: ServiceContext, input: SendRequestInput):
   }
   const request = toRequestView(row);
   ctx.defer(
-    ctx.ports.realtime.notify(receiver.id, PUSH.incoming, {
+    ctx.ports.realtime.notify(receiver.id, 'request:incoming', {
       request,
       requester: { id: requester.id, name: requester.name },
     }),
@@ -228,7 +221,7 @@ export async function updateRequestStatus(
   const result = { request: toRequestView(updated), link: link && toLinkView(link) };
   if (link) {
     ctx.defer(
-      ctx.ports.realtime.notify(request.requesterId, PUSH.accepted, {
+      ctx.ports.realtime.notify(request.requesterId, 'request:accepted:notify', {
         request: result.request,
         caregiver: { id: receiver.id, name: receiver.name },
       }),
@@ -268,7 +261,7 @@ async function endLink(ctx: ServiceContext, link: CaregiverLinkRow, what: string
   }
   const other = by === link.patientId ? link.caregiverId : link.patientId;
   ctx.defer(
-    ctx.ports.realtime.notify(other, PUSH.removed, {
+    ctx.ports.realtime.notify(other, 'request:removedByUser', {
       linkId: link.id,
       patientId: link.patientId,
       caregiverId: link.caregiverId,
