@@ -4,9 +4,10 @@ import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
-import { type AppDeps, createContext, defaultDeps } from './context';
+import { type AppDeps, createContext } from './context';
 import { environmentOf } from './env';
 import { type AppEnv, createRouter } from './http/hono';
+import { OPENAPI_DOCUMENT } from './http/openapi-document';
 import { errorBody } from './lib/envelope';
 import { AppError, type ErrorCode } from './lib/errors';
 import { createIds } from './lib/ids';
@@ -109,11 +110,10 @@ function corsOrigins(c: Context<AppEnv>): string[] {
 }
 
 /**
- * Builds the Kinwell API. `deps` replaces the clock, randomness and outbound fetch (tests, other
- * runtimes); production uses the defaults.
+ * Builds the Kinwell API on the runtime parts `deps` brings (the Worker passes `cloudflareDeps`; tests
+ * replace the clock, randomness or outbound fetch). Nothing here names a runtime.
  */
-export function createApp(overrides: Partial<AppDeps> = {}) {
-  const deps: AppDeps = { ...defaultDeps, ...overrides };
+export function createApp(deps: AppDeps) {
   const app = createRouter();
 
   const requestIds = createIds(deps.clock, deps.random);
@@ -121,7 +121,7 @@ export function createApp(overrides: Partial<AppDeps> = {}) {
   app.use(async (c, next) => {
     const ctx = createContext(c.env, deps, {
       requestId: c.get('requestId'),
-      ip: c.req.header('cf-connecting-ip') ?? null,
+      ip: deps.clientIp(c.req.raw),
       waitUntil: waitUntilOf(c),
     });
     c.set('ctx', ctx);
@@ -174,16 +174,7 @@ export function createApp(overrides: Partial<AppDeps> = {}) {
     bearerFormat: 'JWT',
     description: 'Access token from POST /api/v1/auth/login (15 minutes).',
   });
-  app.doc31(`${API_PREFIX}/openapi.json`, {
-    openapi: '3.1.0',
-    info: {
-      title: 'Kinwell API',
-      version: '1.0.0',
-      description:
-        'Health & wellness platform API at the edge. Every response uses the envelope `{ success, message, data | error, timestamp }`.',
-    },
-    servers: [{ url: '/', description: 'This server' }],
-  });
+  app.doc31(`${API_PREFIX}/openapi.json`, OPENAPI_DOCUMENT);
   app.get(`${API_PREFIX}/docs`, swaggerUI({ url: `${API_PREFIX}/openapi.json`, title: 'Kinwell API' }));
 
   app.notFound((c) => {

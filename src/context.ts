@@ -2,10 +2,11 @@ import { createDb, type Db } from './db/client';
 import { D1Meter, meteredD1 } from './db/metered';
 import type { AdminSubRole, Role, UserStatus } from './db/schema';
 import type { Env } from './env';
-import { type Clock, systemClock } from './lib/clock';
-import { createIds, type IdGenerator, randomBytes } from './lib/ids';
+import type { Clock } from './lib/clock';
+import { createIds, type IdGenerator } from './lib/ids';
 import { createLogger, type Logger } from './lib/log';
-import { createPorts, type Ports } from './platform/ports';
+import type { ClientIp } from './platform/client-ip';
+import { createPorts, type PortAdapters, type Ports } from './platform/ports';
 
 /** The authenticated caller, resolved once per request by the access guard. */
 export interface Actor {
@@ -33,6 +34,12 @@ export interface ServiceContext {
   actor: Actor | null;
   /** Per-unit-of-work memo (e.g. system settings read once per request). */
   cache: Map<string, unknown>;
+  /**
+   * The same database through D1's Sessions API (`first-unconstrained`): a read replica near the client
+   * may answer. Only public reads (directory, doctor profiles, slots) use it: a signed-in user must
+   * always read their own writes, which only the primary guarantees. Counted by the same meter.
+   */
+  replica: Db;
   /** Counts this unit of work's sequential D1 round trips and carries the guard's pending session check. */
   meter: D1Meter;
   /**
@@ -47,18 +54,19 @@ export interface ServiceContext {
   defer(task: Promise<unknown>): void;
 }
 
-/** The seams a test (or another runtime) replaces: time, randomness and outbound HTTP. */
+/**
+ * What the entry point hands the app: the seams a test replaces (time, randomness, outbound HTTP) and
+ * the runtime's own parts. The Worker's are `cloudflareDeps` (src/runtime/cloudflare.ts).
+ */
 export interface AppDeps {
   clock: Clock;
   random: (bytes: number) => Uint8Array;
   fetch: typeof fetch;
+  /** Storage, queue and socket pushes over the runtime's bindings. */
+  adapters: PortAdapters;
+  /** The client's address of a request (src/platform/client-ip.ts); null when it cannot be told. */
+  clientIp: ClientIp;
 }
-
-export const defaultDeps: AppDeps = {
-  clock: systemClock,
-  random: randomBytes,
-  fetch: (input, init) => fetch(input, init),
-};
 
 /** Builds a service context for one unit of work (a request, a cron tick, a queue batch). */
 export function createContext(
@@ -77,17 +85,25 @@ export function createContext(
   const ids = createIds(deps.clock, deps.random);
   const log = createLogger({ requestId: origin.requestId });
   const settle = () => meter.settle(env.DB);
+  let replica: Db | undefined;
   return {
     env,
     db,
     clock: deps.clock,
     ids,
     log,
-    ports: settledPorts(createPorts({ env, db, clock: deps.clock, ids, log, fetch: deps.fetch }), settle),
+    ports: settledPorts(
+      createPorts({ env, db, clock: deps.clock, ids, log, fetch: deps.fetch, adapters: deps.adapters }),
+      settle,
+    ),
     requestId: origin.requestId,
     ip: origin.ip ?? null,
     actor: origin.actor ?? null,
     cache: new Map(),
+    get replica() {
+      replica ??= createDb(meteredD1(sessionOf(env.DB), meter));
+      return replica;
+    },
     meter,
     settle,
     defer(task) {
@@ -97,6 +113,20 @@ export function createContext(
       origin.waitUntil?.(logged);
     },
   };
+}
+
+/** A Sessions API session of `d1` that may be served by a replica, with the calls the DB port makes. */
+function sessionOf(d1: D1Database): D1Database {
+  const session = d1.withSession('first-unconstrained');
+  return { prepare: (sql) => session.prepare(sql), batch: (statements) => session.batch(statements) } as D1Database;
+}
+
+/**
+ * The unit of work reading from `ctx.replica`: for public routes whose answer may lag the primary by
+ * a moment (a directory, a profile, free slots; a booking re-checks on the primary).
+ */
+export function onReplica(ctx: ServiceContext): ServiceContext {
+  return { ...ctx, db: ctx.replica };
 }
 
 /** Every port method first waits for the caller's session to be proven, so no side effect escapes a refusal. */

@@ -70,7 +70,22 @@ const connectRoute = defineRoute({
   ].join('\n\n'),
   request: { query: ConnectQuery, headers: ConnectHeaders },
   responses: {
-    101: { description: 'Switching Protocols: the socket is open' },
+    // OpenAPI has no WebSocket model; the handshake's answer is documented as the HTTP response it is.
+    101: {
+      description: 'Switching Protocols: the socket is open; from here on, frames of the protocol above',
+      headers: {
+        Upgrade: { description: 'The protocol switched to.', schema: { type: 'string', enum: ['websocket'] } },
+        Connection: { description: 'Always `Upgrade`.', schema: { type: 'string', enum: ['Upgrade'] } },
+        'Sec-WebSocket-Accept': {
+          description: 'The hash of the client’s `Sec-WebSocket-Key` (RFC 6455).',
+          schema: { type: 'string', example: 's3pPLMBiTxaQ9kYGzzhZRbK+xOo=' },
+        },
+        'Sec-WebSocket-Protocol': {
+          description: `\`${SUBPROTOCOL}\` when the client offered subprotocols; absent when it offered none (a ticket alone).`,
+          schema: { type: 'string', enum: [SUBPROTOCOL] },
+        },
+      },
+    },
     400: errorOf('Both a bearer subprotocol and a ticket, or subprotocols without kinwell.v1 (BAD_REQUEST)'),
     401: errorOf('No credential, a bad/expired/revoked token, a used or expired ticket, or a token in the URL'),
     403: errorOf('The account is blocked or deactivated (USER_BLOCKED, USER_INACTIVE)'),
@@ -91,10 +106,7 @@ export const realtimeRouter = createRouter()
       query: c.req.query(),
     });
     ctx.actor = actor;
-    const hub = c.env.USER_HUB.get(c.env.USER_HUB.idFromName(authority.userId));
-    const res = await hub.fetch('https://user-hub/connect', {
-      headers: { upgrade: 'websocket', ...authorityHeaders(authority) },
-    });
+    const res = await ctx.ports.realtime.connect(authority.userId, authorityHeaders(authority));
     if (res.status !== 101 || !res.webSocket) {
       ctx.log.log('error', 'realtime.hub_refused', { status: res.status });
       throw new AppError('INTERNAL', 'The socket could not be opened');

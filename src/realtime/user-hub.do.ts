@@ -1,6 +1,6 @@
 import { DurableObject } from 'cloudflare:workers';
 import { z } from 'zod';
-import { type Actor, createContext, defaultDeps, type ServiceContext } from '../context';
+import { type Actor, createContext, type ServiceContext } from '../context';
 import type { Env } from '../env';
 import { fieldErrors } from '../http/hono';
 import { type Clock, systemClock } from '../lib/clock';
@@ -8,6 +8,8 @@ import { AppError } from '../lib/errors';
 import { createIds } from '../lib/ids';
 import { createLogger } from '../lib/log';
 import { caregiverSocketEvents } from '../modules/caregivers/caregivers.events';
+import type { PushEventName, PushEvents } from '../platform/realtime-events';
+import { cloudflareDeps } from '../runtime/cloudflare';
 import { type SocketEventHandler, type SocketEventMap, socketEvents } from './events';
 import { authorityFromHeaders, authorityFromToken, checkSession, type SocketAuthority } from './hub-auth';
 import {
@@ -83,7 +85,7 @@ export class UserHub extends DurableObject<Env> {
    * expiry is closed with 4401, one whose session was revoked with 4403, and neither receives it.
    * Resolves with how many sockets received it.
    */
-  async emit(event: string, data: unknown): Promise<number> {
+  async emit<E extends PushEventName>(event: E, data: PushEvents[E]): Promise<number> {
     const now = this.clock.now().getTime();
     const live: [WebSocket, SocketState][] = [];
     for (const socket of this.ctx.getWebSockets()) {
@@ -94,7 +96,7 @@ export class UserHub extends DurableObject<Env> {
     }
     if (!live.length) return 0;
     const verdicts = await this.sessionVerdicts(live.map(([, state]) => state));
-    const text = frame(event, data);
+    const text = frame<PushEventName>(event, data);
     let sent = 0;
     for (const [socket, state] of live) {
       const verdict = verdicts.get(sessionKey(state));
@@ -277,7 +279,7 @@ export class UserHub extends DurableObject<Env> {
   private context(requestId: string, actor: Actor | null): ServiceContext {
     return createContext(
       this.env,
-      { ...defaultDeps, clock: this.clock },
+      { ...cloudflareDeps, clock: this.clock },
       { requestId, actor, waitUntil: (task) => this.ctx.waitUntil(task) },
     );
   }

@@ -6,6 +6,7 @@ import { createApp, ROUND_TRIPS_HEADER } from '../../src/app';
 import { createDb } from '../../src/db/client';
 import { D1Meter, isWriteSql, meteredD1 } from '../../src/db/metered';
 import { type Role, sessions, users } from '../../src/db/schema';
+import { cloudflareDeps } from '../../src/runtime/cloudflare';
 import { type ApiResponse, client, createUser, db, testEnv, tokenFor, uniqueId } from '../helpers';
 
 const api = client();
@@ -98,7 +99,7 @@ const concrete = (path: string) =>
 
 describe('every read endpoint makes at most one sequential round trip', () => {
   it('Should read every GET route, signed in with a role it allows, in at most one round trip', async () => {
-    const app = createApp();
+    const app = createApp(cloudflareDeps);
     const routes = app.openAPIRegistry.definitions
       .filter((d): d is Extract<typeof d, { type: 'route' }> => d.type === 'route')
       .map((d) => d.route)
@@ -121,5 +122,47 @@ describe('every read endpoint makes at most one sequential round trip', () => {
     }
     console.log(report.join('\n'));
     expect(report.filter((line) => Number(line.split(' ')[0]) > 1)).toEqual([]);
+  });
+});
+
+describe('public reads may be served by a read replica', () => {
+  /** The test database, recording which statements went through a Sessions API session. */
+  function spiedDb() {
+    const seen = { session: 0, primary: 0 };
+    const d1 = testEnv.DB;
+    const spy = {
+      prepare: (sql: string) => {
+        seen.primary += 1;
+        return d1.prepare(sql);
+      },
+      batch: (statements: D1PreparedStatement[]) => d1.batch(statements),
+      withSession: (constraint?: string) => {
+        const session = d1.withSession(constraint as never);
+        return {
+          prepare: (sql: string) => {
+            seen.session += 1;
+            return session.prepare(sql);
+          },
+          batch: (statements: D1PreparedStatement[]) => session.batch(statements),
+          getBookmark: () => session.getBookmark(),
+        };
+      },
+    };
+    return { seen, DB: spy as unknown as D1Database };
+  }
+
+  it('Should read the doctor directory through a D1 session, and a signed-in read through the primary', async () => {
+    const directory = spiedDb();
+    const list = await api.get('/api/v1/doctors', { env: { DB: directory.DB } });
+    expect(list.status).toBe(200);
+    expect(directory.seen.session).toBeGreaterThan(0);
+    expect(directory.seen.primary).toBe(0);
+
+    const user = await createUser();
+    const mine = spiedDb();
+    const me = await api.get('/api/v1/users/me', { token: await tokenFor(user), env: { DB: mine.DB } });
+    expect(me.status).toBe(200);
+    expect(mine.seen.session).toBe(0);
+    expect(mine.seen.primary).toBeGreaterThan(0);
   });
 });

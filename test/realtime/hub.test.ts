@@ -3,21 +3,24 @@ import { env } from 'cloudflare:workers';
 import { eq, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createContext, defaultDeps } from '../../src/context';
+import { createContext } from '../../src/context';
 import { sessions, users } from '../../src/db/schema';
 import { fixedClock } from '../../src/lib/clock';
 import { AppError } from '../../src/lib/errors';
+import type { PushEventName } from '../../src/platform/realtime-events';
 import type { SocketEventMap } from '../../src/realtime/events';
 import { KEEPALIVE, MAX_FRAME_BYTES, RATE } from '../../src/realtime/protocol';
 import { HUB_EVENTS, type SocketState, UserHub } from '../../src/realtime/user-hub.do';
+import { cloudflareDeps } from '../../src/runtime/cloudflare';
 import { createUser, db, testEnv, uniqueId } from '../helpers';
 import { device, hubOf, openSocket, roundTrip, type TestSocket } from '../support/sockets';
 
 const MINUTE = 60_000;
 
+/** Pushes any name: these tests exercise the transport, which treats every pushed event alike. */
 function notify(userId: string, event: string, data: unknown) {
-  const ctx = createContext(testEnv, defaultDeps, { requestId: uniqueId('req') });
-  return ctx.ports.realtime.notify(userId, event, data);
+  const ctx = createContext(testEnv, cloudflareDeps, { requestId: uniqueId('req') });
+  return ctx.ports.realtime.notify(userId, event as PushEventName, data as never);
 }
 
 /** A signed-in user with one open socket. */
@@ -405,7 +408,7 @@ describe('UserHub hibernation', () => {
       const attachments = sockets.map((ws) => ws.deserializeAttachment() as SocketState);
       for (const [i, ws] of sockets.entries())
         await fresh.webSocketMessage(ws, JSON.stringify({ event: 'ping', id: `wake-${i}` }));
-      const pushed = await fresh.emit('test:after-wake', { ok: true });
+      const pushed = await fresh.emit('test:after-wake' as PushEventName, { ok: true } as never);
       return { pushed, attachments, autoResponse: state.getWebSocketAutoResponse()?.request };
     });
 

@@ -13,8 +13,9 @@ import {
   type WeeklyHoursRow,
 } from '../../db/schema';
 import { AppError, notFound } from '../../lib/errors';
+import { MINUTE_MS } from '../../lib/time';
 import { offersStart, scheduleQueries } from '../availability/availability.service';
-import { type Interval, MINUTE_MS } from '../availability/slots';
+import type { Interval } from '../availability/slots';
 import { bookableWhere } from '../doctors/doctor-access';
 import { isStaff } from './appointment-access';
 import type { ClaimSpan } from './claims';

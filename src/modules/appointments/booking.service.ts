@@ -7,14 +7,15 @@ import {
   type AppointmentRow,
   type AppointmentStatus,
   type AppointmentType,
+  appointmentAttachments,
   appointmentHolds,
   appointments,
 } from '../../db/schema';
-import { constraintFailed } from '../../db/sql';
+import { isUniqueViolation } from '../../db/sql';
 import { AppError } from '../../lib/errors';
+import { DAY_MS, MINUTE_MS } from '../../lib/time';
 import { auditInsert } from '../audit/audit.service';
-import { MINUTE_MS, UNIT_MS } from '../availability/slots';
-import { DAY_MS } from '../schedules/recurrence';
+import { UNIT_MS } from '../availability/slots';
 import {
   type AppointmentView,
   eventGuardTripped,
@@ -291,7 +292,7 @@ export async function commitBooking(ctx: ServiceContext, plan: BookingPlan): Pro
         new AppError('CONFLICT', 'The hold changed meanwhile')
       );
     }
-    if (constraintFailed(err, /UNIQUE constraint failed: appointment_attachments\./)) {
+    if (isUniqueViolation(err, appointmentAttachments)) {
       throw new AppError('CONFLICT', 'A file was attached to another appointment meanwhile', {
         fields: [{ field: 'attachmentIds', message: 'Already attached to an appointment' }],
       });

@@ -17,8 +17,8 @@ import {
   seenBy,
 } from './appointment-access';
 import { type ClaimSpan, claimStatements, releaseClaims, runClaimingBatch } from './claims';
-import { checkTransition, TRANSITIONS, type TransitionAction } from './lifecycle';
-import { refundFor, sortedTiers } from './refund-policy';
+import { checkTransition, TRANSITIONS, type TransitionAction } from './lifecycle.policy';
+import { refundFor, sortedTiers } from './refund.policy';
 
 type Statements = [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]];
 

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { onReplica } from '../../context';
 import { createRouter } from '../../http/hono';
 import { defineRoute, errorOf, jsonBody, jsonResponse, PageQuery, pageOf } from '../../http/openapi';
 import { ok } from '../../lib/envelope';
@@ -165,5 +166,5 @@ export const availabilityRouter = createRouter()
     const query = c.req.valid('query');
     const from = query.date ?? query.from!;
     const to = query.date ?? query.to!;
-    return c.json(ok(await freeSlots(c.get('ctx'), id, query.serviceId, from, to)), 200);
+    return c.json(ok(await freeSlots(onReplica(c.get('ctx')), id, query.serviceId, from, to)), 200);
   });

@@ -1,7 +1,11 @@
 import { z } from '@hono/zod-openapi';
-import { isLocalDate } from '../schedules/recurrence';
-import { canonicalTimeZone } from '../users/profile.rules';
+import { NO_CONTROL_CHARS } from '../../lib/text';
+import { isLocalDate } from '../../lib/time';
+import { canonicalTimeZone } from '../users/profile.policy';
 import { MAX_SLOT_RANGE_DAYS } from './slots';
+
+/** The longest buffer a practice may keep after each appointment. */
+export const MAX_BUFFER_MINUTES = 120;
 
 /** Weekly-hours intervals one doctor may have. */
 export const MAX_WEEKLY_INTERVALS = 28;
@@ -21,12 +25,7 @@ const multipleOf5 = (n: number) => n % 5 === 0;
 
 const LocalDateSchema = z.string().refine(isLocalDate, 'Must be a calendar date as YYYY-MM-DD');
 
-const ReasonSchema = z
-  .string()
-  .trim()
-  .min(1)
-  .max(500)
-  .regex(/^[^\p{Cc}]*$/u, 'Must not contain control characters');
+const ReasonSchema = z.string().trim().min(1).max(500).regex(NO_CONTROL_CHARS, 'Must not contain control characters');
 
 export const WeeklyIntervalSchema = z
   .strictObject({
@@ -54,7 +53,7 @@ export const UpdateAvailabilityBody = z
   .strictObject({
     timeZone: TimeZoneSchema,
     slotMinutes: z.number().int().min(5).max(240).refine(multipleOf5, 'Must be a multiple of 5'),
-    bufferMinutes: z.number().int().min(0).max(120).refine(multipleOf5, 'Must be a multiple of 5'),
+    bufferMinutes: z.number().int().min(0).max(MAX_BUFFER_MINUTES).refine(multipleOf5, 'Must be a multiple of 5'),
     minNoticeMinutes: z.number().int().min(0).max(10_080),
     maxDaysAhead: z.number().int().min(1).max(365),
     weeklyHours: z.array(WeeklyIntervalSchema).max(MAX_WEEKLY_INTERVALS),

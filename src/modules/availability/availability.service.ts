@@ -12,15 +12,16 @@ import {
   weeklyHours,
 } from '../../db/schema';
 import { AppError, notFound } from '../../lib/errors';
+import { addDays, DAY_MS, daysBetween, localDateAt, zonedInstant } from '../../lib/time';
 import { auditInsert } from '../audit/audit.service';
-import { assertPracticeOpen, bookableDoctor, managedDoctor } from '../doctors/doctor-access';
-import { addDays, DAY_MS, daysBetween, localDateAt, zonedInstant } from '../schedules/recurrence';
-import type {
-  AvailabilityView,
-  CreateTimeOffInput,
-  SetUnavailabilityInput,
-  TimeOffView,
-  UpdateAvailabilityInput,
+import { assertPracticeOpen, bookableDoctorQuery, bookableOrNotFound, managedDoctor } from '../doctors/doctor-access';
+import {
+  type AvailabilityView,
+  type CreateTimeOffInput,
+  MAX_BUFFER_MINUTES,
+  type SetUnavailabilityInput,
+  type TimeOffView,
+  type UpdateAvailabilityInput,
 } from './availability.schemas';
 import { computeSlots, type Interval, MAX_SLOT_RANGE_DAYS, mergeUnits, type Slot, type SlotRules } from './slots';
 
@@ -240,15 +241,15 @@ export async function freeSlots(
   const span = daysBetween(fromDate, toDate);
   if (span < 0) throw invalid('to', 'Must not be before from');
   if (span >= MAX_SLOT_RANGE_DAYS) throw invalid('to', `At most ${MAX_SLOT_RANGE_DAYS} days from from`);
-  const { profile } = await bookableDoctor(ctx, doctorId);
-  const zone = profile.timeZone;
   const now = ctx.clock.now().getTime();
-  // Every instant of the range, widened by a day each side (offsets) plus the buffer.
-  const pad = DAY_MS + profile.bufferMinutes * 60_000;
+  // Every instant of the range, widened by a day each side (offsets) plus the longest buffer a
+  // practice may set, so the doctor, their rules and their claims are read together in one round trip.
+  const pad = DAY_MS + MAX_BUFFER_MINUTES * 60_000;
   const rangeStart = Date.parse(`${fromDate}T00:00:00Z`) - pad;
   const rangeEnd = Date.parse(`${addDays(toDate, 1)}T00:00:00Z`) + pad;
 
-  const [services, hours, off, claims] = await ctx.db.batch([
+  const [doctors, services, hours, off, claims] = await ctx.db.batch([
+    bookableDoctorQuery(ctx, doctorId),
     ctx.db
       .select({ durationMinutes: doctorServices.durationMinutes })
       .from(doctorServices)
@@ -272,6 +273,8 @@ export async function freeSlots(
         ),
       ),
   ]);
+  const { profile } = bookableOrNotFound(doctors[0]);
+  const zone = profile.timeZone;
   const service = services[0];
   if (!service) throw notFound('Service');
 

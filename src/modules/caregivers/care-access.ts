@@ -3,6 +3,7 @@ import type { ServiceContext } from '../../context';
 import { type CaregiverLinkRow, caregiverLinks, users } from '../../db/schema';
 import { ifOneRowChanged } from '../../db/sql';
 import { AppError, notFound } from '../../lib/errors';
+import { iso } from '../../lib/time';
 import { type AuditEventInput, auditInsert } from '../audit/audit.service';
 import type { LinkView } from './caregivers.schemas';
 
@@ -39,8 +40,6 @@ export async function networkMember(
   if (row?.status !== 'active' || !isNetworkRole(row.role)) return undefined;
   return { id: row.id, name: row.name, role: row.role };
 }
-
-export const iso = (ms: number) => new Date(ms).toISOString();
 
 export function toLinkView(row: CaregiverLinkRow): LinkView {
   return {

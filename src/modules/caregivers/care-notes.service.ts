@@ -1,11 +1,12 @@
 import { and, count, desc, eq, isNotNull, sql } from 'drizzle-orm';
 import type { ServiceContext } from '../../context';
 import { type CaregiverLinkRow, caregiverLinks, caregiverNotes, files, users } from '../../db/schema';
-import { constraintFailed, qualified } from '../../db/sql';
+import { isNotNullViolation, qualified } from '../../db/sql';
 import { page } from '../../lib/envelope';
 import { AppError, notFound } from '../../lib/errors';
+import { iso } from '../../lib/time';
 import { auditInsert } from '../audit/audit.service';
-import { callerId, iso, sharedLink } from './care-access';
+import { callerId, sharedLink } from './care-access';
 import type { CreateNoteInput, NoteView } from './caregivers.schemas';
 
 /**
@@ -140,7 +141,7 @@ export async function createCareNote(ctx: ServiceContext, linkId: string, input:
       noteAudit(ctx, link, 'caregiver.note.create', { noteId: id, fileId: file?.id ?? null }),
     ]);
   } catch (err) {
-    if (constraintFailed(err, /NOT NULL constraint failed: caregiver_notes\.link_id/)) throw notFound('Relationship');
+    if (isNotNullViolation(err, caregiverNotes.linkId)) throw notFound('Relationship');
     throw err;
   }
   const author = await ctx.db.select({ name: users.name }).from(users).where(eq(users.id, authorId)).get();

@@ -1,8 +1,9 @@
 import type { Actor, ServiceContext } from '../../context';
+import { iso } from '../../lib/time';
 import { listMyAppointments } from '../appointments/queries.service';
 import { recordAudit } from '../audit/audit.service';
-import { listDoses } from '../schedules/doses.service';
-import { caredForPatient, iso } from './care-access';
+import { listDoses } from '../schedules/dose-reads.service';
+import { caredForPatient } from './care-access';
 import type { OverviewAppointmentView, OverviewDoseView, PatientOverview } from './caregivers.schemas';
 
 /** Most upcoming appointments the overview lists (soonest first). */

@@ -55,13 +55,27 @@ export async function bookableDoctor(
   ctx: ServiceContext,
   doctorId: string,
 ): Promise<{ user: UserRow; profile: DoctorProfileRow }> {
-  const row = await ctx.db
+  return bookableOrNotFound(await bookableDoctorQuery(ctx, doctorId).get());
+}
+
+/** The read behind `bookableDoctor`, for a caller's batch; judge its row with `bookableOrNotFound`. */
+export function bookableDoctorQuery(ctx: ServiceContext, doctorId: string) {
+  return ctx.db
     .select({ user: users, profile: doctorProfiles })
     .from(users)
     .innerJoin(doctorProfiles, eq(doctorProfiles.userId, users.id))
-    .where(bookableWhere(doctorId))
-    .get();
-  if (!row) throw notFound('Doctor');
+    .where(bookableWhere(doctorId));
+}
+
+/**
+ * The bookable doctor of a `bookableDoctorQuery` row.
+ * @throws AppError NOT_FOUND (no row, or not verified)
+ */
+export function bookableOrNotFound(row: { user: UserRow; profile: DoctorProfileRow } | undefined): {
+  user: UserRow;
+  profile: DoctorProfileRow;
+} {
+  if (!row || row.user.verifiedAt === null) throw notFound('Doctor');
   return row;
 }
 

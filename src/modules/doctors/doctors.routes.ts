@@ -1,3 +1,4 @@
+import { onReplica } from '../../context';
 import { createRouter } from '../../http/hono';
 import { defineRoute, errorOf, jsonBody, jsonResponse, PageQuery, pageOf } from '../../http/openapi';
 import { ok } from '../../lib/envelope';
@@ -171,7 +172,7 @@ const deleteServiceRoute = defineRoute({
 
 export const doctorsRouter = createRouter()
   .openapi(listSpecializationsRoute, async (c) =>
-    c.json(ok(await listSpecializations(c.get('ctx'), c.req.valid('query'))), 200),
+    c.json(ok(await listSpecializations(onReplica(c.get('ctx')), c.req.valid('query'))), 200),
   )
   .openapi(createSpecializationRoute, async (c) =>
     c.json(ok(await createSpecialization(c.get('ctx'), c.req.valid('json')), 'Specialization added'), 201),
@@ -185,8 +186,12 @@ export const doctorsRouter = createRouter()
     await deleteSpecialization(c.get('ctx'), id);
     return c.json(ok({ id }, 'Specialization removed'), 200);
   })
-  .openapi(listDoctorsRoute, async (c) => c.json(ok(await listDoctors(c.get('ctx'), c.req.valid('query'))), 200))
-  .openapi(getDoctorRoute, async (c) => c.json(ok(await getDoctor(c.get('ctx'), c.req.valid('param').id)), 200))
+  .openapi(listDoctorsRoute, async (c) =>
+    c.json(ok(await listDoctors(onReplica(c.get('ctx')), c.req.valid('query'))), 200),
+  )
+  .openapi(getDoctorRoute, async (c) =>
+    c.json(ok(await getDoctor(onReplica(c.get('ctx')), c.req.valid('param').id)), 200),
+  )
   .openapi(updateProfileRoute, async (c) => {
     const doctor = await updateDoctorProfile(c.get('ctx'), c.req.valid('param').id, c.req.valid('json'));
     return c.json(ok(doctor, 'Profile updated'), 200);

@@ -1,7 +1,10 @@
 import { and, asc, count, eq, exists, inArray, isNotNull, type SQL, sql } from 'drizzle-orm';
+import type { BatchItem } from 'drizzle-orm/batch';
+import type { SQLiteSelect } from 'drizzle-orm/sqlite-core';
 import type { ServiceContext } from '../../context';
 import {
   type DoctorProfileRow,
+  type DoctorServiceRow,
   doctorProfiles,
   doctorServices,
   doctorSpecializations,
@@ -10,11 +13,12 @@ import {
   type UserRow,
   users,
 } from '../../db/schema';
+import { escapeLike } from '../../db/sql';
 import { page } from '../../lib/envelope';
 import { AppError, type FieldError } from '../../lib/errors';
 import { auditInsert } from '../audit/audit.service';
-import { canonicalLanguage } from '../users/profile.rules';
-import { assertPracticeOpen, bookableDoctor, managedDoctor } from './doctor-access';
+import { canonicalLanguage } from '../users/profile.policy';
+import { assertPracticeOpen, bookableDoctorQuery, bookableOrNotFound, managedDoctor } from './doctor-access';
 import {
   type DoctorListQueryInput,
   type DoctorSummaryView,
@@ -27,11 +31,6 @@ import {
 /** File purposes a doctor's photo may come from. */
 const PHOTO_PURPOSES = ['avatar', 'content'] as const;
 
-/** `%text%` for LIKE, with the wildcards in `text` escaped (use with `escape '\'`). */
-function containsPattern(text: string): string {
-  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
-
 /** The doctors the public may see: verified, active doctor accounts with a profile. */
 const LISTED = and(eq(users.role, 'doctor'), eq(users.status, 'active'), isNotNull(users.verifiedAt));
 
@@ -40,23 +39,29 @@ interface Extras {
   services: Map<string, DoctorSummaryView['services']>;
 }
 
-/** The specializations and active services of the given doctors, in one round trip. */
-async function extrasOf(ctx: ServiceContext, doctorIds: string[]): Promise<Extras> {
-  const extras: Extras = { specializations: new Map(), services: new Map() };
-  if (!doctorIds.length) return extras;
-  const [specs, services] = await ctx.db.batch([
+/**
+ * The statements reading the specializations and active services of the doctors `ids` selects (a list
+ * or a subquery), to go into the caller's batch so a directory page or a profile is one round trip.
+ */
+function extrasQueries(ctx: ServiceContext, ids: string[] | SQLiteSelect) {
+  return [
     ctx.db
       .select({ doctorId: doctorSpecializations.doctorId, slug: specializations.slug, name: specializations.name })
       .from(doctorSpecializations)
       .innerJoin(specializations, eq(specializations.id, doctorSpecializations.specializationId))
-      .where(inArray(doctorSpecializations.doctorId, doctorIds))
+      .where(inArray(doctorSpecializations.doctorId, ids))
       .orderBy(asc(specializations.name)),
     ctx.db
       .select()
       .from(doctorServices)
-      .where(and(inArray(doctorServices.doctorId, doctorIds), eq(doctorServices.active, true)))
+      .where(and(inArray(doctorServices.doctorId, ids), eq(doctorServices.active, true)))
       .orderBy(asc(doctorServices.name), asc(doctorServices.id)),
-  ]);
+  ] as const;
+}
+
+/** Groups what `extrasQueries` read by doctor. */
+function extrasOf(specs: { doctorId: string; slug: string; name: string }[], services: DoctorServiceRow[]): Extras {
+  const extras: Extras = { specializations: new Map(), services: new Map() };
   for (const { doctorId, slug, name } of specs) {
     extras.specializations.set(doctorId, [...(extras.specializations.get(doctorId) ?? []), { slug, name }]);
   }
@@ -90,9 +95,9 @@ function toSummary(user: UserRow, profile: DoctorProfileRow, extras: Extras): Do
   };
 }
 
-async function toDoctorView(ctx: ServiceContext, user: UserRow, profile: DoctorProfileRow): Promise<DoctorView> {
+function toDoctorView(user: UserRow, profile: DoctorProfileRow, extras: Extras): DoctorView {
   return {
-    ...toSummary(user, profile, await extrasOf(ctx, [user.id])),
+    ...toSummary(user, profile, extras),
     bio: profile.bio,
     qualifications: profile.qualifications,
     registrationNumber: profile.registrationNumber,
@@ -124,7 +129,7 @@ export async function listDoctors(ctx: ServiceContext, query: DoctorListQueryInp
             and(
               eq(doctorServices.doctorId, users.id),
               eq(doctorServices.active, true),
-              sql`${doctorServices.name} like ${containsPattern(query.service)} escape '\\'`,
+              sql`${doctorServices.name} like ${`%${escapeLike(query.service)}%`} escape '\\'`,
             ),
           ),
       ),
@@ -137,27 +142,38 @@ export async function listDoctors(ctx: ServiceContext, query: DoctorListQueryInp
       sql`exists (select 1 from json_each(${doctorProfiles.languages}) where lower(value) = lower(${tag}) or lower(value) like lower(${`${tag}-%`}))`,
     );
   }
-  if (query.search) filters.push(sql`${users.name} like ${containsPattern(query.search)} escape '\\'`);
+  if (query.search) filters.push(sql`${users.name} like ${`%${escapeLike(query.search)}%`} escape '\\'`);
   const where = and(...filters);
-  const [rows, [total]] = await ctx.db.batch([
-    ctx.db
-      .select({ user: users, profile: doctorProfiles })
-      .from(users)
-      .innerJoin(doctorProfiles, eq(doctorProfiles.userId, users.id))
+  const pageOf = <T extends SQLiteSelect>(select: T) =>
+    select
       .where(where)
       .orderBy(asc(users.name), asc(users.id))
       .limit(query.limit)
-      .offset((query.page - 1) * query.limit),
+      .offset((query.page - 1) * query.limit);
+  // The page, its total and the page's specializations and services: one round trip.
+  const pageIds = pageOf(
+    ctx.db
+      .select({ id: users.id })
+      .from(users)
+      .innerJoin(doctorProfiles, eq(doctorProfiles.userId, users.id))
+      .$dynamic(),
+  );
+  const [rows, [total], specs, services] = await ctx.db.batch([
+    pageOf(
+      ctx.db
+        .select({ user: users, profile: doctorProfiles })
+        .from(users)
+        .innerJoin(doctorProfiles, eq(doctorProfiles.userId, users.id))
+        .$dynamic(),
+    ),
     ctx.db
       .select({ n: count() })
       .from(users)
       .innerJoin(doctorProfiles, eq(doctorProfiles.userId, users.id))
       .where(where),
+    ...extrasQueries(ctx, pageIds),
   ]);
-  const extras = await extrasOf(
-    ctx,
-    rows.map((r) => r.user.id),
-  );
+  const extras = extrasOf(specs, services);
   return page(
     rows.map((r) => toSummary(r.user, r.profile, extras)),
     total?.n ?? 0,
@@ -170,8 +186,9 @@ export async function listDoctors(ctx: ServiceContext, query: DoctorListQueryInp
  * @throws AppError NOT_FOUND (no such doctor, or not verified and active)
  */
 export async function getDoctor(ctx: ServiceContext, id: string): Promise<DoctorView> {
-  const { user, profile } = await bookableDoctor(ctx, id);
-  return toDoctorView(ctx, user, profile);
+  const [rows, specs, services] = await ctx.db.batch([bookableDoctorQuery(ctx, id), ...extrasQueries(ctx, [id])]);
+  const { user, profile } = bookableOrNotFound(rows[0]);
+  return toDoctorView(user, profile, extrasOf(specs, services));
 }
 
 const invalid = (fields: FieldError[]) => new AppError('VALIDATION_FAILED', 'Validation failed', { fields });
@@ -241,23 +258,30 @@ export async function updateDoctorProfile(
     metadata: { fields },
   });
   const update = ctx.db.update(doctorProfiles).set(changes).where(eq(doctorProfiles.userId, user.id));
+  const writes: BatchItem<'sqlite'>[] = [update];
   if (specializationIds) {
-    const replace = ctx.db.delete(doctorSpecializations).where(eq(doctorSpecializations.doctorId, user.id));
+    writes.push(ctx.db.delete(doctorSpecializations).where(eq(doctorSpecializations.doctorId, user.id)));
     if (specializationIds.length) {
-      await ctx.db.batch([
-        update,
-        replace,
+      writes.push(
         ctx.db
           .insert(doctorSpecializations)
           .values(specializationIds.map((specializationId) => ({ doctorId: user.id, specializationId }))),
-        audit,
-      ]);
-    } else {
-      await ctx.db.batch([update, replace, audit]);
+      );
     }
-  } else {
-    await ctx.db.batch([update, audit]);
   }
-  const profile = (await ctx.db.select().from(doctorProfiles).where(eq(doctorProfiles.userId, user.id)).get())!;
-  return toDoctorView(ctx, user, profile);
+  // The profile as it now is rides at the end of the write batch: no read after the write.
+  const [specs, services] = extrasQueries(ctx, [user.id]);
+  const results = await ctx.db.batch([
+    ...(writes as [BatchItem<'sqlite'>]),
+    audit,
+    ctx.db.select().from(doctorProfiles).where(eq(doctorProfiles.userId, user.id)),
+    specs,
+    services,
+  ]);
+  const [profiles, specRows, serviceRows] = results.slice(-3) as [
+    DoctorProfileRow[],
+    { doctorId: string; slug: string; name: string }[],
+    DoctorServiceRow[],
+  ];
+  return toDoctorView(user, profiles[0]!, extrasOf(specRows, serviceRows));
 }

@@ -1,5 +1,5 @@
 import { and, eq, inArray } from 'drizzle-orm';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import {
   type AppointmentRow,
   appointmentAttachments,
@@ -8,17 +8,24 @@ import {
   appointmentNotes,
   appointments,
   calendarFeeds,
+  doctorProfiles,
+  doctorServices,
+  doctorSpecializations,
   files,
   idempotencyKeys,
   slotClaims,
+  timeOff,
+  weeklyHours,
 } from '../../../src/db/schema';
 import { fixedClock } from '../../../src/lib/clock';
-import { DOCTOR_DELETED_REASON } from '../../../src/modules/users/erase.service';
+import { DOCTOR_DELETED_REASON } from '../../../src/modules/appointments/appointments.erasure';
 import { client, db, SAMPLE, testEnv, tokenFor, uniqueId } from '../../helpers';
 import { STRONG_PASSWORD, userWithPassword } from '../../support/auth';
 import { account, insertAppointment, practice } from '../../support/practice';
+import { resetSettings, setSetting } from '../../support/settings';
 
 const NOW = new Date('2026-03-23T08:00:00Z');
+const HOUR = 3_600_000;
 const api = client({ clock: fixedClock(NOW) });
 
 const rowOf = (id: string) => db.select().from(appointments).where(eq(appointments.id, id)).get();
@@ -281,5 +288,157 @@ describe('admin permanent deletion (purge) and appointments', () => {
         and(eq(appointmentEvents.appointmentId, f.othersAppointment.id), eq(appointmentEvents.action, 'cancel')),
       ),
     ).toBe(0);
+  });
+});
+
+describe('refunds of the appointments an erasure cancels', () => {
+  afterEach(resetSettings);
+
+  /** A patient with a password and a doctor's practice; `book` makes a 49.99 EUR appointment `hours` from NOW. */
+  async function patientAndDoctor() {
+    const { doctor, services } = await practice(NOW);
+    const user = await userWithPassword();
+    const patient = { user, token: await tokenFor(user, NOW) };
+    const book = (hours: number, status: AppointmentRow['status'], patientId = user.id) =>
+      insertAppointment({
+        patientId,
+        doctorId: doctor.user.id,
+        serviceId: services[0]!.id,
+        startsAt: new Date(NOW.getTime() + hours * HOUR).toISOString(),
+        status,
+        priceCents: 4999,
+      });
+    return { doctor, patient, book };
+  }
+  const refundOf = async (id: string) => {
+    const row = await rowOf(id);
+    return [row?.status, row?.refundPercent, row?.refundDueCents];
+  };
+
+  it("Should refund a deleted patient's upcoming appointments as the patient cancelling at that moment", async () => {
+    const { doctor, patient, book } = await patientAndDoctor();
+    const dayAhead = await book(72, 'confirmed');
+    const threeHours = await book(3, 'pending');
+    const oneHour = await book(1, 'confirmed');
+    const res = await api.delete('/api/v1/users/me', { token: patient.token, json: { password: STRONG_PASSWORD } });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+
+    // The default policy: 100 % a day or more ahead, 50 % two hours or more ahead, nothing later.
+    expect(await refundOf(dayAhead.id)).toEqual(['cancelled', 100, 4999]);
+    expect(await refundOf(threeHours.id)).toEqual(['cancelled', 50, 2499]);
+    expect(await refundOf(oneHour.id)).toEqual(['cancelled', 0, 0]);
+    expect(await eventsOf(threeHours.id)).toMatchObject([
+      {
+        action: 'cancel',
+        fromStatus: 'pending',
+        reason: 'Account deleted',
+        data: { refund: { percent: 50, amountCents: 2499, currency: 'EUR' }, cancelledBy: 'patient' },
+      },
+    ]);
+    // The doctor sees the refund due on the cancelled visit.
+    const seen = await api.get(`/api/v1/appointments/${threeHours.id}`, { token: doctor.token });
+    expect(seen.body.data.cancellation).toEqual({
+      at: NOW.toISOString(),
+      byUserId: patient.user.id,
+      reason: 'Account deleted',
+      refund: { percent: 50, amountCents: 2499, currency: 'EUR' },
+    });
+  });
+
+  it('Should follow the policy setting: a deleted patient by its tiers, a deleted doctor in full', async () => {
+    await setSetting('appointments.cancellationPolicy', [{ minHoursBefore: 48, refundPercent: 80 }]);
+    const first = await patientAndDoctor();
+    const threeDays = await first.book(72, 'confirmed');
+    const oneDay = await first.book(24, 'confirmed');
+    const gone = await api.delete('/api/v1/users/me', {
+      token: first.patient.token,
+      json: { password: STRONG_PASSWORD },
+    });
+    expect(gone.status, JSON.stringify(gone.body)).toBe(200);
+    expect(await refundOf(threeDays.id)).toEqual(['cancelled', 80, 3999]);
+    expect(await refundOf(oneDay.id)).toEqual(['cancelled', 0, 0]);
+
+    // A doctor's cancellation refunds everything whatever the notice, also when an admin deletes the doctor.
+    const second = await patientAndDoctor();
+    const soon = await second.book(1, 'confirmed');
+    const later = await second.book(72, 'pending');
+    const admin = await account('admin', NOW);
+    const purged = await api.delete(`/api/v1/admin/users/${second.doctor.user.id}`, { token: admin.token, json: {} });
+    expect(purged.status, JSON.stringify(purged.body)).toBe(200);
+    expect(await refundOf(soon.id)).toEqual(['cancelled', 100, 4999]);
+    expect(await refundOf(later.id)).toEqual(['cancelled', 100, 4999]);
+    expect(await rowOf(soon.id)).toMatchObject({
+      cancelledBy: second.doctor.user.id,
+      cancellationReason: DOCTOR_DELETED_REASON,
+    });
+    // The history names the admin who ran the erasure, and the refund as a doctor's cancellation.
+    expect(await eventsOf(soon.id)).toMatchObject([
+      {
+        action: 'cancel',
+        actorId: admin.user.id,
+        actorRole: 'admin',
+        data: { refund: { percent: 100, amountCents: 4999, currency: 'EUR' }, cancelledBy: 'doctor' },
+      },
+    ]);
+  });
+
+  it('Should leave in-progress and finished appointments alone, as the lifecycle cannot cancel them', async () => {
+    const { patient, book } = await patientAndDoctor();
+    const started = await book(2, 'in-progress');
+    const rejected = await book(5, 'rejected');
+    const res = await api.delete('/api/v1/users/me', { token: patient.token, json: { password: STRONG_PASSWORD } });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(await rowOf(started.id)).toEqual(started);
+    expect(await rowOf(rejected.id)).toEqual(rejected);
+    expect(await eventsOf(started.id)).toEqual([]);
+  });
+});
+
+describe("a deleted doctor's practice", () => {
+  it('Should erase the profile, specializations, hours, time off and the holds on their time; services are withdrawn', async () => {
+    const { doctor, services } = await practice(NOW);
+    const doctorId = doctor.user.id;
+    const at = NOW.getTime();
+    await db.insert(doctorSpecializations).values({ doctorId, specializationId: uniqueId('spc') });
+    await db.insert(timeOff).values({
+      id: uniqueId('tof'),
+      doctorId,
+      kind: 'time-off',
+      startsAt: at + 48 * HOUR,
+      endsAt: at + 72 * HOUR,
+      reason: 'Surgery',
+      createdAt: at,
+    });
+    const patient = await account('user', NOW);
+    const hold = await api.post('/api/v1/appointments/holds', {
+      token: patient.token,
+      json: { doctorId, serviceId: services[0]!.id, startsAt: '2026-03-24T10:00:00.000Z' },
+    });
+    expect(hold.status, JSON.stringify(hold.body)).toBe(201);
+    const past = await insertAppointment({
+      patientId: patient.user.id,
+      doctorId,
+      serviceId: services[0]!.id,
+      startsAt: '2026-03-20T10:00:00Z',
+      status: 'completed',
+    });
+    expect((await api.get(`/api/v1/doctors/${doctorId}`)).status).toBe(200);
+
+    const admin = await account('admin', NOW);
+    const res = await api.delete(`/api/v1/admin/users/${doctorId}`, { token: admin.token, json: {} });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+
+    expect((await api.get(`/api/v1/doctors/${doctorId}`)).status).toBe(404);
+    expect(await db.$count(doctorProfiles, eq(doctorProfiles.userId, doctorId))).toBe(0);
+    expect(await db.$count(doctorSpecializations, eq(doctorSpecializations.doctorId, doctorId))).toBe(0);
+    expect(await db.$count(weeklyHours, eq(weeklyHours.doctorId, doctorId))).toBe(0);
+    expect(await db.$count(timeOff, eq(timeOff.doctorId, doctorId))).toBe(0);
+    expect(await db.$count(appointmentHolds, eq(appointmentHolds.doctorId, doctorId))).toBe(0);
+    expect(await claimsOf(hold.body.data.id)).toBe(0);
+    const offered = await db.select().from(doctorServices).where(eq(doctorServices.doctorId, doctorId)).all();
+    expect(offered.map((s) => s.active)).toEqual([false, false]);
+    // The patient's kept visit still names the service booked.
+    const seen = await api.get(`/api/v1/appointments/${past.id}`, { token: patient.token });
+    expect(seen.body.data.service).toMatchObject({ id: services[0]!.id, name: 'Consultation 30 min' });
   });
 });

@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type AppointmentStatus, appointmentEvents, appointments } from '../../../src/db/schema';
 import { fixedClock } from '../../../src/lib/clock';
-import { refundFor, sortedTiers } from '../../../src/modules/appointments/refund-policy';
+import { refundBands, refundFor, sortedTiers } from '../../../src/modules/appointments/refund.policy';
 import { client, db } from '../../helpers';
 import { account, insertAppointment, practice } from '../../support/practice';
 import { resetSettings, setSetting } from '../../support/settings';
@@ -66,6 +66,33 @@ describe('refundFor (pure)', () => {
     const zero = [{ minHoursBefore: 0, refundPercent: 10 }];
     expect(refund(zero, 0).percent).toBe(10);
     expect(refund(zero, -1).percent).toBe(0);
+  });
+});
+
+describe('refundBands (pure)', () => {
+  it('Should cut every notice into disjoint ranges, most notice first', () => {
+    expect(refundBands(DEFAULT_POLICY, 'patient')).toEqual([
+      { minNoticeMs: 24 * HOUR, maxNoticeMs: null, percent: 100 },
+      { minNoticeMs: 2 * HOUR, maxNoticeMs: 24 * HOUR, percent: 50 },
+      { minNoticeMs: null, maxNoticeMs: 2 * HOUR, percent: 0 },
+    ]);
+    expect(refundBands([], 'patient')).toEqual([{ minNoticeMs: null, maxNoticeMs: null, percent: 0 }]);
+    for (const by of ['doctor', 'staff'] as const) {
+      expect(refundBands(DEFAULT_POLICY, by)).toEqual([{ minNoticeMs: null, maxNoticeMs: null, percent: 100 }]);
+    }
+  });
+
+  it('Should let the first of tied tiers win, as refundFor does', () => {
+    const tied = [
+      { minHoursBefore: 24, refundPercent: 100 },
+      { minHoursBefore: 24, refundPercent: 10 },
+      { minHoursBefore: 2, refundPercent: 50 },
+    ];
+    expect(refundBands(tied, 'patient').map((band) => band.percent)).toEqual([100, 50, 0]);
+    const startsAt = Date.parse('2026-05-10T10:00:00Z');
+    const at = (notice: number) =>
+      refundFor(tied, { startsAt, cancelledAt: startsAt - notice, priceCents: 1000, cancelledBy: 'patient' }).percent;
+    expect([at(24 * HOUR), at(24 * HOUR - 1), at(2 * HOUR - 1)]).toEqual([100, 50, 0]);
   });
 });
 
