@@ -24,9 +24,11 @@ type Snapshot = ReadonlyMap<SettingKey, ResolvedSetting>;
 
 const CACHE_KEY = 'settings:snapshot';
 
+/** The stored settings rows, for `snapshotFrom`. */
+type StoredRows = (typeof systemSettings.$inferSelect)[];
+
 /** Every registry key with its stored value, or its default when none is stored or the stored one is no longer valid. */
-async function readSnapshot(ctx: ServiceContext): Promise<Snapshot> {
-  const rows = await ctx.db.select().from(systemSettings).all();
+function snapshotFrom(ctx: ServiceContext, rows: StoredRows): Snapshot {
   const stored = new Map(rows.map((row) => [row.key, row]));
   const snapshot = new Map<SettingKey, ResolvedSetting>();
   for (const key of SETTING_KEYS) {
@@ -41,6 +43,31 @@ async function readSnapshot(ctx: ServiceContext): Promise<Snapshot> {
     snapshot.set(key, { value: definition.default, updatedAt: null, updatedBy: null });
   }
   return snapshot;
+}
+
+async function readSnapshot(ctx: ServiceContext): Promise<Snapshot> {
+  return snapshotFrom(ctx, await ctx.db.select().from(systemSettings));
+}
+
+/**
+ * The settings read as a statement for the caller's own read batch (src/db/batch.ts), so that a service
+ * needing a setting pays no round trip for it; hand what it answered to `primeSettings`. Undefined when
+ * this unit of work already holds the settings (nothing to read).
+ * @example const { row, settings } = await batchOf(ctx.db, { row: query, settings: settingsQuery(ctx) });
+ *   primeSettings(ctx, settings);
+ *   const ttl = await getSetting(ctx, 'appointments.holdTtlMinutes'); // from memory
+ */
+export function settingsQuery(ctx: ServiceContext) {
+  return ctx.cache.has(CACHE_KEY) ? undefined : ctx.db.select().from(systemSettings);
+}
+
+/**
+ * Memoises the settings `settingsQuery` read, so `getSetting` and the others answer from memory for the
+ * rest of the unit of work. A snapshot already held (read earlier, or just changed by `updateSetting`)
+ * is kept; `undefined` (nothing was read) changes nothing.
+ */
+export function primeSettings(ctx: ServiceContext, rows: StoredRows | undefined): void {
+  if (rows && !ctx.cache.has(CACHE_KEY)) ctx.cache.set(CACHE_KEY, Promise.resolve(snapshotFrom(ctx, rows)));
 }
 
 /**
