@@ -3,10 +3,11 @@ import type { Db } from './client';
 
 type Statements = Record<string, BatchItem<'sqlite'> | undefined>;
 
+/** A statement's result; distributes over `statement | undefined`, so an optional statement answers `result | undefined`. */
+type ResultOf<T> = T extends BatchItem<'sqlite'> ? T['_']['result'] : undefined;
+
 /** What `batchOf` answers: each statement's result under its name, `undefined` for a statement left out. */
-export type BatchResults<S extends Statements> = {
-  [K in keyof S]: S[K] extends BatchItem<'sqlite'> ? S[K]['_']['result'] : undefined;
-};
+export type BatchResults<S extends Statements> = { [K in keyof S]: ResultOf<S[K]> };
 
 /**
  * Runs named statements as one D1 batch (one round trip, one transaction) and answers their results by
