@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import type { Actor, ServiceContext } from '../../context';
 import {
@@ -11,7 +11,7 @@ import {
   doctorServices,
   users,
 } from '../../db/schema';
-import { constraintFailed, ifOneRowChanged } from '../../db/sql';
+import { constraintFailed, ifOneRowChanged, qualified } from '../../db/sql';
 import { notFound } from '../../lib/errors';
 import { localDateAt, localTimeAt } from '../schedules/recurrence';
 
@@ -194,6 +194,41 @@ export async function appointmentViews(ctx: ServiceContext, rows: AppointmentRow
       attachmentCount: Number(e?.attachmentCount ?? 0),
     });
   });
+}
+
+/** An appointment row read with the names and count its view shows (`appointmentDetails`). */
+export type AppointmentDetail = AppointmentRow & ViewNames;
+
+type ViewNames = Parameters<typeof toAppointmentView>[1];
+
+/**
+ * Appointment rows with the patient's, doctor's and service's names and the attachment count, as one
+ * statement to filter, order and put into a read batch. The joined columns are aliased: in a batch,
+ * same-named columns of joined tables overwrite each other.
+ * @example const [rows] = await ctx.db.batch([appointmentDetails(ctx).where(eq(appointments.id, id)), …]);
+ */
+export function appointmentDetails(ctx: ServiceContext) {
+  return ctx.db
+    .select({
+      ...getTableColumns(appointments),
+      patientName: sql<string | null>`${patientUser.name}`.as('patient_name'),
+      doctorName: sql<string | null>`${doctorUser.name}`.as('doctor_name'),
+      serviceName: sql<string | null>`${doctorServices.name}`.as('service_name'),
+      serviceMinutes: sql<number | null>`${doctorServices.durationMinutes}`.as('service_minutes'),
+      attachmentCount:
+        sql<number>`(select count(*) from ${appointmentAttachments} where ${qualified(appointmentAttachments.appointmentId)} = ${qualified(appointments.id)})`.as(
+          'attachment_count',
+        ),
+    })
+    .from(appointments)
+    .leftJoin(patientUser, eq(patientUser.id, appointments.patientId))
+    .leftJoin(doctorUser, eq(doctorUser.id, appointments.doctorId))
+    .leftJoin(doctorServices, eq(doctorServices.id, appointments.serviceId));
+}
+
+/** The view of a row read by `appointmentDetails`, with `changes` a write made since (its names stay). */
+export function detailView(detail: AppointmentDetail, changes: Partial<AppointmentRow> = {}): AppointmentView {
+  return toAppointmentView({ ...detail, ...changes }, detail);
 }
 
 /** The socket event telling a patient or doctor that one of their appointments changed. */

@@ -4,7 +4,13 @@ import { paginate } from '../../db/paginate';
 import { type AppointmentEventRow, appointmentEvents, appointments, LIVE_STATUSES } from '../../db/schema';
 import type { Page } from '../../lib/envelope';
 import { recordAudit } from '../audit/audit.service';
-import { type AppointmentView, appointmentView, appointmentViews, visibleAppointment } from './appointment-access';
+import {
+  type AppointmentView,
+  appointmentDetails,
+  appointmentView,
+  appointmentViews,
+  visibleAppointment,
+} from './appointment-access';
 import type { AppointmentListFilters } from './lifecycle.schemas';
 
 /** Most history events one response carries. */
@@ -69,6 +75,24 @@ export async function listMyAppointments(
   // A doctor's list shows patients' reasons and symptoms: audited like any read of others' medical data.
   if (doctor) await auditListRead(ctx, page, 'doctor');
   return page;
+}
+
+/**
+ * A patient's next `limit` live appointments that have not ended, soonest first, with the names their
+ * views show (`detailView`): the rows `listMyAppointments` with `upcoming` answers that patient, as a
+ * statement for a caller's read batch. Nothing is audited: the caller audits its own read.
+ */
+export function upcomingAppointmentsQuery(ctx: ServiceContext, patientId: string, limit: number) {
+  return appointmentDetails(ctx)
+    .where(
+      and(
+        eq(appointments.patientId, patientId),
+        inArray(appointments.status, [...LIVE_STATUSES]),
+        gt(appointments.endsAt, ctx.clock.now().getTime()),
+      ),
+    )
+    .orderBy(asc(appointments.startsAt), asc(appointments.id))
+    .limit(limit);
 }
 
 /** One audit event for a page of other people's appointments (ids only). */

@@ -296,13 +296,18 @@ const asSystem = (ctx: ServiceContext): ServiceContext => ({ ...ctx, actor: null
 
 // ---- reading --------------------------------------------------------------------------------------
 
-/** The owner's profile time zone, if set. */
-export async function profileTimeZone(ctx: ServiceContext, userId: string): Promise<string | null> {
-  const row = await ctx.db
+/** The owner's profile time zone (no row, or null, when unset), as a statement for a read batch. */
+export function profileTimeZoneQuery(ctx: ServiceContext, userId: string) {
+  return ctx.db
     .select({ timeZone: userProfiles.timeZone })
     .from(userProfiles)
     .where(eq(userProfiles.userId, userId))
-    .get();
+    .limit(1);
+}
+
+/** The owner's profile time zone, if set. */
+export async function profileTimeZone(ctx: ServiceContext, userId: string): Promise<string | null> {
+  const [row] = await profileTimeZoneQuery(ctx, userId);
   return row?.timeZone ?? null;
 }
 
@@ -420,6 +425,50 @@ export async function listDoses(ctx: ServiceContext, query: ListDosesQueryInput)
   const order = [asc(doses.scheduledAt), asc(doses.localDate), asc(doses.localTime), asc(doses.id)];
   const result = await dosePage(ctx, where, order, query);
   return { ...result, range: { from, to, timeZone: zone } };
+}
+
+/**
+ * How far from now a dose due on today's local date may be, in any zone: a local day lasts at most 25
+ * hours and contains now.
+ */
+const TODAY_REACH_MS = 26 * 3600_000;
+
+/**
+ * The owner's doses that may fall on today's local date in whatever zone (due within TODAY_REACH_MS of
+ * now), with their schedules, by due time: a statement for a caller's read batch, read beside the
+ * owner's zone (`profileTimeZoneQuery`); `todaysDoses` keeps today's. Reads only: it generates nothing
+ * and marks nothing missed.
+ */
+export function dosesAroundNowQuery(ctx: ServiceContext, ownerId: string) {
+  const now = ctx.clock.now().getTime();
+  return joinedDoses(ctx)
+    .where(
+      and(
+        eq(doses.ownerId, ownerId),
+        gte(doses.scheduledAt, now - TODAY_REACH_MS),
+        lt(doses.scheduledAt, now + TODAY_REACH_MS),
+      ),
+    )
+    .orderBy(asc(doses.scheduledAt), asc(doses.localDate), asc(doses.localTime), asc(doses.id));
+}
+
+/**
+ * Today's doses in `zone` (the owner's profile zone, else UTC) among the rows `dosesAroundNowQuery`
+ * read, by due time, as GET /doses shows them: a pending dose past its grace period shows as missed,
+ * which the missed sweep (cron) will store.
+ */
+export function todaysDoses(ctx: ServiceContext, rows: DoseJoinRow[], zone: string | null | undefined) {
+  const timeZone = zone ?? 'UTC';
+  const now = ctx.clock.now().getTime();
+  const date = localDateAt(now, timeZone);
+  const [start, end] = instantRange(date, date, timeZone);
+  const items = rows
+    .filter((row) => row.dose.scheduledAt >= start && row.dose.scheduledAt < end)
+    .map((row) => {
+      const overdue = row.dose.status === 'pending' && row.dose.scheduledAt < now - DOSE_GRACE_MS;
+      return toDoseView(overdue ? { ...row, dose: { ...row.dose, status: 'missed' } } : row);
+    });
+  return { date, timeZone, items };
 }
 
 /** Adherence: taken ÷ (taken + missed + skipped) × 100, one decimal; null when nothing was due. */
