@@ -1,33 +1,56 @@
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+
+/** The contract tests read the OpenAPI document with Spectral and ajv, which run in Node, not workerd. */
+const CONTRACT_TESTS = 'test/contract/**/*.test.ts';
 
 /**
- * Tests run inside workerd (the Workers runtime) with the bindings of wrangler.toml: local D1, R2,
- * Durable Objects and Queues. Storage is isolated per test file, so factories use random ids.
+ * Two projects. `workers`: tests run inside workerd (the Workers runtime) with the bindings of
+ * wrangler.toml: local D1, R2, Durable Objects and Queues; storage is isolated per test file, so
+ * factories use random ids. `contract`: the OpenAPI document checked in Node (src/app.ts imports
+ * nothing from `cloudflare:*`, so it builds there too).
  */
 export default defineConfig(async () => {
   const migrations = await readD1Migrations('./migrations');
   return {
-    plugins: [
-      cloudflareTest({
-        main: './src/index.ts',
-        wrangler: { configPath: './wrangler.toml' },
-        miniflare: {
-          bindings: {
-            ENVIRONMENT: 'test',
-            JWT_SECRET: 'test-only-jwt-secret-0123456789abcdef0123456789',
-            ENCRYPTION_KEY: 'dGVzdC1vbmx5LWVuY3J5cHRpb24ta2V5LTMyLWJ5dGU=',
-            TEST_MIGRATIONS: migrations,
-          },
-        },
-      }),
-    ],
     test: {
-      setupFiles: ['./test/setup.ts'],
-      include: ['test/**/*.test.ts'],
-      testTimeout: 20_000,
       // Request logs are noise when a test passes; they stay visible for a failing one.
       silent: 'passed-only' as const,
+      projects: [
+        {
+          plugins: [
+            cloudflareTest({
+              main: './src/index.ts',
+              wrangler: { configPath: './wrangler.toml' },
+              miniflare: {
+                bindings: {
+                  ENVIRONMENT: 'test',
+                  JWT_SECRET: 'test-only-jwt-secret-0123456789abcdef0123456789',
+                  ENCRYPTION_KEY: 'dGVzdC1vbmx5LWVuY3J5cHRpb24ta2V5LTMyLWJ5dGU=',
+                  TEST_MIGRATIONS: migrations,
+                },
+              },
+            }),
+          ],
+          test: {
+            name: 'workers',
+            setupFiles: ['./test/setup.ts'],
+            include: ['test/**/*.test.ts'],
+            exclude: [...configDefaults.exclude, CONTRACT_TESTS],
+            testTimeout: 20_000,
+          },
+        },
+        {
+          test: {
+            name: 'contract',
+            environment: 'node',
+            include: [CONTRACT_TESTS],
+            // Spectral resolves and lints the whole document, some seconds of CPU.
+            testTimeout: 180_000,
+            hookTimeout: 180_000,
+          },
+        },
+      ],
     },
   };
 });

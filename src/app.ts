@@ -7,6 +7,7 @@ import { secureHeaders } from 'hono/secure-headers';
 import { type AppDeps, createContext, defaultDeps } from './context';
 import { environmentOf } from './env';
 import { type AppEnv, createRouter } from './http/hono';
+import { OPENAPI_DOCUMENT } from './http/openapi-document';
 import { errorBody } from './lib/envelope';
 import { AppError, type ErrorCode } from './lib/errors';
 import { createIds } from './lib/ids';
@@ -174,16 +175,7 @@ export function createApp(overrides: Partial<AppDeps> = {}) {
     bearerFormat: 'JWT',
     description: 'Access token from POST /api/v1/auth/login (15 minutes).',
   });
-  app.doc31(`${API_PREFIX}/openapi.json`, {
-    openapi: '3.1.0',
-    info: {
-      title: 'Kinwell API',
-      version: '1.0.0',
-      description:
-        'Health & wellness platform API at the edge. Every response uses the envelope `{ success, message, data | error, timestamp }`.',
-    },
-    servers: [{ url: '/', description: 'This server' }],
-  });
+  app.doc31(`${API_PREFIX}/openapi.json`, OPENAPI_DOCUMENT);
   app.get(`${API_PREFIX}/docs`, swaggerUI({ url: `${API_PREFIX}/openapi.json`, title: 'Kinwell API' }));
 
   app.notFound((c) => {

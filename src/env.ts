@@ -7,7 +7,6 @@ export interface Env {
   DB: D1Database;
   FILES: R2Bucket;
   USER_HUB: DurableObjectNamespace;
-  CALL_ROOM: DurableObjectNamespace;
   JOBS: Queue<unknown>;
   /** Workers AI: bound in production only. */
   AI?: Ai;

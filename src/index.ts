@@ -4,7 +4,6 @@ import type { Env } from './env';
 import { runCron } from './jobs/cron';
 import { handleQueueBatch } from './jobs/queue';
 
-export { CallRoom } from './realtime/call-room.do';
 export { UserHub } from './realtime/user-hub.do';
 
 const app = createApp();

@@ -1,9 +1,12 @@
-import { getTableName, type SQL, sql } from 'drizzle-orm';
-import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
+import { Column, getTableName, is, type SQL, type SQLWrapper, sql } from 'drizzle-orm';
+import { SQLiteAsyncDialect, type SQLiteColumn, type SQLiteTable } from 'drizzle-orm/sqlite-core';
+import type { Db } from './client';
+import { auditEvents } from './schema';
 
 /**
  * SQL helpers every module shares: qualified column references for subqueries, the "exactly one row
- * changed" guard that rolls a batch back, and recognising constraint failures in D1 errors.
+ * changed" guard that rolls a batch back, LIKE escaping, raw batches, and recognising constraint
+ * failures in D1 errors (the only place that reads SQLite's constraint messages).
  */
 
 /**
@@ -23,17 +26,76 @@ export function qualified(column: SQLiteColumn): SQL {
  */
 export const ifOneRowChanged = <T = string>(value: T): SQL<T> => sql<T>`(case when changes() = 1 then ${value} end)`;
 
-/** Whether a D1 error (possibly wrapped by drizzle in `cause`) is a constraint failure matching `pattern`. */
-export function constraintFailed(err: unknown, pattern: RegExp): boolean {
+/**
+ * Escapes LIKE wildcards (`%`, `_`) and the escape character itself, so `50%_off` matches literally.
+ * Use the result with `escape '\'`.
+ * @example sql`${users.name} like ${`%${escapeLike(search)}%`} escape '\\'`
+ */
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (ch) => `\\${ch}`);
+}
+
+const dialect = new SQLiteAsyncDialect();
+
+/**
+ * Runs statements (raw `sql`, or drizzle builders) as one D1 batch, one transaction, and returns each
+ * statement's rows as plain objects. It is for set-based raw statements, which drizzle 0.45's own
+ * `db.batch` cannot take (it drops their bound parameters). It goes through the D1 client `db` was
+ * built on (`db.$client`), never the binding itself, so whatever the DB port wraps around D1 (round-trip
+ * counting, a read replica) applies here as to every other query.
+ */
+export async function rawBatch(db: Db, statements: SQLWrapper[]): Promise<Record<string, unknown>[][]> {
+  if (!statements.length) return [];
+  const d1 = (db as Db & { $client: D1Database }).$client;
+  const prepared = statements.map((statement) => {
+    const query = dialect.sqlToQuery(statement.getSQL());
+    return d1.prepare(query.sql).bind(...query.params);
+  });
+  const results = await d1.batch<Record<string, unknown>>(prepared);
+  return results.map((result) => result.results ?? []);
+}
+
+type ConstraintTarget = SQLiteTable | SQLiteColumn;
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** `table\.` for a table (any of its columns), `table\.column\b` for one column. */
+function targetPattern(target: ConstraintTarget): string {
+  if (is(target, Column)) {
+    return `${escapeRegExp(getTableName(target.table))}\\.${escapeRegExp(target.name)}\\b`;
+  }
+  return `${escapeRegExp(getTableName(target))}\\.`;
+}
+
+/**
+ * Whether a D1 error (possibly wrapped by drizzle in `cause`) is a failed `kind` constraint, on `target`
+ * when given. SQLite words them `NOT NULL constraint failed: t.c` and `UNIQUE constraint failed: t.a, t.b`;
+ * this is the one place that reads those messages.
+ */
+function constraintFailed(err: unknown, kind: 'NOT NULL' | 'UNIQUE', target?: ConstraintTarget): boolean {
+  const where = target ? `: (?:[\\w.]+, )*${targetPattern(target)}` : '';
+  const pattern = new RegExp(`${kind} constraint failed${where}`, 'i');
   for (let e: unknown = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
     if (e instanceof Error && pattern.test(e.message)) return true;
   }
   return false;
 }
 
-/** Whether a D1 write failed on a UNIQUE constraint (any table). */
-export const isUniqueViolation = (err: unknown): boolean => constraintFailed(err, /UNIQUE constraint failed/i);
+/**
+ * Whether a D1 write failed on a UNIQUE constraint: of `target` (a table, or a column of it) when given,
+ * of any table otherwise.
+ * @example if (isUniqueViolation(err, slotClaims)) throw slotTaken();
+ */
+export const isUniqueViolation = (err: unknown, target?: ConstraintTarget): boolean =>
+  constraintFailed(err, 'UNIQUE', target);
+
+/**
+ * Whether a D1 batch rolled back on a NOT NULL constraint of `target` (a column, or any column of a
+ * table): the signal of a guard such as `ifOneRowChanged` that found its condition no longer held.
+ * @example if (isNotNullViolation(err, appointmentEvents.toStatus)) return refreshAndRetry();
+ */
+export const isNotNullViolation = (err: unknown, target: ConstraintTarget): boolean =>
+  constraintFailed(err, 'NOT NULL', target);
 
 /** Whether a batch rolled back because its guarded audit insert (`ifOneRowChanged` action) found no change. */
-export const auditGuardTripped = (err: unknown): boolean =>
-  constraintFailed(err, /NOT NULL constraint failed: audit_events\.action/);
+export const auditGuardTripped = (err: unknown): boolean => isNotNullViolation(err, auditEvents.action);

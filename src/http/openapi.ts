@@ -31,14 +31,13 @@ export const ErrorSchema = z
     },
   });
 
+const ERROR_CONTENT = { 'application/json': { schema: ErrorSchema } };
+
 /**
  * A documented error response in the envelope, for a route's `responses`.
  * @example responses: { 404: errorOf('No such appointment, or not yours (NOT_FOUND)') }
  */
-export const errorOf = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: ErrorSchema } },
-});
+export const errorOf = (description: string) => ({ description, content: ERROR_CONTENT });
 
 export const PaginationSchema = z
   .object({
@@ -82,25 +81,34 @@ export function jsonResponse<T extends z.ZodType>(schema: T, description: string
   return { description, content: { 'application/json': { schema: envelope(schema) } } };
 }
 
-const errorResponse = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: ErrorSchema } },
-});
-
 function errorResponses(policy: RoutePolicy, hasBody: boolean) {
   return {
-    ...(hasBody ? { 400: errorResponse('Malformed JSON (INVALID_JSON)') } : {}),
+    ...(hasBody ? { 400: errorOf('Malformed JSON (INVALID_JSON)') } : {}),
     ...(policy.kind === 'public'
       ? {}
       : {
-          401: errorResponse('No, invalid, expired or revoked token'),
-          403: errorResponse('Signed in but not allowed'),
+          401: errorOf('No, invalid, expired or revoked token'),
+          403: errorOf('Signed in but not allowed'),
         }),
-    ...(hasBody ? { 413: errorResponse('Body too large'), 415: errorResponse('Wrong content type') } : {}),
-    422: errorResponse('Validation failed'),
-    429: errorResponse('Rate limited (see Retry-After)'),
-    500: errorResponse('Unexpected error (see requestId)'),
+    ...(hasBody ? { 413: errorOf('Body too large'), 415: errorOf('Wrong content type') } : {}),
+    422: errorOf('Validation failed'),
+    429: errorOf('Rate limited (see Retry-After)'),
+    500: errorOf('Unexpected error (see requestId)'),
   };
+}
+
+/**
+ * Every error status answers the error envelope, so one a route documents with a description alone
+ * (`404: { description: 'No such account' }`) gets the `Error` schema here instead of an empty body.
+ */
+function withErrorBodies(responses: RouteConfig['responses']): RouteConfig['responses'] {
+  return Object.fromEntries(
+    Object.entries(responses).map(([status, response]) =>
+      Number(status) >= 400 && !('$ref' in response) && !response.content
+        ? [status, { ...response, content: ERROR_CONTENT }]
+        : [status, response],
+    ),
+  );
 }
 
 function describePolicy(policy: RoutePolicy): string {
@@ -152,7 +160,8 @@ type DefineRouteConfig = Omit<RouteConfig, 'operationId' | 'security' | 'middlew
 
 /**
  * `createRoute` plus the house rules: the route's access policy from ROUTE_POLICIES (guard
- * middleware, bearer security in the document), the body limit, and the shared error responses.
+ * middleware, bearer security in the document), the body limit, and the shared error responses; every
+ * 4xx/5xx response in the document carries the `Error` schema.
  */
 export function defineRoute<const R extends DefineRouteConfig>(config: R) {
   const { bodyLimit: maxBytes, ...route } = config;
@@ -166,6 +175,7 @@ export function defineRoute<const R extends DefineRouteConfig>(config: R) {
     description: [route.description, describePolicy(policy)].filter(Boolean).join('\n\n'),
     security: policy.kind === 'public' ? [] : [{ bearerAuth: [] }],
     middleware,
-    responses: { ...errorResponses(policy, hasBody), ...route.responses },
+    // The cast keeps the route's own response types for its handlers; only bodies of errors are added.
+    responses: { ...errorResponses(policy, hasBody), ...(withErrorBodies(route.responses) as R['responses']) },
   });
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Clock } from './clock';
 
 /**
@@ -97,4 +98,29 @@ export function createIds(clock: Clock, random: (n: number) => Uint8Array = rand
 
 export function randomBytes(n: number): Uint8Array {
   return crypto.getRandomValues(new Uint8Array(n));
+}
+
+/**
+ * An id that is a function of its inputs: the ULID body of `time` with 80 bits of SHA-256 of `seed` as
+ * its "random" part. The same (prefix, time, seed) always gives the same id, so a row can be shown
+ * before it is stored and keep its id once stored; distinct seeds at one time collide with the odds of
+ * two random ULIDs. Not a secret: anyone who knows the seed can compute it.
+ * @example derivedId('dos', Date.parse('2026-03-02T08:00:00Z'), 'sch_…|2026-03-02|08:00') // dos_01KJNR3P00…
+ */
+export function derivedId(prefix: string, time: number, seed: string): string {
+  const digest = createHash('sha256').update(seed).digest();
+  return `${prefix}_${encodeTime(time)}${encodeRandom(digest.subarray(0, 10))}`;
+}
+
+/** The time (epoch ms) an id of `createIds` or `derivedId` carries, or null when it is not one. */
+export function idTime(id: string): number | null {
+  const body = id.slice(id.indexOf('_') + 1);
+  if (body.length !== 26) return null;
+  let time = 0;
+  for (const ch of body.slice(0, 10)) {
+    const digit = CROCKFORD.indexOf(ch);
+    if (digit < 0) return null;
+    time = time * 32 + digit;
+  }
+  return time;
 }

@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import type { PushEvents } from '../platform/realtime-events';
 
 /**
- * The socket protocol shared by the UserHub and CallRoom objects (docs/api.md, Real-time socket): JSON text frames
+ * The socket protocol of the UserHub (docs/api.md, Real-time socket): JSON text frames
  * `{ event, data?, id? }`; a reply echoes the `id` of the frame it answers.
  */
 
@@ -100,8 +101,21 @@ export function parseFrame(raw: string | ArrayBuffer): Frame | null {
   return read.ok ? read.frame : null;
 }
 
+/**
+ * Every event the server sends, by name → payload: the pushes of src/realtime/push-events.ts, the
+ * hub's own `pong` and `error`, and the reply to a client's event, `<event>:success` (the handler's
+ * payload) or `<event>:error` (an ErrorData). `frame` accepts nothing else, so a misspelt name does
+ * not compile.
+ */
+export type ServerEvents = PushEvents & {
+  pong: { at: string };
+  error: ErrorData;
+  [reply: `${string}:success`]: unknown;
+  [failure: `${string}:error`]: ErrorData;
+};
+
 /** Serializes an outbound frame; `id` is echoed only when the frame answers one that carried it. */
-export function frame(event: string, data: unknown, id?: string): string {
+export function frame<E extends keyof ServerEvents & string>(event: E, data: ServerEvents[E], id?: string): string {
   return JSON.stringify(id === undefined ? { event, data } : { event, data, id });
 }
 
@@ -117,7 +131,7 @@ export interface ErrorData {
 }
 
 /** An `error` frame (or `<event>:error` when `event` is given). */
-export function errorFrame(data: ErrorData, id?: string, event = 'error'): string {
+export function errorFrame(data: ErrorData, id?: string, event: 'error' | `${string}:error` = 'error'): string {
   return frame(event, data, id);
 }
 

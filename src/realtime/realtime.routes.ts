@@ -70,7 +70,22 @@ const connectRoute = defineRoute({
   ].join('\n\n'),
   request: { query: ConnectQuery, headers: ConnectHeaders },
   responses: {
-    101: { description: 'Switching Protocols: the socket is open' },
+    // OpenAPI has no WebSocket model; the handshake's answer is documented as the HTTP response it is.
+    101: {
+      description: 'Switching Protocols: the socket is open; from here on, frames of the protocol above',
+      headers: {
+        Upgrade: { description: 'The protocol switched to.', schema: { type: 'string', enum: ['websocket'] } },
+        Connection: { description: 'Always `Upgrade`.', schema: { type: 'string', enum: ['Upgrade'] } },
+        'Sec-WebSocket-Accept': {
+          description: 'The hash of the client’s `Sec-WebSocket-Key` (RFC 6455).',
+          schema: { type: 'string', example: 's3pPLMBiTxaQ9kYGzzhZRbK+xOo=' },
+        },
+        'Sec-WebSocket-Protocol': {
+          description: `\`${SUBPROTOCOL}\` when the client offered subprotocols; absent when it offered none (a ticket alone).`,
+          schema: { type: 'string', enum: [SUBPROTOCOL] },
+        },
+      },
+    },
     400: errorOf('Both a bearer subprotocol and a ticket, or subprotocols without kinwell.v1 (BAD_REQUEST)'),
     401: errorOf('No credential, a bad/expired/revoked token, a used or expired ticket, or a token in the URL'),
     403: errorOf('The account is blocked or deactivated (USER_BLOCKED, USER_INACTIVE)'),

@@ -8,6 +8,7 @@ import { AppError } from '../lib/errors';
 import { createIds } from '../lib/ids';
 import { createLogger } from '../lib/log';
 import { caregiverSocketEvents } from '../modules/caregivers/caregivers.events';
+import type { PushEventName, PushEvents } from '../platform/realtime-events';
 import { type SocketEventHandler, type SocketEventMap, socketEvents } from './events';
 import { authorityFromHeaders, authorityFromToken, checkSession, type SocketAuthority } from './hub-auth';
 import {
@@ -83,7 +84,7 @@ export class UserHub extends DurableObject<Env> {
    * expiry is closed with 4401, one whose session was revoked with 4403, and neither receives it.
    * Resolves with how many sockets received it.
    */
-  async emit(event: string, data: unknown): Promise<number> {
+  async emit<E extends PushEventName>(event: E, data: PushEvents[E]): Promise<number> {
     const now = this.clock.now().getTime();
     const live: [WebSocket, SocketState][] = [];
     for (const socket of this.ctx.getWebSockets()) {
@@ -94,7 +95,7 @@ export class UserHub extends DurableObject<Env> {
     }
     if (!live.length) return 0;
     const verdicts = await this.sessionVerdicts(live.map(([, state]) => state));
-    const text = frame(event, data);
+    const text = frame<PushEventName>(event, data);
     let sent = 0;
     for (const [socket, state] of live) {
       const verdict = verdicts.get(sessionKey(state));

@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { UserRow } from '../../src/db/schema';
-import { APPOINTMENT_UPDATED } from '../../src/modules/appointments/appointment-access';
 import { client, tokenFor } from '../helpers';
 import { account, insertAppointment, practice } from '../support/practice';
 import { device, openSocket, roundTrip, type TestSocket } from '../support/sockets';
@@ -31,7 +30,7 @@ const tomorrowAt = (hour: number) => {
 };
 
 /** Frames of the appointment event the socket has received and not yet read. */
-const appointmentFrames = (socket: TestSocket) => socket.pending().filter((f) => f.event === APPOINTMENT_UPDATED);
+const appointmentFrames = (socket: TestSocket) => socket.pending().filter((f) => f.event === 'appointment:updated');
 
 describe('appointment:updated pushes', () => {
   it('Should tell the doctor about a booking and the patient about its confirmation, never the actor', async () => {
@@ -46,7 +45,7 @@ describe('appointment:updated pushes', () => {
       json: { doctorId: doctor.user.id, serviceId: services[0]!.id, startsAt: tomorrowAt(10), type: 'video' },
     });
     expect(booked.status, JSON.stringify(booked.body)).toBe(201);
-    const toDoctor = await doctorSocket.next(APPOINTMENT_UPDATED);
+    const toDoctor = await doctorSocket.next('appointment:updated');
     expect(toDoctor.data).toMatchObject({
       action: 'book',
       appointment: { id: booked.body.data.id, status: 'pending', patient: { id: patient.user.id } },
@@ -56,7 +55,7 @@ describe('appointment:updated pushes', () => {
       token: await tokenFor(doctor.user),
     });
     expect(confirmed.status, JSON.stringify(confirmed.body)).toBe(200);
-    const toPatient = await patientSocket.next(APPOINTMENT_UPDATED);
+    const toPatient = await patientSocket.next('appointment:updated');
     expect(toPatient.data).toMatchObject({
       action: 'confirm',
       appointment: { id: booked.body.data.id, status: 'confirmed' },
@@ -90,7 +89,7 @@ describe('appointment:updated pushes', () => {
       json: { startsAt: tomorrowAt(14) },
     });
     expect(moved.status, JSON.stringify(moved.body)).toBe(200);
-    expect((await patientSocket.next(APPOINTMENT_UPDATED)).data).toMatchObject({
+    expect((await patientSocket.next('appointment:updated')).data).toMatchObject({
       action: 'reschedule',
       appointment: { id: appointment.id, startsAt: tomorrowAt(14) },
     });
@@ -100,7 +99,7 @@ describe('appointment:updated pushes', () => {
       json: { reason: 'Feeling better' },
     });
     expect(cancelled.status, JSON.stringify(cancelled.body)).toBe(200);
-    expect((await doctorSocket.next(APPOINTMENT_UPDATED)).data).toMatchObject({
+    expect((await doctorSocket.next('appointment:updated')).data).toMatchObject({
       action: 'cancel',
       appointment: { id: appointment.id, status: 'cancelled' },
     });

@@ -5,6 +5,7 @@ import { createContext, defaultDeps } from '../../src/context';
 import { realtimeTickets, sessions, users } from '../../src/db/schema';
 import { fixedClock } from '../../src/lib/clock';
 import { sha256Hex } from '../../src/lib/crypto';
+import type { PushEventName } from '../../src/platform/realtime-events';
 import { authorityHeaders } from '../../src/realtime/hub-auth';
 import { client, createUser, db, testEnv, uniqueId } from '../helpers';
 import { device, hubOf, openSocket, roundTrip, upgrade } from '../support/sockets';
@@ -34,9 +35,10 @@ async function expectRefused(res: Response, status: number, code: string) {
   expect(body.requestId).toMatch(/^req_/);
 }
 
+/** Pushes any name: these tests exercise the transport, which treats every pushed event alike. */
 function notify(userId: string, event: string, data: unknown) {
   const ctx = createContext(testEnv, defaultDeps, { requestId: uniqueId('req') });
-  return ctx.ports.realtime.notify(userId, event, data);
+  return ctx.ports.realtime.notify(userId, event as PushEventName, data as never);
 }
 
 describe('GET /api/v1/realtime: upgrade with the bearer subprotocol', () => {

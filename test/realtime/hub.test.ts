@@ -7,6 +7,7 @@ import { createContext, defaultDeps } from '../../src/context';
 import { sessions, users } from '../../src/db/schema';
 import { fixedClock } from '../../src/lib/clock';
 import { AppError } from '../../src/lib/errors';
+import type { PushEventName } from '../../src/platform/realtime-events';
 import type { SocketEventMap } from '../../src/realtime/events';
 import { KEEPALIVE, MAX_FRAME_BYTES, RATE } from '../../src/realtime/protocol';
 import { HUB_EVENTS, type SocketState, UserHub } from '../../src/realtime/user-hub.do';
@@ -15,9 +16,10 @@ import { device, hubOf, openSocket, roundTrip, type TestSocket } from '../suppor
 
 const MINUTE = 60_000;
 
+/** Pushes any name: these tests exercise the transport, which treats every pushed event alike. */
 function notify(userId: string, event: string, data: unknown) {
   const ctx = createContext(testEnv, defaultDeps, { requestId: uniqueId('req') });
-  return ctx.ports.realtime.notify(userId, event, data);
+  return ctx.ports.realtime.notify(userId, event as PushEventName, data as never);
 }
 
 /** A signed-in user with one open socket. */
@@ -405,7 +407,7 @@ describe('UserHub hibernation', () => {
       const attachments = sockets.map((ws) => ws.deserializeAttachment() as SocketState);
       for (const [i, ws] of sockets.entries())
         await fresh.webSocketMessage(ws, JSON.stringify({ event: 'ping', id: `wake-${i}` }));
-      const pushed = await fresh.emit('test:after-wake', { ok: true });
+      const pushed = await fresh.emit('test:after-wake' as PushEventName, { ok: true } as never);
       return { pushed, attachments, autoResponse: state.getWebSocketAutoResponse()?.request };
     });
 

@@ -11,9 +11,9 @@ import {
   doctorServices,
   users,
 } from '../../db/schema';
-import { constraintFailed, ifOneRowChanged, qualified } from '../../db/sql';
+import { ifOneRowChanged, isNotNullViolation, qualified } from '../../db/sql';
 import { notFound } from '../../lib/errors';
-import { localDateAt, localTimeAt } from '../schedules/recurrence';
+import { iso, localDateAt, localTimeAt } from '../../lib/time';
 
 /** Front-desk staff: see and manage every appointment (row checks below). */
 export function isStaff(actor: Actor): boolean {
@@ -98,10 +98,9 @@ export function guardedEventStatement(ctx: ServiceContext, input: Parameters<typ
 
 /** Whether a batch failed because a `guardedEventStatement` found its UPDATE changed no row. */
 export function eventGuardTripped(err: unknown): boolean {
-  return constraintFailed(err, /NOT NULL constraint failed: appointment_events\.to_status/);
+  return isNotNullViolation(err, appointmentEvents.toStatus);
 }
 
-const iso = (ms: number) => new Date(ms).toISOString();
 const localLabel = (ms: number, zone: string) => `${localDateAt(ms, zone)}T${localTimeAt(ms, zone)}`;
 
 export type AppointmentView = ReturnType<typeof toAppointmentView>;
@@ -231,9 +230,6 @@ export function detailView(detail: AppointmentDetail, changes: Partial<Appointme
   return toAppointmentView({ ...detail, ...changes }, detail);
 }
 
-/** The socket event telling a patient or doctor that one of their appointments changed. */
-export const APPOINTMENT_UPDATED = 'appointment:updated';
-
 /**
  * Pushes `appointment:updated` `{ action, appointment }` to the appointment's patient and doctor, except
  * the caller who made the change (their answer already says it), after the response (`ctx.defer`), so the
@@ -243,7 +239,7 @@ export const APPOINTMENT_UPDATED = 'appointment:updated';
 export function notifyParties(ctx: ServiceContext, action: AppointmentAction, view: AppointmentView): void {
   const parties = [view.patient.id, view.doctor.id].filter((id) => id !== ctx.actor?.id);
   for (const id of new Set(parties)) {
-    ctx.defer(ctx.ports.realtime.notify(id, APPOINTMENT_UPDATED, { action, appointment: view }));
+    ctx.defer(ctx.ports.realtime.notify(id, 'appointment:updated', { action, appointment: view }));
   }
 }
 

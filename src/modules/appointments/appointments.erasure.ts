@@ -15,8 +15,8 @@ import {
 } from '../../db/schema';
 import { getSetting } from '../settings/settings.service';
 import type { Relation } from './appointment-access';
-import { TRANSITIONS } from './lifecycle';
-import { type RefundBand, type RefundTier, refundBands } from './refund-policy';
+import { TRANSITIONS } from './lifecycle.policy';
+import { type RefundBand, type RefundTier, refundBands } from './refund.policy';
 
 /** Why a patient's upcoming appointments were cancelled by their account's erasure. */
 export const ACCOUNT_DELETED_REASON = 'Account deleted';

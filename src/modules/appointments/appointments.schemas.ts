@@ -1,6 +1,9 @@
 import { z } from '@hono/zod-openapi';
 import { APPOINTMENT_ACTIONS, APPOINTMENT_STATUSES, APPOINTMENT_TYPES } from '../../db/schema';
 
+/** Most files one appointment carries (booking attachments and later uploads together). */
+export const MAX_ATTACHMENTS = 5;
+
 /** Free text a patient or staff member writes (reasons, symptoms): trimmed, no control characters but newlines. */
 export const FreeText = (max: number) =>
   z

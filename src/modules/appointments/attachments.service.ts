@@ -9,16 +9,14 @@ import {
   files,
   LIVE_STATUSES,
 } from '../../db/schema';
-import { constraintFailed, qualified } from '../../db/sql';
+import { isNotNullViolation, qualified } from '../../db/sql';
 import { page } from '../../lib/envelope';
 import { AppError, notFound } from '../../lib/errors';
 import { checkUpload, type StoredObject } from '../../platform/files';
 import { auditInsert } from '../audit/audit.service';
 import { visibleAppointment } from './appointment-access';
+import { MAX_ATTACHMENTS } from './appointments.schemas';
 import type { AttachmentView } from './records.schemas';
-
-/** Most files one appointment carries. */
-export const MAX_ATTACHMENTS = 5;
 
 const invalidAttachments = (message: string) =>
   new AppError('VALIDATION_FAILED', message, { fields: [{ field: 'attachmentIds', message }] });
@@ -158,7 +156,7 @@ export async function addAttachments(
   } catch (err) {
     // Leave no object behind when any part fails.
     for (const object of stored) await ctx.ports.storage.delete(object.key);
-    if (!constraintFailed(err, /NOT NULL constraint failed: appointment_attachments\.added_by/)) throw err;
+    if (!isNotNullViolation(err, appointmentAttachments.addedBy)) throw err;
     // Another request changed the appointment or added files since the checks above.
     const current = await ctx.db.select().from(appointments).where(eq(appointments.id, row.id)).get();
     if (current && !OPEN_STATUSES.includes(current.status)) throw notOpen(current.status);

@@ -1,7 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { APPOINTMENT_TYPES } from '../../db/schema';
-import { FreeText } from './appointments.schemas';
-import { MAX_ATTACHMENTS } from './attachments.service';
+import { FreeText, MAX_ATTACHMENTS } from './appointments.schemas';
 
 /** A row id in a body (`usr_…`, `svc_…`, `hld_…`, `apt_…`, `fil_…`). */
 const RowId = (example: string) => z.string().trim().min(1).max(64).openapi({ example });

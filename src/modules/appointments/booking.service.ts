@@ -6,6 +6,7 @@ import {
   type AppointmentRow,
   type AppointmentStatus,
   type AppointmentType,
+  appointmentAttachments,
   appointmentHolds,
   appointments,
   type DoctorProfileRow,
@@ -14,11 +15,11 @@ import {
   type UserRow,
   users,
 } from '../../db/schema';
-import { constraintFailed } from '../../db/sql';
+import { isUniqueViolation } from '../../db/sql';
 import { AppError, notFound } from '../../lib/errors';
+import { MINUTE_MS } from '../../lib/time';
 import { auditInsert } from '../audit/audit.service';
 import { scheduleOffersStart } from '../availability/availability.service';
-import { MINUTE_MS } from '../availability/slots';
 import { bookableDoctor } from '../doctors/doctor-access';
 import {
   type AppointmentView,
@@ -332,7 +333,7 @@ export async function commitBooking(ctx: ServiceContext, plan: BookingPlan): Pro
         new AppError('CONFLICT', 'The hold changed meanwhile')
       );
     }
-    if (constraintFailed(err, /UNIQUE constraint failed: appointment_attachments\./)) {
+    if (isUniqueViolation(err, appointmentAttachments)) {
       throw new AppError('CONFLICT', 'A file was attached to another appointment meanwhile', {
         fields: [{ field: 'attachmentIds', message: 'Already attached to an appointment' }],
       });

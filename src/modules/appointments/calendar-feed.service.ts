@@ -5,12 +5,12 @@ import { appointmentEvents, appointments, calendarFeeds, doctorServices, users }
 import { qualified } from '../../db/sql';
 import { sha256Hex } from '../../lib/crypto';
 import { notFound } from '../../lib/errors';
+import { DAY_MS, iso } from '../../lib/time';
 import { auditInsert } from '../audit/audit.service';
 import { visibleAppointment } from './appointment-access';
 import { type CalendarEntry, renderCalendar, type Viewer } from './ics';
 import type { FeedView } from './records.schemas';
 
-const DAY_MS = 86_400_000;
 /** The feed covers appointments starting from this many days ago… */
 export const FEED_PAST_DAYS = 30;
 /** …up to this many days ahead. */
@@ -78,8 +78,6 @@ export async function appointmentIcs(ctx: ServiceContext, appointmentId: string)
     body: renderCalendar({ entries: [toEntry(found, relation)], now: ctx.clock.now() }),
   };
 }
-
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 function callerId(ctx: ServiceContext): string {
   if (!ctx.actor) throw notFound('Calendar feed');

@@ -1,5 +1,5 @@
 import { createRouter } from '../../http/hono';
-import { defineRoute, ErrorSchema, jsonResponse } from '../../http/openapi';
+import { defineRoute, errorOf, jsonResponse } from '../../http/openapi';
 import { ok } from '../../lib/envelope';
 import { PRIVATE_DOWNLOAD_HEADERS } from '../files/files.service';
 import {
@@ -58,7 +58,7 @@ const feedIcsRoute = defineRoute({
   request: { params: FeedFileParam },
   responses: {
     200: { description: 'The calendar', content: { 'text/calendar': { schema: IcsText } } },
-    404: { description: 'No such feed (NOT_FOUND)', content: { 'application/json': { schema: ErrorSchema } } },
+    404: errorOf('No such feed (NOT_FOUND)'),
   },
 });
 

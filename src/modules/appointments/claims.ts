@@ -2,9 +2,10 @@ import { and, eq, gt, gte, inArray, isNull, lte, or } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import type { ServiceContext } from '../../context';
 import { appointmentHolds, appointments, slotClaims } from '../../db/schema';
-import { constraintFailed } from '../../db/sql';
+import { isUniqueViolation } from '../../db/sql';
 import { AppError } from '../../lib/errors';
-import { MINUTE_MS, UNIT_MS } from '../availability/slots';
+import { MINUTE_MS } from '../../lib/time';
+import { UNIT_MS } from '../availability/slots';
 
 /**
  * No double booking, by construction. Every live appointment and unexpired hold owns one slot_claims
@@ -89,7 +90,7 @@ export function releaseClaims(ctx: ServiceContext, ownerIds: string[]): BatchIte
 
 /** Whether a batch failed because a unit was already claimed. */
 export function isClaimConflict(err: unknown): boolean {
-  return constraintFailed(err, /UNIQUE constraint failed: slot_claims\./);
+  return isUniqueViolation(err, slotClaims);
 }
 
 /** What holds a span, as told to the client in a 409 SLOT_UNAVAILABLE. */

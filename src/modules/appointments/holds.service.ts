@@ -1,8 +1,9 @@
 import { and, eq, gt, isNull, lte, sql } from 'drizzle-orm';
 import type { ServiceContext } from '../../context';
 import { type AppointmentHoldRow, appointmentHolds, slotClaims } from '../../db/schema';
-import { constraintFailed } from '../../db/sql';
+import { isNotNullViolation } from '../../db/sql';
 import { AppError, notFound } from '../../lib/errors';
+import { iso } from '../../lib/time';
 import { getSetting } from '../settings/settings.service';
 import { isStaff } from './appointment-access';
 import type { CreateHoldInput, HoldStatus, HoldView } from './booking.schemas';
@@ -17,8 +18,6 @@ import { claimStatements, releaseClaims, runClaimingBatch } from './claims';
 
 /** Unexpired, unconverted, unreleased holds one patient may have at once. */
 export const MAX_LIVE_HOLDS = 3;
-
-const iso = (ms: number) => new Date(ms).toISOString();
 
 /** A hold's status at `now`: converted and released are final; otherwise it expires at `expiresAt`. */
 export function holdStatus(row: AppointmentHoldRow, now: number): HoldStatus {
@@ -90,7 +89,7 @@ export async function createHold(ctx: ServiceContext, input: CreateHoldInput): P
       ...claimStatements(ctx, span, { type: 'hold', id: row.id, expiresAt: row.expiresAt }),
     ]);
   } catch (err) {
-    if (constraintFailed(err, /NOT NULL constraint failed: appointment_holds\.patient_id/)) {
+    if (isNotNullViolation(err, appointmentHolds.patientId)) {
       throw new AppError(
         'CONFLICT',
         `At most ${MAX_LIVE_HOLDS} slots can be held at once: book or release one of the held slots first`,

@@ -1,6 +1,6 @@
 import ical, { ICalCalendarMethod, ICalEventClass, ICalEventStatus, ICalEventTransparency } from 'ical-generator';
 import type { AppointmentStatus, AppointmentType } from '../../db/schema';
-import { localDateAt, localTimeAt } from '../schedules/recurrence';
+import { localDateAt, localTimeAt } from '../../lib/time';
 
 /**
  * iCalendar (RFC 5545) for appointments, rendered by `ical-generator` (escaping, CRLF, folding at 75

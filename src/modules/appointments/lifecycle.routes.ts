@@ -3,7 +3,7 @@ import { createRouter } from '../../http/hono';
 import { defineRoute, errorOf, jsonBody, jsonResponse, pageOf } from '../../http/openapi';
 import { ok } from '../../lib/envelope';
 import { AppointmentEventSchema, AppointmentIdParam, AppointmentSchema, TransitionBody } from './appointments.schemas';
-import { TRANSITIONS, type TransitionAction } from './lifecycle';
+import { TRANSITIONS, type TransitionAction } from './lifecycle.policy';
 import {
   AppointmentListQuery,
   CancellationQuoteSchema,

@@ -1,10 +1,8 @@
 import { z } from '@hono/zod-openapi';
 import { APPOINTMENT_STATUSES, type AppointmentStatus } from '../../db/schema';
 import { PageQuery } from '../../http/openapi';
-import { isLocalDate } from '../schedules/recurrence';
+import { DAY_MS, isLocalDate } from '../../lib/time';
 import { FreeText, RefundSchema } from './appointments.schemas';
-
-const DAY_MS = 86_400_000;
 
 /** Body of a rejection: unlike the other transitions, the reason is required (the patient is told why). */
 export const RejectBody = z

@@ -14,8 +14,8 @@ import {
   visibleAppointment,
 } from './appointment-access';
 import { type ClaimSpan, claimStatements, releaseClaims, runClaimingBatch } from './claims';
-import { checkTransition, TRANSITIONS, type TransitionAction } from './lifecycle';
-import { refundFor, sortedTiers } from './refund-policy';
+import { checkTransition, TRANSITIONS, type TransitionAction } from './lifecycle.policy';
+import { refundFor, sortedTiers } from './refund.policy';
 
 type Statements = [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]];
 

@@ -4,8 +4,8 @@ import { defineRoute, errorOf, jsonBody, jsonResponse, PageQuery, pageOf } from 
 import { ok } from '../../lib/envelope';
 import { UPLOAD_RULES } from '../../platform/files';
 import { fileDownload, PRIVATE_DOWNLOAD_HEADERS } from '../files/files.service';
-import { AppointmentIdParam } from './appointments.schemas';
-import { addAttachments, listAttachments, MAX_ATTACHMENTS, readAttachment } from './attachments.service';
+import { AppointmentIdParam, MAX_ATTACHMENTS } from './appointments.schemas';
+import { addAttachments, listAttachments, readAttachment } from './attachments.service';
 import { appointmentIcs } from './calendar-feed.service';
 import { createNote, listNotes, updateNote } from './notes.service';
 import {

@@ -1,6 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { AppointmentIdParam, FreeText } from './appointments.schemas';
-import { MAX_ATTACHMENTS } from './attachments.service';
+import { AppointmentIdParam, FreeText, MAX_ATTACHMENTS } from './appointments.schemas';
 
 /** Longest doctor's note, in characters. */
 export const MAX_NOTE_LENGTH = 10_000;

@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { type AppEnv, createRouter } from '../../http/hono';
-import { defineRoute, ErrorSchema, jsonBody, jsonResponse } from '../../http/openapi';
+import { defineRoute, errorOf, jsonBody, jsonResponse } from '../../http/openapi';
 import { ok } from '../../lib/envelope';
 import { UserSchema } from '../users/users.schemas';
 import {
@@ -130,11 +130,6 @@ const loginRoute = defineRoute({
   responses: { 200: jsonResponse(SignInResultSchema, 'Signed in') },
 });
 
-const errorResponse = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: ErrorSchema } },
-});
-
 const otpSendRoute = defineRoute({
   method: 'post',
   path: '/otp/send',
@@ -149,7 +144,7 @@ const otpSendRoute = defineRoute({
   },
   responses: {
     200: jsonResponse(CodeSentSchema.extend({ channel: z.enum(['email', 'sms']) }), 'Code sent'),
-    403: errorResponse('Sign-in by SMS turned off (FORBIDDEN)'),
+    403: errorOf('Sign-in by SMS turned off (FORBIDDEN)'),
   },
 });
 
@@ -169,9 +164,7 @@ const otpVerifyRoute = defineRoute({
   },
   responses: {
     200: jsonResponse(SignInResultSchema, 'Signed in'),
-    403: errorResponse(
-      'Sign-in by SMS turned off (FORBIDDEN), account blocked or deactivated (USER_BLOCKED, USER_INACTIVE)',
-    ),
+    403: errorOf('Sign-in by SMS turned off (FORBIDDEN), account blocked or deactivated (USER_BLOCKED, USER_INACTIVE)'),
   },
 });
 

@@ -1,16 +1,16 @@
 import { eq } from 'drizzle-orm';
+import { codeEmail, codeSms } from '../../access/code-messages';
+import { consumeCode, issueCode, OTP_RESEND_COOLDOWN_MS, OTP_TTL_MS } from '../../access/one-time-codes';
 import type { ServiceContext } from '../../context';
 import { type OtpPurpose, type UserRow, users } from '../../db/schema';
 import { AppError } from '../../lib/errors';
 import { hashPassword, needsRehash, verifyPassword } from '../../lib/password';
+import { toE164 } from '../../lib/phone';
 import { hitRateLimits, type RateRule } from '../../platform/rate-limit';
 import { auditInsert, recordAudit } from '../audit/audit.service';
 import { assertFlagOn } from '../settings/settings.service';
 import { toUserView } from '../users/users.service';
-import { codeEmail, codeSms } from './auth.messages';
-import { consumeCode, issueCode, OTP_RESEND_COOLDOWN_MS, OTP_TTL_MS } from './otp.service';
-import { passwordProblems } from './password-policy';
-import { toE164 } from './phone';
+import { passwordProblems } from './password.policy';
 import { type DeviceInfo, revokeAllStatements, revokeSession, startSession } from './sessions.service';
 import { completeSignIn, type SignInResult } from './sign-in.service';
 

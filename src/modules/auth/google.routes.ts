@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { createRouter } from '../../http/hono';
-import { defineRoute, ErrorSchema, jsonBody, jsonResponse } from '../../http/openapi';
+import { defineRoute, errorOf, jsonBody, jsonResponse } from '../../http/openapi';
 import { ok } from '../../lib/envelope';
 import { SignInResultSchema } from './auth.schemas';
 import { signInWithGoogle } from './google.service';
@@ -14,11 +14,6 @@ export const GoogleSignInBody = z
   })
   .openapi('GoogleSignInInput');
 
-const errorResponse = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: ErrorSchema } },
-});
-
 const googleRoute = defineRoute({
   method: 'post',
   path: '/google',
@@ -30,11 +25,11 @@ const googleRoute = defineRoute({
   request: { body: jsonBody(GoogleSignInBody) },
   responses: {
     200: jsonResponse(SignInResultSchema, 'Signed in'),
-    401: errorResponse('Token not accepted (TOKEN_INVALID) or second factor needed (TWO_FACTOR_REQUIRED)'),
-    403: errorResponse(
+    401: errorOf('Token not accepted (TOKEN_INVALID) or second factor needed (TWO_FACTOR_REQUIRED)'),
+    403: errorOf(
       'Google sign-in turned off (FORBIDDEN), account blocked (USER_BLOCKED) or deactivated (USER_INACTIVE)',
     ),
-    503: errorResponse('Google sign-in not configured or Google unreachable (SERVICE_UNAVAILABLE)'),
+    503: errorOf('Google sign-in not configured or Google unreachable (SERVICE_UNAVAILABLE)'),
   },
 });
 

@@ -1,5 +1,5 @@
 import { createRouter } from '../../http/hono';
-import { defineRoute, ErrorSchema, jsonBody, jsonResponse, pageOf } from '../../http/openapi';
+import { defineRoute, errorOf, jsonBody, jsonResponse, pageOf } from '../../http/openapi';
 import { ok } from '../../lib/envelope';
 import { DeletedSchema, SignInResultSchema } from './auth.schemas';
 import {
@@ -17,23 +17,17 @@ import {
 import {
   authenticationOptions,
   deletePasskey,
-  enablePasskeyTwoFactor,
   listPasskeys,
   registerPasskey,
   registrationOptions,
   signInWithPasskey,
   twoFactorPasskeyOptions,
 } from './passkeys.service';
+import { enablePasskeyTwoFactor } from './two-factor.service';
 
 const TAGS = ['Auth: passkeys'];
 
 const TURNED_OFF = ' Answers 403 FORBIDDEN while the `features.passkeys` setting is off.';
-
-/** An error answer specific to a route (the shared ones come from defineRoute). */
-const errorResponse = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: ErrorSchema } },
-});
 
 const registerOptionsRoute = defineRoute({
   method: 'post',
@@ -44,7 +38,7 @@ const registerOptionsRoute = defineRoute({
   description: `Options for \`navigator.credentials.create()\`. The challenge is valid for 5 minutes, once; passkeys already registered are excluded.${TURNED_OFF}`,
   responses: {
     200: jsonResponse(RegistrationOptionsSchema, 'Registration options'),
-    403: errorResponse('Passkeys turned off (FORBIDDEN)'),
+    403: errorOf('Passkeys turned off (FORBIDDEN)'),
   },
 });
 
@@ -58,9 +52,9 @@ const registerVerifyRoute = defineRoute({
   request: { body: jsonBody(RegisterVerifyBody) },
   responses: {
     201: jsonResponse(PasskeySchema, 'Registered'),
-    400: errorResponse('Not verified (BAD_REQUEST)'),
-    403: errorResponse('Passkeys turned off (FORBIDDEN)'),
-    409: errorResponse('Already registered (CONFLICT)'),
+    400: errorOf('Not verified (BAD_REQUEST)'),
+    403: errorOf('Passkeys turned off (FORBIDDEN)'),
+    409: errorOf('Already registered (CONFLICT)'),
   },
 });
 
@@ -74,7 +68,7 @@ const authenticateOptionsRoute = defineRoute({
   request: { body: jsonBody(AuthenticateOptionsBody) },
   responses: {
     200: jsonResponse(AuthenticationOptionsSchema, 'Authentication options'),
-    403: errorResponse('Passkeys turned off (FORBIDDEN)'),
+    403: errorOf('Passkeys turned off (FORBIDDEN)'),
   },
 });
 
@@ -88,8 +82,8 @@ const authenticateVerifyRoute = defineRoute({
   request: { body: jsonBody(AuthenticateVerifyBody) },
   responses: {
     200: jsonResponse(SignInResultSchema, 'Signed in'),
-    401: errorResponse('Not verified (UNAUTHENTICATED)'),
-    403: errorResponse('Passkeys turned off (FORBIDDEN), account blocked or deactivated (USER_BLOCKED, USER_INACTIVE)'),
+    401: errorOf('Not verified (UNAUTHENTICATED)'),
+    403: errorOf('Passkeys turned off (FORBIDDEN), account blocked or deactivated (USER_BLOCKED, USER_INACTIVE)'),
   },
 });
 
@@ -113,7 +107,7 @@ const deleteRoute = defineRoute({
   request: { params: PasskeyIdParam },
   responses: {
     200: jsonResponse(DeletedSchema, 'Deleted'),
-    404: errorResponse('No such passkey of mine (NOT_FOUND)'),
+    404: errorOf('No such passkey of mine (NOT_FOUND)'),
   },
 });
 
@@ -128,8 +122,8 @@ const twoFactorOptionsRoute = defineRoute({
   request: { body: jsonBody(TwoFactorPasskeyOptionsBody) },
   responses: {
     200: jsonResponse(AuthenticationOptionsSchema, 'Authentication options'),
-    400: errorResponse('Passkeys are not a second factor of this account (BAD_REQUEST)'),
-    401: errorResponse('Unknown, used or expired challenge (TOKEN_INVALID, TOKEN_EXPIRED)'),
+    400: errorOf('Passkeys are not a second factor of this account (BAD_REQUEST)'),
+    401: errorOf('Unknown, used or expired challenge (TOKEN_INVALID, TOKEN_EXPIRED)'),
   },
 });
 
@@ -142,7 +136,7 @@ const twoFactorEnableRoute = defineRoute({
   description: 'Password and code sign-ins will then ask for a passkey. Needs at least one registered passkey (409).',
   responses: {
     200: jsonResponse(PasskeyTwoFactorSchema, 'Enabled'),
-    409: errorResponse('No passkey registered (CONFLICT)'),
+    409: errorOf('No passkey registered (CONFLICT)'),
   },
 });
 

@@ -43,7 +43,8 @@ export const RegistrationResponseSchema = z
       type: 'public-key',
       response: {
         clientDataJSON: 'eyJ0eXBlIjoid2ViYXV0aG4uY3JlYXRlIiwiY2hhbGxlbmdlIjoiLi4uIn0',
-        attestationObject: 'o2NmbXRkbm9uZWdhdHRTdG10oGhhdXRoRGF0YVi...',
+        attestationObject:
+          'o2NmbXRkbm9uZWdhdHRTdG10oGhhdXRoRGF0YViUSZYN5YgOjGh0NBcPZHZgW4_krrmihjLHmVzzuoMdl2NFAAAAAAAAAAAAAAAAAAAAAAAAAAAAEIU-GdJtpENBubd5mN70fLGlAQIDJiABIVggrXLz0NAQ9x4QhmuQE2EmrW50KMFLVv9Aws5wZMpgQq8iWCA1TluVvK_H0VdECsRlusCYzSq9dUYdgi4pPhwNeMbKBg',
         transports: ['internal', 'hybrid'],
       },
       authenticatorAttachment: 'platform',
@@ -74,7 +75,7 @@ export const AuthenticationResponseSchema = z
       response: {
         clientDataJSON: 'eyJ0eXBlIjoid2ViYXV0aG4uZ2V0IiwiY2hhbGxlbmdlIjoiLi4uIn0',
         authenticatorData: 'SZYN5YgOjGh0NBcPZHZgW4_krrmihjLHmVzzuoMdl2MFAAAAAQ',
-        signature: 'MEUCIQDz...',
+        signature: 'MEUCIQDLRJPGtzjqNWmLaNgEgOTEqpu7PUh-3zkCMl5VJuA-mgIgTYjSZWqwRkzYQ-UtVBFg5JDJW-NrRZAhq9_ua-EMQMM',
         userHandle: 'dXNyXzAxSkY4WlM1WDBWNk0zQTJROUsxVDdCNENF',
       },
       authenticatorAttachment: 'platform',

@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
-import { isLocalDate } from '../schedules/recurrence';
-import { canonicalTimeZone } from '../users/profile.rules';
+import { NO_CONTROL_CHARS } from '../../lib/text';
+import { isLocalDate } from '../../lib/time';
+import { canonicalTimeZone } from '../users/profile.policy';
 import { MAX_SLOT_RANGE_DAYS } from './slots';
 
 /** The longest buffer a practice may keep after each appointment. */
@@ -24,12 +25,7 @@ const multipleOf5 = (n: number) => n % 5 === 0;
 
 const LocalDateSchema = z.string().refine(isLocalDate, 'Must be a calendar date as YYYY-MM-DD');
 
-const ReasonSchema = z
-  .string()
-  .trim()
-  .min(1)
-  .max(500)
-  .regex(/^[^\p{Cc}]*$/u, 'Must not contain control characters');
+const ReasonSchema = z.string().trim().min(1).max(500).regex(NO_CONTROL_CHARS, 'Must not contain control characters');
 
 export const WeeklyIntervalSchema = z
   .strictObject({

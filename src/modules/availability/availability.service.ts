@@ -12,9 +12,9 @@ import {
   weeklyHours,
 } from '../../db/schema';
 import { AppError, notFound } from '../../lib/errors';
+import { addDays, DAY_MS, daysBetween, localDateAt, zonedInstant } from '../../lib/time';
 import { auditInsert } from '../audit/audit.service';
 import { assertPracticeOpen, bookableDoctorQuery, bookableOrNotFound, managedDoctor } from '../doctors/doctor-access';
-import { addDays, DAY_MS, daysBetween, localDateAt, zonedInstant } from '../schedules/recurrence';
 import {
   type AvailabilityView,
   type CreateTimeOffInput,

@@ -1,18 +1,17 @@
 import { formatInTimeZone } from 'date-fns-tz';
-import { addDays, DAY_MS, daysBetween, isoWeekday, localDateAt, zonedInstant } from '../schedules/recurrence';
+import { addDays, DAY_MS, daysBetween, isoWeekday, localDateAt, MINUTE_MS, zonedInstant } from '../../lib/time';
 
 /**
  * Pure free-slot computation: which appointment start times a doctor offers for one service, from the
  * doctor's rules (weekly hours in their zone, grid, buffer, notice, horizon, emergency unavailability)
  * and busy time (time off, claimed 5-minute units). No I/O, no clock: `now` is an argument.
  *
- * Local times become UTC with `zonedInstant` (src/modules/schedules/recurrence.ts): a local time in a
+ * Local times become UTC with `zonedInstant` (src/lib/time.ts): a local time in a
  * spring-forward gap moves forward by the gap, a repeated one is its first occurrence. Each weekly-hours
  * interval is turned into its real UTC span first; slots step through that span every `slotMinutes`
  * from its start, so 09:00 local stays 09:00 local across DST while its UTC instant shifts.
  */
 
-export const MINUTE_MS = 60_000;
 /** Granularity of slot_claims rows. */
 export const UNIT_MS = 5 * MINUTE_MS;
 /** Most local days one slot query may cover. */

@@ -3,6 +3,7 @@ import type { ServiceContext } from '../../context';
 import { type CaregiverLinkRow, caregiverLinks, type UserRow, users } from '../../db/schema';
 import { ifOneRowChanged, qualified } from '../../db/sql';
 import { AppError, notFound } from '../../lib/errors';
+import { iso } from '../../lib/time';
 import { type AuditEventInput, auditInsert } from '../audit/audit.service';
 import type { LinkView } from './caregivers.schemas';
 
@@ -54,8 +55,6 @@ export function asMember(row: Pick<UserRow, 'id' | 'name' | 'role' | 'status'> |
 export function memberIn(rows: Pick<UserRow, 'id' | 'name' | 'role' | 'status'>[], userId: string) {
   return asMember(rows.find((r) => r.id === userId));
 }
-
-export const iso = (ms: number) => new Date(ms).toISOString();
 
 export function toLinkView(row: CaregiverLinkRow): LinkView {
   return {

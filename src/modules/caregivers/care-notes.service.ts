@@ -2,19 +2,12 @@ import { and, count, desc, eq, exists, isNotNull, sql } from 'drizzle-orm';
 import type { ServiceContext } from '../../context';
 import { batchOf } from '../../db/batch';
 import { type CaregiverLinkRow, caregiverLinks, caregiverNotes, files, users } from '../../db/schema';
-import { auditGuardTripped, constraintFailed, qualified } from '../../db/sql';
+import { auditGuardTripped, isNotNullViolation, qualified } from '../../db/sql';
 import { page } from '../../lib/envelope';
 import { AppError, notFound } from '../../lib/errors';
+import { iso } from '../../lib/time';
 import { auditInsert } from '../audit/audit.service';
-import {
-  callerId,
-  iso,
-  patientOfLink,
-  readAuditInsert,
-  sharedLinkIn,
-  sharedLinkQuery,
-  sharesLink,
-} from './care-access';
+import { callerId, patientOfLink, readAuditInsert, sharedLinkIn, sharedLinkQuery, sharesLink } from './care-access';
 import type { CreateNoteInput, NoteView } from './caregivers.schemas';
 
 /**
@@ -166,7 +159,7 @@ export async function createCareNote(ctx: ServiceContext, linkId: string, input:
       noteAudit(ctx, link, 'caregiver.note.create', { noteId: id, fileId: file?.id ?? null }),
     ]);
   } catch (err) {
-    if (constraintFailed(err, /NOT NULL constraint failed: caregiver_notes\.link_id/)) throw notFound('Relationship');
+    if (isNotNullViolation(err, caregiverNotes.linkId)) throw notFound('Relationship');
     throw err;
   }
   return {

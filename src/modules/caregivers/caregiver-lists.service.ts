@@ -2,10 +2,10 @@ import { and, asc, count, desc, eq, inArray, isNull, ne, or, type SQL, sql } fro
 import type { ServiceContext } from '../../context';
 import { paginate } from '../../db/paginate';
 import { caregiverLinks, caregiverRequests, type UserRow, users } from '../../db/schema';
-import { qualified } from '../../db/sql';
+import { escapeLike, qualified } from '../../db/sql';
 import { type Page, page } from '../../lib/envelope';
-import { escapeLike } from '../admin/service/list';
-import { callerId, isNetworkRole, iso, NETWORK_ROLES } from './care-access';
+import { iso } from '../../lib/time';
+import { callerId, isNetworkRole, NETWORK_ROLES } from './care-access';
 import type {
   PendingRequestsView,
   PendingRequestView,

@@ -9,8 +9,9 @@ import {
   type UserRow,
   users,
 } from '../../db/schema';
-import { auditGuardTripped, constraintFailed, ifOneRowChanged, isUniqueViolation } from '../../db/sql';
+import { auditGuardTripped, ifOneRowChanged, isNotNullViolation, isUniqueViolation } from '../../db/sql';
 import { AppError, notFound } from '../../lib/errors';
+import { HOUR_MS, iso } from '../../lib/time';
 import { auditInsert } from '../audit/audit.service';
 import { getSetting, primeSettings, settingsQuery } from '../settings/settings.service';
 import {
@@ -19,7 +20,6 @@ import {
   asMember,
   callerId,
   guardedAuditInsert,
-  iso,
   memberIn,
   toLinkView,
 } from './care-access';
@@ -38,15 +38,6 @@ import type {
  * so both trigger the same pushes (`ctx.ports.realtime.notify`, after the change is stored: a user with
  * no open socket loses nothing). Lists and suggestions: caregiver-lists.service.ts.
  */
-
-/** Socket events pushed to the other party (names fixed by docs/api.md where it lists them). */
-export const PUSH = {
-  incoming: 'request:incoming',
-  accepted: 'request:accepted:notify',
-  removed: 'request:removedByUser',
-} as const;
-
-const HOUR_MS = 3600_000;
 
 /** The client's view of a request row. */
 export function toRequestView(row: CaregiverRequestRow): CaregiverRequestView {
@@ -174,7 +165,7 @@ export async function sendRequest(ctx: ServiceContext, input: SendRequestInput):
   }
   const request = toRequestView(row);
   ctx.defer(
-    ctx.ports.realtime.notify(receiver.id, PUSH.incoming, {
+    ctx.ports.realtime.notify(receiver.id, 'request:incoming', {
       request,
       requester: { id: requester.id, name: requester.name },
     }),
@@ -267,7 +258,7 @@ export async function updateRequestStatus(
     updated = rows[0]!;
   } catch (err) {
     if (isUniqueViolation(err)) throw alreadyCaregiver();
-    if (!auditGuardTripped(err) && !constraintFailed(err, /NOT NULL constraint failed: caregiver_links\.request_id/)) {
+    if (!auditGuardTripped(err) && !isNotNullViolation(err, caregiverLinks.requestId)) {
       throw err;
     }
     // Answered meanwhile (e.g. a second device accepted first).
@@ -277,7 +268,7 @@ export async function updateRequestStatus(
   const result = { request: toRequestView(updated), link: link && toLinkView(link) };
   if (link) {
     ctx.defer(
-      ctx.ports.realtime.notify(request.requesterId, PUSH.accepted, {
+      ctx.ports.realtime.notify(request.requesterId, 'request:accepted:notify', {
         request: result.request,
         caregiver: { id: receiver.id, name: receiver.name },
       }),
@@ -317,7 +308,7 @@ async function endLink(ctx: ServiceContext, link: CaregiverLinkRow, what: string
   }
   const other = by === link.patientId ? link.caregiverId : link.patientId;
   ctx.defer(
-    ctx.ports.realtime.notify(other, PUSH.removed, {
+    ctx.ports.realtime.notify(other, 'request:removedByUser', {
       linkId: link.id,
       patientId: link.patientId,
       caregiverId: link.caregiverId,

@@ -1,10 +1,11 @@
 import type { ServiceContext } from '../../context';
 import { batchOf } from '../../db/batch';
+import { iso } from '../../lib/time';
 import { detailView } from '../appointments/appointment-access';
 import { upcomingAppointmentsQuery } from '../appointments/queries.service';
 import { recordAudit } from '../audit/audit.service';
-import { dosesAroundNowQuery, profileTimeZoneQuery, todaysDoses } from '../schedules/doses.service';
-import { caredForIn, caredForQuery, iso } from './care-access';
+import { todaysDoses, todaysDosesQueries } from '../schedules/dose-reads.service';
+import { caredForIn, caredForQuery } from './care-access';
 import type { OverviewAppointmentView, OverviewDoseView, PatientOverview } from './caregivers.schemas';
 
 /** Most upcoming appointments the overview lists (soonest first). */
@@ -24,13 +25,12 @@ export const OVERVIEW_APPOINTMENTS = 10;
 export async function patientOverview(ctx: ServiceContext, patientId: string): Promise<PatientOverview> {
   const read = await batchOf(ctx.db, {
     link: caredForQuery(ctx, patientId),
-    zone: profileTimeZoneQuery(ctx, patientId),
-    doses: dosesAroundNowQuery(ctx, patientId),
+    ...todaysDosesQueries(ctx, patientId),
     appointments: upcomingAppointmentsQuery(ctx, patientId, OVERVIEW_APPOINTMENTS),
   });
   const { link, patient } = caredForIn(read.link);
 
-  const today = todaysDoses(ctx, read.doses, read.zone[0]?.timeZone);
+  const today = todaysDoses(ctx, read);
   const doses: OverviewDoseView[] = today.items.map((dose) => ({
     id: dose.id,
     name: dose.schedule?.name ?? null,
@@ -67,7 +67,7 @@ export async function patientOverview(ctx: ServiceContext, patientId: string): P
     patient: { id: patient.id, name: patient.name },
     linkId: link.id,
     since: iso(link.createdAt),
-    today: { date: today.date, timeZone: today.timeZone, doses },
+    today: { date: today.range.from, timeZone: today.range.timeZone, doses },
     upcomingAppointments,
   };
 }

@@ -1,30 +1,14 @@
 import { SQL, sql } from 'drizzle-orm';
-import { SQLiteAsyncDialect, type SQLiteColumn } from 'drizzle-orm/sqlite-core';
+import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import type { ServiceContext } from '../../context';
 import { auditEvents } from '../../db/schema';
-import type { CatalogKind } from './catalog.spec';
+import type { CatalogKind } from './catalog.kinds';
 
 /**
- * SQL helpers of the catalog services: raw batches, audit inserts whose action or metadata SQL
- * computes inside the batch, and JSON chunking for set-based writes through `json_each`. Helpers every
- * module shares (qualified columns, the one-row guard, constraint checks) live in src/db/sql.ts.
+ * SQL helpers of the catalog services: audit inserts whose action or metadata SQL computes inside the
+ * batch, and JSON chunking for set-based writes through `json_each`. Helpers every module shares
+ * (qualified columns, the one-row guard, constraint checks, raw batches) live in src/db/sql.ts.
  */
-
-const dialect = new SQLiteAsyncDialect();
-
-/**
- * Runs raw SQL statements as one D1 batch (one transaction) and returns each statement's rows. drizzle
- * 0.45 cannot batch `db.run(sql)` with bound parameters, so set-based statements go through here.
- */
-export async function rawBatch(ctx: ServiceContext, statements: SQL[]): Promise<Record<string, unknown>[][]> {
-  if (!statements.length) return [];
-  const prepared = statements.map((statement) => {
-    const query = dialect.sqlToQuery(statement);
-    return ctx.env.DB.prepare(query.sql).bind(...query.params);
-  });
-  const results = await ctx.env.DB.batch<Record<string, unknown>>(prepared);
-  return results.map((result) => result.results ?? []);
-}
 
 /** A bare column name, e.g. for an INSERT column list. */
 export const columnName = (column: SQLiteColumn): SQL => sql`${sql.identifier(column.name)}`;

@@ -3,6 +3,7 @@ import type { OperationId } from '../../access/route-policies';
 import { createRouter } from '../../http/hono';
 import { defineRoute, errorOf, jsonBody, jsonResponse, PageQuery, pageOf } from '../../http/openapi';
 import { ok } from '../../lib/envelope';
+import type { AnyCatalogSpec } from './catalog.kinds';
 import {
   BulkDeleteResultSchema,
   type CreateSupplementBody,
@@ -28,7 +29,6 @@ import {
   type VaccineSchema,
 } from './catalog.schemas';
 import { createItem, deleteItem, deleteItems, getItem, listItems, updateItem } from './catalog.service';
-import type { AnyCatalogSpec } from './catalog.spec';
 import { importItems, MAX_IMPORT_BYTES, MAX_IMPORT_ROWS } from './import.service';
 import { adjustStock, listMovements } from './stock.service';
 

@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { DOSE_UNITS, STOCK_REASONS, SUPPLEMENT_FORMS } from '../../db/schema';
 import { PageQuery } from '../../http/openapi';
+import { NO_CONTROL_CHARS, NO_CONTROL_CHARS_BUT_LINE_BREAKS } from '../../lib/text';
 
 /**
  * Request and response schemas of the two catalogs (supplements, vaccines) and of what they share:
@@ -24,14 +25,14 @@ const textLine = (max: number) =>
     .trim()
     .min(1, 'Must not be empty')
     .max(max, `Must be at most ${max} characters`)
-    .regex(/^[^\p{Cc}]*$/u, 'Must not contain control characters');
+    .regex(NO_CONTROL_CHARS, 'Must not contain control characters');
 
 const Description = z
   .string()
   .trim()
   .max(2000, 'Must be at most 2000 characters')
   .refine(
-    (s) => !/\p{Cc}/u.test(s.replace(/[\t\n\r]/g, '')),
+    (s) => NO_CONTROL_CHARS_BUT_LINE_BREAKS.test(s),
     'Must not contain control characters other than line breaks and tabs',
   )
   .transform((s) => s || null);

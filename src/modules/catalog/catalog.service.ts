@@ -2,13 +2,13 @@ import { and, asc, desc, eq, or, type SQL, sql } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import type { ServiceContext } from '../../context';
 import { paginate } from '../../db/paginate';
-import { auditGuardTripped, constraintFailed, ifOneRowChanged, qualified } from '../../db/sql';
+import { auditGuardTripped, ifOneRowChanged, isUniqueViolation, qualified, rawBatch } from '../../db/sql';
 import type { Page } from '../../lib/envelope';
 import { AppError, notFound } from '../../lib/errors';
 import { auditInsert } from '../audit/audit.service';
-import { auditInsertSelect, catalogAuditInsert, rawBatch } from './catalog.db';
+import { auditInsertSelect, catalogAuditInsert } from './catalog.db';
+import type { AnyCatalogSpec, CatalogRowBase, CatalogSpec } from './catalog.kinds';
 import type { BulkDeleteItem, BulkDeleteResult, CatalogListInput, CatalogSort } from './catalog.schemas';
-import type { AnyCatalogSpec, CatalogRowBase, CatalogSpec } from './catalog.spec';
 
 /**
  * The catalog engine: list, read, create, update, delete and bulk delete for any catalog spec
@@ -23,8 +23,7 @@ function duplicateKey(spec: AnyCatalogSpec, key: string): AppError {
   return new AppError('CONFLICT', `A ${spec.noun.toLowerCase()} with ${spec.keyField} ${key} already exists`);
 }
 
-const isDuplicateKey = (spec: AnyCatalogSpec, err: unknown) =>
-  constraintFailed(err, new RegExp(`UNIQUE constraint failed: \\w+\\.${spec.columns.key.name}`));
+const isDuplicateKey = (spec: AnyCatalogSpec, err: unknown) => isUniqueViolation(err, spec.columns.key);
 
 /**
  * One item's row.
@@ -178,7 +177,7 @@ export async function deleteItems(
     },
     sql`from json_each(${pairs}) as j join ${table} on ${id} = json_extract(j.value, '$.id') where ${notReferenced(spec)}`,
   );
-  const [, deleted = []] = await rawBatch(ctx, [
+  const [, deleted = []] = await rawBatch(ctx.db, [
     audit,
     sql`delete from ${table} where ${id} in (select value from json_each(${idsJson})) and ${notReferenced(spec)}
       returning ${id} as id`,

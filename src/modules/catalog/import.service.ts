@@ -2,13 +2,13 @@ import { getTableColumns, getTableName, type SQL, sql } from 'drizzle-orm';
 import Papa from 'papaparse';
 import type { ServiceContext } from '../../context';
 import { stockMovements } from '../../db/schema';
-import { qualified } from '../../db/sql';
+import { qualified, rawBatch } from '../../db/sql';
 import { fieldErrors } from '../../http/hono';
 import { acceptsMediaType } from '../../http/openapi';
 import { AppError, type FieldError } from '../../lib/errors';
-import { auditInsertSelect, columnName, jsonChunks, rawBatch } from './catalog.db';
+import { auditInsertSelect, columnName, jsonChunks } from './catalog.db';
+import type { AnyCatalogSpec } from './catalog.kinds';
 import type { ImportFailureView, ImportMode, ImportReport } from './catalog.schemas';
-import type { AnyCatalogSpec } from './catalog.spec';
 
 /**
  * Bulk import of a catalog from CSV or JSON: parse, validate every row with the create schema, then
@@ -387,7 +387,7 @@ export async function importItems(
   if (!good.length) return report;
 
   const { statements, upserts, proposedIds } = importStatements(ctx, spec, good, { ...report, failed: failed.length });
-  const results = await rawBatch(ctx, statements);
+  const results = await rawBatch(ctx.db, statements);
   for (const index of upserts) {
     for (const { id } of results[index] ?? []) {
       if (proposedIds.has(id as string)) report.created++;

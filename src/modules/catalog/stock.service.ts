@@ -2,13 +2,13 @@ import { and, desc, eq, sql } from 'drizzle-orm';
 import type { ServiceContext } from '../../context';
 import { paginate } from '../../db/paginate';
 import { stockMovements } from '../../db/schema';
-import { constraintFailed, qualified } from '../../db/sql';
+import { isNotNullViolation, qualified } from '../../db/sql';
 import type { Page } from '../../lib/envelope';
 import { AppError } from '../../lib/errors';
 import { auditInsert } from '../audit/audit.service';
+import type { AnyCatalogSpec } from './catalog.kinds';
 import type { StockAdjustmentInput, StockMovementView } from './catalog.schemas';
 import { findItem } from './catalog.service';
-import type { AnyCatalogSpec } from './catalog.spec';
 
 /**
  * Stock of catalog items changes only here (and in imports, which write the same ledger rows): every
@@ -31,7 +31,7 @@ export function toMovementView(row: StockMovementRow): StockMovementView {
   };
 }
 
-const overdrawn = (err: unknown) => constraintFailed(err, /NOT NULL constraint failed: stock_movements\.balance_after/);
+const overdrawn = (err: unknown) => isNotNullViolation(err, stockMovements.balanceAfter);
 
 /**
  * Adds `delta` to an item's stock and records the movement, in one batch (one transaction):

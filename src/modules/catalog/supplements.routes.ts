@@ -1,3 +1,4 @@
+import { supplementCatalog } from './catalog.kinds';
 import { catalogRouter } from './catalog.routes';
 import {
   CreateSupplementBody,
@@ -8,7 +9,6 @@ import {
   SupplementSchema,
   UpdateSupplementBody,
 } from './catalog.schemas';
-import { supplementCatalog } from './catalog.spec';
 
 /** The supplement catalog: everyone signed in reads, admins write (see ROUTE_POLICIES `supplements.*`). */
 export const supplementsRouter = catalogRouter({

@@ -1,3 +1,4 @@
+import { vaccineCatalog } from './catalog.kinds';
 import { catalogRouter } from './catalog.routes';
 import {
   CreateVaccineBody,
@@ -8,7 +9,6 @@ import {
   VaccineListQuery,
   VaccineSchema,
 } from './catalog.schemas';
-import { vaccineCatalog } from './catalog.spec';
 
 /** The vaccine catalog: everyone signed in reads, admins write (see ROUTE_POLICIES `vaccines.*`). */
 export const vaccinesRouter = catalogRouter({

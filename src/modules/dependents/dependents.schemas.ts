@@ -1,15 +1,11 @@
 import { z } from '@hono/zod-openapi';
 import { DEPENDENT_RELATIONSHIPS, GENDERS } from '../../db/schema';
+import { NO_CONTROL_CHARS, NO_CONTROL_CHARS_BUT_LINE_BREAKS } from '../../lib/text';
 
 /** Earliest accepted birth date; "not in the future" needs the clock, so the service checks it. */
 export const EARLIEST_BIRTH_DATE = '1900-01-01';
 
-const NameSchema = z
-  .string()
-  .trim()
-  .min(1)
-  .max(120)
-  .regex(/^[^\p{Cc}]*$/u, 'Must not contain control characters');
+const NameSchema = z.string().trim().min(1).max(120).regex(NO_CONTROL_CHARS, 'Must not contain control characters');
 
 const DateOfBirthSchema = z.iso
   .date('Must be a calendar date as YYYY-MM-DD')
@@ -19,7 +15,7 @@ const NotesSchema = z
   .string()
   .max(2000)
   .refine(
-    (s) => !/\p{Cc}/u.test(s.replace(/[\t\n\r]/g, '')),
+    (s) => NO_CONTROL_CHARS_BUT_LINE_BREAKS.test(s),
     'Must not contain control characters other than line breaks and tabs',
   );
 

@@ -1,24 +1,20 @@
 import { z } from '@hono/zod-openapi';
 import { PageQuery } from '../../http/openapi';
-import { canonicalLanguage } from '../users/profile.rules';
+import { NO_CONTROL_CHARS, NO_CONTROL_CHARS_BUT_LINE_BREAKS } from '../../lib/text';
+import { canonicalLanguage } from '../users/profile.policy';
 
 // ---------------------------------------------------------------------------------------------------
 // Shared pieces
 
 const TextSchema = (max: number) =>
-  z
-    .string()
-    .trim()
-    .min(1)
-    .max(max)
-    .regex(/^[^\p{Cc}]*$/u, 'Must not contain control characters');
+  z.string().trim().min(1).max(max).regex(NO_CONTROL_CHARS, 'Must not contain control characters');
 
 const LongTextSchema = (max: number) =>
   z
     .string()
     .max(max)
     .refine(
-      (s) => !/\p{Cc}/u.test(s.replace(/[\t\n\r]/g, '')),
+      (s) => NO_CONTROL_CHARS_BUT_LINE_BREAKS.test(s),
       'Must not contain control characters other than line breaks and tabs',
     );
 

@@ -13,10 +13,11 @@ import {
   type UserRow,
   users,
 } from '../../db/schema';
+import { escapeLike } from '../../db/sql';
 import { page } from '../../lib/envelope';
 import { AppError, type FieldError } from '../../lib/errors';
 import { auditInsert } from '../audit/audit.service';
-import { canonicalLanguage } from '../users/profile.rules';
+import { canonicalLanguage } from '../users/profile.policy';
 import { assertPracticeOpen, bookableDoctorQuery, bookableOrNotFound, managedDoctor } from './doctor-access';
 import {
   type DoctorListQueryInput,
@@ -29,11 +30,6 @@ import {
 
 /** File purposes a doctor's photo may come from. */
 const PHOTO_PURPOSES = ['avatar', 'content'] as const;
-
-/** `%text%` for LIKE, with the wildcards in `text` escaped (use with `escape '\'`). */
-function containsPattern(text: string): string {
-  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
 
 /** The doctors the public may see: verified, active doctor accounts with a profile. */
 const LISTED = and(eq(users.role, 'doctor'), eq(users.status, 'active'), isNotNull(users.verifiedAt));
@@ -133,7 +129,7 @@ export async function listDoctors(ctx: ServiceContext, query: DoctorListQueryInp
             and(
               eq(doctorServices.doctorId, users.id),
               eq(doctorServices.active, true),
-              sql`${doctorServices.name} like ${containsPattern(query.service)} escape '\\'`,
+              sql`${doctorServices.name} like ${`%${escapeLike(query.service)}%`} escape '\\'`,
             ),
           ),
       ),
@@ -146,7 +142,7 @@ export async function listDoctors(ctx: ServiceContext, query: DoctorListQueryInp
       sql`exists (select 1 from json_each(${doctorProfiles.languages}) where lower(value) = lower(${tag}) or lower(value) like lower(${`${tag}-%`}))`,
     );
   }
-  if (query.search) filters.push(sql`${users.name} like ${containsPattern(query.search)} escape '\\'`);
+  if (query.search) filters.push(sql`${users.name} like ${`%${escapeLike(query.search)}%`} escape '\\'`);
   const where = and(...filters);
   const pageOf = <T extends SQLiteSelect>(select: T) =>
     select

@@ -1,8 +1,9 @@
 import { z } from '@hono/zod-openapi';
 import { DOSE_STATUSES, SCHEDULE_KINDS, SCHEDULE_STATUSES } from '../../db/schema';
 import { PageQuery } from '../../http/openapi';
-import { canonicalTimeZone } from '../users/profile.rules';
-import { isLocalDate, isLocalTime } from './recurrence';
+import { NO_CONTROL_CHARS, NO_CONTROL_CHARS_BUT_LINE_BREAKS } from '../../lib/text';
+import { isLocalDate, isLocalTime } from '../../lib/time';
+import { canonicalTimeZone } from '../users/profile.policy';
 
 // ---- building blocks ------------------------------------------------------------------------------
 
@@ -14,15 +15,10 @@ export const MAX_QUANTITY_PER_DOSE = 100;
 
 const ID_BODY = '[0-9A-HJKMNP-TV-Z]{26}';
 
-const noControlChars = (s: string) => !/\p{Cc}/u.test(s.replace(/[\t\n\r]/g, ''));
+const noControlChars = (s: string) => NO_CONTROL_CHARS_BUT_LINE_BREAKS.test(s);
 
 const ShortText = (max: number) =>
-  z
-    .string()
-    .trim()
-    .min(1)
-    .max(max)
-    .regex(/^[^\p{Cc}]*$/u, 'Must not contain control characters');
+  z.string().trim().min(1).max(max).regex(NO_CONTROL_CHARS, 'Must not contain control characters');
 
 const NotesSchema = z
   .string()

@@ -4,17 +4,17 @@ import type { ServiceContext } from '../../context';
 import { type Recurrence, type ScheduleRow, schedules, supplements } from '../../db/schema';
 import { page } from '../../lib/envelope';
 import { AppError, notFound } from '../../lib/errors';
+import { addDays, localDateAt } from '../../lib/time';
 import { auditInsert } from '../audit/audit.service';
 import {
   deleteFuturePending,
   doseInserts,
-  GENERATION_HORIZON_DAYS,
+  horizonEnd,
   horizonOccurrences,
   profileTimeZone,
   REMOVED_SUPPLEMENT_NAME,
   runBatch,
 } from './doses.service';
-import { addDays, localDateAt } from './recurrence';
 import type { CreateScheduleInput, ScheduleView, UpdateScheduleInput } from './schedules.schemas';
 
 /**
@@ -34,11 +34,16 @@ function ownerOf(ctx: ServiceContext): string {
   return ctx.actor.id;
 }
 
+/** The name a schedule is shown under: the medicine's, or its supplement's catalog name. */
+export function scheduleName(row: Pick<ScheduleRow, 'kind' | 'medicineName'>, supplementName: string | null): string {
+  return row.kind === 'medicine' ? (row.medicineName ?? '') : (supplementName ?? REMOVED_SUPPLEMENT_NAME);
+}
+
 export function toScheduleView(row: ScheduleRow, supplementName: string | null): ScheduleView {
   return {
     id: row.id,
     kind: row.kind,
-    name: row.kind === 'medicine' ? (row.medicineName ?? '') : (supplementName ?? REMOVED_SUPPLEMENT_NAME),
+    name: scheduleName(row, supplementName),
     supplementId: row.supplementId,
     medicineName: row.medicineName,
     dosage: row.dosage,
@@ -56,7 +61,8 @@ export function toScheduleView(row: ScheduleRow, supplementName: string | null):
   };
 }
 
-function withSupplementName(ctx: ServiceContext) {
+/** Schedules with their supplement's catalog name (null for medicines and removed supplements), to filter. */
+export function withSupplementName(ctx: ServiceContext) {
   return ctx.db
     .select({ schedule: schedules, supplementName: sql<string | null>`${supplements.name}`.as('supplement_name') })
     .from(schedules)
@@ -165,7 +171,7 @@ export async function createSchedule(ctx: ServiceContext, input: CreateScheduleI
     notes: input.notes ?? null,
     status: 'active',
     source: 'user',
-    dosesThrough: addDays(localDateAt(nowDate, timeZone), GENERATION_HORIZON_DAYS),
+    dosesThrough: horizonEnd({ timeZone }, now),
     createdAt: now,
     updatedAt: now,
   };
@@ -217,16 +223,19 @@ export async function updateSchedule(
     throw validation(changes.endDate !== undefined ? 'endDate' : 'startDate', 'endDate must not be before startDate');
   }
   const timingChanged = TIMING_FIELDS.some((f) => JSON.stringify(next[f]) !== JSON.stringify(current[f]));
+  // The regenerated horizon is what is stored now: reads compute the doses beyond it.
+  const regenerate = timingChanged && next.status === 'active';
+  if (regenerate) next.dosesThrough = horizonEnd(next, now);
 
   const statements: BatchItem<'sqlite'>[] = [
     ctx.db
       .update(schedules)
-      .set(values)
+      .set(regenerate ? { ...values, dosesThrough: next.dosesThrough } : values)
       .where(and(eq(schedules.id, current.id), eq(schedules.ownerId, current.ownerId))),
   ];
   if (timingChanged) {
     statements.push(deleteFuturePending(ctx, current, now));
-    if (next.status === 'active') statements.push(...doseInserts(ctx, next, horizonOccurrences(next, now), now));
+    if (regenerate) statements.push(...doseInserts(ctx, next, horizonOccurrences(next, now), now));
   }
   statements.push(scheduleAudit(ctx, 'update', current, { fields, dosesRegenerated: timingChanged }));
   await runBatch(ctx.db, statements);
@@ -282,11 +291,11 @@ export async function resumeSchedule(ctx: ServiceContext, id: string): Promise<S
   const { schedule, supplementName } = await getOwnedSchedule(ctx, id);
   if (schedule.status === 'active') throw new AppError('INVALID_TRANSITION', 'This schedule is already active');
   const now = ctx.clock.now().getTime();
-  const next: ScheduleRow = { ...schedule, status: 'active', updatedAt: now };
+  const next: ScheduleRow = { ...schedule, status: 'active', updatedAt: now, dosesThrough: horizonEnd(schedule, now) };
   const [[updated]] = await runBatch(ctx.db, [
     ctx.db
       .update(schedules)
-      .set({ status: 'active', updatedAt: now })
+      .set({ status: 'active', updatedAt: now, dosesThrough: next.dosesThrough })
       .where(
         and(eq(schedules.id, schedule.id), eq(schedules.ownerId, schedule.ownerId), eq(schedules.status, 'paused')),
       )

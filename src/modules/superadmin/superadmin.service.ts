@@ -10,6 +10,7 @@ import {
   type UserStatus,
   users,
 } from '../../db/schema';
+import { escapeLike } from '../../db/sql';
 import { AppError, notFound } from '../../lib/errors';
 import { recordAudit } from '../audit/audit.service';
 import { toUserView } from '../users/users.service';
@@ -63,7 +64,7 @@ export async function listAdmins(ctx: ServiceContext, query: ListAdminsQuery) {
   const filters: SQL[] = [query.role ? eq(users.role, query.role) : inArray(users.role, ADMIN_ROLES)];
   if (query.status) filters.push(eq(users.status, query.status));
   if (query.search) {
-    const pattern = `%${query.search.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+    const pattern = `%${escapeLike(query.search)}%`;
     filters.push(sql`(${users.name} like ${pattern} escape '\\' or ${users.email} like ${pattern} escape '\\')`);
   }
   return paginate(ctx.db, users, {

@@ -1,9 +1,9 @@
 import { and, eq, ne, sql } from 'drizzle-orm';
+import { codeEmail } from '../../access/code-messages';
+import { consumeCode, issueCode, OTP_RESEND_COOLDOWN_MS, OTP_TTL_MS } from '../../access/one-time-codes';
 import type { ServiceContext } from '../../context';
 import { users } from '../../db/schema';
 import { AppError } from '../../lib/errors';
-import { codeEmail } from '../auth/auth.messages';
-import { consumeCode, issueCode, OTP_RESEND_COOLDOWN_MS, OTP_TTL_MS } from '../auth/otp.service';
 import { eraseAccount } from './erase.service';
 import { confirmPassword } from './reauth.service';
 import { accountDeletionSms } from './users.messages';

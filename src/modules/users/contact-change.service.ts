@@ -1,13 +1,13 @@
 import { and, eq, ne } from 'drizzle-orm';
+import { codeEmail } from '../../access/code-messages';
+import { consumeCode, issueCode, OTP_RESEND_COOLDOWN_MS, OTP_TTL_MS } from '../../access/one-time-codes';
 import type { ServiceContext } from '../../context';
 import { users } from '../../db/schema';
 import { isUniqueViolation } from '../../db/sql';
 import { AppError } from '../../lib/errors';
+import { toE164 } from '../../lib/phone';
 import { hitRateLimits, type RateRule } from '../../platform/rate-limit';
 import { auditInsert } from '../audit/audit.service';
-import { codeEmail } from '../auth/auth.messages';
-import { consumeCode, issueCode, OTP_RESEND_COOLDOWN_MS, OTP_TTL_MS } from '../auth/otp.service';
-import { toE164 } from '../auth/phone';
 import { confirmPassword } from './reauth.service';
 import { changeMobileSms, emailChangedNotice, mobileChangedNotice } from './users.messages';
 import type { UserView } from './users.schemas';

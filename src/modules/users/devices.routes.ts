@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { createRouter } from '../../http/hono';
-import { defineRoute, ErrorSchema, jsonBody, jsonResponse, PageQuery, pageOf } from '../../http/openapi';
+import { defineRoute, errorOf, jsonBody, jsonResponse, PageQuery, pageOf } from '../../http/openapi';
 import { ok } from '../../lib/envelope';
 import { DeviceIdParam, DeviceSchema, RegisterDeviceBody } from './devices.schemas';
 import { deleteDevice, listDevices, MAX_DEVICES_PER_USER, registerDevice } from './devices.service';
@@ -47,7 +47,7 @@ const deleteDeviceRoute = defineRoute({
       z.object({ id: z.string() }).openapi('DeletedDevice', { example: { id: 'dev_01JF8ZS5X0V6M3A2Q9K1T7B4CE' } }),
       'Removed',
     ),
-    404: { description: 'No such device of mine', content: { 'application/json': { schema: ErrorSchema } } },
+    404: errorOf('No such device of mine'),
   },
 });
 

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { DEVICE_PLATFORMS } from '../../db/schema';
+import { NO_CONTROL_CHARS } from '../../lib/text';
 
 /** An FCM registration token: 20–4096 characters of `[A-Za-z0-9:_-]`. */
 export const FcmTokenSchema = z
@@ -17,7 +18,7 @@ export const RegisterDeviceBody = z
       .trim()
       .min(1)
       .max(100)
-      .regex(/^[^\p{Cc}]*$/u, 'Must not contain control characters')
+      .regex(NO_CONTROL_CHARS, 'Must not contain control characters')
       .optional(),
   })
   .openapi('RegisterDevice', {

@@ -4,10 +4,11 @@ import type { ServiceContext } from '../../context';
 import { paginate } from '../../db/paginate';
 import { type EmergencyContactRow, emergencyContacts, type UserProfileRow, userProfiles, users } from '../../db/schema';
 import { AppError, notFound } from '../../lib/errors';
+import { toE164 } from '../../lib/phone';
+import { iso } from '../../lib/time';
 import { auditInsert, recordAudit } from '../audit/audit.service';
-import { toE164 } from '../auth/phone';
 import { avatarViewOf } from './avatar.service';
-import { canonicalLanguage, canonicalTimeZone, isFutureDate } from './profile.rules';
+import { canonicalLanguage, canonicalTimeZone, isFutureDate } from './profile.policy';
 import type {
   CreateContactInput,
   EmergencyContactView,
@@ -20,8 +21,6 @@ import { actorId, toUserView } from './users.service';
 
 /** A user keeps at most this many emergency contacts. */
 export const MAX_EMERGENCY_CONTACTS = 10;
-
-const iso = (ms: number) => new Date(ms).toISOString();
 
 export function toContactView(row: EmergencyContactRow): EmergencyContactView {
   return {

@@ -1,9 +1,9 @@
+import { escapeHtml } from '../../lib/html';
+
 /**
  * Messages of the account flows (contact changes, deletion). One-time code emails reuse
- * `codeEmail` of the auth module; these are the notices and SMS texts it has no template for.
+ * `codeEmail` of src/access/code-messages.ts; these are the notices and SMS texts it has no template for.
  */
-
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 
 /** `pat@example.com` → `p••@example.com`: enough to recognise, not enough to harvest. */
 export function maskEmail(email: string): string {

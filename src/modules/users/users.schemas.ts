@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { ADMIN_SUB_ROLES, BLOOD_GROUPS, GENDERS, ROLES, USER_STATUSES } from '../../db/schema';
 import { PageQuery } from '../../http/openapi';
-import { canonicalLanguage, canonicalTimeZone, isCountryCode } from './profile.rules';
+import { canonicalLanguage, canonicalTimeZone, isCountryCode } from './profile.policy';
 
 export const UserSchema = z
   .object({

@@ -2,9 +2,8 @@ import { eq } from 'drizzle-orm';
 import type { ServiceContext } from '../../context';
 import { type UserRow, users } from '../../db/schema';
 import { AppError, notFound } from '../../lib/errors';
+import { iso } from '../../lib/time';
 import type { UserView } from './users.schemas';
-
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 /** The public view of an account: never the password hash or token version. */
 export function toUserView(row: UserRow): UserView {
@@ -20,7 +19,7 @@ export function toUserView(row: UserRow): UserView {
     mobileVerified: row.mobileVerifiedAt !== null,
     verifiedAt: iso(row.verifiedAt),
     hasPassword: row.passwordHash !== null,
-    createdAt: iso(row.createdAt)!,
+    createdAt: iso(row.createdAt),
   };
 }
 

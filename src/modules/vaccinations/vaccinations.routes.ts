@@ -1,7 +1,7 @@
 import { createRouter } from '../../http/hono';
 import { defineRoute, errorOf, jsonBody, jsonResponse, pageOf } from '../../http/openapi';
 import { ok } from '../../lib/envelope';
-import { EARLIEST_DATE, LATEST_DATE } from './vaccinations.rules';
+import { EARLIEST_DATE, LATEST_DATE } from './vaccinations.policy';
 import {
   AdministerBody,
   CreatedVaccineSchedulesSchema,

@@ -1,7 +1,8 @@
 import { z } from '@hono/zod-openapi';
 import { VACCINE_DOSE_STATUSES } from '../../db/schema';
 import { PageQuery } from '../../http/openapi';
-import { EARLIEST_DATE, LATEST_DATE } from './vaccinations.rules';
+import { NO_CONTROL_CHARS, NO_CONTROL_CHARS_BUT_LINE_BREAKS } from '../../lib/text';
+import { EARLIEST_DATE, LATEST_DATE } from './vaccinations.policy';
 
 const ULID = '[0-9A-HJKMNP-TV-Z]{26}';
 const EXAMPLE = {
@@ -24,13 +25,11 @@ const DependentIdSchema = z
   .regex(new RegExp(`^dep_${ULID}$`), 'Not a dependent id')
   .openapi({ example: EXAMPLE.dependentId });
 
-const NO_CONTROL = /^[^\p{Cc}]*$/u;
-
 const NotesSchema = z
   .string()
   .max(2000)
   .refine(
-    (s) => !/\p{Cc}/u.test(s.replace(/[\t\n\r]/g, '')),
+    (s) => NO_CONTROL_CHARS_BUT_LINE_BREAKS.test(s),
     'Must not contain control characters other than line breaks and tabs',
   );
 
@@ -94,7 +93,7 @@ export const UpdateVaccineScheduleBody = z
 export type UpdateVaccineScheduleInput = z.infer<typeof UpdateVaccineScheduleBody>;
 
 const LineSchema = (max: number) =>
-  z.string().trim().min(1).max(max).regex(NO_CONTROL, 'Must not contain control characters');
+  z.string().trim().min(1).max(max).regex(NO_CONTROL_CHARS, 'Must not contain control characters');
 
 export const AdministerBody = z
   .strictObject({

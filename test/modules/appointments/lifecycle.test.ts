@@ -14,7 +14,11 @@ import {
 import { fixedClock } from '../../../src/lib/clock';
 import { AppError } from '../../../src/lib/errors';
 import type { Relation } from '../../../src/modules/appointments/appointment-access';
-import { checkTransition, TRANSITIONS, type TransitionAction } from '../../../src/modules/appointments/lifecycle';
+import {
+  checkTransition,
+  TRANSITIONS,
+  type TransitionAction,
+} from '../../../src/modules/appointments/lifecycle.policy';
 import { transitionAppointment } from '../../../src/modules/appointments/lifecycle.service';
 import { client, db, testEnv, tokenFor } from '../../helpers';
 import { account, insertAppointment, practice } from '../../support/practice';

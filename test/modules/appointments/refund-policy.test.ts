@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type AppointmentStatus, appointmentEvents, appointments } from '../../../src/db/schema';
 import { fixedClock } from '../../../src/lib/clock';
-import { refundBands, refundFor, sortedTiers } from '../../../src/modules/appointments/refund-policy';
+import { refundBands, refundFor, sortedTiers } from '../../../src/modules/appointments/refund.policy';
 import { client, db } from '../../helpers';
 import { account, insertAppointment, practice } from '../../support/practice';
 import { resetSettings, setSetting } from '../../support/settings';

@@ -1,9 +1,11 @@
 import { formatInTimeZone } from 'date-fns-tz';
 import { asc, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
+import { createContext, defaultDeps } from '../../../src/context';
 import { auditEvents, doses, type UserRow, userProfiles } from '../../../src/db/schema';
 import { fixedClock } from '../../../src/lib/clock';
-import { type CallOptions, client, createUser, db, tokenFor } from '../../helpers';
+import { markMissedDoses } from '../../../src/modules/schedules/doses.service';
+import { type CallOptions, client, createUser, db, testEnv, tokenFor } from '../../helpers';
 
 const SCHEDULES = '/api/v1/schedules';
 const DOSES = '/api/v1/doses';
@@ -40,6 +42,10 @@ type DoseItem = { localDate: string; localTime: string; scheduledAt: string; sta
 /** [local date, label, UTC instant, wall clock in `zone`] of listed doses. */
 const timeline = (items: DoseItem[], zone: string) =>
   items.map((d) => [d.localDate, d.localTime, d.scheduledAt, formatInTimeZone(new Date(d.scheduledAt), zone, 'HH:mm')]);
+
+/** A service context for a job run (no actor), on `clock`. */
+const jobContext = (clock: ReturnType<typeof fixedClock>) =>
+  createContext(testEnv, { ...defaultDeps, clock }, { requestId: 'cron' });
 
 async function newUserOn(clock: ReturnType<typeof fixedClock>) {
   const user = await createUser();
@@ -263,7 +269,7 @@ describe('marking doses', () => {
   });
 
   it('Should allow pending → taken | skipped and missed → taken, and refuse the rest with 409', async () => {
-    const { clock, me, rows } = await todaysDoses();
+    const { clock, user, me, rows } = await todaysDoses();
     const [morning, evening, tomorrow, later] = rows;
     clock.set('2026-04-01T20:05:00Z');
     const skip = await me.post(`${DOSES}/${evening!.id}/skip`, { note: 'Felt sick' });
@@ -271,8 +277,15 @@ describe('marking doses', () => {
     expect((await me.post(`${DOSES}/${evening!.id}/skip`)).status).toBe(409);
     expect((await me.post(`${DOSES}/${evening!.id}/take`)).body.error.code).toBe('INVALID_TRANSITION');
 
-    // The morning dose is past its grace: the next read marks it missed; it can still be taken late.
-    await me.get(`${DOSES}?date=2026-04-01&tz=UTC`);
+    // The morning dose is past its grace: reads show it missed and write nothing; the cron stores it
+    // missed. Then it cannot be skipped any more but can still be taken late.
+    const day = await me.get(`${DOSES}?date=2026-04-01&tz=UTC`);
+    expect(day.body.data.items.map((d: DoseItem) => [d.id, d.status])).toEqual([
+      [morning!.id, 'missed'],
+      [evening!.id, 'skipped'],
+    ]);
+    expect((await doseRow(morning!.id))?.status).toBe('pending');
+    expect(await markMissedDoses(jobContext(clock), { ownerId: user.id })).toBe(1);
     expect((await doseRow(morning!.id))?.status).toBe('missed');
     expect((await me.post(`${DOSES}/${morning!.id}/skip`)).status).toBe(409);
     const late = await me.post(`${DOSES}/${morning!.id}/take`, { takenAt: '2026-04-01T11:00:00Z' });
@@ -331,14 +344,19 @@ describe('dose lists', () => {
     expect(page5.body.data.items).toHaveLength(10);
     expect(page5.body.data.items.at(-1)).toMatchObject({ localDate: '2026-07-30', localTime: '20:00' });
 
-    // Reading beyond the 30-day horizon (2026-07-31) generates the requested days, once.
+    // Reading beyond the 30-day horizon (2026-07-31) lists the requested days, computed: nothing is
+    // stored, and every read gives them the same ids, those the cron will store them under.
     expect(await dosesOf(created.id)).toHaveLength(31 * 3);
     const august = await me.get(`${DOSES}?from=2026-08-01&to=2026-08-10&tz=UTC&limit=100`);
     expect(august.body.data.items).toHaveLength(30);
-    await me.get(`${DOSES}?from=2026-08-01&to=2026-08-10&tz=UTC`);
+    const again = await me.get(`${DOSES}?from=2026-08-01&to=2026-08-10&tz=UTC&limit=100`);
+    expect(again.body.data.items).toEqual(august.body.data.items);
     const stored = await dosesOf(created.id);
-    expect(stored).toHaveLength(31 * 3 + 30);
+    expect(stored).toHaveLength(31 * 3);
     expect(new Set(stored.map((d) => `${d.localDate} ${d.localTime}`)).size).toBe(stored.length);
+    expect(new Set([...stored.map((d) => d.id), ...august.body.data.items.map((d: DoseItem) => d.id)]).size).toBe(
+      31 * 3 + 30,
+    );
   });
 
   it('Should default to today in the profile time zone, else UTC, and validate the range', async () => {
@@ -394,7 +412,8 @@ describe('history and adherence', () => {
       ['2026-08-03', 'taken'],
     ]);
     expect(res.body.data.pagination).toMatchObject({ total: 5, pages: 2, hasNext: true });
-    expect((await doseRow(byDate('2026-08-04').id))?.status).toBe('missed');
+    // Shown and counted missed; the cron stores that, the read writes nothing.
+    expect((await doseRow(byDate('2026-08-04').id))?.status).toBe('pending');
 
     // One decimal: 2 taken of 3 due.
     const part = await me.get(`${DOSES}/history?from=2026-08-01&to=2026-08-03&tz=UTC`);

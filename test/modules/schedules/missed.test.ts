@@ -7,7 +7,7 @@ import {
   DOSE_GRACE_MS,
   DOSE_ROWS_PER_INSERT,
   doseInserts,
-  ensureDoses,
+  extendDoseHorizons,
   MISSED_BATCH,
   markMissedDoses,
 } from '../../../src/modules/schedules/doses.service';
@@ -134,7 +134,7 @@ describe('dose generation internals', () => {
     for (const statement of statements) expect(statement.toSQL().params.length).toBeLessThanOrEqual(100);
   });
 
-  it('Should make ensureDoses idempotent and generate nothing in the past or for paused schedules', async () => {
+  it('Should store doses idempotently, nothing in the past or for paused schedules, reads storing nothing', async () => {
     const clock = fixedClock('2026-11-10T12:00:00Z');
     const user = await createUser();
     const api = client({ clock });
@@ -151,15 +151,28 @@ describe('dose generation internals', () => {
     const active = (await api.post(SCHEDULES, { token, json: body })).body.data;
     const paused = (await api.post(SCHEDULES, { token, json: body })).body.data;
     await api.post(`${SCHEDULES}/${paused.id}/pause`, { token });
-    const ctx = jobContext(clock);
 
-    // The horizon (through 2026-12-10) exists already; the past (from 2026-11-01) is never back-filled.
-    expect(await ensureDoses(ctx, user.id, '2026-11-01', '2026-12-10')).toBe(0);
-    expect(await ensureDoses(ctx, user.id, '2026-12-11', '2026-12-20')).toBe(20);
-    expect(await ensureDoses(ctx, user.id, '2026-12-01', '2026-12-20')).toBe(0);
+    // The horizon (through 2026-12-10) is stored; the past (from 2026-11-01) is never back-filled.
+    const horizon = await dosesOf(active.id);
+    expect(horizon).toHaveLength(1 + 30 * 2);
+    expect(horizon[0]).toMatchObject({ localDate: '2026-11-10', localTime: '18:00' });
+    expect(horizon.at(-1)).toMatchObject({ localDate: '2026-12-10', localTime: '18:00' });
+    // Reading beyond it lists the active schedule's doses, computed, and stores none.
+    const beyond = await api.get(`${DOSES}?from=2026-12-11&to=2026-12-20&tz=UTC&limit=100`, { token });
+    expect(beyond.body.data.items).toHaveLength(20);
+    expect(beyond.body.data.items.every((d: { scheduleId: string }) => d.scheduleId === active.id)).toBe(true);
+    expect(await dosesOf(active.id)).toHaveLength(61);
+
+    // Ten days on, the horizon reaches 2026-12-20: those very doses are stored, once.
+    clock.set('2026-11-20T12:00:00Z');
+    await extendDoseHorizons(jobContext(clock));
+    await extendDoseHorizons(jobContext(clock));
     const rows = await dosesOf(active.id);
+    expect(rows).toHaveLength(61 + 20);
     expect(rows[0]).toMatchObject({ localDate: '2026-11-10', localTime: '18:00' });
     expect(rows.at(-1)).toMatchObject({ localDate: '2026-12-20', localTime: '18:00' });
+    const stored = new Set(rows.map((d) => d.id));
+    expect(beyond.body.data.items.every((d: { id: string }) => stored.has(d.id))).toBe(true);
     expect(await dosesOf(paused.id)).toEqual([]);
   });
 });

@@ -8,11 +8,9 @@ import {
   isoWeekday,
   localDateAt,
   localTimeAt,
-  occurrences,
-  recursOn,
-  type ScheduleTiming,
   zonedInstant,
-} from '../../../src/modules/schedules/recurrence';
+} from '../../../src/lib/time';
+import { occurrences, recursOn, type ScheduleTiming } from '../../../src/modules/schedules/recurrence';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const NY = 'America/New_York';

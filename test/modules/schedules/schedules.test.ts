@@ -438,7 +438,7 @@ describe('schedules: pause, resume, delete', () => {
     clock.set('2026-06-02T21:00:00Z');
     await me.post(`${DOSES}/${all[0]!.id}/take`, {}); // 06-01 08:00 taken
     await me.post(`${DOSES}/${all[1]!.id}/skip`, {}); // 06-01 20:00 skipped
-    // 06-02 08:00 is past its grace (missed on the next read); 06-02 20:00 is due and still in grace.
+    // 06-02 08:00 is past its grace (shown missed); 06-02 20:00 is due and still in grace.
 
     const res = await me.delete(`${SCHEDULES}/${created.id}`);
     expect([res.status, res.body.data]).toEqual([200, { id: created.id }]);

@@ -2,7 +2,8 @@ import { and, eq, sql } from 'drizzle-orm';
 import { describe, expect, it, vi } from 'vitest';
 import { auditEvents, userProfiles, type VaccineRow, vaccineSchedules, vaccines } from '../../../src/db/schema';
 import { fixedClock } from '../../../src/lib/clock';
-import { addDaysTo, ageInMonths } from '../../../src/modules/vaccinations/vaccinations.rules';
+import { addDays } from '../../../src/lib/time';
+import { ageInMonths } from '../../../src/modules/vaccinations/vaccinations.policy';
 import { client, db, signedInUser, testEnv, uniqueId } from '../../helpers';
 
 /** "Now" for every test: noon UTC on 1 March 2026 (it is already 2 March in UTC+14). */
@@ -951,9 +952,9 @@ describe('vaccine schedules: ownership and access', () => {
 
 describe('vaccine schedule date rules', () => {
   it('Should add days across months and leap years', () => {
-    expect(addDaysTo('2026-01-30', 28)).toBe('2026-02-27');
-    expect(addDaysTo('2028-02-01', 28)).toBe('2028-02-29');
-    expect(addDaysTo('2026-12-20', 56)).toBe('2027-02-14');
+    expect(addDays('2026-01-30', 28)).toBe('2026-02-27');
+    expect(addDays('2028-02-01', 28)).toBe('2028-02-29');
+    expect(addDays('2026-12-20', 56)).toBe('2027-02-14');
   });
 
   it('Should count whole months of age, month ends included', () => {

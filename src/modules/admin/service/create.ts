@@ -1,17 +1,16 @@
+import { codeEmail } from '../../../access/code-messages';
+import { issueCode } from '../../../access/one-time-codes';
 import type { ServiceContext } from '../../../context';
 import { type UserRow, users } from '../../../db/schema';
 import { AppError } from '../../../lib/errors';
-import { codeEmail } from '../../auth/auth.messages';
-import { issueCode } from '../../auth/otp.service';
-import { toE164 } from '../../auth/phone';
+import { escapeHtml } from '../../../lib/html';
+import { toE164 } from '../../../lib/phone';
 import { initialStatus, PROFESSIONAL_ROLES } from '../admin.policy';
 import type { AdminUserView, CreateUserInput } from '../admin.schemas';
 import { actorOf, commitGuarded, guardedAuditInsert, toAdminView } from './shared';
 
 /** An invitation code lives 72 hours (a normal reset code lives 10 minutes). */
 export const INVITATION_TTL_MS = 72 * 3600_000;
-
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 
 /**
  * The invitation email. The code is a `password-reset` code, so the invitee sets a password through

@@ -17,16 +17,12 @@ import {
 } from 'drizzle-orm';
 import type { ServiceContext } from '../../../context';
 import { users } from '../../../db/schema';
+import { escapeLike } from '../../../db/sql';
 import { type Page, page } from '../../../lib/envelope';
 import { notFound } from '../../../lib/errors';
 import { PROFESSIONAL_ROLES } from '../admin.policy';
 import type { AdminUserListInput, AdminUserView } from '../admin.schemas';
 import { lastSignInAt, toAdminView } from './shared';
-
-/** Escapes LIKE wildcards so `50%_off` matches literally (used with `escape '\'`). */
-export function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (ch) => `\\${ch}`);
-}
 
 const likeAny = (column: SQLWrapper, pattern: string) => sql`lower(${column}) like ${pattern} escape '\\'`;
 

@@ -4,12 +4,11 @@ import type { Actor, ServiceContext } from '../../../context';
 import { auditEvents, type UserRow, users } from '../../../db/schema';
 import { auditGuardTripped, ifOneRowChanged } from '../../../db/sql';
 import { AppError, notFound } from '../../../lib/errors';
+import { iso } from '../../../lib/time';
 import type { AuditEventInput } from '../../audit/audit.service';
 import { toUserView } from '../../users/users.service';
 import { type AdminAction, authorityRefusal, type Refusal } from '../admin.policy';
 import type { AdminUserView } from '../admin.schemas';
-
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 /** The back-office view of an account: the public view plus why it is in its state and when it last signed in. */
 export function toAdminView(row: UserRow, lastSignInAt: number | null): AdminUserView {
@@ -17,7 +16,7 @@ export function toAdminView(row: UserRow, lastSignInAt: number | null): AdminUse
     ...toUserView(row),
     statusReason: row.statusReason,
     lastSignInAt: iso(lastSignInAt),
-    updatedAt: iso(row.updatedAt)!,
+    updatedAt: iso(row.updatedAt),
   };
 }
 

@@ -11,6 +11,7 @@ import {
 } from '../../db/schema';
 import { qualified } from '../../db/sql';
 import type { FieldError } from '../../lib/errors';
+import { iso } from '../../lib/time';
 import {
   type CatalogListInput,
   type CreateSupplementInput,
@@ -88,7 +89,6 @@ export interface CatalogSpec<
 /** Either catalog (the engine's functions take this). */
 export type AnyCatalogSpec = CatalogSpec<any, any, any, any>;
 
-const iso = (ms: number) => new Date(ms).toISOString();
 const lowStock = (row: CatalogRowBase) => row.stockQuantity <= row.lowStockThreshold;
 
 export const supplementCatalog: CatalogSpec<SupplementRow, SupplementView, CreateSupplementInput, SupplementListInput> =

@@ -9,20 +9,9 @@ export const LATEST_DATE = '2199-12-31';
 
 export const AGE_WARNINGS = { belowMin: 'below minimum age', aboveMax: 'above maximum age' } as const;
 
-const DAY_MS = 86_400_000;
-
 function parts(date: string): [number, number, number] {
   const [y, m, d] = date.split('-').map(Number);
   return [y!, m!, d!];
-}
-
-/**
- * The date `days` days after `date`.
- * @example addDaysTo('2026-01-30', 28) // '2026-02-27'
- */
-export function addDaysTo(date: string, days: number): string {
-  const [y, m, d] = parts(date);
-  return new Date(Date.UTC(y, m - 1, d) + days * DAY_MS).toISOString().slice(0, 10);
 }
 
 function daysInMonth(year: number, month: number): number {

@@ -1,6 +1,5 @@
+import { HOUR_MS } from '../../lib/time';
 import type { Relation } from './appointment-access';
-
-const HOUR_MS = 3_600_000;
 
 /** One tier of the setting 'appointments.cancellationPolicy'. */
 export interface RefundTier {

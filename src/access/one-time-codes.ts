@@ -1,8 +1,15 @@
 import { and, desc, eq, isNull, sql } from 'drizzle-orm';
-import type { ServiceContext } from '../../context';
-import { type OtpPurpose, oneTimeCodes } from '../../db/schema';
-import { hmacHex } from '../../lib/crypto';
-import { AppError } from '../../lib/errors';
+import type { ServiceContext } from '../context';
+import { type OtpPurpose, oneTimeCodes } from '../db/schema';
+import { hmacHex } from '../lib/crypto';
+import { AppError } from '../lib/errors';
+
+/**
+ * One-time codes (6 digits, hashed at rest) that prove the caller holds an email address, a phone or a
+ * pending sign-in: sign-in and password-reset codes, second factors, contact changes, account deletion,
+ * invitations. Sign-in, the account module and the back office all use them, so they live here, below
+ * the modules, rather than in one of them.
+ */
 
 /** Codes live 10 minutes, allow 5 wrong tries, and a new one may be sent once a minute. */
 export const OTP_TTL_MS = 10 * 60_000;

@@ -1,6 +1,7 @@
-import type { OtpPurpose } from '../../db/schema';
+import type { OtpPurpose } from '../db/schema';
+import { escapeHtml } from '../lib/html';
 
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+/** The email and the SMS that deliver a one-time code (./one-time-codes.ts), for every purpose. */
 
 const SUBJECTS: Record<OtpPurpose, string> = {
   'verify-email': 'Verify your email',

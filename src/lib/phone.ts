@@ -1,5 +1,5 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/min';
-import { AppError } from '../../lib/errors';
+import { AppError } from './errors';
 
 /**
  * A mobile number in E.164 (`+14155550123`). Numbers without a leading + are read as international

@@ -1,0 +1,27 @@
+import type { AppointmentAction } from '../db/schema';
+import type { AppointmentView } from '../modules/appointments/appointment-access';
+import type { CaregiverRequestView } from '../modules/caregivers/caregivers.schemas';
+
+/** A person as a push names them. */
+interface PushPerson {
+  id: string;
+  name: string;
+}
+
+/**
+ * Every event pushed to a user's sockets without being asked (docs/api.md, Real time), by name →
+ * payload. It fills `PushEvents` of src/platform/realtime-events.ts, so `ctx.ports.realtime.notify`
+ * and `UserHub.emit` accept exactly these names with exactly these payloads.
+ */
+declare module '../platform/realtime-events' {
+  interface PushEvents {
+    /** To the receiver of a caregiver request. */
+    'request:incoming': { request: CaregiverRequestView; requester: PushPerson };
+    /** To the requester, when the receiver accepted. */
+    'request:accepted:notify': { request: CaregiverRequestView; caregiver: PushPerson };
+    /** To the other side of a caregiver link one side ended. */
+    'request:removedByUser': { linkId: string; patientId: string; caregiverId: string; by: string };
+    /** To an appointment's patient and doctor (except the caller who changed it). */
+    'appointment:updated': { action: AppointmentAction; appointment: AppointmentView };
+  }
+}

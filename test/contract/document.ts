@@ -1,0 +1,10 @@
+import { createApp } from '../../src/app';
+import { OPENAPI_DOCUMENT } from '../../src/http/openapi-document';
+
+/**
+ * The OpenAPI document as GET /api/v1/openapi.json serves it (same generator call, same JSON), built
+ * in Node: no bindings are needed to describe the routes.
+ */
+export function servedDocument(): Record<string, any> {
+  return JSON.parse(JSON.stringify(createApp().getOpenAPI31Document(OPENAPI_DOCUMENT)));
+}
