@@ -4,7 +4,7 @@ import type { ServiceContext } from '../../context';
 import { type Recurrence, type ScheduleRow, schedules, supplements } from '../../db/schema';
 import { page } from '../../lib/envelope';
 import { AppError, notFound } from '../../lib/errors';
-import { addDays, localDateAt } from '../../lib/time';
+import { localDateAt } from '../../lib/time';
 import { auditInsert } from '../audit/audit.service';
 import {
   deleteFuturePending,
