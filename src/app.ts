@@ -4,7 +4,7 @@ import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
-import { type AppDeps, createContext, defaultDeps } from './context';
+import { type AppDeps, createContext } from './context';
 import { environmentOf } from './env';
 import { type AppEnv, createRouter } from './http/hono';
 import { OPENAPI_DOCUMENT } from './http/openapi-document';
@@ -110,11 +110,10 @@ function corsOrigins(c: Context<AppEnv>): string[] {
 }
 
 /**
- * Builds the Kinwell API. `deps` replaces the clock, randomness and outbound fetch (tests, other
- * runtimes); production uses the defaults.
+ * Builds the Kinwell API on the runtime parts `deps` brings (the Worker passes `cloudflareDeps`; tests
+ * replace the clock, randomness or outbound fetch). Nothing here names a runtime.
  */
-export function createApp(overrides: Partial<AppDeps> = {}) {
-  const deps: AppDeps = { ...defaultDeps, ...overrides };
+export function createApp(deps: AppDeps) {
   const app = createRouter();
 
   const requestIds = createIds(deps.clock, deps.random);
@@ -122,7 +121,7 @@ export function createApp(overrides: Partial<AppDeps> = {}) {
   app.use(async (c, next) => {
     const ctx = createContext(c.env, deps, {
       requestId: c.get('requestId'),
-      ip: c.req.header('cf-connecting-ip') ?? null,
+      ip: deps.clientIp(c.req.raw),
       waitUntil: waitUntilOf(c),
     });
     c.set('ctx', ctx);

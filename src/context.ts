@@ -2,10 +2,11 @@ import { createDb, type Db } from './db/client';
 import { D1Meter, meteredD1 } from './db/metered';
 import type { AdminSubRole, Role, UserStatus } from './db/schema';
 import type { Env } from './env';
-import { type Clock, systemClock } from './lib/clock';
-import { createIds, type IdGenerator, randomBytes } from './lib/ids';
+import type { Clock } from './lib/clock';
+import { createIds, type IdGenerator } from './lib/ids';
 import { createLogger, type Logger } from './lib/log';
-import { createPorts, type Ports } from './platform/ports';
+import type { ClientIp } from './platform/client-ip';
+import { createPorts, type PortAdapters, type Ports } from './platform/ports';
 
 /** The authenticated caller, resolved once per request by the access guard. */
 export interface Actor {
@@ -53,18 +54,19 @@ export interface ServiceContext {
   defer(task: Promise<unknown>): void;
 }
 
-/** The seams a test (or another runtime) replaces: time, randomness and outbound HTTP. */
+/**
+ * What the entry point hands the app: the seams a test replaces (time, randomness, outbound HTTP) and
+ * the runtime's own parts. The Worker's are `cloudflareDeps` (src/runtime/cloudflare.ts).
+ */
 export interface AppDeps {
   clock: Clock;
   random: (bytes: number) => Uint8Array;
   fetch: typeof fetch;
+  /** Storage, queue and socket pushes over the runtime's bindings. */
+  adapters: PortAdapters;
+  /** The client's address of a request (src/platform/client-ip.ts); null when it cannot be told. */
+  clientIp: ClientIp;
 }
-
-export const defaultDeps: AppDeps = {
-  clock: systemClock,
-  random: randomBytes,
-  fetch: (input, init) => fetch(input, init),
-};
 
 /** Builds a service context for one unit of work (a request, a cron tick, a queue batch). */
 export function createContext(
@@ -90,7 +92,10 @@ export function createContext(
     clock: deps.clock,
     ids,
     log,
-    ports: settledPorts(createPorts({ env, db, clock: deps.clock, ids, log, fetch: deps.fetch }), settle),
+    ports: settledPorts(
+      createPorts({ env, db, clock: deps.clock, ids, log, fetch: deps.fetch, adapters: deps.adapters }),
+      settle,
+    ),
     requestId: origin.requestId,
     ip: origin.ip ?? null,
     actor: origin.actor ?? null,

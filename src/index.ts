@@ -1,12 +1,13 @@
 import { createApp } from './app';
-import { createContext, defaultDeps } from './context';
+import { createContext } from './context';
 import type { Env } from './env';
 import { runCron } from './jobs/cron';
 import { handleQueueBatch } from './jobs/queue';
+import { cloudflareDeps } from './runtime/cloudflare';
 
 export { UserHub } from './realtime/user-hub.do';
 
-const app = createApp();
+const app = createApp(cloudflareDeps);
 const nextId = () => `run_${crypto.randomUUID()}`;
 
 /** The Worker: HTTP through Hono, the every-minute cron, and the JOBS queue (and its DLQ). */
@@ -14,10 +15,10 @@ export default {
   fetch: app.fetch,
   async scheduled(_controller, env, execution) {
     const waitUntil = (task: Promise<unknown>) => execution.waitUntil(task);
-    waitUntil(runCron(createContext(env, defaultDeps, { requestId: nextId(), waitUntil })).then(() => undefined));
+    waitUntil(runCron(createContext(env, cloudflareDeps, { requestId: nextId(), waitUntil })).then(() => undefined));
   },
   async queue(batch, env, execution) {
     const waitUntil = (task: Promise<unknown>) => execution.waitUntil(task);
-    await handleQueueBatch(createContext(env, defaultDeps, { requestId: nextId(), waitUntil }), batch);
+    await handleQueueBatch(createContext(env, cloudflareDeps, { requestId: nextId(), waitUntil }), batch);
   },
 } satisfies ExportedHandler<Env, unknown>;

@@ -8,6 +8,7 @@ import { type AdminSubRole, type Role, sessions, type UserRow, type UserStatus, 
 import type { Env } from '../src/env';
 import { systemClock } from '../src/lib/clock';
 import { createIds, randomBytes } from '../src/lib/ids';
+import { cloudflareDeps } from '../src/runtime/cloudflare';
 
 export const testEnv = env as unknown as Env;
 export const db = createDb(testEnv.DB);
@@ -40,7 +41,7 @@ export interface CallOptions {
  * parsed as JSON when they are JSON.
  */
 export function client(overrides: Partial<AppDeps> = {}) {
-  const app = createApp(overrides);
+  const app = createApp({ ...cloudflareDeps, ...overrides });
   async function call(method: string, path: string, options: CallOptions = {}): Promise<ApiResponse> {
     const headers = new Headers(options.headers);
     if (options.token) headers.set('authorization', `Bearer ${options.token}`);

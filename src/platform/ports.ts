@@ -4,10 +4,10 @@ import type { Clock } from '../lib/clock';
 import { AppError } from '../lib/errors';
 import type { IdGenerator } from '../lib/ids';
 import type { Logger } from '../lib/log';
-import { type FileStorage, r2Storage } from './files';
-import { cloudflareQueue, type JobQueue } from './jobs';
+import type { FileStorage } from './files';
+import type { JobQueue } from './jobs';
 import { httpMailer, type Mailer, outboxMailer } from './mailer';
-import { durableObjectRealtime, type RealtimePort } from './realtime';
+import type { RealtimePort } from './realtime';
 import { outboxSms, type SmsSender, twilioSms } from './sms';
 
 /** Everything a service may reach outside its own code. Only src/platform touches bindings and APIs. */
@@ -22,6 +22,16 @@ export interface Ports {
   fetch: typeof fetch;
 }
 
+/** The ports that rest on the runtime's own bindings: object storage, the job queue, socket pushes. */
+export type BindingPorts = Pick<Ports, 'storage' | 'jobs' | 'realtime'>;
+
+/**
+ * Builds the binding ports of one unit of work from its bindings. The entry point supplies it
+ * (src/runtime/cloudflare.ts: R2, Queues, Durable Objects), so nothing below the entry names a
+ * runtime, and another runtime only brings its own adapters.
+ */
+export type PortAdapters = (env: Env, deps: { ids: IdGenerator; log: Logger }) => BindingPorts;
+
 export interface PortDeps {
   env: Env;
   db: Db;
@@ -29,6 +39,7 @@ export interface PortDeps {
   ids: IdGenerator;
   log: Logger;
   fetch: typeof fetch;
+  adapters: PortAdapters;
 }
 
 function notConfigured(what: string, vars: string): AppError {
@@ -36,8 +47,9 @@ function notConfigured(what: string, vars: string): AppError {
 }
 
 /**
- * Picks adapters for the environment: development and test deliver email and SMS to the D1 outbox;
- * production calls the providers and refuses to send when their secrets are missing.
+ * The ports of one unit of work: storage, queue and pushes from the runtime's `adapters`; email and SMS
+ * by environment (development and test deliver them to the D1 outbox; production calls the providers
+ * over the injected `fetch` and refuses to send when their secrets are missing).
  */
 export function createPorts(deps: PortDeps): Ports {
   const { env } = deps;
@@ -60,11 +72,7 @@ export function createPorts(deps: PortDeps): Ports {
   return {
     mailer,
     sms,
-    storage: r2Storage(env.FILES, deps.ids),
-    jobs: cloudflareQueue(env.JOBS),
-    realtime: durableObjectRealtime(env.USER_HUB, (err) =>
-      deps.log.log('warn', 'realtime.notify failed', { error: String(err) }),
-    ),
+    ...deps.adapters(env, { ids: deps.ids, log: deps.log }),
     fetch: deps.fetch,
   };
 }

@@ -10,6 +10,12 @@ export interface RealtimePort {
    * lost). Never throws for an unreachable hub: the push is best effort.
    */
   notify<E extends PushEventName>(userId: string, event: E, data: PushEvents[E]): Promise<number>;
+  /**
+   * Hands an authenticated WebSocket upgrade to the user's hub with the trusted `headers` that carry
+   * its authority (src/realtime/hub-auth.ts), and resolves with the hub's answer: 101 with the socket,
+   * or the hub's refusal.
+   */
+  connect(userId: string, headers: Record<string, string>): Promise<Response>;
 }
 
 /** What the hub exposes over RPC to the Worker (see src/realtime/user-hub.do.ts). */
@@ -17,17 +23,20 @@ export interface UserHubRpc {
   emit<E extends PushEventName>(event: E, data: PushEvents[E]): Promise<number>;
 }
 
-/** The adapter over the USER_HUB namespace: one object per user, named by the user id. */
+/** The Cloudflare adapter over the USER_HUB namespace: one Durable Object per user, named by the user id. */
 export function durableObjectRealtime(namespace: Env['USER_HUB'], onError: (err: unknown) => void): RealtimePort {
+  const hubOf = (userId: string) => namespace.get(namespace.idFromName(userId));
   return {
     async notify(userId, event, data) {
       try {
-        const stub = namespace.get(namespace.idFromName(userId)) as unknown as UserHubRpc;
-        return await stub.emit(event, data);
+        return await (hubOf(userId) as unknown as UserHubRpc).emit(event, data);
       } catch (err) {
         onError(err);
         return 0;
       }
+    },
+    connect(userId, headers) {
+      return hubOf(userId).fetch('https://user-hub/connect', { headers: { upgrade: 'websocket', ...headers } });
     },
   };
 }

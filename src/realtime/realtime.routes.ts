@@ -106,10 +106,7 @@ export const realtimeRouter = createRouter()
       query: c.req.query(),
     });
     ctx.actor = actor;
-    const hub = c.env.USER_HUB.get(c.env.USER_HUB.idFromName(authority.userId));
-    const res = await hub.fetch('https://user-hub/connect', {
-      headers: { upgrade: 'websocket', ...authorityHeaders(authority) },
-    });
+    const res = await ctx.ports.realtime.connect(authority.userId, authorityHeaders(authority));
     if (res.status !== 101 || !res.webSocket) {
       ctx.log.log('error', 'realtime.hub_refused', { status: res.status });
       throw new AppError('INTERNAL', 'The socket could not be opened');

@@ -1,6 +1,6 @@
 import { DurableObject } from 'cloudflare:workers';
 import { z } from 'zod';
-import { type Actor, createContext, defaultDeps, type ServiceContext } from '../context';
+import { type Actor, createContext, type ServiceContext } from '../context';
 import type { Env } from '../env';
 import { fieldErrors } from '../http/hono';
 import { type Clock, systemClock } from '../lib/clock';
@@ -9,6 +9,7 @@ import { createIds } from '../lib/ids';
 import { createLogger } from '../lib/log';
 import { caregiverSocketEvents } from '../modules/caregivers/caregivers.events';
 import type { PushEventName, PushEvents } from '../platform/realtime-events';
+import { cloudflareDeps } from '../runtime/cloudflare';
 import { type SocketEventHandler, type SocketEventMap, socketEvents } from './events';
 import { authorityFromHeaders, authorityFromToken, checkSession, type SocketAuthority } from './hub-auth';
 import {
@@ -278,7 +279,7 @@ export class UserHub extends DurableObject<Env> {
   private context(requestId: string, actor: Actor | null): ServiceContext {
     return createContext(
       this.env,
-      { ...defaultDeps, clock: this.clock },
+      { ...cloudflareDeps, clock: this.clock },
       { requestId, actor, waitUntil: (task) => this.ctx.waitUntil(task) },
     );
   }

@@ -3,6 +3,7 @@ import { allows, type RoutePolicy } from '../../src/access/policy';
 import { ROUTE_POLICIES } from '../../src/access/route-policies';
 import { createApp } from '../../src/app';
 import { ROLES } from '../../src/db/schema';
+import { cloudflareDeps } from '../../src/runtime/cloudflare';
 import { client, createUser, tokenFor } from '../helpers';
 
 interface RegisteredRoute {
@@ -13,7 +14,7 @@ interface RegisteredRoute {
 
 /** Every route in the OpenAPI registry, with its path in Hono form. */
 function registeredRoutes(): RegisteredRoute[] {
-  const app = createApp();
+  const app = createApp(cloudflareDeps);
   return app.openAPIRegistry.definitions
     .filter((d): d is Extract<typeof d, { type: 'route' }> => d.type === 'route')
     .map((d) => ({

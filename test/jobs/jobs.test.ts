@@ -7,12 +7,13 @@ import {
 } from 'cloudflare:test';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it, vi } from 'vitest';
-import { createContext, defaultDeps } from '../../src/context';
+import { createContext } from '../../src/context';
 import { deadJobs, doses } from '../../src/db/schema';
 import worker from '../../src/index';
 import { CRON_TASKS, type CronTask, runCron } from '../../src/jobs/cron';
 import { DEAD_LETTER_QUEUE, handleQueueBatch, retryDelaySeconds } from '../../src/jobs/queue';
 import { fixedClock } from '../../src/lib/clock';
+import { cloudflareDeps } from '../../src/runtime/cloudflare';
 import { db, testEnv, uniqueId } from '../helpers';
 
 const message = (body: unknown, attempts = 1) => ({ id: uniqueId('m'), timestamp: new Date(), attempts, body });
@@ -34,7 +35,7 @@ describe('queue consumer', () => {
     ]);
     const ctx = createExecutionContext();
     const retry = vi.spyOn(batch.messages[1]!, 'retry');
-    await handleQueueBatch(createContext(testEnv, defaultDeps, { requestId: 'q' }), batch, consumers);
+    await handleQueueBatch(createContext(testEnv, cloudflareDeps, { requestId: 'q' }), batch, consumers);
     const result = await getQueueResult(batch, ctx);
     expect(delivered).toEqual([{ n: 1 }]);
     expect(result.explicitAcks).toHaveLength(1);
@@ -65,7 +66,7 @@ describe('queue consumer', () => {
   });
 
   it('Should enqueue through the JOBS binding in batches', async () => {
-    const ctx = createContext(testEnv, defaultDeps, { requestId: 'q' });
+    const ctx = createContext(testEnv, cloudflareDeps, { requestId: 'q' });
     await expect(
       ctx.ports.jobs.enqueue(Array.from({ length: 150 }, (_, i) => ({ type: 'test.ok', payload: { i } }))),
     ).resolves.toBeUndefined();
@@ -92,7 +93,7 @@ describe('cron', () => {
         },
       },
     ];
-    const reports = await runCron(createContext(testEnv, defaultDeps, { requestId: 'c' }), tasks);
+    const reports = await runCron(createContext(testEnv, cloudflareDeps, { requestId: 'c' }), tasks);
     expect(ran).toEqual(['a', 'c']);
     expect(reports).toEqual([
       { task: 'a', ok: true, count: 2 },
@@ -124,7 +125,10 @@ describe('cron: missed doses', () => {
       scheduledAt: Date.parse('2026-06-10T08:00:00Z'),
       updatedAt: 0,
     });
-    const reports = await runCron(createContext(testEnv, { ...defaultDeps, clock }, { requestId: 'cron' }), CRON_TASKS);
+    const reports = await runCron(
+      createContext(testEnv, { ...cloudflareDeps, clock }, { requestId: 'cron' }),
+      CRON_TASKS,
+    );
     expect(reports.find((r) => r.task === 'doses.mark-missed')).toMatchObject({ ok: true });
     expect((await db.select().from(doses).where(eq(doses.id, id)).get())?.status).toBe('missed');
   });

@@ -1,9 +1,10 @@
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { createContext, defaultDeps } from '../../src/context';
+import { createContext } from '../../src/context';
 import { auditEvents } from '../../src/db/schema';
 import { fixedClock } from '../../src/lib/clock';
 import { recordAudit } from '../../src/modules/audit/audit.service';
+import { cloudflareDeps } from '../../src/runtime/cloudflare';
 import { client, db, signedInUser, testEnv, uniqueId } from '../helpers';
 
 describe('audit log', () => {
@@ -11,7 +12,7 @@ describe('audit log', () => {
     const { user } = await signedInUser({ role: 'doctor' });
     const patientId = uniqueId('usr');
     const clock = fixedClock('2026-03-01T09:00:00Z');
-    const ctx = createContext(testEnv, { ...defaultDeps, clock }, { requestId: 'req_test_1', ip: '203.0.113.7' });
+    const ctx = createContext(testEnv, { ...cloudflareDeps, clock }, { requestId: 'req_test_1', ip: '203.0.113.7' });
     ctx.actor = { id: user.id, role: 'doctor', subRoles: [], status: 'active', sessionId: null };
     await recordAudit(ctx, {
       action: 'record.read',
@@ -37,7 +38,7 @@ describe('audit log', () => {
   });
 
   it('Should refuse UPDATE and DELETE of audit rows (append-only)', async () => {
-    const ctx = createContext(testEnv, defaultDeps, { requestId: 'req_test_2' });
+    const ctx = createContext(testEnv, cloudflareDeps, { requestId: 'req_test_2' });
     await recordAudit(ctx, { action: 'x.test', resourceType: 'test' });
     await expect(testEnv.DB.prepare("update audit_events set action = 'tampered'").run()).rejects.toThrow(
       /append-only/,
@@ -50,7 +51,7 @@ describe('audit log', () => {
     const { token } = await signedInUser({ role: 'superadmin' });
     const patientId = uniqueId('usr');
     const clock = fixedClock('2026-04-01T00:00:00Z');
-    const ctx = createContext(testEnv, { ...defaultDeps, clock }, { requestId: 'req_test_3' });
+    const ctx = createContext(testEnv, { ...cloudflareDeps, clock }, { requestId: 'req_test_3' });
     await recordAudit(ctx, { action: 'note.read', resourceType: 'note', patientId });
     clock.advance(60_000);
     await recordAudit(ctx, { action: 'note.update', resourceType: 'note', patientId });

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { createContext, defaultDeps } from '../../src/context';
+import { createContext } from '../../src/context';
 import { devOutbox } from '../../src/db/schema';
 import { fixedClock } from '../../src/lib/clock';
 import { pruneOutbox } from '../../src/modules/system/system.service';
+import { cloudflareDeps } from '../../src/runtime/cloudflare';
 import { client, db, testEnv, uniqueEmail } from '../helpers';
 
 const DEV = { env: { ENVIRONMENT: 'development' } };
@@ -60,7 +61,7 @@ describe('development outbox', () => {
     const clock = fixedClock('2026-05-01T10:00:00Z');
     const ctx = createContext(
       { ...testEnv, ENVIRONMENT: 'development' },
-      { ...defaultDeps, clock },
+      { ...cloudflareDeps, clock },
       { requestId: 'req_x' },
     );
     await ctx.ports.mailer.send({ to, subject: 'Your code', text: 'Code 123456' });
@@ -81,13 +82,13 @@ describe('development outbox', () => {
     const clock = fixedClock('2026-05-10T00:00:00Z');
     const devCtx = createContext(
       { ...testEnv, ENVIRONMENT: 'development' },
-      { ...defaultDeps, clock },
+      { ...cloudflareDeps, clock },
       { requestId: 'r' },
     );
     const to = uniqueEmail('old');
     await devCtx.ports.mailer.send({ to, subject: 'old', text: 'old' });
     clock.advance(8 * 24 * 3600_000);
-    const testCtx = createContext(testEnv, { ...defaultDeps, clock }, { requestId: 'r' });
+    const testCtx = createContext(testEnv, { ...cloudflareDeps, clock }, { requestId: 'r' });
     expect(await pruneOutbox(testCtx)).toBe(0);
     expect(await pruneOutbox(devCtx)).toBeGreaterThanOrEqual(1);
     expect((await db.select().from(devOutbox).all()).some((m) => m.recipient === to)).toBe(false);

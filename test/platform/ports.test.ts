@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { createContext, defaultDeps } from '../../src/context';
+import { createContext } from '../../src/context';
 import { AppError } from '../../src/lib/errors';
 import { checkUpload, sniffContentType } from '../../src/platform/files';
+import { cloudflareDeps } from '../../src/runtime/cloudflare';
 import { recordingFetch, SAMPLE, testEnv } from '../helpers';
 
 const PROD = {
@@ -17,7 +18,7 @@ const PROD = {
 describe('production mailer and SMS adapters', () => {
   it('Should send email through the HTTP email API with the bearer key', async () => {
     const recorder = recordingFetch(() => Response.json({ id: 'em_1' }));
-    const ctx = createContext(PROD, { ...defaultDeps, fetch: recorder.fetch }, { requestId: 'r' });
+    const ctx = createContext(PROD, { ...cloudflareDeps, fetch: recorder.fetch }, { requestId: 'r' });
     await ctx.ports.mailer.send({ to: 'pat@example.com', subject: 'Hello', text: 'Hi', html: '<p>Hi</p>' });
     expect(recorder.requests).toHaveLength(1);
     const req = recorder.requests[0]!;
@@ -34,7 +35,7 @@ describe('production mailer and SMS adapters', () => {
 
   it("Should send SMS through Twilio's Messages API with basic auth", async () => {
     const recorder = recordingFetch(() => Response.json({ sid: 'SM1' }, { status: 201 }));
-    const ctx = createContext(PROD, { ...defaultDeps, fetch: recorder.fetch }, { requestId: 'r' });
+    const ctx = createContext(PROD, { ...cloudflareDeps, fetch: recorder.fetch }, { requestId: 'r' });
     await ctx.ports.sms.send({ to: '+14155550123', body: 'Your Kinwell code is 123456' });
     const req = recorder.requests[0]!;
     expect(req.url).toBe(`https://api.twilio.com/2010-04-01/Accounts/${PROD.TWILIO_ACCOUNT_SID}/Messages.json`);
@@ -49,7 +50,7 @@ describe('production mailer and SMS adapters', () => {
 
   it('Should throw SERVICE_UNAVAILABLE when the provider refuses, so the job retries', async () => {
     const recorder = recordingFetch(() => new Response('nope', { status: 500 }));
-    const ctx = createContext(PROD, { ...defaultDeps, fetch: recorder.fetch }, { requestId: 'r' });
+    const ctx = createContext(PROD, { ...cloudflareDeps, fetch: recorder.fetch }, { requestId: 'r' });
     await expect(ctx.ports.sms.send({ to: '+14155550123', body: 'x' })).rejects.toMatchObject({
       code: 'SERVICE_UNAVAILABLE',
     });
@@ -59,7 +60,7 @@ describe('production mailer and SMS adapters', () => {
   it('Should refuse to send in production when provider secrets are missing', async () => {
     const recorder = recordingFetch();
     const env = { ...testEnv, ENVIRONMENT: 'production' };
-    const ctx = createContext(env, { ...defaultDeps, fetch: recorder.fetch }, { requestId: 'r' });
+    const ctx = createContext(env, { ...cloudflareDeps, fetch: recorder.fetch }, { requestId: 'r' });
     await expect(ctx.ports.mailer.send({ to: 'a@b.c', subject: 's', text: 't' })).rejects.toMatchObject({
       code: 'SERVICE_UNAVAILABLE',
     });

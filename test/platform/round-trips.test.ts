@@ -6,6 +6,7 @@ import { createApp, ROUND_TRIPS_HEADER } from '../../src/app';
 import { createDb } from '../../src/db/client';
 import { D1Meter, isWriteSql, meteredD1 } from '../../src/db/metered';
 import { type Role, sessions, users } from '../../src/db/schema';
+import { cloudflareDeps } from '../../src/runtime/cloudflare';
 import { type ApiResponse, client, createUser, db, testEnv, tokenFor, uniqueId } from '../helpers';
 
 const api = client();
@@ -98,7 +99,7 @@ const concrete = (path: string) =>
 
 describe('every read endpoint makes at most one sequential round trip', () => {
   it('Should read every GET route, signed in with a role it allows, in at most one round trip', async () => {
-    const app = createApp();
+    const app = createApp(cloudflareDeps);
     const routes = app.openAPIRegistry.definitions
       .filter((d): d is Extract<typeof d, { type: 'route' }> => d.type === 'route')
       .map((d) => d.route)

@@ -1,12 +1,13 @@
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { signAccessToken } from '../../src/access/tokens';
-import { createContext, defaultDeps } from '../../src/context';
+import { createContext } from '../../src/context';
 import { realtimeTickets, sessions, users } from '../../src/db/schema';
 import { fixedClock } from '../../src/lib/clock';
 import { sha256Hex } from '../../src/lib/crypto';
 import type { PushEventName } from '../../src/platform/realtime-events';
 import { authorityHeaders } from '../../src/realtime/hub-auth';
+import { cloudflareDeps } from '../../src/runtime/cloudflare';
 import { client, createUser, db, testEnv, uniqueId } from '../helpers';
 import { device, hubOf, openSocket, roundTrip, upgrade } from '../support/sockets';
 
@@ -37,7 +38,7 @@ async function expectRefused(res: Response, status: number, code: string) {
 
 /** Pushes any name: these tests exercise the transport, which treats every pushed event alike. */
 function notify(userId: string, event: string, data: unknown) {
-  const ctx = createContext(testEnv, defaultDeps, { requestId: uniqueId('req') });
+  const ctx = createContext(testEnv, cloudflareDeps, { requestId: uniqueId('req') });
   return ctx.ports.realtime.notify(userId, event as PushEventName, data as never);
 }
 

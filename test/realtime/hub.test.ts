@@ -3,7 +3,7 @@ import { env } from 'cloudflare:workers';
 import { eq, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createContext, defaultDeps } from '../../src/context';
+import { createContext } from '../../src/context';
 import { sessions, users } from '../../src/db/schema';
 import { fixedClock } from '../../src/lib/clock';
 import { AppError } from '../../src/lib/errors';
@@ -11,6 +11,7 @@ import type { PushEventName } from '../../src/platform/realtime-events';
 import type { SocketEventMap } from '../../src/realtime/events';
 import { KEEPALIVE, MAX_FRAME_BYTES, RATE } from '../../src/realtime/protocol';
 import { HUB_EVENTS, type SocketState, UserHub } from '../../src/realtime/user-hub.do';
+import { cloudflareDeps } from '../../src/runtime/cloudflare';
 import { createUser, db, testEnv, uniqueId } from '../helpers';
 import { device, hubOf, openSocket, roundTrip, type TestSocket } from '../support/sockets';
 
@@ -18,7 +19,7 @@ const MINUTE = 60_000;
 
 /** Pushes any name: these tests exercise the transport, which treats every pushed event alike. */
 function notify(userId: string, event: string, data: unknown) {
-  const ctx = createContext(testEnv, defaultDeps, { requestId: uniqueId('req') });
+  const ctx = createContext(testEnv, cloudflareDeps, { requestId: uniqueId('req') });
   return ctx.ports.realtime.notify(userId, event as PushEventName, data as never);
 }
 

@@ -1,9 +1,10 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { createContext, defaultDeps } from '../../../src/context';
+import { createContext } from '../../../src/context';
 import { auditEvents, users } from '../../../src/db/schema';
 import { AppError } from '../../../src/lib/errors';
 import { applyDelete, applyStatus } from '../../../src/modules/admin/admin.service';
+import { cloudflareDeps } from '../../../src/runtime/cloudflare';
 import { client, createUser, db, testEnv, tokenFor, uniqueId } from '../../helpers';
 
 /**
@@ -15,7 +16,7 @@ const activeSuperadmins = () => db.$count(users, and(eq(users.role, 'superadmin'
 
 /** A service context for a superadmin caller that is not itself an account here (e.g. already removed). */
 function superadminContext() {
-  return createContext(testEnv, defaultDeps, {
+  return createContext(testEnv, cloudflareDeps, {
     requestId: uniqueId('req'),
     actor: { id: uniqueId('usr'), role: 'superadmin', subRoles: [], status: 'active', sessionId: null },
   });

@@ -1,9 +1,10 @@
 import { and, eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createContext, defaultDeps } from '../../../src/context';
+import { createContext } from '../../../src/context';
 import { appointmentHolds, appointments, slotClaims } from '../../../src/db/schema';
 import { CRON_TASKS, runCron } from '../../../src/jobs/cron';
 import { fixedClock } from '../../../src/lib/clock';
+import { cloudflareDeps } from '../../../src/runtime/cloudflare';
 import { client, db, testEnv, tokenFor } from '../../helpers';
 import { account, practice } from '../../support/practice';
 import { resetSettings, setSetting } from '../../support/settings';
@@ -370,7 +371,7 @@ describe('appointment holds', () => {
       json: holdBody(doctor.user.id, service.id),
     });
     const cronAt = (at: Date) =>
-      runCron(createContext(testEnv, { ...defaultDeps, clock: fixedClock(at) }, { requestId: 'cron' }), CRON_TASKS);
+      runCron(createContext(testEnv, { ...cloudflareDeps, clock: fixedClock(at) }, { requestId: 'cron' }), CRON_TASKS);
     await cronAt(now());
     expect(await claimsOf(held.body.data.id)).toHaveLength(6);
     const reports = await cronAt(new Date(now().getTime() + 10 * 60_000));

@@ -1,10 +1,11 @@
 import { and, eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createContext, defaultDeps } from '../../../src/context';
+import { createContext } from '../../../src/context';
 import { appointments, idempotencyKeys } from '../../../src/db/schema';
 import { CRON_TASKS, runCron } from '../../../src/jobs/cron';
 import { fixedClock } from '../../../src/lib/clock';
 import { canonicalJson } from '../../../src/modules/appointments/idempotency';
+import { cloudflareDeps } from '../../../src/runtime/cloudflare';
 import { client, db, testEnv, tokenFor, uniqueId } from '../../helpers';
 import { account, practice } from '../../support/practice';
 
@@ -122,7 +123,7 @@ describe('Idempotency-Key on POST /appointments', () => {
 
     const ctx = createContext(
       testEnv,
-      { ...defaultDeps, clock: fixedClock(new Date(now().getTime() + 24 * 3600_000)) },
+      { ...cloudflareDeps, clock: fixedClock(new Date(now().getTime() + 24 * 3600_000)) },
       { requestId: 'cron' },
     );
     const reports = await runCron(ctx, CRON_TASKS);

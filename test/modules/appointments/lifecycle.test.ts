@@ -1,6 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createContext, defaultDeps } from '../../../src/context';
+import { createContext } from '../../../src/context';
 import {
   APPOINTMENT_STATUSES,
   type AppointmentRow,
@@ -20,6 +20,7 @@ import {
   type TransitionAction,
 } from '../../../src/modules/appointments/lifecycle.policy';
 import { transitionAppointment } from '../../../src/modules/appointments/lifecycle.service';
+import { cloudflareDeps } from '../../../src/runtime/cloudflare';
 import { client, db, testEnv, tokenFor } from '../../helpers';
 import { account, insertAppointment, practice } from '../../support/practice';
 
@@ -354,7 +355,10 @@ describe('appointment transitions: concurrency and claims', () => {
       status: 'active' as const,
       sessionId: null,
     };
-    const ctx = { ...createContext(testEnv, { ...defaultDeps, clock }, { requestId: 'req_race', actor }), db: racing };
+    const ctx = {
+      ...createContext(testEnv, { ...cloudflareDeps, clock }, { requestId: 'req_race', actor }),
+      db: racing,
+    };
     const error = await transitionAppointment(ctx, row.id, 'cancel', { reason: 'Plans changed' }).catch((e) => e);
     expect(error).toBeInstanceOf(AppError);
     expect([error.code, error.message]).toEqual([

@@ -1,9 +1,10 @@
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { createContext, defaultDeps } from '../../../src/context';
+import { createContext } from '../../../src/context';
 import { loginChallenges, oneTimeCodes, rateLimits, refreshTokens, sessions } from '../../../src/db/schema';
 import { CRON_TASKS, runCron } from '../../../src/jobs/cron';
 import { fixedClock } from '../../../src/lib/clock';
+import { cloudflareDeps } from '../../../src/runtime/cloudflare';
 import { createSession, createUser, db, testEnv, uniqueId } from '../../helpers';
 
 const HOUR = 3600_000;
@@ -40,7 +41,7 @@ describe('auth housekeeping (cron)', () => {
       { key: newWindow, windowStart: now - 60_000, count: 3 },
     ]);
 
-    const ctx = createContext(testEnv, { ...defaultDeps, clock }, { requestId: 'cron' });
+    const ctx = createContext(testEnv, { ...cloudflareDeps, clock }, { requestId: 'cron' });
     const reports = await runCron(ctx, CRON_TASKS);
     expect(reports.find((r) => r.task === 'auth.prune-expired')).toMatchObject({ ok: true });
     expect(reports.find((r) => r.task === 'auth.prune-expired')!.count).toBeGreaterThanOrEqual(5);

@@ -1,6 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createContext, defaultDeps } from '../../../src/context';
+import { createContext } from '../../../src/context';
 import {
   auditEvents,
   loginChallenges,
@@ -16,6 +16,7 @@ import { AppError } from '../../../src/lib/errors';
 import { toBase64Url } from '../../../src/lib/ids';
 import { verifyPasskeyForChallenge } from '../../../src/modules/auth/passkeys.service';
 import { completeSignIn, failChallenge, loadChallenge, passChallenge } from '../../../src/modules/auth/sign-in.service';
+import { cloudflareDeps } from '../../../src/runtime/cloudflare';
 import { type ApiResponse, client, createUser, db, signedInUser, testEnv, tokenFor } from '../../helpers';
 import { STRONG_PASSWORD, userWithPassword } from '../../support/auth';
 import { FLAG, SoftAuthenticator, TEST_RP_ID, userHandleOf } from '../../support/authenticator';
@@ -26,7 +27,7 @@ const api = client();
 type Api = ReturnType<typeof client>;
 
 function serviceContext() {
-  return createContext(testEnv, defaultDeps, { requestId: 'req_passkeys_test' });
+  return createContext(testEnv, cloudflareDeps, { requestId: 'req_passkeys_test' });
 }
 
 async function registerWith(token: string, authenticator: SoftAuthenticator, name?: string, via: Api = api) {

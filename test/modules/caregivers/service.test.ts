@@ -1,6 +1,6 @@
 import { and, eq, or } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { type AppDeps, createContext, defaultDeps, type ServiceContext } from '../../../src/context';
+import { type AppDeps, createContext, type ServiceContext } from '../../../src/context';
 import { caregiverLinks, caregiverNotes, caregiverRequests, type UserRow, users } from '../../../src/db/schema';
 import { fixedClock } from '../../../src/lib/clock';
 import { AppError } from '../../../src/lib/errors';
@@ -14,6 +14,7 @@ import {
   updateRequestStatus,
 } from '../../../src/modules/caregivers/caregivers.service';
 import { eraseAccount } from '../../../src/modules/users/erase.service';
+import { cloudflareDeps } from '../../../src/runtime/cloudflare';
 import { createUser, db, testEnv, uniqueId } from '../../helpers';
 
 const clock = fixedClock('2026-03-23T10:00:00Z');
@@ -28,7 +29,7 @@ interface Push {
 function contextOf(user: UserRow | null, pushes: Push[] = [], deps: Partial<AppDeps> = {}): ServiceContext {
   const ctx = createContext(
     testEnv,
-    { ...defaultDeps, clock, ...deps },
+    { ...cloudflareDeps, clock, ...deps },
     {
       requestId: uniqueId('req'),
       actor: user && { id: user.id, role: user.role, subRoles: user.subRoles, status: user.status, sessionId: null },
@@ -37,6 +38,7 @@ function contextOf(user: UserRow | null, pushes: Push[] = [], deps: Partial<AppD
   ctx.ports = {
     ...ctx.ports,
     realtime: {
+      ...ctx.ports.realtime,
       notify: async (userId, event, data) => {
         pushes.push({ userId, event, data: JSON.parse(JSON.stringify(data)) });
         return 0;

@@ -1,9 +1,10 @@
 import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { createContext, defaultDeps } from '../../../src/context';
+import { createContext } from '../../../src/context';
 import { auditEvents, type DependentRow, dependents, type UserRow, vaccineSchedules } from '../../../src/db/schema';
 import { fixedClock } from '../../../src/lib/clock';
 import { getOwnedDependent, MAX_DEPENDENTS_PER_USER } from '../../../src/modules/dependents/dependents.service';
+import { cloudflareDeps } from '../../../src/runtime/cloudflare';
 import { client, db, signedInUser, testEnv, uniqueId } from '../../helpers';
 
 const api = client();
@@ -325,7 +326,7 @@ describe('dependents', () => {
     const other = await signedInUser();
     const id = (await api.post(DEPENDENTS, { token: owner.token, json: MIA })).body.data.id;
     const ctxFor = (u: UserRow) => {
-      const ctx = createContext(testEnv, defaultDeps, { requestId: 'req_test' });
+      const ctx = createContext(testEnv, cloudflareDeps, { requestId: 'req_test' });
       ctx.actor = { id: u.id, role: u.role, subRoles: [], status: u.status, sessionId: null };
       return ctx;
     };

@@ -1,10 +1,11 @@
 import { formatInTimeZone } from 'date-fns-tz';
 import { asc, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { createContext, defaultDeps } from '../../../src/context';
+import { createContext } from '../../../src/context';
 import { auditEvents, doses, type UserRow, userProfiles } from '../../../src/db/schema';
 import { fixedClock } from '../../../src/lib/clock';
 import { markMissedDoses } from '../../../src/modules/schedules/doses.service';
+import { cloudflareDeps } from '../../../src/runtime/cloudflare';
 import { type CallOptions, client, createUser, db, testEnv, tokenFor } from '../../helpers';
 
 const SCHEDULES = '/api/v1/schedules';
@@ -45,7 +46,7 @@ const timeline = (items: DoseItem[], zone: string) =>
 
 /** A service context for a job run (no actor), on `clock`. */
 const jobContext = (clock: ReturnType<typeof fixedClock>) =>
-  createContext(testEnv, { ...defaultDeps, clock }, { requestId: 'cron' });
+  createContext(testEnv, { ...cloudflareDeps, clock }, { requestId: 'cron' });
 
 async function newUserOn(clock: ReturnType<typeof fixedClock>) {
   const user = await createUser();

@@ -1,9 +1,10 @@
 import { and, eq, max } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { createContext, defaultDeps } from '../../../src/context';
+import { createContext } from '../../../src/context';
 import { doses, schedules } from '../../../src/db/schema';
 import { CRON_TASKS, runCron } from '../../../src/jobs/cron';
 import { fixedClock } from '../../../src/lib/clock';
+import { cloudflareDeps } from '../../../src/runtime/cloudflare';
 import { client, createUser, db, testEnv, tokenFor } from '../../helpers';
 
 /** The cron keeps every active schedule's doses a full 30-day horizon ahead, once a day. */
@@ -19,7 +20,7 @@ const DAILY = {
 };
 
 const cron = (clock: ReturnType<typeof fixedClock>) =>
-  runCron(createContext(testEnv, { ...defaultDeps, clock }, { requestId: 'cron' }), CRON_TASKS);
+  runCron(createContext(testEnv, { ...cloudflareDeps, clock }, { requestId: 'cron' }), CRON_TASKS);
 
 async function create(clock: ReturnType<typeof fixedClock>, body: Record<string, unknown> = DAILY) {
   const user = await createUser();

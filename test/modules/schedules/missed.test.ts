@@ -1,6 +1,6 @@
 import { asc, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { createContext, defaultDeps } from '../../../src/context';
+import { createContext } from '../../../src/context';
 import { auditEvents, type DoseRow, doses, type schedules } from '../../../src/db/schema';
 import { fixedClock } from '../../../src/lib/clock';
 import {
@@ -11,6 +11,7 @@ import {
   MISSED_BATCH,
   markMissedDoses,
 } from '../../../src/modules/schedules/doses.service';
+import { cloudflareDeps } from '../../../src/runtime/cloudflare';
 import { client, createUser, db, testEnv, tokenFor, uniqueId } from '../../helpers';
 
 /**
@@ -23,7 +24,7 @@ const DOSES = '/api/v1/doses';
 
 /** A service context for a job run (no actor), on `clock`. */
 const jobContext = (clock: ReturnType<typeof fixedClock>) =>
-  createContext(testEnv, { ...defaultDeps, clock }, { requestId: uniqueId('req') });
+  createContext(testEnv, { ...cloudflareDeps, clock }, { requestId: uniqueId('req') });
 
 const dosesOf = (scheduleId: string) =>
   db.select().from(doses).where(eq(doses.scheduleId, scheduleId)).orderBy(asc(doses.scheduledAt)).all();

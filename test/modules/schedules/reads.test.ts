@@ -1,10 +1,11 @@
 import { and, asc, eq, gte } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { ROUND_TRIPS_HEADER } from '../../../src/app';
-import { createContext, defaultDeps } from '../../../src/context';
+import { createContext } from '../../../src/context';
 import { auditEvents, doses, schedules, type UserRow, userProfiles } from '../../../src/db/schema';
 import { CRON_TASKS, runCron } from '../../../src/jobs/cron';
 import { fixedClock } from '../../../src/lib/clock';
+import { cloudflareDeps } from '../../../src/runtime/cloudflare';
 import { type ApiResponse, type CallOptions, client, createUser, db, testEnv, tokenFor } from '../../helpers';
 
 /**
@@ -61,7 +62,7 @@ const rowsOf = (ownerId: string) =>
   db.select().from(doses).where(eq(doses.ownerId, ownerId)).orderBy(asc(doses.scheduledAt), asc(doses.id)).all();
 const doseRow = (id: string) => db.select().from(doses).where(eq(doses.id, id)).get();
 const cron = (clock: Clock) =>
-  runCron(createContext(testEnv, { ...defaultDeps, clock }, { requestId: 'cron' }), CRON_TASKS);
+  runCron(createContext(testEnv, { ...cloudflareDeps, clock }, { requestId: 'cron' }), CRON_TASKS);
 
 /** [UTC instant, local date, label, schedule, status] of listed doses. */
 const timeline = (items: DoseItem[], names: Record<string, string>) =>

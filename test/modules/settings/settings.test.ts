@@ -1,6 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import { beforeAll, beforeEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
-import { createContext, defaultDeps } from '../../../src/context';
+import { createContext } from '../../../src/context';
 import { auditEvents, type Role, systemSettings } from '../../../src/db/schema';
 import { fixedClock } from '../../../src/lib/clock';
 import { definitionOf, hasSettingType, SETTING_KEYS, SETTINGS } from '../../../src/modules/settings/registry';
@@ -11,6 +11,7 @@ import {
   getSettingValues,
   updateSetting,
 } from '../../../src/modules/settings/settings.service';
+import { cloudflareDeps } from '../../../src/runtime/cloudflare';
 import { client, db, signedInUser, testEnv } from '../../helpers';
 
 const api = client();
@@ -34,7 +35,7 @@ const settingAudits = (key: string) =>
     .from(auditEvents)
     .where(and(eq(auditEvents.action, 'settings.update'), eq(auditEvents.resourceId, key)))
     .all();
-const newContext = () => createContext(testEnv, defaultDeps, { requestId: 'req_settings_test' });
+const newContext = () => createContext(testEnv, cloudflareDeps, { requestId: 'req_settings_test' });
 
 let superadmin: Awaited<ReturnType<typeof signedInUser>>;
 beforeAll(async () => {

@@ -1,11 +1,12 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROUTE_POLICIES } from '../../../src/access/route-policies';
-import { createContext, defaultDeps } from '../../../src/context';
+import { createContext } from '../../../src/context';
 import { auditEvents, devOutbox, type Role, sessions, type UserRow, users } from '../../../src/db/schema';
 import { guard } from '../../../src/http/guard';
 import { createRouter } from '../../../src/http/hono';
 import { AppError } from '../../../src/lib/errors';
+import { cloudflareDeps } from '../../../src/runtime/cloudflare';
 import { client, createUser, db, signedInUser, testEnv, tokenFor, uniqueId } from '../../helpers';
 
 const api = client();
@@ -20,7 +21,7 @@ const NOT_ADMIN_ROLES: Role[] = ['admin', 'user', 'doctor', 'caregiver', 'recept
  */
 const adminProbe = createRouter();
 adminProbe.use((c, next) => {
-  c.set('ctx', createContext(c.env, defaultDeps, { requestId: 'req_probe' }));
+  c.set('ctx', createContext(c.env, cloudflareDeps, { requestId: 'req_probe' }));
   return next();
 });
 adminProbe.get('/probe', guard(ROUTE_POLICIES['admin.users.list']), (c) => c.json({ ok: true }));

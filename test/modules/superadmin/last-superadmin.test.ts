@@ -1,6 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { createContext, defaultDeps, type ServiceContext } from '../../../src/context';
+import { createContext, type ServiceContext } from '../../../src/context';
 import { auditEvents, type UserRow, users } from '../../../src/db/schema';
 import {
   blockAdmin,
@@ -8,6 +8,7 @@ import {
   removesLastSuperadmin,
   revokeAdmin,
 } from '../../../src/modules/superadmin/superadmin.service';
+import { cloudflareDeps } from '../../../src/runtime/cloudflare';
 import { client, db, signedInUser, testEnv } from '../../helpers';
 
 const api = client();
@@ -19,7 +20,7 @@ const row = async (id: string) => (await db.select().from(users).where(eq(users.
 
 /** A service context acting as `user`, as the guard would build it for one of their requests. */
 function actingAs(user: UserRow): ServiceContext {
-  const ctx = createContext(testEnv, defaultDeps, { requestId: `req_${user.id}` });
+  const ctx = createContext(testEnv, cloudflareDeps, { requestId: `req_${user.id}` });
   ctx.actor = { id: user.id, role: user.role, subRoles: user.subRoles, status: 'active', sessionId: null };
   return ctx;
 }

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { createContext, defaultDeps } from '../../../src/context';
+import { createContext } from '../../../src/context';
 import {
   auditEvents,
   NOTIFICATION_CHANNELS,
@@ -10,6 +10,7 @@ import {
   notificationPreferences,
 } from '../../../src/db/schema';
 import { enabledChannels, isNotificationEnabled } from '../../../src/modules/users/notification-preferences.service';
+import { cloudflareDeps } from '../../../src/runtime/cloudflare';
 import { client, db, signedInUser, testEnv } from '../../helpers';
 
 const api = client();
@@ -25,7 +26,7 @@ const DEFAULTS = {
 const rowsOf = (userId: string) =>
   db.select().from(notificationPreferences).where(eq(notificationPreferences.userId, userId)).all();
 
-const serviceCtx = () => createContext(testEnv, defaultDeps, { requestId: 'req_test' });
+const serviceCtx = () => createContext(testEnv, cloudflareDeps, { requestId: 'req_test' });
 
 describe('notification preferences', () => {
   it('Should answer the defaults when nothing is stored: marketing off, SMS only for what matters', async () => {
