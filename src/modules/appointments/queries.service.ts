@@ -90,6 +90,24 @@ export async function listMyAppointments(
   return listAppointments(ctx, mine, query, doctor ? 'doctor' : null);
 }
 
+/**
+ * A patient's next `limit` live appointments that have not ended, soonest first, with the names their
+ * views show (`detailView`): the rows `listMyAppointments` with `upcoming` answers that patient, as a
+ * statement for a caller's read batch. Nothing is audited: the caller audits its own read.
+ */
+export function upcomingAppointmentsQuery(ctx: ServiceContext, patientId: string, limit: number) {
+  return appointmentDetails(ctx)
+    .where(
+      and(
+        eq(appointments.patientId, patientId),
+        inArray(appointments.status, [...LIVE_STATUSES]),
+        gt(appointments.endsAt, ctx.clock.now().getTime()),
+      ),
+    )
+    .orderBy(asc(appointments.startsAt), asc(appointments.id))
+    .limit(limit);
+}
+
 /** Every appointment, for front-desk staff, optionally of one doctor and/or one patient; audited. */
 export async function listAllAppointments(
   ctx: ServiceContext,

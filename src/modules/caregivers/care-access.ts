@@ -1,7 +1,7 @@
-import { and, eq, isNull, or } from 'drizzle-orm';
+import { and, eq, exists, getTableColumns, inArray, isNull, or, type SQL, sql } from 'drizzle-orm';
 import type { ServiceContext } from '../../context';
-import { type CaregiverLinkRow, caregiverLinks, users } from '../../db/schema';
-import { ifOneRowChanged } from '../../db/sql';
+import { type CaregiverLinkRow, caregiverLinks, type UserRow, users } from '../../db/schema';
+import { ifOneRowChanged, qualified } from '../../db/sql';
 import { AppError, notFound } from '../../lib/errors';
 import { iso } from '../../lib/time';
 import { type AuditEventInput, auditInsert } from '../audit/audit.service';
@@ -12,6 +12,9 @@ import type { LinkView } from './caregivers.schemas';
  * active (`ended_at` null) and the other person's account is active: ending it, or blocking or
  * removing either account, ends access at once, and every row outside a caller's own relationships
  * answers NOT_FOUND exactly like an id that does not exist.
+ *
+ * The checks come as statements for the service's one read batch (`…Query`) and the functions that
+ * judge what they answered, so a service reads everything it needs in one round trip.
  */
 
 /** Roles that take part in the caregiver network, as patients and as caregivers. */
@@ -27,18 +30,30 @@ export function callerId(ctx: ServiceContext): string {
   return ctx.actor.id;
 }
 
-/** An active account of the network (role user or caregiver), or undefined. */
-export async function networkMember(
-  ctx: ServiceContext,
-  userId: string,
-): Promise<{ id: string; name: string; role: (typeof NETWORK_ROLES)[number] } | undefined> {
-  const row = await ctx.db
+/** An active account of the network, as the services use it. */
+export interface NetworkMember {
+  id: string;
+  name: string;
+  role: (typeof NETWORK_ROLES)[number];
+}
+
+/** The accounts `ids`, for a read batch; `memberIn` picks the network members among them. */
+export function accountsQuery(ctx: ServiceContext, ids: string[]) {
+  return ctx.db
     .select({ id: users.id, name: users.name, role: users.role, status: users.status })
     .from(users)
-    .where(eq(users.id, userId))
-    .get();
+    .where(inArray(users.id, ids));
+}
+
+/** The account as a network member, when it is an active account of the network. */
+export function asMember(row: Pick<UserRow, 'id' | 'name' | 'role' | 'status'> | undefined): NetworkMember | undefined {
   if (row?.status !== 'active' || !isNetworkRole(row.role)) return undefined;
   return { id: row.id, name: row.name, role: row.role };
+}
+
+/** `userId` among the rows `accountsQuery` answered, when it is an active account of the network. */
+export function memberIn(rows: Pick<UserRow, 'id' | 'name' | 'role' | 'status'>[], userId: string) {
+  return asMember(rows.find((r) => r.id === userId));
 }
 
 export function toLinkView(row: CaregiverLinkRow): LinkView {
@@ -52,7 +67,10 @@ export function toLinkView(row: CaregiverLinkRow): LinkView {
   };
 }
 
-/** The active link in which `caregiverId` cares for `patientId`, whatever the accounts' status. */
+/**
+ * The active link in which `caregiverId` cares for `patientId`, whatever the accounts' status, for a
+ * read batch (at most one row: the partial unique index allows one active link per pair).
+ */
 export function activeLinkBetween(ctx: ServiceContext, patientId: string, caregiverId: string) {
   return ctx.db
     .select()
@@ -64,51 +82,124 @@ export function activeLinkBetween(ctx: ServiceContext, patientId: string, caregi
         isNull(caregiverLinks.endedAt),
       ),
     )
-    .get();
+    .limit(1);
 }
 
 /**
- * A relationship the caller is part of (as patient or caregiver), active, with the other person's
- * account active. Anyone else, or once it has ended, gets NOT_FOUND.
+ * The conditions of a relationship the caller shares: link `linkId`, active, the caller its patient or
+ * its caregiver, and the other person's account active in the network (joined as `users`).
+ */
+function sharedLinkParts(ctx: ServiceContext, linkId: string) {
+  const me = callerId(ctx);
+  const other = sql`(case when ${qualified(caregiverLinks.patientId)} = ${me} then ${qualified(caregiverLinks.caregiverId)} else ${qualified(caregiverLinks.patientId)} end)`;
+  return {
+    other: eq(qualified(users.id), other),
+    where: and(
+      eq(qualified(caregiverLinks.id), linkId),
+      isNull(qualified(caregiverLinks.endedAt)),
+      or(eq(qualified(caregiverLinks.patientId), me), eq(qualified(caregiverLinks.caregiverId), me)),
+      eq(qualified(users.status), 'active'),
+      inArray(qualified(users.role), [...NETWORK_ROLES]),
+    )!,
+  };
+}
+
+/** The relationship `linkId` when the caller shares it (see `sharedLinkIn`), for a read batch. */
+export function sharedLinkQuery(ctx: ServiceContext, linkId: string) {
+  const { other, where } = sharedLinkParts(ctx, linkId);
+  // Only the link's columns: the joined account decides whether there is a row, nothing more.
+  return ctx.db.select(getTableColumns(caregiverLinks)).from(caregiverLinks).innerJoin(users, other).where(where);
+}
+
+/**
+ * The relationship `sharedLinkQuery` found: active, the caller's, with the other person's account
+ * active. Anyone else, or once it has ended, gets NOT_FOUND.
  * @throws AppError NOT_FOUND
  */
-export async function sharedLink(ctx: ServiceContext, linkId: string): Promise<CaregiverLinkRow> {
-  const me = callerId(ctx);
-  const link = await ctx.db
-    .select()
-    .from(caregiverLinks)
-    .where(
-      and(
-        eq(caregiverLinks.id, linkId),
-        isNull(caregiverLinks.endedAt),
-        or(eq(caregiverLinks.patientId, me), eq(caregiverLinks.caregiverId, me)),
-      ),
-    )
-    .get();
-  const other = link && (link.patientId === me ? link.caregiverId : link.patientId);
-  if (!link || !other || !(await networkMember(ctx, other))) throw notFound('Relationship');
+export function sharedLinkIn(rows: CaregiverLinkRow[]): CaregiverLinkRow {
+  const link = rows[0];
+  if (!link) throw notFound('Relationship');
   return link;
 }
 
+/** SQL that holds while the caller shares relationship `linkId` (as `sharedLinkQuery` finds it). */
+export function sharesLink(ctx: ServiceContext, linkId: string): SQL {
+  const { other, where } = sharedLinkParts(ctx, linkId);
+  return exists(ctx.db.select({ one: sql`1` }).from(caregiverLinks).innerJoin(users, other).where(where));
+}
+
+/** The patient of link `linkId`, in SQL, for an audit row written before the service has read the link. */
+export const patientOfLink = (linkId: string): SQL<string> =>
+  sql<string>`(select ${qualified(caregiverLinks.patientId)} from ${caregiverLinks} where ${qualified(caregiverLinks.id)} = ${linkId})`;
+
 /**
- * The patient the caller actively cares for, with the link. Anyone else's patient, an ended link or a
- * patient whose account is no longer active is NOT_FOUND.
+ * The patient the caller actively cares for, with the link, for a read batch: the link's columns and
+ * the patient's name, role and status (aliased: the account's `id`, `status` and `created_at` would
+ * overwrite the link's in a batch). Judge the answer with `caredForIn`.
+ */
+export function caredForQuery(ctx: ServiceContext, patientId: string) {
+  return ctx.db
+    .select({
+      ...getTableColumns(caregiverLinks),
+      patientName: sql<string>`${users.name}`.as('patient_name'),
+      patientRole: sql<UserRow['role']>`${users.role}`.as('patient_role'),
+      patientStatus: sql<UserRow['status']>`${users.status}`.as('patient_status'),
+    })
+    .from(caregiverLinks)
+    .innerJoin(users, eq(users.id, caregiverLinks.patientId))
+    .where(
+      and(
+        eq(caregiverLinks.patientId, patientId),
+        eq(caregiverLinks.caregiverId, callerId(ctx)),
+        isNull(caregiverLinks.endedAt),
+      ),
+    )
+    .limit(1);
+}
+
+/**
+ * The link and patient `caredForQuery` found. Anyone else's patient, an ended link or a patient whose
+ * account is no longer active is NOT_FOUND.
  * @throws AppError NOT_FOUND
  */
-export async function caredForPatient(ctx: ServiceContext, patientId: string) {
-  const link = await activeLinkBetween(ctx, patientId, callerId(ctx));
-  const patient = link ? await networkMember(ctx, patientId) : undefined;
-  if (!link || !patient) throw notFound('Patient');
+export function caredForIn(
+  rows: (CaregiverLinkRow & { patientName: string; patientRole: UserRow['role']; patientStatus: UserRow['status'] })[],
+): { link: CaregiverLinkRow; patient: NetworkMember } {
+  const [row] = rows;
+  const patient =
+    row && asMember({ id: row.patientId, name: row.patientName, role: row.patientRole, status: row.patientStatus });
+  if (!row || !patient) throw notFound('Patient');
+  const { patientName: _name, patientRole: _role, patientStatus: _status, ...link } = row;
   return { link, patient };
 }
 
 /**
  * The audit insert for the statement right after a conditional write in the same batch: its action is
  * NULL (a NOT NULL violation that rolls the whole batch back) unless that write changed exactly one
- * row, so a change that lost a race leaves nothing behind. `auditGuardTripped` (catalog.db) recognises
+ * row, so a change that lost a race leaves nothing behind. `auditGuardTripped` (db/sql) recognises
  * the failure.
  */
 export function guardedAuditInsert(ctx: ServiceContext, event: AuditEventInput) {
   // auditInsert binds `action` as given, so SQL here is evaluated inside the batch.
   return auditInsert(ctx, { ...event, action: ifOneRowChanged(event.action) as unknown as string });
+}
+
+/**
+ * The audit insert of a read, for the read's own batch: the row is written only when `condition` holds
+ * as the batch runs. Otherwise its action is NULL, a NOT NULL violation that rolls the batch back
+ * (`auditGuardTripped`), so a refused read leaves no audit row and hands over nothing. Ids the service
+ * has not read yet (the link's patient, a note's file) may be given as SQL.
+ */
+export function readAuditInsert(
+  ctx: ServiceContext,
+  condition: SQL,
+  event: Omit<AuditEventInput, 'patientId' | 'resourceId'> & { patientId: string | SQL; resourceId: string | SQL },
+) {
+  // auditInsert binds its values as given, so SQL here is evaluated inside the batch.
+  return auditInsert(ctx, {
+    ...event,
+    action: sql`(case when ${condition} then ${event.action} end)` as unknown as string,
+    patientId: event.patientId as string,
+    resourceId: event.resourceId as string,
+  });
 }

@@ -1,12 +1,13 @@
-import { and, count, desc, eq, isNotNull, sql } from 'drizzle-orm';
+import { and, count, desc, eq, exists, isNotNull, sql } from 'drizzle-orm';
 import type { ServiceContext } from '../../context';
+import { batchOf } from '../../db/batch';
 import { type CaregiverLinkRow, caregiverLinks, caregiverNotes, files, users } from '../../db/schema';
-import { isNotNullViolation, qualified } from '../../db/sql';
+import { auditGuardTripped, isNotNullViolation, qualified } from '../../db/sql';
 import { page } from '../../lib/envelope';
 import { AppError, notFound } from '../../lib/errors';
 import { iso } from '../../lib/time';
 import { auditInsert } from '../audit/audit.service';
-import { callerId, sharedLink } from './care-access';
+import { callerId, patientOfLink, readAuditInsert, sharedLinkIn, sharedLinkQuery, sharesLink } from './care-access';
 import type { CreateNoteInput, NoteView } from './caregivers.schemas';
 
 /**
@@ -76,23 +77,33 @@ const noteAudit = (ctx: ServiceContext, link: CaregiverLinkRow, action: string, 
   });
 
 /**
- * A page of the notes on a relationship the caller is part of, newest first; the read is audited in
- * the same batch.
+ * A page of the notes on a relationship the caller is part of, newest first, in one round trip: the
+ * relationship, the page, the total and the read's audit row in one batch (the audit row is written
+ * only while the caller shares the relationship, or the batch rolls back and nothing is handed over).
  * @throws AppError NOT_FOUND (not the caller's, or ended)
  */
 export async function listCareNotes(ctx: ServiceContext, linkId: string, query: { page: number; limit: number }) {
-  const link = await sharedLink(ctx, linkId);
-  const where = eq(caregiverNotes.linkId, link.id);
-  const [rows, [total]] = await ctx.db.batch([
-    joinedNotes(ctx)
+  const where = eq(caregiverNotes.linkId, linkId);
+  const read = await batchOf(ctx.db, {
+    link: sharedLinkQuery(ctx, linkId),
+    rows: joinedNotes(ctx)
       .where(where)
       .orderBy(desc(caregiverNotes.createdAt), desc(caregiverNotes.id))
       .limit(query.limit)
       .offset((query.page - 1) * query.limit),
-    ctx.db.select({ n: count() }).from(caregiverNotes).where(where),
-    noteAudit(ctx, link, 'caregiver.note.list', { page: query.page, limit: query.limit }),
-  ]);
-  return page((rows as NoteJoinRow[]).map(toNoteView), total?.n ?? 0, query);
+    total: ctx.db.select({ n: count() }).from(caregiverNotes).where(where),
+    audit: readAuditInsert(ctx, sharesLink(ctx, linkId), {
+      action: 'caregiver.note.list',
+      resourceType: 'caregiver_link',
+      resourceId: linkId,
+      patientId: patientOfLink(linkId),
+      metadata: { page: query.page, limit: query.limit },
+    }),
+  }).catch((err: unknown) => {
+    throw auditGuardTripped(err) ? notFound('Relationship') : err;
+  });
+  sharedLinkIn(read.link);
+  return page((read.rows as NoteJoinRow[]).map(toNoteView), read.total[0]?.n ?? 0, query);
 }
 
 const badFile = (message: string) =>
@@ -100,27 +111,34 @@ const badFile = (message: string) =>
 
 /**
  * Adds a note to a relationship the caller is part of, optionally with a file the caller uploaded as
- * an `attachment`; audited in the same batch. The insert re-checks that the link is still active, so a
- * note cannot land on a relationship that ended meanwhile.
+ * an `attachment`; audited in the same batch. Two round trips: the relationship, the author's name and
+ * the file in one read batch, then the insert with its audit row. The insert re-checks that the link
+ * is still active, so a note cannot land on a relationship that ended meanwhile.
  * @throws AppError NOT_FOUND (not the caller's, or ended), VALIDATION_FAILED (fileId not the caller's
  *   attachment)
  */
 export async function createCareNote(ctx: ServiceContext, linkId: string, input: CreateNoteInput): Promise<NoteView> {
-  const link = await sharedLink(ctx, linkId);
   const authorId = callerId(ctx);
+  const read = await batchOf(ctx.db, {
+    link: sharedLinkQuery(ctx, linkId),
+    author: ctx.db.select({ name: users.name }).from(users).where(eq(users.id, authorId)),
+    file: input.fileId
+      ? ctx.db
+          .select({
+            id: files.id,
+            purpose: files.purpose,
+            contentType: files.contentType,
+            size: files.size,
+            fileName: files.fileName,
+          })
+          .from(files)
+          .where(and(eq(files.id, input.fileId), eq(files.ownerId, authorId)))
+      : undefined,
+  });
+  const link = sharedLinkIn(read.link);
   let file: { id: string; contentType: string; size: number; fileName: string | null } | null = null;
   if (input.fileId) {
-    const row = await ctx.db
-      .select({
-        id: files.id,
-        purpose: files.purpose,
-        contentType: files.contentType,
-        size: files.size,
-        fileName: files.fileName,
-      })
-      .from(files)
-      .where(and(eq(files.id, input.fileId), eq(files.ownerId, authorId)))
-      .get();
+    const row = read.file?.[0];
     if (!row) throw badFile('No such file of yours; upload it first with POST /api/v1/files');
     if (row.purpose !== 'attachment') throw badFile('The file was not uploaded with purpose "attachment"');
     file = { id: row.id, contentType: row.contentType, size: row.size, fileName: row.fileName };
@@ -144,11 +162,10 @@ export async function createCareNote(ctx: ServiceContext, linkId: string, input:
     if (isNotNullViolation(err, caregiverNotes.linkId)) throw notFound('Relationship');
     throw err;
   }
-  const author = await ctx.db.select({ name: users.name }).from(users).where(eq(users.id, authorId)).get();
   return {
     id,
     linkId: link.id,
-    author: { id: authorId, name: author?.name ?? null },
+    author: { id: authorId, name: read.author[0]?.name ?? null },
     body: input.body,
     file,
     createdAt: iso(now),
@@ -156,28 +173,52 @@ export async function createCareNote(ctx: ServiceContext, linkId: string, input:
 }
 
 /**
- * The bytes of a note's attachment, for either side of the active relationship; audited before any
- * byte is sent.
+ * The bytes of a note's attachment, for either side of the active relationship. One round trip to D1:
+ * the relationship, the note with its file and the read's audit row in one batch (the audit row is
+ * written only when the caller shares the relationship and the note carries a stored file, so before
+ * any byte is sent), then the bytes from storage.
  * @throws AppError NOT_FOUND (relationship not the caller's or ended, no such note on it, no file, or
  *   the file was deleted)
  */
 export async function readCareNoteFile(ctx: ServiceContext, linkId: string, noteId: string) {
-  const link = await sharedLink(ctx, linkId);
-  const row = await joinedNotes(ctx)
-    .where(and(eq(caregiverNotes.id, noteId), eq(caregiverNotes.linkId, link.id), isNotNull(caregiverNotes.fileId)))
-    .get();
-  const stored =
-    row?.fileId != null
-      ? await ctx.db.select({ key: files.storageKey }).from(files).where(eq(files.id, row.fileId)).get()
-      : undefined;
-  const object = stored ? await ctx.ports.storage.get(stored.key) : null;
-  if (!row || !object) throw notFound('File');
-  await auditInsert(ctx, {
-    action: 'caregiver.note.file.read',
-    resourceType: 'file',
-    resourceId: row.fileId,
-    patientId: link.patientId,
-    metadata: { linkId: link.id, noteId: row.id },
+  // Qualified: the audit row's subqueries sit inside a single-table INSERT.
+  const onLink = and(
+    eq(qualified(caregiverNotes.id), noteId),
+    eq(qualified(caregiverNotes.linkId), linkId),
+    isNotNull(qualified(caregiverNotes.fileId)),
+  )!;
+  const withFile = eq(files.id, caregiverNotes.fileId);
+  const read = await batchOf(ctx.db, {
+    link: sharedLinkQuery(ctx, linkId),
+    note: ctx.db
+      .select({ ...noteColumns, storageKey: sql<string>`${files.storageKey}`.as('file_storage_key') })
+      .from(caregiverNotes)
+      .leftJoin(users, eq(users.id, caregiverNotes.authorId))
+      .innerJoin(files, withFile)
+      .where(onLink),
+    audit: readAuditInsert(
+      ctx,
+      and(
+        sharesLink(ctx, linkId),
+        exists(ctx.db.select({ one: sql`1` }).from(caregiverNotes).innerJoin(files, withFile).where(onLink)),
+      )!,
+      {
+        action: 'caregiver.note.file.read',
+        resourceType: 'file',
+        resourceId: sql`(select ${qualified(caregiverNotes.fileId)} from ${caregiverNotes} where ${onLink})`,
+        patientId: patientOfLink(linkId),
+        metadata: { linkId, noteId },
+      },
+    ),
+  }).catch(async (err: unknown) => {
+    if (!auditGuardTripped(err)) throw err;
+    // Refused: say which, as a read of the relationship alone would.
+    sharedLinkIn(await sharedLinkQuery(ctx, linkId));
+    throw notFound('File');
   });
+  sharedLinkIn(read.link);
+  const row = read.note[0];
+  const object = row ? await ctx.ports.storage.get(row.storageKey) : null;
+  if (!row || !object) throw notFound('File');
   return { file: toNoteView(row as NoteJoinRow).file!, body: object.body };
 }

@@ -1,12 +1,28 @@
-import { and, desc, eq, isNull } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, isNull, sql } from 'drizzle-orm';
 import type { ServiceContext } from '../../context';
-import { type CaregiverLinkRow, type CaregiverRequestRow, caregiverLinks, caregiverRequests } from '../../db/schema';
+import { batchOf } from '../../db/batch';
+import {
+  type CaregiverLinkRow,
+  type CaregiverRequestRow,
+  caregiverLinks,
+  caregiverRequests,
+  type UserRow,
+  users,
+} from '../../db/schema';
 import { auditGuardTripped, ifOneRowChanged, isNotNullViolation, isUniqueViolation } from '../../db/sql';
 import { AppError, notFound } from '../../lib/errors';
 import { HOUR_MS, iso } from '../../lib/time';
 import { auditInsert } from '../audit/audit.service';
-import { getSetting } from '../settings/settings.service';
-import { activeLinkBetween, callerId, guardedAuditInsert, networkMember, toLinkView } from './care-access';
+import { getSetting, primeSettings, settingsQuery } from '../settings/settings.service';
+import {
+  accountsQuery,
+  activeLinkBetween,
+  asMember,
+  callerId,
+  guardedAuditInsert,
+  memberIn,
+  toLinkView,
+} from './care-access';
 import type {
   CaregiverRequestView,
   LinkView,
@@ -43,23 +59,11 @@ const duplicate = () =>
 const alreadyCaregiver = () =>
   new AppError('CONFLICT', 'This person is already your caregiver', { details: { reason: 'already-caregiver' } });
 
-/** The caller's own member row (name for the pushes). */
-async function me(ctx: ServiceContext) {
-  const self = await networkMember(ctx, callerId(ctx));
-  if (!self) throw new AppError('FORBIDDEN', 'Only patients and caregivers take part in the caregiver network');
-  return self;
-}
+const notInNetwork = () => new AppError('FORBIDDEN', 'Only patients and caregivers take part in the caregiver network');
 
-/**
- * Refuses a request to someone who rejected one from the caller less than
- * `caregivers.requestCooldownHours` ago.
- * @throws AppError CONFLICT with `retryAfter` seconds (the Retry-After header; also `details.retryAfter`,
- *   which socket error replies carry)
- */
-async function assertCooledDown(ctx: ServiceContext, requesterId: string, receiverId: string): Promise<void> {
-  const hours = await getSetting(ctx, 'caregivers.requestCooldownHours');
-  if (hours === 0) return;
-  const last = await ctx.db
+/** The latest rejected request from `requesterId` to `receiverId`, for a read batch (the cooldown). */
+function lastRejection(ctx: ServiceContext, requesterId: string, receiverId: string) {
+  return ctx.db
     .select({ respondedAt: caregiverRequests.respondedAt })
     .from(caregiverRequests)
     .where(
@@ -70,10 +74,19 @@ async function assertCooledDown(ctx: ServiceContext, requesterId: string, receiv
       ),
     )
     .orderBy(desc(caregiverRequests.respondedAt))
-    .limit(1)
-    .get();
-  if (last?.respondedAt == null) return;
-  const waitMs = last.respondedAt + hours * HOUR_MS - ctx.clock.now().getTime();
+    .limit(1);
+}
+
+/**
+ * Refuses a request to someone who rejected one from the caller less than
+ * `caregivers.requestCooldownHours` ago (`respondedAt`: when they last rejected one, if ever).
+ * @throws AppError CONFLICT with `retryAfter` seconds (the Retry-After header; also `details.retryAfter`,
+ *   which socket error replies carry)
+ */
+async function assertCooledDown(ctx: ServiceContext, respondedAt: number | null | undefined): Promise<void> {
+  const hours = await getSetting(ctx, 'caregivers.requestCooldownHours');
+  if (hours === 0 || respondedAt == null) return;
+  const waitMs = respondedAt + hours * HOUR_MS - ctx.clock.now().getTime();
   if (waitMs <= 0) return;
   const retryAfter = Math.ceil(waitMs / 1000);
   throw new AppError('CONFLICT', `This person declined your last request; you can ask again in ${hours} hours`, {
@@ -84,34 +97,46 @@ async function assertCooledDown(ctx: ServiceContext, requesterId: string, receiv
 
 /**
  * The caller asks `receiverId` to become their caregiver; the receiver is pushed `request:incoming`
- * `{ request, requester: { id, name } }`.
- * @throws AppError VALIDATION_FAILED (receiverId is the caller), NOT_FOUND (no active patient or
- *   caregiver account with that id), CONFLICT (a pending request to them exists, they already care for
- *   the caller, or the cooldown after their last rejection is running: `retryAfter` seconds)
+ * `{ request, requester: { id, name } }`. Two round trips: everything the checks need (both accounts,
+ * the link, the pending request, the last rejection, the settings) in one read batch, then the insert
+ * with its audit row.
+ * @throws AppError FORBIDDEN (the caller is not a patient or caregiver), VALIDATION_FAILED (receiverId
+ *   is the caller), NOT_FOUND (no active patient or caregiver account with that id), CONFLICT (a
+ *   pending request to them exists, they already care for the caller, or the cooldown after their last
+ *   rejection is running: `retryAfter` seconds)
  */
 export async function sendRequest(ctx: ServiceContext, input: SendRequestInput): Promise<CaregiverRequestView> {
-  const requester = await me(ctx);
+  const caller = callerId(ctx);
+  const read = await batchOf(ctx.db, {
+    accounts: accountsQuery(ctx, [caller, input.receiverId]),
+    link: activeLinkBetween(ctx, caller, input.receiverId),
+    pending: ctx.db
+      .select({ id: caregiverRequests.id })
+      .from(caregiverRequests)
+      .where(
+        and(
+          eq(caregiverRequests.requesterId, caller),
+          eq(caregiverRequests.receiverId, input.receiverId),
+          eq(caregiverRequests.status, 'pending'),
+        ),
+      )
+      .limit(1),
+    rejected: lastRejection(ctx, caller, input.receiverId),
+    settings: settingsQuery(ctx),
+  });
+  primeSettings(ctx, read.settings);
+  const requester = memberIn(read.accounts, caller);
+  if (!requester) throw notInNetwork();
   if (input.receiverId === requester.id) {
     throw new AppError('VALIDATION_FAILED', 'Validation failed', {
       fields: [{ field: 'receiverId', message: 'You cannot ask yourself to be your caregiver' }],
     });
   }
-  const receiver = await networkMember(ctx, input.receiverId);
+  const receiver = memberIn(read.accounts, input.receiverId);
   if (!receiver) throw notFound('User');
-  if (await activeLinkBetween(ctx, requester.id, receiver.id)) throw alreadyCaregiver();
-  const pending = await ctx.db
-    .select({ id: caregiverRequests.id })
-    .from(caregiverRequests)
-    .where(
-      and(
-        eq(caregiverRequests.requesterId, requester.id),
-        eq(caregiverRequests.receiverId, receiver.id),
-        eq(caregiverRequests.status, 'pending'),
-      ),
-    )
-    .get();
-  if (pending) throw duplicate();
-  await assertCooledDown(ctx, requester.id, receiver.id);
+  if (read.link.length) throw alreadyCaregiver();
+  if (read.pending.length) throw duplicate();
+  await assertCooledDown(ctx, read.rejected[0]?.respondedAt);
 
   const row: CaregiverRequestRow = {
     id: ctx.ids.id('cgr'),
@@ -164,14 +189,36 @@ export async function updateRequestStatus(
   requestId: string,
   status: ResponseStatus,
 ): Promise<UpdateStatusResult> {
-  const receiver = await me(ctx);
-  const request = await ctx.db
-    .select()
-    .from(caregiverRequests)
-    .where(and(eq(caregiverRequests.id, requestId), eq(caregiverRequests.receiverId, receiver.id)))
-    .get();
-  const requester = request ? await networkMember(ctx, request.requesterId) : undefined;
-  if (!request || !requester) throw notFound('Caregiver request');
+  const caller = callerId(ctx);
+  const read = await batchOf(ctx.db, {
+    accounts: accountsQuery(ctx, [caller]),
+    // The requester's account comes along under its own names: a batch would let the account's `id`,
+    // `status` and `created_at` overwrite the request's.
+    request: ctx.db
+      .select({
+        ...getTableColumns(caregiverRequests),
+        requesterName: sql<string>`${users.name}`.as('requester_name'),
+        requesterRole: sql<UserRow['role']>`${users.role}`.as('requester_role'),
+        requesterStatus: sql<UserRow['status']>`${users.status}`.as('requester_status'),
+      })
+      .from(caregiverRequests)
+      .innerJoin(users, eq(users.id, caregiverRequests.requesterId))
+      .where(and(eq(caregiverRequests.id, requestId), eq(caregiverRequests.receiverId, caller)))
+      .limit(1),
+  });
+  const receiver = memberIn(read.accounts, caller);
+  if (!receiver) throw notInNetwork();
+  const found = read.request[0];
+  const requester =
+    found &&
+    asMember({
+      id: found.requesterId,
+      name: found.requesterName,
+      role: found.requesterRole,
+      status: found.requesterStatus,
+    });
+  if (!found || !requester) throw notFound('Caregiver request');
+  const { requesterName: _name, requesterRole: _role, requesterStatus: _status, ...request } = found;
   if (request.status !== 'pending') throw notAnswerable(request.status);
 
   const now = ctx.clock.now().getTime();
@@ -276,7 +323,7 @@ async function endLink(ctx: ServiceContext, link: CaregiverLinkRow, what: string
  * @throws AppError NOT_FOUND (no active link in which they care for the caller)
  */
 export async function removeCaregiver(ctx: ServiceContext, caregiverId: string): Promise<LinkView> {
-  const link = await activeLinkBetween(ctx, callerId(ctx), caregiverId);
+  const [link] = await activeLinkBetween(ctx, callerId(ctx), caregiverId);
   if (!link) throw notFound('Caregiver');
   return endLink(ctx, link, 'Caregiver');
 }
@@ -286,7 +333,7 @@ export async function removeCaregiver(ctx: ServiceContext, caregiverId: string):
  * @throws AppError NOT_FOUND (no active link in which the caller cares for them)
  */
 export async function leavePatient(ctx: ServiceContext, patientId: string): Promise<LinkView> {
-  const link = await activeLinkBetween(ctx, patientId, callerId(ctx));
+  const [link] = await activeLinkBetween(ctx, patientId, callerId(ctx));
   if (!link) throw notFound('Patient');
   return endLink(ctx, link, 'Patient');
 }

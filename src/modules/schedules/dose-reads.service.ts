@@ -1,5 +1,6 @@
 import { and, asc, eq, gte, lt } from 'drizzle-orm';
 import type { ServiceContext } from '../../context';
+import { type BatchResults, batchOf } from '../../db/batch';
 import { type DoseRow, doses, type ScheduleRow, schedules } from '../../db/schema';
 import { page } from '../../lib/envelope';
 import { AppError } from '../../lib/errors';
@@ -106,38 +107,64 @@ function everyZoneWindow(rangeOf: RangeOf, maxDays: number, now: number): [numbe
   return [utcMidnight(early.from) - DAY_MS, utcMidnight(addDays(late.to, 1)) + DAY_MS];
 }
 
+/** What a range read asks for: the range (read in `tz`, else the profile zone, else UTC) and its bounds. */
+interface RangeRead {
+  rangeOf: RangeOf;
+  maxDays: number;
+  tz: string | undefined;
+  now: number;
+  until?: number;
+}
+
 /**
- * The owner's stored doses due in the range, read in `tz` (default: the profile zone, else UTC) and
- * before `until`, by due time, with the owner's schedules and the zone: one D1 round trip.
+ * The statements of a range read, for one batch (`batchOf`), named so they can join another module's
+ * read batch: the profile zone, the owner's schedules and the owner's stored doses over the range in
+ * the reader's zone (or over `everyZoneWindow` while that zone is not known), by due time.
  * @throws AppError VALIDATION_FAILED (reversed or too long range in the reader's zone)
  */
-async function readRange(
-  ctx: ServiceContext,
-  ownerId: string,
-  read: { rangeOf: RangeOf; maxDays: number; tz: string | undefined; now: number; until?: number },
-) {
+function rangeQueries(ctx: ServiceContext, ownerId: string, read: RangeRead) {
   const { rangeOf, maxDays, tz, now, until = Number.POSITIVE_INFINITY } = read;
   const known = tz ? exactRange(rangeOf, maxDays, tz, now) : null;
   const [low, high] = known ? [known.start, known.end] : everyZoneWindow(rangeOf, maxDays, now);
-  const [profile, owned, rows] = await ctx.db.batch([
-    profileTimeZoneQuery(ctx, ownerId),
-    withSupplementName(ctx).where(eq(schedules.ownerId, ownerId)),
-    ctx.db
+  return {
+    doseZone: profileTimeZoneQuery(ctx, ownerId),
+    doseSchedules: withSupplementName(ctx).where(eq(schedules.ownerId, ownerId)),
+    doseRows: ctx.db
       .select()
       .from(doses)
       .where(and(eq(doses.ownerId, ownerId), gte(doses.scheduledAt, low), lt(doses.scheduledAt, Math.min(high, until))))
       .orderBy(asc(doses.scheduledAt), asc(doses.localDate), asc(doses.localTime), asc(doses.id)),
-  ]);
-  const zone = tz ?? profile[0]?.timeZone ?? 'UTC';
-  const { range, start, end } = known ?? exactRange(rangeOf, maxDays, zone, now);
+  };
+}
+
+type RangeAnswers = BatchResults<ReturnType<typeof rangeQueries>>;
+
+/**
+ * The owner's stored doses due in the range and before `until`, by due time, with the owner's
+ * schedules and the zone, from what `rangeQueries` answered.
+ * @throws AppError VALIDATION_FAILED (reversed or too long range in the profile zone)
+ */
+function rangeFrom(read: RangeRead, answers: RangeAnswers) {
+  const { rangeOf, maxDays, tz, now, until = Number.POSITIVE_INFINITY } = read;
+  const zone = tz ?? answers.doseZone[0]?.timeZone ?? 'UTC';
+  const { range, start, end } = exactRange(rangeOf, maxDays, zone, now);
   const due = Math.min(end, until);
   return {
     range: { ...range, timeZone: zone },
     start,
     end: due,
-    schedules: new Map(owned.map((info) => [info.schedule.id, info])),
-    stored: rows.filter((d) => d.scheduledAt >= start && d.scheduledAt < due),
+    schedules: new Map(answers.doseSchedules.map((info) => [info.schedule.id, info])),
+    stored: answers.doseRows.filter((d) => d.scheduledAt >= start && d.scheduledAt < due),
   };
+}
+
+/**
+ * The owner's stored doses due in the range, read in `tz` (default: the profile zone, else UTC) and
+ * before `until`, by due time, with the owner's schedules and the zone: one D1 round trip.
+ * @throws AppError VALIDATION_FAILED (reversed or too long range in the reader's zone)
+ */
+async function readRange(ctx: ServiceContext, ownerId: string, read: RangeRead) {
+  return rangeFrom(read, await batchOf(ctx.db, rangeQueries(ctx, ownerId, read)));
 }
 
 /** Due time, then local date, time and id: the order of every dose list (SQL's binary text order). */
@@ -190,7 +217,11 @@ export async function listDoses(ctx: ServiceContext, query: ListDosesQueryInput)
   };
   const now = ctx.clock.now().getTime();
   const read = await readRange(ctx, ownerId, { rangeOf, maxDays: MAX_LIST_DAYS, tz: query.tz, now });
+  return { ...pageOf(listed(read, now), read.schedules, now, query), range: read.range };
+}
 
+/** The range's stored doses and, beyond each schedule's stored horizon, its computed ones, by due time. */
+function listed(read: ReturnType<typeof rangeFrom>, now: number): DoseRow[] {
   const storedKeys = new Set(read.stored.map(occurrenceKey));
   const computed = [...read.schedules.values()].flatMap(({ schedule }) =>
     unstoredOccurrences(
@@ -204,8 +235,38 @@ export async function listDoses(ctx: ServiceContext, query: ListDosesQueryInput)
       // Rows stored beyond the horizon before reads stopped writing are listed as stored.
       .filter((d) => !storedKeys.has(occurrenceKey(d))),
   );
-  const list = computed.length ? [...read.stored, ...computed].sort(byDue) : read.stored;
-  return { ...pageOf(list, read.schedules, now, query), range: read.range };
+  return computed.length ? [...read.stored, ...computed].sort(byDue) : read.stored;
+}
+
+/** Today in the owner's profile zone (else UTC), as GET /doses reads it without parameters. */
+const todayRead = (now: number): RangeRead => ({
+  rangeOf: (today) => ({ from: today, to: today }),
+  maxDays: MAX_LIST_DAYS,
+  tz: undefined,
+  now,
+});
+
+/**
+ * The statements that read `ownerId`'s doses of today in their profile zone, for another module's read
+ * batch (`batchOf`: spread them into its statements); `todaysDoses` makes the list of what they answered.
+ * @example const read = await batchOf(ctx.db, { link: …, ...todaysDosesQueries(ctx, patientId) });
+ *   const today = todaysDoses(ctx, read);
+ */
+export function todaysDosesQueries(ctx: ServiceContext, ownerId: string) {
+  return rangeQueries(ctx, ownerId, todayRead(ctx.clock.now().getTime()));
+}
+
+/**
+ * Every dose of the owner's today, as GET /doses lists them to the owner (stored and computed, by due
+ * time, each with its status as of now), from what `todaysDosesQueries` answered, with the day and zone.
+ */
+export function todaysDoses(ctx: ServiceContext, answers: RangeAnswers) {
+  const now = ctx.clock.now().getTime();
+  const read = rangeFrom(todayRead(now), answers);
+  return {
+    range: read.range,
+    items: listed(read, now).map((d) => toDoseView(d, read.schedules.get(d.scheduleId), now)),
+  };
 }
 
 /** Adherence: taken ÷ (taken + missed + skipped) × 100, one decimal; null when nothing was due. */
