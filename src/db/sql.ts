@@ -1,7 +1,6 @@
 import { Column, getTableName, is, type SQL, type SQLWrapper, sql } from 'drizzle-orm';
 import { SQLiteAsyncDialect, type SQLiteColumn, type SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type { Db } from './client';
-import { auditEvents } from './schema';
 
 /**
  * SQL helpers every module shares: qualified column references for subqueries, the "exactly one row
@@ -96,6 +95,3 @@ export const isUniqueViolation = (err: unknown, target?: ConstraintTarget): bool
  */
 export const isNotNullViolation = (err: unknown, target: ConstraintTarget): boolean =>
   constraintFailed(err, 'NOT NULL', target);
-
-/** Whether a batch rolled back because its guarded audit insert (`ifOneRowChanged` action) found no change. */
-export const auditGuardTripped = (err: unknown): boolean => isNotNullViolation(err, auditEvents.action);

@@ -3,7 +3,7 @@ import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type { ServiceContext } from '../../context';
 import { paginate } from '../../db/paginate';
 import { type AuditEventRow, auditEvents } from '../../db/schema';
-import { ifOneRowChanged } from '../../db/sql';
+import { ifOneRowChanged, isNotNullViolation } from '../../db/sql';
 
 /**
  * The one writer of `audit_events`: every module records through `auditInsert` (or `recordAudit`),
@@ -35,7 +35,7 @@ export interface AuditEventInput {
  * describe does:
  * - `'one-row-changed'`: the statement right before it in the same batch changed exactly one row.
  *   Otherwise the row's `action` is NULL, a NOT NULL violation that rolls the whole batch back (a
- *   conditional write that lost a race leaves nothing behind); `auditGuardTripped` (db/sql.ts) recognises it.
+ *   conditional write that lost a race leaves nothing behind); `auditGuardTripped` recognises it.
  * - `{ from, where }`: INSERT … SELECT, one audit row per row of `from` (one row when absent) for
  *   which `where` holds when the statement runs. Placed before a write with the same condition, it
  *   names exactly the rows that write changes; when the condition fails nothing is written and the
@@ -78,6 +78,9 @@ export function auditInsert(ctx: ServiceContext, event: AuditEventInput, options
       sql`select ${sql.join(selected, sql`, `)}${guard.from ? sql` from ${guard.from}` : sql``}${guard.where ? sql` where ${guard.where}` : sql``}`,
     );
 }
+
+/** Whether a batch rolled back because its `'one-row-changed'` audit insert found no change. */
+export const auditGuardTripped = (err: unknown): boolean => isNotNullViolation(err, auditEvents.action);
 
 /**
  * Appends one audit event: who (the context's actor), whose data, what, why, when and under which

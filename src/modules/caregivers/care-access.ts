@@ -1,10 +1,9 @@
 import { and, eq, exists, getTableColumns, inArray, isNull, or, type SQL, sql } from 'drizzle-orm';
 import type { ServiceContext } from '../../context';
 import { type CaregiverLinkRow, caregiverLinks, type UserRow, users } from '../../db/schema';
-import { ifOneRowChanged, qualified } from '../../db/sql';
+import { qualified } from '../../db/sql';
 import { AppError, notFound } from '../../lib/errors';
 import { iso } from '../../lib/time';
-import { type AuditEventInput, auditInsert } from '../audit/audit.service';
 import type { LinkView } from './caregivers.schemas';
 
 /**
@@ -171,35 +170,4 @@ export function caredForIn(
   if (!row || !patient) throw notFound('Patient');
   const { patientName: _name, patientRole: _role, patientStatus: _status, ...link } = row;
   return { link, patient };
-}
-
-/**
- * The audit insert for the statement right after a conditional write in the same batch: its action is
- * NULL (a NOT NULL violation that rolls the whole batch back) unless that write changed exactly one
- * row, so a change that lost a race leaves nothing behind. `auditGuardTripped` (db/sql) recognises
- * the failure.
- */
-export function guardedAuditInsert(ctx: ServiceContext, event: AuditEventInput) {
-  // auditInsert binds `action` as given, so SQL here is evaluated inside the batch.
-  return auditInsert(ctx, { ...event, action: ifOneRowChanged(event.action) as unknown as string });
-}
-
-/**
- * The audit insert of a read, for the read's own batch: the row is written only when `condition` holds
- * as the batch runs. Otherwise its action is NULL, a NOT NULL violation that rolls the batch back
- * (`auditGuardTripped`), so a refused read leaves no audit row and hands over nothing. Ids the service
- * has not read yet (the link's patient, a note's file) may be given as SQL.
- */
-export function readAuditInsert(
-  ctx: ServiceContext,
-  condition: SQL,
-  event: Omit<AuditEventInput, 'patientId' | 'resourceId'> & { patientId: string | SQL; resourceId: string | SQL },
-) {
-  // auditInsert binds its values as given, so SQL here is evaluated inside the batch.
-  return auditInsert(ctx, {
-    ...event,
-    action: sql`(case when ${condition} then ${event.action} end)` as unknown as string,
-    patientId: event.patientId as string,
-    resourceId: event.resourceId as string,
-  });
 }

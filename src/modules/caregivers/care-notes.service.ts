@@ -2,12 +2,12 @@ import { and, count, desc, eq, exists, isNotNull, sql } from 'drizzle-orm';
 import type { ServiceContext } from '../../context';
 import { batchOf } from '../../db/batch';
 import { type CaregiverLinkRow, caregiverLinks, caregiverNotes, files, users } from '../../db/schema';
-import { auditGuardTripped, isNotNullViolation, qualified } from '../../db/sql';
+import { isNotNullViolation, qualified } from '../../db/sql';
 import { page } from '../../lib/envelope';
 import { AppError, notFound } from '../../lib/errors';
 import { iso } from '../../lib/time';
 import { auditInsert } from '../audit/audit.service';
-import { callerId, patientOfLink, readAuditInsert, sharedLinkIn, sharedLinkQuery, sharesLink } from './care-access';
+import { callerId, patientOfLink, sharedLinkIn, sharedLinkQuery, sharesLink } from './care-access';
 import type { CreateNoteInput, NoteView } from './caregivers.schemas';
 
 /**
@@ -92,15 +92,18 @@ export async function listCareNotes(ctx: ServiceContext, linkId: string, query: 
       .limit(query.limit)
       .offset((query.page - 1) * query.limit),
     total: ctx.db.select({ n: count() }).from(caregiverNotes).where(where),
-    audit: readAuditInsert(ctx, sharesLink(ctx, linkId), {
-      action: 'caregiver.note.list',
-      resourceType: 'caregiver_link',
-      resourceId: linkId,
-      patientId: patientOfLink(linkId),
-      metadata: { page: query.page, limit: query.limit },
-    }),
-  }).catch((err: unknown) => {
-    throw auditGuardTripped(err) ? notFound('Relationship') : err;
+    // Written only when the caller shares the link, so a refused read leaves no audit row.
+    audit: auditInsert(
+      ctx,
+      {
+        action: 'caregiver.note.list',
+        resourceType: 'caregiver_link',
+        resourceId: linkId,
+        patientId: patientOfLink(linkId),
+        metadata: { page: query.page, limit: query.limit },
+      },
+      { guard: { where: sharesLink(ctx, linkId) } },
+    ),
   });
   sharedLinkIn(read.link);
   return page((read.rows as NoteJoinRow[]).map(toNoteView), read.total[0]?.n ?? 0, query);
@@ -196,12 +199,9 @@ export async function readCareNoteFile(ctx: ServiceContext, linkId: string, note
       .leftJoin(users, eq(users.id, caregiverNotes.authorId))
       .innerJoin(files, withFile)
       .where(onLink),
-    audit: readAuditInsert(
+    // Written only when the caller shares the link and the note has a file, as the read hands over.
+    audit: auditInsert(
       ctx,
-      and(
-        sharesLink(ctx, linkId),
-        exists(ctx.db.select({ one: sql`1` }).from(caregiverNotes).innerJoin(files, withFile).where(onLink)),
-      )!,
       {
         action: 'caregiver.note.file.read',
         resourceType: 'file',
@@ -209,12 +209,15 @@ export async function readCareNoteFile(ctx: ServiceContext, linkId: string, note
         patientId: patientOfLink(linkId),
         metadata: { linkId, noteId },
       },
+      {
+        guard: {
+          where: and(
+            sharesLink(ctx, linkId),
+            exists(ctx.db.select({ one: sql`1` }).from(caregiverNotes).innerJoin(files, withFile).where(onLink)),
+          ),
+        },
+      },
     ),
-  }).catch(async (err: unknown) => {
-    if (!auditGuardTripped(err)) throw err;
-    // Refused: say which, as a read of the relationship alone would.
-    sharedLinkIn(await sharedLinkQuery(ctx, linkId));
-    throw notFound('File');
   });
   sharedLinkIn(read.link);
   const row = read.note[0];

@@ -9,20 +9,12 @@ import {
   type UserRow,
   users,
 } from '../../db/schema';
-import { auditGuardTripped, ifOneRowChanged, isNotNullViolation, isUniqueViolation } from '../../db/sql';
+import { ifOneRowChanged, isNotNullViolation, isUniqueViolation } from '../../db/sql';
 import { AppError, notFound } from '../../lib/errors';
 import { HOUR_MS, iso } from '../../lib/time';
-import { auditInsert } from '../audit/audit.service';
+import { auditGuardTripped, auditInsert } from '../audit/audit.service';
 import { getSetting, primeSettings, settingsQuery } from '../settings/settings.service';
-import {
-  accountsQuery,
-  activeLinkBetween,
-  asMember,
-  callerId,
-  guardedAuditInsert,
-  memberIn,
-  toLinkView,
-} from './care-access';
+import { accountsQuery, activeLinkBetween, asMember, callerId, memberIn, toLinkView } from './care-access';
 import type {
   CaregiverRequestView,
   LinkView,
@@ -254,7 +246,7 @@ export async function updateRequestStatus(
           ctx.db.insert(caregiverLinks).values({ ...link, requestId: ifOneRowChanged(request.id) }),
           auditInsert(ctx, { ...audit, metadata: { linkId: link.id } }),
         ])
-      : await ctx.db.batch([answer, guardedAuditInsert(ctx, audit)]);
+      : await ctx.db.batch([answer, auditInsert(ctx, audit, { guard: 'one-row-changed' })]);
     updated = rows[0]!;
   } catch (err) {
     if (isUniqueViolation(err)) throw alreadyCaregiver();
@@ -293,13 +285,17 @@ async function endLink(ctx: ServiceContext, link: CaregiverLinkRow, what: string
         .set({ endedAt: now, endedBy: by })
         .where(and(eq(caregiverLinks.id, link.id), isNull(caregiverLinks.endedAt)))
         .returning(),
-      guardedAuditInsert(ctx, {
-        action: 'caregiver.link.end',
-        resourceType: 'caregiver_link',
-        resourceId: link.id,
-        patientId: link.patientId,
-        metadata: { caregiverId: link.caregiverId, by: by === link.patientId ? 'patient' : 'caregiver' },
-      }),
+      auditInsert(
+        ctx,
+        {
+          action: 'caregiver.link.end',
+          resourceType: 'caregiver_link',
+          resourceId: link.id,
+          patientId: link.patientId,
+          metadata: { caregiverId: link.caregiverId, by: by === link.patientId ? 'patient' : 'caregiver' },
+        },
+        { guard: 'one-row-changed' },
+      ),
     ]);
     ended = rows[0]!;
   } catch (err) {

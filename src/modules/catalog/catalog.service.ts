@@ -2,11 +2,10 @@ import { and, asc, desc, eq, or, type SQL, sql } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import type { ServiceContext } from '../../context';
 import { paginate } from '../../db/paginate';
-import { auditGuardTripped, ifOneRowChanged, isUniqueViolation, qualified, rawBatch } from '../../db/sql';
+import { isUniqueViolation, qualified, rawBatch } from '../../db/sql';
 import type { Page } from '../../lib/envelope';
 import { AppError, notFound } from '../../lib/errors';
-import { auditInsert } from '../audit/audit.service';
-import { auditInsertSelect, catalogAuditInsert } from './catalog.db';
+import { auditGuardTripped, auditInsert } from '../audit/audit.service';
 import type { AnyCatalogSpec, CatalogRowBase, CatalogSpec } from './catalog.kinds';
 import type { BulkDeleteItem, BulkDeleteResult, CatalogListInput, CatalogSort } from './catalog.schemas';
 
@@ -131,12 +130,11 @@ export async function updateItem<Row extends CatalogRowBase, View, Update extend
         .set({ ...changes, updatedAt } as never)
         .where(eq(spec.columns.id, id))
         .returning(),
-      catalogAuditInsert(ctx, {
-        action: ifOneRowChanged(`${spec.kind}.update`),
-        resourceType: spec.kind,
-        resourceId: id,
-        metadata: { fields },
-      }),
+      auditInsert(
+        ctx,
+        { action: `${spec.kind}.update`, resourceType: spec.kind, resourceId: id, metadata: { fields } },
+        { guard: 'one-row-changed' },
+      ),
     ]);
     return spec.toView(updated as unknown as Row);
   } catch (err) {
@@ -166,16 +164,21 @@ export async function deleteItems(
   const idsJson = JSON.stringify(ids);
   const { table } = spec;
   const id = qualified(spec.columns.id);
-  const audit = auditInsertSelect(
+  const audit = auditInsert(
     ctx,
     {
       action: `${spec.kind}.delete`,
       resourceType: spec.kind,
-      auditId: sql`json_extract(j.value, '$.aud')`,
+      id: sql`json_extract(j.value, '$.aud')`,
       resourceId: id,
       metadata: { bulk: options.bulk },
     },
-    sql`from json_each(${pairs}) as j join ${table} on ${id} = json_extract(j.value, '$.id') where ${notReferenced(spec)}`,
+    {
+      guard: {
+        from: sql`json_each(${pairs}) as j join ${table} on ${id} = json_extract(j.value, '$.id')`,
+        where: notReferenced(spec),
+      },
+    },
   );
   const [, deleted = []] = await rawBatch(ctx.db, [
     audit,

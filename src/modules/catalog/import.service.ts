@@ -1,4 +1,4 @@
-import { getTableColumns, getTableName, type SQL, sql } from 'drizzle-orm';
+import { getTableColumns, getTableName, type SQL, type SQLWrapper, sql } from 'drizzle-orm';
 import Papa from 'papaparse';
 import type { ServiceContext } from '../../context';
 import { stockMovements } from '../../db/schema';
@@ -6,7 +6,8 @@ import { qualified, rawBatch } from '../../db/sql';
 import { fieldErrors } from '../../http/hono';
 import { acceptsMediaType } from '../../http/openapi';
 import { AppError, type FieldError } from '../../lib/errors';
-import { auditInsertSelect, columnName, jsonChunks } from './catalog.db';
+import { auditInsert } from '../audit/audit.service';
+import { columnName, jsonChunks } from './catalog.db';
 import type { AnyCatalogSpec } from './catalog.kinds';
 import type { ImportFailureView, ImportMode, ImportReport } from './catalog.schemas';
 
@@ -293,7 +294,7 @@ function importStatements(
     return { row, counted };
   });
 
-  const statements: SQL[] = [];
+  const statements: SQLWrapper[] = [];
   const upserts: number[] = [];
   for (const chunk of jsonChunks(entries)) {
     const rowsJson = JSON.stringify(chunk.items.map((e) => e.row));
@@ -348,16 +349,14 @@ function importStatements(
   const metadata: SQL = sql`json_object('mode', ${report.mode}, 'total', ${report.total}, 'failed', ${report.failed},
     'created', c.n, 'updated', ${good.length} - c.n)`;
   statements.push(
-    auditInsertSelect(
+    auditInsert(
       ctx,
+      { action: `${kind}.import`, resourceType: kind, metadata },
       {
-        action: `${kind}.import`,
-        resourceType: kind,
-        auditId: sql`${ctx.ids.id('aud')}`,
-        resourceId: sql`null`,
-        metadata,
+        guard: {
+          from: sql`(select count(*) as n from ${table} where ${id} in (select value from json_each(${proposed}))) as c`,
+        },
       },
-      sql`from (select count(*) as n from ${table} where ${id} in (select value from json_each(${proposed}))) as c`,
     ),
   );
   return { statements, upserts, proposedIds: new Set(entries.map((e) => e.row.id as string)) };

@@ -1,18 +1,10 @@
 import { and, desc, eq, exists, inArray, isNull, type SQL, sql } from 'drizzle-orm';
 import type { ServiceContext } from '../../context';
 import { paginate } from '../../db/paginate';
-import {
-  type AdminSubRole,
-  auditEvents,
-  type Role,
-  sessions,
-  type UserRow,
-  type UserStatus,
-  users,
-} from '../../db/schema';
+import { type AdminSubRole, type Role, sessions, type UserRow, type UserStatus, users } from '../../db/schema';
 import { escapeLike } from '../../db/sql';
 import { AppError, notFound } from '../../lib/errors';
-import { recordAudit } from '../audit/audit.service';
+import { auditInsert, recordAudit } from '../audit/audit.service';
 import { toUserView } from '../users/users.service';
 import type { AdminAccountView } from './superadmin.schemas';
 
@@ -126,40 +118,6 @@ interface Transition {
   reason?: string;
 }
 
-/** A bound value as a named column of a SELECT. */
-const value = (v: string | number | null, name: string) => sql`${v}`.as(name);
-
-/**
- * An audit insert that writes its row only when `condition` holds when the statement runs (INSERT …
- * SELECT), so it commits exactly when the state change it describes does. Mirrors `auditInsert`.
- */
-function auditWhen(
-  ctx: ServiceContext,
-  condition: SQL,
-  event: { action: string; resourceId: string; reason?: string; metadata: Record<string, unknown> },
-) {
-  return ctx.db.insert(auditEvents).select(
-    ctx.db
-      .select({
-        id: value(ctx.ids.id('aud'), 'id'),
-        at: value(ctx.clock.now().getTime(), 'at'),
-        actorId: value(ctx.actor?.id ?? null, 'actor_id'),
-        actorRole: value(ctx.actor?.role ?? null, 'actor_role'),
-        patientId: value(null, 'patient_id'),
-        action: value(event.action, 'action'),
-        resourceType: value('user', 'resource_type'),
-        resourceId: value(event.resourceId, 'resource_id'),
-        reason: value(event.reason ?? null, 'reason'),
-        outcome: value('success', 'outcome'),
-        requestId: value(ctx.requestId, 'request_id'),
-        ip: value(ctx.ip, 'ip'),
-        metadata: value(JSON.stringify(event.metadata), 'metadata'),
-      })
-      .from(users)
-      .where(condition),
-  );
-}
-
 /**
  * Applies one state change to an account in a single D1 batch. Every statement carries the same
  * precondition (the role and status the decision was made on, plus "another active superadmin
@@ -183,19 +141,25 @@ async function applyTransition(ctx: ServiceContext, t: Transition): Promise<User
     removesSuperadmin ? OTHER_ACTIVE_SUPERADMIN_REMAINS : undefined,
   )!;
   const now = ctx.clock.now().getTime();
-  const audit = auditWhen(ctx, unchanged, {
-    action: auditAction(t.action),
-    resourceId: target.id,
-    ...(t.reason ? { reason: t.reason } : {}),
-    metadata: {
-      fromRole: target.role,
-      toRole: next.role,
-      fromStatus: target.status,
-      toStatus: next.status,
-      ...(t.set.subRoles ? { subRoles: t.set.subRoles } : {}),
-      revokedTokens: t.revokeTokens,
+  // Written only while the precondition holds, so it commits exactly when the state change does.
+  const audit = auditInsert(
+    ctx,
+    {
+      action: auditAction(t.action),
+      resourceType: 'user',
+      resourceId: target.id,
+      reason: t.reason || null,
+      metadata: {
+        fromRole: target.role,
+        toRole: next.role,
+        fromStatus: target.status,
+        toStatus: next.status,
+        ...(t.set.subRoles ? { subRoles: t.set.subRoles } : {}),
+        revokedTokens: t.revokeTokens,
+      },
     },
-  });
+    { guard: { from: users, where: unchanged } },
+  );
   const endSessions = t.endSessions
     ? [
         ctx.db

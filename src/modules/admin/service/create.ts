@@ -5,9 +5,10 @@ import { type UserRow, users } from '../../../db/schema';
 import { AppError } from '../../../lib/errors';
 import { escapeHtml } from '../../../lib/html';
 import { toE164 } from '../../../lib/phone';
+import { auditInsert } from '../../audit/audit.service';
 import { initialStatus, PROFESSIONAL_ROLES } from '../admin.policy';
 import type { AdminUserView, CreateUserInput } from '../admin.schemas';
-import { actorOf, commitGuarded, guardedAuditInsert, toAdminView } from './shared';
+import { actorOf, commitGuarded, toAdminView } from './shared';
 
 /** An invitation code lives 72 hours (a normal reset code lives 10 minutes). */
 export const INVITATION_TTL_MS = 72 * 3600_000;
@@ -91,12 +92,16 @@ export async function createUser(
     ctx,
     [
       ctx.db.insert(users).values(user).onConflictDoNothing(),
-      guardedAuditInsert(ctx, {
-        action: 'admin.users.create',
-        resourceType: 'user',
-        resourceId: user.id,
-        metadata: { role: user.role, status: user.status, subRoles: user.subRoles },
-      }),
+      auditInsert(
+        ctx,
+        {
+          action: 'admin.users.create',
+          resourceType: 'user',
+          resourceId: user.id,
+          metadata: { role: user.role, status: user.status, subRoles: user.subRoles },
+        },
+        { guard: 'one-row-changed' },
+      ),
     ],
     async () => {
       throw new AppError('CONFLICT', 'An account with this email or mobile number already exists');

@@ -1,11 +1,10 @@
 import { and, eq, ne, type SQL, sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import type { Actor, ServiceContext } from '../../../context';
-import { auditEvents, type UserRow, users } from '../../../db/schema';
-import { auditGuardTripped, ifOneRowChanged } from '../../../db/sql';
+import { type UserRow, users } from '../../../db/schema';
 import { AppError, notFound } from '../../../lib/errors';
 import { iso } from '../../../lib/time';
-import type { AuditEventInput } from '../../audit/audit.service';
+import { auditGuardTripped } from '../../audit/audit.service';
 import { toUserView } from '../../users/users.service';
 import { type AdminAction, authorityRefusal, type Refusal } from '../admin.policy';
 import type { AdminUserView } from '../admin.schemas';
@@ -69,35 +68,13 @@ export function anotherActiveSuperadmin(userId: string): SQL {
   return sql`exists (select 1 from users as other where other.role = 'superadmin' and other.status = 'active' and other.id <> ${userId})`;
 }
 
-/**
- * The audit insert of an admin action, placed right after the conditional write it records. Its
- * `action` is NULL (a NOT NULL violation) unless that write changed exactly one row, so a write whose
- * condition no longer held (the account changed since it was read) rolls back the whole batch: no
- * audit event, no revoked sessions, nothing.
- */
-export function guardedAuditInsert(ctx: ServiceContext, event: AuditEventInput) {
-  return ctx.db.insert(auditEvents).values({
-    id: ctx.ids.id('aud'),
-    at: ctx.clock.now().getTime(),
-    actorId: event.actorId !== undefined ? event.actorId : (ctx.actor?.id ?? null),
-    actorRole: ctx.actor?.role ?? null,
-    patientId: event.patientId ?? null,
-    action: ifOneRowChanged(event.action),
-    resourceType: event.resourceType,
-    resourceId: event.resourceId ?? null,
-    reason: event.reason ?? null,
-    outcome: event.outcome ?? 'success',
-    requestId: ctx.requestId,
-    ip: ctx.ip,
-    metadata: event.metadata ?? null,
-  });
-}
-
 type Statements = [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]];
 
 /**
- * Runs an atomic batch holding a `guardedAuditInsert`. When the guard trips, `explain` says why
- * (re-reading the account) and its error is thrown; the batch left nothing behind.
+ * Runs an atomic batch holding an audit insert guarded by `'one-row-changed'`, placed right after the
+ * conditional write it records. When the guard trips (the account changed since it was read), `explain`
+ * says why (re-reading the account) and its error is thrown; the batch left nothing behind: no audit
+ * event, no revoked sessions, nothing.
  */
 export async function commitGuarded(
   ctx: ServiceContext,

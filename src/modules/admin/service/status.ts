@@ -2,6 +2,7 @@ import { and, eq } from 'drizzle-orm';
 import type { ServiceContext } from '../../../context';
 import { type UserRow, type UserStatus, users } from '../../../db/schema';
 import { AppError } from '../../../lib/errors';
+import { auditInsert } from '../../audit/audit.service';
 import { revokeAllStatements } from '../../auth/sessions.service';
 import { lastSuperadminRefusal, mayRemoveSuperadmin, type StatusAction, statusTransition } from '../admin.policy';
 import {
@@ -9,7 +10,6 @@ import {
   authorizedTarget,
   changedMeanwhile,
   commitGuarded,
-  guardedAuditInsert,
   otherActiveSuperadmins,
   refuseWith,
 } from './shared';
@@ -59,13 +59,17 @@ export async function applyStatus(
         .update(users)
         .set({ status, statusReason: takesAccess ? reason : null, updatedAt: ctx.clock.now().getTime() })
         .where(condition),
-      guardedAuditInsert(ctx, {
-        action: `admin.users.${action}`,
-        resourceType: 'user',
-        resourceId: id,
-        reason,
-        metadata: { from: target.status, to: status, ...(options.bulk ? { bulk: true } : {}) },
-      }),
+      auditInsert(
+        ctx,
+        {
+          action: `admin.users.${action}`,
+          resourceType: 'user',
+          resourceId: id,
+          reason,
+          metadata: { from: target.status, to: status, ...(options.bulk ? { bulk: true } : {}) },
+        },
+        { guard: 'one-row-changed' },
+      ),
       ...(takesAccess ? revokeAllStatements(ctx, id, `admin-${action}`) : []),
     ],
     async () => {

@@ -1,8 +1,9 @@
 import { and, eq, ne, sql } from 'drizzle-orm';
 import type { ServiceContext } from '../../../context';
 import { type AdminSubRole, type UserRow, users } from '../../../db/schema';
+import { auditInsert } from '../../audit/audit.service';
 import { subRolesRefusal } from '../admin.policy';
-import { authorizedTarget, changedMeanwhile, commitGuarded, guardedAuditInsert, refuseWith } from './shared';
+import { authorizedTarget, changedMeanwhile, commitGuarded, refuseWith } from './shared';
 
 async function plan(ctx: ServiceContext, id: string): Promise<UserRow> {
   const target = await authorizedTarget(ctx, id, 'subRoles');
@@ -24,12 +25,16 @@ export async function applySubRoles(ctx: ServiceContext, id: string, subRoles: A
         .update(users)
         .set({ subRoles, tokenVersion: sql`${users.tokenVersion} + 1`, updatedAt: ctx.clock.now().getTime() })
         .where(and(eq(users.id, id), eq(users.role, 'admin'), ne(users.status, 'removed'))),
-      guardedAuditInsert(ctx, {
-        action: 'admin.users.sub_roles',
-        resourceType: 'user',
-        resourceId: id,
-        metadata: { from: target.subRoles, to: subRoles },
-      }),
+      auditInsert(
+        ctx,
+        {
+          action: 'admin.users.sub_roles',
+          resourceType: 'user',
+          resourceId: id,
+          metadata: { from: target.subRoles, to: subRoles },
+        },
+        { guard: 'one-row-changed' },
+      ),
     ],
     async () => {
       await plan(ctx, id);

@@ -1,8 +1,9 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import type { ServiceContext } from '../../../context';
 import { type UserRow, users } from '../../../db/schema';
+import { auditInsert } from '../../audit/audit.service';
 import { PROFESSIONAL_ROLES, verifyRefusal } from '../admin.policy';
-import { authorizedTarget, changedMeanwhile, commitGuarded, guardedAuditInsert, refuseWith } from './shared';
+import { authorizedTarget, changedMeanwhile, commitGuarded, refuseWith } from './shared';
 
 async function plan(ctx: ServiceContext, id: string): Promise<UserRow> {
   const target = await authorizedTarget(ctx, id, 'verify');
@@ -31,12 +32,16 @@ export async function applyVerify(ctx: ServiceContext, id: string): Promise<void
         .update(users)
         .set({ status: 'active', verifiedAt: now, statusReason: null, updatedAt: now })
         .where(and(eq(users.id, id), eq(users.status, 'pending'), inArray(users.role, [...PROFESSIONAL_ROLES]))),
-      guardedAuditInsert(ctx, {
-        action: 'admin.users.verify',
-        resourceType: 'user',
-        resourceId: id,
-        metadata: { role: target.role, from: target.status, to: 'active' },
-      }),
+      auditInsert(
+        ctx,
+        {
+          action: 'admin.users.verify',
+          resourceType: 'user',
+          resourceId: id,
+          metadata: { role: target.role, from: target.status, to: 'active' },
+        },
+        { guard: 'one-row-changed' },
+      ),
     ],
     async () => {
       await plan(ctx, id);
