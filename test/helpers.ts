@@ -8,6 +8,7 @@ import { type AdminSubRole, type Role, sessions, type UserRow, type UserStatus, 
 import type { Env } from '../src/env';
 import { systemClock } from '../src/lib/clock';
 import { createIds, randomBytes } from '../src/lib/ids';
+import { newAccount } from '../src/modules/users/new-account';
 import { cloudflareDeps } from '../src/runtime/cloudflare';
 
 export const testEnv = env as unknown as Env;
@@ -78,28 +79,24 @@ export interface UserFactoryInput {
   passwordHash?: string | null;
 }
 
-/** Inserts an account with a random id and email. */
+/**
+ * Inserts an account with a random id and email, built like every real one (`newAccount`): email
+ * verified, doctors' and caregivers' credentials vouched for, active unless `status` says otherwise.
+ */
 export async function createUser(input: UserFactoryInput = {}): Promise<UserRow> {
-  const now = Date.now();
-  const row: UserRow = {
-    id: uniqueId('usr'),
-    email: input.email ?? uniqueEmail(input.role ?? 'user'),
-    mobileNumber: null,
-    name: input.name ?? 'Test Person',
-    passwordHash: input.passwordHash ?? null,
-    role: input.role ?? 'user',
-    subRoles: input.subRoles ?? [],
-    status: input.status ?? 'active',
-    verifiedAt: input.role === 'doctor' || input.role === 'caregiver' ? now : null,
-    emailVerifiedAt: now,
-    mobileVerifiedAt: null,
-    googleSub: null,
-    statusReason: null,
-    deletedAt: null,
-    tokenVersion: 0,
-    createdAt: now,
-    updatedAt: now,
-  };
+  const role = input.role ?? 'user';
+  const row = newAccount(
+    { ids, clock: systemClock },
+    {
+      role,
+      name: input.name ?? 'Test Person',
+      email: input.email ?? uniqueEmail(role),
+      passwordHash: input.passwordHash ?? null,
+      subRoles: input.subRoles,
+      status: input.status,
+      verified: { email: true, credentials: true },
+    },
+  );
   await db.insert(users).values(row);
   return row;
 }

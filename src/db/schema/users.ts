@@ -4,6 +4,9 @@ import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlit
 export const ROLES = ['user', 'doctor', 'caregiver', 'receptionist', 'admin', 'superadmin'] as const;
 export type Role = (typeof ROLES)[number];
 
+/** Roles whose credentials an admin verifies (`verifiedAt`) before they may work. */
+export const PROFESSIONAL_ROLES: readonly Role[] = ['doctor', 'caregiver'];
+
 export const ADMIN_SUB_ROLES = ['appointment-manager', 'content-manager', 'support-agent'] as const;
 export type AdminSubRole = (typeof ADMIN_SUB_ROLES)[number];
 

@@ -1,4 +1,4 @@
-import type { Role, UserStatus } from '../../db/schema';
+import { PROFESSIONAL_ROLES, type Role, type UserStatus } from '../../db/schema';
 
 /**
  * Pure rules of the back office: who may act on whom, and which status changes are allowed. No I/O;
@@ -13,9 +13,6 @@ export type StatusAction = 'activate' | 'deactivate' | 'block' | 'unblock';
 /** Roles an admin may create through POST /admin/users (never superadmins or patients). */
 export const CREATABLE_ROLES = ['doctor', 'receptionist', 'caregiver', 'admin'] as const;
 export type CreatableRole = (typeof CREATABLE_ROLES)[number];
-
-/** Roles whose credentials an admin verifies (`verifiedAt`) before they may work. */
-export const PROFESSIONAL_ROLES: readonly Role[] = ['doctor', 'caregiver'];
 
 export interface Party {
   id: string;

@@ -9,6 +9,7 @@ import { toE164 } from '../../lib/phone';
 import { hitRateLimits, type RateRule } from '../../platform/rate-limit';
 import { auditInsert, recordAudit } from '../audit/audit.service';
 import { assertFlagOn } from '../settings/settings.service';
+import { newAccount } from '../users/new-account';
 import { toUserView } from '../users/users.service';
 import { passwordProblems } from './password.policy';
 import { type DeviceInfo, revokeAllStatements, revokeSession, startSession } from './sessions.service';
@@ -100,26 +101,14 @@ export async function register(ctx: ServiceContext, input: RegisterInput) {
   await hitRateLimits(ctx, [[AUTH_LIMITS.registerIp, ctx.ip]]);
   assertStrong(input.password, input.email);
   const mobileNumber = input.mobileNumber ? toE164(input.mobileNumber) : null;
-  const now = ctx.clock.now().getTime();
-  const user: UserRow = {
-    id: ctx.ids.id('usr'),
+  // Nothing is proved yet: the emailed code proves the address, an admin the credentials.
+  const user = newAccount(ctx, {
+    role: input.role,
+    name: input.name,
     email: input.email,
     mobileNumber,
-    name: input.name,
     passwordHash: await hashPassword(input.password),
-    role: input.role,
-    subRoles: [],
-    status: input.role === 'user' ? 'active' : 'pending',
-    verifiedAt: null,
-    emailVerifiedAt: null,
-    mobileVerifiedAt: null,
-    googleSub: null,
-    statusReason: null,
-    deletedAt: null,
-    tokenVersion: 0,
-    createdAt: now,
-    updatedAt: now,
-  };
+  });
   const inserted = await ctx.db.insert(users).values(user).onConflictDoNothing().returning({ id: users.id });
   if (!inserted.length) throw new AppError('CONFLICT', 'An account with this email or mobile number already exists');
   await recordAudit(ctx, {
@@ -241,31 +230,21 @@ export async function sendSignInCode(ctx: ServiceContext, input: OtpTarget) {
 async function patientForNumber(ctx: ServiceContext, mobileNumber: string): Promise<UserRow> {
   const existing = await ctx.db.select().from(users).where(eq(users.mobileNumber, mobileNumber)).get();
   if (existing) return existing;
-  const now = ctx.clock.now().getTime();
-  const id = ctx.ids.id('usr');
+  const fresh = newAccount(ctx, {
+    role: 'user',
+    name: `Patient ${mobileNumber.slice(-4)}`,
+    mobileNumber,
+    verified: { mobile: true },
+  });
   // Unique on mobile_number: of two concurrent first sign-ins, one inserts and both read that row.
-  await ctx.db
-    .insert(users)
-    .values({
-      id,
-      email: null,
-      mobileNumber,
-      name: `Patient ${mobileNumber.slice(-4)}`,
-      passwordHash: null,
-      role: 'user',
-      status: 'active',
-      mobileVerifiedAt: now,
-      createdAt: now,
-      updatedAt: now,
-    })
-    .onConflictDoNothing();
+  await ctx.db.insert(users).values(fresh).onConflictDoNothing();
   const row = await ctx.db.select().from(users).where(eq(users.mobileNumber, mobileNumber)).get();
-  if (row?.id === id) {
+  if (row?.id === fresh.id) {
     await recordAudit(ctx, {
-      actorId: id,
+      actorId: fresh.id,
       action: 'auth.register',
       resourceType: 'user',
-      resourceId: id,
+      resourceId: fresh.id,
       metadata: { method: 'sms-otp' },
     });
   }

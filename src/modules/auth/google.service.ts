@@ -6,6 +6,7 @@ import { AppError } from '../../lib/errors';
 import { hitRateLimit, type RateRule } from '../../platform/rate-limit';
 import { auditInsert, recordAudit } from '../audit/audit.service';
 import { assertFlagOn } from '../settings/settings.service';
+import { newAccount } from '../users/new-account';
 import { revokeAllStatements } from './sessions.service';
 import { assertCanSignIn, completeSignIn, type SignInResult } from './sign-in.service';
 
@@ -279,31 +280,22 @@ async function resolveGoogleUser(ctx: ServiceContext, identity: GoogleIdentity):
       await assertCanSignInAudited(ctx, byEmail);
       return linkGoogleAccount(ctx, byEmail, identity);
     }
-    const now = ctx.clock.now().getTime();
-    const id = ctx.ids.id('usr');
-    await ctx.db
-      .insert(users)
-      .values({
-        id,
-        email: identity.email,
-        name: identity.name ?? identity.email.split('@')[0]!.slice(0, 100),
-        passwordHash: null,
-        role: 'user',
-        status: 'active',
-        emailVerifiedAt: now,
-        googleSub: identity.sub,
-        createdAt: now,
-        updatedAt: now,
-      })
-      .onConflictDoNothing();
+    const fresh = newAccount(ctx, {
+      role: 'user',
+      name: identity.name ?? identity.email.split('@')[0]!.slice(0, 100),
+      email: identity.email,
+      googleSub: identity.sub,
+      verified: { email: true },
+    });
+    await ctx.db.insert(users).values(fresh).onConflictDoNothing();
     const row = await userBy.sub(ctx, identity.sub);
     if (row) {
-      if (row.id === id) {
+      if (row.id === fresh.id) {
         await recordAudit(ctx, {
-          actorId: id,
+          actorId: fresh.id,
           action: 'auth.register',
           resourceType: 'user',
-          resourceId: id,
+          resourceId: fresh.id,
           metadata: { method: 'google' },
         });
       } else {

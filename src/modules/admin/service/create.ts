@@ -6,7 +6,8 @@ import { AppError } from '../../../lib/errors';
 import { escapeHtml } from '../../../lib/html';
 import { toE164 } from '../../../lib/phone';
 import { auditInsert } from '../../audit/audit.service';
-import { initialStatus, PROFESSIONAL_ROLES } from '../admin.policy';
+import { newAccount } from '../../users/new-account';
+import { initialStatus } from '../admin.policy';
 import type { AdminUserView, CreateUserInput } from '../admin.schemas';
 import { actorOf, commitGuarded, toAdminView } from './shared';
 
@@ -68,26 +69,16 @@ export async function createUser(
 ): Promise<{ user: AdminUserView; invitation: { sent: boolean; expiresIn: number } }> {
   const actor = actorOf(ctx);
   const mobileNumber = input.mobileNumber ? toE164(input.mobileNumber) : null;
-  const now = ctx.clock.now().getTime();
-  const user: UserRow = {
-    id: ctx.ids.id('usr'),
+  // The invitation goes to the email, so it counts as proved; the admin vouches for the credentials.
+  const user = newAccount(ctx, {
+    role: input.role,
+    name: input.name,
     email: input.email,
     mobileNumber,
-    name: input.name,
-    passwordHash: null,
-    role: input.role,
-    subRoles: input.role === 'admin' ? (input.subRoles ?? []) : [],
+    subRoles: input.subRoles,
     status: initialStatus(actor.role, input.role),
-    verifiedAt: PROFESSIONAL_ROLES.includes(input.role) ? now : null,
-    emailVerifiedAt: now,
-    mobileVerifiedAt: null,
-    googleSub: null,
-    statusReason: null,
-    deletedAt: null,
-    tokenVersion: 0,
-    createdAt: now,
-    updatedAt: now,
-  };
+    verified: { email: true, credentials: true },
+  });
   await commitGuarded(
     ctx,
     [

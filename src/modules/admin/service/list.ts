@@ -16,11 +16,10 @@ import {
   sql,
 } from 'drizzle-orm';
 import type { ServiceContext } from '../../../context';
-import { users } from '../../../db/schema';
+import { PROFESSIONAL_ROLES, users } from '../../../db/schema';
 import { escapeLike } from '../../../db/sql';
 import { type Page, page } from '../../../lib/envelope';
 import { notFound } from '../../../lib/errors';
-import { PROFESSIONAL_ROLES } from '../admin.policy';
 import type { AdminUserListInput, AdminUserView } from '../admin.schemas';
 import { lastSignInAt, toAdminView } from './shared';
 

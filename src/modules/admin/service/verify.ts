@@ -1,8 +1,8 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import type { ServiceContext } from '../../../context';
-import { type UserRow, users } from '../../../db/schema';
+import { PROFESSIONAL_ROLES, type UserRow, users } from '../../../db/schema';
 import { auditInsert } from '../../audit/audit.service';
-import { PROFESSIONAL_ROLES, verifyRefusal } from '../admin.policy';
+import { verifyRefusal } from '../admin.policy';
 import { authorizedTarget, changedMeanwhile, commitGuarded, refuseWith } from './shared';
 
 async function plan(ctx: ServiceContext, id: string): Promise<UserRow> {
