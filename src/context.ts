@@ -55,6 +55,22 @@ export interface ServiceContext {
 }
 
 /**
+ * The context of a signed-in caller: what every service acting for someone takes, so it reads
+ * `ctx.actor.id` with no null check. Only the HTTP guard (src/http/guard.ts) and the socket hub
+ * (src/realtime/user-hub.do.ts) produce it, after authenticating the caller and applying the route's
+ * policy (src/access/policy.ts `assertAllowed`).
+ */
+export interface AuthedContext extends ServiceContext {
+  actor: Actor;
+}
+
+/** `ctx` acting for `actor` (the same object, its `actor` set): for the guard, the hub and tests. */
+export function withActor(ctx: ServiceContext, actor: Actor): AuthedContext {
+  ctx.actor = actor;
+  return ctx as AuthedContext;
+}
+
+/**
  * What the entry point hands the app: the seams a test replaces (time, randomness, outbound HTTP) and
  * the runtime's own parts. The Worker's are `cloudflareDeps` (src/runtime/cloudflare.ts).
  */

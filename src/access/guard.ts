@@ -4,7 +4,7 @@ import { createDb, type Db } from '../db/client';
 import type { D1Gate } from '../db/metered';
 import { sessions, USER_STATUSES, type UserStatus, users } from '../db/schema';
 import { AppError } from '../lib/errors';
-import { allows, type RoutePolicy } from './policy';
+import { assertAllowed, type SignedInPolicy } from './policy';
 import { type AccessClaims, verifyAccessToken } from './tokens';
 
 function bearerToken(header: string | undefined): string | null {
@@ -98,7 +98,7 @@ from (select (select u.status from users u join sessions s on s.id = ?2 and s.us
 export async function admit(
   ctx: ServiceContext,
   authorization: string | undefined,
-  policy: Extract<RoutePolicy, { kind: 'signed-in' }>,
+  policy: SignedInPolicy,
 ): Promise<Actor> {
   const token = bearerToken(authorization);
   if (!token) throw new AppError('UNAUTHENTICATED', 'Sign in to continue');
@@ -106,20 +106,18 @@ export async function admit(
   const subRoles = claims.sr ?? [];
   const actor: Actor = { id: claims.sub, role: claims.role, subRoles, status: 'active', sessionId: claims.sid };
   ctx.meter.arm(sessionGate(ctx, claims, actor, policy));
-  if (!allows(policy, claims.role, subRoles)) {
+  try {
+    // The role from the claims; whether the account is pending is the gate's to tell.
+    assertAllowed(policy, actor);
+  } catch (err) {
     // A refusal by role still proves the session first, so a revoked token answers 401, not 403.
     await ctx.settle();
-    throw new AppError('FORBIDDEN', 'You do not have access to this resource');
+    throw err;
   }
   return actor;
 }
 
-function sessionGate(
-  ctx: ServiceContext,
-  claims: AccessClaims,
-  actor: Actor,
-  policy: Extract<RoutePolicy, { kind: 'signed-in' }>,
-): D1Gate {
+function sessionGate(ctx: ServiceContext, claims: AccessClaims, actor: Actor, policy: SignedInPolicy): D1Gate {
   const allowPending = Boolean(policy.allowPending);
   return {
     statement: (d1) =>
@@ -136,16 +134,10 @@ function sessionGate(
         { userId: claims.sub, sessionId: claims.sid, tokenVersion: claims.ver },
         createDb(d1),
       );
-      // The stored role decides; a token claiming another one is refused as the stored role would be.
-      if (current.role !== claims.role) {
-        if (!allows(policy, current.role, current.subRoles)) {
-          throw new AppError('FORBIDDEN', 'You do not have access to this resource');
-        }
-        throw new AppError('TOKEN_REVOKED', 'Access token has been revoked');
-      }
-      if (current.status === 'pending' && !allowPending) {
-        throw new AppError('FORBIDDEN', 'This account is awaiting verification');
-      }
+      // The stored account decides: refused as the policy refuses it (a pending account, another
+      // role), and a token claiming a role the account no longer has is revoked.
+      assertAllowed(policy, current);
+      if (current.role !== claims.role) throw new AppError('TOKEN_REVOKED', 'Access token has been revoked');
     },
   };
 }

@@ -1,7 +1,8 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { RequestIdVariables } from 'hono/request-id';
 import type { ZodError } from 'zod';
-import type { Actor, ServiceContext } from '../context';
+import type { RoutePolicy, SignedInPolicy } from '../access/policy';
+import type { Actor, AuthedContext, ServiceContext } from '../context';
 import type { Env } from '../env';
 import { AppError, type FieldError } from '../lib/errors';
 
@@ -11,6 +12,15 @@ export type AppEnv = {
   /** `user` is the signed-in caller on protected routes (the same object as `ctx.actor`). */
   Variables: RequestIdVariables & { ctx: ServiceContext; user: Actor };
 };
+
+/** What a signed-in route's handler sees once the guard has run: `c.get('ctx')` is an `AuthedContext`. */
+export type AuthedEnv = {
+  Bindings: Env;
+  Variables: RequestIdVariables & { ctx: AuthedContext; user: Actor };
+};
+
+/** The env of a route's handler under `policy`; `defineRoute` types each handler with it. */
+export type RouteEnv<P extends RoutePolicy> = [P] extends [SignedInPolicy] ? AuthedEnv : AppEnv;
 
 /**
  * Turns zod issues into the `errors` array of the envelope (`field` is a dotted path). An unknown key in

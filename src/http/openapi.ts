@@ -5,7 +5,7 @@ import type { RoutePolicy } from '../access/policy';
 import { type OperationId, ROUTE_POLICIES } from '../access/route-policies';
 import { AppError } from '../lib/errors';
 import { guard } from './guard';
-import type { AppEnv } from './hono';
+import type { AppEnv, RouteEnv } from './hono';
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 
@@ -168,8 +168,19 @@ export function defineRoute<const R extends DefineRouteConfig>(config: R) {
   const policy: RoutePolicy = ROUTE_POLICIES[config.operationId];
   const body = route.request?.body;
   const hasBody = Boolean(body);
-  const middleware: MiddlewareHandler<AppEnv>[] = [guard(policy), limitBody(maxBytes)];
-  if (body) middleware.push(requireMediaType(Object.keys(body.content), !body.required));
+  // The body checks are one middleware (limit, then media type) so the list below stays a pair.
+  const limit = limitBody(maxBytes);
+  const mediaType = body && requireMediaType(Object.keys(body.content), !body.required);
+  const bodyChecks: MiddlewareHandler<AppEnv> = mediaType
+    ? (c, next) =>
+        limit(c, async () => {
+          await mediaType(c, next);
+        })
+    : limit;
+  // Exactly two middleware, the guard first: @hono/zod-openapi types a handler with its route's
+  // middleware env, so behind a signed-in policy `c.get('ctx')` is the AuthedContext the guard set.
+  const guarded = guard(policy) as MiddlewareHandler<RouteEnv<(typeof ROUTE_POLICIES)[R['operationId']]>>;
+  const middleware: [typeof guarded, MiddlewareHandler<AppEnv>] = [guarded, bodyChecks];
   return createRoute({
     ...route,
     description: [route.description, describePolicy(policy)].filter(Boolean).join('\n\n'),

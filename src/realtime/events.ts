@@ -1,4 +1,4 @@
-import type { ServiceContext } from '../context';
+import type { AuthedContext } from '../context';
 
 /**
  * A socket event a client may send: it validates `data` itself (zod), runs the same service as the
@@ -7,7 +7,7 @@ import type { ServiceContext } from '../context';
  * field errors). Pushes to other users go through `ctx.ports.realtime.notify` inside the service, so
  * REST and socket callers trigger the same notifications.
  */
-export type SocketEventHandler = (ctx: ServiceContext, data: unknown) => Promise<unknown>;
+export type SocketEventHandler = (ctx: AuthedContext, data: unknown) => Promise<unknown>;
 
 export type SocketEventMap = Record<string, SocketEventHandler>;
 

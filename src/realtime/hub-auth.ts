@@ -1,7 +1,7 @@
 import { and, eq, gt, isNull, lt } from 'drizzle-orm';
 import { authenticate, sessionActor } from '../access/guard';
 import { ACCESS_TOKEN_TTL_SECONDS, verifyAccessToken } from '../access/tokens';
-import type { Actor, ServiceContext } from '../context';
+import type { Actor, AuthedContext, ServiceContext } from '../context';
 import { ROLES, type Role, realtimeTickets } from '../db/schema';
 import { sha256Hex } from '../lib/crypto';
 import { AppError } from '../lib/errors';
@@ -53,9 +53,9 @@ export async function authorityFromToken(
  * Issues a single-use socket ticket for the caller's session. Only its SHA-256 is stored; expired
  * tickets are swept in the same batch, so the table only ever holds the last few seconds' tickets.
  */
-export async function issueTicket(ctx: ServiceContext): Promise<{ ticket: string; expiresAt: string }> {
-  const actor = ctx.actor;
-  if (!actor?.sessionId) throw new AppError('UNAUTHENTICATED', 'Sign in to continue');
+export async function issueTicket(ctx: AuthedContext): Promise<{ ticket: string; expiresAt: string }> {
+  const { actor } = ctx;
+  if (!actor.sessionId) throw new AppError('UNAUTHENTICATED', 'Sign in to continue');
   const now = ctx.clock.now().getTime();
   const ticket = ctx.ids.token(32);
   const expiresAt = now + TICKET_TTL_MS;

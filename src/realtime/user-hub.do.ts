@@ -1,6 +1,6 @@
 import { DurableObject } from 'cloudflare:workers';
 import { z } from 'zod';
-import { type Actor, createContext, type ServiceContext } from '../context';
+import { type Actor, type AuthedContext, createContext, type ServiceContext, withActor } from '../context';
 import type { Env } from '../env';
 import { fieldErrors } from '../http/hono';
 import { type Clock, systemClock } from '../lib/clock';
@@ -158,7 +158,7 @@ export class UserHub extends DurableObject<Env> {
     const requestId = createIds(this.clock).id('req');
     let actor: Actor;
     try {
-      ({ actor } = await checkSession(this.context(requestId, null), state));
+      ({ actor } = await checkSession(this.context(requestId), state));
     } catch (err) {
       if (err instanceof AppError) this.end(socket, err.code, err.message, CLOSE.revoked, id);
       else {
@@ -167,11 +167,11 @@ export class UserHub extends DurableObject<Env> {
       }
       return;
     }
-    await this.dispatch(socket, read.frame, this.context(requestId, actor));
+    await this.dispatch(socket, read.frame, withActor(this.context(requestId), actor));
   }
 
   /** Runs one well-formed frame from a socket whose authority was just checked. */
-  private async dispatch(socket: WebSocket, message: Frame, ctx: ServiceContext): Promise<void> {
+  private async dispatch(socket: WebSocket, message: Frame, ctx: AuthedContext): Promise<void> {
     const { event, id } = message;
     if (event === 'ping') {
       send(socket, frame('pong', { at: ctx.clock.now().toISOString() }, id));
@@ -201,7 +201,7 @@ export class UserHub extends DurableObject<Env> {
    * that token's expiry (and moves it to the token's session).
    * @throws AppError VALIDATION_FAILED, TOKEN_INVALID (bad token or another user's), TOKEN_EXPIRED, TOKEN_REVOKED
    */
-  private async refresh(socket: WebSocket, ctx: ServiceContext, data: unknown): Promise<{ expiresAt: string }> {
+  private async refresh(socket: WebSocket, ctx: AuthedContext, data: unknown): Promise<{ expiresAt: string }> {
     const parsed = RefreshData.safeParse(data);
     if (!parsed.success) {
       throw new AppError('VALIDATION_FAILED', 'Validation failed', { fields: fieldErrors(parsed.error, 'data') });
@@ -246,7 +246,7 @@ export class UserHub extends DurableObject<Env> {
    * (an AppError), or 'unknown' when D1 could not be asked (then nothing is sent, nothing closed).
    */
   private async sessionVerdicts(states: SocketState[]): Promise<Map<string, 'ok' | 'unknown' | AppError>> {
-    const ctx = this.context(createIds(this.clock).id('req'), null);
+    const ctx = this.context(createIds(this.clock).id('req'));
     const distinct = new Map(states.map((state) => [sessionKey(state), state]));
     const verdicts = new Map<string, 'ok' | 'unknown' | AppError>();
     await Promise.all(
@@ -276,11 +276,12 @@ export class UserHub extends DurableObject<Env> {
     }
   }
 
-  private context(requestId: string, actor: Actor | null): ServiceContext {
+  /** A context with no caller yet: `withActor` once the frame's session checked out. */
+  private context(requestId: string): ServiceContext {
     return createContext(
       this.env,
       { ...cloudflareDeps, clock: this.clock },
-      { requestId, actor, waitUntil: (task) => this.ctx.waitUntil(task) },
+      { requestId, waitUntil: (task) => this.ctx.waitUntil(task) },
     );
   }
 }

@@ -1,6 +1,6 @@
 import { and, eq, getTableColumns, or, type SQL, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
-import type { Actor, ServiceContext } from '../../context';
+import type { Actor, AuthedContext, ServiceContext } from '../../context';
 import {
   type AppointmentAction,
   type AppointmentRow,
@@ -52,8 +52,8 @@ export function seenBy<R extends Pick<AppointmentRow, 'patientId' | 'doctorId'>>
  * batch sends beside the row before it knows whether the caller may see it (its audit row, which must
  * be written exactly when the read is allowed).
  */
-export function seenWhere(ctx: ServiceContext, id: string, allowed: readonly Relation[] = EVERYONE): SQL {
-  const actor = ctx.actor!;
+export function seenWhere(ctx: AuthedContext, id: string, allowed: readonly Relation[] = EVERYONE): SQL {
+  const actor = ctx.actor;
   const as: SQL[] = [];
   if (allowed.includes('patient')) as.push(eq(qualified(appointments.patientId), actor.id));
   if (allowed.includes('doctor')) as.push(eq(qualified(appointments.doctorId), actor.id));
@@ -62,8 +62,8 @@ export function seenWhere(ctx: ServiceContext, id: string, allowed: readonly Rel
 }
 
 /** The caller's relation to the row `seenWhere` selected, in SQL (patient before doctor before staff, as `relationTo`). */
-export function relationSql(ctx: ServiceContext): SQL<Relation> {
-  const actor = ctx.actor!;
+export function relationSql(ctx: AuthedContext): SQL<Relation> {
+  const actor = ctx.actor;
   return sql<Relation>`(case when ${qualified(appointments.patientId)} = ${actor.id} then 'patient' when ${qualified(appointments.doctorId)} = ${actor.id} then 'doctor' else 'staff' end)`;
 }
 
@@ -83,7 +83,7 @@ export async function visibleAppointment(
 
 /** The history row of one action on an appointment, to run in the same batch as the change. */
 export function eventStatement(
-  ctx: ServiceContext,
+  ctx: AuthedContext,
   input: {
     appointmentId: string;
     action: AppointmentAction;
@@ -93,7 +93,7 @@ export function eventStatement(
     data?: Record<string, unknown> | null;
   },
 ) {
-  const actor = ctx.actor!;
+  const actor = ctx.actor;
   return ctx.db.insert(appointmentEvents).values({
     id: ctx.ids.id('aev'),
     appointmentId: input.appointmentId,
@@ -114,8 +114,8 @@ export function eventStatement(
  * row. So a transition whose precondition no longer held when it ran (another request changed the
  * status first) leaves nothing behind; `eventGuardTripped` recognises the failure.
  */
-export function guardedEventStatement(ctx: ServiceContext, input: Parameters<typeof eventStatement>[1]) {
-  const actor = ctx.actor!;
+export function guardedEventStatement(ctx: AuthedContext, input: Parameters<typeof eventStatement>[1]) {
+  const actor = ctx.actor;
   return ctx.db.insert(appointmentEvents).values({
     id: ctx.ids.id('aev'),
     appointmentId: input.appointmentId,

@@ -1,6 +1,6 @@
 import { and, asc, count, eq, inArray, sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
-import type { ServiceContext } from '../../context';
+import type { AuthedContext, ServiceContext } from '../../context';
 import {
   type AppointmentStatus,
   appointmentAttachments,
@@ -43,7 +43,7 @@ export function attachableFilesQuery(ctx: ServiceContext, ownerId: string, fileI
  * @throws AppError VALIDATION_FAILED (field attachmentIds)
  */
 export function attachmentLinkStatements(
-  ctx: ServiceContext,
+  ctx: AuthedContext,
   input: {
     appointmentId: string;
     fileIds: string[];
@@ -64,7 +64,7 @@ export function attachmentLinkStatements(
     if (row.linked !== null) throw invalidAttachments(`File ${id} is already attached to an appointment`);
   }
   const now = ctx.clock.now().getTime();
-  const actorId = ctx.actor!.id;
+  const actorId = ctx.actor.id;
   return [
     ctx.db
       .insert(appointmentAttachments)
@@ -123,7 +123,7 @@ const notOpen = (status: AppointmentStatus) =>
  *   (more than MAX_ATTACHMENTS in all), FILE_TOO_LARGE, INVALID_FILE_TYPE
  */
 export async function addAttachments(
-  ctx: ServiceContext,
+  ctx: AuthedContext,
   appointmentId: string,
   uploads: { bytes: Uint8Array; fileName: string | null }[],
 ): Promise<AttachmentView[]> {
@@ -137,7 +137,7 @@ export async function addAttachments(
   const stored: StoredObject[] = [];
   try {
     for (const upload of uploads) stored.push(await ctx.ports.storage.put('attachment', upload.bytes));
-    const actorId = ctx.actor!.id;
+    const actorId = ctx.actor.id;
     const now = ctx.clock.now().getTime();
     const fileRows: FileRow[] = stored.map((object, i) => ({
       id: ctx.ids.id('fil'),
@@ -190,7 +190,7 @@ function tooMany(existing: number): AppError {
  * @throws AppError NOT_FOUND
  */
 export async function listAttachments(
-  ctx: ServiceContext,
+  ctx: AuthedContext,
   appointmentId: string,
   query: { page: number; limit: number },
 ) {
@@ -235,7 +235,7 @@ export async function listAttachments(
  * the file is linked to it.
  * @throws AppError NOT_FOUND
  */
-export async function readAttachment(ctx: ServiceContext, appointmentId: string, fileId: string) {
+export async function readAttachment(ctx: AuthedContext, appointmentId: string, fileId: string) {
   const link = and(eq(appointmentAttachments.appointmentId, appointmentId), eq(appointmentAttachments.fileId, fileId));
   const [found, linkedFiles] = await ctx.db.batch([
     ctx.db

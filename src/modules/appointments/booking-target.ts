@@ -1,6 +1,6 @@
 import { and, eq, getTableColumns, type SQLWrapper, sql } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
-import type { ServiceContext } from '../../context';
+import type { AuthedContext, ServiceContext } from '../../context';
 import type { BatchResults } from '../../db/batch';
 import {
   appointments,
@@ -47,8 +47,8 @@ export type Patient = Pick<UserRow, 'id' | 'name'>;
  * must name the patient. Checked before anything is read.
  * @throws AppError VALIDATION_FAILED (field patientId)
  */
-export function bookingPatientId(ctx: ServiceContext, patientId: string | undefined): string {
-  const actor = ctx.actor!;
+export function bookingPatientId(ctx: AuthedContext, patientId: string | undefined): string {
+  const actor = ctx.actor;
   const staff = isStaff(actor);
   if (!staff && patientId !== undefined && patientId !== actor.id) {
     throw invalid('patientId', 'Patients book for themselves only: leave patientId out');

@@ -1,6 +1,6 @@
 import { and, eq, gt, inArray, isNull, lt } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
-import type { ServiceContext } from '../../context';
+import type { AuthedContext, ServiceContext } from '../../context';
 import { batchOf } from '../../db/batch';
 import {
   type AppointmentHoldRow,
@@ -164,7 +164,7 @@ export interface BookingPlan {
  * @throws AppError SLOT_UNAVAILABLE, HOLD_EXPIRED, CONFLICT (hold used or released meanwhile; file attached
  *   meanwhile), VALIDATION_FAILED (field attachmentIds)
  */
-export async function commitBooking(ctx: ServiceContext, plan: BookingPlan): Promise<AppointmentView> {
+export async function commitBooking(ctx: AuthedContext, plan: BookingPlan): Promise<AppointmentView> {
   const now = ctx.clock.now().getTime();
   const span = bookingSpan(plan.target, plan.startsAt);
   const { service, profile } = plan.target;
@@ -173,7 +173,7 @@ export async function commitBooking(ctx: ServiceContext, plan: BookingPlan): Pro
     patientId: plan.patient.id,
     doctorId: plan.target.doctor.id,
     serviceId: service.id,
-    bookedBy: ctx.actor!.id,
+    bookedBy: ctx.actor.id,
     type: plan.type,
     status: plan.status,
     startsAt: span.startsAt,
@@ -314,7 +314,7 @@ export async function commitBooking(ctx: ServiceContext, plan: BookingPlan): Pro
  *   HOLD_EXPIRED, CONFLICT, IDEMPOTENCY_CONFLICT
  */
 export async function bookAppointment(
-  ctx: ServiceContext,
+  ctx: AuthedContext,
   input: BookAppointmentInput,
   idempotencyKey?: string,
 ): Promise<StoredResponse<AppointmentView> & { replayed: boolean }> {
@@ -323,11 +323,11 @@ export async function bookAppointment(
 }
 
 async function book(
-  ctx: ServiceContext,
+  ctx: AuthedContext,
   input: BookAppointmentInput,
   run: IdempotentRun<AppointmentView>,
 ): Promise<StoredResponse<AppointmentView>> {
-  const actor = ctx.actor!;
+  const actor = ctx.actor;
   // Whose booking it is decides what to read; a patientId the caller may not give is refused after the
   // earlier answer under the key (which always wins) is known.
   const staff = isStaff(actor);

@@ -1,6 +1,6 @@
 import { and, asc, eq, gte, lte, ne, or, type SQL, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
-import type { ServiceContext } from '../../context';
+import type { AuthedContext, ServiceContext } from '../../context';
 import { appointmentEvents, appointments, calendarFeeds, doctorServices, users } from '../../db/schema';
 import { qualified } from '../../db/sql';
 import { sha256Hex } from '../../lib/crypto';
@@ -79,17 +79,12 @@ export async function appointmentIcs(ctx: ServiceContext, appointmentId: string)
   };
 }
 
-function callerId(ctx: ServiceContext): string {
-  if (!ctx.actor) throw notFound('Calendar feed');
-  return ctx.actor.id;
-}
-
 /**
  * Creates the caller's private calendar feed, or rotates it: a new random token replaces the old one,
  * whose URL stops working at once. Only the token's SHA-256 is stored, so the URL is shown this once.
  */
-export async function createFeed(ctx: ServiceContext, origin: string) {
-  const userId = callerId(ctx);
+export async function createFeed(ctx: AuthedContext, origin: string) {
+  const userId = ctx.actor.id;
   const token = ctx.ids.token(FEED_TOKEN_BYTES);
   const tokenHash = await sha256Hex(token);
   const now = ctx.clock.now().getTime();
@@ -104,18 +99,14 @@ export async function createFeed(ctx: ServiceContext, origin: string) {
 }
 
 /** Whether the caller has a feed, and when it was made and last fetched (never the token). */
-export async function getFeed(ctx: ServiceContext): Promise<FeedView> {
-  const row = await ctx.db
-    .select()
-    .from(calendarFeeds)
-    .where(eq(calendarFeeds.userId, callerId(ctx)))
-    .get();
+export async function getFeed(ctx: AuthedContext): Promise<FeedView> {
+  const row = await ctx.db.select().from(calendarFeeds).where(eq(calendarFeeds.userId, ctx.actor.id)).get();
   return { active: Boolean(row), createdAt: iso(row?.createdAt ?? null), lastUsedAt: iso(row?.lastUsedAt ?? null) };
 }
 
 /** Deletes the caller's feed: its URL answers 404 from now on. Revoking no feed is a no-op. */
-export async function revokeFeed(ctx: ServiceContext): Promise<FeedView> {
-  const userId = callerId(ctx);
+export async function revokeFeed(ctx: AuthedContext): Promise<FeedView> {
+  const userId = ctx.actor.id;
   await ctx.db.batch([
     ctx.db.delete(calendarFeeds).where(eq(calendarFeeds.userId, userId)),
     auditInsert(ctx, { action: 'calendar.feed.revoke', resourceType: 'calendar_feed', resourceId: userId }),

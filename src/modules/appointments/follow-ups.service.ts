@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import type { ServiceContext } from '../../context';
+import type { AuthedContext } from '../../context';
 import { batchOf } from '../../db/batch';
 import { appointments } from '../../db/schema';
 import { AppError } from '../../lib/errors';
@@ -25,7 +25,7 @@ import {
  *   SLOT_UNAVAILABLE
  */
 export async function createFollowUp(
-  ctx: ServiceContext,
+  ctx: AuthedContext,
   appointmentId: string,
   input: CreateFollowUpInput,
 ): Promise<AppointmentView> {

@@ -1,5 +1,5 @@
 import { and, eq, gt, isNull, lte, sql } from 'drizzle-orm';
-import type { ServiceContext } from '../../context';
+import type { AuthedContext, ServiceContext } from '../../context';
 import { batchOf } from '../../db/batch';
 import { type AppointmentHoldRow, appointmentHolds, slotClaims } from '../../db/schema';
 import { isNotNullViolation } from '../../db/sql';
@@ -49,8 +49,8 @@ function toHoldView(row: AppointmentHoldRow, now: number): HoldView {
 }
 
 /** The patient's own hold, or any as staff; anyone else's is NOT_FOUND. */
-async function visibleHold(ctx: ServiceContext, id: string): Promise<AppointmentHoldRow> {
-  const actor = ctx.actor!;
+async function visibleHold(ctx: AuthedContext, id: string): Promise<AppointmentHoldRow> {
+  const actor = ctx.actor;
   const row = await ctx.db.select().from(appointmentHolds).where(eq(appointmentHolds.id, id)).get();
   if (!row || (row.patientId !== actor.id && !isStaff(actor))) throw notFound('Hold');
   return row;
@@ -63,7 +63,7 @@ async function visibleHold(ctx: ServiceContext, id: string): Promise<Appointment
  * @throws AppError NOT_FOUND (doctor, service), VALIDATION_FAILED (startsAt, patientId),
  *   SLOT_UNAVAILABLE, CONFLICT (too many live holds)
  */
-export async function createHold(ctx: ServiceContext, input: CreateHoldInput): Promise<HoldView> {
+export async function createHold(ctx: AuthedContext, input: CreateHoldInput): Promise<HoldView> {
   const startsAt = Date.parse(input.startsAt);
   const read = await batchOf(ctx.db, {
     patient: patientQuery(ctx, bookingPatientId(ctx, input.patientId)),
@@ -116,7 +116,7 @@ export async function createHold(ctx: ServiceContext, input: CreateHoldInput): P
 }
 
 /** @throws AppError NOT_FOUND */
-export async function getHold(ctx: ServiceContext, id: string): Promise<HoldView> {
+export async function getHold(ctx: AuthedContext, id: string): Promise<HoldView> {
   return toHoldView(await visibleHold(ctx, id), ctx.clock.now().getTime());
 }
 
@@ -125,7 +125,7 @@ export async function getHold(ctx: ServiceContext, id: string): Promise<HoldView
  * hold is harmless; a hold that became an appointment stays (cancel the appointment instead).
  * @throws AppError NOT_FOUND, CONFLICT (already converted)
  */
-export async function releaseHold(ctx: ServiceContext, id: string): Promise<HoldView> {
+export async function releaseHold(ctx: AuthedContext, id: string): Promise<HoldView> {
   const row = await visibleHold(ctx, id);
   const converted = () => new AppError('CONFLICT', 'This hold has already been booked; cancel the appointment instead');
   if (row.appointmentId !== null) throw converted();

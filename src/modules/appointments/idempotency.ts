@@ -1,6 +1,6 @@
 import { and, eq, gt, lte } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
-import type { ServiceContext } from '../../context';
+import type { AuthedContext, ServiceContext } from '../../context';
 import { idempotencyKeys } from '../../db/schema';
 import { sha256Hex } from '../../lib/crypto';
 import { AppError } from '../../lib/errors';
@@ -49,12 +49,12 @@ export function canonicalJson(value: unknown): string {
 
 /** The caller's request under `key` in `scope`, with the hash of its (validated) body. */
 export async function idempotentRequest(
-  ctx: ServiceContext,
+  ctx: AuthedContext,
   scope: string,
   key: string,
   body: unknown,
 ): Promise<IdempotentRequest> {
-  return { userId: ctx.actor!.id, scope, key, requestHash: await sha256Hex(canonicalJson(body)) };
+  return { userId: ctx.actor.id, scope, key, requestHash: await sha256Hex(canonicalJson(body)) };
 }
 
 const keyOf = (request: IdempotentRequest) =>

@@ -1,6 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
-import type { ServiceContext } from '../../context';
+import type { AuthedContext, ServiceContext } from '../../context';
 import { batchOf } from '../../db/batch';
 import { type AppointmentRow, appointments } from '../../db/schema';
 import { AppError } from '../../lib/errors';
@@ -66,7 +66,7 @@ async function refundNow(ctx: ServiceContext, row: AppointmentRow, relation: Rel
  *   SLOT_UNAVAILABLE (confirm: another booking or hold took part of the time)
  */
 export async function transitionAppointment(
-  ctx: ServiceContext,
+  ctx: AuthedContext,
   id: string,
   action: TransitionAction,
   input: { reason?: string },
@@ -84,7 +84,7 @@ export async function transitionAppointment(
     Object.assign(changes, {
       refundPercent: refund.percent,
       refundDueCents: refund.amountCents,
-      cancelledBy: ctx.actor!.id,
+      cancelledBy: ctx.actor.id,
       cancellationReason: reason,
       cancelledAt: now,
     });

@@ -1,5 +1,5 @@
 import { and, asc, count, eq } from 'drizzle-orm';
-import type { ServiceContext } from '../../context';
+import type { AuthedContext, ServiceContext } from '../../context';
 import {
   type AppointmentNoteRow,
   type AppointmentRow,
@@ -60,7 +60,7 @@ const noteAudit = (ctx: ServiceContext, row: AppointmentRow, action: string, not
  * doctor) go in one batch.
  * @throws AppError NOT_FOUND
  */
-export async function listNotes(ctx: ServiceContext, appointmentId: string, query: { page: number; limit: number }) {
+export async function listNotes(ctx: AuthedContext, appointmentId: string, query: { page: number; limit: number }) {
   const where = eq(appointmentNotes.appointmentId, appointmentId);
   const [found, rows, [total]] = await ctx.db.batch([
     ctx.db

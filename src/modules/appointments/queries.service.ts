@@ -1,5 +1,5 @@
 import { and, asc, count, desc, eq, gt, gte, inArray, lt, type SQL, sql } from 'drizzle-orm';
-import type { ServiceContext } from '../../context';
+import type { AuthedContext, ServiceContext } from '../../context';
 import { type AppointmentEventRow, appointmentEvents, appointments, LIVE_STATUSES } from '../../db/schema';
 import { qualified } from '../../db/sql';
 import { type Page, page } from '../../lib/envelope';
@@ -23,7 +23,7 @@ export const HISTORY_LIMIT = 200;
  * row is written exactly when the caller may see the row.
  * @throws AppError NOT_FOUND (missing or not the caller's)
  */
-export async function getAppointment(ctx: ServiceContext, id: string): Promise<AppointmentView> {
+export async function getAppointment(ctx: AuthedContext, id: string): Promise<AppointmentView> {
   const [rows] = await ctx.db.batch([
     appointmentDetails(ctx).where(eq(appointments.id, id)),
     auditInsert(
@@ -81,10 +81,10 @@ export async function appointmentHistory(ctx: ServiceContext, id: string) {
  * patients' reasons and symptoms: audited like any read of others' medical data.
  */
 export async function listMyAppointments(
-  ctx: ServiceContext,
+  ctx: AuthedContext,
   query: Omit<AppointmentListFilters, 'doctorId' | 'patientId'>,
 ): Promise<Page<AppointmentView>> {
-  const actor = ctx.actor!;
+  const actor = ctx.actor;
   const doctor = actor.role === 'doctor';
   const mine = doctor ? eq(appointments.doctorId, actor.id) : eq(appointments.patientId, actor.id);
   return listAppointments(ctx, mine, query, doctor ? 'doctor' : null);

@@ -1,5 +1,5 @@
 import { and, eq, sql } from 'drizzle-orm';
-import type { ServiceContext } from '../../context';
+import type { AuthedContext, ServiceContext } from '../../context';
 import { batchOf } from '../../db/batch';
 import { type AppointmentStatus, appointments } from '../../db/schema';
 import { AppError } from '../../lib/errors';
@@ -33,7 +33,7 @@ export const RESCHEDULABLE: readonly AppointmentStatus[] = ['pending', 'confirme
  *   VALIDATION_FAILED (startsAt), SLOT_UNAVAILABLE, CONFLICT (changed meanwhile)
  */
 export async function rescheduleAppointment(
-  ctx: ServiceContext,
+  ctx: AuthedContext,
   id: string,
   input: RescheduleInput,
 ): Promise<AppointmentView> {

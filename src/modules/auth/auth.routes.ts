@@ -34,7 +34,7 @@ import { type DeviceInfo, logoutEverywhere, refreshSession } from './sessions.se
 const TAGS = ['Auth'];
 
 /** The device a sign-in comes from, for the session list. */
-export const deviceOf = (c: Context<AppEnv>): DeviceInfo => ({
+export const deviceOf = <E extends AppEnv>(c: Context<E>): DeviceInfo => ({
   userAgent: c.req.header('user-agent') ?? null,
   ip: c.get('ctx').ip,
 });
@@ -243,7 +243,7 @@ const setRoute = defineRoute({
   responses: { 200: jsonResponse(z.object({ user: UserSchema }), 'Password set') },
 });
 
-const recaptchaOf = (c: Context<AppEnv>) => c.req.header(RECAPTCHA_HEADER);
+const recaptchaOf = <E extends AppEnv>(c: Context<E>) => c.req.header(RECAPTCHA_HEADER);
 
 export const authRouter = createRouter()
   .openapi(registerRoute, async (c) => {

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { codeEmail, codeSms } from '../../access/code-messages';
 import { consumeCode, issueCode, OTP_RESEND_COOLDOWN_MS, OTP_TTL_MS } from '../../access/one-time-codes';
-import type { ServiceContext } from '../../context';
+import type { AuthedContext, ServiceContext } from '../../context';
 import { type OtpPurpose, type UserRow, users } from '../../db/schema';
 import { AppError } from '../../lib/errors';
 import { hashPassword, needsRehash, verifyPassword } from '../../lib/password';
@@ -317,22 +317,17 @@ export async function resetPassword(ctx: ServiceContext, input: { email: string;
   ]);
 }
 
-function actorId(ctx: ServiceContext): string {
-  if (!ctx.actor) throw new AppError('UNAUTHENTICATED', 'Sign in to continue');
-  return ctx.actor.id;
-}
-
 /**
  * Changes the caller's password (the current one is required), signs out every other device and
  * token, and returns a fresh token pair for this device.
  * @throws AppError VALIDATION_FAILED (wrong current password, weak new one), CONFLICT (no password yet), RATE_LIMITED
  */
 export async function changePassword(
-  ctx: ServiceContext,
+  ctx: AuthedContext,
   input: { currentPassword: string; newPassword: string },
   device: DeviceInfo,
 ) {
-  const user = await userById(ctx, actorId(ctx));
+  const user = await userById(ctx, ctx.actor.id);
   await hitRateLimits(ctx, [[AUTH_LIMITS.passwordChangeAccount, user.id]]);
   if (!user.passwordHash) throw new AppError('CONFLICT', 'This account has no password yet; set one instead');
   if (!(await verifyPassword(input.currentPassword, user.passwordHash))) {
@@ -364,8 +359,8 @@ export async function changePassword(
  * Gives an OTP-only account (mobile or Google sign-up) a password.
  * @throws AppError CONFLICT when it already has one, VALIDATION_FAILED when weak
  */
-export async function setPassword(ctx: ServiceContext, newPassword: string) {
-  const user = await userById(ctx, actorId(ctx));
+export async function setPassword(ctx: AuthedContext, newPassword: string) {
+  const user = await userById(ctx, ctx.actor.id);
   if (user.passwordHash) throw new AppError('CONFLICT', 'This account already has a password; change it instead');
   assertStrong(newPassword, user.email, 'newPassword');
   const now = ctx.clock.now().getTime();
@@ -380,7 +375,7 @@ export async function setPassword(ctx: ServiceContext, newPassword: string) {
 }
 
 /** Ends the session of the caller's access token. */
-export async function logout(ctx: ServiceContext): Promise<void> {
-  if (!ctx.actor?.sessionId) throw new AppError('UNAUTHENTICATED', 'Sign in to continue');
+export async function logout(ctx: AuthedContext): Promise<void> {
+  if (!ctx.actor.sessionId) throw new AppError('UNAUTHENTICATED', 'Sign in to continue');
   await revokeSession(ctx, ctx.actor.sessionId, 'logout');
 }

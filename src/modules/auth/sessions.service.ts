@@ -1,6 +1,6 @@
 import { and, desc, eq, gt, isNull, sql } from 'drizzle-orm';
 import { ACCESS_TOKEN_TTL_SECONDS, signAccessToken } from '../../access/tokens';
-import type { ServiceContext } from '../../context';
+import type { AuthedContext, ServiceContext } from '../../context';
 import { paginate } from '../../db/paginate';
 import { type AuthMethod, refreshTokens, type SessionRow, sessions, type UserRow, users } from '../../db/schema';
 import { sha256Hex } from '../../lib/crypto';
@@ -195,8 +195,7 @@ export function revokeAllStatements(ctx: ServiceContext, userId: string, reason:
 }
 
 /** Signs the caller out everywhere. */
-export async function logoutEverywhere(ctx: ServiceContext): Promise<void> {
-  if (!ctx.actor) throw notFound('Session');
+export async function logoutEverywhere(ctx: AuthedContext): Promise<void> {
   await ctx.db.batch([
     ...revokeAllStatements(ctx, ctx.actor.id, 'logout-all'),
     auditInsert(ctx, { action: 'auth.logout_all', resourceType: 'user', resourceId: ctx.actor.id }),
@@ -217,8 +216,7 @@ export function toSessionView(row: SessionRow, currentId: string | null) {
 }
 
 /** The caller's live sessions, most recently used first. */
-export async function listSessions(ctx: ServiceContext, query: { page: number; limit: number }) {
-  if (!ctx.actor) throw notFound('Session');
+export async function listSessions(ctx: AuthedContext, query: { page: number; limit: number }) {
   const current = ctx.actor.sessionId;
   return paginate(ctx.db, sessions, {
     where: and(

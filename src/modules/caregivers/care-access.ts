@@ -1,8 +1,8 @@
 import { and, eq, exists, getTableColumns, inArray, isNull, or, type SQL, sql } from 'drizzle-orm';
-import type { ServiceContext } from '../../context';
+import type { AuthedContext, ServiceContext } from '../../context';
 import { type CaregiverLinkRow, caregiverLinks, type UserRow, users } from '../../db/schema';
 import { qualified } from '../../db/sql';
-import { AppError, notFound } from '../../lib/errors';
+import { notFound } from '../../lib/errors';
 import { iso } from '../../lib/time';
 import type { LinkView } from './caregivers.schemas';
 
@@ -22,12 +22,6 @@ export const NETWORK_ROLES = ['user', 'caregiver'] as const;
 /** Whether a role takes part in the caregiver network. */
 export const isNetworkRole = (role: string): role is (typeof NETWORK_ROLES)[number] =>
   (NETWORK_ROLES as readonly string[]).includes(role);
-
-/** The signed-in caller's id. */
-export function callerId(ctx: ServiceContext): string {
-  if (!ctx.actor) throw new AppError('UNAUTHENTICATED', 'Sign in to continue');
-  return ctx.actor.id;
-}
 
 /** An active account of the network, as the services use it. */
 export interface NetworkMember {
@@ -88,8 +82,8 @@ export function activeLinkBetween(ctx: ServiceContext, patientId: string, caregi
  * The conditions of a relationship the caller shares: link `linkId`, active, the caller its patient or
  * its caregiver, and the other person's account active in the network (joined as `users`).
  */
-function sharedLinkParts(ctx: ServiceContext, linkId: string) {
-  const me = callerId(ctx);
+function sharedLinkParts(ctx: AuthedContext, linkId: string) {
+  const me = ctx.actor.id;
   const other = sql`(case when ${qualified(caregiverLinks.patientId)} = ${me} then ${qualified(caregiverLinks.caregiverId)} else ${qualified(caregiverLinks.patientId)} end)`;
   return {
     other: eq(qualified(users.id), other),
@@ -104,7 +98,7 @@ function sharedLinkParts(ctx: ServiceContext, linkId: string) {
 }
 
 /** The relationship `linkId` when the caller shares it (see `sharedLinkIn`), for a read batch. */
-export function sharedLinkQuery(ctx: ServiceContext, linkId: string) {
+export function sharedLinkQuery(ctx: AuthedContext, linkId: string) {
   const { other, where } = sharedLinkParts(ctx, linkId);
   // Only the link's columns: the joined account decides whether there is a row, nothing more.
   return ctx.db.select(getTableColumns(caregiverLinks)).from(caregiverLinks).innerJoin(users, other).where(where);
@@ -122,7 +116,7 @@ export function sharedLinkIn(rows: CaregiverLinkRow[]): CaregiverLinkRow {
 }
 
 /** SQL that holds while the caller shares relationship `linkId` (as `sharedLinkQuery` finds it). */
-export function sharesLink(ctx: ServiceContext, linkId: string): SQL {
+export function sharesLink(ctx: AuthedContext, linkId: string): SQL {
   const { other, where } = sharedLinkParts(ctx, linkId);
   return exists(ctx.db.select({ one: sql`1` }).from(caregiverLinks).innerJoin(users, other).where(where));
 }
@@ -136,7 +130,7 @@ export const patientOfLink = (linkId: string): SQL<string> =>
  * the patient's name, role and status (aliased: the account's `id`, `status` and `created_at` would
  * overwrite the link's in a batch). Judge the answer with `caredForIn`.
  */
-export function caredForQuery(ctx: ServiceContext, patientId: string) {
+export function caredForQuery(ctx: AuthedContext, patientId: string) {
   return ctx.db
     .select({
       ...getTableColumns(caregiverLinks),
@@ -149,7 +143,7 @@ export function caredForQuery(ctx: ServiceContext, patientId: string) {
     .where(
       and(
         eq(caregiverLinks.patientId, patientId),
-        eq(caregiverLinks.caregiverId, callerId(ctx)),
+        eq(caregiverLinks.caregiverId, ctx.actor.id),
         isNull(caregiverLinks.endedAt),
       ),
     )

@@ -1,5 +1,5 @@
 import { and, count, desc, eq, exists, isNotNull, sql } from 'drizzle-orm';
-import type { ServiceContext } from '../../context';
+import type { AuthedContext, ServiceContext } from '../../context';
 import { batchOf } from '../../db/batch';
 import { type CaregiverLinkRow, caregiverLinks, caregiverNotes, files, users } from '../../db/schema';
 import { isNotNullViolation, qualified } from '../../db/sql';
@@ -7,7 +7,7 @@ import { page } from '../../lib/envelope';
 import { AppError, notFound } from '../../lib/errors';
 import { iso } from '../../lib/time';
 import { auditInsert } from '../audit/audit.service';
-import { callerId, patientOfLink, sharedLinkIn, sharedLinkQuery, sharesLink } from './care-access';
+import { patientOfLink, sharedLinkIn, sharedLinkQuery, sharesLink } from './care-access';
 import type { CreateNoteInput, NoteView } from './caregivers.schemas';
 
 /**
@@ -82,7 +82,7 @@ const noteAudit = (ctx: ServiceContext, link: CaregiverLinkRow, action: string, 
  * only while the caller shares the relationship, or the batch rolls back and nothing is handed over).
  * @throws AppError NOT_FOUND (not the caller's, or ended)
  */
-export async function listCareNotes(ctx: ServiceContext, linkId: string, query: { page: number; limit: number }) {
+export async function listCareNotes(ctx: AuthedContext, linkId: string, query: { page: number; limit: number }) {
   const where = eq(caregiverNotes.linkId, linkId);
   const read = await batchOf(ctx.db, {
     link: sharedLinkQuery(ctx, linkId),
@@ -120,8 +120,8 @@ const badFile = (message: string) =>
  * @throws AppError NOT_FOUND (not the caller's, or ended), VALIDATION_FAILED (fileId not the caller's
  *   attachment)
  */
-export async function createCareNote(ctx: ServiceContext, linkId: string, input: CreateNoteInput): Promise<NoteView> {
-  const authorId = callerId(ctx);
+export async function createCareNote(ctx: AuthedContext, linkId: string, input: CreateNoteInput): Promise<NoteView> {
+  const authorId = ctx.actor.id;
   const read = await batchOf(ctx.db, {
     link: sharedLinkQuery(ctx, linkId),
     author: ctx.db.select({ name: users.name }).from(users).where(eq(users.id, authorId)),
@@ -183,7 +183,7 @@ export async function createCareNote(ctx: ServiceContext, linkId: string, input:
  * @throws AppError NOT_FOUND (relationship not the caller's or ended, no such note on it, no file, or
  *   the file was deleted)
  */
-export async function readCareNoteFile(ctx: ServiceContext, linkId: string, noteId: string) {
+export async function readCareNoteFile(ctx: AuthedContext, linkId: string, noteId: string) {
   // Qualified: the audit row's subqueries sit inside a single-table INSERT.
   const onLink = and(
     eq(qualified(caregiverNotes.id), noteId),

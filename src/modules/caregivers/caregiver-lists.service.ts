@@ -1,11 +1,11 @@
 import { and, asc, count, desc, eq, inArray, isNull, ne, or, type SQL, sql } from 'drizzle-orm';
-import type { ServiceContext } from '../../context';
+import type { AuthedContext } from '../../context';
 import { paginate } from '../../db/paginate';
 import { caregiverLinks, caregiverRequests, type UserRow, users } from '../../db/schema';
 import { escapeLike, qualified } from '../../db/sql';
 import { type Page, page } from '../../lib/envelope';
 import { iso } from '../../lib/time';
-import { callerId, isNetworkRole, NETWORK_ROLES } from './care-access';
+import { isNetworkRole, NETWORK_ROLES } from './care-access';
 import type {
   PendingRequestsView,
   PendingRequestView,
@@ -42,7 +42,7 @@ const pendingColumns = {
   userRole: users.role,
 };
 
-async function pendingSide(ctx: ServiceContext, side: 'incoming' | 'outgoing'): Promise<PendingRequestView[]> {
+async function pendingSide(ctx: AuthedContext, side: 'incoming' | 'outgoing'): Promise<PendingRequestView[]> {
   const mine = side === 'incoming' ? caregiverRequests.receiverId : caregiverRequests.requesterId;
   const other = side === 'incoming' ? caregiverRequests.requesterId : caregiverRequests.receiverId;
   const rows = await ctx.db
@@ -51,7 +51,7 @@ async function pendingSide(ctx: ServiceContext, side: 'incoming' | 'outgoing'): 
     .innerJoin(users, eq(users.id, other))
     .where(
       and(
-        eq(mine, callerId(ctx)),
+        eq(mine, ctx.actor.id),
         eq(caregiverRequests.status, 'pending'),
         eq(users.status, 'active'),
         inArray(users.role, [...NETWORK_ROLES]),
@@ -75,7 +75,7 @@ async function pendingSide(ctx: ServiceContext, side: 'incoming' | 'outgoing'): 
  * caller asking others), newest first, at most MAX_PENDING_LISTED each, each with the other party.
  * Requests whose other party's account is no longer active are left out.
  */
-export async function pendingRequests(ctx: ServiceContext): Promise<PendingRequestsView> {
+export async function pendingRequests(ctx: AuthedContext): Promise<PendingRequestsView> {
   const [incoming, outgoing] = await Promise.all([pendingSide(ctx, 'incoming'), pendingSide(ctx, 'outgoing')]);
   return { incoming, outgoing };
 }
@@ -85,8 +85,8 @@ export async function pendingRequests(ctx: ServiceContext): Promise<PendingReque
  * contains `search` (case-insensitive) or whose email is exactly `search`; never the caller, anyone
  * already caring for them, or anyone they have a pending request to. Only id, name and role are shown.
  */
-export async function suggestUsers(ctx: ServiceContext, query: SuggestionsInput): Promise<Page<PersonView>> {
-  const caller = callerId(ctx);
+export async function suggestUsers(ctx: AuthedContext, query: SuggestionsInput): Promise<Page<PersonView>> {
+  const caller = ctx.actor.id;
   const search = query.search.trim().toLowerCase();
   const matches: SQL = or(
     sql`lower(${users.name}) like ${`%${escapeLike(search)}%`} escape '\\'`,
@@ -116,14 +116,14 @@ export async function suggestUsers(ctx: ServiceContext, query: SuggestionsInput)
  * are left out.
  */
 export async function listRelationships(
-  ctx: ServiceContext,
+  ctx: AuthedContext,
   as: 'patient' | 'caregiver',
   query: { page: number; limit: number },
 ): Promise<Page<RelationshipView>> {
   const mine = as === 'patient' ? caregiverLinks.patientId : caregiverLinks.caregiverId;
   const other = as === 'patient' ? caregiverLinks.caregiverId : caregiverLinks.patientId;
   const where = and(
-    eq(mine, callerId(ctx)),
+    eq(mine, ctx.actor.id),
     isNull(caregiverLinks.endedAt),
     eq(users.status, 'active'),
     inArray(users.role, [...NETWORK_ROLES]),

@@ -1,7 +1,7 @@
 import type { z } from '@hono/zod-openapi';
-import { allows } from '../../access/policy';
+import { assertAllowed } from '../../access/policy';
 import { type OperationId, ROUTE_POLICIES } from '../../access/route-policies';
-import type { ServiceContext } from '../../context';
+import type { AuthedContext } from '../../context';
 import { fieldErrors } from '../../http/hono';
 import { AppError } from '../../lib/errors';
 import type { SocketEventHandler, SocketEventMap } from '../../realtime/events';
@@ -23,18 +23,11 @@ import { leavePatient, removeCaregiver, sendRequest, updateRequestStatus } from 
 function socketEvent<S extends z.ZodType>(
   operationId: OperationId,
   schema: S,
-  run: (ctx: ServiceContext, input: z.output<S>) => Promise<unknown>,
+  run: (ctx: AuthedContext, input: z.output<S>) => Promise<unknown>,
 ): SocketEventHandler {
   const policy = ROUTE_POLICIES[operationId];
   return async (ctx, data) => {
-    const actor = ctx.actor;
-    if (!actor) throw new AppError('UNAUTHENTICATED', 'Sign in to continue');
-    if (policy.kind === 'signed-in' && actor.status === 'pending' && !policy.allowPending) {
-      throw new AppError('FORBIDDEN', 'This account is awaiting verification');
-    }
-    if (!allows(policy, actor.role, actor.subRoles)) {
-      throw new AppError('FORBIDDEN', 'You do not have access to this resource');
-    }
+    assertAllowed(policy, ctx.actor);
     const parsed = schema.safeParse(data);
     if (!parsed.success) {
       throw new AppError('VALIDATION_FAILED', 'Validation failed', { fields: fieldErrors(parsed.error, 'data') });

@@ -1,5 +1,5 @@
 import { and, desc, eq, getTableColumns, isNull, sql } from 'drizzle-orm';
-import type { ServiceContext } from '../../context';
+import type { AuthedContext, ServiceContext } from '../../context';
 import { batchOf } from '../../db/batch';
 import {
   type CaregiverLinkRow,
@@ -14,7 +14,7 @@ import { AppError, notFound } from '../../lib/errors';
 import { HOUR_MS, iso } from '../../lib/time';
 import { auditGuardTripped, auditInsert } from '../audit/audit.service';
 import { getSetting, primeSettings, settingsQuery } from '../settings/settings.service';
-import { accountsQuery, activeLinkBetween, asMember, callerId, memberIn, toLinkView } from './care-access';
+import { accountsQuery, activeLinkBetween, asMember, memberIn, toLinkView } from './care-access';
 import type {
   CaregiverRequestView,
   LinkView,
@@ -97,8 +97,8 @@ async function assertCooledDown(ctx: ServiceContext, respondedAt: number | null 
  *   pending request to them exists, they already care for the caller, or the cooldown after their last
  *   rejection is running: `retryAfter` seconds)
  */
-export async function sendRequest(ctx: ServiceContext, input: SendRequestInput): Promise<CaregiverRequestView> {
-  const caller = callerId(ctx);
+export async function sendRequest(ctx: AuthedContext, input: SendRequestInput): Promise<CaregiverRequestView> {
+  const caller = ctx.actor.id;
   const read = await batchOf(ctx.db, {
     accounts: accountsQuery(ctx, [caller, input.receiverId]),
     link: activeLinkBetween(ctx, caller, input.receiverId),
@@ -177,11 +177,11 @@ const notAnswerable = (status: CaregiverRequestRow['status']) =>
  *   account is no longer active), INVALID_TRANSITION (not pending any more), CONFLICT (already linked)
  */
 export async function updateRequestStatus(
-  ctx: ServiceContext,
+  ctx: AuthedContext,
   requestId: string,
   status: ResponseStatus,
 ): Promise<UpdateStatusResult> {
-  const caller = callerId(ctx);
+  const caller = ctx.actor.id;
   const read = await batchOf(ctx.db, {
     accounts: accountsQuery(ctx, [caller]),
     // The requester's account comes along under its own names: a batch would let the account's `id`,
@@ -274,8 +274,8 @@ export async function updateRequestStatus(
  * `{ linkId, patientId, caregiverId, by }` to the other side.
  * @throws AppError NOT_FOUND (ended meanwhile)
  */
-async function endLink(ctx: ServiceContext, link: CaregiverLinkRow, what: string): Promise<LinkView> {
-  const by = callerId(ctx);
+async function endLink(ctx: AuthedContext, link: CaregiverLinkRow, what: string): Promise<LinkView> {
+  const by = ctx.actor.id;
   const now = ctx.clock.now().getTime();
   let ended: CaregiverLinkRow;
   try {
@@ -318,8 +318,8 @@ async function endLink(ctx: ServiceContext, link: CaregiverLinkRow, what: string
  * The patient (caller) removes one of their caregivers; the caregiver's access ends at once.
  * @throws AppError NOT_FOUND (no active link in which they care for the caller)
  */
-export async function removeCaregiver(ctx: ServiceContext, caregiverId: string): Promise<LinkView> {
-  const [link] = await activeLinkBetween(ctx, callerId(ctx), caregiverId);
+export async function removeCaregiver(ctx: AuthedContext, caregiverId: string): Promise<LinkView> {
+  const [link] = await activeLinkBetween(ctx, ctx.actor.id, caregiverId);
   if (!link) throw notFound('Caregiver');
   return endLink(ctx, link, 'Caregiver');
 }
@@ -328,8 +328,8 @@ export async function removeCaregiver(ctx: ServiceContext, caregiverId: string):
  * The caregiver (caller) stops caring for a patient; their access ends at once.
  * @throws AppError NOT_FOUND (no active link in which the caller cares for them)
  */
-export async function leavePatient(ctx: ServiceContext, patientId: string): Promise<LinkView> {
-  const [link] = await activeLinkBetween(ctx, patientId, callerId(ctx));
+export async function leavePatient(ctx: AuthedContext, patientId: string): Promise<LinkView> {
+  const [link] = await activeLinkBetween(ctx, patientId, ctx.actor.id);
   if (!link) throw notFound('Patient');
   return endLink(ctx, link, 'Patient');
 }

@@ -1,4 +1,4 @@
-import type { ServiceContext } from '../../context';
+import type { AuthedContext } from '../../context';
 import { batchOf } from '../../db/batch';
 import { iso } from '../../lib/time';
 import { detailView } from '../appointments/appointment-access';
@@ -22,7 +22,7 @@ export const OVERVIEW_APPOINTMENTS = 10;
  * patient's zone, which SQL cannot apply.
  * @throws AppError NOT_FOUND (not a patient the caller actively cares for)
  */
-export async function patientOverview(ctx: ServiceContext, patientId: string): Promise<PatientOverview> {
+export async function patientOverview(ctx: AuthedContext, patientId: string): Promise<PatientOverview> {
   const read = await batchOf(ctx.db, {
     link: caredForQuery(ctx, patientId),
     ...todaysDosesQueries(ctx, patientId),

@@ -1,5 +1,5 @@
 import { and, count, desc, eq, sql } from 'drizzle-orm';
-import type { ServiceContext } from '../../context';
+import type { AuthedContext, ServiceContext } from '../../context';
 import { paginate } from '../../db/paginate';
 import { type DependentRow, dependents, vaccineSchedules } from '../../db/schema';
 import { AppError, notFound } from '../../lib/errors';
@@ -38,29 +38,24 @@ export function toDependentView(row: DependentRow): DependentView {
   };
 }
 
-function actorId(ctx: ServiceContext): string {
-  if (!ctx.actor) throw notFound('Dependent');
-  return ctx.actor.id;
-}
-
 /**
  * One of the caller's dependents. Another account's dependent is NOT_FOUND, as if it did not exist;
  * modules acting for a dependent (vaccine schedules) start here.
  * @throws AppError NOT_FOUND
  */
-export async function getOwnedDependent(ctx: ServiceContext, dependentId: string): Promise<DependentRow> {
+export async function getOwnedDependent(ctx: AuthedContext, dependentId: string): Promise<DependentRow> {
   const row = await ctx.db
     .select()
     .from(dependents)
-    .where(and(eq(dependents.id, dependentId), eq(dependents.userId, actorId(ctx))))
+    .where(and(eq(dependents.id, dependentId), eq(dependents.userId, ctx.actor.id)))
     .get();
   if (!row) throw notFound('Dependent');
   return row;
 }
 
-export async function listDependents(ctx: ServiceContext, query: { page: number; limit: number }) {
+export async function listDependents(ctx: AuthedContext, query: { page: number; limit: number }) {
   return paginate(ctx.db, dependents, {
-    where: eq(dependents.userId, actorId(ctx)),
+    where: eq(dependents.userId, ctx.actor.id),
     orderBy: [desc(dependents.createdAt), desc(dependents.id)],
     page: query.page,
     limit: query.limit,
@@ -68,7 +63,7 @@ export async function listDependents(ctx: ServiceContext, query: { page: number;
   });
 }
 
-export async function getDependent(ctx: ServiceContext, id: string): Promise<DependentView> {
+export async function getDependent(ctx: AuthedContext, id: string): Promise<DependentView> {
   return toDependentView(await getOwnedDependent(ctx, id));
 }
 
@@ -81,8 +76,8 @@ async function dependentCount(ctx: ServiceContext, userId: string): Promise<numb
  * Adds a dependent for the caller and audits it, atomically.
  * @throws AppError VALIDATION_FAILED (born in the future), CONFLICT (MAX_DEPENDENTS_PER_USER reached)
  */
-export async function createDependent(ctx: ServiceContext, input: CreateDependentInput): Promise<DependentView> {
-  const userId = actorId(ctx);
+export async function createDependent(ctx: AuthedContext, input: CreateDependentInput): Promise<DependentView> {
+  const userId = ctx.actor.id;
   assertBornByNow(ctx, input.dateOfBirth);
   const now = ctx.clock.now().getTime();
   const row: DependentRow = {
@@ -119,7 +114,7 @@ export async function createDependent(ctx: ServiceContext, input: CreateDependen
  * @throws AppError NOT_FOUND, VALIDATION_FAILED (nothing to change, born in the future)
  */
 export async function updateDependent(
-  ctx: ServiceContext,
+  ctx: AuthedContext,
   id: string,
   input: UpdateDependentInput,
 ): Promise<DependentView> {
@@ -154,7 +149,7 @@ export async function updateDependent(
  * Removes one of the caller's dependents and audits it, atomically.
  * @throws AppError NOT_FOUND
  */
-export async function deleteDependent(ctx: ServiceContext, id: string): Promise<void> {
+export async function deleteDependent(ctx: AuthedContext, id: string): Promise<void> {
   const current = await getOwnedDependent(ctx, id);
   // The person leaves the account with their vaccination plan and history: nothing may point at a
   // dependent that no longer exists.

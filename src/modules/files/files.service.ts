@@ -1,5 +1,5 @@
 import { and, desc, eq, type SQL } from 'drizzle-orm';
-import type { ServiceContext } from '../../context';
+import type { AuthedContext } from '../../context';
 import { paginate } from '../../db/paginate';
 import { appointmentAttachments, type FilePurpose, type FileRow, files } from '../../db/schema';
 import { notFound } from '../../lib/errors';
@@ -38,17 +38,12 @@ export function toFileView(row: FileRow) {
   };
 }
 
-function actorId(ctx: ServiceContext): string {
-  if (!ctx.actor) throw notFound('File');
-  return ctx.actor.id;
-}
-
 /** A file the caller owns; another owner's file is NOT_FOUND, as if it did not exist. */
-async function ownedFile(ctx: ServiceContext, id: string): Promise<FileRow> {
+async function ownedFile(ctx: AuthedContext, id: string): Promise<FileRow> {
   const row = await ctx.db
     .select()
     .from(files)
-    .where(and(eq(files.id, id), eq(files.ownerId, actorId(ctx))))
+    .where(and(eq(files.id, id), eq(files.ownerId, ctx.actor.id)))
     .get();
   if (!row) throw notFound('File');
   return row;
@@ -60,10 +55,10 @@ async function ownedFile(ctx: ServiceContext, id: string): Promise<FileRow> {
  * @throws AppError FILE_TOO_LARGE, INVALID_FILE_TYPE
  */
 export async function uploadFile(
-  ctx: ServiceContext,
+  ctx: AuthedContext,
   input: { purpose: FilePurpose; bytes: Uint8Array; fileName: string | null },
 ) {
-  const ownerId = actorId(ctx);
+  const ownerId = ctx.actor.id;
   const stored = await ctx.ports.storage.put(input.purpose, input.bytes);
   const row: FileRow = {
     id: ctx.ids.id('fil'),
@@ -93,8 +88,8 @@ export async function uploadFile(
   return toFileView(row);
 }
 
-export async function listFiles(ctx: ServiceContext, query: { page: number; limit: number; purpose?: FilePurpose }) {
-  const filters: SQL[] = [eq(files.ownerId, actorId(ctx))];
+export async function listFiles(ctx: AuthedContext, query: { page: number; limit: number; purpose?: FilePurpose }) {
+  const filters: SQL[] = [eq(files.ownerId, ctx.actor.id)];
   if (query.purpose) filters.push(eq(files.purpose, query.purpose));
   return paginate(ctx.db, files, {
     where: and(...filters),
@@ -105,12 +100,12 @@ export async function listFiles(ctx: ServiceContext, query: { page: number; limi
   });
 }
 
-export async function getFile(ctx: ServiceContext, id: string) {
+export async function getFile(ctx: AuthedContext, id: string) {
   return toFileView(await ownedFile(ctx, id));
 }
 
 /** The file's bytes; reading a medical file writes an audit event first. */
-export async function readFileContent(ctx: ServiceContext, id: string) {
+export async function readFileContent(ctx: AuthedContext, id: string) {
   const row = await ownedFile(ctx, id);
   const object = await ctx.ports.storage.get(row.storageKey);
   if (!object) throw notFound('File');
@@ -120,7 +115,7 @@ export async function readFileContent(ctx: ServiceContext, id: string) {
   return { file: toFileView(row), body: object.body };
 }
 
-export async function deleteFile(ctx: ServiceContext, id: string): Promise<void> {
+export async function deleteFile(ctx: AuthedContext, id: string): Promise<void> {
   const row = await ownedFile(ctx, id);
   await ctx.db.batch([
     ctx.db.delete(files).where(eq(files.id, row.id)),

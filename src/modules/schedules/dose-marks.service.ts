@@ -1,11 +1,11 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
-import type { ServiceContext } from '../../context';
+import type { AuthedContext, ServiceContext } from '../../context';
 import { type DoseRow, doses, schedules } from '../../db/schema';
 import { AppError, notFound } from '../../lib/errors';
 import { auditInsert } from '../audit/audit.service';
 import { type ScheduleInfo, toDoseView } from './dose-reads.service';
-import { MARK_AHEAD_MS, ownerOf, pendingDose, runBatch, unstoredOccurrenceById } from './doses.service';
+import { MARK_AHEAD_MS, pendingDose, runBatch, unstoredOccurrenceById } from './doses.service';
 import type { DoseView, SkipDoseInput, TakeDoseInput } from './schedules.schemas';
 import { withSupplementName } from './schedules.service';
 
@@ -30,8 +30,8 @@ interface Markable {
  * stored horizon (its id is derived from the occurrence, see `doseIdOf`). One round trip.
  * @throws AppError NOT_FOUND (no such dose of the caller's)
  */
-async function markableDose(ctx: ServiceContext, id: string): Promise<Markable> {
-  const ownerId = ownerOf(ctx);
+async function markableDose(ctx: AuthedContext, id: string): Promise<Markable> {
+  const ownerId = ctx.actor.id;
   const [[row], owned] = await ctx.db.batch([
     ctx.db
       .select()
@@ -92,7 +92,7 @@ async function setDoseStatus(
  * @throws AppError NOT_FOUND, VALIDATION_FAILED (takenAt in the future or over 24 h before the dose is
  *   due), INVALID_TRANSITION (already taken, or skipped)
  */
-export async function takeDose(ctx: ServiceContext, id: string, input: TakeDoseInput): Promise<DoseView> {
+export async function takeDose(ctx: AuthedContext, id: string, input: TakeDoseInput): Promise<DoseView> {
   const current = await markableDose(ctx, id);
   const now = ctx.clock.now().getTime();
   const takenAt = input.takenAt ? Date.parse(input.takenAt) : now;
@@ -116,7 +116,7 @@ export async function takeDose(ctx: ServiceContext, id: string, input: TakeDoseI
  * beyond its schedule's stored horizon (stored first).
  * @throws AppError NOT_FOUND, INVALID_TRANSITION (not pending, or due more than 24 h from now)
  */
-export async function skipDose(ctx: ServiceContext, id: string, input: SkipDoseInput): Promise<DoseView> {
+export async function skipDose(ctx: AuthedContext, id: string, input: SkipDoseInput): Promise<DoseView> {
   const current = await markableDose(ctx, id);
   if (current.dose.status !== 'pending') {
     throw new AppError('INVALID_TRANSITION', `A ${current.dose.status} dose cannot be skipped`);

@@ -1,5 +1,5 @@
 import { and, asc, eq, gte, lt } from 'drizzle-orm';
-import type { ServiceContext } from '../../context';
+import type { AuthedContext, ServiceContext } from '../../context';
 import { type BatchResults, batchOf } from '../../db/batch';
 import { type DoseRow, doses, type ScheduleRow, schedules } from '../../db/schema';
 import { page } from '../../lib/envelope';
@@ -8,7 +8,6 @@ import { addDays, DAY_MS, daysBetween, localDateAt, zonedInstant } from '../../l
 import {
   MAX_HISTORY_DAYS,
   MAX_LIST_DAYS,
-  ownerOf,
   pendingDose,
   profileTimeZoneQuery,
   shownStatus,
@@ -205,8 +204,8 @@ function pageOf(
  * @throws AppError NOT_FOUND (no caller), VALIDATION_FAILED (date with from/to, only one of from/to,
  *   reversed or too long range)
  */
-export async function listDoses(ctx: ServiceContext, query: ListDosesQueryInput) {
-  const ownerId = ownerOf(ctx);
+export async function listDoses(ctx: AuthedContext, query: ListDosesQueryInput) {
+  const ownerId = ctx.actor.id;
   if (query.date && (query.from || query.to)) throw validation('date', 'Give either date, or from and to');
   if (Boolean(query.from) !== Boolean(query.to)) {
     throw validation(query.from ? 'to' : 'from', 'Give both from and to');
@@ -282,8 +281,8 @@ export function adherenceOf(counts: Omit<AdherenceSummary, 'adherencePercent'>):
  * are included. One D1 round trip; writes nothing.
  * @throws AppError NOT_FOUND (no caller), VALIDATION_FAILED (reversed or too long range)
  */
-export async function doseHistory(ctx: ServiceContext, query: DoseHistoryQueryInput) {
-  const ownerId = ownerOf(ctx);
+export async function doseHistory(ctx: AuthedContext, query: DoseHistoryQueryInput) {
+  const ownerId = ctx.actor.id;
   const rangeOf: RangeOf = (today) => {
     const to = query.to ?? today;
     return { from: query.from ?? addDays(to, -29), to };

@@ -3,7 +3,6 @@ import type { BatchItem } from 'drizzle-orm/batch';
 import type { ServiceContext } from '../../context';
 import type { Db } from '../../db/client';
 import { type DoseRow, doses, type ScheduleRow, schedules, userProfiles } from '../../db/schema';
-import { notFound } from '../../lib/errors';
 import { derivedId, idTime } from '../../lib/ids';
 import { addDays, localDateAt } from '../../lib/time';
 import { auditInsert } from '../audit/audit.service';
@@ -67,12 +66,6 @@ type Statements = [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]];
 /** Runs statements as one D1 batch (one transaction). */
 export function runBatch(db: Db, statements: BatchItem<'sqlite'>[]) {
   return db.batch(statements as Statements);
-}
-
-/** The signed-in caller, whose doses these are. @throws AppError NOT_FOUND without one */
-export function ownerOf(ctx: ServiceContext): string {
-  if (!ctx.actor) throw notFound('Dose');
-  return ctx.actor.id;
 }
 
 // ---- status ---------------------------------------------------------------------------------------

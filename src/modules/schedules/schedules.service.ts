@@ -1,6 +1,6 @@
 import { and, count, desc, eq, type SQL, sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
-import type { ServiceContext } from '../../context';
+import type { AuthedContext, ServiceContext } from '../../context';
 import { type Recurrence, type ScheduleRow, schedules, supplements } from '../../db/schema';
 import { page } from '../../lib/envelope';
 import { AppError, notFound } from '../../lib/errors';
@@ -28,11 +28,6 @@ const TIMING_FIELDS = ['timesOfDay', 'timeZone', 'recurrence', 'startDate', 'end
 
 const validation = (field: string, message: string) =>
   new AppError('VALIDATION_FAILED', 'Validation failed', { fields: [{ field, message }] });
-
-function ownerOf(ctx: ServiceContext): string {
-  if (!ctx.actor) throw notFound('Schedule');
-  return ctx.actor.id;
-}
 
 /** The name a schedule is shown under: the medicine's, or its supplement's catalog name. */
 export function scheduleName(row: Pick<ScheduleRow, 'kind' | 'medicineName'>, supplementName: string | null): string {
@@ -74,24 +69,24 @@ export function withSupplementName(ctx: ServiceContext) {
  * One of the caller's schedules, with its supplement's catalog name.
  * @throws AppError NOT_FOUND (missing or someone else's)
  */
-export async function getOwnedSchedule(ctx: ServiceContext, id: string) {
+export async function getOwnedSchedule(ctx: AuthedContext, id: string) {
   const row = await withSupplementName(ctx)
-    .where(and(eq(schedules.id, id), eq(schedules.ownerId, ownerOf(ctx))))
+    .where(and(eq(schedules.id, id), eq(schedules.ownerId, ctx.actor.id)))
     .get();
   if (!row) throw notFound('Schedule');
   return row;
 }
 
-export async function getSchedule(ctx: ServiceContext, id: string): Promise<ScheduleView> {
+export async function getSchedule(ctx: AuthedContext, id: string): Promise<ScheduleView> {
   const { schedule, supplementName } = await getOwnedSchedule(ctx, id);
   return toScheduleView(schedule, supplementName);
 }
 
 export async function listSchedules(
-  ctx: ServiceContext,
+  ctx: AuthedContext,
   query: { page: number; limit: number; kind?: ScheduleRow['kind']; status?: ScheduleRow['status'] },
 ) {
-  const filters: SQL[] = [eq(schedules.ownerId, ownerOf(ctx))];
+  const filters: SQL[] = [eq(schedules.ownerId, ctx.actor.id)];
   if (query.kind) filters.push(eq(schedules.kind, query.kind));
   if (query.status) filters.push(eq(schedules.status, query.status));
   const where = and(...filters);
@@ -144,8 +139,8 @@ function scheduleAudit(ctx: ServiceContext, action: string, row: ScheduleRow, me
  * in one batch. `timeZone` defaults to the profile's; `startDate` to today in that zone.
  * @throws AppError VALIDATION_FAILED (no time zone anywhere, unknown supplement, endDate before startDate)
  */
-export async function createSchedule(ctx: ServiceContext, input: CreateScheduleInput): Promise<ScheduleView> {
-  const ownerId = ownerOf(ctx);
+export async function createSchedule(ctx: AuthedContext, input: CreateScheduleInput): Promise<ScheduleView> {
+  const ownerId = ctx.actor.id;
   const nowDate = ctx.clock.now();
   const now = nowDate.getTime();
   const timeZone = input.timeZone ?? (await profileTimeZone(ctx, ownerId));
@@ -191,7 +186,7 @@ export async function createSchedule(ctx: ServiceContext, input: CreateScheduleI
  *   supplement, endDate before startDate)
  */
 export async function updateSchedule(
-  ctx: ServiceContext,
+  ctx: AuthedContext,
   id: string,
   input: UpdateScheduleInput,
 ): Promise<ScheduleView> {
@@ -248,7 +243,7 @@ export async function updateSchedule(
  * adherence survive; they then show `schedule: null`.
  * @throws AppError NOT_FOUND
  */
-export async function deleteSchedule(ctx: ServiceContext, id: string): Promise<void> {
+export async function deleteSchedule(ctx: AuthedContext, id: string): Promise<void> {
   const { schedule } = await getOwnedSchedule(ctx, id);
   const now = ctx.clock.now().getTime();
   await runBatch(ctx.db, [
@@ -263,7 +258,7 @@ export async function deleteSchedule(ctx: ServiceContext, id: string): Promise<v
  * generated while it is paused. Doses already due can still be marked.
  * @throws AppError NOT_FOUND, INVALID_TRANSITION (already paused)
  */
-export async function pauseSchedule(ctx: ServiceContext, id: string): Promise<ScheduleView> {
+export async function pauseSchedule(ctx: AuthedContext, id: string): Promise<ScheduleView> {
   const { schedule, supplementName } = await getOwnedSchedule(ctx, id);
   if (schedule.status === 'paused') throw new AppError('INVALID_TRANSITION', 'This schedule is already paused');
   const now = ctx.clock.now().getTime();
@@ -287,7 +282,7 @@ export async function pauseSchedule(ctx: ServiceContext, id: string): Promise<Sc
  * days); nothing is generated for the paused time.
  * @throws AppError NOT_FOUND, INVALID_TRANSITION (not paused)
  */
-export async function resumeSchedule(ctx: ServiceContext, id: string): Promise<ScheduleView> {
+export async function resumeSchedule(ctx: AuthedContext, id: string): Promise<ScheduleView> {
   const { schedule, supplementName } = await getOwnedSchedule(ctx, id);
   if (schedule.status === 'active') throw new AppError('INVALID_TRANSITION', 'This schedule is already active');
   const now = ctx.clock.now().getTime();

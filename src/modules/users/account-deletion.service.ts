@@ -1,7 +1,7 @@
 import { and, eq, ne, sql } from 'drizzle-orm';
 import { codeEmail } from '../../access/code-messages';
 import { consumeCode, issueCode, OTP_RESEND_COOLDOWN_MS, OTP_TTL_MS } from '../../access/one-time-codes';
-import type { ServiceContext } from '../../context';
+import type { AuthedContext, ServiceContext } from '../../context';
 import { users } from '../../db/schema';
 import { AppError } from '../../lib/errors';
 import { eraseAccount } from './erase.service';
@@ -17,7 +17,7 @@ const invalid = (field: string, message: string) =>
  * verified mobile number. Accounts with a password confirm deletion with it instead.
  * @throws AppError CONFLICT (the account has a password, or no verified email or number), RATE_LIMITED
  */
-export async function sendDeletionCode(ctx: ServiceContext) {
+export async function sendDeletionCode(ctx: AuthedContext) {
   const user = await currentUser(ctx);
   if (user.passwordHash) {
     throw new AppError('CONFLICT', 'This account has a password: confirm the deletion with it');
@@ -56,7 +56,7 @@ async function anotherActiveSuperadmin(ctx: ServiceContext, userId: string): Pro
  * @throws AppError VALIDATION_FAILED (missing/wrong password, missing code), OTP_INVALID, OTP_EXPIRED,
  *   OTP_MAX_ATTEMPTS, CONFLICT (the last active superadmin), RATE_LIMITED
  */
-export async function deleteMyAccount(ctx: ServiceContext, input: { password?: string; otp?: string }) {
+export async function deleteMyAccount(ctx: AuthedContext, input: { password?: string; otp?: string }) {
   const user = await currentUser(ctx);
   if (user.role === 'superadmin' && !(await anotherActiveSuperadmin(ctx, user.id))) {
     throw new AppError('CONFLICT', 'The last active superadmin cannot delete their account; appoint another first');

@@ -1,6 +1,6 @@
 import { and, eq, ne } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
-import type { ServiceContext } from '../../context';
+import type { AuthedContext, ServiceContext } from '../../context';
 import { files, userProfiles, users } from '../../db/schema';
 import { constantTimeEqual, hmacHex } from '../../lib/crypto';
 import { AppError, notFound } from '../../lib/errors';
@@ -8,7 +8,6 @@ import { UPLOAD_RULES } from '../../platform/files';
 import { auditInsert } from '../audit/audit.service';
 import { deleteFile, uploadFile } from '../files/files.service';
 import { getSetting } from '../settings/settings.service';
-import { actorId } from './users.service';
 
 /** Signed avatar URLs live one hour. */
 export const AVATAR_URL_TTL_SECONDS = 3600;
@@ -73,11 +72,11 @@ async function maxAvatarBytes(ctx: ServiceContext): Promise<number> {
  * @throws AppError FILE_TOO_LARGE (details `maxBytes`, `size`; nothing is stored), INVALID_FILE_TYPE
  */
 export async function uploadAvatar(
-  ctx: ServiceContext,
+  ctx: AuthedContext,
   input: { bytes: Uint8Array; fileName: string | null },
   origin: string,
 ): Promise<AvatarView> {
-  const userId = actorId(ctx);
+  const userId = ctx.actor.id;
   const maxBytes = await maxAvatarBytes(ctx);
   if (input.bytes.byteLength > maxBytes) {
     throw new AppError('FILE_TOO_LARGE', `An avatar may be at most ${maxBytes / MiB} MiB`, {
@@ -116,8 +115,8 @@ export async function uploadAvatar(
  * Removes the caller's avatar: the profile stops pointing at it, then its row and object go.
  * @throws AppError NOT_FOUND when there is no avatar
  */
-export async function removeAvatar(ctx: ServiceContext): Promise<void> {
-  const userId = actorId(ctx);
+export async function removeAvatar(ctx: AuthedContext): Promise<void> {
+  const userId = ctx.actor.id;
   const current = await avatarOf(ctx, userId);
   if (!current) throw notFound('Avatar');
   const now = ctx.clock.now().getTime();

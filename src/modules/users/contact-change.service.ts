@@ -1,7 +1,7 @@
 import { and, eq, ne } from 'drizzle-orm';
 import { codeEmail } from '../../access/code-messages';
 import { consumeCode, issueCode, OTP_RESEND_COOLDOWN_MS, OTP_TTL_MS } from '../../access/one-time-codes';
-import type { ServiceContext } from '../../context';
+import type { AuthedContext, ServiceContext } from '../../context';
 import { users } from '../../db/schema';
 import { isUniqueViolation } from '../../db/sql';
 import { AppError } from '../../lib/errors';
@@ -34,7 +34,7 @@ async function taken(ctx: ServiceContext, column: typeof users.email | typeof us
  * NEW address.
  * @throws AppError VALIDATION_FAILED (password, same address), CONFLICT (address taken), RATE_LIMITED
  */
-export async function requestEmailChange(ctx: ServiceContext, input: { newEmail: string; password?: string }) {
+export async function requestEmailChange(ctx: AuthedContext, input: { newEmail: string; password?: string }) {
   const user = await currentUser(ctx);
   if (user.email === input.newEmail) throw invalid('newEmail', 'This is already your email address');
   await confirmPassword(ctx, user, input.password, 'user.email_change');
@@ -56,7 +56,7 @@ export async function requestEmailChange(ctx: ServiceContext, input: { newEmail:
  * and tells the old address (when it was verified).
  * @throws AppError OTP_INVALID, OTP_EXPIRED, OTP_MAX_ATTEMPTS, CONFLICT (address taken meanwhile)
  */
-export async function confirmEmailChange(ctx: ServiceContext, input: { newEmail: string; otp: string }) {
+export async function confirmEmailChange(ctx: AuthedContext, input: { newEmail: string; otp: string }) {
   const user = await currentUser(ctx);
   await consumeCode(ctx, { purpose: 'change-email', target: changeTarget(user.id, input.newEmail), code: input.otp });
   const now = ctx.clock.now().getTime();
@@ -85,7 +85,7 @@ export async function confirmEmailChange(ctx: ServiceContext, input: { newEmail:
  * new number (E.164).
  * @throws AppError VALIDATION_FAILED (password, not a number, same number), CONFLICT (number taken), RATE_LIMITED
  */
-export async function requestMobileChange(ctx: ServiceContext, input: { mobileNumber: string; password?: string }) {
+export async function requestMobileChange(ctx: AuthedContext, input: { mobileNumber: string; password?: string }) {
   const user = await currentUser(ctx);
   await confirmPassword(ctx, user, input.password, 'user.mobile_change');
   const number = toE164(input.mobileNumber);
@@ -108,7 +108,7 @@ export async function requestMobileChange(ctx: ServiceContext, input: { mobileNu
  * @throws AppError VALIDATION_FAILED, OTP_INVALID, OTP_EXPIRED, OTP_MAX_ATTEMPTS, CONFLICT (taken meanwhile)
  */
 export async function confirmMobileChange(
-  ctx: ServiceContext,
+  ctx: AuthedContext,
   input: { mobileNumber: string; otp: string },
 ): Promise<{ user: UserView }> {
   const user = await currentUser(ctx);

@@ -1,5 +1,5 @@
 import { and, desc, eq, ne, notInArray, sql } from 'drizzle-orm';
-import type { ServiceContext } from '../../context';
+import type { AuthedContext } from '../../context';
 import { paginate } from '../../db/paginate';
 import { type DeviceTokenRow, deviceTokens } from '../../db/schema';
 import { notFound } from '../../lib/errors';
@@ -22,14 +22,9 @@ export function toDeviceView(row: DeviceTokenRow): DeviceView {
   };
 }
 
-function actorId(ctx: ServiceContext): string {
-  if (!ctx.actor) throw notFound('Device');
-  return ctx.actor.id;
-}
-
-export async function listDevices(ctx: ServiceContext, query: { page: number; limit: number }) {
+export async function listDevices(ctx: AuthedContext, query: { page: number; limit: number }) {
   return paginate(ctx.db, deviceTokens, {
-    where: eq(deviceTokens.userId, actorId(ctx)),
+    where: eq(deviceTokens.userId, ctx.actor.id),
     orderBy: [desc(deviceTokens.lastSeenAt), desc(deviceTokens.id)],
     page: query.page,
     limit: query.limit,
@@ -53,10 +48,10 @@ export interface RegisterDeviceInput {
  * @returns the device and `created`: false only when the caller already held the token
  */
 export async function registerDevice(
-  ctx: ServiceContext,
+  ctx: AuthedContext,
   input: RegisterDeviceInput,
 ): Promise<{ device: DeviceView; created: boolean }> {
-  const userId = actorId(ctx);
+  const userId = ctx.actor.id;
   const now = ctx.clock.now().getTime();
   const id = ctx.ids.id('dev');
   // In DO UPDATE, bare columns are the stored row and `excluded.*` the one proposed.
@@ -105,10 +100,10 @@ export async function registerDevice(
 }
 
 /** Forgets one of the caller's devices; another account's device is NOT_FOUND. */
-export async function deleteDevice(ctx: ServiceContext, id: string): Promise<void> {
+export async function deleteDevice(ctx: AuthedContext, id: string): Promise<void> {
   const deleted = await ctx.db
     .delete(deviceTokens)
-    .where(and(eq(deviceTokens.id, id), eq(deviceTokens.userId, actorId(ctx))))
+    .where(and(eq(deviceTokens.id, id), eq(deviceTokens.userId, ctx.actor.id)))
     .returning({ id: deviceTokens.id });
   if (!deleted.length) throw notFound('Device');
 }

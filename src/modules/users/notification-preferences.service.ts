@@ -1,5 +1,5 @@
 import { and, eq, inArray } from 'drizzle-orm';
-import type { ServiceContext } from '../../context';
+import type { AuthedContext, ServiceContext } from '../../context';
 import {
   NOTIFICATION_CHANNELS,
   NOTIFICATION_KINDS,
@@ -7,7 +7,7 @@ import {
   type NotificationKind,
   notificationPreferences,
 } from '../../db/schema';
-import { AppError, notFound } from '../../lib/errors';
+import { AppError } from '../../lib/errors';
 import { auditInsert } from '../audit/audit.service';
 import type { NotificationMatrix, NotificationPreferencesPatch } from './notification-preferences.schemas';
 
@@ -58,19 +58,14 @@ function storedCells(ctx: ServiceContext, userId: string) {
     .where(eq(notificationPreferences.userId, userId));
 }
 
-function actorId(ctx: ServiceContext): string {
-  if (!ctx.actor) throw notFound('User');
-  return ctx.actor.id;
-}
-
 /** The full channel × kind matrix of `userId`: stored choices over the defaults. */
 export async function getNotificationPreferences(ctx: ServiceContext, userId: string): Promise<NotificationMatrix> {
   return toMatrix(await storedCells(ctx, userId).all());
 }
 
 /** The caller's own matrix. */
-export async function getMyNotificationPreferences(ctx: ServiceContext): Promise<NotificationMatrix> {
-  return getNotificationPreferences(ctx, actorId(ctx));
+export async function getMyNotificationPreferences(ctx: AuthedContext): Promise<NotificationMatrix> {
+  return getNotificationPreferences(ctx, ctx.actor.id);
 }
 
 /**
@@ -143,10 +138,10 @@ export async function enabledChannels(
  * @throws AppError VALIDATION_FAILED when nothing is given or a mandatory cell would be turned off
  */
 export async function updateMyNotificationPreferences(
-  ctx: ServiceContext,
+  ctx: AuthedContext,
   patch: NotificationPreferencesPatch,
 ): Promise<NotificationMatrix> {
-  const userId = actorId(ctx);
+  const userId = ctx.actor.id;
   const cells: StoredCell[] = [];
   for (const channel of NOTIFICATION_CHANNELS) {
     for (const kind of NOTIFICATION_KINDS) {

@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, ne, sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
-import type { ServiceContext } from '../../context';
+import type { AuthedContext, ServiceContext } from '../../context';
 import { paginate } from '../../db/paginate';
 import { type EmergencyContactRow, emergencyContacts, type UserProfileRow, userProfiles, users } from '../../db/schema';
 import { AppError, notFound } from '../../lib/errors';
@@ -17,7 +17,7 @@ import type {
   UpdateMeInput,
   UserView,
 } from './users.schemas';
-import { actorId, toUserView } from './users.service';
+import { toUserView } from './users.service';
 
 /** A user keeps at most this many emergency contacts. */
 export const MAX_EMERGENCY_CONTACTS = 10;
@@ -53,10 +53,10 @@ type ProfileValues = Pick<UserProfileRow, ProfileField>;
 
 /** The signed-in caller's account and profile: what GET /users/me answers. */
 export async function getMyAccount(
-  ctx: ServiceContext,
+  ctx: AuthedContext,
   origin: string,
 ): Promise<{ user: UserView; profile: ProfileView }> {
-  const userId = actorId(ctx);
+  const userId = ctx.actor.id;
   const [[user], [profile], contacts] = await ctx.db.batch([
     ctx.db.select().from(users).where(eq(users.id, userId)),
     ctx.db.select().from(userProfiles).where(eq(userProfiles.userId, userId)),
@@ -109,8 +109,8 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stri
  * are health data.
  * @throws AppError VALIDATION_FAILED (birth date in the future)
  */
-export async function updateMe(ctx: ServiceContext, input: UpdateMeInput, origin: string) {
-  const userId = actorId(ctx);
+export async function updateMe(ctx: AuthedContext, input: UpdateMeInput, origin: string) {
+  const userId = ctx.actor.id;
   const values = normalize(input, ctx.clock.now());
   const [[user], [profile]] = await ctx.db.batch([
     ctx.db.select({ name: users.name }).from(users).where(eq(users.id, userId)),
@@ -155,11 +155,11 @@ export async function updateMe(ctx: ServiceContext, input: UpdateMeInput, origin
 // ---- emergency contacts ---------------------------------------------------------------------------
 
 /** A contact of the caller; another user's contact is NOT_FOUND, as if it did not exist. */
-async function ownedContact(ctx: ServiceContext, id: string): Promise<EmergencyContactRow> {
+async function ownedContact(ctx: AuthedContext, id: string): Promise<EmergencyContactRow> {
   const row = await ctx.db
     .select()
     .from(emergencyContacts)
-    .where(and(eq(emergencyContacts.id, id), eq(emergencyContacts.userId, actorId(ctx))))
+    .where(and(eq(emergencyContacts.id, id), eq(emergencyContacts.userId, ctx.actor.id)))
     .get();
   if (!row) throw notFound('Emergency contact');
   return row;
@@ -180,9 +180,9 @@ function unsetOtherPrimaries(ctx: ServiceContext, userId: string, keepId: string
     );
 }
 
-export async function listContacts(ctx: ServiceContext, query: { page: number; limit: number }) {
+export async function listContacts(ctx: AuthedContext, query: { page: number; limit: number }) {
   return paginate(ctx.db, emergencyContacts, {
-    where: eq(emergencyContacts.userId, actorId(ctx)),
+    where: eq(emergencyContacts.userId, ctx.actor.id),
     orderBy: CONTACT_ORDER,
     page: query.page,
     limit: query.limit,
@@ -195,8 +195,8 @@ export async function listContacts(ctx: ServiceContext, query: { page: number; l
  * concurrent requests cannot pass it; a new primary contact unsets the others in the same batch.
  * @throws AppError VALIDATION_FAILED (phone), CONFLICT (already MAX_EMERGENCY_CONTACTS)
  */
-export async function createContact(ctx: ServiceContext, input: CreateContactInput): Promise<EmergencyContactView> {
-  const userId = actorId(ctx);
+export async function createContact(ctx: AuthedContext, input: CreateContactInput): Promise<EmergencyContactView> {
+  const userId = ctx.actor.id;
   const now = ctx.clock.now().getTime();
   const row: EmergencyContactRow = {
     id: ctx.ids.id('emc'),
@@ -234,7 +234,7 @@ export async function createContact(ctx: ServiceContext, input: CreateContactInp
  * @throws AppError NOT_FOUND (not the caller's), VALIDATION_FAILED (phone)
  */
 export async function updateContact(
-  ctx: ServiceContext,
+  ctx: AuthedContext,
   id: string,
   input: UpdateContactInput,
 ): Promise<EmergencyContactView> {
@@ -268,7 +268,7 @@ export async function updateContact(
 }
 
 /** @throws AppError NOT_FOUND (not the caller's) */
-export async function deleteContact(ctx: ServiceContext, id: string): Promise<void> {
+export async function deleteContact(ctx: AuthedContext, id: string): Promise<void> {
   const current = await ownedContact(ctx, id);
   await ctx.db.batch([
     ctx.db

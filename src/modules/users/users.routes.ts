@@ -27,7 +27,7 @@ import {
 const TAGS = ['Users'];
 
 /** The API's public origin, for absolute URLs (signed avatar links) in answers. */
-export const originOf = (c: Context<AppEnv>) => new URL(c.req.url).origin;
+export const originOf = <E extends AppEnv>(c: Context<E>) => new URL(c.req.url).origin;
 
 const meRoute = defineRoute({
   method: 'get',

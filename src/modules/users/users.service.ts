@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
-import type { ServiceContext } from '../../context';
+import type { AuthedContext } from '../../context';
 import { type UserRow, users } from '../../db/schema';
-import { AppError, notFound } from '../../lib/errors';
+import { notFound } from '../../lib/errors';
 import { iso } from '../../lib/time';
 import type { UserView } from './users.schemas';
 
@@ -23,24 +23,14 @@ export function toUserView(row: UserRow): UserView {
   };
 }
 
-/** The signed-in caller's id; services behind a signed-in route always have one. */
-export function actorId(ctx: ServiceContext): string {
-  if (!ctx.actor) throw new AppError('UNAUTHENTICATED', 'Sign in to continue');
-  return ctx.actor.id;
-}
-
 /** The signed-in caller's account row. */
-export async function currentUser(ctx: ServiceContext): Promise<UserRow> {
-  const row = await ctx.db
-    .select()
-    .from(users)
-    .where(eq(users.id, actorId(ctx)))
-    .get();
+export async function currentUser(ctx: AuthedContext): Promise<UserRow> {
+  const row = await ctx.db.select().from(users).where(eq(users.id, ctx.actor.id)).get();
   if (!row) throw notFound('User');
   return row;
 }
 
 /** The signed-in caller's own account. */
-export async function getMe(ctx: ServiceContext): Promise<UserView> {
+export async function getMe(ctx: AuthedContext): Promise<UserView> {
   return toUserView(await currentUser(ctx));
 }

@@ -1,6 +1,6 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { createContext } from '../../../src/context';
+import { createContext, withActor } from '../../../src/context';
 import { auditEvents, users } from '../../../src/db/schema';
 import { AppError } from '../../../src/lib/errors';
 import { applyDelete, applyStatus } from '../../../src/modules/admin/admin.service';
@@ -16,9 +16,12 @@ const activeSuperadmins = () => db.$count(users, and(eq(users.role, 'superadmin'
 
 /** A service context for a superadmin caller that is not itself an account here (e.g. already removed). */
 function superadminContext() {
-  return createContext(testEnv, cloudflareDeps, {
-    requestId: uniqueId('req'),
-    actor: { id: uniqueId('usr'), role: 'superadmin', subRoles: [], status: 'active', sessionId: null },
+  return withActor(createContext(testEnv, cloudflareDeps, { requestId: uniqueId('req') }), {
+    id: uniqueId('usr'),
+    role: 'superadmin',
+    subRoles: [],
+    status: 'active',
+    sessionId: null,
   });
 }
 

@@ -1,6 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createContext } from '../../../src/context';
+import { createContext, withActor } from '../../../src/context';
 import {
   APPOINTMENT_STATUSES,
   type AppointmentRow,
@@ -360,7 +360,7 @@ describe('appointment transitions: concurrency and claims', () => {
       sessionId: null,
     };
     const ctx = {
-      ...createContext(testEnv, { ...cloudflareDeps, clock }, { requestId: 'req_race', actor }),
+      ...withActor(createContext(testEnv, { ...cloudflareDeps, clock }, { requestId: 'req_race' }), actor),
       db: racing,
     };
     const error = await transitionAppointment(ctx, row.id, 'cancel', { reason: 'Plans changed' }).catch((e) => e);

@@ -1,6 +1,6 @@
 import { and, eq, or } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { type AppDeps, createContext, type ServiceContext } from '../../../src/context';
+import { type AppDeps, type AuthedContext, createContext, withActor } from '../../../src/context';
 import { caregiverLinks, caregiverNotes, caregiverRequests, type UserRow, users } from '../../../src/db/schema';
 import { fixedClock } from '../../../src/lib/clock';
 import { AppError } from '../../../src/lib/errors';
@@ -26,15 +26,12 @@ interface Push {
 }
 
 /** A service context acting as `user`, whose realtime port records pushes instead of reaching a hub. */
-function contextOf(user: UserRow | null, pushes: Push[] = [], deps: Partial<AppDeps> = {}): ServiceContext {
-  const ctx = createContext(
-    testEnv,
-    { ...cloudflareDeps, clock, ...deps },
-    {
-      requestId: uniqueId('req'),
-      actor: user && { id: user.id, role: user.role, subRoles: user.subRoles, status: user.status, sessionId: null },
-    },
-  );
+function contextOf(user: UserRow | null, pushes: Push[] = [], deps: Partial<AppDeps> = {}): AuthedContext {
+  const base = createContext(testEnv, { ...cloudflareDeps, clock, ...deps }, { requestId: uniqueId('req') });
+  // `null`: a context with no caller, which the hub never dispatches; handlers still refuse it.
+  const ctx = user
+    ? withActor(base, { id: user.id, role: user.role, subRoles: user.subRoles, status: user.status, sessionId: null })
+    : (base as AuthedContext);
   ctx.ports = {
     ...ctx.ports,
     realtime: {

@@ -1,6 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { createContext } from '../../../src/context';
+import { createContext, withActor } from '../../../src/context';
 import { auditEvents, type DependentRow, dependents, type UserRow, vaccineSchedules } from '../../../src/db/schema';
 import { fixedClock } from '../../../src/lib/clock';
 import { getOwnedDependent, MAX_DEPENDENTS_PER_USER } from '../../../src/modules/dependents/dependents.service';
@@ -327,8 +327,7 @@ describe('dependents', () => {
     const id = (await api.post(DEPENDENTS, { token: owner.token, json: MIA })).body.data.id;
     const ctxFor = (u: UserRow) => {
       const ctx = createContext(testEnv, cloudflareDeps, { requestId: 'req_test' });
-      ctx.actor = { id: u.id, role: u.role, subRoles: [], status: u.status, sessionId: null };
-      return ctx;
+      return withActor(ctx, { id: u.id, role: u.role, subRoles: [], status: u.status, sessionId: null });
     };
     expect(await getOwnedDependent(ctxFor(owner.user), id)).toMatchObject({ id, userId: owner.user.id });
     await expect(getOwnedDependent(ctxFor(other.user), id)).rejects.toMatchObject({ code: 'NOT_FOUND' });

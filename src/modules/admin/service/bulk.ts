@@ -1,4 +1,4 @@
-import type { ServiceContext } from '../../../context';
+import type { AuthedContext } from '../../../context';
 import { AppError } from '../../../lib/errors';
 import {
   BULK_FAILURE_CODES,
@@ -10,7 +10,7 @@ import {
 import { applyDelete } from './delete';
 import { applyStatus } from './status';
 
-const run: Record<BulkAction, (ctx: ServiceContext, id: string, reason: string | null) => Promise<unknown>> = {
+const run: Record<BulkAction, (ctx: AuthedContext, id: string, reason: string | null) => Promise<unknown>> = {
   activate: (ctx, id, reason) => applyStatus(ctx, id, { action: 'activate', reason }, { bulk: true }),
   deactivate: (ctx, id, reason) => applyStatus(ctx, id, { action: 'deactivate', reason }, { bulk: true }),
   delete: (ctx, id, reason) => applyDelete(ctx, id, reason),
@@ -23,7 +23,7 @@ const isReportable = (code: string): code is BulkFailureCode =>
  * Applies one action to each id independently, with the same rules as the single-account routes, and
  * reports each outcome; one failure never stops the others.
  */
-export async function applyBulk(ctx: ServiceContext, input: BulkInput) {
+export async function applyBulk(ctx: AuthedContext, input: BulkInput) {
   const results: BulkItem[] = [];
   for (const id of input.ids) {
     try {

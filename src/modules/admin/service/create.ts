@@ -1,6 +1,6 @@
 import { codeEmail } from '../../../access/code-messages';
 import { issueCode } from '../../../access/one-time-codes';
-import type { ServiceContext } from '../../../context';
+import type { AuthedContext, ServiceContext } from '../../../context';
 import { type UserRow, users } from '../../../db/schema';
 import { AppError } from '../../../lib/errors';
 import { escapeHtml } from '../../../lib/html';
@@ -9,7 +9,7 @@ import { auditInsert } from '../../audit/audit.service';
 import { newAccount } from '../../users/new-account';
 import { initialStatus } from '../admin.policy';
 import type { AdminUserView, CreateUserInput } from '../admin.schemas';
-import { actorOf, commitGuarded, toAdminView } from './shared';
+import { commitGuarded, toAdminView } from './shared';
 
 /** An invitation code lives 72 hours (a normal reset code lives 10 minutes). */
 export const INVITATION_TTL_MS = 72 * 3600_000;
@@ -64,10 +64,10 @@ async function sendInvitation(ctx: ServiceContext, user: UserRow, role: CreateUs
  * @throws AppError VALIDATION_FAILED (bad number), CONFLICT (email or number taken)
  */
 export async function createUser(
-  ctx: ServiceContext,
+  ctx: AuthedContext,
   input: CreateUserInput,
 ): Promise<{ user: AdminUserView; invitation: { sent: boolean; expiresIn: number } }> {
-  const actor = actorOf(ctx);
+  const actor = ctx.actor;
   const mobileNumber = input.mobileNumber ? toE164(input.mobileNumber) : null;
   // The invitation goes to the email, so it counts as proved; the admin vouches for the credentials.
   const user = newAccount(ctx, {

@@ -1,4 +1,4 @@
-import type { ServiceContext } from '../../../context';
+import type { AuthedContext } from '../../../context';
 import { eraseAccount } from '../../users/erase.service';
 import { lastSuperadminRefusal, mayRemoveSuperadmin } from '../admin.policy';
 import { authorizedTarget, otherActiveSuperadmins, refuseWith } from './shared';
@@ -9,7 +9,7 @@ import { authorizedTarget, otherActiveSuperadmins, refuseWith } from './shared';
  * @throws AppError NOT_FOUND, FORBIDDEN, CONFLICT (last active superadmin)
  */
 export async function applyDelete(
-  ctx: ServiceContext,
+  ctx: AuthedContext,
   id: string,
   reason: string | null = null,
 ): Promise<{ id: string; filesDeleted: number }> {

@@ -1,4 +1,4 @@
-import type { ServiceContext } from '../../../context';
+import type { AuthedContext } from '../../../context';
 import { auditInsert } from '../../audit/audit.service';
 import { revokeAllStatements } from '../../auth/sessions.service';
 import { logoutRefusal } from '../admin.policy';
@@ -10,7 +10,7 @@ import { authorizedTarget, refuseWith } from './shared';
  * @returns how many live sessions were ended
  * @throws AppError NOT_FOUND, FORBIDDEN, INVALID_TRANSITION (removed account)
  */
-export async function applyLogout(ctx: ServiceContext, id: string): Promise<{ id: string; sessionsRevoked: number }> {
+export async function applyLogout(ctx: AuthedContext, id: string): Promise<{ id: string; sessionsRevoked: number }> {
   const target = await authorizedTarget(ctx, id, 'logout');
   refuseWith(logoutRefusal(target));
   const [revokeSessions, bumpVersion] = revokeAllStatements(ctx, id, 'admin-logout');

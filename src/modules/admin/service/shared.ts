@@ -1,6 +1,6 @@
 import { and, eq, ne, type SQL, sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
-import type { Actor, ServiceContext } from '../../../context';
+import type { AuthedContext, ServiceContext } from '../../../context';
 import { type UserRow, users } from '../../../db/schema';
 import { AppError, notFound } from '../../../lib/errors';
 import { iso } from '../../../lib/time';
@@ -28,11 +28,6 @@ export const lastSignInAt = sql<
   number | null
 >`(select max(last_session.created_at) from sessions as last_session where last_session.user_id = users.id)`;
 
-export function actorOf(ctx: ServiceContext): Actor {
-  if (!ctx.actor) throw new AppError('UNAUTHENTICATED', 'Sign in to continue');
-  return ctx.actor;
-}
-
 /** Throws the refusal as an AppError (FORBIDDEN 403, INVALID_TRANSITION / CONFLICT 409). */
 export function refuseWith(refusal: Refusal | null): void {
   if (refusal) throw new AppError(refusal.code, refusal.message);
@@ -48,8 +43,8 @@ export async function findUser(ctx: ServiceContext, id: string): Promise<UserRow
  * Loads the account `id` and checks the caller may `action` it at all.
  * @throws AppError NOT_FOUND, FORBIDDEN
  */
-export async function authorizedTarget(ctx: ServiceContext, id: string, action: AdminAction): Promise<UserRow> {
-  const actor = actorOf(ctx);
+export async function authorizedTarget(ctx: AuthedContext, id: string, action: AdminAction): Promise<UserRow> {
+  const actor = ctx.actor;
   const target = await findUser(ctx, id);
   refuseWith(authorityRefusal(actor, target, action));
   return target;

@@ -1,5 +1,5 @@
 import { and, eq } from 'drizzle-orm';
-import type { ServiceContext } from '../../../context';
+import type { AuthedContext } from '../../../context';
 import { type UserRow, type UserStatus, users } from '../../../db/schema';
 import { AppError } from '../../../lib/errors';
 import { auditInsert } from '../../audit/audit.service';
@@ -21,7 +21,7 @@ export interface StatusInput {
 }
 
 /** Reads the account and decides the transition, refusing what the rules forbid. */
-async function plan(ctx: ServiceContext, id: string, action: StatusAction): Promise<[UserRow, UserStatus]> {
+async function plan(ctx: AuthedContext, id: string, action: StatusAction): Promise<[UserRow, UserStatus]> {
   const target = await authorizedTarget(ctx, id, action);
   const next = statusTransition(target, action);
   if ('code' in next) throw new AppError(next.code, next.message);
@@ -37,7 +37,7 @@ async function plan(ctx: ServiceContext, id: string, action: StatusAction): Prom
  * @throws AppError NOT_FOUND, FORBIDDEN, INVALID_TRANSITION, CONFLICT (last active superadmin; changed meanwhile)
  */
 export async function applyStatus(
-  ctx: ServiceContext,
+  ctx: AuthedContext,
   id: string,
   input: StatusInput,
   options: { bulk?: boolean } = {},

@@ -1,11 +1,11 @@
 import { and, eq, ne, sql } from 'drizzle-orm';
-import type { ServiceContext } from '../../../context';
+import type { AuthedContext } from '../../../context';
 import { type AdminSubRole, type UserRow, users } from '../../../db/schema';
 import { auditInsert } from '../../audit/audit.service';
 import { subRolesRefusal } from '../admin.policy';
 import { authorizedTarget, changedMeanwhile, commitGuarded, refuseWith } from './shared';
 
-async function plan(ctx: ServiceContext, id: string): Promise<UserRow> {
+async function plan(ctx: AuthedContext, id: string): Promise<UserRow> {
   const target = await authorizedTarget(ctx, id, 'subRoles');
   refuseWith(subRolesRefusal(target));
   return target;
@@ -16,7 +16,7 @@ async function plan(ctx: ServiceContext, id: string): Promise<UserRow> {
  * data fail at once (sessions survive: a refresh issues a token for the new role data).
  * @throws AppError NOT_FOUND, FORBIDDEN (only superadmins manage admins), INVALID_TRANSITION (not an admin)
  */
-export async function applySubRoles(ctx: ServiceContext, id: string, subRoles: AdminSubRole[]): Promise<void> {
+export async function applySubRoles(ctx: AuthedContext, id: string, subRoles: AdminSubRole[]): Promise<void> {
   const target = await plan(ctx, id);
   await commitGuarded(
     ctx,

@@ -1,11 +1,11 @@
 import { and, eq, inArray } from 'drizzle-orm';
-import type { ServiceContext } from '../../../context';
+import type { AuthedContext } from '../../../context';
 import { PROFESSIONAL_ROLES, type UserRow, users } from '../../../db/schema';
 import { auditInsert } from '../../audit/audit.service';
 import { verifyRefusal } from '../admin.policy';
 import { authorizedTarget, changedMeanwhile, commitGuarded, refuseWith } from './shared';
 
-async function plan(ctx: ServiceContext, id: string): Promise<UserRow> {
+async function plan(ctx: AuthedContext, id: string): Promise<UserRow> {
   const target = await authorizedTarget(ctx, id, 'verify');
   refuseWith(verifyRefusal(target));
   return target;
@@ -22,7 +22,7 @@ export function verifiedEmail(appName = 'Kinwell') {
  * Verifies a pending doctor or caregiver: they become active with `verifiedAt`, and are told by email.
  * @throws AppError NOT_FOUND, FORBIDDEN, INVALID_TRANSITION (anyone else, or not pending)
  */
-export async function applyVerify(ctx: ServiceContext, id: string): Promise<void> {
+export async function applyVerify(ctx: AuthedContext, id: string): Promise<void> {
   const target = await plan(ctx, id);
   const now = ctx.clock.now().getTime();
   await commitGuarded(

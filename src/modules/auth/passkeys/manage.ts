@@ -1,17 +1,17 @@
 import { and, count, desc, eq } from 'drizzle-orm';
-import type { ServiceContext } from '../../../context';
+import type { AuthedContext } from '../../../context';
 import { paginate } from '../../../db/paginate';
 import { passkeys, userMfa } from '../../../db/schema';
 import { AppError, notFound } from '../../../lib/errors';
 import { auditInsert } from '../../audit/audit.service';
-import { actorId, toPasskeyView } from './shared';
+import { toPasskeyView } from './shared';
 
 /** The signed-in caller's own passkeys: listing and deleting them. */
 
 /** The caller's passkeys, newest first. */
-export async function listPasskeys(ctx: ServiceContext, query: { page: number; limit: number }) {
+export async function listPasskeys(ctx: AuthedContext, query: { page: number; limit: number }) {
   return paginate(ctx.db, passkeys, {
-    where: eq(passkeys.userId, actorId(ctx)),
+    where: eq(passkeys.userId, ctx.actor.id),
     orderBy: [desc(passkeys.createdAt), desc(passkeys.id)],
     page: query.page,
     limit: query.limit,
@@ -25,8 +25,8 @@ export async function listPasskeys(ctx: ServiceContext, query: { page: number; l
  *   goes through POST /2fa/disable, which asks for a fresh second factor (a stolen access token alone
  *   must not be able to strip 2FA).
  */
-export async function deletePasskey(ctx: ServiceContext, id: string): Promise<void> {
-  const userId = actorId(ctx);
+export async function deletePasskey(ctx: AuthedContext, id: string): Promise<void> {
+  const userId = ctx.actor.id;
   const [[row], [owned], [mfa]] = await ctx.db.batch([
     ctx.db
       .select({ id: passkeys.id })

@@ -1,13 +1,12 @@
 import type { RegistrationResponseJSON, verifyRegistrationResponse } from '@simplewebauthn/server';
 import { eq } from 'drizzle-orm';
-import type { ServiceContext } from '../../../context';
+import type { AuthedContext, ServiceContext } from '../../../context';
 import { type PasskeyRow, passkeys, users } from '../../../db/schema';
 import { AppError, notFound } from '../../../lib/errors';
 import { toBase64Url } from '../../../lib/ids';
 import { auditInsert } from '../../audit/audit.service';
 import type { PasskeyView, RegistrationResponseInput } from '../passkeys.schemas';
 import {
-  actorId,
   assertPasskeysOn,
   consumeChallenge,
   credentialsOf,
@@ -26,8 +25,8 @@ import {
  * Options for `navigator.credentials.create()`; the challenge is stored for 5 minutes.
  * @throws AppError FORBIDDEN while `features.passkeys` is off
  */
-export async function registrationOptions(ctx: ServiceContext) {
-  const userId = actorId(ctx, 'User');
+export async function registrationOptions(ctx: AuthedContext) {
+  const userId = ctx.actor.id;
   await assertPasskeysOn(ctx, 'Passkey registration');
   const rp = relyingParty(ctx);
   const user = await ctx.db.select().from(users).where(eq(users.id, userId)).get();
@@ -58,10 +57,10 @@ async function passkeyExists(ctx: ServiceContext, id: string): Promise<boolean> 
  * (unknown/used/expired challenge, invalid attestation), CONFLICT (already registered)
  */
 export async function registerPasskey(
-  ctx: ServiceContext,
+  ctx: AuthedContext,
   input: { response: RegistrationResponseInput; name?: string },
 ): Promise<PasskeyView> {
-  const userId = actorId(ctx, 'User');
+  const userId = ctx.actor.id;
   await assertPasskeysOn(ctx, 'Passkey registration');
   const rp = relyingParty(ctx);
   const audit = (outcome: 'success' | 'failure', resourceId: string, metadata: Record<string, unknown>) =>

@@ -2,7 +2,7 @@ import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
 import { and, desc, eq, gt, isNull } from 'drizzle-orm';
 import type { ServiceContext } from '../../../context';
 import { type PasskeyRow, passkeys, webauthnChallenges } from '../../../db/schema';
-import { AppError, notFound } from '../../../lib/errors';
+import { AppError } from '../../../lib/errors';
 import { fromBase64Url } from '../../../lib/ids';
 import { iso } from '../../../lib/time';
 import type { RateRule } from '../../../platform/rate-limit';
@@ -67,15 +67,6 @@ export function relyingParty(ctx: ServiceContext): RelyingParty {
     .filter(Boolean);
   if (!rpID || !origins.length) throw new AppError('SERVICE_UNAVAILABLE', 'Passkeys are not configured');
   return { rpID, rpName: ctx.env.WEBAUTHN_RP_NAME?.trim() || ctx.env.APP_NAME || 'Kinwell', origins };
-}
-
-/**
- * The signed-in caller's id.
- * @throws AppError NOT_FOUND (naming `what`) without a caller
- */
-export function actorId(ctx: ServiceContext, what = 'Passkey'): string {
-  if (!ctx.actor) throw notFound(what);
-  return ctx.actor.id;
 }
 
 /** A fresh random challenge (32 bytes from the context's CSPRNG), as bytes for the options builders. */

@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import type { ServiceContext } from '../../../context';
+import type { AuthedContext } from '../../../context';
 import { recoveryCodes, userMfa } from '../../../db/schema';
 import { AppError } from '../../../lib/errors';
 import { auditInsert } from '../../audit/audit.service';
@@ -15,7 +15,7 @@ import { twoFactorStatus } from './status';
  * @throws AppError CONFLICT (that factor is not on), VALIDATION_FAILED, OTP_INVALID, RATE_LIMITED
  */
 export async function disableTwoFactor(
-  ctx: ServiceContext,
+  ctx: AuthedContext,
   input: { method: EnableableFactor | 'all'; factor: FreshFactor },
 ) {
   const user = await currentUser(ctx);

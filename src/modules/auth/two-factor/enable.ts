@@ -2,9 +2,9 @@ import { count, eq, isNull } from 'drizzle-orm';
 import { Secret } from 'otpauth';
 import { codeEmail } from '../../../access/code-messages';
 import { consumeCode, issueCode } from '../../../access/one-time-codes';
-import type { ServiceContext } from '../../../context';
+import type { AuthedContext } from '../../../context';
 import { passkeys, userMfa } from '../../../db/schema';
-import { AppError, notFound } from '../../../lib/errors';
+import { AppError } from '../../../lib/errors';
 import { fromBase64Url } from '../../../lib/ids';
 import { iso } from '../../../lib/time';
 import { hitRateLimits } from '../../../platform/rate-limit';
@@ -19,7 +19,7 @@ import { acceptTotp, sealTotp, TOTP_SECRET_BYTES, totpOf } from './totp';
  * Creates a TOTP secret (pending until confirmed by POST /2fa/totp/enable); a pending one is replaced.
  * @throws AppError CONFLICT when TOTP is already on
  */
-export async function setupTotp(ctx: ServiceContext) {
+export async function setupTotp(ctx: AuthedContext) {
   const user = await currentUser(ctx);
   const secret = new Secret({ buffer: fromBase64Url(ctx.ids.token(TOTP_SECRET_BYTES)).buffer as ArrayBuffer });
   const sealed = await sealTotp(ctx, { v: 1, secret: secret.base32, lastStep: null });
@@ -44,7 +44,7 @@ export async function setupTotp(ctx: ServiceContext) {
  * account has none.
  * @throws AppError CONFLICT (already on, or nothing set up), OTP_INVALID
  */
-export async function enableTotp(ctx: ServiceContext, code: string) {
+export async function enableTotp(ctx: AuthedContext, code: string) {
   const user = await currentUser(ctx);
   const { mfa } = await factorState(ctx, user.id);
   if (mfa?.totpEnabledAt) throw new AppError('CONFLICT', 'TOTP is already on');
@@ -61,7 +61,7 @@ export async function enableTotp(ctx: ServiceContext, code: string) {
  * email 2FA is on it is also the fresh email factor of POST /2fa/disable and /2fa/recovery-codes.
  * @throws AppError CONFLICT (no verified email), RATE_LIMITED (once a minute; hourly caps)
  */
-export async function setupEmail(ctx: ServiceContext) {
+export async function setupEmail(ctx: AuthedContext) {
   const user = await currentUser(ctx);
   const email = verifiedEmailOf(user);
   await hitRateLimits(ctx, [
@@ -77,7 +77,7 @@ export async function setupEmail(ctx: ServiceContext) {
  * Turns email codes on as a second factor, with the code from POST /2fa/email/setup.
  * @throws AppError CONFLICT (already on, no verified email), OTP_INVALID, OTP_EXPIRED, OTP_MAX_ATTEMPTS
  */
-export async function enableEmail(ctx: ServiceContext, code: string) {
+export async function enableEmail(ctx: AuthedContext, code: string) {
   const user = await currentUser(ctx);
   verifiedEmailOf(user);
   const { mfa } = await factorState(ctx, user.id);
@@ -109,8 +109,7 @@ export async function enableEmail(ctx: ServiceContext, code: string) {
  * (returned once), so a passkey-only account can still prove a fresh factor or recover.
  * @throws AppError CONFLICT when the caller has no passkey yet or passkey 2FA is already on
  */
-export async function enablePasskeyTwoFactor(ctx: ServiceContext) {
-  if (!ctx.actor) throw notFound('User');
+export async function enablePasskeyTwoFactor(ctx: AuthedContext) {
   const userId = ctx.actor.id;
   const [[owned], [mfa]] = await ctx.db.batch([
     ctx.db.select({ n: count() }).from(passkeys).where(eq(passkeys.userId, userId)),

@@ -1,4 +1,4 @@
-import type { ServiceContext } from '../../../context';
+import type { AuthedContext } from '../../../context';
 import { AppError } from '../../../lib/errors';
 import { auditInsert } from '../../audit/audit.service';
 import { factorState } from '../sign-in.service';
@@ -10,7 +10,7 @@ import { currentUser, proveFreshFactor } from './shared';
  * Replaces the recovery codes with a new set of ten (returned once), after a fresh second factor.
  * @throws AppError CONFLICT (2FA is off), VALIDATION_FAILED, OTP_INVALID, RATE_LIMITED
  */
-export async function regenerateRecoveryCodes(ctx: ServiceContext, factor: FreshFactor) {
+export async function regenerateRecoveryCodes(ctx: AuthedContext, factor: FreshFactor) {
   const user = await currentUser(ctx);
   const state = await factorState(ctx, user.id);
   if (!state.on.length) throw new AppError('CONFLICT', 'Turn on two-factor authentication first');

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { consumeCode } from '../../../access/one-time-codes';
-import type { ServiceContext } from '../../../context';
+import type { AuthedContext, ServiceContext } from '../../../context';
 import { type UserRow, users } from '../../../db/schema';
 import { AppError } from '../../../lib/errors';
 import { hitRateLimits, type RateRule } from '../../../platform/rate-limit';
@@ -26,24 +26,11 @@ export const TWO_FACTOR_LIMITS = {
 } satisfies Record<string, RateRule>;
 
 /**
- * The signed-in caller's id.
- * @throws AppError UNAUTHENTICATED without a caller
- */
-export function actorId(ctx: ServiceContext): string {
-  if (!ctx.actor) throw new AppError('UNAUTHENTICATED', 'Sign in to continue');
-  return ctx.actor.id;
-}
-
-/**
  * The signed-in caller's row.
  * @throws AppError UNAUTHENTICATED without a caller, TOKEN_REVOKED when the account is gone
  */
-export async function currentUser(ctx: ServiceContext): Promise<UserRow> {
-  const row = await ctx.db
-    .select()
-    .from(users)
-    .where(eq(users.id, actorId(ctx)))
-    .get();
+export async function currentUser(ctx: AuthedContext): Promise<UserRow> {
+  const row = await ctx.db.select().from(users).where(eq(users.id, ctx.actor.id)).get();
   if (!row) throw new AppError('TOKEN_REVOKED', 'This account no longer exists');
   return row;
 }

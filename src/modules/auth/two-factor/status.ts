@@ -1,10 +1,9 @@
-import type { ServiceContext } from '../../../context';
+import type { AuthedContext } from '../../../context';
 import { factorState } from '../sign-in.service';
-import { actorId } from './shared';
 
 /** The caller's second factors. */
-export async function twoFactorStatus(ctx: ServiceContext) {
-  const state = await factorState(ctx, actorId(ctx));
+export async function twoFactorStatus(ctx: AuthedContext) {
+  const state = await factorState(ctx, ctx.actor.id);
   return {
     methods: state.on,
     recoveryCodesRemaining: state.on.length ? state.recoveryRemaining : 0,

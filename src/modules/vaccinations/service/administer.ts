@@ -1,5 +1,5 @@
 import { and, eq } from 'drizzle-orm';
-import type { ServiceContext } from '../../../context';
+import type { AuthedContext } from '../../../context';
 import { vaccineSchedules } from '../../../db/schema';
 import { AppError } from '../../../lib/errors';
 import { isFutureDate } from '../../users/profile.policy';
@@ -23,7 +23,7 @@ import { viewOf } from './views';
  *   (already administered, cancelled)
  */
 export async function administerSchedule(
-  ctx: ServiceContext,
+  ctx: AuthedContext,
   id: string,
   input: AdministerInput,
 ): Promise<VaccineScheduleView> {

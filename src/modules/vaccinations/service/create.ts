@@ -1,12 +1,12 @@
 import { and, eq, inArray } from 'drizzle-orm';
-import type { ServiceContext } from '../../../context';
+import type { AuthedContext } from '../../../context';
 import { type VaccineScheduleRow, vaccineSchedules, vaccines } from '../../../db/schema';
 import { isUniqueViolation } from '../../../db/sql';
 import { AppError, notFound } from '../../../lib/errors';
 import { addDays } from '../../../lib/time';
 import { getOwnedDependent } from '../../dependents/dependents.service';
 import type { CreateVaccineScheduleInput, VaccineScheduleView } from '../vaccinations.schemas';
-import { assertNotBeforeBirth, auditOf, birthDateOf, invalid, ownerOf, samePerson } from './shared';
+import { assertNotBeforeBirth, auditOf, birthDateOf, invalid, samePerson } from './shared';
 import { type ScheduleContext, toScheduleView } from './views';
 
 /**
@@ -17,10 +17,10 @@ import { type ScheduleContext, toScheduleView } from './views';
  *   beyond the series, date before birth), CONFLICT (a dose already scheduled for the person)
  */
 export async function createSchedules(
-  ctx: ServiceContext,
+  ctx: AuthedContext,
   input: CreateVaccineScheduleInput,
 ): Promise<{ items: VaccineScheduleView[]; warnings: string[] }> {
-  const ownerId = ownerOf(ctx);
+  const ownerId = ctx.actor.id;
   const vaccine = await ctx.db.select().from(vaccines).where(eq(vaccines.id, input.vaccineId)).get();
   if (!vaccine) throw notFound('Vaccine');
   const dependent = input.dependentId ? await getOwnedDependent(ctx, input.dependentId) : null;

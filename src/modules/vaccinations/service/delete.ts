@@ -1,5 +1,5 @@
 import { and, eq, ne } from 'drizzle-orm';
-import type { ServiceContext } from '../../../context';
+import type { AuthedContext } from '../../../context';
 import { vaccineSchedules } from '../../../db/schema';
 import { auditOf, expectChanges, ownedRow, refuseChange, retrying, runGuarded } from './shared';
 
@@ -7,7 +7,7 @@ import { auditOf, expectChanges, ownedRow, refuseChange, retrying, runGuarded } 
  * Removes a dose that was not administered (administered ones are the person's vaccination history).
  * @throws AppError NOT_FOUND, INVALID_TRANSITION (administered)
  */
-export async function deleteSchedule(ctx: ServiceContext, id: string): Promise<void> {
+export async function deleteSchedule(ctx: AuthedContext, id: string): Promise<void> {
   await retrying(async () => {
     const row = await ownedRow(ctx, id);
     if (row.status === 'administered') refuseChange(row, 'deleted');

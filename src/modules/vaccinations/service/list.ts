@@ -1,18 +1,17 @@
 import { and, asc, count, eq, gte, isNull, lte, type SQL } from 'drizzle-orm';
-import type { ServiceContext } from '../../../context';
+import type { AuthedContext } from '../../../context';
 import { vaccineSchedules } from '../../../db/schema';
 import { page } from '../../../lib/envelope';
 import { getOwnedDependent } from '../../dependents/dependents.service';
 import type { VaccineScheduleQueryInput, VaccineScheduleView } from '../vaccinations.schemas';
-import { ownerOf } from './shared';
 import { joinedView, selectWithContext, viewOf } from './views';
 
 /**
  * The caller's doses (their own and their dependents'), soonest due first.
  * @throws AppError NOT_FOUND (`person` is not one of the caller's dependents)
  */
-export async function listSchedules(ctx: ServiceContext, query: VaccineScheduleQueryInput) {
-  const ownerId = ownerOf(ctx);
+export async function listSchedules(ctx: AuthedContext, query: VaccineScheduleQueryInput) {
+  const ownerId = ctx.actor.id;
   const filters: SQL[] = [eq(vaccineSchedules.ownerId, ownerId)];
   if (query.person === 'self') filters.push(isNull(vaccineSchedules.dependentId));
   else if (query.person) {
@@ -37,6 +36,6 @@ export async function listSchedules(ctx: ServiceContext, query: VaccineScheduleQ
 }
 
 /** @throws AppError NOT_FOUND */
-export async function getSchedule(ctx: ServiceContext, id: string): Promise<VaccineScheduleView> {
+export async function getSchedule(ctx: AuthedContext, id: string): Promise<VaccineScheduleView> {
   return viewOf(ctx, id);
 }

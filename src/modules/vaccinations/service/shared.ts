@@ -1,6 +1,6 @@
 import { and, eq, isNull, type SQL, sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
-import type { ServiceContext } from '../../../context';
+import type { AuthedContext, ServiceContext } from '../../../context';
 import { dependents, userProfiles, type VaccineScheduleRow, vaccineSchedules } from '../../../db/schema';
 import { isNotNullViolation } from '../../../db/sql';
 import { AppError, type FieldError, notFound } from '../../../lib/errors';
@@ -16,15 +16,6 @@ export const SCHEDULE = 'Vaccine schedule';
 /** Attempts of a guarded write that lost a race before giving up with CONFLICT. */
 const MAX_ATTEMPTS = 3;
 
-/**
- * The signed-in caller's id.
- * @throws AppError NOT_FOUND without a caller
- */
-export function ownerOf(ctx: ServiceContext): string {
-  if (!ctx.actor) throw notFound(SCHEDULE);
-  return ctx.actor.id;
-}
-
 /** A VALIDATION_FAILED error with these field errors. */
 export const invalid = (fields: FieldError[]) => new AppError('VALIDATION_FAILED', 'Validation failed', { fields });
 
@@ -37,11 +28,11 @@ export function samePerson(ownerId: string, dependentId: string | null): SQL {
 }
 
 /** One of the caller's schedule rows; another user's is NOT_FOUND, as if it did not exist. */
-export async function ownedRow(ctx: ServiceContext, id: string): Promise<VaccineScheduleRow> {
+export async function ownedRow(ctx: AuthedContext, id: string): Promise<VaccineScheduleRow> {
   const row = await ctx.db
     .select()
     .from(vaccineSchedules)
-    .where(and(eq(vaccineSchedules.id, id), eq(vaccineSchedules.ownerId, ownerOf(ctx))))
+    .where(and(eq(vaccineSchedules.id, id), eq(vaccineSchedules.ownerId, ctx.actor.id)))
     .get();
   if (!row) throw notFound(SCHEDULE);
   return row;

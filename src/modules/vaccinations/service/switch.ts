@@ -1,5 +1,5 @@
 import { and, eq, inArray, ne } from 'drizzle-orm';
-import type { ServiceContext } from '../../../context';
+import type { AuthedContext } from '../../../context';
 import { type VaccineScheduleRow, vaccineSchedules } from '../../../db/schema';
 import type { PlanSwitchInput, VaccineScheduleView } from '../vaccinations.schemas';
 import { auditOf, expectChanges, ownedRow, refuseChange, retrying, runGuarded, samePerson } from './shared';
@@ -11,7 +11,7 @@ import { viewsOf } from './views';
  * @throws AppError NOT_FOUND, INVALID_TRANSITION (a single administered dose)
  */
 export async function switchSchedule(
-  ctx: ServiceContext,
+  ctx: AuthedContext,
   id: string,
   active: boolean,
   input: PlanSwitchInput | undefined,

@@ -1,5 +1,5 @@
 import { and, eq } from 'drizzle-orm';
-import type { ServiceContext } from '../../../context';
+import type { AuthedContext } from '../../../context';
 import { vaccineSchedules } from '../../../db/schema';
 import type { UpdateVaccineScheduleInput, VaccineScheduleView } from '../vaccinations.schemas';
 import {
@@ -21,7 +21,7 @@ import { viewOf } from './views';
  *   INVALID_TRANSITION (administered or cancelled)
  */
 export async function updateSchedule(
-  ctx: ServiceContext,
+  ctx: AuthedContext,
   id: string,
   input: UpdateVaccineScheduleInput,
 ): Promise<VaccineScheduleView> {

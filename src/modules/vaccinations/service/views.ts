@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
-import type { ServiceContext } from '../../../context';
+import type { AuthedContext, ServiceContext } from '../../../context';
 import {
   dependents,
   userProfiles,
@@ -12,7 +12,7 @@ import {
 import { notFound } from '../../../lib/errors';
 import { type AgeRange, ageWarnings } from '../vaccinations.policy';
 import type { VaccineScheduleView } from '../vaccinations.schemas';
-import { ownerOf, SCHEDULE } from './shared';
+import { SCHEDULE } from './shared';
 
 /** How schedule rows become views: the row with its vaccine, the person's name and birth date. */
 
@@ -97,10 +97,10 @@ export function joinedView(j: JoinedRow): VaccineScheduleView {
 }
 
 /** The caller's rows among `ids` as views, soonest due first (others' rows are left out). */
-export async function viewsOf(ctx: ServiceContext, ids: string[]): Promise<VaccineScheduleView[]> {
+export async function viewsOf(ctx: AuthedContext, ids: string[]): Promise<VaccineScheduleView[]> {
   if (!ids.length) return [];
   const rows = await selectWithContext(ctx)
-    .where(and(inArray(vaccineSchedules.id, ids), eq(vaccineSchedules.ownerId, ownerOf(ctx))))
+    .where(and(inArray(vaccineSchedules.id, ids), eq(vaccineSchedules.ownerId, ctx.actor.id)))
     .orderBy(asc(vaccineSchedules.dueDate), asc(vaccineSchedules.doseNumber), asc(vaccineSchedules.id))
     .all();
   return rows.map(joinedView);
@@ -110,7 +110,7 @@ export async function viewsOf(ctx: ServiceContext, ids: string[]): Promise<Vacci
  * One of the caller's rows as a view.
  * @throws AppError NOT_FOUND
  */
-export async function viewOf(ctx: ServiceContext, id: string): Promise<VaccineScheduleView> {
+export async function viewOf(ctx: AuthedContext, id: string): Promise<VaccineScheduleView> {
   const [view] = await viewsOf(ctx, [id]);
   if (!view) throw notFound(SCHEDULE);
   return view;
