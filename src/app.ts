@@ -7,7 +7,7 @@ import { secureHeaders } from 'hono/secure-headers';
 import { type AppDeps, createContext } from './context';
 import { environmentOf } from './env';
 import { type AppEnv, createRouter } from './http/hono';
-import { OPENAPI_DOCUMENT } from './http/openapi-document';
+import { openApiDocument } from './http/openapi-document';
 import { errorBody } from './lib/envelope';
 import { AppError, type ErrorCode } from './lib/errors';
 import { createIds } from './lib/ids';
@@ -174,7 +174,7 @@ export function createApp(deps: AppDeps) {
     bearerFormat: 'JWT',
     description: 'Access token from POST /api/v1/auth/login (15 minutes).',
   });
-  app.doc31(`${API_PREFIX}/openapi.json`, OPENAPI_DOCUMENT);
+  app.get(`${API_PREFIX}/openapi.json`, (c) => c.json(openApiDocument(app)));
   app.get(`${API_PREFIX}/docs`, swaggerUI({ url: `${API_PREFIX}/openapi.json`, title: 'Kinwell API' }));
 
   app.notFound((c) => {
