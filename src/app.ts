@@ -12,6 +12,7 @@ import { errorBody } from './lib/envelope';
 import { AppError, type ErrorCode } from './lib/errors';
 import { createIds } from './lib/ids';
 import { createLogger } from './lib/log';
+import { accountDeletionRouter } from './modules/account-deletion/account-deletion.routes';
 import { adminRouter } from './modules/admin/admin.routes';
 import { bookingRouter } from './modules/appointments/booking.routes';
 import { calendarRouter } from './modules/appointments/calendar.routes';
@@ -44,6 +45,7 @@ export const API_PREFIX = '/api/v1';
 const modules = [
   identityRouter,
   usersRouter,
+  accountDeletionRouter,
   profileRouter,
   devicesRouter,
   dependentsRouter,

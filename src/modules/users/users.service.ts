@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { and, eq, ne } from 'drizzle-orm';
 import type { ServiceContext } from '../../context';
 import { type UserRow, users } from '../../db/schema';
 import { AppError, notFound } from '../../lib/errors';
@@ -43,4 +43,12 @@ export async function currentUser(ctx: ServiceContext): Promise<UserRow> {
 /** The signed-in caller's own account. */
 export async function getMe(ctx: ServiceContext): Promise<UserView> {
   return toUserView(await currentUser(ctx));
+}
+
+/**
+ * How many active superadmins there are besides `userId`: the last one may not leave (delete their
+ * own account, or be deleted, deactivated or blocked by another).
+ */
+export async function otherActiveSuperadmins(ctx: ServiceContext, userId: string): Promise<number> {
+  return ctx.db.$count(users, and(eq(users.role, 'superadmin'), eq(users.status, 'active'), ne(users.id, userId)));
 }
