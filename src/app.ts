@@ -7,11 +7,12 @@ import { secureHeaders } from 'hono/secure-headers';
 import { type AppDeps, createContext } from './context';
 import { environmentOf } from './env';
 import { type AppEnv, createRouter } from './http/hono';
-import { OPENAPI_DOCUMENT } from './http/openapi-document';
+import { openApiDocument } from './http/openapi-document';
 import { errorBody } from './lib/envelope';
 import { AppError, type ErrorCode } from './lib/errors';
 import { createIds } from './lib/ids';
 import { createLogger } from './lib/log';
+import { accountDeletionRouter } from './modules/account-deletion/account-deletion.routes';
 import { adminRouter } from './modules/admin/admin.routes';
 import { bookingRouter } from './modules/appointments/booking.routes';
 import { calendarRouter } from './modules/appointments/calendar.routes';
@@ -44,6 +45,7 @@ export const API_PREFIX = '/api/v1';
 const modules = [
   identityRouter,
   usersRouter,
+  accountDeletionRouter,
   profileRouter,
   devicesRouter,
   dependentsRouter,
@@ -174,7 +176,7 @@ export function createApp(deps: AppDeps) {
     bearerFormat: 'JWT',
     description: 'Access token from POST /api/v1/auth/login (15 minutes).',
   });
-  app.doc31(`${API_PREFIX}/openapi.json`, OPENAPI_DOCUMENT);
+  app.get(`${API_PREFIX}/openapi.json`, (c) => c.json(openApiDocument(app)));
   app.get(`${API_PREFIX}/docs`, swaggerUI({ url: `${API_PREFIX}/openapi.json`, title: 'Kinwell API' }));
 
   app.notFound((c) => {

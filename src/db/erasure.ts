@@ -6,7 +6,7 @@ import type { BatchItem } from 'drizzle-orm/batch';
  *
  *   (ctx: ServiceContext, userId: string, mode: EraseMode) => Erasure | Promise<Erasure>
  *
- * and `eraseAccount` (users/erase.service.ts) runs every module's statements in one atomic batch.
+ * and `eraseAccount` (src/modules/account-deletion/account-erasure.ts) runs every module's statements in one atomic batch.
  * A module may read before returning its statements (the batch must not depend on anything such a
  * read could see change: select rows in the statements themselves, as set-based SQL).
  */

@@ -1,11 +1,21 @@
-import { Column, getTableName, is, type SQL, type SQLWrapper, sql } from 'drizzle-orm';
+import {
+  Column,
+  getTableColumns,
+  getTableName,
+  type InferSelectModel,
+  is,
+  type SQL,
+  type SQLWrapper,
+  sql,
+} from 'drizzle-orm';
 import { SQLiteAsyncDialect, type SQLiteColumn, type SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type { Db } from './client';
 
 /**
- * SQL helpers every module shares: qualified column references for subqueries, the "exactly one row
- * changed" guard that rolls a batch back, LIKE escaping, raw batches, and recognising constraint
- * failures in D1 errors (the only place that reads SQLite's constraint messages).
+ * SQL helpers every module shares: qualified column references for subqueries, a joined table's row
+ * under aliased names, the "exactly one row changed" guard that rolls a batch back, LIKE escaping, raw
+ * batches, and recognising constraint failures in D1 errors (the only place that reads SQLite's
+ * constraint messages).
  */
 
 /**
@@ -14,6 +24,27 @@ import type { Db } from './client';
  */
 export function qualified(column: SQLiteColumn): SQL {
   return sql`${sql.identifier(getTableName(column.table))}.${sql.identifier(column.name)}`;
+}
+
+/**
+ * Every column of `table`, selected as `<prefix>_<column name>` and decoded as the column decodes it
+ * (json, boolean, timestamp modes), so the row reads exactly as selecting the table itself would.
+ * Select a joined table's whole row this way in any statement that may run in a D1 batch: there
+ * drizzle reads each row by column name, so same-named columns of the joined tables (`id`,
+ * `created_at`, `updated_at`) overwrite each other and the rest of the row shifts onto wrong fields.
+ * `prefix` must not be the start of a column name of the other tables in the statement.
+ * @example db.select({ user: users, profile: aliasedColumns(doctorProfiles, 'profile') }).from(users).innerJoin(…)
+ */
+export function aliasedColumns<T extends SQLiteTable>(
+  table: T,
+  prefix: string,
+): { [K in keyof InferSelectModel<T>]: SQL.Aliased<InferSelectModel<T>[K]> } {
+  return Object.fromEntries(
+    Object.entries(getTableColumns(table)).map(([key, column]) => [
+      key,
+      sql`${column}`.mapWith(column).as(`${prefix}_${column.name}`),
+    ]),
+  ) as { [K in keyof InferSelectModel<T>]: SQL.Aliased<InferSelectModel<T>[K]> };
 }
 
 /**

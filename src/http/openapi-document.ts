@@ -63,7 +63,9 @@ export const API_TAGS = [
   },
   {
     name: 'Real time',
-    description: 'The WebSocket that pushes events to the signed-in account, and the tickets that open it.',
+    description:
+      'The WebSocket that pushes events to the signed-in account, and the tickets that open it. The socket ' +
+      'itself is no HTTP operation, so it is described under `x-websocket` of the `/api/v1/realtime` path.',
   },
   { name: 'Files', description: 'Uploaded files of the signed-in account: metadata, content and deletion.' },
   {
@@ -78,7 +80,7 @@ export const API_TAGS = [
   { name: 'Audit', description: 'The audit trail of security-relevant and administrative actions.' },
 ] as const satisfies readonly { name: string; description: string }[];
 
-/** The configuration `doc31` turns into the document: version, info (with contact), servers and tags. */
+/** The configuration {@link openApiDocument} turns into the document: version, info (with contact), servers and tags. */
 export const OPENAPI_DOCUMENT: Parameters<OpenAPIHono['getOpenAPI31Document']>[0] = {
   openapi: '3.1.0',
   info: {
@@ -91,3 +93,31 @@ export const OPENAPI_DOCUMENT: Parameters<OpenAPIHono['getOpenAPI31Document']>[0
   servers: [{ url: '/', description: 'This server' }],
   tags: API_TAGS.map((tag) => ({ ...tag })),
 };
+
+/**
+ * The extension of a path item that describes its WebSocket handshake, in Operation Object form.
+ * OpenAPI 3.1 has no model for a WebSocket: as an operation, the handshake (a GET answered with 101
+ * Switching Protocols) would make client generators emit an HTTP call that never succeeds, and Spectral
+ * rightly reports an operation with no 2xx/3xx answer. Under an `x-` key, readers and socket-aware tools
+ * still find its parameters and every answer, while HTTP tooling skips it.
+ */
+export const WEBSOCKET_EXTENSION = 'x-websocket';
+
+type Json = Record<string, any>;
+
+/**
+ * The OpenAPI 3.1 document of `app`, as GET /api/v1/openapi.json serves it: the generated document, with
+ * every operation that can succeed only by switching protocols (its answers hold a `101` and no 2xx or
+ * 3xx) moved from its method to {@link WEBSOCKET_EXTENSION} of its path. Guarantees that every operation
+ * left in `paths` declares a 2xx or 3xx answer it really gives.
+ */
+export function openApiDocument(app: Pick<OpenAPIHono<any>, 'getOpenAPI31Document'>): Json {
+  const doc: Json = app.getOpenAPI31Document(OPENAPI_DOCUMENT);
+  for (const item of Object.values<Json>(doc.paths ?? {})) {
+    const upgrade = item.get?.responses;
+    if (!upgrade || !('101' in upgrade) || Object.keys(upgrade).some((status) => /^[23]/.test(status))) continue;
+    item[WEBSOCKET_EXTENSION] = item.get;
+    delete item.get;
+  }
+  return doc;
+}

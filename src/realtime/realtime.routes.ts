@@ -70,7 +70,8 @@ const connectRoute = defineRoute({
   ].join('\n\n'),
   request: { query: ConnectQuery, headers: ConnectHeaders },
   responses: {
-    // OpenAPI has no WebSocket model; the handshake's answer is documented as the HTTP response it is.
+    // OpenAPI has no WebSocket model; the handshake's answer is documented as the HTTP response it is,
+    // and openApiDocument (src/http/openapi-document.ts) files the operation under `x-websocket`.
     101: {
       description: 'Switching Protocols: the socket is open; from here on, frames of the protocol above',
       headers: {

@@ -3,6 +3,7 @@ import { allows, type RoutePolicy } from '../../src/access/policy';
 import { ROUTE_POLICIES } from '../../src/access/route-policies';
 import { createApp } from '../../src/app';
 import { ROLES } from '../../src/db/schema';
+import { WEBSOCKET_EXTENSION } from '../../src/http/openapi-document';
 import { cloudflareDeps } from '../../src/runtime/cloudflare';
 import { client, createUser, tokenFor } from '../helpers';
 
@@ -48,7 +49,10 @@ describe('access policy route walk', () => {
   it('Should mark every protected route with the bearer scheme in the OpenAPI document', async () => {
     const doc = (await client().get('/api/v1/openapi.json')).body;
     for (const route of routes) {
-      const op = doc.paths[route.path.replace(/^\/api\/v1/, '/api/v1')]?.[route.method.toLowerCase()];
+      const item = doc.paths[route.path];
+      // A WebSocket handshake is described under the path's x-websocket, not as an HTTP operation.
+      const op =
+        item?.[route.method.toLowerCase()] ?? (route.method === 'GET' ? item?.[WEBSOCKET_EXTENSION] : undefined);
       expect(op, `${route.method} ${route.path}`).toBeDefined();
       const isPublic = policyOf(route.operationId)?.kind === 'public';
       expect(op.security ?? [], route.operationId).toEqual(isPublic ? [] : [{ bearerAuth: [] }]);

@@ -2,6 +2,7 @@ import { Spectral } from '@stoplight/spectral-core';
 import { oas } from '@stoplight/spectral-rulesets';
 import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
+import { WEBSOCKET_EXTENSION } from '../../src/http/openapi-document';
 
 /**
  * Checks of an OpenAPI 3.1 document that a client generator or validator would trip over. Each returns
@@ -14,7 +15,12 @@ type Json = Record<string, any>;
 const SCHEMA_BASE = 'https://contract.kinwell.test/schemas/';
 const COMPONENT_REF = '#/components/schemas/';
 
-const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
+/**
+ * The keys of a path item holding an operation: the HTTP methods, and the WebSocket handshake that the
+ * served document keeps under its `x-websocket` extension (src/http/openapi-document.ts), so its
+ * parameters, examples and error bodies are checked like any operation's.
+ */
+const OPERATION_KEYS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace', WEBSOCKET_EXTENSION];
 
 /** Keywords holding one subschema, or a map or list of them (JSON Schema 2020-12 applicators). */
 const ONE_SCHEMA = [
@@ -106,7 +112,7 @@ function* mediaAndParameters(doc: Json): Generator<Carrier> {
   };
   for (const [path, item] of Object.entries<Json>(doc.paths ?? {})) {
     yield* parameters(`paths.${path}`, item.parameters);
-    for (const method of HTTP_METHODS) {
+    for (const method of OPERATION_KEYS) {
       const op = item[method];
       if (!op) continue;
       const where = `paths.${path}.${method}`;
@@ -231,7 +237,7 @@ export const NON_ENVELOPE_ERRORS: Record<string, string> = {
 export function errorResponseFindings(doc: Json): string[] {
   const findings: string[] = [];
   for (const [path, item] of Object.entries<Json>(doc.paths ?? {})) {
-    for (const method of HTTP_METHODS) {
+    for (const method of OPERATION_KEYS) {
       for (const [status, res] of Object.entries<Json>(item[method]?.responses ?? {})) {
         const where = `paths.${path}.${method}.responses.${status}`;
         if (!/^[45]/.test(status) || where in NON_ENVELOPE_ERRORS) continue;
@@ -253,7 +259,7 @@ export function errorResponseFindings(doc: Json): string[] {
 export function tagFindings(doc: Json): string[] {
   const used = new Set<string>();
   for (const item of Object.values<Json>(doc.paths ?? {})) {
-    for (const method of HTTP_METHODS) for (const tag of item[method]?.tags ?? []) used.add(tag);
+    for (const method of OPERATION_KEYS) for (const tag of item[method]?.tags ?? []) used.add(tag);
   }
   const findings: string[] = [];
   for (const [index, tag] of (doc.tags ?? []).entries()) {
@@ -265,20 +271,10 @@ export function tagFindings(doc: Json): string[] {
 
 /** A Spectral result worth failing for (an error or a warning), as one readable line. */
 export interface LintFinding {
-  /** `<rule> at <path>`, the key of {@link LINT_EXCEPTIONS}. */
+  /** `<rule> at <path>`. */
   key: string;
   line: string;
 }
-
-/**
- * Spectral findings that are wrong about this API, each with the reason. Nothing else is excused, and
- * the tests fail when an entry here is no longer reported.
- */
-export const LINT_EXCEPTIONS: Record<string, string> = {
-  // The WebSocket handshake succeeds with 101 Switching Protocols and nothing else; the rule counts only
-  // 2xx and 3xx as success, and a 2xx here would tell client generators an answer that never comes.
-  'operation-success-response at paths./api/v1/realtime.get.responses': 'a WebSocket upgrade answers 101',
-};
 
 /** Runs Spectral's `spectral:oas` ruleset (recommended rules) and returns its errors and warnings. */
 export async function lintFindings(doc: Json): Promise<LintFinding[]> {

@@ -1,5 +1,5 @@
 import { createApp } from '../../src/app';
-import { OPENAPI_DOCUMENT } from '../../src/http/openapi-document';
+import { openApiDocument } from '../../src/http/openapi-document';
 import { cloudflareDeps } from '../../src/runtime/cloudflare';
 
 /**
@@ -7,5 +7,5 @@ import { cloudflareDeps } from '../../src/runtime/cloudflare';
  * in Node: no bindings are needed to describe the routes.
  */
 export function servedDocument(): Record<string, any> {
-  return JSON.parse(JSON.stringify(createApp(cloudflareDeps).getOpenAPI31Document(OPENAPI_DOCUMENT)));
+  return JSON.parse(JSON.stringify(openApiDocument(createApp(cloudflareDeps))));
 }

@@ -1,6 +1,7 @@
 import { and, eq, isNotNull, type SQL, type SQLWrapper } from 'drizzle-orm';
 import type { ServiceContext } from '../../context';
 import { type DoctorProfileRow, doctorProfiles, type UserRow, users } from '../../db/schema';
+import { aliasedColumns } from '../../db/sql';
 import { AppError, notFound } from '../../lib/errors';
 
 /**
@@ -58,10 +59,19 @@ export async function bookableDoctor(
   return bookableOrNotFound(await bookableDoctorQuery(ctx, doctorId).get());
 }
 
+/**
+ * A doctor's account and profile as one row of `users` joined with `doctor_profiles` (join on
+ * `doctor_profiles.user_id = users.id`). The profile's columns are aliased: both tables have an
+ * `updated_at`, and in a D1 batch same-named columns overwrite each other.
+ */
+export function doctorRowColumns() {
+  return { user: users, profile: aliasedColumns(doctorProfiles, 'profile') };
+}
+
 /** The read behind `bookableDoctor`, for a caller's batch; judge its row with `bookableOrNotFound`. */
 export function bookableDoctorQuery(ctx: ServiceContext, doctorId: string) {
   return ctx.db
-    .select({ user: users, profile: doctorProfiles })
+    .select(doctorRowColumns())
     .from(users)
     .innerJoin(doctorProfiles, eq(doctorProfiles.userId, users.id))
     .where(bookableWhere(doctorId));

@@ -18,7 +18,13 @@ import { page } from '../../lib/envelope';
 import { AppError, type FieldError } from '../../lib/errors';
 import { auditInsert } from '../audit/audit.service';
 import { canonicalLanguage } from '../users/profile.policy';
-import { assertPracticeOpen, bookableDoctorQuery, bookableOrNotFound, managedDoctor } from './doctor-access';
+import {
+  assertPracticeOpen,
+  bookableDoctorQuery,
+  bookableOrNotFound,
+  doctorRowColumns,
+  managedDoctor,
+} from './doctor-access';
 import {
   type DoctorListQueryInput,
   type DoctorSummaryView,
@@ -161,7 +167,7 @@ export async function listDoctors(ctx: ServiceContext, query: DoctorListQueryInp
   const [rows, [total], specs, services] = await ctx.db.batch([
     pageOf(
       ctx.db
-        .select({ user: users, profile: doctorProfiles })
+        .select(doctorRowColumns())
         .from(users)
         .innerJoin(doctorProfiles, eq(doctorProfiles.userId, users.id))
         .$dynamic(),

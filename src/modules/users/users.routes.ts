@@ -2,7 +2,6 @@ import type { Context } from 'hono';
 import { type AppEnv, createRouter } from '../../http/hono';
 import { defineRoute, jsonBody, jsonResponse } from '../../http/openapi';
 import { ok } from '../../lib/envelope';
-import { deleteMyAccount, sendDeletionCode } from './account-deletion.service';
 import {
   confirmEmailChange,
   confirmMobileChange,
@@ -12,9 +11,6 @@ import {
 import { getMyAccount, updateMe } from './profile.service';
 import {
   ChangeCodeSentSchema,
-  DeletedAccountSchema,
-  DeleteMeBody,
-  DeletionCodeSentSchema,
   EmailChangeBody,
   EmailConfirmBody,
   MeSchema,
@@ -49,28 +45,6 @@ const updateMeRoute = defineRoute({
     'Any other key (role, status, email, …) is refused with 422 naming it. Email and mobile number change through their own confirmed flows.',
   request: { body: jsonBody(UpdateMeBody) },
   responses: { 200: jsonResponse(MeSchema, 'The updated account') },
-});
-
-const deleteMeRoute = defineRoute({
-  method: 'delete',
-  path: '/users/me',
-  operationId: 'users.me.delete',
-  tags: TAGS,
-  summary: 'Delete my account (password, or a code for accounts without one)',
-  description:
-    'Erases personal data, files and sessions; the account cannot sign in again. Audit records are kept with ids only. The last active superadmin cannot delete themselves (409).',
-  request: { body: jsonBody(DeleteMeBody) },
-  responses: { 200: jsonResponse(DeletedAccountSchema, 'Deleted') },
-});
-
-const deletionCodeRoute = defineRoute({
-  method: 'post',
-  path: '/users/me/deletion-code',
-  operationId: 'users.me.deletionCode',
-  tags: TAGS,
-  summary: 'Send an account-deletion code (accounts without a password)',
-  description: 'Sent to the verified email, else by SMS to the verified number. 409 for accounts with a password.',
-  responses: { 200: jsonResponse(DeletionCodeSentSchema, 'Code sent') },
 });
 
 const emailChangeRoute = defineRoute({
@@ -119,10 +93,6 @@ export const usersRouter = createRouter()
   .openapi(updateMeRoute, async (c) =>
     c.json(ok(await updateMe(c.get('ctx'), c.req.valid('json'), originOf(c)), 'Profile updated'), 200),
   )
-  .openapi(deleteMeRoute, async (c) =>
-    c.json(ok(await deleteMyAccount(c.get('ctx'), c.req.valid('json')), 'Account deleted'), 200),
-  )
-  .openapi(deletionCodeRoute, async (c) => c.json(ok(await sendDeletionCode(c.get('ctx')), 'Code sent'), 200))
   .openapi(emailChangeRoute, async (c) =>
     c.json(ok(await requestEmailChange(c.get('ctx'), c.req.valid('json')), 'Code sent to the new address'), 200),
   )

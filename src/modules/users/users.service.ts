@@ -1,5 +1,5 @@
-import { eq } from 'drizzle-orm';
-import type { AuthedContext } from '../../context';
+import { and, eq, ne } from 'drizzle-orm';
+import type { AuthedContext, ServiceContext } from '../../context';
 import { type UserRow, users } from '../../db/schema';
 import { notFound } from '../../lib/errors';
 import { iso } from '../../lib/time';
@@ -33,4 +33,12 @@ export async function currentUser(ctx: AuthedContext): Promise<UserRow> {
 /** The signed-in caller's own account. */
 export async function getMe(ctx: AuthedContext): Promise<UserView> {
   return toUserView(await currentUser(ctx));
+}
+
+/**
+ * How many active superadmins there are besides `userId`: the last one may not leave (delete their
+ * own account, or be deleted, deactivated or blocked by another).
+ */
+export async function otherActiveSuperadmins(ctx: ServiceContext, userId: string): Promise<number> {
+  return ctx.db.$count(users, and(eq(users.role, 'superadmin'), eq(users.status, 'active'), ne(users.id, userId)));
 }

@@ -4,6 +4,7 @@ import { type AppDeps, type AuthedContext, createContext, withActor } from '../.
 import { caregiverLinks, caregiverNotes, caregiverRequests, type UserRow, users } from '../../../src/db/schema';
 import { fixedClock } from '../../../src/lib/clock';
 import { AppError } from '../../../src/lib/errors';
+import { eraseAccount } from '../../../src/modules/account-deletion/account-erasure';
 import { createCareNote } from '../../../src/modules/caregivers/care-notes.service';
 import { pendingRequests } from '../../../src/modules/caregivers/caregiver-lists.service';
 import { caregiverSocketEvents } from '../../../src/modules/caregivers/caregivers.events';
@@ -13,7 +14,6 @@ import {
   sendRequest,
   updateRequestStatus,
 } from '../../../src/modules/caregivers/caregivers.service';
-import { eraseAccount } from '../../../src/modules/users/erase.service';
 import { cloudflareDeps } from '../../../src/runtime/cloudflare';
 import { createUser, db, testEnv, uniqueId } from '../../helpers';
 

@@ -1,7 +1,8 @@
 import type { AuthedContext } from '../../../context';
-import { eraseAccount } from '../../users/erase.service';
+import { eraseAccount } from '../../account-deletion/account-erasure';
+import { otherActiveSuperadmins } from '../../users/users.service';
 import { lastSuperadminRefusal, mayRemoveSuperadmin } from '../admin.policy';
-import { authorizedTarget, otherActiveSuperadmins, refuseWith } from './shared';
+import { authorizedTarget, refuseWith } from './shared';
 
 /**
  * Permanently deletes an account and its personal data (eraseAccount 'purge', which records the

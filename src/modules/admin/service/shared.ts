@@ -1,4 +1,4 @@
-import { and, eq, ne, type SQL, sql } from 'drizzle-orm';
+import { eq, type SQL, sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import type { AuthedContext, ServiceContext } from '../../../context';
 import { type UserRow, users } from '../../../db/schema';
@@ -48,11 +48,6 @@ export async function authorizedTarget(ctx: AuthedContext, id: string, action: A
   const target = await findUser(ctx, id);
   refuseWith(authorityRefusal(actor, target, action));
   return target;
-}
-
-/** Active superadmins other than `userId`. */
-export async function otherActiveSuperadmins(ctx: ServiceContext, userId: string): Promise<number> {
-  return ctx.db.$count(users, and(eq(users.role, 'superadmin'), eq(users.status, 'active'), ne(users.id, userId)));
 }
 
 /**

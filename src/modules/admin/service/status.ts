@@ -4,15 +4,9 @@ import { type UserRow, type UserStatus, users } from '../../../db/schema';
 import { AppError } from '../../../lib/errors';
 import { auditInsert } from '../../audit/audit.service';
 import { revokeAllStatements } from '../../auth/sessions.service';
+import { otherActiveSuperadmins } from '../../users/users.service';
 import { lastSuperadminRefusal, mayRemoveSuperadmin, type StatusAction, statusTransition } from '../admin.policy';
-import {
-  anotherActiveSuperadmin,
-  authorizedTarget,
-  changedMeanwhile,
-  commitGuarded,
-  otherActiveSuperadmins,
-  refuseWith,
-} from './shared';
+import { anotherActiveSuperadmin, authorizedTarget, changedMeanwhile, commitGuarded, refuseWith } from './shared';
 
 export interface StatusInput {
   action: StatusAction;

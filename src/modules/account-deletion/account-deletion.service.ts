@@ -1,13 +1,11 @@
-import { and, eq, ne, sql } from 'drizzle-orm';
 import { codeEmail } from '../../access/code-messages';
 import { consumeCode, issueCode, OTP_RESEND_COOLDOWN_MS, OTP_TTL_MS } from '../../access/one-time-codes';
-import type { AuthedContext, ServiceContext } from '../../context';
-import { users } from '../../db/schema';
+import type { AuthedContext } from '../../context';
 import { AppError } from '../../lib/errors';
-import { eraseAccount } from './erase.service';
-import { confirmPassword } from './reauth.service';
-import { accountDeletionSms } from './users.messages';
-import { currentUser } from './users.service';
+import { confirmPassword } from '../users/reauth.service';
+import { accountDeletionSms } from '../users/users.messages';
+import { currentUser, otherActiveSuperadmins } from '../users/users.service';
+import { eraseAccount } from './account-erasure';
 
 const invalid = (field: string, message: string) =>
   new AppError('VALIDATION_FAILED', 'Validation failed', { fields: [{ field, message }] });
@@ -39,16 +37,6 @@ export async function sendDeletionCode(ctx: AuthedContext) {
   return { channel, expiresIn: OTP_TTL_MS / 1000, resendAfter: OTP_RESEND_COOLDOWN_MS / 1000 } as const;
 }
 
-/** Whether another active superadmin would remain if `userId` went away. */
-async function anotherActiveSuperadmin(ctx: ServiceContext, userId: string): Promise<boolean> {
-  const row = await ctx.db
-    .select({ n: sql<number>`count(*)` })
-    .from(users)
-    .where(and(eq(users.role, 'superadmin'), eq(users.status, 'active'), ne(users.id, userId)))
-    .get();
-  return (row?.n ?? 0) > 0;
-}
-
 /**
  * Deletes the caller's own account after re-authentication (password, or the emailed/SMS code for
  * accounts without one): personal data, files and sessions go; the user row stays as an anonymous
@@ -58,7 +46,7 @@ async function anotherActiveSuperadmin(ctx: ServiceContext, userId: string): Pro
  */
 export async function deleteMyAccount(ctx: AuthedContext, input: { password?: string; otp?: string }) {
   const user = await currentUser(ctx);
-  if (user.role === 'superadmin' && !(await anotherActiveSuperadmin(ctx, user.id))) {
+  if (user.role === 'superadmin' && (await otherActiveSuperadmins(ctx, user.id)) === 0) {
     throw new AppError('CONFLICT', 'The last active superadmin cannot delete their account; appoint another first');
   }
   if (user.passwordHash) {

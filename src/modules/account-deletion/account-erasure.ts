@@ -10,8 +10,8 @@ import { dependentsErasure } from '../dependents/dependents.erasure';
 import { doctorsErasure } from '../doctors/doctors.erasure';
 import { filesErasure } from '../files/files.erasure';
 import { schedulesErasure } from '../schedules/schedules.erasure';
+import { usersErasure } from '../users/users.erasure';
 import { vaccinationsErasure } from '../vaccinations/vaccinations.erasure';
-import { usersErasure } from './users.erasure';
 
 /** One module's part of an account erasure (see src/db/erasure.ts). */
 export type AccountErasure = (ctx: ServiceContext, userId: string, mode: EraseMode) => Erasure | Promise<Erasure>;
@@ -20,7 +20,7 @@ export type AccountErasure = (ctx: ServiceContext, userId: string, mode: EraseMo
  * Every module holding data keyed by a user, in batch order. Appointments come before files (their
  * attachment links are found through the account's files) and users come last (the user row).
  * Records the law or accounting requires (audit events, the stock ledger) are kept and carry only ids;
- * test/modules/users/erasure-schema-walk.test.ts fails when a table with a user id is missing here.
+ * test/modules/account-deletion/erasure-schema-walk.test.ts fails when a table with a user id is missing here.
  */
 export const ACCOUNT_ERASURES: readonly AccountErasure[] = [
   appointmentsErasure,
