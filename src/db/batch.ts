@@ -1,13 +1,13 @@
 import type { BatchItem } from 'drizzle-orm/batch';
 import type { Db } from './client';
 
-type Statements = Record<string, BatchItem<'sqlite'> | undefined>;
+type Named = Record<string, BatchItem<'sqlite'> | undefined>;
 
 /** A statement's result; `undefined` for one left out (distributes over `X | undefined`). */
 type ResultOf<T> = T extends BatchItem<'sqlite'> ? T['_']['result'] : undefined;
 
 /** What `batchOf` answers: each statement's result under its name, `undefined` for a statement left out. */
-export type BatchResults<S extends Statements> = { [K in keyof S]: ResultOf<S[K]> };
+export type BatchResults<S extends Named> = { [K in keyof S]: ResultOf<S[K]> };
 
 /**
  * Runs named statements as one D1 batch (one round trip, one transaction) and answers their results by
@@ -18,7 +18,7 @@ export type BatchResults<S extends Statements> = { [K in keyof S]: ResultOf<S[K]
  * columns that share a name (they overwrite each other).
  * @example const { rows, hold } = await batchOf(ctx.db, { rows: query, hold: holdId ? holdQuery : undefined });
  */
-export async function batchOf<S extends Statements>(db: Db, statements: S): Promise<BatchResults<S>> {
+export async function batchOf<S extends Named>(db: Db, statements: S): Promise<BatchResults<S>> {
   const names = Object.keys(statements).filter((name) => statements[name] !== undefined);
   const answers: Record<string, unknown> = Object.fromEntries(Object.keys(statements).map((name) => [name, undefined]));
   if (names.length === 0) return answers as BatchResults<S>;
@@ -28,4 +28,18 @@ export async function batchOf<S extends Statements>(db: Db, statements: S): Prom
     answers[name] = results[i];
   });
   return answers as BatchResults<S>;
+}
+
+/** Statements for one D1 batch, built up by several helpers before it is sent. */
+export type Statements = BatchItem<'sqlite'>[];
+
+/**
+ * Runs statements built up by several helpers as one D1 batch (one transaction, one round trip) and
+ * answers each one's result, in order. No statements: no round trip. For a list whose length depends
+ * on the request (a sign-in's writes); `batchOf` for reads known by name.
+ */
+export async function runBatch(db: Db, statements: Statements): Promise<unknown[]> {
+  const [first, ...rest] = statements;
+  if (!first) return [];
+  return db.batch([first, ...rest]);
 }

@@ -16,3 +16,12 @@ export function toE164(input: string, field = 'mobileNumber'): string {
   }
   return parsed.number;
 }
+
+/** The number in E.164, or null when it is not a valid number (see `toE164`). */
+export function e164OrNull(input: string): string | null {
+  try {
+    return toE164(input);
+  } catch {
+    return null;
+  }
+}

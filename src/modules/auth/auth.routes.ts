@@ -14,20 +14,17 @@ import {
   TokensSchema,
 } from './auth.schemas';
 import {
-  assertOtpChannelOpen,
   changePassword,
   forgotPassword,
   login,
   logout,
-  type OtpTarget,
   register,
   resendVerification,
   resetPassword,
-  sendSignInCode,
   setPassword,
   verifyEmail,
-  verifySignInCode,
 } from './auth.service';
+import { assertOtpChannelOpen, type OtpTarget, sendSignInCode, verifySignInCode } from './otp-sign-in.service';
 import { RECAPTCHA_HEADER, verifyRecaptcha } from './recaptcha';
 import { type DeviceInfo, logoutEverywhere, refreshSession } from './sessions.service';
 

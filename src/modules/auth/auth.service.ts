@@ -1,36 +1,91 @@
-import { eq } from 'drizzle-orm';
-import { codeEmail, codeSms } from '../../access/code-messages';
-import { consumeCode, issueCode, OTP_RESEND_COOLDOWN_MS, OTP_TTL_MS } from '../../access/one-time-codes';
+import { and, eq, or, sql } from 'drizzle-orm';
+import {
+  checkCode,
+  invalidCode,
+  newestCodeQuery,
+  OTP_RESEND_COOLDOWN_MS,
+  OTP_TTL_MS,
+} from '../../access/one-time-codes';
 import type { AuthedContext, ServiceContext } from '../../context';
-import { type OtpPurpose, type UserRow, users } from '../../db/schema';
+import { batchOf, runBatch, type Statements } from '../../db/batch';
+import { abortUnlessOneRowChanged, decideAgainOnLostRace, oneRowGuardTripped } from '../../db/row-guard';
+import { type UserRow, users } from '../../db/schema';
 import { AppError } from '../../lib/errors';
 import { hashPassword, needsRehash, verifyPassword } from '../../lib/password';
-import { toE164 } from '../../lib/phone';
-import { hitRateLimits, type RateRule } from '../../platform/rate-limit';
+import { e164OrNull, toE164 } from '../../lib/phone';
+import {
+  type AddressRule,
+  type RateHit,
+  type RateRule,
+  rateLimitCounters,
+  refundRateLimit,
+} from '../../platform/rate-limit';
 import { auditInsert, recordAudit } from '../audit/audit.service';
-import { assertFlagOn } from '../settings/settings.service';
 import { newAccount } from '../users/new-account';
 import { toUserView } from '../users/users.service';
+import { answerCode, refuseCode, storeAndMailCode } from './code-answers';
 import { passwordProblems } from './password.policy';
-import { type DeviceInfo, revokeAllStatements, revokeSession, startSession } from './sessions.service';
-import { completeSignIn, type SignInResult } from './sign-in.service';
+import { type DeviceInfo, prepareSession, revokeAllStatements, revokeSession } from './sessions.service';
+import { completeSignIn, factorStateQueries, type SignInResult, toFactorState } from './sign-in.service';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
-/** Rate limits of the public auth endpoints, per IP and per account or number. */
+/**
+ * Rate limits of the public auth endpoints. Per account, per number and per code every attempt counts.
+ * Per address they never lock out people who share one (a clinic's network, a carrier's NAT) for doing
+ * things right: guesses count only when wrong (`AddressRule`), codes count until they are used (a
+ * refund), and a high ceiling on every attempt still bounds one address (docs/identity.md).
+ */
 export const AUTH_LIMITS = {
-  registerIp: { name: 'register:ip', limit: 10, windowMs: HOUR },
-  loginIp: { name: 'login:ip', limit: 30, windowMs: 15 * MINUTE },
+  /** Registrations refused because the email or number is taken (probing), and all registrations. */
+  registerIp: {
+    failures: { name: 'register-failures:ip', limit: 10, windowMs: HOUR },
+    ceiling: { name: 'register:ip', limit: 60, windowMs: HOUR },
+  },
+  /** Wrong passwords (any account) and all password sign-ins. */
+  loginIp: {
+    failures: { name: 'login-failures:ip', limit: 30, windowMs: 15 * MINUTE },
+    ceiling: { name: 'login:ip', limit: 600, windowMs: 15 * MINUTE },
+  },
   loginAccount: { name: 'login:account', limit: 10, windowMs: 15 * MINUTE },
+  /** Codes sent from the address and not used yet: a code used (signed in with) is given back. */
   otpSendIp: { name: 'otp-send:ip', limit: 20, windowMs: HOUR },
+  /** Every code sent from the address, used or not. */
+  otpSendIpCeiling: { name: 'otp-send-all:ip', limit: 200, windowMs: HOUR },
   otpSendTarget: { name: 'otp-send:target', limit: 5, windowMs: HOUR },
-  otpVerifyIp: { name: 'otp-verify:ip', limit: 30, windowMs: 15 * MINUTE },
+  /** Wrong, expired or spent codes (any target) and all code checks. */
+  otpVerifyIp: {
+    failures: { name: 'otp-verify-failures:ip', limit: 30, windowMs: 15 * MINUTE },
+    ceiling: { name: 'otp-verify:ip', limit: 600, windowMs: 15 * MINUTE },
+  },
   otpVerifyTarget: { name: 'otp-verify:target', limit: 10, windowMs: 15 * MINUTE },
+  /** Reset codes asked for from the address and not used yet (a reset done gives it back), and all of them. */
   forgotIp: { name: 'forgot:ip', limit: 10, windowMs: HOUR },
+  forgotIpCeiling: { name: 'forgot-all:ip', limit: 100, windowMs: HOUR },
   forgotAccount: { name: 'forgot:account', limit: 3, windowMs: HOUR },
   passwordChangeAccount: { name: 'password-change:account', limit: 5, windowMs: 15 * MINUTE },
-} satisfies Record<string, RateRule>;
+} satisfies Record<string, RateRule | AddressRule>;
+
+/**
+ * The send limits of one code, ceiling first (a send refused for its unused codes still counts under
+ * the ceiling): every code from the address, the address's unused codes, and the target's own.
+ */
+export function codeSendLimits(ip: string | null, target: string | null): RateHit[] {
+  return [
+    [AUTH_LIMITS.otpSendIpCeiling, ip],
+    [AUTH_LIMITS.otpSendIp, ip],
+    [AUTH_LIMITS.otpSendTarget, target],
+  ];
+}
+
+/**
+ * Gives the address back the send a code cost, once the code was used (a statement for the sign-in's
+ * write batch): a finished sign-in never counts against the people sharing the address.
+ */
+export function codeUsedStatements(ctx: ServiceContext, rule: RateRule = AUTH_LIMITS.otpSendIp): Statements {
+  return ctx.ip ? [refundRateLimit(ctx, rule, ctx.ip)] : [];
+}
 
 const INVALID_LOGIN = 'Email or password is incorrect';
 
@@ -46,40 +101,17 @@ function assertStrong(password: string, email: string | null, field = 'password'
   if (fields.length) throw new AppError('VALIDATION_FAILED', 'Choose a stronger password', { fields });
 }
 
-async function userByEmail(ctx: ServiceContext, email: string): Promise<UserRow | undefined> {
-  return ctx.db.select().from(users).where(eq(users.email, email)).get();
-}
+/** The account with `email` (no row when none), for a caller's batch. */
+export const userByEmailQuery = (ctx: ServiceContext, email: string) =>
+  ctx.db.select().from(users).where(eq(users.email, email));
+
+/** SQL: the id of the account with `email` (NULL when none), so its other rows join the same read batch. */
+export const idOfEmail = (email: string) => sql`(select ${users.id} from ${users} where ${users.email} = ${email})`;
 
 async function userById(ctx: ServiceContext, id: string): Promise<UserRow> {
   const row = await ctx.db.select().from(users).where(eq(users.id, id)).get();
   if (!row) throw new AppError('TOKEN_REVOKED', 'This account no longer exists');
   return row;
-}
-
-/**
- * Issues a code for an email flow and mails it when the account exists. For an unknown address the
- * code is still recorded (never sent), so cooldowns and answers are the same and reveal nothing.
- */
-async function sendEmailCode(ctx: ServiceContext, purpose: OtpPurpose, email: string, user: UserRow | undefined) {
-  const code = await issueCode(ctx, { purpose, target: email, userId: user?.id ?? null });
-  if (user) await ctx.ports.mailer.send({ to: email, ...codeEmail(purpose, code, ctx.env.APP_NAME) });
-}
-
-/** Consumes a sign-in code, auditing a failed attempt (wrong, expired or exhausted code) before rethrowing. */
-async function consumeAudited(ctx: ServiceContext, purpose: OtpPurpose, target: string, code: string) {
-  try {
-    return await consumeCode(ctx, { purpose, target, code });
-  } catch (err) {
-    if (err instanceof AppError) {
-      await recordAudit(ctx, {
-        action: 'auth.otp_verify',
-        resourceType: 'one-time-code',
-        outcome: 'failure',
-        metadata: { purpose, code: err.code },
-      });
-    }
-    throw err;
-  }
 }
 
 export const CODE_SENT = { expiresIn: OTP_TTL_MS / 1000, resendAfter: OTP_RESEND_COOLDOWN_MS / 1000 };
@@ -95,12 +127,35 @@ export interface RegisterInput {
 /**
  * Creates an account and emails a verification code. Patients start active; doctors and caregivers
  * start pending until an admin verifies them. Nobody can sign in with a password before verifying.
+ * One read batch (the limits, a holder of the email or number, the newest code), one write batch.
  * @throws AppError VALIDATION_FAILED (weak password, bad number), CONFLICT (email or number taken), RATE_LIMITED
  */
 export async function register(ctx: ServiceContext, input: RegisterInput) {
-  await hitRateLimits(ctx, [[AUTH_LIMITS.registerIp, ctx.ip]]);
+  // An invalid number is refused after the limit counted the attempt; until then it matches nobody.
+  const parsedNumber = input.mobileNumber ? e164OrNull(input.mobileNumber) : null;
+  const limits = rateLimitCounters(ctx, [], { address: [AUTH_LIMITS.registerIp, ctx.ip] });
+  const { taken, newest, ...counts } = await batchOf(ctx.db, {
+    taken: ctx.db
+      .select({ id: users.id })
+      .from(users)
+      .where(
+        parsedNumber
+          ? or(eq(users.email, input.email), eq(users.mobileNumber, parsedNumber))
+          : eq(users.email, input.email),
+      )
+      .limit(1),
+    newest: newestCodeQuery(ctx, 'verify-email', input.email),
+    ...limits.statements,
+  });
+  limits.check(counts);
   assertStrong(input.password, input.email);
   const mobileNumber = input.mobileNumber ? toE164(input.mobileNumber) : null;
+  // A taken email or number is what a prober learns from: it counts against the address.
+  const conflict = async (): Promise<never> => {
+    await runBatch(ctx.db, limits.failed());
+    throw new AppError('CONFLICT', 'An account with this email or mobile number already exists');
+  };
+  if (taken.length) return conflict();
   // Nothing is proved yet: the emailed code proves the address, an admin the credentials.
   const user = newAccount(ctx, {
     role: input.role,
@@ -109,53 +164,93 @@ export async function register(ctx: ServiceContext, input: RegisterInput) {
     mobileNumber,
     passwordHash: await hashPassword(input.password),
   });
-  const inserted = await ctx.db.insert(users).values(user).onConflictDoNothing().returning({ id: users.id });
-  if (!inserted.length) throw new AppError('CONFLICT', 'An account with this email or mobile number already exists');
-  await recordAudit(ctx, {
-    actorId: user.id,
-    action: 'auth.register',
-    resourceType: 'user',
-    resourceId: user.id,
-    metadata: { role: user.role },
-  });
-  await sendEmailCode(ctx, 'verify-email', user.email!, user);
+  // One write batch: the account, its audit row and its code. A concurrent sign-up that took the email
+  // or number since the read leaves the insert without effect, and the guard rolls the rest back.
+  try {
+    await storeAndMailCode(ctx, 'verify-email', user.email!, user, newest[0], [
+      ctx.db.insert(users).values(user).onConflictDoNothing(),
+      abortUnlessOneRowChanged(ctx.db),
+      auditInsert(ctx, {
+        actorId: user.id,
+        action: 'auth.register',
+        resourceType: 'user',
+        resourceId: user.id,
+        metadata: { role: user.role },
+      }),
+    ]);
+  } catch (err) {
+    if (oneRowGuardTripped(err)) return conflict();
+    throw err;
+  }
   return { user: toUserView(user), verification: CODE_SENT };
 }
 
-/** Confirms the email with its code and signs the user in. */
+/** The limits of answering a code: the address's wrong codes and ceiling, and the target's answers. */
+const codeAnswerLimits = (ctx: ServiceContext, target: string) =>
+  rateLimitCounters(ctx, [[AUTH_LIMITS.otpVerifyTarget, target]], { address: [AUTH_LIMITS.otpVerifyIp, ctx.ip] });
+
+/**
+ * Confirms the email with its code and signs the user in: one read batch (the limits, the newest code,
+ * the account and its second factors), one write batch.
+ * @throws AppError OTP_INVALID, OTP_EXPIRED, OTP_MAX_ATTEMPTS, USER_BLOCKED, TWO_FACTOR_REQUIRED, RATE_LIMITED
+ */
 export async function verifyEmail(ctx: ServiceContext, input: { email: string; otp: string }, device: DeviceInfo) {
-  await hitRateLimits(ctx, [
-    [AUTH_LIMITS.otpVerifyIp, ctx.ip],
-    [AUTH_LIMITS.otpVerifyTarget, input.email],
-  ]);
-  await consumeAudited(ctx, 'verify-email', input.email, input.otp);
-  const user = await userByEmail(ctx, input.email);
-  if (!user) throw new AppError('OTP_INVALID', 'The code is not valid');
-  const now = ctx.clock.now().getTime();
-  const verified = { ...user, emailVerifiedAt: user.emailVerifiedAt ?? now, updatedAt: now };
-  await ctx.db.batch([
-    ctx.db
-      .update(users)
-      .set({ emailVerifiedAt: verified.emailVerifiedAt, updatedAt: now })
-      .where(eq(users.id, user.id)),
-    auditInsert(ctx, { actorId: user.id, action: 'auth.email_verified', resourceType: 'user', resourceId: user.id }),
-  ]);
-  return completeSignIn(ctx, verified, 'verify-email', device);
+  const limits = codeAnswerLimits(ctx, input.email);
+  return answerCode(ctx, 'verify-email', async (first) => {
+    const { newest, found, mfa, recovery, ...counts } = await batchOf(ctx.db, {
+      newest: newestCodeQuery(ctx, 'verify-email', input.email),
+      found: userByEmailQuery(ctx, input.email),
+      ...factorStateQueries(ctx, idOfEmail(input.email)),
+      ...(first ? limits.statements : {}),
+    });
+    limits.check(counts);
+    const check = await checkCode(ctx, { purpose: 'verify-email', target: input.email, code: input.otp }, newest[0]);
+    if (!check.ok) return refuseCode(ctx, 'verify-email', check, limits.failed());
+    const user = found[0];
+    if (!user) {
+      await runBatch(ctx.db, [...check.statements, ...limits.failed()]);
+      throw invalidCode();
+    }
+    const now = ctx.clock.now().getTime();
+    const verified = { ...user, emailVerifiedAt: user.emailVerifiedAt ?? now, updatedAt: now };
+    return completeSignIn(ctx, verified, 'verify-email', device, {
+      factors: toFactorState(mfa, recovery),
+      writes: [
+        ...check.statements,
+        ctx.db
+          .update(users)
+          .set({ emailVerifiedAt: verified.emailVerifiedAt, updatedAt: now })
+          .where(eq(users.id, user.id)),
+        auditInsert(ctx, {
+          actorId: user.id,
+          action: 'auth.email_verified',
+          resourceType: 'user',
+          resourceId: user.id,
+        }),
+      ],
+    });
+  });
 }
 
 /** Sends a new verification code to an unverified account; answers the same for any address. */
 export async function resendVerification(ctx: ServiceContext, email: string) {
-  await hitRateLimits(ctx, [
-    [AUTH_LIMITS.otpSendIp, ctx.ip],
-    [AUTH_LIMITS.otpSendTarget, email],
-  ]);
-  const user = await userByEmail(ctx, email);
-  await sendEmailCode(ctx, 'verify-email', email, user && !user.emailVerifiedAt ? user : undefined);
+  const limits = rateLimitCounters(ctx, codeSendLimits(ctx.ip, email));
+  const { found, newest, ...counts } = await batchOf(ctx.db, {
+    found: userByEmailQuery(ctx, email),
+    newest: newestCodeQuery(ctx, 'verify-email', email),
+    ...limits.statements,
+  });
+  limits.check(counts);
+  const user = found[0];
+  await storeAndMailCode(ctx, 'verify-email', email, user && !user.emailVerifiedAt ? user : undefined, newest[0]);
   return CODE_SENT;
 }
 
 /**
- * Email + password sign-in. Wrong email and wrong password fail alike (same message, same work).
+ * Email + password sign-in. Wrong email and wrong password fail alike (same message, same work). One
+ * read batch (the limits' counters and the address's failures, the account and its second factors),
+ * then one write batch: the session or the 2FA challenge, or a failure's audit row and its count
+ * against the address.
  * @throws AppError UNAUTHENTICATED, EMAIL_NOT_VERIFIED, USER_BLOCKED, USER_INACTIVE, TWO_FACTOR_REQUIRED, RATE_LIMITED
  */
 export async function login(
@@ -163,163 +258,111 @@ export async function login(
   input: { email: string; password: string },
   device: DeviceInfo,
 ): Promise<SignInResult> {
-  await hitRateLimits(ctx, [
-    [AUTH_LIMITS.loginIp, ctx.ip],
-    [AUTH_LIMITS.loginAccount, input.email],
-  ]);
-  const user = await userByEmail(ctx, input.email);
+  const limits = rateLimitCounters(ctx, [[AUTH_LIMITS.loginAccount, input.email]], {
+    address: [AUTH_LIMITS.loginIp, ctx.ip],
+  });
+  const { found, mfa, recovery, ...counts } = await batchOf(ctx.db, {
+    found: userByEmailQuery(ctx, input.email),
+    ...factorStateQueries(ctx, idOfEmail(input.email)),
+    ...limits.statements,
+  });
+  limits.check(counts);
+  const user = found[0];
   let ok = false;
   if (user?.passwordHash) ok = await verifyPassword(input.password, user.passwordHash);
   else await burnPasswordCheck(input.password);
   if (!user || !ok || user.status === 'removed') {
-    await recordAudit(ctx, {
-      actorId: user?.id ?? null,
-      action: 'auth.login',
-      resourceType: 'user',
-      resourceId: user?.id ?? null,
-      outcome: 'failure',
-      metadata: { method: 'password' },
-    });
+    await runBatch(ctx.db, [
+      ...limits.failed(),
+      auditInsert(ctx, {
+        actorId: user?.id ?? null,
+        action: 'auth.login',
+        resourceType: 'user',
+        resourceId: user?.id ?? null,
+        outcome: 'failure',
+        metadata: { method: 'password' },
+      }),
+    ]);
     throw new AppError('UNAUTHENTICATED', INVALID_LOGIN);
   }
   if (!user.emailVerifiedAt) throw new AppError('EMAIL_NOT_VERIFIED', 'Verify your email before signing in');
-  if (needsRehash(user.passwordHash!)) {
-    await ctx.db
-      .update(users)
-      .set({ passwordHash: await hashPassword(input.password) })
-      .where(eq(users.id, user.id));
-  }
-  return completeSignIn(ctx, user, 'password', device);
-}
-
-export type OtpTarget = { email: string; mobileNumber?: undefined } | { mobileNumber: string; email?: undefined };
-
-const SMS_SIGN_IN_OFF = 'Sign-in by SMS is turned off';
-
-/**
- * Refuses a sign-in code by SMS while `features.smsSignIn` is off. The route runs it before the
- * reCAPTCHA check, so a turned-off channel costs no call to Google either.
- * @throws AppError FORBIDDEN
- */
-export async function assertOtpChannelOpen(ctx: ServiceContext, input: OtpTarget): Promise<void> {
-  if (!input.email) await assertFlagOn(ctx, 'features.smsSignIn', SMS_SIGN_IN_OFF);
-}
-
-/**
- * Sends a one-time sign-in code by email (existing accounts) or SMS (any valid number).
- * @throws AppError FORBIDDEN for a mobile number while `features.smsSignIn` is off (nothing is sent
- * or counted), VALIDATION_FAILED (bad number), RATE_LIMITED
- */
-export async function sendSignInCode(ctx: ServiceContext, input: OtpTarget) {
-  await assertOtpChannelOpen(ctx, input);
-  const target = input.email ?? toE164(input.mobileNumber!);
-  await hitRateLimits(ctx, [
-    [AUTH_LIMITS.otpSendIp, ctx.ip],
-    [AUTH_LIMITS.otpSendTarget, target],
-  ]);
-  if (input.email) {
-    const user = await userByEmail(ctx, input.email);
-    await sendEmailCode(ctx, 'login-email', input.email, user?.status === 'removed' ? undefined : user);
-    return { channel: 'email' as const, ...CODE_SENT };
-  }
-  const code = await issueCode(ctx, { purpose: 'login-sms', target });
-  await ctx.ports.sms.send({ to: target, body: codeSms(code, ctx.env.APP_NAME) });
-  return { channel: 'sms' as const, ...CODE_SENT };
-}
-
-async function patientForNumber(ctx: ServiceContext, mobileNumber: string): Promise<UserRow> {
-  const existing = await ctx.db.select().from(users).where(eq(users.mobileNumber, mobileNumber)).get();
-  if (existing) return existing;
-  const fresh = newAccount(ctx, {
-    role: 'user',
-    name: `Patient ${mobileNumber.slice(-4)}`,
-    mobileNumber,
-    verified: { mobile: true },
-  });
-  // Unique on mobile_number: of two concurrent first sign-ins, one inserts and both read that row.
-  await ctx.db.insert(users).values(fresh).onConflictDoNothing();
-  const row = await ctx.db.select().from(users).where(eq(users.mobileNumber, mobileNumber)).get();
-  if (row?.id === fresh.id) {
-    await recordAudit(ctx, {
-      actorId: fresh.id,
-      action: 'auth.register',
-      resourceType: 'user',
-      resourceId: fresh.id,
-      metadata: { method: 'sms-otp' },
-    });
-  }
-  return row!;
-}
-
-/**
- * Signs in with a one-time code. An email code also proves the address; an unknown mobile number
- * becomes a new patient account (the Arthomed flow).
- * @throws AppError FORBIDDEN for a mobile number while `features.smsSignIn` is off (no code is consumed,
- * no account created), OTP_INVALID, OTP_EXPIRED, OTP_MAX_ATTEMPTS, USER_BLOCKED, TWO_FACTOR_REQUIRED, RATE_LIMITED
- */
-export async function verifySignInCode(ctx: ServiceContext, input: OtpTarget & { otp: string }, device: DeviceInfo) {
-  if (!input.email) await assertFlagOn(ctx, 'features.smsSignIn', SMS_SIGN_IN_OFF);
-  const target = input.email ?? toE164(input.mobileNumber!);
-  await hitRateLimits(ctx, [
-    [AUTH_LIMITS.otpVerifyIp, ctx.ip],
-    [AUTH_LIMITS.otpVerifyTarget, target],
-  ]);
-  const now = ctx.clock.now().getTime();
-  if (input.email) {
-    await consumeAudited(ctx, 'login-email', target, input.otp);
-    const user = await userByEmail(ctx, target);
-    if (!user) throw new AppError('OTP_INVALID', 'The code is not valid');
-    if (!user.emailVerifiedAt) await ctx.db.update(users).set({ emailVerifiedAt: now }).where(eq(users.id, user.id));
-    return completeSignIn(ctx, { ...user, emailVerifiedAt: user.emailVerifiedAt ?? now }, 'email-otp', device);
-  }
-  await consumeAudited(ctx, 'login-sms', target, input.otp);
-  const user = await patientForNumber(ctx, target);
-  if (!user.mobileVerifiedAt) await ctx.db.update(users).set({ mobileVerifiedAt: now }).where(eq(users.id, user.id));
-  return completeSignIn(ctx, { ...user, mobileVerifiedAt: user.mobileVerifiedAt ?? now }, 'sms-otp', device);
+  // One write batch: the rehashed password (when due) with the session or the 2FA challenge.
+  const writes = needsRehash(user.passwordHash!)
+    ? [
+        ctx.db
+          .update(users)
+          .set({ passwordHash: await hashPassword(input.password) })
+          .where(eq(users.id, user.id)),
+      ]
+    : [];
+  return completeSignIn(ctx, user, 'password', device, { factors: toFactorState(mfa, recovery), writes });
 }
 
 /** Emails a password-reset code when the account exists; answers the same either way. */
 export async function forgotPassword(ctx: ServiceContext, email: string) {
-  await hitRateLimits(ctx, [
+  const limits = rateLimitCounters(ctx, [
+    [AUTH_LIMITS.forgotIpCeiling, ctx.ip],
     [AUTH_LIMITS.forgotIp, ctx.ip],
     [AUTH_LIMITS.forgotAccount, email],
   ]);
-  const user = await userByEmail(ctx, email);
-  await sendEmailCode(ctx, 'password-reset', email, user?.status === 'removed' ? undefined : user);
+  const { found, newest, ...counts } = await batchOf(ctx.db, {
+    found: userByEmailQuery(ctx, email),
+    newest: newestCodeQuery(ctx, 'password-reset', email),
+    ...limits.statements,
+  });
+  limits.check(counts);
+  const user = found[0];
+  await storeAndMailCode(ctx, 'password-reset', email, user?.status === 'removed' ? undefined : user, newest[0]);
   return CODE_SENT;
 }
 
 /**
- * Sets a new password with a reset code, then ends every session and access token of the account.
- * @throws AppError VALIDATION_FAILED (weak password), OTP_INVALID, OTP_EXPIRED, OTP_MAX_ATTEMPTS
+ * Sets a new password with a reset code, then ends every session and access token of the account:
+ * one read batch, one write batch.
+ * @throws AppError VALIDATION_FAILED (weak password), OTP_INVALID, OTP_EXPIRED, OTP_MAX_ATTEMPTS, RATE_LIMITED
  */
 export async function resetPassword(ctx: ServiceContext, input: { email: string; otp: string; newPassword: string }) {
-  await hitRateLimits(ctx, [
-    [AUTH_LIMITS.otpVerifyIp, ctx.ip],
-    [AUTH_LIMITS.otpVerifyTarget, input.email],
-  ]);
-  assertStrong(input.newPassword, input.email, 'newPassword');
-  await consumeAudited(ctx, 'password-reset', input.email, input.otp);
-  const user = await userByEmail(ctx, input.email);
-  if (!user) throw new AppError('OTP_INVALID', 'The code is not valid');
-  const now = ctx.clock.now().getTime();
-  await ctx.db.batch([
-    ctx.db
-      .update(users)
-      .set({
-        passwordHash: await hashPassword(input.newPassword),
-        emailVerifiedAt: user.emailVerifiedAt ?? now,
-        updatedAt: now,
-      })
-      .where(eq(users.id, user.id)),
-    ...revokeAllStatements(ctx, user.id, 'password-reset'),
-    auditInsert(ctx, { actorId: user.id, action: 'auth.password_reset', resourceType: 'user', resourceId: user.id }),
-  ]);
+  const limits = codeAnswerLimits(ctx, input.email);
+  await answerCode(ctx, 'password-reset', async (first) => {
+    const { newest, found, ...counts } = await batchOf(ctx.db, {
+      newest: newestCodeQuery(ctx, 'password-reset', input.email),
+      found: userByEmailQuery(ctx, input.email),
+      ...(first ? limits.statements : {}),
+    });
+    limits.check(counts);
+    assertStrong(input.newPassword, input.email, 'newPassword');
+    const check = await checkCode(ctx, { purpose: 'password-reset', target: input.email, code: input.otp }, newest[0]);
+    if (!check.ok) return refuseCode(ctx, 'password-reset', check, limits.failed());
+    const user = found[0];
+    if (!user) {
+      await runBatch(ctx.db, [...check.statements, ...limits.failed()]);
+      throw invalidCode();
+    }
+    const now = ctx.clock.now().getTime();
+    await runBatch(ctx.db, [
+      ...check.statements,
+      ctx.db
+        .update(users)
+        .set({
+          passwordHash: await hashPassword(input.newPassword),
+          emailVerifiedAt: user.emailVerifiedAt ?? now,
+          updatedAt: now,
+        })
+        .where(eq(users.id, user.id)),
+      ...revokeAllStatements(ctx, user.id, 'password-reset'),
+      auditInsert(ctx, { actorId: user.id, action: 'auth.password_reset', resourceType: 'user', resourceId: user.id }),
+      // The reset code is used: the address gets back the request it cost.
+      ...codeUsedStatements(ctx, AUTH_LIMITS.forgotIp),
+    ]);
+  });
 }
 
 /**
  * Changes the caller's password (the current one is required), signs out every other device and
- * token, and returns a fresh token pair for this device.
+ * token, and returns a fresh token pair for this device: one read batch (the account and the limit's
+ * counter), one write batch (the password, every other session ended, the new session). The new
+ * access token carries the token version the batch leaves; when something else bumped it since the
+ * read, the batch aborts and the change is decided again on fresh reads, without counting again.
  * @throws AppError VALIDATION_FAILED (wrong current password, weak new one), CONFLICT (no password yet), RATE_LIMITED
  */
 export async function changePassword(
@@ -327,32 +370,51 @@ export async function changePassword(
   input: { currentPassword: string; newPassword: string },
   device: DeviceInfo,
 ) {
-  const user = await userById(ctx, ctx.actor.id);
-  await hitRateLimits(ctx, [[AUTH_LIMITS.passwordChangeAccount, user.id]]);
-  if (!user.passwordHash) throw new AppError('CONFLICT', 'This account has no password yet; set one instead');
-  if (!(await verifyPassword(input.currentPassword, user.passwordHash))) {
-    await recordAudit(ctx, {
-      action: 'auth.password_change',
-      resourceType: 'user',
-      resourceId: user.id,
-      outcome: 'failure',
-    });
-    throw new AppError('VALIDATION_FAILED', 'Validation failed', {
-      fields: [{ field: 'currentPassword', message: 'Current password is incorrect' }],
-    });
-  }
-  assertStrong(input.newPassword, user.email, 'newPassword');
-  const now = ctx.clock.now().getTime();
-  await ctx.db.batch([
-    ctx.db
-      .update(users)
-      .set({ passwordHash: await hashPassword(input.newPassword), updatedAt: now })
-      .where(eq(users.id, user.id)),
-    ...revokeAllStatements(ctx, user.id, 'password-change'),
-    auditInsert(ctx, { action: 'auth.password_change', resourceType: 'user', resourceId: user.id }),
-  ]);
-  const fresh = await userById(ctx, user.id);
-  return { user: toUserView(fresh), tokens: await startSession(ctx, fresh, 'password', device) };
+  const id = ctx.actor.id;
+  const limits = rateLimitCounters(ctx, [[AUTH_LIMITS.passwordChangeAccount, id]]);
+  return decideAgainOnLostRace(
+    async (first) => {
+      const { found, ...counts } = await batchOf(ctx.db, {
+        found: ctx.db.select().from(users).where(eq(users.id, id)),
+        ...(first ? limits.statements : {}),
+      });
+      const user = found[0];
+      if (!user) throw new AppError('TOKEN_REVOKED', 'This account no longer exists');
+      limits.check(counts);
+      if (!user.passwordHash) throw new AppError('CONFLICT', 'This account has no password yet; set one instead');
+      if (!(await verifyPassword(input.currentPassword, user.passwordHash))) {
+        await recordAudit(ctx, {
+          action: 'auth.password_change',
+          resourceType: 'user',
+          resourceId: user.id,
+          outcome: 'failure',
+        });
+        throw new AppError('VALIDATION_FAILED', 'Validation failed', {
+          fields: [{ field: 'currentPassword', message: 'Current password is incorrect' }],
+        });
+      }
+      assertStrong(input.newPassword, user.email, 'newPassword');
+      const now = ctx.clock.now().getTime();
+      const passwordHash = await hashPassword(input.newPassword);
+      // The row as the batch leaves it: revokeAllStatements bumps the token version once.
+      const fresh: UserRow = { ...user, passwordHash, tokenVersion: user.tokenVersion + 1, updatedAt: now };
+      const session = await prepareSession(ctx, fresh, 'password', device);
+      await runBatch(ctx.db, [
+        ctx.db
+          .update(users)
+          .set({ passwordHash, updatedAt: now })
+          .where(and(eq(users.id, user.id), eq(users.tokenVersion, user.tokenVersion))),
+        abortUnlessOneRowChanged(ctx.db),
+        ...revokeAllStatements(ctx, user.id, 'password-change'),
+        auditInsert(ctx, { action: 'auth.password_change', resourceType: 'user', resourceId: user.id }),
+        ...session.statements,
+      ]);
+      return { user: toUserView(fresh), tokens: session.tokens };
+    },
+    () => {
+      throw new AppError('CONFLICT', 'The account changed meanwhile; try again');
+    },
+  );
 }
 
 /**

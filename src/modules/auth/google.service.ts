@@ -1,21 +1,43 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
-import { createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet, type JWTPayload, jwtVerify } from 'jose';
+import {
+  createLocalJWKSet,
+  decodeJwt,
+  decodeProtectedHeader,
+  type JSONWebKeySet,
+  type JWTPayload,
+  jwtVerify,
+} from 'jose';
 import type { ServiceContext } from '../../context';
+import { batchOf, runBatch, type Statements } from '../../db/batch';
+import { abortUnlessOneRowChanged, oneRowGuardTripped } from '../../db/row-guard';
 import { type UserRow, users } from '../../db/schema';
 import { AppError } from '../../lib/errors';
-import { hitRateLimit, type RateRule } from '../../platform/rate-limit';
+import { type AddressRule, rateLimitCounters } from '../../platform/rate-limit';
 import { auditInsert, recordAudit } from '../audit/audit.service';
-import { assertFlagOn } from '../settings/settings.service';
+import { assertFlagOn, flagOnSql, primeSettings, settingsQuery } from '../settings/settings.service';
 import { newAccount } from '../users/new-account';
 import { revokeAllStatements } from './sessions.service';
-import { assertCanSignIn, completeSignIn, type SignInResult } from './sign-in.service';
+import {
+  assertCanSignIn,
+  completeSignIn,
+  factorStateQueries,
+  type SignInResult,
+  toFactorState,
+} from './sign-in.service';
 
 /** Google's signing keys for ID tokens (a JWKS). */
 export const GOOGLE_CERTS_URL = 'https://www.googleapis.com/oauth2/v3/certs';
 export const GOOGLE_ISSUERS = ['https://accounts.google.com', 'accounts.google.com'];
 
 /** 30 Google sign-ins per IP per 15 minutes. */
-export const GOOGLE_IP_RULE: RateRule = { name: 'google:ip', limit: 30, windowMs: 15 * 60_000 };
+/**
+ * Per address: refused Google tokens (30 in 15 minutes), and every Google sign-in under a high ceiling,
+ * so people signing in right from one shared address are never refused.
+ */
+export const GOOGLE_IP_RULE: AddressRule = {
+  failures: { name: 'google-failures:ip', limit: 30, windowMs: 15 * 60_000 },
+  ceiling: { name: 'google:ip', limit: 600, windowMs: 15 * 60_000 },
+};
 
 /** Used when Google sends no max-age; any max-age is capped at a day. */
 const DEFAULT_KEYS_TTL_MS = 5 * 60_000;
@@ -195,15 +217,23 @@ async function verifyGoogleIdToken(ctx: ServiceContext, idToken: string): Promis
   return { sub: payload.sub, email, name };
 }
 
-async function auditFailure(ctx: ServiceContext, reason: string, userId: string | null = null): Promise<void> {
-  await recordAudit(ctx, {
-    actorId: userId,
-    action: 'auth.login',
-    resourceType: 'user',
-    resourceId: userId,
-    outcome: 'failure',
-    metadata: { method: 'google', reason },
-  });
+async function auditFailure(
+  ctx: ServiceContext,
+  reason: string,
+  userId: string | null = null,
+  writes: Statements = [],
+): Promise<void> {
+  await runBatch(ctx.db, [
+    ...writes,
+    auditInsert(ctx, {
+      actorId: userId,
+      action: 'auth.login',
+      resourceType: 'user',
+      resourceId: userId,
+      outcome: 'failure',
+      metadata: { method: 'google', reason },
+    }),
+  ]);
 }
 
 /** Refuses a blocked, deactivated or removed account, auditing the attempt. */
@@ -307,11 +337,111 @@ async function resolveGoogleUser(ctx: ServiceContext, identity: GoogleIdentity):
   throw new GoogleTokenRejected('account_conflict');
 }
 
+/** The subject and email a token claims, before it is verified: what the read batch looks up. */
+function claimedIdentity(idToken: string): { sub: string; email: string } {
+  try {
+    const payload = decodeJwt(idToken);
+    return {
+      sub: typeof payload.sub === 'string' ? payload.sub : '',
+      email: typeof payload.email === 'string' ? payload.email.trim().toLowerCase() : '',
+    };
+  } catch {
+    return { sub: '', email: '' };
+  }
+}
+
+/**
+ * The account and write batch of a Google sign-in, decided from the read batch: the account linked to
+ * the subject, else the one with the email (linked in the write batch), else a new active patient
+ * (created in it). Each conditional write is guarded, so when a concurrent request linked or created
+ * the account since the read, the batch aborts (`oneRowGuardTripped`) and the caller resolves the
+ * account again the slow, race-safe way (`resolveGoogleUser`).
+ * @throws GoogleTokenRejected for an email linked to another Google account; AppError for an account
+ * that may not sign in (audited)
+ */
+async function planGoogleUser(
+  ctx: ServiceContext,
+  identity: GoogleIdentity,
+  read: { bySub: UserRow | undefined; byEmail: UserRow | undefined },
+): Promise<{ user: UserRow; writes: Statements }> {
+  if (read.bySub) {
+    await assertCanSignInAudited(ctx, read.bySub);
+    return { user: read.bySub, writes: [] };
+  }
+  const now = ctx.clock.now().getTime();
+  const existing = read.byEmail;
+  if (existing) {
+    if (existing.googleSub !== null) throw new GoogleTokenRejected('linked_to_other_google_account', existing.id);
+    await assertCanSignInAudited(ctx, existing);
+    const unverified = existing.emailVerifiedAt === null;
+    // The same link as linkGoogleAccount, decided on the row read: any change since (another link, a
+    // token version bump) leaves the update without effect and aborts the batch.
+    return {
+      user: {
+        ...existing,
+        googleSub: identity.sub,
+        emailVerifiedAt: existing.emailVerifiedAt ?? now,
+        passwordHash: unverified ? null : existing.passwordHash,
+        tokenVersion: existing.tokenVersion + (unverified ? 1 : 0),
+        updatedAt: now,
+      },
+      writes: [
+        ctx.db
+          .update(users)
+          .set({
+            googleSub: identity.sub,
+            emailVerifiedAt: sql`coalesce(${users.emailVerifiedAt}, ${now})`,
+            ...(unverified ? { passwordHash: null } : {}),
+            updatedAt: now,
+          })
+          .where(
+            and(eq(users.id, existing.id), isNull(users.googleSub), eq(users.tokenVersion, existing.tokenVersion)),
+          ),
+        abortUnlessOneRowChanged(ctx.db),
+        auditInsert(ctx, {
+          actorId: existing.id,
+          action: 'auth.google_link',
+          resourceType: 'user',
+          resourceId: existing.id,
+          metadata: { emailWasUnverified: unverified },
+        }),
+        ...(unverified ? revokeAllStatements(ctx, existing.id, 'google-link') : []),
+      ],
+    };
+  }
+  const user = newAccount(ctx, {
+    role: 'user',
+    name: identity.name ?? identity.email.split('@')[0]!.slice(0, 100),
+    email: identity.email,
+    googleSub: identity.sub,
+    verified: { email: true },
+  });
+  return {
+    user,
+    writes: [
+      ctx.db.insert(users).values(user).onConflictDoNothing(),
+      abortUnlessOneRowChanged(ctx.db),
+      auditInsert(ctx, {
+        actorId: user.id,
+        action: 'auth.register',
+        resourceType: 'user',
+        resourceId: user.id,
+        metadata: { method: 'google' },
+      }),
+    ],
+  };
+}
+
 /**
  * Signs in with a Google ID token, creating or linking the account on first use, then finishes like
  * every sign-in (2FA challenge or a session). Refused tokens are audited with the reason and answered
  * with one message that does not say which check failed. While the `features.googleSignIn` flag is off
  * it answers FORBIDDEN before anything else (no rate-limit hit, no call to Google).
+ *
+ * One read batch (the flag, the limit's counter, the accounts of the subject and email the token
+ * claims, and their second factors), then one write batch once the token verified (a link or a new
+ * account, with the session or the challenge). The rows read are used only when the verified claims
+ * are the ones looked up; a concurrent link or creation falls back to resolving the account again.
  * @throws AppError FORBIDDEN, RATE_LIMITED, TOKEN_INVALID, USER_BLOCKED, USER_INACTIVE, TWO_FACTOR_REQUIRED,
  * SERVICE_UNAVAILABLE (GOOGLE_CLIENT_IDS unset or Google's keys unreachable)
  */
@@ -319,15 +449,42 @@ export async function signInWithGoogle(
   ctx: ServiceContext,
   input: { idToken: string; userAgent: string | null },
 ): Promise<SignInResult> {
+  const claimed = claimedIdentity(input.idToken);
+  const limits = rateLimitCounters(ctx, [], {
+    address: [GOOGLE_IP_RULE, ctx.ip],
+    onlyIf: flagOnSql('features.googleSignIn'),
+  });
+  const owner = sql`coalesce((select ${users.id} from ${users} where ${users.googleSub} = ${claimed.sub}), (select ${users.id} from ${users} where ${users.email} = ${claimed.email}))`;
+  const { settings, bySub, byEmail, mfa, recovery, ...counts } = await batchOf(ctx.db, {
+    settings: settingsQuery(ctx),
+    bySub: ctx.db.select().from(users).where(eq(users.googleSub, claimed.sub)),
+    byEmail: ctx.db.select().from(users).where(eq(users.email, claimed.email)),
+    ...factorStateQueries(ctx, owner),
+    ...limits.statements,
+  });
+  primeSettings(ctx, settings);
   await assertFlagOn(ctx, 'features.googleSignIn', 'Google sign-in is turned off');
-  if (ctx.ip) await hitRateLimit(ctx, GOOGLE_IP_RULE, ctx.ip);
+  limits.check(counts);
+  const device = { userAgent: input.userAgent, ip: ctx.ip };
   try {
     const identity = await verifyGoogleIdToken(ctx, input.idToken);
+    if (identity.sub === claimed.sub && identity.email === claimed.email) {
+      const plan = await planGoogleUser(ctx, identity, { bySub: bySub[0], byEmail: byEmail[0] });
+      try {
+        return await completeSignIn(ctx, plan.user, 'google', device, {
+          factors: toFactorState(mfa, recovery),
+          writes: plan.writes,
+        });
+      } catch (err) {
+        if (!oneRowGuardTripped(err)) throw err;
+      }
+    }
     const user = await resolveGoogleUser(ctx, identity);
-    return await completeSignIn(ctx, user, 'google', { userAgent: input.userAgent, ip: ctx.ip });
+    return await completeSignIn(ctx, user, 'google', device);
   } catch (err) {
     if (!(err instanceof GoogleTokenRejected)) throw err;
-    await auditFailure(ctx, err.reason, err.userId);
+    // A refused token counts against the address, in the same batch as its audit row.
+    await auditFailure(ctx, err.reason, err.userId, limits.failed());
     throw new AppError('TOKEN_INVALID', FAILED_MESSAGE);
   }
 }

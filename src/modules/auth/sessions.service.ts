@@ -1,8 +1,10 @@
-import { and, desc, eq, gt, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, isNull, type SQL, sql } from 'drizzle-orm';
 import { ACCESS_TOKEN_TTL_SECONDS, signAccessToken } from '../../access/tokens';
 import type { AuthedContext, ServiceContext } from '../../context';
+import type { Statements } from '../../db/batch';
 import { paginate } from '../../db/paginate';
 import { type AuthMethod, refreshTokens, type SessionRow, sessions, type UserRow, users } from '../../db/schema';
+import { ifOneRowChanged, isNotNullViolation } from '../../db/sql';
 import { sha256Hex } from '../../lib/crypto';
 import { AppError, notFound } from '../../lib/errors';
 import { auditInsert } from '../audit/audit.service';
@@ -23,11 +25,17 @@ export interface TokenPair {
   expiresIn: number;
 }
 
-async function newRefreshToken(ctx: ServiceContext, session: { id: string; userId: string }, now: number) {
+/** A fresh refresh token and its insert; `sessionId` may be SQL (a guard that aborts the batch). */
+async function newRefreshToken(
+  ctx: ServiceContext,
+  session: { id: string; userId: string },
+  now: number,
+  sessionId: string | SQL<string> = session.id,
+) {
   const token = `rt_${ctx.ids.token(32)}`;
   const insert = ctx.db.insert(refreshTokens).values({
     tokenHash: await sha256Hex(token),
-    sessionId: session.id,
+    sessionId,
     userId: session.userId,
     issuedAt: now,
     expiresAt: now + REFRESH_TTL_MS,
@@ -48,15 +56,16 @@ function accessFor(
 }
 
 /**
- * Starts a device session for `user` and returns its first token pair; the sign-in is audited in the
- * same batch.
+ * A new device session for `user`, ready to commit: the statements that store it (session, first
+ * refresh token, the sign-in's audit row) for the caller's write batch, and the token pair it answers
+ * once they committed. Nothing is written here.
  */
-export async function startSession(
+export async function prepareSession(
   ctx: ServiceContext,
   user: Pick<UserRow, 'id' | 'role' | 'subRoles' | 'tokenVersion'>,
   method: AuthMethod,
   device: DeviceInfo,
-): Promise<TokenPair> {
+): Promise<{ statements: Statements; tokens: TokenPair }> {
   const now = ctx.clock.now().getTime();
   const session: SessionRow = {
     id: ctx.ids.id('ses'),
@@ -71,21 +80,23 @@ export async function startSession(
     revokedReason: null,
   };
   const refresh = await newRefreshToken(ctx, session, now);
-  await ctx.db.batch([
-    ctx.db.insert(sessions).values(session),
-    refresh.insert,
-    auditInsert(ctx, {
-      actorId: user.id,
-      action: 'auth.login',
-      resourceType: 'session',
-      resourceId: session.id,
-      metadata: { method },
-    }),
-  ]);
   return {
-    accessToken: await accessFor(ctx, user, session.id),
-    refreshToken: refresh.token,
-    expiresIn: ACCESS_TOKEN_TTL_SECONDS,
+    statements: [
+      ctx.db.insert(sessions).values(session),
+      refresh.insert,
+      auditInsert(ctx, {
+        actorId: user.id,
+        action: 'auth.login',
+        resourceType: 'session',
+        resourceId: session.id,
+        metadata: { method },
+      }),
+    ],
+    tokens: {
+      accessToken: await accessFor(ctx, user, session.id),
+      refreshToken: refresh.token,
+      expiresIn: ACCESS_TOKEN_TTL_SECONDS,
+    },
   };
 }
 
@@ -133,21 +144,24 @@ export async function refreshSession(ctx: ServiceContext, refreshToken: string):
   if (user.status === 'blocked' || user.status === 'inactive' || user.status === 'removed') {
     throw new AppError('TOKEN_REVOKED', 'This account can no longer sign in');
   }
-  // Only one concurrent refresh with the same token may win the rotation.
-  const rotated = await ctx.db
-    .update(refreshTokens)
-    .set({ rotatedAt: now })
-    .where(and(eq(refreshTokens.tokenHash, hash), isNull(refreshTokens.rotatedAt)))
-    .run();
-  if (!rotated.meta.changes) {
+  // One write batch: rotate the presented token, store its successor and touch the session. Only one
+  // concurrent refresh with the same token may win the rotation: for the others the successor's
+  // session id is NULL, which aborts their whole batch.
+  const next = await newRefreshToken(ctx, session, now, ifOneRowChanged(session.id));
+  try {
+    await ctx.db.batch([
+      ctx.db
+        .update(refreshTokens)
+        .set({ rotatedAt: now })
+        .where(and(eq(refreshTokens.tokenHash, hash), isNull(refreshTokens.rotatedAt))),
+      next.insert,
+      ctx.db.update(sessions).set({ lastUsedAt: now, ip: ctx.ip }).where(eq(sessions.id, session.id)),
+    ]);
+  } catch (err) {
+    if (!isNotNullViolation(err, refreshTokens.sessionId)) throw err;
     await revokeStatement(ctx, session.id, 'refresh-token-reuse');
     throw new AppError('TOKEN_REVOKED', 'This refresh token was already used; the session has been ended');
   }
-  const next = await newRefreshToken(ctx, session, now);
-  await ctx.db.batch([
-    next.insert,
-    ctx.db.update(sessions).set({ lastUsedAt: now, ip: ctx.ip }).where(eq(sessions.id, session.id)),
-  ]);
   return {
     accessToken: await accessFor(ctx, user, session.id),
     refreshToken: next.token,
@@ -159,12 +173,15 @@ export async function refreshSession(ctx: ServiceContext, refreshToken: string):
 export async function revokeSession(ctx: ServiceContext, sessionId: string, reason = 'logout'): Promise<void> {
   const actor = ctx.actor;
   if (!actor) throw notFound('Session');
-  const owned = await ctx.db
-    .select({ id: sessions.id })
-    .from(sessions)
-    .where(and(eq(sessions.id, sessionId), eq(sessions.userId, actor.id)))
-    .get();
-  if (!owned) throw notFound('Session');
+  // The caller's own session needs no look-up: the guard proves it live and theirs in the same batch.
+  if (sessionId !== actor.sessionId) {
+    const owned = await ctx.db
+      .select({ id: sessions.id })
+      .from(sessions)
+      .where(and(eq(sessions.id, sessionId), eq(sessions.userId, actor.id)))
+      .get();
+    if (!owned) throw notFound('Session');
+  }
   await ctx.db.batch([
     revokeStatement(ctx, sessionId, reason),
     auditInsert(ctx, {

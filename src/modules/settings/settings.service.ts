@@ -1,3 +1,4 @@
+import { type SQL, sql } from 'drizzle-orm';
 import type { ServiceContext } from '../../context';
 import { systemSettings } from '../../db/schema';
 import { page } from '../../lib/envelope';
@@ -105,6 +106,16 @@ export type FlagKey = { [K in SettingKey]: SettingValue<K> extends boolean ? K :
  */
 export async function assertFlagOn(ctx: ServiceContext, key: FlagKey, message: string): Promise<void> {
   if (!(await getSetting(ctx, key))) throw new AppError('FORBIDDEN', message, { details: { setting: key } });
+}
+
+/**
+ * SQL that is true while a feature flag is on, as `getSetting` reads it (a stored boolean, else the
+ * registry default), for a statement that must do nothing while the flag is off: e.g. a rate-limit hit
+ * batched with the read that will refuse the request.
+ */
+export function flagOnSql(key: FlagKey): SQL {
+  const fallback = definitionOf(key).default ? 1 : 0;
+  return sql`coalesce((select case json_type(${systemSettings.value}) when 'true' then 1 when 'false' then 0 end from ${systemSettings} where ${systemSettings.key} = ${key}), ${sql.raw(String(fallback))}) = 1`;
 }
 
 /** Every setting's current value, keyed by setting. */

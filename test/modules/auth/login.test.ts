@@ -1,6 +1,7 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { auditEvents, sessions } from '../../../src/db/schema';
+import { ROUND_TRIPS_HEADER } from '../../../src/app';
+import { auditEvents, rateLimits, sessions } from '../../../src/db/schema';
 import { fixedClock } from '../../../src/lib/clock';
 import { client, db, uniqueEmail } from '../../helpers';
 import { ipHeaders, STRONG_PASSWORD, userWithPassword } from '../../support/auth';
@@ -67,7 +68,8 @@ describe('password sign-in', () => {
     expect((await api.get('/api/v1/audit-events', { token })).status).toBe(403);
   });
 
-  it('Should rate-limit sign-in per account and per IP with 429 and Retry-After', async () => {
+  // About 40 password checks (scrypt, deliberately slow): more than the default timeout on a busy machine.
+  it('Should rate-limit sign-in per account and per IP with 429 and Retry-After', { timeout: 120_000 }, async () => {
     // A fixed clock keeps every attempt inside one 15-minute window.
     const api = client({ clock: fixedClock('2026-09-01T10:01:00Z') });
     const user = await userWithPassword();
@@ -86,6 +88,54 @@ describe('password sign-in', () => {
       fromIp = await api.post('/api/v1/auth/login', { json: { email: uniqueEmail(), password: 'x' }, headers: ip });
     }
     expect(fromIp.status).toBe(429);
+  });
+
+  it('Should let 35 accounts sign in from one shared address within a minute, and still refuse an 11th wrong password', {
+    timeout: 120_000,
+  }, async () => {
+    // One clinic network: everyone shares its address. A fixed clock keeps it all inside one minute.
+    const api = client({ clock: fixedClock('2026-09-03T08:00:30Z') });
+    const clinic = ipHeaders('198.51.100.35');
+    const patients = await Promise.all(Array.from({ length: 35 }, () => userWithPassword()));
+    for (const patient of patients) {
+      const res = await api.post('/api/v1/auth/login', {
+        json: { email: patient.email, password: STRONG_PASSWORD },
+        headers: clinic,
+      });
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      expect(res.body.data.user.id).toBe(patient.id);
+      // The address's failures are read, and its ceiling counted, in the sign-in's one read batch.
+      expect(res.headers.get(ROUND_TRIPS_HEADER)).toBe('2');
+    }
+    const ids = patients.map((p) => p.id);
+    const signedIn = await db
+      .select({ userId: sessions.userId, ip: sessions.ip })
+      .from(sessions)
+      .where(inArray(sessions.userId, ids))
+      .all();
+    expect(signedIn).toHaveLength(35);
+    expect(new Set(signedIn.map((s) => s.ip))).toEqual(new Set(['198.51.100.35']));
+
+    // Guessing one account's password from the same address still stops at the per-account limit.
+    const target = await userWithPassword();
+    const guess = () =>
+      api.post('/api/v1/auth/login', { json: { email: target.email, password: 'Wrong-Guess-123!' }, headers: clinic });
+    for (let i = 0; i < 10; i++) {
+      const wrong = await guess();
+      expect(wrong.status).toBe(401);
+      // A failure is counted in the same write batch as its audit row.
+      expect(wrong.headers.get(ROUND_TRIPS_HEADER)).toBe('2');
+    }
+    const refused = await guess();
+    expect(refused.headers.get(ROUND_TRIPS_HEADER)).toBe('1');
+    expect([refused.status, refused.body.error.code]).toEqual([429, 'RATE_LIMITED']);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+
+    // Stored: the address counted the ten wrong passwords as failures; right ones only under its ceiling.
+    const counter = (key: string) =>
+      db.select({ count: rateLimits.count }).from(rateLimits).where(eq(rateLimits.key, key)).get();
+    expect((await counter('login-failures:ip:198.51.100.35'))?.count).toBe(10);
+    expect((await counter('login:ip:198.51.100.35'))?.count).toBe(46);
   });
 
   it('Should answer malformed JSON and wrong types on login', async () => {

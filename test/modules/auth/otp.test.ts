@@ -1,9 +1,9 @@
 import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
-import { auditEvents, oneTimeCodes, users } from '../../../src/db/schema';
+import { auditEvents, oneTimeCodes, rateLimits, users } from '../../../src/db/schema';
 import { fixedClock } from '../../../src/lib/clock';
 import { client, createUser, db, recordingFetch, testEnv, uniqueEmail } from '../../helpers';
-import { latestCode, outboxCount } from '../../support/auth';
+import { ipHeaders, latestCode, outboxCount } from '../../support/auth';
 import { expectTurnedOff, resetSettings, setSetting } from '../../support/settings';
 
 const api = client();
@@ -229,5 +229,60 @@ describe('one-time code sign-in: the features.smsSignIn flag', () => {
     const res = await api.post('/api/v1/auth/otp/verify', { json: { email: user.email, otp: code } });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.body.data.user.id).toBe(user.id);
+  });
+});
+
+describe('one-time codes from one shared address', () => {
+  const counter = (key: string) =>
+    db.select({ count: rateLimits.count }).from(rateLimits).where(eq(rateLimits.key, key)).get();
+
+  it('Should let 25 patients sign in by code from one address in an hour, yet cap the codes left unused', async () => {
+    // One clinic network, inside one hourly window.
+    const api = client({ clock: fixedClock('2026-09-04T09:05:00Z') });
+    const clinic = ipHeaders('198.51.100.25');
+    for (let i = 0; i < 25; i++) {
+      const patient = await createUser({ email: uniqueEmail(`clinic-${i}`) });
+      const sent = await api.post('/api/v1/auth/otp/send', { json: { email: patient.email }, headers: clinic });
+      expect(sent.status, JSON.stringify(sent.body)).toBe(200);
+      const otp = await latestCode(api, patient.email!);
+      const res = await api.post('/api/v1/auth/otp/verify', { json: { email: patient.email, otp }, headers: clinic });
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      expect(res.body.data.user.id).toBe(patient.id);
+    }
+    // Codes asked for and never used still count: the 21st unused one is refused.
+    for (let i = 0; i < 20; i++) {
+      const sent = await api.post('/api/v1/auth/otp/send', { json: { email: uniqueEmail('unused') }, headers: clinic });
+      expect(sent.status).toBe(200);
+    }
+    const refused = await api.post('/api/v1/auth/otp/send', {
+      json: { email: uniqueEmail('unused') },
+      headers: clinic,
+    });
+    expect([refused.status, refused.body.error.code]).toEqual([429, 'RATE_LIMITED']);
+    expect((await counter('otp-send:ip:198.51.100.25'))?.count).toBe(21);
+    expect((await counter('otp-send-all:ip:198.51.100.25'))?.count).toBe(46);
+  });
+
+  it('Should refuse an address after 30 wrong codes, even with a right one, and not its neighbours', async () => {
+    const api = client({ clock: fixedClock('2026-09-04T10:05:00Z') });
+    const guesser = ipHeaders('198.51.100.26');
+    const patient = await createUser({ email: uniqueEmail('right-code') });
+    expect((await api.post('/api/v1/auth/otp/send', { json: { email: patient.email } })).status).toBe(200);
+    const otp = await latestCode(api, patient.email!);
+    for (let i = 0; i < 30; i++) {
+      const wrong = await api.post('/api/v1/auth/otp/verify', {
+        json: { email: uniqueEmail('guess'), otp: '000000' },
+        headers: guesser,
+      });
+      expect(wrong.body.error.code).toBe('OTP_INVALID');
+    }
+    const right = await api.post('/api/v1/auth/otp/verify', { json: { email: patient.email, otp }, headers: guesser });
+    expect([right.status, right.body.error.code]).toEqual([429, 'RATE_LIMITED']);
+    expect((await counter('otp-verify-failures:ip:198.51.100.26'))?.count).toBe(30);
+    const elsewhere = await api.post('/api/v1/auth/otp/verify', {
+      json: { email: patient.email, otp },
+      headers: ipHeaders('198.51.100.27'),
+    });
+    expect(elsewhere.status, JSON.stringify(elsewhere.body)).toBe(200);
   });
 });
