@@ -3,7 +3,7 @@ import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { Secret, TOTP } from 'otpauth';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ROUND_TRIPS_HEADER } from '../../../src/app';
-import { auditEvents, oneTimeCodes, rateLimits, sessions, users } from '../../../src/db/schema';
+import { auditEvents, oneTimeCodes, rateLimits, sessions, userMfa, users } from '../../../src/db/schema';
 import { fixedClock } from '../../../src/lib/clock';
 import { resetGoogleKeysCache } from '../../../src/modules/auth/google.service';
 import {
@@ -17,7 +17,15 @@ import {
   uniqueEmail,
   uniqueId,
 } from '../../helpers';
-import { ipHeaders, latestCode, loginTokens, STRONG_PASSWORD, userWithPassword } from '../../support/auth';
+import {
+  ipHeaders,
+  latestCode,
+  loginTokens,
+  STRONG_PASSWORD,
+  strongPasswordHash,
+  userWithPassword,
+} from '../../support/auth';
+import { SoftAuthenticator } from '../../support/authenticator';
 import { resetSettings, setSetting } from '../../support/settings';
 
 /**
@@ -85,6 +93,20 @@ async function challengeFor(api: Api, email: string) {
   const res = await api.post('/api/v1/auth/login', { json: { email, password: STRONG_PASSWORD } });
   expect([res.status, res.body.error?.code]).toEqual([401, 'TWO_FACTOR_REQUIRED']);
   return { res, challengeId: res.body.data.challengeId as string };
+}
+
+/** A signed-in account with one registered software passkey. */
+async function passkeyUser(api: Api, input: Parameters<typeof createUser>[0] = {}) {
+  const user = await createUser(input);
+  const token = await tokenFor(user);
+  const authenticator = await SoftAuthenticator.create();
+  const options = await api.post('/api/v1/auth/passkeys/register/options', { token });
+  const registered = await api.post('/api/v1/auth/passkeys/register/verify', {
+    token,
+    json: { response: await authenticator.register({ challenge: options.body.data.challenge }) },
+  });
+  expect(registered.status).toBe(201);
+  return { user, token, authenticator };
 }
 
 describe('password sign-in and sessions', () => {
@@ -330,6 +352,39 @@ describe('one-time codes', () => {
 });
 
 describe('second factors', () => {
+  it('Should answer a TOTP code in two round trips (a wrong one too), and a recovery code in two', async () => {
+    const { api, clock } = timed();
+    const { user, secret, recoveryCodes } = await totpUser(api, clock);
+    const { challengeId } = await challengeFor(api, user.email!);
+    const live = totpAt(secret, clock.now());
+    const wrong = await api.post('/api/v1/auth/2fa/verify', {
+      json: { challengeId, method: 'totp', code: live === '000000' ? '111111' : '000000' },
+      headers: freshIp().headers,
+    });
+    expect([wrong.status, wrong.body.error.code]).toEqual([422, 'OTP_INVALID']);
+    expect(tripsOf(wrong)).toBe(2);
+    const ok = await api.post('/api/v1/auth/2fa/verify', {
+      json: { challengeId, method: 'totp', code: live },
+      headers: freshIp().headers,
+    });
+    expect(ok.status, JSON.stringify(ok.body)).toBe(200);
+    expect(tripsOf(ok)).toBe(2);
+    expect(await sessionCount(user.id)).toBe(2);
+
+    const second = await challengeFor(api, user.email!);
+    const recovery = await api.post('/api/v1/auth/2fa/verify', {
+      json: { challengeId: second.challengeId, method: 'recovery', code: recoveryCodes[0] },
+      headers: freshIp().headers,
+    });
+    expect(recovery.status, JSON.stringify(recovery.body)).toBe(200);
+    expect(tripsOf(recovery)).toBe(2);
+    const reused = await challengeFor(api, user.email!);
+    const refused = await api.post('/api/v1/auth/2fa/verify', {
+      json: { challengeId: reused.challengeId, method: 'recovery', code: recoveryCodes[0] },
+    });
+    expect([refused.status, refused.body.error.code]).toEqual([422, 'OTP_INVALID']);
+  });
+
   it('Should let only one of two concurrent answers with the same TOTP code sign in', async () => {
     const { api, clock } = timed();
     const { user, secret } = await totpUser(api, clock);
@@ -343,6 +398,68 @@ describe('second factors', () => {
     // The loser finds the code's step used (OTP_INVALID) or the challenge consumed (TOKEN_INVALID).
     expect(losers.map((r) => r.body.error?.code)).toEqual([expect.stringMatching(/^(OTP_INVALID|TOKEN_INVALID)$/)]);
     expect(await sessionCount(user.id)).toBe(2); // the enabling token's and the winner's
+  });
+
+  it('Should email a 2FA code in two round trips and accept it in two', async () => {
+    const { api } = timed();
+    const user = await userWithPassword();
+    await db.insert(userMfa).values({ userId: user.id, emailOtpEnabledAt: Date.now(), updatedAt: Date.now() });
+    const { challengeId } = await challengeFor(api, user.email!);
+    const sent = await api.post('/api/v1/auth/2fa/email/send', { json: { challengeId }, headers: freshIp().headers });
+    expect(sent.status, JSON.stringify(sent.body)).toBe(200);
+    expect(tripsOf(sent)).toBe(2);
+    const code = await latestCode(api, user.email!);
+    const ok = await api.post('/api/v1/auth/2fa/verify', {
+      json: { challengeId, method: 'email', code },
+      headers: freshIp().headers,
+    });
+    expect(ok.status, JSON.stringify(ok.body)).toBe(200);
+    expect(tripsOf(ok)).toBe(2);
+  });
+
+  it('Should let a shared address answer 2FA right past the old per-address limit, counting only wrong answers', async () => {
+    const { api, clock } = timed();
+    const { user, secret } = await totpUser(api, clock);
+    // 30 answers already came from this address in the window: the old limit refused the 31st.
+    const shared = freshIp();
+    await spentBudget(`2fa-verify:ip:${shared.ip}`, 30);
+    const first = await challengeFor(api, user.email!);
+    const ok = await api.post('/api/v1/auth/2fa/verify', {
+      json: { challengeId: first.challengeId, method: 'totp', code: totpAt(secret, clock.now()) },
+      headers: shared.headers,
+    });
+    expect(ok.status, JSON.stringify(ok.body)).toBe(200);
+
+    // A wrong answer counts against the address, in the batch that answers it.
+    clock.advance(30_000);
+    const second = await challengeFor(api, user.email!);
+    const live = totpAt(secret, clock.now());
+    const wrong = await api.post('/api/v1/auth/2fa/verify', {
+      json: { challengeId: second.challengeId, method: 'totp', code: live === '000000' ? '111111' : '000000' },
+      headers: shared.headers,
+    });
+    expect([wrong.status, wrong.body.error.code, tripsOf(wrong)]).toEqual([422, 'OTP_INVALID', 2]);
+    expect(
+      await db
+        .select()
+        .from(rateLimits)
+        .where(eq(rateLimits.key, `2fa-verify-failures:ip:${shared.ip}`))
+        .all(),
+    ).toEqual([expect.objectContaining({ count: 1 })]);
+
+    // An address with 30 wrong answers is refused even a right one, in one round trip; the challenge lives on.
+    const guesser = freshIp();
+    await spentBudget(`2fa-verify-failures:ip:${guesser.ip}`, 30);
+    const refused = await api.post('/api/v1/auth/2fa/verify', {
+      json: { challengeId: second.challengeId, method: 'totp', code: live },
+      headers: guesser.headers,
+    });
+    expect([refused.status, refused.body.error.code, tripsOf(refused)]).toEqual([429, 'RATE_LIMITED', 1]);
+    const elsewhere = await api.post('/api/v1/auth/2fa/verify', {
+      json: { challengeId: second.challengeId, method: 'totp', code: live },
+      headers: freshIp().headers,
+    });
+    expect(elsewhere.status, JSON.stringify(elsewhere.body)).toBe(200);
   });
 
   it("Should count answers to a dead challenge against the address only, not the account's 2FA limit", async () => {
@@ -368,6 +485,102 @@ describe('second factors', () => {
     expect(await db.select().from(rateLimits).where(eq(rateLimits.key, accountKey)).all()).toEqual([
       expect.objectContaining({ count: 1 }),
     ]);
+  });
+
+  it('Should answer a challenge with a passkey: options in two round trips, the assertion in two', async () => {
+    const { api } = timed();
+    const { user, token, authenticator } = await passkeyUser(api, { passwordHash: await strongPasswordHash() });
+    expect((await api.post('/api/v1/auth/2fa/passkey/enable', { token })).status).toBe(200);
+    const { challengeId } = await challengeFor(api, user.email!);
+    const options = await api.post('/api/v1/auth/2fa/passkey/options', {
+      json: { challengeId },
+      headers: freshIp().headers,
+    });
+    expect(options.status).toBe(200);
+    expect(tripsOf(options)).toBe(2);
+    const response = await authenticator.assert({ challenge: options.body.data.challenge });
+    const ok = await api.post('/api/v1/auth/2fa/verify', {
+      json: { challengeId, method: 'passkey', response },
+      headers: freshIp().headers,
+    });
+    expect(ok.status, JSON.stringify(ok.body)).toBe(200);
+    expect(tripsOf(ok)).toBe(2);
+  });
+});
+
+describe('passkey sign-in', () => {
+  it('Should give options in two round trips and sign in with the assertion in two; a replay is refused once', async () => {
+    const { api } = timed();
+    const { user, authenticator } = await passkeyUser(api);
+    const options = await api.post('/api/v1/auth/passkeys/authenticate/options', {
+      json: { email: user.email },
+      headers: freshIp().headers,
+    });
+    expect(options.status).toBe(200);
+    expect(tripsOf(options)).toBe(2);
+    expect(options.body.data.allowCredentials).toEqual([expect.objectContaining({ id: authenticator.id })]);
+    const assertion = await authenticator.assert({ challenge: options.body.data.challenge });
+    const answers = await Promise.all(
+      [0, 1].map(() =>
+        api.post('/api/v1/auth/passkeys/authenticate/verify', {
+          json: { response: assertion },
+          headers: freshIp().headers,
+        }),
+      ),
+    );
+    expect(answers.map((r) => r.status).sort()).toEqual([200, 401]);
+    expect(tripsOf(answers.find((r) => r.status === 200)!)).toBe(2);
+    expect(await sessionCount(user.id)).toBe(2); // the registering token's and the winner's
+  });
+
+  it('Should let a shared address sign in with passkeys past the old per-address limit, counting only refused assertions', async () => {
+    const { api } = timed();
+    const { user, authenticator } = await passkeyUser(api);
+    const assertionFor = async () => {
+      const options = await api.post('/api/v1/auth/passkeys/authenticate/options', {
+        json: { email: user.email },
+        headers: freshIp().headers,
+      });
+      return authenticator.assert({ challenge: options.body.data.challenge });
+    };
+    // 30 passkey sign-ins already came from this address in the minute: the old limit refused the 31st.
+    const shared = freshIp();
+    await spentBudget(`passkey-sign-in:ip:${shared.ip}`, 30);
+    const assertion = await assertionFor();
+    const ok = await api.post('/api/v1/auth/passkeys/authenticate/verify', {
+      json: { response: assertion },
+      headers: shared.headers,
+    });
+    expect(ok.status, JSON.stringify(ok.body)).toBe(200);
+    // A replay is refused and counted against the address, with its audit row, in two round trips.
+    const replay = await api.post('/api/v1/auth/passkeys/authenticate/verify', {
+      json: { response: assertion },
+      headers: shared.headers,
+    });
+    expect([replay.status, tripsOf(replay)]).toEqual([401, 2]);
+    expect((await auditOf(replay)).map((e) => [e.action, e.outcome])).toEqual([['auth.login', 'failure']]);
+    expect(
+      await db
+        .select()
+        .from(rateLimits)
+        .where(eq(rateLimits.key, `passkey-sign-in-failures:ip:${shared.ip}`))
+        .all(),
+    ).toEqual([expect.objectContaining({ count: 1 })]);
+
+    // An address with 30 refused assertions is refused even a right one, and its challenge stays unused.
+    const guesser = freshIp();
+    await spentBudget(`passkey-sign-in-failures:ip:${guesser.ip}`, 30);
+    const fresh = await assertionFor();
+    const refused = await api.post('/api/v1/auth/passkeys/authenticate/verify', {
+      json: { response: fresh },
+      headers: guesser.headers,
+    });
+    expect([refused.status, refused.body.error.code, tripsOf(refused)]).toEqual([429, 'RATE_LIMITED', 1]);
+    const elsewhere = await api.post('/api/v1/auth/passkeys/authenticate/verify', {
+      json: { response: fresh },
+      headers: freshIp().headers,
+    });
+    expect(elsewhere.status, JSON.stringify(elsewhere.body)).toBe(200);
   });
 });
 

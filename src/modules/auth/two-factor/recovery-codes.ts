@@ -20,7 +20,8 @@ function recoveryKey(ctx: ServiceContext): string {
 const normalizeRecoveryCode = (code: string) =>
   code.toLowerCase().replace(/[\s-]/g, '').replace(/o/g, '0').replace(/[il]/g, '1');
 
-const recoveryHash = (ctx: ServiceContext, userId: string, code: string) =>
+/** The stored form of a recovery code: keyed, bound to its account, forgiving look-alike characters. */
+export const recoveryHash = (ctx: ServiceContext, userId: string, code: string) =>
   hmacHex(recoveryKey(ctx), `${userId}:${normalizeRecoveryCode(code)}`);
 
 /** Marks an unused recovery code used; true only for the one caller whose update flipped it. */

@@ -3,7 +3,7 @@ import { consumeCode } from '../../../access/one-time-codes';
 import type { AuthedContext, ServiceContext } from '../../../context';
 import { type UserRow, users } from '../../../db/schema';
 import { AppError } from '../../../lib/errors';
-import { hitRateLimits, type RateRule } from '../../../platform/rate-limit';
+import { type AddressRule, hitRateLimits, type RateRule } from '../../../platform/rate-limit';
 import { auditInsert, recordAudit } from '../../audit/audit.service';
 import { type EnableableFactor, type FactorState, factorState } from '../sign-in.service';
 import type { FreshFactor } from '../two-factor.schemas';
@@ -16,14 +16,18 @@ const MINUTE = 60_000;
 
 /**
  * Limits on guessing second factors. Each challenge already dies after 5 wrong answers; these also cap
- * guesses spread over many challenges (per account) and over many accounts (per IP).
+ * guesses spread over many challenges (per account) and over many accounts (per address: wrong answers
+ * only, under a high ceiling on all, so people answering right from one shared address are never refused).
  */
 export const TWO_FACTOR_LIMITS = {
-  verifyIp: { name: '2fa-verify:ip', limit: 30, windowMs: 15 * MINUTE },
+  verifyIp: {
+    failures: { name: '2fa-verify-failures:ip', limit: 30, windowMs: 15 * MINUTE },
+    ceiling: { name: '2fa-verify:ip', limit: 600, windowMs: 15 * MINUTE },
+  },
   verifyAccount: { name: '2fa-verify:account', limit: 10, windowMs: 15 * MINUTE },
   /** Fresh-factor proofs of signed-in users (disable, regenerate recovery codes). */
   factorAccount: { name: '2fa-factor:account', limit: 10, windowMs: 15 * MINUTE },
-} satisfies Record<string, RateRule>;
+} satisfies Record<string, RateRule | AddressRule>;
 
 /**
  * The signed-in caller's row.
@@ -33,20 +37,6 @@ export async function currentUser(ctx: AuthedContext): Promise<UserRow> {
   const row = await ctx.db.select().from(users).where(eq(users.id, ctx.actor.id)).get();
   if (!row) throw new AppError('TOKEN_REVOKED', 'This account no longer exists');
   return row;
-}
-
-/** Consumes an emailed code; a wrong, expired or burnt code is `false`, anything else throws. */
-export async function acceptEmailCode(
-  ctx: ServiceContext,
-  input: { purpose: 'two-factor' | 'email-2fa-setup'; target: string; code: string },
-): Promise<boolean> {
-  try {
-    await consumeCode(ctx, input);
-    return true;
-  } catch (error) {
-    if (error instanceof AppError && error.code.startsWith('OTP_')) return false;
-    throw error;
-  }
 }
 
 /** Audits a refused second factor (outcome `failure`) on the user. */
