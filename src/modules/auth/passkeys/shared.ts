@@ -112,37 +112,6 @@ function signedChallenge(clientDataJSON: string): string | null {
   }
 }
 
-/**
- * Consumes the stored challenge a response signed: it must be of `kind` (and `userId` when given),
- * unexpired and unused. Only the UPDATE that flips `consumed_at` wins, so a challenge answers once even
- * under concurrent verifies; it is burnt whether or not the response then verifies.
- */
-export async function consumeChallenge(
-  ctx: ServiceContext,
-  clientDataJSON: string,
-  kind: ChallengeKind,
-  userId?: string,
-): Promise<StoredChallenge | null> {
-  const challenge = signedChallenge(clientDataJSON);
-  if (!challenge) return null;
-  const now = ctx.clock.now().getTime();
-  const row = await ctx.db
-    .update(webauthnChallenges)
-    .set({ consumedAt: now })
-    .where(
-      and(
-        eq(webauthnChallenges.challenge, challenge),
-        eq(webauthnChallenges.kind, kind),
-        isNull(webauthnChallenges.consumedAt),
-        gt(webauthnChallenges.expiresAt, now),
-        userId === undefined ? undefined : eq(webauthnChallenges.userId, userId),
-      ),
-    )
-    .returning()
-    .get();
-  return row ?? null;
-}
-
 /** A user's passkeys as option descriptors (newest first), for a caller's read batch; `toCredentials` reads it. */
 export const credentialsQuery = (ctx: ServiceContext, userId: string | SQL) =>
   ctx.db
@@ -154,11 +123,6 @@ export const credentialsQuery = (ctx: ServiceContext, userId: string | SQL) =>
 /** The rows of `credentialsQuery` as credential descriptors (`excludeCredentials` / `allowCredentials`). */
 export const toCredentials = (rows: { id: string; transports: PasskeyRow['transports'] }[]) =>
   rows.map((row) => ({ id: row.id, ...(row.transports?.length ? { transports: row.transports } : {}) }));
-
-/** A user's passkeys as credential descriptors (`excludeCredentials` / `allowCredentials`), newest first. */
-export async function credentialsOf(ctx: ServiceContext, userId: string) {
-  return toCredentials(await credentialsQuery(ctx, userId));
-}
 
 /** A user handle, when the authenticator returned one, must be the owner's id (WebAuthn §7.2 step 6). */
 export function userHandleMatches(userHandle: string | null | undefined, userId: string): boolean {
