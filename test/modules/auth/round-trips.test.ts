@@ -668,6 +668,51 @@ describe('signed-in identity changes', () => {
     expect((await api.get('/api/v1/users/me', { token: res.body.data.tokens.accessToken })).status).toBe(200);
   });
 
+  it('Should set up, enable, regenerate and turn off TOTP, and email codes, in two round trips each', async () => {
+    const { api, clock } = timed();
+    const user = await userWithPassword();
+    const token = await tokenFor(user, clock.now());
+    const setup = await api.post('/api/v1/auth/2fa/totp/setup', { token });
+    expect(tripsOf(setup)).toBe(2);
+    const secret = setup.body.data.secret as string;
+    const enabled = await api.post('/api/v1/auth/2fa/totp/enable', {
+      token,
+      json: { code: totpAt(secret, clock.now()) },
+    });
+    expect(enabled.status).toBe(200);
+    expect(enabled.body.data.recoveryCodes).toHaveLength(10);
+    expect(tripsOf(enabled)).toBe(2);
+
+    const emailSetup = await api.post('/api/v1/auth/2fa/email/setup', { token, headers: freshIp().headers });
+    expect(emailSetup.status).toBe(200);
+    expect(tripsOf(emailSetup)).toBe(2);
+    const emailEnabled = await api.post('/api/v1/auth/2fa/email/enable', {
+      token,
+      json: { code: await latestCode(api, user.email!) },
+    });
+    expect(emailEnabled.status, JSON.stringify(emailEnabled.body)).toBe(200);
+    expect(tripsOf(emailEnabled)).toBe(2);
+
+    clock.advance(30_000);
+    const regenerated = await api.post('/api/v1/auth/2fa/recovery-codes', {
+      token,
+      json: { factor: { type: 'totp', code: totpAt(secret, clock.now()) } },
+    });
+    expect(regenerated.status).toBe(200);
+    expect(tripsOf(regenerated)).toBe(2);
+
+    clock.advance(30_000);
+    const off = await api.post('/api/v1/auth/2fa/disable', {
+      token,
+      json: { method: 'totp', factor: { type: 'recovery', code: regenerated.body.data.recoveryCodes[0] } },
+    });
+    expect(off.status, JSON.stringify(off.body)).toBe(200);
+    expect(tripsOf(off)).toBe(2);
+    // The status it answers is the one the write left: email still on, one recovery code used.
+    expect(off.body.data).toEqual({ methods: ['email'], recoveryCodesRemaining: 9, totpPending: false });
+    expect((await api.get('/api/v1/auth/2fa', { token })).body.data).toEqual(off.body.data);
+  });
+
   it('Should count no email-code budget for an account without a verified address', async () => {
     const { api } = timed();
     const user = await createUser();
@@ -678,5 +723,28 @@ describe('signed-in identity changes', () => {
     expect(tripsOf(res)).toBe(1);
     expect(await counterRows(ip)).toEqual([]);
     expect(await db.$count(rateLimits, eq(rateLimits.key, `otp-send:target:${user.email}`))).toBe(0);
+  });
+
+  it('Should register a passkey and make it a second factor in two round trips each', async () => {
+    const { api } = timed();
+    const user = await createUser();
+    const token = await tokenFor(user);
+    const authenticator = await SoftAuthenticator.create();
+    const options = await api.post('/api/v1/auth/passkeys/register/options', { token });
+    expect(options.status).toBe(200);
+    expect(tripsOf(options)).toBe(2);
+    const registered = await api.post('/api/v1/auth/passkeys/register/verify', {
+      token,
+      json: { response: await authenticator.register({ challenge: options.body.data.challenge }) },
+    });
+    expect(registered.status).toBe(201);
+    expect(tripsOf(registered)).toBe(2);
+    const enabled = await api.post('/api/v1/auth/2fa/passkey/enable', { token });
+    expect(enabled.status).toBe(200);
+    expect(enabled.body.data.recoveryCodes).toHaveLength(10);
+    expect(tripsOf(enabled)).toBe(2);
+    expect(await db.select().from(userMfa).where(eq(userMfa.userId, user.id)).get()).toMatchObject({
+      passkeyEnabledAt: expect.any(Number),
+    });
   });
 });

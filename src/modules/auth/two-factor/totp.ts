@@ -81,20 +81,3 @@ export async function totpAcceptance(
       .where(and(eq(userMfa.userId, row.userId), eq(userMfa.totpSecretEncrypted, sealed))),
   };
 }
-
-/** Accepts a TOTP code once (see `totpAcceptance`), deciding again on fresh state when another write won. */
-export async function acceptTotp(
-  ctx: ServiceContext,
-  userId: string,
-  token: string,
-  stage: 'pending' | 'enabled',
-): Promise<boolean> {
-  for (let round = 0; round < 3; round++) {
-    const row = await ctx.db.select().from(userMfa).where(eq(userMfa.userId, userId)).get();
-    const accepted = await totpAcceptance(ctx, row, token, stage);
-    if (!accepted) return false;
-    if ((await accepted.swap.run()).meta.changes) return true;
-    // Someone else wrote the blob meanwhile (another code, or this one): decide again on fresh state.
-  }
-  return false;
-}
