@@ -9,6 +9,6 @@ export { disableTwoFactor } from './two-factor/disable';
 export { enableEmail, enablePasskeyTwoFactor, enableTotp, setupEmail, setupTotp } from './two-factor/enable';
 export { RECOVERY_CODE_COUNT } from './two-factor/recovery-codes';
 export { regenerateRecoveryCodes } from './two-factor/regenerate';
-export { finishEnable, TWO_FACTOR_LIMITS } from './two-factor/shared';
+export { TWO_FACTOR_LIMITS } from './two-factor/shared';
 export { twoFactorStatus } from './two-factor/status';
 export { sendTwoFactorEmail, verifyTwoFactor } from './two-factor/verify';

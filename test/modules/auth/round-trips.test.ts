@@ -1,23 +1,23 @@
-import { eq, like } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { Secret, TOTP } from 'otpauth';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ROUND_TRIPS_HEADER } from '../../../src/app';
-import { auditEvents, oneTimeCodes, rateLimits, sessions, users } from '../../../src/db/schema';
+import { oneTimeCodes, rateLimits, sessions, users } from '../../../src/db/schema';
 import { fixedClock } from '../../../src/lib/clock';
 import { resetGoogleKeysCache } from '../../../src/modules/auth/google.service';
+import { client, createSession, createUser, db, recordingFetch, tokenFor, uniqueEmail, uniqueId } from '../../helpers';
+import { latestCode, loginTokens, STRONG_PASSWORD, userWithPassword } from '../../support/auth';
 import {
-  type ApiResponse,
-  client,
-  createSession,
-  createUser,
-  db,
-  recordingFetch,
-  tokenFor,
-  uniqueEmail,
-  uniqueId,
-} from '../../helpers';
-import { ipHeaders, latestCode, loginTokens, STRONG_PASSWORD, userWithPassword } from '../../support/auth';
+  auditOf,
+  challengeFor,
+  counterRows,
+  ipSequence,
+  START,
+  sessionCount,
+  spentBudget,
+  timed,
+  totpUser,
+  tripsOf,
+} from '../../support/round-trips';
 import { resetSettings, setSetting } from '../../support/settings';
 
 /**
@@ -26,66 +26,10 @@ import { resetSettings, setSetting } from '../../support/settings';
  * counters, the account, its second factors, the newest code, the flags it depends on) and one write
  * batch. The one exception is the SMS code send (three, see docs/identity.md). Each test also asserts
  * what the user sees and what was stored, and the rules batching must keep: a refusal changes nothing
- * but its counters, and concurrent answers to one code or challenge still win once.
+ * but its counters, and concurrent answers to one code or challenge still win once. Second factors and
+ * passkeys: second-factor-round-trips.test.ts.
  */
-const START = '2026-07-01T08:00:00Z';
-const tripsOf = (res: ApiResponse) => Number(res.headers.get(ROUND_TRIPS_HEADER));
-
-function timed() {
-  const clock = fixedClock(START);
-  return { clock, api: client({ clock }) };
-}
-type Api = ReturnType<typeof client>;
-
-let ipSeq = 0;
-/** A client address of its own per call site, so per-IP limits of one test do not leak into another. */
-function freshIp() {
-  const ip = `198.18.${Math.floor(ipSeq / 250)}.${(ipSeq++ % 250) + 1}`;
-  return { ip, headers: ipHeaders(ip) };
-}
-
-const totpAt = (secret: string, now: Date) =>
-  new TOTP({ secret: Secret.fromBase32(secret), algorithm: 'SHA1', digits: 6, period: 30 }).generate({
-    timestamp: now.getTime(),
-  });
-
-const sessionCount = (userId: string) => db.$count(sessions, eq(sessions.userId, userId));
-const auditOf = (res: ApiResponse) =>
-  db
-    .select()
-    .from(auditEvents)
-    .where(eq(auditEvents.requestId, res.body.requestId ?? res.headers.get('x-request-id')))
-    .all();
-/** A limit whose budget in the current window (START's) is already spent `count` times. */
-const spentBudget = (key: string, count: number) =>
-  db.insert(rateLimits).values({ key, windowStart: Date.parse(START), count });
-const counterRows = (ip: string) =>
-  db
-    .select()
-    .from(rateLimits)
-    .where(like(rateLimits.key, `%:${ip}`))
-    .all();
-
-/** A password account with TOTP on (and its recovery codes); the clock is moved past the enabling step. */
-async function totpUser(api: Api, clock: ReturnType<typeof fixedClock>) {
-  const user = await userWithPassword();
-  const token = await tokenFor(user, clock.now());
-  const setup = await api.post('/api/v1/auth/2fa/totp/setup', { token });
-  const secret = setup.body.data.secret as string;
-  const enabled = await api.post('/api/v1/auth/2fa/totp/enable', {
-    token,
-    json: { code: totpAt(secret, clock.now()) },
-  });
-  expect(enabled.status, JSON.stringify(enabled.body)).toBe(200);
-  clock.advance(30_000);
-  return { user, secret, recoveryCodes: enabled.body.data.recoveryCodes as string[] };
-}
-
-async function challengeFor(api: Api, email: string) {
-  const res = await api.post('/api/v1/auth/login', { json: { email, password: STRONG_PASSWORD } });
-  expect([res.status, res.body.error?.code]).toEqual([401, 'TWO_FACTOR_REQUIRED']);
-  return { res, challengeId: res.body.data.challengeId as string };
-}
+const freshIp = ipSequence(18);
 
 describe('password sign-in and sessions', () => {
   it('Should sign in with a password in two round trips, and refuse a wrong one in two', async () => {
@@ -329,48 +273,6 @@ describe('one-time codes', () => {
   });
 });
 
-describe('second factors', () => {
-  it('Should let only one of two concurrent answers with the same TOTP code sign in', async () => {
-    const { api, clock } = timed();
-    const { user, secret } = await totpUser(api, clock);
-    const { challengeId } = await challengeFor(api, user.email!);
-    const code = totpAt(secret, clock.now());
-    const answers = await Promise.all(
-      [0, 1].map(() => api.post('/api/v1/auth/2fa/verify', { json: { challengeId, method: 'totp', code } })),
-    );
-    const [winner, ...losers] = [...answers].sort((a, b) => a.status - b.status);
-    expect(winner!.status).toBe(200);
-    // The loser finds the code's step used (OTP_INVALID) or the challenge consumed (TOKEN_INVALID).
-    expect(losers.map((r) => r.body.error?.code)).toEqual([expect.stringMatching(/^(OTP_INVALID|TOKEN_INVALID)$/)]);
-    expect(await sessionCount(user.id)).toBe(2); // the enabling token's and the winner's
-  });
-
-  it("Should count answers to a dead challenge against the address only, not the account's 2FA limit", async () => {
-    const { api, clock } = timed();
-    const { user, secret } = await totpUser(api, clock);
-    const { challengeId } = await challengeFor(api, user.email!);
-    clock.advance(6 * 60_000);
-    const { ip, headers } = freshIp();
-    const expired = await api.post('/api/v1/auth/2fa/verify', {
-      json: { challengeId, method: 'totp', code: totpAt(secret, clock.now()) },
-      headers,
-    });
-    expect([expired.status, expired.body.error.code]).toEqual([401, 'TOKEN_EXPIRED']);
-    const accountKey = `2fa-verify:account:${user.id.toLowerCase()}`;
-    expect(await db.$count(rateLimits, eq(rateLimits.key, accountKey))).toBe(0);
-    expect(await counterRows(ip)).toEqual([expect.objectContaining({ key: `2fa-verify:ip:${ip}`, count: 1 })]);
-
-    const live = await challengeFor(api, user.email!);
-    await api.post('/api/v1/auth/2fa/verify', {
-      json: { challengeId: live.challengeId, method: 'totp', code: '000000' },
-      headers,
-    });
-    expect(await db.select().from(rateLimits).where(eq(rateLimits.key, accountKey)).all()).toEqual([
-      expect.objectContaining({ count: 1 }),
-    ]);
-  });
-});
-
 describe('Google sign-in', () => {
   afterEach(resetGoogleKeysCache);
 
@@ -453,17 +355,5 @@ describe('signed-in identity changes', () => {
     expect(tripsOf(res)).toBe(2);
     expect((await api.get('/api/v1/users/me', { token: before.accessToken })).status).toBe(401);
     expect((await api.get('/api/v1/users/me', { token: res.body.data.tokens.accessToken })).status).toBe(200);
-  });
-
-  it('Should count no email-code budget for an account without a verified address', async () => {
-    const { api } = timed();
-    const user = await createUser();
-    await db.update(users).set({ emailVerifiedAt: null }).where(eq(users.id, user.id));
-    const { ip, headers } = freshIp();
-    const res = await api.post('/api/v1/auth/2fa/email/setup', { token: await tokenFor(user), headers });
-    expect([res.status, res.body.error.code]).toEqual([409, 'CONFLICT']);
-    expect(tripsOf(res)).toBe(1);
-    expect(await counterRows(ip)).toEqual([]);
-    expect(await db.$count(rateLimits, eq(rateLimits.key, `otp-send:target:${user.email}`))).toBe(0);
   });
 });

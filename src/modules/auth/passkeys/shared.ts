@@ -1,11 +1,13 @@
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server';
-import { and, desc, eq, gt, isNull } from 'drizzle-orm';
+import { and, desc, eq, gt, isNull, type SQL } from 'drizzle-orm';
 import type { ServiceContext } from '../../../context';
+import type { Statements } from '../../../db/batch';
+import { abortUnlessOneRowChanged } from '../../../db/row-guard';
 import { type PasskeyRow, passkeys, webauthnChallenges } from '../../../db/schema';
 import { AppError } from '../../../lib/errors';
 import { fromBase64Url } from '../../../lib/ids';
 import { iso } from '../../../lib/time';
-import type { RateRule } from '../../../platform/rate-limit';
+import type { AddressRule, RateRule } from '../../../platform/rate-limit';
 import { assertFlagOn } from '../../settings/settings.service';
 import type { AuthenticationResponseInput, PasskeyView } from '../passkeys.schemas';
 
@@ -20,7 +22,14 @@ export const WEBAUTHN_CHALLENGE_TTL_MS = 5 * 60_000;
 
 /** Public passkey endpoints, per client IP (skipped when the IP is unknown). */
 export const PASSKEY_OPTIONS_LIMIT: RateRule = { name: 'passkey-options:ip', limit: 30, windowMs: 60_000 };
-export const PASSKEY_SIGN_IN_LIMIT: RateRule = { name: 'passkey-sign-in:ip', limit: 30, windowMs: 60_000 };
+/**
+ * Per address: refused assertions (30 a minute), and every passkey sign-in under a high ceiling, so
+ * people signing in right from one shared address are never refused by this limit.
+ */
+export const PASSKEY_SIGN_IN_LIMIT: AddressRule = {
+  failures: { name: 'passkey-sign-in-failures:ip', limit: 30, windowMs: 60_000 },
+  ceiling: { name: 'passkey-sign-in:ip', limit: 300, windowMs: 60_000 },
+};
 
 /**
  * Refuses passkey registration and passkey sign-in while `features.passkeys` is off. Listing and
@@ -103,47 +112,17 @@ function signedChallenge(clientDataJSON: string): string | null {
   }
 }
 
-/**
- * Consumes the stored challenge a response signed: it must be of `kind` (and `userId` when given),
- * unexpired and unused. Only the UPDATE that flips `consumed_at` wins, so a challenge answers once even
- * under concurrent verifies; it is burnt whether or not the response then verifies.
- */
-export async function consumeChallenge(
-  ctx: ServiceContext,
-  clientDataJSON: string,
-  kind: ChallengeKind,
-  userId?: string,
-): Promise<StoredChallenge | null> {
-  const challenge = signedChallenge(clientDataJSON);
-  if (!challenge) return null;
-  const now = ctx.clock.now().getTime();
-  const row = await ctx.db
-    .update(webauthnChallenges)
-    .set({ consumedAt: now })
-    .where(
-      and(
-        eq(webauthnChallenges.challenge, challenge),
-        eq(webauthnChallenges.kind, kind),
-        isNull(webauthnChallenges.consumedAt),
-        gt(webauthnChallenges.expiresAt, now),
-        userId === undefined ? undefined : eq(webauthnChallenges.userId, userId),
-      ),
-    )
-    .returning()
-    .get();
-  return row ?? null;
-}
-
-/** A user's passkeys as credential descriptors (`excludeCredentials` / `allowCredentials`), newest first. */
-export async function credentialsOf(ctx: ServiceContext, userId: string) {
-  const rows = await ctx.db
+/** A user's passkeys as option descriptors (newest first), for a caller's read batch; `toCredentials` reads it. */
+export const credentialsQuery = (ctx: ServiceContext, userId: string | SQL) =>
+  ctx.db
     .select({ id: passkeys.id, transports: passkeys.transports })
     .from(passkeys)
     .where(eq(passkeys.userId, userId))
-    .orderBy(desc(passkeys.createdAt))
-    .all();
-  return rows.map((row) => ({ id: row.id, ...(row.transports?.length ? { transports: row.transports } : {}) }));
-}
+    .orderBy(desc(passkeys.createdAt));
+
+/** The rows of `credentialsQuery` as credential descriptors (`excludeCredentials` / `allowCredentials`). */
+export const toCredentials = (rows: { id: string; transports: PasskeyRow['transports'] }[]) =>
+  rows.map((row) => ({ id: row.id, ...(row.transports?.length ? { transports: row.transports } : {}) }));
 
 /** A user handle, when the authenticator returned one, must be the owner's id (WebAuthn §7.2 step 6). */
 export function userHandleMatches(userHandle: string | null | undefined, userId: string): boolean {
@@ -198,14 +177,56 @@ export async function verifyAssertion(
 }
 
 /**
- * Stores the new sign count and last use. Compare-and-set on the count that was verified against, so
- * two assertions racing with the same count (a cloned authenticator) cannot both pass.
+ * The live stored challenge a response signed (of `kind`, and of `userId` when given), for a caller's
+ * read batch: no row when the signed challenge is unreadable, unknown, used or expired. Burn it with
+ * `burnChallenge` in the write batch.
  */
-export async function recordUse(ctx: ServiceContext, passkey: PasskeyRow, newCounter: number): Promise<boolean> {
-  const updated = await ctx.db
-    .update(passkeys)
-    .set({ counter: newCounter, lastUsedAt: ctx.clock.now().getTime() })
-    .where(and(eq(passkeys.id, passkey.id), eq(passkeys.counter, passkey.counter)))
-    .run();
-  return updated.meta.changes > 0;
+export function storedChallengeQuery(
+  ctx: ServiceContext,
+  clientDataJSON: string,
+  kind: ChallengeKind,
+  userId?: string | SQL,
+) {
+  const now = ctx.clock.now().getTime();
+  return ctx.db
+    .select()
+    .from(webauthnChallenges)
+    .where(
+      and(
+        eq(webauthnChallenges.challenge, signedChallenge(clientDataJSON) ?? ''),
+        eq(webauthnChallenges.kind, kind),
+        isNull(webauthnChallenges.consumedAt),
+        gt(webauthnChallenges.expiresAt, now),
+        userId === undefined ? undefined : eq(webauthnChallenges.userId, userId),
+      ),
+    )
+    .limit(1);
+}
+
+/**
+ * Consumes a stored challenge read by `storedChallengeQuery`, for the caller's write batch. With
+ * `guarded`, a batch in which a concurrent answer consumed it first aborts as a whole
+ * (`oneRowGuardTripped`), so the caller decides again and finds it used.
+ */
+export function burnChallenge(ctx: ServiceContext, stored: StoredChallenge, guarded: boolean): Statements {
+  const burn = ctx.db
+    .update(webauthnChallenges)
+    .set({ consumedAt: ctx.clock.now().getTime() })
+    .where(and(eq(webauthnChallenges.id, stored.id), isNull(webauthnChallenges.consumedAt)));
+  return guarded ? [burn, abortUnlessOneRowChanged(ctx.db)] : [burn];
+}
+
+/**
+ * The statements that store the new sign count and last use, for the caller's write batch. Compare-and-
+ * set on the count that was verified against, so two assertions racing with the same count (a cloned
+ * authenticator) cannot both pass: the loser's batch aborts (`oneRowGuardTripped`).
+ */
+export function recordUse(ctx: ServiceContext, passkey: PasskeyRow, newCounter: number): Statements {
+  return [
+    ctx.db
+      .update(passkeys)
+      .set({ counter: newCounter, lastUsedAt: ctx.clock.now().getTime() })
+      .where(and(eq(passkeys.id, passkey.id), eq(passkeys.counter, passkey.counter))),
+    abortUnlessOneRowChanged(ctx.db),
+  ];
 }

@@ -1,4 +1,4 @@
-import { and, eq, isNull } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { ServiceContext } from '../../../context';
 import { recoveryCodes } from '../../../db/schema';
 import { hmacHex } from '../../../lib/crypto';
@@ -20,24 +20,9 @@ function recoveryKey(ctx: ServiceContext): string {
 const normalizeRecoveryCode = (code: string) =>
   code.toLowerCase().replace(/[\s-]/g, '').replace(/o/g, '0').replace(/[il]/g, '1');
 
-const recoveryHash = (ctx: ServiceContext, userId: string, code: string) =>
+/** The stored form of a recovery code: keyed, bound to its account, forgiving look-alike characters. */
+export const recoveryHash = (ctx: ServiceContext, userId: string, code: string) =>
   hmacHex(recoveryKey(ctx), `${userId}:${normalizeRecoveryCode(code)}`);
-
-/** Marks an unused recovery code used; true only for the one caller whose update flipped it. */
-export async function useRecoveryCode(ctx: ServiceContext, userId: string, code: string): Promise<boolean> {
-  const used = await ctx.db
-    .update(recoveryCodes)
-    .set({ usedAt: ctx.clock.now().getTime() })
-    .where(
-      and(
-        eq(recoveryCodes.userId, userId),
-        eq(recoveryCodes.codeHash, await recoveryHash(ctx, userId, code)),
-        isNull(recoveryCodes.usedAt),
-      ),
-    )
-    .run();
-  return used.meta.changes === 1;
-}
 
 function randomRecoveryCode(ctx: ServiceContext): string {
   let raw = '';

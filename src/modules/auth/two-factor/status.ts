@@ -1,12 +1,8 @@
 import type { AuthedContext } from '../../../context';
 import { factorState } from '../sign-in.service';
+import { statusOf } from './shared';
 
-/** The caller's second factors. */
+/** The caller's second factors, in one round trip. */
 export async function twoFactorStatus(ctx: AuthedContext) {
-  const state = await factorState(ctx, ctx.actor.id);
-  return {
-    methods: state.on,
-    recoveryCodesRemaining: state.on.length ? state.recoveryRemaining : 0,
-    totpPending: Boolean(state.mfa?.totpSecretEncrypted && !state.mfa.totpEnabledAt),
-  };
+  return statusOf(await factorState(ctx, ctx.actor.id));
 }

@@ -51,33 +51,33 @@ function matchingStep(secret: string, token: string, now: number): number | null
   return delta === null ? null : totp.counter({ timestamp: now }) + delta;
 }
 
+type MfaRow = typeof userMfa.$inferSelect;
+
 /**
- * Accepts a TOTP code once: finds its time-step, refuses a step at or before the last accepted one,
- * and records the new step with a compare-and-swap on the sealed blob, so of two concurrent uses of
- * one code only one wins. `pending` confirms a set-up secret and turns TOTP on in the same write.
+ * The write that accepts a TOTP code once, against the state in `row` (read in the caller's batch):
+ * finds the code's time-step, refuses a step at or before the last accepted one (null: the code is not
+ * acceptable), and records the new step with a compare-and-swap on the sealed blob, so of two
+ * concurrent uses of one code only one changes a row (guard it with `abortUnlessOneRowChanged`).
+ * `pending` confirms a set-up secret and turns TOTP on in the same write.
  */
-export async function acceptTotp(
+export async function totpAcceptance(
   ctx: ServiceContext,
-  userId: string,
+  row: MfaRow | undefined,
   token: string,
   stage: 'pending' | 'enabled',
-): Promise<boolean> {
-  for (let round = 0; round < 3; round++) {
-    const row = await ctx.db.select().from(userMfa).where(eq(userMfa.userId, userId)).get();
-    const sealed = row?.totpSecretEncrypted;
-    if (!row || !sealed || (row.totpEnabledAt !== null) !== (stage === 'enabled')) return false;
-    const state = await openTotp(ctx, sealed);
-    const now = ctx.clock.now().getTime();
-    const step = matchingStep(state.secret, token, now);
-    if (step === null || (state.lastStep !== null && step <= state.lastStep)) return false;
-    const next = await sealTotp(ctx, { ...state, lastStep: step });
-    const swapped = await ctx.db
+) {
+  const sealed = row?.totpSecretEncrypted;
+  if (!row || !sealed || (row.totpEnabledAt !== null) !== (stage === 'enabled')) return null;
+  const state = await openTotp(ctx, sealed);
+  const now = ctx.clock.now().getTime();
+  const step = matchingStep(state.secret, token, now);
+  if (step === null || (state.lastStep !== null && step <= state.lastStep)) return null;
+  const next = await sealTotp(ctx, { ...state, lastStep: step });
+  // Wrapped: a query builder is a thenable, and an async function would run the one it returned.
+  return {
+    swap: ctx.db
       .update(userMfa)
       .set({ totpSecretEncrypted: next, updatedAt: now, ...(stage === 'pending' ? { totpEnabledAt: now } : {}) })
-      .where(and(eq(userMfa.userId, userId), eq(userMfa.totpSecretEncrypted, sealed)))
-      .run();
-    if (swapped.meta.changes) return true;
-    // Someone else wrote the blob meanwhile (another code, or this one): decide again on fresh state.
-  }
-  return false;
+      .where(and(eq(userMfa.userId, row.userId), eq(userMfa.totpSecretEncrypted, sealed))),
+  };
 }
