@@ -22,18 +22,6 @@ const V1 = '/api/v1';
 
 /** Endpoints above the budget today: the count measured and why. Everything else holds to it. */
 const KNOWN: Record<string, { trips: number; why: string }> = {
-  'PATCH /doctors/{id}/profile': { trips: 5, why: 'reads not yet folded into one batch' },
-  'POST /doctors/{id}/services': { trips: 4, why: 'reads not yet folded into one batch' },
-  'PATCH /doctors/{id}/services/{serviceId}': { trips: 5, why: 'reads not yet folded into one batch' },
-  'PUT /doctors/{id}/availability': { trips: 5, why: 'reads not yet folded into one batch' },
-  'GET /doctors/{id}/availability': { trips: 4, why: 'reads not yet folded into one batch' },
-  'POST /doctors/{id}/time-off': { trips: 4, why: 'reads not yet folded into one batch' },
-  'GET /doctors/{id}/time-off': { trips: 4, why: 'reads not yet folded into one batch' },
-  'DELETE /doctors/{id}/time-off/{timeOffId}': { trips: 5, why: 'reads not yet folded into one batch' },
-  'PUT /doctors/{id}/unavailability': { trips: 5, why: 'reads not yet folded into one batch' },
-  'DELETE /doctors/{id}/unavailability': { trips: 5, why: 'reads not yet folded into one batch' },
-  'DELETE /doctors/{id}/services/{serviceId}': { trips: 5, why: 'reads not yet folded into one batch' },
-  'DELETE /specializations/{id}': { trips: 3, why: 'reads not yet folded into one batch' },
   'PATCH /users/me': { trips: 3, why: 'reads not yet folded into one batch' },
   'PUT /users/me/avatar': { trips: 4, why: 'reads not yet folded into one batch' },
   'POST /users/me/mobile': { trips: 6, why: 'reads not yet folded into one batch' },
