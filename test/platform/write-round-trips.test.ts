@@ -22,21 +22,58 @@ const V1 = '/api/v1';
 
 /** Endpoints above the budget today: the count measured and why. Everything else holds to it. */
 const KNOWN: Record<string, { trips: number; why: string }> = {
-  'PATCH /users/me': { trips: 3, why: 'reads not yet folded into one batch' },
-  'PUT /users/me/avatar': { trips: 4, why: 'reads not yet folded into one batch' },
-  'POST /users/me/mobile': { trips: 6, why: 'reads not yet folded into one batch' },
-  'POST /users/me/mobile/verify': { trips: 5, why: 'reads not yet folded into one batch' },
-  'POST /users/me/email': { trips: 7, why: 'reads not yet folded into one batch' },
-  'POST /users/me/email/verify': { trips: 5, why: 'reads not yet folded into one batch' },
-  'GET /files/{id}/content': { trips: 2, why: 'reads not yet folded into one batch' },
-  'GET /supplements/{id}/stock-movements': { trips: 2, why: 'reads not yet folded into one batch' },
-  'GET /vaccines/{id}/stock-movements': { trips: 2, why: 'reads not yet folded into one batch' },
-  'POST /admin/users': { trips: 4, why: 'reads not yet folded into one batch' },
-  'POST /admin/users/{id}/status': { trips: 3, why: 'reads not yet folded into one batch' },
-  'POST /admin/users/{id}/verify': { trips: 4, why: 'reads not yet folded into one batch' },
-  'PUT /admin/users/{id}/sub-roles': { trips: 3, why: 'reads not yet folded into one batch' },
-  'DELETE /admin/users/{id}': { trips: 3, why: 'reads not yet folded into one batch' },
-  'POST /superadmin/admins/{id}/approve': { trips: 3, why: 'reads not yet folded into one batch' },
+  'PATCH /users/me': {
+    trips: 3,
+    why: 'not examined in this pass: its reads and writes are not yet folded into two batches',
+  },
+  'PUT /users/me/avatar': {
+    trips: 4,
+    why: 'not examined in this pass: its reads and writes are not yet folded into two batches',
+  },
+  'POST /users/me/mobile': {
+    trips: 6,
+    why: "the sign-in code comes from auth's issueCode (its own reads and writes; auth is out of this pass)",
+  },
+  'POST /users/me/mobile/verify': {
+    trips: 5,
+    why: "the code is consumed by auth's consumeCode before the change is written",
+  },
+  'POST /users/me/email': {
+    trips: 7,
+    why: "password check and auth's issueCode, each with its own round trips",
+  },
+  'POST /users/me/email/verify': {
+    trips: 5,
+    why: "the code is consumed by auth's consumeCode before the change is written",
+  },
+  'GET /files/{id}/content': {
+    trips: 2,
+    why: 'the file row is read, then its access audit row written on its own (not yet guarded in the read)',
+  },
+  'GET /supplements/{id}/stock-movements': {
+    trips: 2,
+    why: 'not examined in this pass: the item and its movements are not yet read in one batch',
+  },
+  'GET /vaccines/{id}/stock-movements': {
+    trips: 2,
+    why: 'not examined in this pass: the item and its movements are not yet read in one batch',
+  },
+  'POST /admin/users': {
+    trips: 4,
+    why: "the invitation code comes from auth's issueCode after the account's batch, then the mail outbox",
+  },
+  'POST /admin/users/{id}/verify': {
+    trips: 3,
+    why: 'the notice mail, deferred, still writes the dev/test outbox in D1 while the request runs',
+  },
+  'DELETE /admin/users/{id}': {
+    trips: 3,
+    why: "account erasure reads the account's files before its write batch, after the target check",
+  },
+  'POST /superadmin/admins/{id}/approve': {
+    trips: 3,
+    why: 'the notice mail, deferred, still writes the dev/test outbox in D1 while the request runs',
+  },
 };
 
 const trips: Record<string, number> = {};
