@@ -50,14 +50,6 @@ const KNOWN: Record<string, { trips: number; why: string }> = {
     trips: 2,
     why: 'the file row is read, then its access audit row written on its own (not yet guarded in the read)',
   },
-  'GET /supplements/{id}/stock-movements': {
-    trips: 2,
-    why: 'not examined in this pass: the item and its movements are not yet read in one batch',
-  },
-  'GET /vaccines/{id}/stock-movements': {
-    trips: 2,
-    why: 'not examined in this pass: the item and its movements are not yet read in one batch',
-  },
   'POST /admin/users': {
     trips: 4,
     why: "the invitation code comes from auth's issueCode after the account's batch, then the mail outbox",
