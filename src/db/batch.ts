@@ -1,7 +1,8 @@
 import type { BatchItem } from 'drizzle-orm/batch';
 import type { Db } from './client';
 
-type Named = Record<string, BatchItem<'sqlite'> | undefined>;
+/** Statements of one batch by name; `undefined` for one the request leaves out. */
+export type Named = Record<string, BatchItem<'sqlite'> | undefined>;
 
 /** A statement's result; `undefined` for one left out (distributes over `X | undefined`). */
 type ResultOf<T> = T extends BatchItem<'sqlite'> ? T['_']['result'] : undefined;

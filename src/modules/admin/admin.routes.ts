@@ -180,20 +180,17 @@ export const adminRouter = createRouter()
     const ctx = c.get('ctx');
     const { id } = c.req.valid('param');
     const body = c.req.valid('json');
-    await applyStatus(ctx, id, body);
-    return c.json(ok({ user: await getUser(ctx, id) }, STATUS_MESSAGES[body.action]), 200);
+    return c.json(ok({ user: await applyStatus(ctx, id, body) }, STATUS_MESSAGES[body.action]), 200);
   })
   .openapi(verifyRoute, async (c) => {
     const ctx = c.get('ctx');
     const { id } = c.req.valid('param');
-    await applyVerify(ctx, id);
-    return c.json(ok({ user: await getUser(ctx, id) }, 'Account verified'), 200);
+    return c.json(ok({ user: await applyVerify(ctx, id) }, 'Account verified'), 200);
   })
   .openapi(subRolesRoute, async (c) => {
     const ctx = c.get('ctx');
     const { id } = c.req.valid('param');
-    await applySubRoles(ctx, id, c.req.valid('json').subRoles);
-    return c.json(ok({ user: await getUser(ctx, id) }, 'Sub-roles updated'), 200);
+    return c.json(ok({ user: await applySubRoles(ctx, id, c.req.valid('json').subRoles) }, 'Sub-roles updated'), 200);
   })
   .openapi(logoutRoute, async (c) =>
     c.json(ok(await applyLogout(c.get('ctx'), c.req.valid('param').id), 'Signed out everywhere'), 200),

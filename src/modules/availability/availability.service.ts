@@ -1,6 +1,5 @@
-import { and, asc, eq, gt, gte, isNull, lt, or, type SQLWrapper, sql } from 'drizzle-orm';
+import { and, asc, count, eq, gt, gte, isNull, lt, or, type SQLWrapper, sql } from 'drizzle-orm';
 import type { ServiceContext } from '../../context';
-import { paginate } from '../../db/paginate';
 import {
   type DoctorProfileRow,
   doctorProfiles,
@@ -11,10 +10,17 @@ import {
   type WeeklyHoursRow,
   weeklyHours,
 } from '../../db/schema';
+import { page } from '../../lib/envelope';
 import { AppError, notFound } from '../../lib/errors';
 import { addDays, DAY_MS, daysBetween, localDateAt, zonedInstant } from '../../lib/time';
 import { auditInsert } from '../audit/audit.service';
-import { assertPracticeOpen, bookableDoctorQuery, bookableOrNotFound, managedDoctor } from '../doctors/doctor-access';
+import {
+  assertPracticeOpen,
+  bookableDoctorQuery,
+  bookableOrNotFound,
+  ensureDoctorProfile,
+  managedDoctor,
+} from '../doctors/doctor-access';
 import {
   type AvailabilityView,
   type CreateTimeOffInput,
@@ -28,12 +34,15 @@ import { computeSlots, type Interval, MAX_SLOT_RANGE_DAYS, mergeUnits, type Slot
 const invalid = (field: string, message: string) =>
   new AppError('VALIDATION_FAILED', 'Validation failed', { fields: [{ field, message }] });
 
-async function availabilityView(ctx: ServiceContext, profile: DoctorProfileRow): Promise<AvailabilityView> {
-  const hours = await ctx.db
+/** A doctor's weekly hours in the order the availability view lists them, for a batch. */
+const hoursQuery = (ctx: ServiceContext, doctorId: string) =>
+  ctx.db
     .select()
     .from(weeklyHours)
-    .where(eq(weeklyHours.doctorId, profile.userId))
+    .where(eq(weeklyHours.doctorId, doctorId))
     .orderBy(asc(weeklyHours.weekday), asc(weeklyHours.startTime));
+
+function availabilityView(profile: DoctorProfileRow, hours: WeeklyHoursRow[]): AvailabilityView {
   return {
     timeZone: profile.timeZone,
     slotMinutes: profile.slotMinutes,
@@ -47,8 +56,8 @@ async function availabilityView(ctx: ServiceContext, profile: DoctorProfileRow):
 }
 
 export async function getAvailability(ctx: ServiceContext, doctorId: string): Promise<AvailabilityView> {
-  const { profile } = await managedDoctor(ctx, doctorId);
-  return availabilityView(ctx, profile);
+  const { profile, reads } = await managedDoctor(ctx, doctorId, { hours: hoursQuery(ctx, doctorId) });
+  return availabilityView(profile, reads.hours);
 }
 
 /**
@@ -70,7 +79,8 @@ export async function updateAvailability(
     startTime: h.start,
     endTime: h.end,
   }));
-  const [updated] = await ctx.db.batch([
+  const results = await ctx.db.batch([
+    ensureDoctorProfile(ctx, doctorId),
     ctx.db
       .update(doctorProfiles)
       .set({
@@ -91,8 +101,11 @@ export async function updateAvailability(
       resourceId: doctorId,
       metadata: { intervals: rows.length, timeZone: input.timeZone },
     }),
+    hoursQuery(ctx, doctorId),
   ]);
-  return availabilityView(ctx, updated[0]!);
+  // The profile as updated and the hours as now stored: no read after the write.
+  const [updated] = results[1] as DoctorProfileRow[];
+  return availabilityView(updated!, results.at(-1) as WeeklyHoursRow[]);
 }
 
 export function toTimeOffView(row: TimeOffRow): TimeOffView {
@@ -108,19 +121,23 @@ export function toTimeOffView(row: TimeOffRow): TimeOffView {
 
 /** Time off, upcoming (not yet ended) first by start, then past ones most recent first. */
 export async function listTimeOff(ctx: ServiceContext, doctorId: string, query: { page: number; limit: number }) {
-  await managedDoctor(ctx, doctorId);
   const now = ctx.clock.now().getTime();
-  return paginate(ctx.db, timeOff, {
-    where: eq(timeOff.doctorId, doctorId),
-    orderBy: [
-      sql`case when ${timeOff.endsAt} > ${now} then 0 else 1 end`,
-      sql`case when ${timeOff.endsAt} > ${now} then ${timeOff.startsAt} else -${timeOff.startsAt} end`,
-      asc(timeOff.id),
-    ],
-    page: query.page,
-    limit: query.limit,
-    map: toTimeOffView,
+  const mine = eq(timeOff.doctorId, doctorId);
+  const { reads } = await managedDoctor(ctx, doctorId, {
+    rows: ctx.db
+      .select()
+      .from(timeOff)
+      .where(mine)
+      .orderBy(
+        sql`case when ${timeOff.endsAt} > ${now} then 0 else 1 end`,
+        sql`case when ${timeOff.endsAt} > ${now} then ${timeOff.startsAt} else -${timeOff.startsAt} end`,
+        asc(timeOff.id),
+      )
+      .limit(query.limit)
+      .offset((query.page - 1) * query.limit),
+    total: ctx.db.select({ n: count() }).from(timeOff).where(mine),
   });
+  return page(reads.rows.map(toTimeOffView), reads.total[0]?.n ?? 0, query);
 }
 
 /**
@@ -152,6 +169,7 @@ export async function createTimeOff(
     createdAt: ctx.clock.now().getTime(),
   };
   await ctx.db.batch([
+    ensureDoctorProfile(ctx, doctorId),
     ctx.db.insert(timeOff).values(row),
     auditInsert(ctx, {
       action: 'doctor.timeOff.create',
@@ -165,11 +183,13 @@ export async function createTimeOff(
 
 /** @throws AppError NOT_FOUND (no such doctor, or no such time off of theirs) */
 export async function deleteTimeOff(ctx: ServiceContext, doctorId: string, timeOffId: string): Promise<void> {
-  await managedDoctor(ctx, doctorId);
   const mine = and(eq(timeOff.id, timeOffId), eq(timeOff.doctorId, doctorId));
-  const existing = await ctx.db.select({ id: timeOff.id }).from(timeOff).where(mine).get();
-  if (!existing) throw notFound('Time off');
+  const { reads } = await managedDoctor(ctx, doctorId, {
+    existing: ctx.db.select({ id: timeOff.id }).from(timeOff).where(mine),
+  });
+  if (!reads.existing[0]) throw notFound('Time off');
   await ctx.db.batch([
+    ensureDoctorProfile(ctx, doctorId),
     ctx.db.delete(timeOff).where(mine),
     auditInsert(ctx, {
       action: 'doctor.timeOff.delete',
@@ -209,7 +229,8 @@ async function writeUnavailability(
   reason: string | null,
   action: string,
 ): Promise<AvailabilityView> {
-  const [updated] = await ctx.db.batch([
+  const [, updated, , hours] = await ctx.db.batch([
+    ensureDoctorProfile(ctx, doctorId),
     ctx.db
       .update(doctorProfiles)
       .set({ unavailableUntil: until, unavailableReason: reason, updatedAt: ctx.clock.now().getTime() })
@@ -221,8 +242,9 @@ async function writeUnavailability(
       resourceId: doctorId,
       metadata: until === null ? {} : { until: new Date(until).toISOString() },
     }),
+    hoursQuery(ctx, doctorId),
   ]);
-  return availabilityView(ctx, updated[0]!);
+  return availabilityView(updated[0]!, hours);
 }
 
 /**

@@ -110,12 +110,16 @@ export async function listMovements(
   id: string,
   query: { page: number; limit: number },
 ): Promise<Page<StockMovementView>> {
-  await findItem(ctx, spec, id);
-  return paginate(ctx.db, stockMovements, {
-    where: and(eq(stockMovements.itemType, spec.kind), eq(stockMovements.itemId, id)),
-    orderBy: [desc(stockMovements.createdAt), desc(sql`rowid`)],
-    page: query.page,
-    limit: query.limit,
-    map: toMovementView,
-  });
+  // The item and its page of movements are independent reads, issued together: one round trip.
+  const [, movements] = await Promise.all([
+    findItem(ctx, spec, id),
+    paginate(ctx.db, stockMovements, {
+      where: and(eq(stockMovements.itemType, spec.kind), eq(stockMovements.itemId, id)),
+      orderBy: [desc(stockMovements.createdAt), desc(sql`rowid`)],
+      page: query.page,
+      limit: query.limit,
+      map: toMovementView,
+    }),
+  ]);
+  return movements;
 }

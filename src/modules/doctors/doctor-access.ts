@@ -1,5 +1,6 @@
-import { and, eq, isNotNull, type SQL, type SQLWrapper } from 'drizzle-orm';
+import { and, eq, getTableColumns, isNotNull, type SQL, type SQLWrapper } from 'drizzle-orm';
 import type { ServiceContext } from '../../context';
+import { type BatchResults, batchOf, type Named } from '../../db/batch';
 import { type DoctorProfileRow, doctorProfiles, type UserRow, users } from '../../db/schema';
 import { aliasedColumns } from '../../db/sql';
 import { AppError, notFound } from '../../lib/errors';
@@ -7,32 +8,59 @@ import { AppError, notFound } from '../../lib/errors';
 /**
  * The doctor a practice-management route acts on: the caller themselves when they are that doctor, or
  * any doctor when the caller is an admin or superadmin. Another doctor's practice is NOT_FOUND, as if
- * it did not exist. Creates the profile row on first use so every doctor has one.
+ * it did not exist. The doctor is read in one batch with the caller's own `reads` (one round trip); a
+ * doctor without a profile row yet gets the profile's defaults, written by the first write
+ * (`ensureDoctorProfile` in its batch), never by a read.
  * @throws AppError NOT_FOUND (no such doctor, or another doctor's practice)
  */
-export async function managedDoctor(
+export async function managedDoctor<S extends Named = Record<string, never>>(
   ctx: ServiceContext,
   doctorId: string,
-): Promise<{ user: UserRow; profile: DoctorProfileRow }> {
+  reads?: S,
+): Promise<{ user: UserRow; profile: DoctorProfileRow; reads: BatchResults<S> }> {
   const actor = ctx.actor;
   const isStaff = actor?.role === 'admin' || actor?.role === 'superadmin';
   if (!actor || (!isStaff && actor.id !== doctorId)) throw notFound('Doctor');
-  const user = await ctx.db
-    .select()
-    .from(users)
-    .where(and(eq(users.id, doctorId), eq(users.role, 'doctor')))
-    .get();
-  if (!user || user.status === 'removed') throw notFound('Doctor');
-  return { user, profile: await ensureDoctorProfile(ctx, doctorId) };
+  const { doctor, ...rest } = await batchOf(ctx.db, {
+    doctor: ctx.db
+      .select({ ...doctorRowColumns(), stored: doctorProfiles.userId })
+      .from(users)
+      .leftJoin(doctorProfiles, eq(doctorProfiles.userId, users.id))
+      .where(and(eq(users.id, doctorId), eq(users.role, 'doctor'))),
+    ...reads,
+  });
+  const row = doctor[0];
+  if (!row || row.user.status === 'removed') throw notFound('Doctor');
+  const profile = row.stored === null ? defaultProfile(doctorId, ctx.clock.now().getTime()) : row.profile;
+  return { user: row.user, profile: profile as DoctorProfileRow, reads: rest as unknown as BatchResults<S> };
 }
 
-/** The doctor's profile row, created with defaults the first time. */
-export async function ensureDoctorProfile(ctx: ServiceContext, doctorId: string): Promise<DoctorProfileRow> {
-  await ctx.db
+/** A profile as the table's defaults make it, for a doctor who has none stored yet. */
+function defaultProfile(doctorId: string, now: number): DoctorProfileRow {
+  const defaults: Record<string, unknown> = Object.fromEntries(
+    Object.entries(getTableColumns(doctorProfiles)).map(([key, column]) => [
+      key,
+      column.hasDefault ? column.default : null,
+    ]),
+  );
+  return {
+    ...defaults,
+    userId: doctorId,
+    qualifications: [],
+    languages: [],
+    updatedAt: now,
+  } as unknown as DoctorProfileRow;
+}
+
+/**
+ * The statement that gives a doctor their profile row, with defaults, unless they have one: every
+ * practice write puts it first in its batch, so every doctor who manages their practice has one.
+ */
+export function ensureDoctorProfile(ctx: ServiceContext, doctorId: string) {
+  return ctx.db
     .insert(doctorProfiles)
     .values({ userId: doctorId, qualifications: [], languages: [], updatedAt: ctx.clock.now().getTime() })
     .onConflictDoNothing();
-  return (await ctx.db.select().from(doctorProfiles).where(eq(doctorProfiles.userId, doctorId)).get())!;
 }
 
 /**

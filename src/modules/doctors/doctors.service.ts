@@ -23,6 +23,7 @@ import {
   bookableDoctorQuery,
   bookableOrNotFound,
   doctorRowColumns,
+  ensureDoctorProfile,
   managedDoctor,
 } from './doctor-access';
 import {
@@ -214,29 +215,39 @@ export async function updateDoctorProfile(
   if (!fields.length) {
     throw invalid([{ field: 'body', message: 'Give at least one profile field to change' }]);
   }
-  const { user } = await managedDoctor(ctx, doctorId);
+  const specializationIds = input.specializationIds ? [...new Set(input.specializationIds)] : undefined;
+  // The doctor, the specializations named and the photo are read together, in one round trip.
+  const { user, reads } = await managedDoctor(ctx, doctorId, {
+    known: specializationIds?.length
+      ? ctx.db
+          .select({ id: specializations.id })
+          .from(specializations)
+          .where(inArray(specializations.id, specializationIds))
+      : undefined,
+    photo: input.photoFileId
+      ? ctx.db
+          .select({ id: files.id })
+          .from(files)
+          .where(
+            and(
+              eq(files.id, input.photoFileId),
+              eq(files.ownerId, doctorId),
+              inArray(files.purpose, [...PHOTO_PURPOSES]),
+            ),
+          )
+      : undefined,
+  });
   assertPracticeOpen(user);
 
-  const specializationIds = input.specializationIds ? [...new Set(input.specializationIds)] : undefined;
   if (specializationIds?.length) {
-    const known = await ctx.db
-      .select({ id: specializations.id })
-      .from(specializations)
-      .where(inArray(specializations.id, specializationIds));
+    const known = reads.known ?? [];
     const unknown = specializationIds.filter((id) => !known.some((k) => k.id === id));
     if (unknown.length) {
       throw invalid([{ field: 'specializationIds', message: `Unknown specialization: ${unknown.join(', ')}` }]);
     }
   }
   if (input.photoFileId) {
-    const file = await ctx.db
-      .select({ id: files.id })
-      .from(files)
-      .where(
-        and(eq(files.id, input.photoFileId), eq(files.ownerId, user.id), inArray(files.purpose, [...PHOTO_PURPOSES])),
-      )
-      .get();
-    if (!file) {
+    if (!reads.photo?.[0]) {
       throw invalid([
         { field: 'photoFileId', message: "Must be an uploaded file of the doctor's with purpose avatar or content" },
       ]);
@@ -264,7 +275,7 @@ export async function updateDoctorProfile(
     metadata: { fields },
   });
   const update = ctx.db.update(doctorProfiles).set(changes).where(eq(doctorProfiles.userId, user.id));
-  const writes: BatchItem<'sqlite'>[] = [update];
+  const writes: BatchItem<'sqlite'>[] = [ensureDoctorProfile(ctx, user.id), update];
   if (specializationIds) {
     writes.push(ctx.db.delete(doctorSpecializations).where(eq(doctorSpecializations.doctorId, user.id)));
     if (specializationIds.length) {

@@ -3,7 +3,7 @@ import type { ServiceContext } from '../../context';
 import { type DoctorServiceRow, doctorServices } from '../../db/schema';
 import { AppError, notFound } from '../../lib/errors';
 import { auditInsert } from '../audit/audit.service';
-import { assertPracticeOpen, managedDoctor } from './doctor-access';
+import { assertPracticeOpen, ensureDoctorProfile, managedDoctor } from './doctor-access';
 import {
   type CreateServiceInput,
   fromCents,
@@ -28,12 +28,13 @@ export function toServiceView(row: DoctorServiceRow): ServiceView {
 
 /** One service of a doctor the caller manages; another doctor's service is NOT_FOUND. */
 async function managedService(ctx: ServiceContext, doctorId: string, serviceId: string) {
-  const { user } = await managedDoctor(ctx, doctorId);
-  const row = await ctx.db
-    .select()
-    .from(doctorServices)
-    .where(and(eq(doctorServices.id, serviceId), eq(doctorServices.doctorId, user.id)))
-    .get();
+  const { user, reads } = await managedDoctor(ctx, doctorId, {
+    service: ctx.db
+      .select()
+      .from(doctorServices)
+      .where(and(eq(doctorServices.id, serviceId), eq(doctorServices.doctorId, doctorId))),
+  });
+  const row = reads.service[0];
   if (!row) throw notFound('Service');
   return { user, row };
 }
@@ -63,6 +64,7 @@ export async function createService(
     updatedAt: now,
   };
   await ctx.db.batch([
+    ensureDoctorProfile(ctx, user.id),
     ctx.db.insert(doctorServices).values(row),
     auditInsert(ctx, { action: 'doctor.service.create', resourceType: 'doctor-service', resourceId: row.id }),
   ]);
@@ -92,7 +94,8 @@ export async function updateService(
   }
   const { user, row } = await managedService(ctx, doctorId, serviceId);
   assertPracticeOpen(user);
-  const [[updated]] = await ctx.db.batch([
+  const [, [updated]] = await ctx.db.batch([
+    ensureDoctorProfile(ctx, user.id),
     ctx.db
       .update(doctorServices)
       .set({ ...changes, updatedAt: ctx.clock.now().getTime() })
@@ -117,6 +120,7 @@ export async function updateService(
 export async function deleteService(ctx: ServiceContext, doctorId: string, serviceId: string): Promise<void> {
   const { row } = await managedService(ctx, doctorId, serviceId);
   await ctx.db.batch([
+    ensureDoctorProfile(ctx, row.doctorId),
     ctx.db
       .update(doctorServices)
       .set({ active: false, updatedAt: ctx.clock.now().getTime() })

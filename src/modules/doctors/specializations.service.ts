@@ -1,10 +1,11 @@
 import { and, asc, eq, notExists } from 'drizzle-orm';
 import type { ServiceContext } from '../../context';
+import { batchOf } from '../../db/batch';
 import { paginate } from '../../db/paginate';
 import { doctorSpecializations, specializations } from '../../db/schema';
 import { isUniqueViolation } from '../../db/sql';
 import { AppError, notFound } from '../../lib/errors';
-import { auditInsert } from '../audit/audit.service';
+import { auditGuardTripped, auditInsert } from '../audit/audit.service';
 import type { CreateSpecializationInput, SpecializationView, UpdateSpecializationInput } from './doctors.schemas';
 
 type SpecializationRow = typeof specializations.$inferSelect;
@@ -109,23 +110,31 @@ export async function updateSpecialization(
  * @throws AppError NOT_FOUND, CONFLICT (a doctor lists it)
  */
 export async function deleteSpecialization(ctx: ServiceContext, id: string): Promise<void> {
-  const existing = await ctx.db.select().from(specializations).where(eq(specializations.id, id)).get();
-  if (!existing) throw notFound('Specialization');
-  const deleted = await ctx.db
-    .delete(specializations)
-    .where(
-      and(
-        eq(specializations.id, id),
-        notExists(
-          ctx.db
-            .select({ id: doctorSpecializations.doctorId })
-            .from(doctorSpecializations)
-            .where(eq(doctorSpecializations.specializationId, id)),
-        ),
+  const listed = ctx.db
+    .select({ id: doctorSpecializations.doctorId })
+    .from(doctorSpecializations)
+    .where(eq(doctorSpecializations.specializationId, id));
+  const { existing, inUse } = await batchOf(ctx.db, {
+    existing: ctx.db.select({ id: specializations.id }).from(specializations).where(eq(specializations.id, id)),
+    inUse: listed.limit(1),
+  });
+  if (!existing[0]) throw notFound('Specialization');
+  const stillListed = () =>
+    new AppError('CONFLICT', 'Doctors still list this specialization; remove it from them first');
+  if (inUse[0]) throw stillListed();
+  try {
+    // A doctor who lists it between the read and the delete leaves it in place: the guarded audit
+    // row rolls the batch back.
+    await ctx.db.batch([
+      ctx.db.delete(specializations).where(and(eq(specializations.id, id), notExists(listed))),
+      auditInsert(
+        ctx,
+        { action: 'specialization.delete', resourceType: 'specialization', resourceId: id },
+        { guard: 'one-row-changed' },
       ),
-    )
-    .returning({ id: specializations.id });
-  if (!deleted.length)
-    throw new AppError('CONFLICT', 'Doctors still list this specialization; remove it from them first');
-  await auditInsert(ctx, { action: 'specialization.delete', resourceType: 'specialization', resourceId: id });
+    ]);
+  } catch (err) {
+    if (auditGuardTripped(err)) throw stillListed();
+    throw err;
+  }
 }

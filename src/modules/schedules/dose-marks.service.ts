@@ -1,11 +1,12 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import type { AuthedContext, ServiceContext } from '../../context';
+import { runBatch } from '../../db/batch';
 import { type DoseRow, doses, schedules } from '../../db/schema';
 import { AppError, notFound } from '../../lib/errors';
 import { auditInsert } from '../audit/audit.service';
 import { type ScheduleInfo, toDoseView } from './dose-reads.service';
-import { MARK_AHEAD_MS, pendingDose, runBatch, unstoredOccurrenceById } from './doses.service';
+import { MARK_AHEAD_MS, pendingDose, unstoredOccurrenceById } from './doses.service';
 import type { DoseView, SkipDoseInput, TakeDoseInput } from './schedules.schemas';
 import { withSupplementName } from './schedules.service';
 

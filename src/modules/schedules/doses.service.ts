@@ -1,7 +1,6 @@
 import { and, asc, eq, gt, gte, isNull, lt, or, type SQL, sql } from 'drizzle-orm';
-import type { BatchItem } from 'drizzle-orm/batch';
 import type { ServiceContext } from '../../context';
-import type { Db } from '../../db/client';
+import { runBatch } from '../../db/batch';
 import { type DoseRow, doses, type ScheduleRow, schedules, userProfiles } from '../../db/schema';
 import { derivedId, idTime } from '../../lib/ids';
 import { addDays, localDateAt } from '../../lib/time';
@@ -60,13 +59,6 @@ export const DOSE_TIMING_RULES = [
 const D1_MAX_PARAMS = 100;
 const PARAMS_PER_DOSE_ROW = 10;
 export const DOSE_ROWS_PER_INSERT = Math.floor(D1_MAX_PARAMS / PARAMS_PER_DOSE_ROW);
-
-type Statements = [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]];
-
-/** Runs statements as one D1 batch (one transaction). */
-export function runBatch(db: Db, statements: BatchItem<'sqlite'>[]) {
-  return db.batch(statements as Statements);
-}
 
 // ---- status ---------------------------------------------------------------------------------------
 

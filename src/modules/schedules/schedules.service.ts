@@ -1,6 +1,7 @@
 import { and, count, desc, eq, type SQL, sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import type { AuthedContext, ServiceContext } from '../../context';
+import { runBatch } from '../../db/batch';
 import { type Recurrence, type ScheduleRow, schedules, supplements } from '../../db/schema';
 import { page } from '../../lib/envelope';
 import { AppError, notFound } from '../../lib/errors';
@@ -13,7 +14,6 @@ import {
   horizonOccurrences,
   profileTimeZone,
   REMOVED_SUPPLEMENT_NAME,
-  runBatch,
 } from './doses.service';
 import type { CreateScheduleInput, ScheduleView, UpdateScheduleInput } from './schedules.schemas';
 
@@ -262,7 +262,7 @@ export async function pauseSchedule(ctx: AuthedContext, id: string): Promise<Sch
   const { schedule, supplementName } = await getOwnedSchedule(ctx, id);
   if (schedule.status === 'paused') throw new AppError('INVALID_TRANSITION', 'This schedule is already paused');
   const now = ctx.clock.now().getTime();
-  const [[updated]] = await runBatch(ctx.db, [
+  const [[updated]] = (await runBatch(ctx.db, [
     ctx.db
       .update(schedules)
       .set({ status: 'paused', updatedAt: now })
@@ -272,9 +272,9 @@ export async function pauseSchedule(ctx: AuthedContext, id: string): Promise<Sch
       .returning(),
     deleteFuturePending(ctx, schedule, now),
     scheduleAudit(ctx, 'pause', schedule),
-  ]);
+  ])) as [ScheduleRow[], ...unknown[]];
   if (!updated) throw new AppError('INVALID_TRANSITION', 'This schedule is already paused');
-  return toScheduleView(updated as ScheduleRow, supplementName);
+  return toScheduleView(updated, supplementName);
 }
 
 /**
@@ -287,7 +287,7 @@ export async function resumeSchedule(ctx: AuthedContext, id: string): Promise<Sc
   if (schedule.status === 'active') throw new AppError('INVALID_TRANSITION', 'This schedule is already active');
   const now = ctx.clock.now().getTime();
   const next: ScheduleRow = { ...schedule, status: 'active', updatedAt: now, dosesThrough: horizonEnd(schedule, now) };
-  const [[updated]] = await runBatch(ctx.db, [
+  const [[updated]] = (await runBatch(ctx.db, [
     ctx.db
       .update(schedules)
       .set({ status: 'active', updatedAt: now, dosesThrough: next.dosesThrough })
@@ -297,7 +297,7 @@ export async function resumeSchedule(ctx: AuthedContext, id: string): Promise<Sc
       .returning(),
     ...doseInserts(ctx, next, horizonOccurrences(next, now), now),
     scheduleAudit(ctx, 'resume', schedule),
-  ]);
+  ])) as [ScheduleRow[], ...unknown[]];
   if (!updated) throw new AppError('INVALID_TRANSITION', 'This schedule is already active');
-  return toScheduleView(updated as ScheduleRow, supplementName);
+  return toScheduleView(updated, supplementName);
 }

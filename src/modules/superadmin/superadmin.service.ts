@@ -204,24 +204,29 @@ function invalidTransition(ctx: ServiceContext, action: AdminAction, target: Use
   return refuse(ctx, action, target, new AppError('INVALID_TRANSITION', message));
 }
 
-/** Tells a newly approved admin they can sign in. Best effort: the approval stands if mail fails. */
-async function sendApprovalEmail(ctx: ServiceContext, admin: UserRow): Promise<void> {
+/**
+ * Tells a newly approved admin they can sign in, after the response (off the critical path). Best
+ * effort: the approval stands if mail fails (logged).
+ */
+function sendApprovalEmail(ctx: ServiceContext, admin: UserRow): void {
   if (!admin.email) return;
   const app = ctx.env.APP_NAME ?? 'Kinwell';
   const text = `Your ${app} admin account has been approved. You can now sign in to the admin console.`;
-  try {
-    await ctx.ports.mailer.send({
-      to: admin.email,
-      subject: `${app}: your admin account is approved`,
-      text,
-      html: `<!doctype html><html><body style="font-family:system-ui,sans-serif"><p>${text}</p></body></html>`,
-    });
-  } catch (err) {
-    ctx.log.log('warn', 'admin_approval_email_failed', {
-      userId: admin.id,
-      error: err instanceof Error ? err.message : String(err),
-    });
-  }
+  ctx.defer(
+    ctx.ports.mailer
+      .send({
+        to: admin.email,
+        subject: `${app}: your admin account is approved`,
+        text,
+        html: `<!doctype html><html><body style="font-family:system-ui,sans-serif"><p>${text}</p></body></html>`,
+      })
+      .catch((err) => {
+        ctx.log.log('warn', 'admin_approval_email_failed', {
+          userId: admin.id,
+          error: err instanceof Error ? err.message : String(err),
+        });
+      }),
+  );
 }
 
 /**
@@ -245,7 +250,7 @@ export async function approveAdmin(ctx: ServiceContext, id: string): Promise<Adm
     revokeTokens: false,
     endSessions: false,
   });
-  await sendApprovalEmail(ctx, updated);
+  sendApprovalEmail(ctx, updated);
   return toAdminView(updated);
 }
 

@@ -1,6 +1,5 @@
 import type { AuthedContext } from '../../../context';
 import { eraseAccount } from '../../account-deletion/account-erasure';
-import { otherActiveSuperadmins } from '../../users/users.service';
 import { lastSuperadminRefusal, mayRemoveSuperadmin } from '../admin.policy';
 import { authorizedTarget, refuseWith } from './shared';
 
@@ -14,9 +13,9 @@ export async function applyDelete(
   id: string,
   reason: string | null = null,
 ): Promise<{ id: string; filesDeleted: number }> {
-  const target = await authorizedTarget(ctx, id, 'delete');
+  const { target, otherSuperadmins } = await authorizedTarget(ctx, id, 'delete');
   if (mayRemoveSuperadmin(target, 'delete')) {
-    refuseWith(lastSuperadminRefusal(target, 'delete', await otherActiveSuperadmins(ctx, id)));
+    refuseWith(lastSuperadminRefusal(target, 'delete', otherSuperadmins));
   }
   const { filesDeleted } = await eraseAccount(ctx, id, 'purge', reason);
   return { id, filesDeleted };

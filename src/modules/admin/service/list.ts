@@ -21,7 +21,7 @@ import { escapeLike } from '../../../db/sql';
 import { type Page, page } from '../../../lib/envelope';
 import { notFound } from '../../../lib/errors';
 import type { AdminUserListInput, AdminUserView } from '../admin.schemas';
-import { lastSignInAt, toAdminView } from './shared';
+import { adminViewQuery, lastSignInAt, toAdminView } from './shared';
 
 const likeAny = (column: SQLWrapper, pattern: string) => sql`lower(${column}) like ${pattern} escape '\\'`;
 
@@ -80,7 +80,7 @@ export async function listUsers(ctx: ServiceContext, query: AdminUserListInput):
 
 /** One account for the back office. @throws AppError NOT_FOUND */
 export async function getUser(ctx: ServiceContext, id: string): Promise<AdminUserView> {
-  const row = await ctx.db.select({ user: users, lastSignInAt }).from(users).where(eq(users.id, id)).get();
+  const row = await adminViewQuery(ctx, id).get();
   if (!row) throw notFound('User');
   return toAdminView(row.user, row.lastSignInAt);
 }

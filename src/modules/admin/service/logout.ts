@@ -11,7 +11,7 @@ import { authorizedTarget, refuseWith } from './shared';
  * @throws AppError NOT_FOUND, FORBIDDEN, INVALID_TRANSITION (removed account)
  */
 export async function applyLogout(ctx: AuthedContext, id: string): Promise<{ id: string; sessionsRevoked: number }> {
-  const target = await authorizedTarget(ctx, id, 'logout');
+  const { target } = await authorizedTarget(ctx, id, 'logout');
   refuseWith(logoutRefusal(target));
   const [revokeSessions, bumpVersion] = revokeAllStatements(ctx, id, 'admin-logout');
   const [ended] = await ctx.db.batch([

@@ -33,21 +33,45 @@ export function refuseWith(refusal: Refusal | null): void {
   if (refusal) throw new AppError(refusal.code, refusal.message);
 }
 
-export async function findUser(ctx: ServiceContext, id: string): Promise<UserRow> {
-  const row = await ctx.db.select().from(users).where(eq(users.id, id)).get();
-  if (!row) throw notFound('User');
-  return row;
+/**
+ * The account `id` as the back office shows it (with when it last signed in), as a statement: the
+ * read of `getUser`, and the last statement of a write batch, whose answer is the account as written.
+ */
+export function adminViewQuery(ctx: ServiceContext, id: string) {
+  return ctx.db.select({ user: users, lastSignInAt }).from(users).where(eq(users.id, id));
 }
 
 /**
- * Loads the account `id` and checks the caller may `action` it at all.
+ * The view a write batch ending with `adminViewQuery` answers.
+ * @throws AppError NOT_FOUND (the account is gone)
+ */
+export function adminViewOf(results: unknown[]): AdminUserView {
+  const [row] = results.at(-1) as { user: UserRow; lastSignInAt: number | null }[];
+  if (!row) throw notFound('User');
+  return toAdminView(row.user, row.lastSignInAt);
+}
+
+/**
+ * Loads the account `id`, with how many other active superadmins there are (the last-superadmin rule),
+ * in one statement, and checks the caller may `action` it at all.
  * @throws AppError NOT_FOUND, FORBIDDEN
  */
-export async function authorizedTarget(ctx: AuthedContext, id: string, action: AdminAction): Promise<UserRow> {
-  const actor = ctx.actor;
-  const target = await findUser(ctx, id);
-  refuseWith(authorityRefusal(actor, target, action));
-  return target;
+export async function authorizedTarget(
+  ctx: AuthedContext,
+  id: string,
+  action: AdminAction,
+): Promise<{ target: UserRow; otherSuperadmins: number }> {
+  const row = await ctx.db
+    .select({
+      target: users,
+      otherSuperadmins: sql<number>`(select count(*) from users as other where other.role = 'superadmin' and other.status = 'active' and other.id <> ${id})`,
+    })
+    .from(users)
+    .where(eq(users.id, id))
+    .get();
+  if (!row) throw notFound('User');
+  refuseWith(authorityRefusal(ctx.actor, row.target, action));
+  return row;
 }
 
 /**

@@ -4,9 +4,17 @@ import { type UserRow, type UserStatus, users } from '../../../db/schema';
 import { AppError } from '../../../lib/errors';
 import { auditInsert } from '../../audit/audit.service';
 import { revokeAllStatements } from '../../auth/sessions.service';
-import { otherActiveSuperadmins } from '../../users/users.service';
 import { lastSuperadminRefusal, mayRemoveSuperadmin, type StatusAction, statusTransition } from '../admin.policy';
-import { anotherActiveSuperadmin, authorizedTarget, changedMeanwhile, commitGuarded, refuseWith } from './shared';
+import type { AdminUserView } from '../admin.schemas';
+import {
+  adminViewOf,
+  adminViewQuery,
+  anotherActiveSuperadmin,
+  authorizedTarget,
+  changedMeanwhile,
+  commitGuarded,
+  refuseWith,
+} from './shared';
 
 export interface StatusInput {
   action: StatusAction;
@@ -16,11 +24,11 @@ export interface StatusInput {
 
 /** Reads the account and decides the transition, refusing what the rules forbid. */
 async function plan(ctx: AuthedContext, id: string, action: StatusAction): Promise<[UserRow, UserStatus]> {
-  const target = await authorizedTarget(ctx, id, action);
+  const { target, otherSuperadmins } = await authorizedTarget(ctx, id, action);
   const next = statusTransition(target, action);
   if ('code' in next) throw new AppError(next.code, next.message);
   if (mayRemoveSuperadmin(target, action)) {
-    refuseWith(lastSuperadminRefusal(target, action, await otherActiveSuperadmins(ctx, id)));
+    refuseWith(lastSuperadminRefusal(target, action, otherSuperadmins));
   }
   return [target, next.status];
 }
@@ -35,7 +43,7 @@ export async function applyStatus(
   id: string,
   input: StatusInput,
   options: { bulk?: boolean } = {},
-): Promise<void> {
+): Promise<AdminUserView> {
   const { action } = input;
   const [target, status] = await plan(ctx, id, action);
   const takesAccess = action === 'block' || action === 'deactivate';
@@ -46,7 +54,7 @@ export async function applyStatus(
     eq(users.status, target.status),
     mayRemoveSuperadmin(target, action) ? anotherActiveSuperadmin(id) : undefined,
   );
-  await commitGuarded(
+  const results = await commitGuarded(
     ctx,
     [
       ctx.db
@@ -65,10 +73,12 @@ export async function applyStatus(
         { guard: 'one-row-changed' },
       ),
       ...(takesAccess ? revokeAllStatements(ctx, id, `admin-${action}`) : []),
+      adminViewQuery(ctx, id),
     ],
     async () => {
       await plan(ctx, id, action);
       throw changedMeanwhile();
     },
   );
+  return adminViewOf(results);
 }

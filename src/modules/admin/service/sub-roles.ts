@@ -3,10 +3,11 @@ import type { AuthedContext } from '../../../context';
 import { type AdminSubRole, type UserRow, users } from '../../../db/schema';
 import { auditInsert } from '../../audit/audit.service';
 import { subRolesRefusal } from '../admin.policy';
-import { authorizedTarget, changedMeanwhile, commitGuarded, refuseWith } from './shared';
+import type { AdminUserView } from '../admin.schemas';
+import { adminViewOf, adminViewQuery, authorizedTarget, changedMeanwhile, commitGuarded, refuseWith } from './shared';
 
 async function plan(ctx: AuthedContext, id: string): Promise<UserRow> {
-  const target = await authorizedTarget(ctx, id, 'subRoles');
+  const { target } = await authorizedTarget(ctx, id, 'subRoles');
   refuseWith(subRolesRefusal(target));
   return target;
 }
@@ -16,9 +17,9 @@ async function plan(ctx: AuthedContext, id: string): Promise<UserRow> {
  * data fail at once (sessions survive: a refresh issues a token for the new role data).
  * @throws AppError NOT_FOUND, FORBIDDEN (only superadmins manage admins), INVALID_TRANSITION (not an admin)
  */
-export async function applySubRoles(ctx: AuthedContext, id: string, subRoles: AdminSubRole[]): Promise<void> {
+export async function applySubRoles(ctx: AuthedContext, id: string, subRoles: AdminSubRole[]): Promise<AdminUserView> {
   const target = await plan(ctx, id);
-  await commitGuarded(
+  const results = await commitGuarded(
     ctx,
     [
       ctx.db
@@ -35,10 +36,12 @@ export async function applySubRoles(ctx: AuthedContext, id: string, subRoles: Ad
         },
         { guard: 'one-row-changed' },
       ),
+      adminViewQuery(ctx, id),
     ],
     async () => {
       await plan(ctx, id);
       throw changedMeanwhile();
     },
   );
+  return adminViewOf(results);
 }

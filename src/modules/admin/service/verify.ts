@@ -3,10 +3,11 @@ import type { AuthedContext } from '../../../context';
 import { PROFESSIONAL_ROLES, type UserRow, users } from '../../../db/schema';
 import { auditInsert } from '../../audit/audit.service';
 import { verifyRefusal } from '../admin.policy';
-import { authorizedTarget, changedMeanwhile, commitGuarded, refuseWith } from './shared';
+import type { AdminUserView } from '../admin.schemas';
+import { adminViewOf, adminViewQuery, authorizedTarget, changedMeanwhile, commitGuarded, refuseWith } from './shared';
 
 async function plan(ctx: AuthedContext, id: string): Promise<UserRow> {
-  const target = await authorizedTarget(ctx, id, 'verify');
+  const { target } = await authorizedTarget(ctx, id, 'verify');
   refuseWith(verifyRefusal(target));
   return target;
 }
@@ -22,10 +23,10 @@ export function verifiedEmail(appName = 'Kinwell') {
  * Verifies a pending doctor or caregiver: they become active with `verifiedAt`, and are told by email.
  * @throws AppError NOT_FOUND, FORBIDDEN, INVALID_TRANSITION (anyone else, or not pending)
  */
-export async function applyVerify(ctx: AuthedContext, id: string): Promise<void> {
+export async function applyVerify(ctx: AuthedContext, id: string): Promise<AdminUserView> {
   const target = await plan(ctx, id);
   const now = ctx.clock.now().getTime();
-  await commitGuarded(
+  const results = await commitGuarded(
     ctx,
     [
       ctx.db
@@ -42,17 +43,20 @@ export async function applyVerify(ctx: AuthedContext, id: string): Promise<void>
         },
         { guard: 'one-row-changed' },
       ),
+      adminViewQuery(ctx, id),
     ],
     async () => {
       await plan(ctx, id);
       throw changedMeanwhile();
     },
   );
-  if (!target.email) return;
-  try {
-    await ctx.ports.mailer.send({ to: target.email, ...verifiedEmail(ctx.env.APP_NAME) });
-  } catch (err) {
-    // The verification stands; a lost notice is logged, not fatal.
-    ctx.log.log('warn', 'admin.verified_email_not_sent', { userId: id, error: String(err) });
-  }
+  const view = adminViewOf(results);
+  if (!target.email) return view;
+  // The notice goes after the response; the verification stands if it is lost (logged, not fatal).
+  ctx.defer(
+    ctx.ports.mailer.send({ to: target.email, ...verifiedEmail(ctx.env.APP_NAME) }).catch((err) => {
+      ctx.log.log('warn', 'admin.verified_email_not_sent', { userId: id, error: String(err) });
+    }),
+  );
+  return view;
 }

@@ -4,18 +4,8 @@ import { vaccineSchedules } from '../../../db/schema';
 import { AppError } from '../../../lib/errors';
 import { isFutureDate } from '../../users/profile.policy';
 import type { AdministerInput, VaccineScheduleView } from '../vaccinations.schemas';
-import {
-  assertNotBeforeBirth,
-  auditOf,
-  birthDateOf,
-  expectChanges,
-  invalid,
-  ownedRow,
-  refuseChange,
-  retrying,
-  runGuarded,
-} from './shared';
-import { viewOf } from './views';
+import { assertNotBeforeBirth, auditOf, invalid, refuseChange, retrying, runGuarded } from './shared';
+import { bornOf, type JoinedRow, joinedView, onlyRow, viewsQuery } from './views';
 
 /**
  * Records that a scheduled dose was given: when (not in the future), where and which lot.
@@ -30,11 +20,12 @@ export async function administerSchedule(
   if (isFutureDate(input.administeredOn, ctx.clock.now())) {
     throw invalid([{ field: 'administeredOn', message: 'Must not be in the future' }]);
   }
-  await retrying(async () => {
-    const row = await ownedRow(ctx, id);
+  return retrying(async () => {
+    const read = onlyRow(await viewsQuery(ctx, [id]).all());
+    const { row } = read;
     if (row.status === 'administered') throw new AppError('INVALID_TRANSITION', 'This dose is already administered');
     if (row.status !== 'scheduled') refuseChange(row, 'administered');
-    assertNotBeforeBirth('administeredOn', input.administeredOn, await birthDateOf(ctx, row.ownerId, row.dependentId));
+    assertNotBeforeBirth('administeredOn', input.administeredOn, bornOf(read));
     const done = await runGuarded(ctx, [
       ctx.db
         .update(vaccineSchedules)
@@ -47,10 +38,9 @@ export async function administerSchedule(
           updatedAt: ctx.clock.now().getTime(),
         })
         .where(and(eq(vaccineSchedules.id, row.id), eq(vaccineSchedules.status, 'scheduled'))),
-      expectChanges(ctx, 1),
       auditOf(ctx, 'administer', row, { doseNumber: row.doseNumber }),
+      viewsQuery(ctx, [id]),
     ]);
-    return done || undefined;
+    return done && joinedView(onlyRow(done.at(-1) as JoinedRow[]));
   });
-  return viewOf(ctx, id);
 }

@@ -1,12 +1,11 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import type { AuthedContext } from '../../../context';
-import { type VaccineScheduleRow, vaccineSchedules, vaccines } from '../../../db/schema';
+import { dependents, userProfiles, type VaccineScheduleRow, vaccineSchedules, vaccines } from '../../../db/schema';
 import { isUniqueViolation } from '../../../db/sql';
 import { AppError, notFound } from '../../../lib/errors';
 import { addDays } from '../../../lib/time';
-import { getOwnedDependent } from '../../dependents/dependents.service';
 import type { CreateVaccineScheduleInput, VaccineScheduleView } from '../vaccinations.schemas';
-import { assertNotBeforeBirth, auditOf, birthDateOf, invalid, samePerson } from './shared';
+import { assertNotBeforeBirth, auditOf, invalid, samePerson } from './shared';
 import { type ScheduleContext, toScheduleView } from './views';
 
 /**
@@ -21,11 +20,37 @@ export async function createSchedules(
   input: CreateVaccineScheduleInput,
 ): Promise<{ items: VaccineScheduleView[]; warnings: string[] }> {
   const ownerId = ctx.actor.id;
-  const vaccine = await ctx.db.select().from(vaccines).where(eq(vaccines.id, input.vaccineId)).get();
+  const dependentId = input.dependentId ?? null;
+  // The vaccine, the person and the doses of it they already have, issued together: one round trip
+  // (every dose number of the vaccine, a superset of the ones asked for, kept to those below).
+  const [vaccineRows, dependentRows, profileRows, existing] = await Promise.all([
+    ctx.db.select().from(vaccines).where(eq(vaccines.id, input.vaccineId)).all(),
+    dependentId
+      ? ctx.db
+          .select()
+          .from(dependents)
+          .where(and(eq(dependents.id, dependentId), eq(dependents.userId, ownerId)))
+          .all()
+      : undefined,
+    dependentId
+      ? undefined
+      : ctx.db
+          .select({ dateOfBirth: userProfiles.dateOfBirth })
+          .from(userProfiles)
+          .where(eq(userProfiles.userId, ownerId))
+          .all(),
+    ctx.db
+      .select({ doseNumber: vaccineSchedules.doseNumber })
+      .from(vaccineSchedules)
+      .where(and(samePerson(ownerId, dependentId), eq(vaccineSchedules.vaccineId, input.vaccineId)))
+      .all(),
+  ]);
+  const read = { vaccine: vaccineRows, dependent: dependentRows, profile: profileRows, existing };
+  const vaccine = read.vaccine[0];
   if (!vaccine) throw notFound('Vaccine');
-  const dependent = input.dependentId ? await getOwnedDependent(ctx, input.dependentId) : null;
-  const dependentId = dependent?.id ?? null;
-  const born = dependent ? dependent.dateOfBirth : await birthDateOf(ctx, ownerId, null);
+  const dependent = read.dependent?.[0] ?? null;
+  if (dependentId && !dependent) throw notFound('Dependent');
+  const born = dependent ? dependent.dateOfBirth : (read.profile?.[0]?.dateOfBirth ?? null);
 
   let doses: { doseNumber: number; dueDate: string }[];
   if (input.series) {
@@ -44,20 +69,8 @@ export async function createSchedules(
     doses = [{ doseNumber: input.doseNumber, dueDate: input.dueDate }];
   }
 
-  const taken = await ctx.db
-    .select({ doseNumber: vaccineSchedules.doseNumber })
-    .from(vaccineSchedules)
-    .where(
-      and(
-        samePerson(ownerId, dependentId),
-        eq(vaccineSchedules.vaccineId, vaccine.id),
-        inArray(
-          vaccineSchedules.doseNumber,
-          doses.map((d) => d.doseNumber),
-        ),
-      ),
-    )
-    .all();
+  const asked = new Set(doses.map((d) => d.doseNumber));
+  const taken = read.existing.filter((t) => asked.has(t.doseNumber));
   const duplicate = () =>
     new AppError('CONFLICT', 'This dose of this vaccine is already scheduled for this person', {
       details: { doseNumbers: taken.map((t) => t.doseNumber).sort((a, b) => a - b) },
@@ -84,7 +97,9 @@ export async function createSchedules(
   try {
     await ctx.db.batch([
       ctx.db.insert(vaccineSchedules).values(rows),
-      ...rows.map((row) => auditOf(ctx, 'create', row, { doseNumber: row.doseNumber, series: Boolean(input.series) })),
+      ...rows.map((row) =>
+        auditOf(ctx, 'create', row, { doseNumber: row.doseNumber, series: Boolean(input.series) }, false),
+      ),
     ]);
   } catch (err) {
     // A parallel request scheduled the same dose between the check and the write.

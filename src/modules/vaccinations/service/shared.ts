@@ -1,10 +1,9 @@
-import { and, eq, isNull, type SQL, sql } from 'drizzle-orm';
-import type { BatchItem } from 'drizzle-orm/batch';
-import type { AuthedContext, ServiceContext } from '../../../context';
-import { dependents, userProfiles, type VaccineScheduleRow, vaccineSchedules } from '../../../db/schema';
-import { isNotNullViolation } from '../../../db/sql';
-import { AppError, type FieldError, notFound } from '../../../lib/errors';
-import { auditInsert } from '../../audit/audit.service';
+import { and, eq, isNull, type SQL } from 'drizzle-orm';
+import type { ServiceContext } from '../../../context';
+import { runBatch, type Statements } from '../../../db/batch';
+import { type VaccineScheduleRow, vaccineSchedules } from '../../../db/schema';
+import { AppError, type FieldError } from '../../../lib/errors';
+import { auditGuardTripped, auditInsert } from '../../audit/audit.service';
 
 /**
  * What the vaccine-schedule verbs share: the caller's rows, birth-date checks, audit events and the
@@ -27,39 +26,6 @@ export function samePerson(ownerId: string, dependentId: string | null): SQL {
   )!;
 }
 
-/** One of the caller's schedule rows; another user's is NOT_FOUND, as if it did not exist. */
-export async function ownedRow(ctx: AuthedContext, id: string): Promise<VaccineScheduleRow> {
-  const row = await ctx.db
-    .select()
-    .from(vaccineSchedules)
-    .where(and(eq(vaccineSchedules.id, id), eq(vaccineSchedules.ownerId, ctx.actor.id)))
-    .get();
-  if (!row) throw notFound(SCHEDULE);
-  return row;
-}
-
-/** The birth date of the person a row is for (null when the owner never gave theirs). */
-export async function birthDateOf(
-  ctx: ServiceContext,
-  ownerId: string,
-  dependentId: string | null,
-): Promise<string | null> {
-  if (dependentId) {
-    const dependent = await ctx.db
-      .select({ dateOfBirth: dependents.dateOfBirth })
-      .from(dependents)
-      .where(and(eq(dependents.id, dependentId), eq(dependents.userId, ownerId)))
-      .get();
-    return dependent?.dateOfBirth ?? null;
-  }
-  const profile = await ctx.db
-    .select({ dateOfBirth: userProfiles.dateOfBirth })
-    .from(userProfiles)
-    .where(eq(userProfiles.userId, ownerId))
-    .get();
-  return profile?.dateOfBirth ?? null;
-}
-
 /**
  * Refuses a date before the person's birth.
  * @throws AppError VALIDATION_FAILED naming `field`
@@ -69,25 +35,15 @@ export function assertNotBeforeBirth(field: string, date: string, born: string |
 }
 
 /**
- * A statement that aborts its batch (rolling back every write in it) unless the statement just before
- * it changed exactly `expected` rows: a NULL id breaks the NOT NULL constraint. It turns "the row was
- * deleted or changed state since we read it" into a failed batch instead of a half-true audit trail.
+ * Runs a batch whose writes are each followed by their `auditOf` guarded by `'one-row-changed'`; its
+ * results, or undefined when a guard aborted it (a row changed since it was read: the caller re-reads
+ * and decides again).
  */
-export function expectChanges(ctx: ServiceContext, expected: number) {
-  // Inlined (an integer): drizzle's D1 batch cannot bind parameters of raw statements.
-  const n = sql.raw(String(Math.trunc(expected)));
-  return ctx.db.run(sql`insert into ${vaccineSchedules} (id) select null where changes() <> ${n}`);
-}
-
-type Statements = [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]];
-
-/** Runs a guarded batch; false when a guard aborted it (the caller re-reads and decides again). */
-export async function runGuarded(ctx: ServiceContext, statements: Statements): Promise<boolean> {
+export async function runGuarded(ctx: ServiceContext, statements: Statements): Promise<unknown[] | undefined> {
   try {
-    await ctx.db.batch(statements);
-    return true;
+    return await runBatch(ctx.db, statements);
   } catch (err) {
-    if (isNotNullViolation(err, vaccineSchedules)) return false;
+    if (auditGuardTripped(err)) return undefined;
     throw err;
   }
 }
@@ -101,20 +57,29 @@ export async function retrying<T>(attempt: () => Promise<T | undefined>): Promis
   throw new AppError('CONFLICT', 'The vaccine schedule changed while saving; try again');
 }
 
-/** The audit insert of a change to `row`, for the batch that makes it. */
+/**
+ * The audit insert of a change to `row`, for the batch that makes it. Put right after the write of that
+ * one row (`guarded`): unless the write changed exactly one row (the row changed state since it was
+ * read), the batch rolls back and `runGuarded` answers undefined.
+ */
 export function auditOf(
   ctx: ServiceContext,
   action: string,
   row: VaccineScheduleRow,
   metadata: Record<string, unknown> = {},
+  guarded = true,
 ) {
-  return auditInsert(ctx, {
-    action: `vaccine_schedule.${action}`,
-    resourceType: RESOURCE,
-    resourceId: row.id,
-    patientId: row.ownerId,
-    metadata: { dependentId: row.dependentId, vaccineId: row.vaccineId, ...metadata },
-  });
+  return auditInsert(
+    ctx,
+    {
+      action: `vaccine_schedule.${action}`,
+      resourceType: RESOURCE,
+      resourceId: row.id,
+      patientId: row.ownerId,
+      metadata: { dependentId: row.dependentId, vaccineId: row.vaccineId, ...metadata },
+    },
+    guarded ? { guard: 'one-row-changed' } : {},
+  );
 }
 
 /**

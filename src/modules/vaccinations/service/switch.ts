@@ -1,9 +1,10 @@
-import { and, eq, inArray, ne } from 'drizzle-orm';
+import { and, asc, eq, ne } from 'drizzle-orm';
 import type { AuthedContext } from '../../../context';
-import { type VaccineScheduleRow, vaccineSchedules } from '../../../db/schema';
+import { batchOf } from '../../../db/batch';
+import { vaccineSchedules } from '../../../db/schema';
 import type { PlanSwitchInput, VaccineScheduleView } from '../vaccinations.schemas';
-import { auditOf, expectChanges, ownedRow, refuseChange, retrying, runGuarded, samePerson } from './shared';
-import { viewsOf } from './views';
+import { auditOf, refuseChange, retrying, runGuarded } from './shared';
+import { type JoinedRow, joinedView, onlyRow, selectWithContext, viewsQuery } from './views';
 
 /**
  * Switches a dose, or with `plan: true` every not-administered dose of the same person and vaccine,
@@ -18,52 +19,60 @@ export async function switchSchedule(
 ): Promise<{ active: boolean; changed: number; items: VaccineScheduleView[] }> {
   const plan = input?.plan === true;
   const action = active ? 'activate' : 'deactivate';
-  const { scope, changed } = await retrying(async () => {
-    const row = await ownedRow(ctx, id);
-    let scope: VaccineScheduleRow[];
-    if (plan) {
-      scope = await ctx.db
-        .select()
-        .from(vaccineSchedules)
-        .where(
-          and(
-            samePerson(row.ownerId, row.dependentId),
-            eq(vaccineSchedules.vaccineId, row.vaccineId),
-            ne(vaccineSchedules.status, 'administered'),
-          ),
-        )
-        .all();
+  return retrying(async () => {
+    // The dose and, for a plan, every not-administered dose of the caller's with its vaccine: read
+    // together (a superset over the caller's people, kept to the dose's person below).
+    const read = await batchOf(ctx.db, {
+      target: viewsQuery(ctx, [id]),
+      family: plan
+        ? selectWithContext(ctx)
+            .where(
+              and(
+                eq(vaccineSchedules.ownerId, ctx.actor.id),
+                eq(
+                  vaccineSchedules.vaccineId,
+                  ctx.db
+                    .select({ vaccineId: vaccineSchedules.vaccineId })
+                    .from(vaccineSchedules)
+                    .where(eq(vaccineSchedules.id, id)),
+                ),
+                ne(vaccineSchedules.status, 'administered'),
+              ),
+            )
+            .orderBy(asc(vaccineSchedules.dueDate), asc(vaccineSchedules.doseNumber), asc(vaccineSchedules.id))
+        : undefined,
+    });
+    const { row } = onlyRow(read.target);
+    let scope: JoinedRow[];
+    if (read.family) {
+      scope = read.family.filter((j) => j.row.dependentId === row.dependentId);
     } else {
       if (row.status === 'administered') refuseChange(row, active ? 'activated' : 'deactivated');
-      scope = [row];
+      scope = read.target;
     }
-    const toChange = scope.filter((r) => r.active !== active);
-    if (!toChange.length) return { scope, changed: 0 };
+    const toChange = scope.map((j) => j.row).filter((r) => r.active !== active);
+    if (!toChange.length) return { active, changed: 0, items: scope.map(joinedView) };
+    // Each row's audit is guarded by its own update: a row that changed since the read rolls it all back.
     const done = await runGuarded(ctx, [
-      ctx.db
-        .update(vaccineSchedules)
-        .set({ active, updatedAt: ctx.clock.now().getTime() })
-        .where(
-          and(
-            inArray(
-              vaccineSchedules.id,
-              toChange.map((r) => r.id),
+      ...toChange.flatMap((r) => [
+        ctx.db
+          .update(vaccineSchedules)
+          .set({ active, updatedAt: ctx.clock.now().getTime() })
+          .where(
+            and(
+              eq(vaccineSchedules.id, r.id),
+              ne(vaccineSchedules.active, active),
+              ne(vaccineSchedules.status, 'administered'),
             ),
-            ne(vaccineSchedules.active, active),
-            ne(vaccineSchedules.status, 'administered'),
           ),
-        ),
-      expectChanges(ctx, toChange.length),
-      ...toChange.map((r) => auditOf(ctx, action, r, { plan })),
+        auditOf(ctx, action, r, { plan }),
+      ]),
+      viewsQuery(
+        ctx,
+        scope.map((j) => j.row.id),
+      ),
     ]);
-    return done ? { scope, changed: toChange.length } : undefined;
+    if (!done) return undefined;
+    return { active, changed: toChange.length, items: (done.at(-1) as JoinedRow[]).map(joinedView) };
   });
-  return {
-    active,
-    changed,
-    items: await viewsOf(
-      ctx,
-      scope.map((r) => r.id),
-    ),
-  };
 }

@@ -2,18 +2,8 @@ import { and, eq } from 'drizzle-orm';
 import type { AuthedContext } from '../../../context';
 import { vaccineSchedules } from '../../../db/schema';
 import type { UpdateVaccineScheduleInput, VaccineScheduleView } from '../vaccinations.schemas';
-import {
-  assertNotBeforeBirth,
-  auditOf,
-  birthDateOf,
-  expectChanges,
-  invalid,
-  ownedRow,
-  refuseChange,
-  retrying,
-  runGuarded,
-} from './shared';
-import { viewOf } from './views';
+import { assertNotBeforeBirth, auditOf, invalid, refuseChange, retrying, runGuarded } from './shared';
+import { bornOf, type JoinedRow, joinedView, onlyRow, viewsQuery } from './views';
 
 /**
  * Moves the due date or changes the notes of a dose that is still scheduled.
@@ -32,21 +22,19 @@ export async function updateSchedule(
   if (!fields.length) {
     throw invalid([{ field: 'body', message: 'Give at least one of dueDate, notes' }]);
   }
-  await retrying(async () => {
-    const row = await ownedRow(ctx, id);
+  return retrying(async () => {
+    const read = onlyRow(await viewsQuery(ctx, [id]).all());
+    const { row } = read;
     if (row.status !== 'scheduled') refuseChange(row, 'changed');
-    if (changes.dueDate) {
-      assertNotBeforeBirth('dueDate', changes.dueDate, await birthDateOf(ctx, row.ownerId, row.dependentId));
-    }
+    if (changes.dueDate) assertNotBeforeBirth('dueDate', changes.dueDate, bornOf(read));
     const done = await runGuarded(ctx, [
       ctx.db
         .update(vaccineSchedules)
         .set({ ...changes, updatedAt: ctx.clock.now().getTime() })
         .where(and(eq(vaccineSchedules.id, row.id), eq(vaccineSchedules.status, 'scheduled'))),
-      expectChanges(ctx, 1),
       auditOf(ctx, 'update', row, { fields }),
+      viewsQuery(ctx, [id]),
     ]);
-    return done || undefined;
+    return done && joinedView(onlyRow(done.at(-1) as JoinedRow[]));
   });
-  return viewOf(ctx, id);
 }

@@ -77,7 +77,7 @@ export function selectWithContext(ctx: ServiceContext) {
     .leftJoin(userProfiles, eq(userProfiles.userId, vaccineSchedules.ownerId));
 }
 
-type JoinedRow = Awaited<ReturnType<ReturnType<typeof selectWithContext>['all']>>[number];
+export type JoinedRow = Awaited<ReturnType<ReturnType<typeof selectWithContext>['all']>>[number];
 
 export function joinedView(j: JoinedRow): VaccineScheduleView {
   return toScheduleView(j.row, {
@@ -96,22 +96,33 @@ export function joinedView(j: JoinedRow): VaccineScheduleView {
   });
 }
 
-/** The caller's rows among `ids` as views, soonest due first (others' rows are left out). */
-export async function viewsOf(ctx: AuthedContext, ids: string[]): Promise<VaccineScheduleView[]> {
-  if (!ids.length) return [];
-  const rows = await selectWithContext(ctx)
+/** The birth date of the person a joined row is for (null when never given). */
+export const bornOf = (j: JoinedRow): string | null => (j.row.dependentId ? j.dependentBirth : j.ownerBirth);
+
+/**
+ * The caller's rows among `ids` with their context, soonest due first (others' rows are left out), as
+ * a statement for a batch: the read before a write, or the rows as written at the end of its batch.
+ */
+export function viewsQuery(ctx: AuthedContext, ids: string[]) {
+  return selectWithContext(ctx)
     .where(and(inArray(vaccineSchedules.id, ids), eq(vaccineSchedules.ownerId, ctx.actor.id)))
-    .orderBy(asc(vaccineSchedules.dueDate), asc(vaccineSchedules.doseNumber), asc(vaccineSchedules.id))
-    .all();
-  return rows.map(joinedView);
+    .orderBy(asc(vaccineSchedules.dueDate), asc(vaccineSchedules.doseNumber), asc(vaccineSchedules.id));
 }
 
 /**
- * One of the caller's rows as a view.
+ * The one row a `viewsQuery` for one id read.
+ * @throws AppError NOT_FOUND (not the caller's, or gone)
+ */
+export function onlyRow(rows: JoinedRow[]): JoinedRow {
+  const [row] = rows;
+  if (!row) throw notFound(SCHEDULE);
+  return row;
+}
+
+/**
+ * One of the caller's rows as a view, in one round trip.
  * @throws AppError NOT_FOUND
  */
 export async function viewOf(ctx: AuthedContext, id: string): Promise<VaccineScheduleView> {
-  const [view] = await viewsOf(ctx, [id]);
-  if (!view) throw notFound(SCHEDULE);
-  return view;
+  return joinedView(onlyRow(await viewsQuery(ctx, [id]).all()));
 }
