@@ -46,10 +46,6 @@ const KNOWN: Record<string, { trips: number; why: string }> = {
     trips: 5,
     why: "the code is consumed by auth's consumeCode before the change is written",
   },
-  'GET /files/{id}/content': {
-    trips: 2,
-    why: 'the file row is read, then its access audit row written on its own (not yet guarded in the read)',
-  },
   'POST /admin/users': {
     trips: 4,
     why: "the invitation code comes from auth's issueCode after the account's batch, then the mail outbox",

@@ -1,5 +1,6 @@
-import { and, desc, eq, type SQL } from 'drizzle-orm';
+import { and, desc, eq, inArray, type SQL } from 'drizzle-orm';
 import type { AuthedContext } from '../../context';
+import { batchOf } from '../../db/batch';
 import { paginate } from '../../db/paginate';
 import { appointmentAttachments, type FilePurpose, type FileRow, files } from '../../db/schema';
 import { notFound } from '../../lib/errors';
@@ -104,14 +105,27 @@ export async function getFile(ctx: AuthedContext, id: string) {
   return toFileView(await ownedFile(ctx, id));
 }
 
-/** The file's bytes; reading a medical file writes an audit event first. */
+/**
+ * The file's bytes, in one D1 round trip: the row is read and, for a medical file, its audit event
+ * written in the same batch (only when the file is the caller's; anyone else's is NOT_FOUND and
+ * audits nothing). A row whose object is missing from storage answers NOT_FOUND; its read stays
+ * audited, as the attempt it was.
+ * @throws AppError NOT_FOUND
+ */
 export async function readFileContent(ctx: AuthedContext, id: string) {
-  const row = await ownedFile(ctx, id);
+  const mine = and(eq(files.id, id), eq(files.ownerId, ctx.actor.id));
+  const { found } = await batchOf(ctx.db, {
+    found: ctx.db.select().from(files).where(mine),
+    audit: auditInsert(
+      ctx,
+      { action: 'file.read', resourceType: 'file', resourceId: id, patientId: ctx.actor.id },
+      { guard: { from: files, where: and(mine, inArray(files.purpose, [...MEDICAL])) } },
+    ),
+  });
+  const row = found[0];
+  if (!row) throw notFound('File');
   const object = await ctx.ports.storage.get(row.storageKey);
   if (!object) throw notFound('File');
-  if (MEDICAL.has(row.purpose)) {
-    await auditInsert(ctx, { action: 'file.read', resourceType: 'file', resourceId: row.id, patientId: row.ownerId });
-  }
   return { file: toFileView(row), body: object.body };
 }
 
