@@ -109,7 +109,17 @@ export function createContext(
     ids,
     log,
     ports: settledPorts(
-      createPorts({ env, db, clock: deps.clock, ids, log, fetch: deps.fetch, adapters: deps.adapters }),
+      // The outbox stands in for the mail and SMS providers' HTTP APIs: its writes go unmetered, as a
+      // provider call would, so a request's round-trip count is the one it has in production.
+      createPorts({
+        env,
+        db: createDb(env.DB),
+        clock: deps.clock,
+        ids,
+        log,
+        fetch: deps.fetch,
+        adapters: deps.adapters,
+      }),
       settle,
     ),
     requestId: origin.requestId,

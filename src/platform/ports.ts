@@ -34,6 +34,7 @@ export type PortAdapters = (env: Env, deps: { ids: IdGenerator; log: Logger }) =
 
 export interface PortDeps {
   env: Env;
+  /** Where the development/test outbox is written: unmetered, as it stands in for an outside API. */
   db: Db;
   clock: Clock;
   ids: IdGenerator;

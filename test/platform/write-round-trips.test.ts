@@ -50,17 +50,9 @@ const KNOWN: Record<string, { trips: number; why: string }> = {
     trips: 4,
     why: "the invitation code comes from auth's issueCode after the account's batch, then the mail outbox",
   },
-  'POST /admin/users/{id}/verify': {
-    trips: 3,
-    why: 'the notice mail, deferred, still writes the dev/test outbox in D1 while the request runs',
-  },
   'DELETE /admin/users/{id}': {
     trips: 3,
     why: "account erasure reads the account's files before its write batch, after the target check",
-  },
-  'POST /superadmin/admins/{id}/approve': {
-    trips: 3,
-    why: 'the notice mail, deferred, still writes the dev/test outbox in D1 while the request runs',
   },
 };
 
