@@ -1,5 +1,5 @@
-import type { BatchItem } from 'drizzle-orm/batch';
 import type { ServiceContext } from '../../context';
+import { runBatch } from '../../db/batch';
 import type { EraseMode, Erasure } from '../../db/erasure';
 import { appointmentsErasure } from '../appointments/appointments.erasure';
 import { auditInsert } from '../audit/audit.service';
@@ -35,6 +35,52 @@ export const ACCOUNT_ERASURES: readonly AccountErasure[] = [
   usersErasure,
 ];
 
+/** An account erasure read and composed, not yet run: what `stageAccountErasure` answers. */
+export interface StagedErasure {
+  userId: string;
+  mode: EraseMode;
+  parts: Erasure[];
+}
+
+/**
+ * Composes every module's part of erasing `userId` (ACCOUNT_ERASURES), running the reads some parts
+ * need, concurrently; nothing is written. A caller with its own reads (the target's authorization)
+ * issues them beside this one, so the erasure costs one read round trip and one write batch.
+ */
+export async function stageAccountErasure(
+  ctx: ServiceContext,
+  userId: string,
+  mode: EraseMode,
+): Promise<StagedErasure> {
+  const parts = await Promise.all(ACCOUNT_ERASURES.map((erase) => erase(ctx, userId, mode)));
+  return { userId, mode, parts };
+}
+
+/**
+ * Runs a staged erasure in one atomic batch, with a `user.anonymize` or `user.purge` audit event, then
+ * deletes the stored objects.
+ * @returns how many stored files were deleted
+ */
+export async function commitAccountErasure(
+  ctx: ServiceContext,
+  { userId, mode, parts }: StagedErasure,
+  reason: string | null = null,
+): Promise<{ filesDeleted: number }> {
+  const counts: Record<string, number> = Object.assign({}, ...parts.map((part) => part.counts));
+  await runBatch(ctx.db, [
+    ...parts.flatMap((part) => part.statements),
+    auditInsert(ctx, {
+      action: mode === 'purge' ? 'user.purge' : 'user.anonymize',
+      resourceType: 'user',
+      resourceId: userId,
+      reason,
+      metadata: counts,
+    }),
+  ]);
+  for (const part of parts) await part.afterCommit?.();
+  return { filesDeleted: counts.files ?? 0 };
+}
+
 /**
  * Erases an account's personal data and files in one atomic batch composed of every module's part
  * (ACCOUNT_ERASURES) plus a `user.anonymize` or `user.purge` audit event, then deletes the stored
@@ -51,18 +97,5 @@ export async function eraseAccount(
   mode: EraseMode,
   reason: string | null = null,
 ): Promise<{ filesDeleted: number }> {
-  const parts = await Promise.all(ACCOUNT_ERASURES.map((erase) => erase(ctx, userId, mode)));
-  const counts: Record<string, number> = Object.assign({}, ...parts.map((part) => part.counts));
-  await ctx.db.batch([
-    ...parts.flatMap((part) => part.statements),
-    auditInsert(ctx, {
-      action: mode === 'purge' ? 'user.purge' : 'user.anonymize',
-      resourceType: 'user',
-      resourceId: userId,
-      reason,
-      metadata: counts,
-    }),
-  ] as unknown as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]);
-  for (const part of parts) await part.afterCommit?.();
-  return { filesDeleted: counts.files ?? 0 };
+  return commitAccountErasure(ctx, await stageAccountErasure(ctx, userId, mode), reason);
 }

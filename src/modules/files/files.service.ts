@@ -1,6 +1,6 @@
 import { and, desc, eq, inArray, type SQL } from 'drizzle-orm';
 import type { AuthedContext } from '../../context';
-import { batchOf } from '../../db/batch';
+import { batchOf, runBatch, type Statements } from '../../db/batch';
 import { paginate } from '../../db/paginate';
 import { appointmentAttachments, type FilePurpose, type FileRow, files } from '../../db/schema';
 import { notFound } from '../../lib/errors';
@@ -50,15 +50,25 @@ async function ownedFile(ctx: AuthedContext, id: string): Promise<FileRow> {
   return row;
 }
 
+/** An upload whose bytes are stored, and the statements that record it, for the caller's write batch. */
+export interface StagedUpload {
+  row: FileRow;
+  /** The file row and its `file.upload` audit event. */
+  statements: Statements;
+  /** Removes the stored bytes again: call it when the batch holding `statements` failed. */
+  discard(): Promise<void>;
+}
+
 /**
- * Stores an upload in R2 and records it. The bytes are checked against the purpose's size and type
- * rules before anything is written.
+ * Stores an upload's bytes in R2 and answers the statements that record it, so a caller that changes
+ * more (an avatar pointing at it) commits both in one write batch. The bytes are checked against the
+ * purpose's size and type rules before anything is stored.
  * @throws AppError FILE_TOO_LARGE, INVALID_FILE_TYPE
  */
-export async function uploadFile(
+export async function stageUpload(
   ctx: AuthedContext,
   input: { purpose: FilePurpose; bytes: Uint8Array; fileName: string | null },
-) {
+): Promise<StagedUpload> {
   const ownerId = ctx.actor.id;
   const stored = await ctx.ports.storage.put(input.purpose, input.bytes);
   const row: FileRow = {
@@ -72,21 +82,37 @@ export async function uploadFile(
     fileName: input.fileName?.slice(0, 255) ?? null,
     createdAt: ctx.clock.now().getTime(),
   };
+  const audit = auditInsert(ctx, {
+    action: 'file.upload',
+    resourceType: 'file',
+    resourceId: row.id,
+    patientId: MEDICAL.has(input.purpose) ? ownerId : null,
+    metadata: { purpose: input.purpose, size: row.size },
+  });
+  return {
+    row,
+    statements: [ctx.db.insert(files).values(row), audit],
+    discard: () => ctx.ports.storage.delete(stored.key),
+  };
+}
+
+/**
+ * Stores an upload in R2 and records it (`stageUpload` in a batch of its own). No orphan object is
+ * left when the record fails.
+ * @throws AppError FILE_TOO_LARGE, INVALID_FILE_TYPE
+ */
+export async function uploadFile(
+  ctx: AuthedContext,
+  input: { purpose: FilePurpose; bytes: Uint8Array; fileName: string | null },
+) {
+  const staged = await stageUpload(ctx, input);
   try {
-    const audit = auditInsert(ctx, {
-      action: 'file.upload',
-      resourceType: 'file',
-      resourceId: row.id,
-      patientId: MEDICAL.has(input.purpose) ? ownerId : null,
-      metadata: { purpose: input.purpose, size: row.size },
-    });
-    await ctx.db.batch([ctx.db.insert(files).values(row), audit]);
+    await runBatch(ctx.db, staged.statements);
   } catch (err) {
-    // Leave no orphan object behind when the metadata write fails.
-    await ctx.ports.storage.delete(stored.key);
+    await staged.discard();
     throw err;
   }
-  return toFileView(row);
+  return toFileView(staged.row);
 }
 
 export async function listFiles(ctx: AuthedContext, query: { page: number; limit: number; purpose?: FilePurpose }) {

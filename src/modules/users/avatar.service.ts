@@ -1,12 +1,12 @@
 import { and, eq, ne } from 'drizzle-orm';
-import type { BatchItem } from 'drizzle-orm/batch';
 import type { AuthedContext, ServiceContext } from '../../context';
+import { runBatch, type Statements } from '../../db/batch';
 import { files, userProfiles, users } from '../../db/schema';
 import { constantTimeEqual, hmacHex } from '../../lib/crypto';
 import { AppError, notFound } from '../../lib/errors';
 import { UPLOAD_RULES } from '../../platform/files';
 import { auditInsert } from '../audit/audit.service';
-import { deleteFile, uploadFile } from '../files/files.service';
+import { stageUpload } from '../files/files.service';
 import { getSetting } from '../settings/settings.service';
 
 /** Signed avatar URLs live one hour. */
@@ -44,15 +44,28 @@ export async function signAvatarUrl(ctx: ServiceContext, fileId: string, origin:
   };
 }
 
-/** The avatar a profile points at; `storageKey` is null when the file row is gone (deleted via /files). */
-async function avatarOf(ctx: ServiceContext, userId: string) {
-  const row = await ctx.db
+/**
+ * The avatar a profile points at, as a select for the caller's read batch: at most one row, whose
+ * `storageKey` is null when the file row is gone (deleted via /files). `avatarOfRows` reads its answer.
+ */
+export function avatarQuery(ctx: ServiceContext, userId: string) {
+  return ctx.db
     .select({ fileId: userProfiles.avatarFileId, storageKey: files.storageKey })
     .from(userProfiles)
     .leftJoin(files, and(eq(files.id, userProfiles.avatarFileId), eq(files.ownerId, userId)))
-    .where(eq(userProfiles.userId, userId))
-    .get();
+    .where(eq(userProfiles.userId, userId));
+}
+
+type AvatarRow = { fileId: string | null; storageKey: string | null };
+
+/** The avatar `avatarQuery` answered, or null when the profile points at none. */
+export function avatarOfRows(rows: readonly AvatarRow[]) {
+  const row = rows[0];
   return row?.fileId ? { fileId: row.fileId, storageKey: row.storageKey } : null;
+}
+
+async function avatarOf(ctx: ServiceContext, userId: string) {
+  return avatarOfRows(await avatarQuery(ctx, userId));
 }
 
 const MiB = 1024 * 1024;
@@ -77,16 +90,19 @@ export async function uploadAvatar(
   origin: string,
 ): Promise<AvatarView> {
   const userId = ctx.actor.id;
-  const maxBytes = await maxAvatarBytes(ctx);
+  // The read batch: the limit (settings) and the avatar being replaced, together.
+  const [maxBytes, previous] = await Promise.all([maxAvatarBytes(ctx), avatarOf(ctx, userId)]);
   if (input.bytes.byteLength > maxBytes) {
     throw new AppError('FILE_TOO_LARGE', `An avatar may be at most ${maxBytes / MiB} MiB`, {
       details: { maxBytes, size: input.bytes.byteLength },
     });
   }
-  const previous = await avatarOf(ctx, userId);
-  const stored = await uploadFile(ctx, { purpose: 'avatar', bytes: input.bytes, fileName: input.fileName });
+  const staged = await stageUpload(ctx, { purpose: 'avatar', bytes: input.bytes, fileName: input.fileName });
+  const stored = staged.row;
   const now = ctx.clock.now().getTime();
-  const statements: BatchItem<'sqlite'>[] = [
+  // The write batch: the new file's row, the profile pointing at it and the old row's removal, at once.
+  const statements: Statements = [
+    ...staged.statements,
     ctx.db
       .insert(userProfiles)
       .values({ userId, avatarFileId: stored.id, updatedAt: now })
@@ -102,9 +118,9 @@ export async function uploadAvatar(
     statements.push(ctx.db.delete(files).where(and(eq(files.id, previous.fileId), eq(files.ownerId, userId))));
   }
   try {
-    await ctx.db.batch(statements as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]);
+    await runBatch(ctx.db, statements);
   } catch (err) {
-    await deleteFile(ctx, stored.id);
+    await staged.discard();
     throw err;
   }
   if (previous?.storageKey) await ctx.ports.storage.delete(previous.storageKey);
@@ -133,9 +149,13 @@ export async function removeAvatar(ctx: AuthedContext): Promise<void> {
   if (current.storageKey) await ctx.ports.storage.delete(current.storageKey);
 }
 
-/** The live avatar file of a profile row, or null (none set, or its file was deleted). */
-export async function avatarViewOf(ctx: ServiceContext, userId: string, origin: string): Promise<AvatarView | null> {
-  const current = await avatarOf(ctx, userId);
+/** The signed view of the live avatar `avatarQuery` answered, or null (none set, or its file was deleted). */
+export async function avatarViewOfRows(
+  ctx: ServiceContext,
+  rows: readonly AvatarRow[],
+  origin: string,
+): Promise<AvatarView | null> {
+  const current = avatarOfRows(rows);
   return current?.storageKey ? signAvatarUrl(ctx, current.fileId, origin) : null;
 }
 

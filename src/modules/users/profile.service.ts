@@ -1,13 +1,21 @@
 import { and, asc, desc, eq, ne, sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import type { AuthedContext, ServiceContext } from '../../context';
+import { type BatchResults, batchOf, runBatch, type Statements } from '../../db/batch';
 import { paginate } from '../../db/paginate';
-import { type EmergencyContactRow, emergencyContacts, type UserProfileRow, userProfiles, users } from '../../db/schema';
+import {
+  type EmergencyContactRow,
+  emergencyContacts,
+  type UserProfileRow,
+  type UserRow,
+  userProfiles,
+  users,
+} from '../../db/schema';
 import { AppError, notFound } from '../../lib/errors';
 import { toE164 } from '../../lib/phone';
 import { iso } from '../../lib/time';
 import { auditInsert, recordAudit } from '../audit/audit.service';
-import { avatarViewOf } from './avatar.service';
+import { avatarQuery, avatarViewOfRows } from './avatar.service';
 import { canonicalLanguage, canonicalTimeZone, isFutureDate } from './profile.policy';
 import type {
   CreateContactInput,
@@ -51,23 +59,31 @@ const PROFILE_FIELDS = [
 type ProfileField = (typeof PROFILE_FIELDS)[number];
 type ProfileValues = Pick<UserProfileRow, ProfileField>;
 
-/** The signed-in caller's account and profile: what GET /users/me answers. */
-export async function getMyAccount(
-  ctx: AuthedContext,
-  origin: string,
-): Promise<{ user: UserView; profile: ProfileView }> {
-  const userId = ctx.actor.id;
-  const [[user], [profile], contacts] = await ctx.db.batch([
-    ctx.db.select().from(users).where(eq(users.id, userId)),
-    ctx.db.select().from(userProfiles).where(eq(userProfiles.userId, userId)),
-    ctx.db
+/** The reads of an account and its profile, by name, for one `batchOf` read batch. */
+function accountReads(ctx: AuthedContext, userId: string) {
+  return {
+    user: ctx.db.select().from(users).where(eq(users.id, userId)),
+    profile: ctx.db.select().from(userProfiles).where(eq(userProfiles.userId, userId)),
+    contacts: ctx.db
       .select()
       .from(emergencyContacts)
       .where(eq(emergencyContacts.userId, userId))
       .orderBy(...CONTACT_ORDER)
       .limit(MAX_EMERGENCY_CONTACTS),
-  ]);
-  if (!user) throw notFound('User');
+    avatar: avatarQuery(ctx, userId),
+  };
+}
+
+type AccountRows = BatchResults<ReturnType<typeof accountReads>>;
+
+/** What GET /users/me answers, from the rows `accountReads` read (with any changes already applied). */
+async function accountView(
+  ctx: AuthedContext,
+  user: UserRow,
+  profile: Partial<ProfileValues> | undefined,
+  read: AccountRows,
+  origin: string,
+): Promise<{ user: UserView; profile: ProfileView }> {
   return {
     user: toUserView(user),
     profile: {
@@ -78,10 +94,21 @@ export async function getMyAccount(
       allergies: profile?.allergies ?? null,
       preferredLanguage: profile?.preferredLanguage ?? null,
       timeZone: profile?.timeZone ?? null,
-      emergencyContacts: contacts.map(toContactView),
-      avatar: profile?.avatarFileId ? await avatarViewOf(ctx, userId, origin) : null,
+      emergencyContacts: read.contacts.map(toContactView),
+      avatar: await avatarViewOfRows(ctx, read.avatar, origin),
     },
   };
+}
+
+/** The signed-in caller's account and profile: what GET /users/me answers, in one round trip. */
+export async function getMyAccount(
+  ctx: AuthedContext,
+  origin: string,
+): Promise<{ user: UserView; profile: ProfileView }> {
+  const read = await batchOf(ctx.db, accountReads(ctx, ctx.actor.id));
+  const [user] = read.user;
+  if (!user) throw notFound('User');
+  return accountView(ctx, user, read.profile[0], read, origin);
 }
 
 /** The input in its stored form: canonical language and zone tags, allergies without duplicates. */
@@ -112,11 +139,10 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stri
 export async function updateMe(ctx: AuthedContext, input: UpdateMeInput, origin: string) {
   const userId = ctx.actor.id;
   const values = normalize(input, ctx.clock.now());
-  const [[user], [profile]] = await ctx.db.batch([
-    ctx.db.select({ name: users.name }).from(users).where(eq(users.id, userId)),
-    ctx.db.select().from(userProfiles).where(eq(userProfiles.userId, userId)),
-  ]);
+  const read = await batchOf(ctx.db, accountReads(ctx, userId));
+  const [user] = read.user;
   if (!user) throw notFound('User');
+  const [profile] = read.profile;
   const changed: Partial<ProfileValues> = {};
   for (const field of PROFILE_FIELDS) {
     if (field in values && !same(values[field], profile?.[field])) {
@@ -125,31 +151,32 @@ export async function updateMe(ctx: AuthedContext, input: UpdateMeInput, origin:
   }
   const nameChanged = input.name !== undefined && input.name !== user.name;
   const fields = [...(nameChanged ? ['name'] : []), ...Object.keys(changed)];
-  if (fields.length) {
-    const now = ctx.clock.now().getTime();
-    const statements: BatchItem<'sqlite'>[] = [
-      auditInsert(ctx, {
-        action: 'user.profile_update',
-        resourceType: 'user',
-        resourceId: userId,
-        patientId: userId,
-        metadata: { fields },
-      }),
-    ];
-    if (nameChanged) {
-      statements.push(ctx.db.update(users).set({ name: input.name!, updatedAt: now }).where(eq(users.id, userId)));
-    }
-    if (Object.keys(changed).length) {
-      statements.push(
-        ctx.db
-          .insert(userProfiles)
-          .values({ userId, ...changed, updatedAt: now })
-          .onConflictDoUpdate({ target: userProfiles.userId, set: { ...changed, updatedAt: now } }),
-      );
-    }
-    await ctx.db.batch(statements as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]);
+  if (!fields.length) return accountView(ctx, user, profile, read, origin);
+  const now = ctx.clock.now().getTime();
+  const statements: Statements = [
+    auditInsert(ctx, {
+      action: 'user.profile_update',
+      resourceType: 'user',
+      resourceId: userId,
+      patientId: userId,
+      metadata: { fields },
+    }),
+  ];
+  if (nameChanged) {
+    statements.push(ctx.db.update(users).set({ name: input.name!, updatedAt: now }).where(eq(users.id, userId)));
   }
-  return getMyAccount(ctx, origin);
+  if (Object.keys(changed).length) {
+    statements.push(
+      ctx.db
+        .insert(userProfiles)
+        .values({ userId, ...changed, updatedAt: now })
+        .onConflictDoUpdate({ target: userProfiles.userId, set: { ...changed, updatedAt: now } }),
+    );
+  }
+  await runBatch(ctx.db, statements);
+  // The answer is the rows read with the changes just written: no read after the write.
+  const written = nameChanged ? { ...user, name: input.name!, updatedAt: now } : user;
+  return accountView(ctx, written, { ...profile, ...changed }, read, origin);
 }
 
 // ---- emergency contacts ---------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { auditEvents, devOutbox, users } from '../../../src/db/schema';
+import { auditEvents, devOutbox, oneTimeCodes, users } from '../../../src/db/schema';
 import { fixedClock } from '../../../src/lib/clock';
 import { client, db, signedInUser, tokenFor, uniqueEmail } from '../../helpers';
 import { latestCode, loginTokens, outboxCount, STRONG_PASSWORD } from '../../support/auth';
@@ -124,6 +124,23 @@ describe('POST /admin/users', () => {
     expect(await db.$count(auditEvents, eq(auditEvents.action, 'admin.users.create'))).toBe(audits);
     expect(await outboxCount(api, email)).toBe(1);
     expect(await outboxCount(api, other)).toBe(0);
+    // The refused account's invitation code rolled back with it.
+    expect(await db.$count(oneTimeCodes, eq(oneTimeCodes.target, other))).toBe(0);
+  });
+
+  it('Should create the account but send no invitation when a code went to the address a moment ago', async () => {
+    const { token } = await signedInUser({ role: 'admin' });
+    const email = uniqueEmail('justasked');
+    // A reset asked for an address with no account yet records a code (sent nowhere), starting its cooldown.
+    expect((await api.post('/api/v1/auth/password/forgot', { json: { email } })).status).toBe(200);
+    const res = await create(token, { email, name: 'Dr. Early', role: 'doctor' });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    expect(res.body.data.invitation).toEqual({ sent: false, expiresIn: 72 * 3600 });
+    expect(await byEmail(email)).toMatchObject({ role: 'doctor', status: 'active' });
+    expect(await outboxCount(api, email)).toBe(0);
+    // Only the earlier code exists, and it is not bound to the new account.
+    const codes = await db.select().from(oneTimeCodes).where(eq(oneTimeCodes.target, email)).all();
+    expect(codes.map((code) => code.userId)).toEqual([null]);
   });
 
   it('Should refuse superadmins, patients, sub-roles on non-admins and bad fields with 422, creating nothing', async () => {

@@ -69,6 +69,14 @@ describe('avatar upload', () => {
     const me = await api.get('/api/v1/users/me', { token });
     expect(me.body.data.profile.avatar).toMatchObject({ fileId: avatar.fileId });
     expect((await fetchSigned(me.body.data.profile.avatar.url)).status).toBe(200);
+
+    // A profile update answers the account with the avatar too, built from its one read batch.
+    const updated = await api.patch('/api/v1/users/me', { token, json: { name: 'Ana Avatar', bloodGroup: 'A+' } });
+    expect(updated.status, JSON.stringify(updated.body)).toBe(200);
+    expect(updated.body.data.user.name).toBe('Ana Avatar');
+    expect(updated.body.data.profile).toMatchObject({ bloodGroup: 'A+', avatar: { fileId: avatar.fileId } });
+    expect((await fetchSigned(updated.body.data.profile.avatar.url)).status).toBe(200);
+    expect((await api.get('/api/v1/users/me', { token })).body.data).toEqual(updated.body.data);
   });
 
   it('Should replace an avatar, deleting the old row and R2 object; the old URL stops working', async () => {

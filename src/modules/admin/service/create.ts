@@ -1,5 +1,5 @@
 import { codeEmail } from '../../../access/code-messages';
-import { issueCode } from '../../../access/one-time-codes';
+import { newestCodeQuery, prepareCode } from '../../../access/one-time-codes';
 import type { AuthedContext, ServiceContext } from '../../../context';
 import { type UserRow, users } from '../../../db/schema';
 import { AppError } from '../../../lib/errors';
@@ -34,15 +34,28 @@ export function invitationEmail(
   return { subject, text, html };
 }
 
-/** Issues and mails the invitation; a failure is logged and reported, never undoes the account. */
-async function sendInvitation(ctx: ServiceContext, user: UserRow, role: CreateUserInput['role']): Promise<boolean> {
+/**
+ * The invitation code for `user`, prepared for the account's own write batch from the newest code for
+ * its address (read beforehand). Null when none can be sent now (a code went to the address within
+ * the resend cooldown): the account is created all the same and the answer says nothing was sent.
+ */
+async function prepareInvitation(ctx: ServiceContext, user: UserRow, newest: { createdAt: number } | undefined) {
   try {
-    const code = await issueCode(ctx, {
-      purpose: 'password-reset',
-      target: user.email!,
-      userId: user.id,
-      ttlMs: INVITATION_TTL_MS,
-    });
+    return await prepareCode(
+      ctx,
+      { purpose: 'password-reset', target: user.email!, userId: user.id, ttlMs: INVITATION_TTL_MS },
+      newest,
+    );
+  } catch (err) {
+    if (!(err instanceof AppError)) throw err;
+    ctx.log.log('warn', 'admin.invitation_not_sent', { userId: user.id, error: err.code });
+    return null;
+  }
+}
+
+/** Mails the invitation; a failure is logged and reported, never undoes the account. */
+async function mailInvitation(ctx: ServiceContext, user: UserRow, role: CreateUserInput['role'], code: string) {
+  try {
     await ctx.ports.mailer.send({
       to: user.email!,
       ...invitationEmail({ email: user.email!, role, code }, ctx.env.APP_NAME),
@@ -79,6 +92,10 @@ export async function createUser(
     status: initialStatus(actor.role, input.role),
     verified: { email: true, credentials: true },
   });
+  // One read (the address's newest code, for the resend cooldown), then one write batch: the account,
+  // its audit event and its invitation code commit together or not at all.
+  const [newest] = await newestCodeQuery(ctx, 'password-reset', user.email!);
+  const invitation = await prepareInvitation(ctx, user, newest);
   await commitGuarded(
     ctx,
     [
@@ -93,11 +110,12 @@ export async function createUser(
         },
         { guard: 'one-row-changed' },
       ),
+      ...(invitation?.statements ?? []),
     ],
     async () => {
       throw new AppError('CONFLICT', 'An account with this email or mobile number already exists');
     },
   );
-  const sent = await sendInvitation(ctx, user, input.role);
+  const sent = invitation ? await mailInvitation(ctx, user, input.role, invitation.code) : false;
   return { user: toAdminView(user, null), invitation: { sent, expiresIn: INVITATION_TTL_MS / 1000 } };
 }

@@ -1,5 +1,5 @@
 import type { AuthedContext } from '../../../context';
-import { eraseAccount } from '../../account-deletion/account-erasure';
+import { commitAccountErasure, stageAccountErasure } from '../../account-deletion/account-erasure';
 import { lastSuperadminRefusal, mayRemoveSuperadmin } from '../admin.policy';
 import { authorizedTarget, refuseWith } from './shared';
 
@@ -13,10 +13,15 @@ export async function applyDelete(
   id: string,
   reason: string | null = null,
 ): Promise<{ id: string; filesDeleted: number }> {
-  const { target, otherSuperadmins } = await authorizedTarget(ctx, id, 'delete');
+  // The target's check and the erasure's own reads go out together (one round trip); the erasure's
+  // reads are dropped unread when the caller may not delete the account.
+  const [{ target, otherSuperadmins }, erasure] = await Promise.all([
+    authorizedTarget(ctx, id, 'delete'),
+    stageAccountErasure(ctx, id, 'purge'),
+  ]);
   if (mayRemoveSuperadmin(target, 'delete')) {
     refuseWith(lastSuperadminRefusal(target, 'delete', otherSuperadmins));
   }
-  const { filesDeleted } = await eraseAccount(ctx, id, 'purge', reason);
+  const { filesDeleted } = await commitAccountErasure(ctx, erasure, reason);
   return { id, filesDeleted };
 }
