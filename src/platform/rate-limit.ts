@@ -70,6 +70,12 @@ export interface RateLimitCounters {
    * failure's own write batch (with its audit row); none without an address rule or address.
    */
   failed(): Statements;
+  /**
+   * Statements giving back every hit the batch counted (found in its answers), for a write batch when
+   * the attempt turns out not to count: a request refused after its read batch by a check that must
+   * spend no budget (a failed reCAPTCHA run beside the batch).
+   */
+  refund(results: Readonly<Record<string, unknown>>): Statements;
 }
 
 interface PlannedHit {
@@ -181,6 +187,16 @@ export function rateLimitCounters(
         const row = (results[hit.name] as { count: number }[] | undefined)?.[0];
         if (row && row.count > hit.max) throw refusal(hit.rule, hit.windowStart);
       }
+    },
+    refund(results) {
+      return planned
+        .filter((hit) => (results[hit.name] as unknown[] | undefined)?.length)
+        .map((hit) =>
+          ctx.db
+            .update(rateLimits)
+            .set({ count: sql`max(${rateLimits.count} - 1, 0)` })
+            .where(sql`${rateLimits.key} = ${hit.key} and ${rateLimits.windowStart} = ${hit.windowStart}`),
+        );
     },
     failed() {
       if (!failures) return [];

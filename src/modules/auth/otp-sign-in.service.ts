@@ -22,26 +22,20 @@ export type OtpTarget = { email: string; mobileNumber?: undefined } | { mobileNu
 const SMS_SIGN_IN_OFF = 'Sign-in by SMS is turned off';
 
 /**
- * Refuses a sign-in code by SMS while `features.smsSignIn` is off. The route runs it before the
- * reCAPTCHA check, so a turned-off channel costs no call to Google either.
- * @throws AppError FORBIDDEN
- */
-export async function assertOtpChannelOpen(ctx: ServiceContext, input: OtpTarget): Promise<void> {
-  if (!input.email) await assertFlagOn(ctx, 'features.smsSignIn', SMS_SIGN_IN_OFF);
-}
-
-/**
- * Sends a one-time sign-in code by email (existing accounts) or SMS (any valid number): one read batch
- * (the counters, the newest code, the account of an email), then one write batch with the delivery
- * beside it. By SMS the route reads the flag first, before reCAPTCHA: three round trips in all.
+ * Sends a one-time sign-in code by email (existing accounts) or SMS (any valid number), once
+ * `humanCheck` (the route's reCAPTCHA) passed: one read batch (the counters, the newest code, the
+ * account of an email; by SMS the sign-in flag too), then one write batch with the delivery beside it.
+ * By SMS the flag is read before `humanCheck` runs, so a turned-off channel costs no call to Google
+ * and counts nothing (its hits count only while the flag is on); a failed check gives back what the
+ * read batch counted, in the write batch of the refusal.
  * @throws AppError FORBIDDEN for a mobile number while `features.smsSignIn` is off (nothing is sent
- * or counted), VALIDATION_FAILED (bad number), RATE_LIMITED
+ * or counted), VALIDATION_FAILED (bad number), RATE_LIMITED, and what `humanCheck` throws
  */
-export async function sendSignInCode(ctx: ServiceContext, input: OtpTarget) {
-  await assertOtpChannelOpen(ctx, input);
-  const target = input.email ?? toE164(input.mobileNumber!);
-  const limits = rateLimitCounters(ctx, codeSendLimits(ctx.ip, target));
+export async function sendSignInCode(ctx: ServiceContext, input: OtpTarget, humanCheck: () => Promise<void>) {
   if (input.email) {
+    await humanCheck();
+    const target = input.email;
+    const limits = rateLimitCounters(ctx, codeSendLimits(ctx.ip, target));
     const { newest, found, ...counts } = await batchOf(ctx.db, {
       newest: newestCodeQuery(ctx, 'login-email', target),
       found: userByEmailQuery(ctx, target),
@@ -52,15 +46,30 @@ export async function sendSignInCode(ctx: ServiceContext, input: OtpTarget) {
     await storeAndMailCode(ctx, 'login-email', target, user?.status === 'removed' ? undefined : user, newest[0]);
     return { channel: 'email' as const, ...CODE_SENT };
   }
-  const { newest, ...counts } = await batchOf(ctx.db, {
-    newest: newestCodeQuery(ctx, 'login-sms', target),
+  // An invalid number is refused once the flag was read, uncounted.
+  const target = e164OrNull(input.mobileNumber!);
+  const limits = rateLimitCounters(ctx, target ? codeSendLimits(ctx.ip, target) : [], {
+    onlyIf: flagOnSql('features.smsSignIn'),
+  });
+  const { settings, newest, ...counts } = await batchOf(ctx.db, {
+    settings: settingsQuery(ctx),
+    newest: newestCodeQuery(ctx, 'login-sms', target ?? ''),
     ...limits.statements,
   });
+  primeSettings(ctx, settings);
+  await assertFlagOn(ctx, 'features.smsSignIn', SMS_SIGN_IN_OFF);
+  const to = target ?? toE164(input.mobileNumber!);
   limits.check(counts);
-  const prepared = await prepareCode(ctx, { purpose: 'login-sms', target }, newest[0]);
+  try {
+    await humanCheck();
+  } catch (err) {
+    await runBatch(ctx.db, limits.refund(counts));
+    throw err;
+  }
+  const prepared = await prepareCode(ctx, { purpose: 'login-sms', target: to }, newest[0]);
   await Promise.all([
     runBatch(ctx.db, prepared.statements),
-    ctx.ports.sms.send({ to: target, body: codeSms(prepared.code, ctx.env.APP_NAME) }),
+    ctx.ports.sms.send({ to, body: codeSms(prepared.code, ctx.env.APP_NAME) }),
   ]);
   return { channel: 'sms' as const, ...CODE_SENT };
 }

@@ -1,6 +1,6 @@
-import { eq } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { users } from '../../../src/db/schema';
+import { oneTimeCodes, rateLimits, users } from '../../../src/db/schema';
 import { client, db, recordingFetch, uniqueEmail } from '../../helpers';
 import { STRONG_PASSWORD } from '../../support/auth';
 
@@ -57,6 +57,33 @@ describe('reCAPTCHA on public auth endpoints', () => {
       headers: { 'x-recaptcha-token': 'x' },
     });
     expect(forgot.status).toBe(403);
+  });
+
+  it("Should spend none of the address's or number's budget on an SMS code send that fails reCAPTCHA", async () => {
+    let answer: object = { success: false };
+    const api = client({ fetch: recordingFetch(() => Response.json(answer)).fetch });
+    const ip = '198.51.100.23';
+    const number = `+1415555${String(1000 + Math.floor(Math.random() * 9000))}`;
+    const send = () =>
+      api.post('/api/v1/auth/otp/send', {
+        json: { mobileNumber: number },
+        env: WITH_SECRET,
+        headers: { 'x-recaptcha-token': 'token', 'cf-connecting-ip': ip },
+      });
+    for (let i = 0; i < 3; i++) expect((await send()).status).toBe(403);
+    const counts = () =>
+      db
+        .select({ key: rateLimits.key, count: rateLimits.count })
+        .from(rateLimits)
+        .where(inArray(rateLimits.key, [`otp-send:ip:${ip}`, `otp-send-all:ip:${ip}`, `otp-send:target:${number}`]))
+        .orderBy(rateLimits.key)
+        .all();
+    expect((await counts()).map((row) => row.count)).toEqual([0, 0, 0]);
+    expect(await db.$count(oneTimeCodes, eq(oneTimeCodes.target, number))).toBe(0);
+    // Once the check passes, the send counts once against each limit.
+    answer = { success: true };
+    expect((await send()).status).toBe(200);
+    expect((await counts()).map((row) => row.count)).toEqual([1, 1, 1]);
   });
 
   it('Should skip the check in development/test without a secret, and refuse in production (503)', async () => {
