@@ -30,22 +30,6 @@ const KNOWN: Record<string, { trips: number; why: string }> = {
     trips: 4,
     why: 'not examined in this pass: its reads and writes are not yet folded into two batches',
   },
-  'POST /users/me/mobile': {
-    trips: 6,
-    why: "the sign-in code comes from auth's issueCode (its own reads and writes; auth is out of this pass)",
-  },
-  'POST /users/me/mobile/verify': {
-    trips: 5,
-    why: "the code is consumed by auth's consumeCode before the change is written",
-  },
-  'POST /users/me/email': {
-    trips: 7,
-    why: "password check and auth's issueCode, each with its own round trips",
-  },
-  'POST /users/me/email/verify': {
-    trips: 5,
-    why: "the code is consumed by auth's consumeCode before the change is written",
-  },
   'POST /admin/users': {
     trips: 4,
     why: "the invitation code comes from auth's issueCode after the account's batch, then the mail outbox",
