@@ -22,6 +22,8 @@ export const uniqueEmail = (label = 'user') =>
     .token(6)
     .toLowerCase()
     .replace(/[^a-z0-9]/g, 'x')}@example.test`;
+/** A valid Portuguese mobile number in E.164 that no other test is likely to use. */
+export const uniqueMobile = () => `+35191${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
 
 export interface ApiResponse<T = any> {
   status: number;

@@ -60,11 +60,13 @@ export interface RateLimitCounters {
    */
   statements: NamedStatements;
   /**
-   * Takes the answers of the batch (the caller's other names are ignored).
+   * Takes the answers of the batch (the caller's other names are ignored). With `only`, checks just
+   * the hits of those rules, for a flow that refuses on other grounds between two limits (a password
+   * re-check between its own limit and the limit of what it unlocks); check the rest later.
    * @throws AppError RATE_LIMITED with `retryAfter` seconds for the first limit passed: the address's
    * failures, then the hits in the order given (the ceiling first)
    */
-  check(results: Readonly<Record<string, unknown>>): void;
+  check(results: Readonly<Record<string, unknown>>, only?: readonly RateRule[]): void;
   /**
    * The statement counting this attempt as failed against the address's `failures` rule, for the
    * failure's own write batch (with its audit row); none without an address rule or address.
@@ -178,12 +180,14 @@ export function rateLimitCounters(
     });
   return {
     statements,
-    check(results) {
-      if (failures) {
+    check(results, only) {
+      const checked = (rule: RateRule) => !only || only.includes(rule);
+      if (failures && checked(failures.rule)) {
         const row = (results['rate:failures'] as { count: number }[] | undefined)?.[0];
         if (row && row.count >= failures.max) throw refusal(failures.rule, failures.windowStart);
       }
       for (const hit of planned) {
+        if (!checked(hit.rule)) continue;
         const row = (results[hit.name] as { count: number }[] | undefined)?.[0];
         if (row && row.count > hit.max) throw refusal(hit.rule, hit.windowStart);
       }

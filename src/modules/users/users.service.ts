@@ -23,11 +23,27 @@ export function toUserView(row: UserRow): UserView {
   };
 }
 
-/** The signed-in caller's account row. */
-export async function currentUser(ctx: AuthedContext): Promise<UserRow> {
-  const row = await ctx.db.select().from(users).where(eq(users.id, ctx.actor.id)).get();
+/** The signed-in caller's account row, for a read batch (`currentUserOf` reads the answer). */
+export function currentUserQuery(ctx: AuthedContext) {
+  return ctx.db.select().from(users).where(eq(users.id, ctx.actor.id));
+}
+
+/**
+ * The account `currentUserQuery` read.
+ * @throws AppError NOT_FOUND when it is gone
+ */
+export function currentUserOf(rows: readonly UserRow[]): UserRow {
+  const row = rows[0];
   if (!row) throw notFound('User');
   return row;
+}
+
+/**
+ * The signed-in caller's account row.
+ * @throws AppError NOT_FOUND when it is gone
+ */
+export async function currentUser(ctx: AuthedContext): Promise<UserRow> {
+  return currentUserOf(await currentUserQuery(ctx));
 }
 
 /** The signed-in caller's own account. */

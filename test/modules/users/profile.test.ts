@@ -2,7 +2,7 @@ import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { auditEvents, emergencyContacts, oneTimeCodes, userProfiles, users } from '../../../src/db/schema';
 import { fixedClock } from '../../../src/lib/clock';
-import { client, createUser, db, signedInUser, tokenFor, uniqueEmail } from '../../helpers';
+import { client, createUser, db, signedInUser, tokenFor, uniqueEmail, uniqueMobile } from '../../helpers';
 import { latestCode, loginTokens, outboxCount, STRONG_PASSWORD, userWithPassword } from '../../support/auth';
 
 const api = client();
@@ -18,9 +18,6 @@ const auditsOf = (userId: string, action: string) =>
     .from(auditEvents)
     .where(and(eq(auditEvents.resourceId, userId), eq(auditEvents.action, action)))
     .all();
-
-/** A valid Portuguese mobile number no other test uses. */
-const uniqueMobile = () => `+35191${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}`;
 
 describe('GET /users/me', () => {
   it('Should answer the account and an empty profile for a new user, and 401 anonymously', async () => {
