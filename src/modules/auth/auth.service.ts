@@ -21,6 +21,7 @@ import {
   refundRateLimit,
 } from '../../platform/rate-limit';
 import { auditInsert, recordAudit } from '../audit/audit.service';
+import { phoneRegionFor } from '../settings/settings.service';
 import { newAccount } from '../users/new-account';
 import { toUserView } from '../users/users.service';
 import { answerCode, refuseCode, storeAndMailCode } from './code-answers';
@@ -131,8 +132,10 @@ export interface RegisterInput {
  * @throws AppError VALIDATION_FAILED (weak password, bad number), CONFLICT (email or number taken), RATE_LIMITED
  */
 export async function register(ctx: ServiceContext, input: RegisterInput) {
-  // An invalid number is refused after the limit counted the attempt; until then it matches nobody.
-  const parsedNumber = input.mobileNumber ? e164OrNull(input.mobileNumber) : null;
+  // An invalid number is refused after the limit counted the attempt; until then it matches nobody. A
+  // national number reads the region first (one more round trip): the number keys the read batch.
+  const region = await phoneRegionFor(ctx, input.mobileNumber);
+  const parsedNumber = input.mobileNumber ? e164OrNull(input.mobileNumber, region) : null;
   const limits = rateLimitCounters(ctx, [], { address: [AUTH_LIMITS.registerIp, ctx.ip] });
   const { taken, newest, ...counts } = await batchOf(ctx.db, {
     taken: ctx.db
@@ -149,7 +152,7 @@ export async function register(ctx: ServiceContext, input: RegisterInput) {
   });
   limits.check(counts);
   assertStrong(input.password, input.email);
-  const mobileNumber = input.mobileNumber ? toE164(input.mobileNumber) : null;
+  const mobileNumber = input.mobileNumber ? toE164(input.mobileNumber, { region }) : null;
   // A taken email or number is what a prober learns from: it counts against the address.
   const conflict = async (): Promise<never> => {
     await runBatch(ctx.db, limits.failed());

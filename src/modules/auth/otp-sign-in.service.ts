@@ -8,7 +8,7 @@ import { type UserRow, users } from '../../db/schema';
 import { e164OrNull, toE164 } from '../../lib/phone';
 import { rateLimitCounters } from '../../platform/rate-limit';
 import { auditInsert } from '../audit/audit.service';
-import { assertFlagOn, flagOnSql, primeSettings, settingsQuery } from '../settings/settings.service';
+import { assertFlagOn, flagOnSql, phoneRegionFor, primeSettings, settingsQuery } from '../settings/settings.service';
 import { newAccount } from '../users/new-account';
 import { AUTH_LIMITS, CODE_SENT, codeSendLimits, codeUsedStatements, userByEmailQuery } from './auth.service';
 import { answerCode, refuseCode, storeAndMailCode } from './code-answers';
@@ -46,8 +46,10 @@ export async function sendSignInCode(ctx: ServiceContext, input: OtpTarget, huma
     await storeAndMailCode(ctx, 'login-email', target, user?.status === 'removed' ? undefined : user, newest[0]);
     return { channel: 'email' as const, ...CODE_SENT };
   }
-  // An invalid number is refused once the flag was read, uncounted.
-  const target = e164OrNull(input.mobileNumber!);
+  // A national number needs the region before it can key the batch: one more round trip (that also
+  // reads the flag). An invalid number is refused once the flag was read, uncounted.
+  const region = await phoneRegionFor(ctx, input.mobileNumber);
+  const target = e164OrNull(input.mobileNumber!, region);
   const limits = rateLimitCounters(ctx, target ? codeSendLimits(ctx.ip, target) : [], {
     onlyIf: flagOnSql('features.smsSignIn'),
   });
@@ -58,7 +60,7 @@ export async function sendSignInCode(ctx: ServiceContext, input: OtpTarget, huma
   });
   primeSettings(ctx, settings);
   await assertFlagOn(ctx, 'features.smsSignIn', SMS_SIGN_IN_OFF);
-  const to = target ?? toE164(input.mobileNumber!);
+  const to = target ?? toE164(input.mobileNumber!, { region });
   limits.check(counts);
   try {
     await humanCheck();
@@ -113,8 +115,10 @@ function newPatientStatements(ctx: ServiceContext, mobileNumber: string): { user
  */
 export async function verifySignInCode(ctx: ServiceContext, input: OtpTarget & { otp: string }, device: DeviceInfo) {
   const byEmail = Boolean(input.email);
-  // An invalid number is refused once the flag was read, uncounted; until then it matches nothing.
-  const target = input.email ?? e164OrNull(input.mobileNumber!);
+  // An invalid number is refused once the flag was read, uncounted; until then it matches nothing. A
+  // national number reads the region (and the flag) first: one more round trip.
+  const region = await phoneRegionFor(ctx, input.mobileNumber);
+  const target = input.email ?? e164OrNull(input.mobileNumber!, region);
   const purpose = byEmail ? 'login-email' : 'login-sms';
   const limits = rateLimitCounters(ctx, target ? [[AUTH_LIMITS.otpVerifyTarget, target]] : [], {
     address: [AUTH_LIMITS.otpVerifyIp, target ? ctx.ip : null],
@@ -135,7 +139,7 @@ export async function verifySignInCode(ctx: ServiceContext, input: OtpTarget & {
     primeSettings(ctx, settings);
     if (!byEmail) await assertFlagOn(ctx, 'features.smsSignIn', SMS_SIGN_IN_OFF);
     // Without a target the number is invalid: refused here with its field error.
-    const to = target ?? toE164(input.mobileNumber!);
+    const to = target ?? toE164(input.mobileNumber!, { region });
     limits.check(counts);
     const check = await checkCode(ctx, { purpose, target: to, code: input.otp }, newest[0]);
     if (!check.ok) return refuseCode(ctx, purpose, check, limits.failed());

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import type { SettingType } from '../../db/schema';
+import { isPhoneRegion } from '../../lib/phone';
 
 /**
  * One system setting: its JSON type, the value used while no superadmin has set one, who may read it
@@ -121,6 +122,15 @@ export const SETTINGS = {
     description:
       'Client-facing: served by GET /api/v1/settings/public for the apps to read (the maintenance screen text, at most 500 characters). The API does not act on it.',
     validate: z.string().max(500, 'must be at most 500 characters'),
+  }),
+  'phone.defaultRegion': stringSetting({
+    default: '',
+    public: true,
+    description:
+      "The region (ISO 3166-1 alpha-2, e.g. IN, KE, US) a mobile number typed without + or 00 is read in, so clients can send national numbers (IN: 9876543210 is stored as +919876543210; KE: 0712345678 as +254712345678). A signed-in user's own numbers (mobile change, emergency contacts) are read in their profile address's country first. Empty (the default): numbers must be in international format, except digits that are one without their +. Numbers with + are read the same under any region.",
+    validate: z
+      .string()
+      .refine((code) => code === '' || isPhoneRegion(code), 'must be empty or a region code such as IN, KE or US'),
   }),
   'support.email': stringSetting({
     default: 'support@kinwell.health',

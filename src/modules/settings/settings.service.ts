@@ -3,6 +3,7 @@ import type { ServiceContext } from '../../context';
 import { systemSettings } from '../../db/schema';
 import { page } from '../../lib/envelope';
 import { AppError, notFound } from '../../lib/errors';
+import { isNationalFormat } from '../../lib/phone';
 import { auditInsert } from '../audit/audit.service';
 import {
   definitionOf,
@@ -116,6 +117,16 @@ export async function assertFlagOn(ctx: ServiceContext, key: FlagKey, message: s
 export function flagOnSql(key: FlagKey): SQL {
   const fallback = definitionOf(key).default ? 1 : 0;
   return sql`coalesce((select case json_type(${systemSettings.value}) when 'true' then 1 when 'false' then 0 end from ${systemSettings} where ${systemSettings.key} = ${key}), ${sql.raw(String(fallback))}) = 1`;
+}
+
+/**
+ * The region a mobile number in national format is read in (`phone.defaultRegion`; null while it is
+ * empty), for `toE164`. Null at once, reading nothing, when `input` is absent or international: only a
+ * national number pays the settings read (none when this unit of work already holds them).
+ */
+export async function phoneRegionFor(ctx: ServiceContext, input: string | null | undefined): Promise<string | null> {
+  if (!input || !isNationalFormat(input)) return null;
+  return (await getSetting(ctx, 'phone.defaultRegion')) || null;
 }
 
 /** Every setting's current value, keyed by setting. */

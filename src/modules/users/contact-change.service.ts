@@ -17,6 +17,7 @@ import { AppError } from '../../lib/errors';
 import { e164OrNull, toE164 } from '../../lib/phone';
 import { type RateHit, type RateRule, rateLimitCounters, refundRateLimit } from '../../platform/rate-limit';
 import { auditInsert } from '../audit/audit.service';
+import { ownPhoneRegion } from './phone-region';
 import { checkPassword, hasPasswordSql, reauthHits } from './reauth.service';
 import { changeMobileSms, emailChangedNotice, mobileChangedNotice } from './users.messages';
 import type { UserView } from './users.schemas';
@@ -163,13 +164,15 @@ export async function requestEmailChange(ctx: AuthedContext, input: { newEmail: 
 /**
  * Starts a mobile number change: re-checks the password (when the account has one: a number can sign
  * in by SMS, so a stolen access token alone must not be able to swap it) and sends an SMS code to the
- * new number (E.164).
+ * new number (E.164; a national number is read in `ownPhoneRegion`).
  * @throws AppError VALIDATION_FAILED (password, not a number, same number), CONFLICT (number taken), RATE_LIMITED
  */
 export async function requestMobileChange(ctx: AuthedContext, input: { mobileNumber: string; password?: string }) {
-  const request = await readRequest(ctx, MOBILE, e164OrNull(input.mobileNumber), input.password);
+  // A national number reads its region first (one more round trip): the number keys the read batch.
+  const region = await ownPhoneRegion(ctx, input.mobileNumber);
+  const request = await readRequest(ctx, MOBILE, e164OrNull(input.mobileNumber, region), input.password);
   await recheck(ctx, MOBILE, request, input.password);
-  const number = toE164(input.mobileNumber);
+  const number = toE164(input.mobileNumber, { region });
   if (request.user.mobileNumber === number) throw invalid('mobileNumber', 'This is already your mobile number');
   return sendCode(ctx, MOBILE, request, number, (code) =>
     ctx.ports.sms.send({ to: number, body: changeMobileSms(code, ctx.env.APP_NAME) }),
@@ -251,7 +254,7 @@ export async function confirmMobileChange(
   ctx: AuthedContext,
   input: { mobileNumber: string; otp: string },
 ): Promise<{ user: UserView }> {
-  const number = toE164(input.mobileNumber);
+  const number = toE164(input.mobileNumber, { region: await ownPhoneRegion(ctx, input.mobileNumber) });
   const { before, user } = await confirmChange(ctx, MOBILE, number, input.otp);
   if (before.email && before.emailVerifiedAt) {
     await ctx.ports.mailer.send({ to: before.email, ...mobileChangedNotice(number, ctx.env.APP_NAME) });

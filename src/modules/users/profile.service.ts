@@ -14,8 +14,9 @@ import {
 import { AppError, notFound } from '../../lib/errors';
 import { toE164 } from '../../lib/phone';
 import { iso } from '../../lib/time';
-import { auditInsert, recordAudit } from '../audit/audit.service';
+import { auditInsert } from '../audit/audit.service';
 import { avatarQuery, avatarViewOfRows } from './avatar.service';
+import { ownPhoneRegion } from './phone-region';
 import { canonicalLanguage, canonicalTimeZone, isFutureDate } from './profile.policy';
 import type {
   CreateContactInput,
@@ -218,41 +219,45 @@ export async function listContacts(ctx: AuthedContext, query: { page: number; li
 }
 
 /**
- * Adds an emergency contact (phone stored as E.164). The cap is enforced inside the insert itself, so
- * concurrent requests cannot pass it; a new primary contact unsets the others in the same batch.
+ * Adds an emergency contact (phone stored as E.164; a national number is read in `ownPhoneRegion`,
+ * which costs one read batch). The cap is enforced inside the insert itself, so concurrent requests
+ * cannot pass it; the audit row and a new primary's unsetting of the others go in the same batch.
  * @throws AppError VALIDATION_FAILED (phone), CONFLICT (already MAX_EMERGENCY_CONTACTS)
  */
 export async function createContact(ctx: AuthedContext, input: CreateContactInput): Promise<EmergencyContactView> {
   const userId = ctx.actor.id;
+  const region = await ownPhoneRegion(ctx, input.phone);
   const now = ctx.clock.now().getTime();
   const row: EmergencyContactRow = {
     id: ctx.ids.id('emc'),
     userId,
     name: input.name,
     relationship: input.relationship,
-    phone: toE164(input.phone, 'phone'),
+    phone: toE164(input.phone, { field: 'phone', region }),
     email: input.email ?? null,
     isPrimary: input.isPrimary ?? false,
     createdAt: now,
     updatedAt: now,
   };
   // The cap is checked inside the insert: `insert … select … where count < cap` (columns in table order).
+  // The audit row, just before it, holds to the same condition: written exactly when the insert is.
+  const belowCap = sql`(select count(*) from ${emergencyContacts} where ${emergencyContacts.userId} = ${userId}) < ${MAX_EMERGENCY_CONTACTS}`;
+  const audit = auditInsert(
+    ctx,
+    { action: 'user.emergency_contact_create', resourceType: 'emergency-contact', resourceId: row.id },
+    { guard: { where: belowCap } },
+  );
   const insert = ctx.db.insert(emergencyContacts).select(
     sql`select ${row.id}, ${userId}, ${row.name}, ${row.relationship}, ${row.phone}, ${row.email},
       ${row.isPrimary ? 1 : 0}, ${now}, ${now}
-    where (select count(*) from ${emergencyContacts} where ${emergencyContacts.userId} = ${userId}) < ${MAX_EMERGENCY_CONTACTS}`,
+    where ${belowCap}`,
   );
-  const [inserted] = row.isPrimary
-    ? await ctx.db.batch([insert, unsetOtherPrimaries(ctx, userId, row.id, now)])
-    : await ctx.db.batch([insert]);
+  const [, inserted] = row.isPrimary
+    ? await ctx.db.batch([audit, insert, unsetOtherPrimaries(ctx, userId, row.id, now)])
+    : await ctx.db.batch([audit, insert]);
   if (!inserted.meta.changes) {
     throw new AppError('CONFLICT', `You can keep at most ${MAX_EMERGENCY_CONTACTS} emergency contacts`);
   }
-  await recordAudit(ctx, {
-    action: 'user.emergency_contact_create',
-    resourceType: 'emergency-contact',
-    resourceId: row.id,
-  });
   return toContactView(row);
 }
 
@@ -265,13 +270,14 @@ export async function updateContact(
   id: string,
   input: UpdateContactInput,
 ): Promise<EmergencyContactView> {
-  const current = await ownedContact(ctx, id);
+  // A national number's region is read beside the contact: the same round trip.
+  const [current, region] = await Promise.all([ownedContact(ctx, id), ownPhoneRegion(ctx, input.phone)]);
   const now = ctx.clock.now().getTime();
   const next: EmergencyContactRow = {
     ...current,
     ...(input.name !== undefined ? { name: input.name } : {}),
     ...(input.relationship !== undefined ? { relationship: input.relationship } : {}),
-    ...(input.phone !== undefined ? { phone: toE164(input.phone, 'phone') } : {}),
+    ...(input.phone !== undefined ? { phone: toE164(input.phone, { field: 'phone', region }) } : {}),
     ...(input.email !== undefined ? { email: input.email } : {}),
     ...(input.isPrimary !== undefined ? { isPrimary: input.isPrimary } : {}),
     updatedAt: now,

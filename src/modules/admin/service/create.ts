@@ -1,11 +1,13 @@
 import { codeEmail } from '../../../access/code-messages';
 import { newestCodeQuery, prepareCode } from '../../../access/one-time-codes';
 import type { AuthedContext, ServiceContext } from '../../../context';
+import { batchOf } from '../../../db/batch';
 import { type UserRow, users } from '../../../db/schema';
 import { AppError } from '../../../lib/errors';
 import { escapeHtml } from '../../../lib/html';
 import { toE164 } from '../../../lib/phone';
 import { auditInsert } from '../../audit/audit.service';
+import { phoneRegionFor, primeSettings, settingsQuery } from '../../settings/settings.service';
 import { newAccount } from '../../users/new-account';
 import { initialStatus } from '../admin.policy';
 import type { AdminUserView, CreateUserInput } from '../admin.schemas';
@@ -81,7 +83,16 @@ export async function createUser(
   input: CreateUserInput,
 ): Promise<{ user: AdminUserView; invitation: { sent: boolean; expiresIn: number } }> {
   const actor = ctx.actor;
-  const mobileNumber = input.mobileNumber ? toE164(input.mobileNumber) : null;
+  // One read batch (the address's newest code, for the resend cooldown; the settings, for the region a
+  // national number is read in), then one write batch: the account, its audit event and its invitation
+  // code commit together or not at all.
+  const { newest, settings } = await batchOf(ctx.db, {
+    newest: newestCodeQuery(ctx, 'password-reset', input.email),
+    settings: settingsQuery(ctx),
+  });
+  primeSettings(ctx, settings);
+  const region = await phoneRegionFor(ctx, input.mobileNumber);
+  const mobileNumber = input.mobileNumber ? toE164(input.mobileNumber, { region }) : null;
   // The invitation goes to the email, so it counts as proved; the admin vouches for the credentials.
   const user = newAccount(ctx, {
     role: input.role,
@@ -92,10 +103,7 @@ export async function createUser(
     status: initialStatus(actor.role, input.role),
     verified: { email: true, credentials: true },
   });
-  // One read (the address's newest code, for the resend cooldown), then one write batch: the account,
-  // its audit event and its invitation code commit together or not at all.
-  const [newest] = await newestCodeQuery(ctx, 'password-reset', user.email!);
-  const invitation = await prepareInvitation(ctx, user, newest);
+  const invitation = await prepareInvitation(ctx, user, newest[0]);
   await commitGuarded(
     ctx,
     [
