@@ -25,6 +25,7 @@ const PUBLIC_KEYS = [
   'features.smsSignIn',
   'maintenance.enabled',
   'maintenance.message',
+  'phone.defaultRegion',
   'support.email',
 ];
 
@@ -48,7 +49,7 @@ beforeEach(async () => {
 
 describe('settings registry', () => {
   it('Should give every key a default that has its declared type and passes its own rule', () => {
-    expect(SETTING_KEYS).toHaveLength(10);
+    expect(SETTING_KEYS).toHaveLength(11);
     for (const key of SETTING_KEYS) {
       const definition = definitionOf(key);
       expect(hasSettingType(definition.type, definition.default), key).toBe(true);
@@ -75,7 +76,7 @@ describe('GET /superadmin/settings', () => {
     const res = await api.get(`${LIST}?limit=100`, { token: superadmin.token });
     expect(res.status).toBe(200);
     const { items, pagination } = res.body.data;
-    expect(pagination).toMatchObject({ total: 10, pages: 1, current: 1, hasNext: false });
+    expect(pagination).toMatchObject({ total: 11, pages: 1, current: 1, hasNext: false });
     expect(items.map((s: any) => s.key)).toEqual([...SETTING_KEYS].sort());
     expect(items.find((s: any) => s.key === 'uploads.maxAvatarMb')).toEqual({
       key: 'uploads.maxAvatarMb',
@@ -97,10 +98,10 @@ describe('GET /superadmin/settings', () => {
   it('Should page through the keys and refuse out-of-range pagination', async () => {
     const first = await api.get(`${LIST}?limit=3`, { token: superadmin.token });
     expect(first.body.data.items).toHaveLength(3);
-    expect(first.body.data.pagination).toMatchObject({ total: 10, pages: 4, hasNext: true });
+    expect(first.body.data.pagination).toMatchObject({ total: 11, pages: 4, hasNext: true });
     const last = await api.get(`${LIST}?limit=3&page=4`, { token: superadmin.token });
-    expect(last.body.data.items).toHaveLength(1);
-    expect(last.body.data.pagination).toMatchObject({ total: 10, pages: 4, current: 4, hasNext: false });
+    expect(last.body.data.items).toHaveLength(2);
+    expect(last.body.data.pagination).toMatchObject({ total: 11, pages: 4, current: 4, hasNext: false });
     for (const query of ['limit=101', 'page=0', 'limit=abc']) {
       expect((await api.get(`${LIST}?${query}`, { token: superadmin.token })).status, query).toBe(422);
     }
@@ -151,6 +152,8 @@ describe('PUT /superadmin/settings/{key}', () => {
       ['maintenance.enabled', true],
       ['maintenance.message', 'x'.repeat(500)],
       ['maintenance.message', ''],
+      ['phone.defaultRegion', 'KE'],
+      ['phone.defaultRegion', ''],
       ['support.email', 'help@example.org'],
       ['uploads.maxAvatarMb', 1],
       ['uploads.maxAvatarMb', 5],
@@ -173,6 +176,8 @@ describe('PUT /superadmin/settings/{key}', () => {
       ['uploads.maxAvatarMb', 1.5],
       ['maintenance.message', 'x'.repeat(501)],
       ['maintenance.message', ['down']],
+      ['phone.defaultRegion', 'XX'],
+      ['phone.defaultRegion', 'ke'],
       ['support.email', 'not-an-email'],
       ['support.email', { address: 'a@b.co' }],
     ];
@@ -265,6 +270,7 @@ describe('GET /settings/public', () => {
       'features.smsSignIn': true,
       'maintenance.enabled': true,
       'maintenance.message': '',
+      'phone.defaultRegion': '',
       'support.email': 'support@kinwell.health',
     });
     const signedIn = await api.get('/api/v1/settings/public', { token: superadmin.token });
