@@ -10,7 +10,11 @@ export const EmailSchema = z
   .openapi({ example: 'patient@kinwell.local' });
 
 /** Any phone number a person would type; normalised to E.164 by the service (422 when invalid). */
-export const MobileNumberSchema = z.string().trim().min(4).max(32).openapi({ example: '+14155550123' });
+export const MobileNumberSchema = z.string().trim().min(4).max(32).openapi({
+  description:
+    'International format (+ or 00 and the country code), or national format read in the region of the setting phone.defaultRegion (e.g. 9876543210 under IN); stored and answered in E.164. 422 VALIDATION_FAILED names the formats expected.',
+  example: '+14155550123',
+});
 
 export const OtpSchema = z
   .string()

@@ -182,7 +182,11 @@ const OtpInput = z
 
 const PasswordInput = z.string().min(1).max(256).openapi({ example: 'Kinwell-dev-2026!' });
 
-const MobileInput = z.string().trim().min(4).max(32).openapi({ example: '+14155550123' });
+const MobileInput = z.string().trim().min(4).max(32).openapi({
+  description:
+    "International format, or national format read in the region of the caller's profile address country, else of the setting phone.defaultRegion; stored as E.164",
+  example: '+14155550123',
+});
 
 export const EmailChangeBody = z
   .object({
@@ -238,7 +242,10 @@ export const DeletedAccountSchema = z
 const contactFields = {
   name: z.string().trim().min(1).max(100),
   relationship: z.string().trim().min(1).max(50),
-  phone: z.string().trim().min(4).max(32).openapi({ description: 'Any format; stored as E.164' }),
+  phone: z.string().trim().min(4).max(32).openapi({
+    description:
+      "International format, or national format read in the region of the caller's profile address country, else of the setting phone.defaultRegion; stored as E.164",
+  }),
   email: EmailInput.nullable(),
   isPrimary: z.boolean().openapi({ description: 'Making a contact primary makes the others not primary' }),
 };
