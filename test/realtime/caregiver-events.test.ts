@@ -270,4 +270,35 @@ describe('caregiver socket events', () => {
     expect(res.data.items).toEqual([{ id: match.id, name: `Nadia ${word}`, role: 'caregiver' }]);
     expect(res.data.pagination).toMatchObject({ total: 1, current: 1, limit: 20 });
   });
+
+  it('Should suggest, for an empty search over the socket, only the people sharing my network', async () => {
+    const word = `z${uniqueId('t').slice(-8).toLowerCase()}`;
+    const patient = await person({ name: `Pia ${word}` });
+    const first = await person({ role: 'caregiver', name: `Cora ${word}` });
+    const second = await person({ role: 'caregiver', name: `Dora ${word}` });
+    await createUser({ role: 'caregiver', name: `Stranger ${word}` });
+    for (const caregiver of [first, second]) {
+      const sent = await patient.socket.request('request:send', { receiverId: caregiver.user.id });
+      const answer = await caregiver.socket.request('request:updateStatus', {
+        requestId: sent.data.id,
+        status: 'accepted',
+      });
+      expect(answer).toMatchObject({ event: 'request:updateStatus:success' });
+    }
+    for (const data of [{ search: '' }, {}]) {
+      const res = await first.socket.request('user:getSuggestedUsers', data, 'network');
+      expect(res, JSON.stringify(data)).toMatchObject({ event: 'user:getSuggestedUsers:success', id: 'network' });
+      expect(res.data.items).toEqual([
+        { id: second.user.id, name: `Dora ${word}`, role: 'caregiver' },
+        { id: patient.user.id, name: `Pia ${word}`, role: 'user' },
+      ]);
+      expect(res.data.pagination).toMatchObject({ total: 2, current: 1, limit: 20 });
+    }
+    // The patient's own caregivers are left out, and she shares no other network: an empty page.
+    const own = await patient.socket.request('user:getSuggestedUsers', { search: '' }, 'own');
+    expect(own.data).toMatchObject({ items: [], pagination: { total: 0 } });
+    const loner = await person({ name: `Loner ${word}` });
+    const none = await loner.socket.request('user:getSuggestedUsers', { search: '' }, 'none');
+    expect(none.data).toMatchObject({ items: [], pagination: { total: 0 } });
+  });
 });

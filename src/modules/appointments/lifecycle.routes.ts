@@ -185,6 +185,7 @@ const historyRoute = defineRoute({
 });
 
 const FILTERS =
+  '`doctorId` keeps one doctor’s appointments (not a user id: 422; an unknown id: an empty page). ' +
   '`status` takes one status or a comma-separated list. `from` (inclusive) and `to` (exclusive) bound the ' +
   'start time as ISO instants; a YYYY-MM-DD date means a whole UTC day, so `from=2026-03-01&to=2026-03-31` ' +
   'is all of March. `upcoming=true` keeps live appointments (pending, confirmed, in progress) not yet over. ' +
@@ -196,7 +197,9 @@ const listRoute = defineRoute({
   operationId: 'appointments.list',
   tags,
   summary: 'My appointments',
-  description: `A patient’s appointments as the patient; a doctor’s as the doctor. ${FILTERS}`,
+  description:
+    'A patient’s appointments as the patient, and `doctorId` narrows them to one doctor’s; a doctor’s as the ' +
+    `doctor, where a \`doctorId\` other than their own answers an empty page. ${FILTERS}`,
   request: { query: AppointmentListQuery },
   responses: { 200: jsonResponse(pageOf(AppointmentSchema), 'A page of appointments') },
 });
@@ -207,7 +210,9 @@ const staffListRoute = defineRoute({
   operationId: 'appointments.staff.list',
   tags,
   summary: 'All appointments (front desk)',
-  description: `Every appointment, optionally of one doctor (\`doctorId\`) and/or patient (\`patientId\`). ${FILTERS}`,
+  description:
+    'Every appointment, optionally of one doctor (`doctorId`) and/or patient (`patientId`; not a user id: 422). ' +
+    FILTERS,
   request: { query: StaffAppointmentListQuery },
   responses: { 200: jsonResponse(pageOf(AppointmentSchema), 'A page of appointments') },
 });

@@ -75,7 +75,16 @@ const RangeBound = (edge: 'from' | 'to') =>
       example: edge === 'from' ? '2026-03-01' : '2026-03-31T23:59:59Z',
     });
 
+/** A user id filter: ids are `usr_` + a ULID, so anything else is a mistake (422), never an empty page. */
+const userId = z.string().regex(/^usr_[0-9A-Z]{26}$/, 'Not a user id');
+
 const listFilters = {
+  doctorId: userId.optional().openapi({
+    description:
+      'Only this doctor’s appointments, among those I may list: an unknown id, or one that is not a doctor, ' +
+      'answers an empty page; an id that is not a user id is 422.',
+    example: 'usr_01DEMD0D0CT0R0000000000000',
+  }),
   status: StatusFilter.optional(),
   from: RangeBound('from').optional(),
   to: RangeBound('to').optional(),
@@ -94,16 +103,16 @@ function checkRange(query: { from?: number; to?: number }, ctx: z.RefinementCtx)
   }
 }
 
-/** GET /appointments: my appointments, filtered. */
+/** GET /appointments: my appointments, filtered (`doctorId` included: a patient's list by doctor). */
 export const AppointmentListQuery = PageQuery.extend(listFilters).superRefine(checkRange);
 
-const userId = z.string().min(1).max(64);
-
-/** GET /staff/appointments: every appointment, with the same filters plus doctor and patient. */
+/** GET /staff/appointments: every appointment, with the same filters plus the patient. */
 export const StaffAppointmentListQuery = PageQuery.extend({
   ...listFilters,
-  doctorId: userId.optional().openapi({ example: 'usr_01DEMD0D0CT0R0000000000000' }),
-  patientId: userId.optional().openapi({ example: 'usr_01DEMD0PAT1ENT000000000000' }),
+  patientId: userId.optional().openapi({
+    description: 'Only this patient’s appointments; an id that is not a user id is 422',
+    example: 'usr_01DEMD0PAT1ENT000000000000',
+  }),
 }).superRefine(checkRange);
 
 export type AppointmentListFilters = z.output<typeof StaffAppointmentListQuery>;

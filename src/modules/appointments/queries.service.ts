@@ -77,12 +77,13 @@ export async function appointmentHistory(ctx: ServiceContext, id: string) {
 }
 
 /**
- * "My appointments": a doctor's as the doctor, anyone else's as the patient. A doctor's list shows
- * patients' reasons and symptoms: audited like any read of others' medical data.
+ * "My appointments": a doctor's as the doctor, anyone else's as the patient; `doctorId` narrows either
+ * to that doctor (for a doctor, any other id is an empty page). A doctor's list shows patients' reasons
+ * and symptoms: audited like any read of others' medical data.
  */
 export async function listMyAppointments(
   ctx: AuthedContext,
-  query: Omit<AppointmentListFilters, 'doctorId' | 'patientId'>,
+  query: Omit<AppointmentListFilters, 'patientId'>,
 ): Promise<Page<AppointmentView>> {
   const actor = ctx.actor;
   const doctor = actor.role === 'doctor';
@@ -113,25 +114,24 @@ export async function listAllAppointments(
   ctx: ServiceContext,
   query: AppointmentListFilters,
 ): Promise<Page<AppointmentView>> {
-  const scope = and(
-    query.doctorId ? eq(appointments.doctorId, query.doctorId) : undefined,
-    query.patientId ? eq(appointments.patientId, query.patientId) : undefined,
-  );
+  const scope = query.patientId ? eq(appointments.patientId, query.patientId) : undefined;
   return listAppointments(ctx, scope, query, 'staff');
 }
 
 /**
- * A page of appointments with the names their views show and the total, in one batch (one round trip).
+ * A page of appointments with the names their views show and the total, in one batch (one round trip):
+ * the rows of `scope` that pass the list filters (doctor, status, start range, upcoming).
  * With `auditAs`, the batch also writes one audit event for the page of other people's appointments
  * (their ids only, computed by the same query as the page), and none for an empty page.
  */
 async function listAppointments(
   ctx: ServiceContext,
   scope: SQL | undefined,
-  query: Omit<AppointmentListFilters, 'doctorId' | 'patientId'>,
+  query: Omit<AppointmentListFilters, 'patientId'>,
   auditAs: 'doctor' | 'staff' | null,
 ): Promise<Page<AppointmentView>> {
   const filters: (SQL | undefined)[] = [scope];
+  if (query.doctorId) filters.push(eq(appointments.doctorId, query.doctorId));
   if (query.status) filters.push(inArray(appointments.status, query.status));
   if (query.from !== undefined) filters.push(gte(appointments.startsAt, query.from));
   if (query.to !== undefined) filters.push(lt(appointments.startsAt, query.to));

@@ -1,4 +1,5 @@
 import { and, asc, count, desc, eq, inArray, isNull, ne, or, type SQL, sql } from 'drizzle-orm';
+import { alias, union } from 'drizzle-orm/sqlite-core';
 import type { AuthedContext } from '../../context';
 import { paginate } from '../../db/paginate';
 import { caregiverLinks, caregiverRequests, type UserRow, users } from '../../db/schema';
@@ -81,17 +82,48 @@ export async function pendingRequests(ctx: AuthedContext): Promise<PendingReques
 }
 
 /**
+ * The ids of the people the caller already shares the caregiver network with, as a subquery: the
+ * patients the caller cares for, the other caregivers of those patients, and the other patients of the
+ * caller's own caregivers. A link counts only while it is active and the person it goes through (the
+ * shared patient or caregiver) is an active network account, as everywhere in the network.
+ */
+function networkOf(ctx: AuthedContext, caller: string) {
+  const mine = alias(caregiverLinks, 'mine');
+  const theirs = alias(caregiverLinks, 'theirs');
+  const via = alias(users, 'via');
+  const myPatients = ctx.db
+    .select({ id: mine.patientId })
+    .from(mine)
+    .where(and(eq(mine.caregiverId, caller), isNull(mine.endedAt)));
+  // The others on my side of a person I share a link with: `myEnd` is where I stand in my link.
+  const beside = (myEnd: 'caregiverId' | 'patientId') => {
+    const shared = myEnd === 'caregiverId' ? 'patientId' : 'caregiverId';
+    return ctx.db
+      .select({ id: theirs[myEnd] })
+      .from(mine)
+      .innerJoin(theirs, and(eq(theirs[shared], mine[shared]), isNull(theirs.endedAt)))
+      .innerJoin(via, and(eq(via.id, mine[shared]), eq(via.status, 'active'), inArray(via.role, [...NETWORK_ROLES])))
+      .where(and(eq(mine[myEnd], caller), isNull(mine.endedAt)));
+  };
+  const coCaregivers = beside('caregiverId');
+  const fellowPatients = beside('patientId');
+  return union(myPatients, coCaregivers, fellowPatients);
+}
+
+/**
  * Accounts the caller could ask to be their caregiver: active patients and caregivers whose name
- * contains `search` (case-insensitive) or whose email is exactly `search`; never the caller, anyone
- * already caring for them, or anyone they have a pending request to. Only id, name and role are shown.
+ * contains `search` (case-insensitive) or whose email is exactly `search`; with an empty search, only
+ * the people the caller already shares the network with (`networkOf`), so an empty search never pages
+ * through the user base. Never the caller, anyone already caring for them, or anyone they have a
+ * pending request to. Only id, name and role are shown. One round trip (the page and its count).
  */
 export async function suggestUsers(ctx: AuthedContext, query: SuggestionsInput): Promise<Page<PersonView>> {
   const caller = ctx.actor.id;
   const search = query.search.trim().toLowerCase();
-  const matches: SQL = or(
-    sql`lower(${users.name}) like ${`%${escapeLike(search)}%`} escape '\\'`,
-    eq(users.email, search),
-  )!;
+  const matches: SQL =
+    search === ''
+      ? inArray(users.id, networkOf(ctx, caller))
+      : or(sql`lower(${users.name}) like ${`%${escapeLike(search)}%`} escape '\\'`, eq(users.email, search))!;
   const caresForCaller = sql`exists (select 1 from ${caregiverLinks} where ${qualified(caregiverLinks.patientId)} = ${caller} and ${qualified(caregiverLinks.caregiverId)} = ${qualified(users.id)} and ${qualified(caregiverLinks.endedAt)} is null)`;
   const askedByCaller = sql`exists (select 1 from ${caregiverRequests} where ${qualified(caregiverRequests.requesterId)} = ${caller} and ${qualified(caregiverRequests.receiverId)} = ${qualified(users.id)} and ${qualified(caregiverRequests.status)} = 'pending')`;
   return paginate(ctx.db, users, {

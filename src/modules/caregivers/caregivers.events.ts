@@ -45,7 +45,8 @@ function socketEvent<S extends z.ZodType>(
  *   PATCH /caregiver/requests/{id}); on accept the requester is pushed `request:accepted:notify`
  *   `{ request, caregiver: { id, name } }`.
  * - `request:getAllPending` `{}` → `{ incoming, outgoing }` (as GET /caregiver/requests).
- * - `user:getSuggestedUsers` `{ search, page?, limit? }` → `{ items, pagination }` (as GET /caregiver/suggestions).
+ * - `user:getSuggestedUsers` `{ search?, page?, limit? }` → `{ items, pagination }` (as GET /caregiver/suggestions;
+ *   an empty or absent search answers the caller's own network).
  * - `request:removeCaregiver` `{ caregiverId }` (the patient removes a caregiver) or `{ patientId }` (a
  *   caregiver stops caring for a patient) → the ended link; the other side is pushed
  *   `request:removedByUser` `{ linkId, patientId, caregiverId, by }`.

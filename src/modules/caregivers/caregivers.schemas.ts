@@ -3,7 +3,10 @@ import { CAREGIVER_REQUEST_STATUSES, DOSE_STATUSES, SCHEDULE_KINDS } from '../..
 import { PageQuery } from '../../http/openapi';
 import { FreeText } from '../appointments/appointments.schemas';
 
-/** Shortest suggestions search: a single letter would page through the whole user base. */
+/**
+ * Shortest non-empty suggestions search: a single letter would page through the whole user base. An
+ * empty search is allowed: it answers only the caller's own network (caregiver-lists.service.ts).
+ */
 export const MIN_SEARCH_LENGTH = 2;
 /** Longest optional message on a caregiver request. */
 export const MAX_REQUEST_MESSAGE = 500;
@@ -47,9 +50,16 @@ export const SuggestionsQuery = PageQuery.extend({
   search: z
     .string()
     .trim()
-    .min(MIN_SEARCH_LENGTH, `Type at least ${MIN_SEARCH_LENGTH} characters`)
     .max(100)
-    .openapi({ description: 'Part of a name (case-insensitive), or an exact email address', example: 'maria' }),
+    .refine((s) => s === '' || s.length >= MIN_SEARCH_LENGTH, `Type at least ${MIN_SEARCH_LENGTH} characters, or none`)
+    .optional()
+    .default('')
+    .openapi({
+      description:
+        `Part of a name (case-insensitive, at least ${MIN_SEARCH_LENGTH} characters), or an exact email address. ` +
+        'Empty or absent: only people I already share the caregiver network with.',
+      example: 'maria',
+    }),
 });
 
 export type SuggestionsInput = z.output<typeof SuggestionsQuery>;

@@ -131,6 +131,44 @@ describe('GET /appointments (my appointments)', () => {
     expect(ids(await mine(patient.token, '?limit=2&page=2&order=desc'))).toEqual([made[2], made[1]]);
   });
 
+  it('Should filter a patient’s list by doctor, with the other filters and pagination', async () => {
+    const byA = await mine(p1.token, `?doctorId=${drA.doctor.user.id}`);
+    expect(byA.status, JSON.stringify(byA.body)).toBe(200);
+    expect(ids(byA)).toEqual([apt.a4.id, apt.a1.id]);
+    expect(byA.body.data.items.every((i: any) => i.doctor.id === drA.doctor.user.id)).toBe(true);
+    expect(byA.body.data.pagination).toMatchObject({ total: 2, pages: 1 });
+    expect(ids(await mine(p1.token, `?doctorId=${drB.doctor.user.id}`))).toEqual([apt.a2.id]);
+    expect(ids(await mine(p1.token, `?doctorId=${drA.doctor.user.id}&status=pending`))).toEqual([apt.a1.id]);
+    expect(ids(await mine(p1.token, `?doctorId=${drA.doctor.user.id}&upcoming=true`))).toEqual([apt.a1.id]);
+    expect(ids(await mine(p1.token, `?doctorId=${drA.doctor.user.id}&order=desc`))).toEqual([apt.a1.id, apt.a4.id]);
+    const paged = await mine(p1.token, `?doctorId=${drA.doctor.user.id}&limit=1&page=2`);
+    expect(ids(paged)).toEqual([apt.a1.id]);
+    expect(paged.body.data.pagination).toEqual({
+      current: 2,
+      pages: 2,
+      total: 2,
+      limit: 1,
+      hasNext: false,
+      hasPrev: true,
+    });
+    // Another patient's doctor, an unknown id or a patient's id: nothing of mine, an empty page.
+    for (const other of [drA.doctor.user.id, uniqueId('usr'), p1.user.id]) {
+      const res = await mine(p2.token, `?doctorId=${other}&status=completed`);
+      expect([res.status, ids(res), res.body.data.pagination.total], other).toEqual([200, [], 0]);
+    }
+    expect(ids(await mine(p1.token, `?doctorId=${uniqueId('usr')}`))).toEqual([]);
+  });
+
+  it('Should let a doctor pass their own id, and answer an empty page for another doctor’s', async () => {
+    expect(ids(await mine(drA.doctor.token, `?doctorId=${drA.doctor.user.id}`))).toEqual([
+      apt.a4.id,
+      apt.a1.id,
+      apt.a3.id,
+    ]);
+    const other = await mine(drA.doctor.token, `?doctorId=${drB.doctor.user.id}`);
+    expect([other.status, ids(other), other.body.data.pagination.total]).toEqual([200, [], 0]);
+  });
+
   it('Should refuse bad filters with 422 naming the field', async () => {
     const cases: [string, string][] = [
       ['?status=bogus', 'status'],
@@ -147,6 +185,11 @@ describe('GET /appointments (my appointments)', () => {
       ['?limit=101', 'limit'],
       ['?page=0', 'page'],
       ['?page=abc', 'page'],
+      ['?doctorId=', 'doctorId'],
+      ['?doctorId=nobody', 'doctorId'],
+      [`?doctorId=${drA.doctor.user.id.toLowerCase()}`, 'doctorId'],
+      [`?doctorId=${'x'.repeat(65)}`, 'doctorId'],
+      [`?doctorId=apt_${drA.doctor.user.id.slice(4)}`, 'doctorId'],
     ];
     for (const [query, field] of cases) {
       const res = await mine(p1.token, query);
@@ -205,6 +248,10 @@ describe('GET /staff/appointments', () => {
     expect(bad.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['from', 'status']);
     const long = await staffList(receptionist.token, `?doctorId=${'x'.repeat(65)}`);
     expect(long.status).toBe(422);
+    for (const field of ['doctorId', 'patientId']) {
+      const malformed = await staffList(receptionist.token, `?${field}=nobody`);
+      expect([malformed.status, malformed.body.errors?.[0]?.field]).toEqual([422, field]);
+    }
   });
 });
 

@@ -112,6 +112,9 @@ const conflict = (name: string, request: Case['request']): Case => ({ name, budg
 const READS: Case[] = [
   read('GET /appointments as the patient', (s) => api.get(A, { token: s.patient.token })),
   read('GET /appointments as the doctor (audited)', (s) => api.get(`${A}?upcoming=true`, { token: s.doctor.token })),
+  read('GET /appointments by doctor as the patient', (s) =>
+    api.get(`${A}?doctorId=${s.doctor.user.id}&status=pending,confirmed`, { token: s.patient.token }),
+  ),
   read('GET /staff/appointments (audited)', (s) =>
     api.get(`/api/v1/staff/appointments?doctorId=${s.doctor.user.id}`, { token: s.receptionist.token }),
   ),

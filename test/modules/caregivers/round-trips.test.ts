@@ -79,6 +79,11 @@ describe('round trips of the caregiver routes', () => {
     trips.accept = ok(await caregiver.patch(`${API}/requests/${incoming[0].id}`, { status: 'accepted' }));
     trips.reject = ok(await stranger.patch(`${API}/requests/${again.body.data.id}`, { status: 'rejected' }));
     trips.suggestions = ok(await patient.get(`${API}/suggestions?search=${name}`));
+    const shared = await caregiver.get(`${API}/suggestions`);
+    trips.suggestionsNetwork = ok(shared);
+    expect(shared.body.data.items.map((i: any) => i.id)).toEqual(
+      expect.arrayContaining([patient.user.id, second.user.id]),
+    );
     trips.myCaregivers = ok(await patient.get(`${API}/my-caregivers`));
     trips.iCareFor = ok(await caregiver.get(`${API}/i-care-for`));
     const overview = await caregiver.get(`${API}/i-care-for/${patient.user.id}/overview`);
@@ -110,6 +115,7 @@ describe('round trips of the caregiver routes', () => {
       // Reads: one batch, audit rows of medical reads included.
       pending: 1,
       suggestions: 1,
+      suggestionsNetwork: 1,
       myCaregivers: 1,
       iCareFor: 1,
       noteList: 1,

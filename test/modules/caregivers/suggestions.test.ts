@@ -1,6 +1,8 @@
+import { inArray } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
+import { users } from '../../../src/db/schema';
 import { fixedClock } from '../../../src/lib/clock';
-import { createUser, uniqueEmail } from '../../helpers';
+import { createUser, db, uniqueEmail } from '../../helpers';
 import { API, link, member, outcome, tag } from './network';
 
 const clock = fixedClock('2026-03-23T10:00:00Z');
@@ -68,9 +70,80 @@ describe('caregiver suggestions', () => {
     expect(second.body.data.items.map((i: any) => i.name)).toEqual([`Cid ${word}`]);
   });
 
-  it('Should require a search of at least 2 characters', async () => {
+  it('Should suggest, for an empty search, only the people I share the caregiver network with', async () => {
+    const word = tag();
+    const me = await member(clock, { role: 'caregiver', name: `Me ${word}` });
+    const named = (name: string, role: 'user' | 'caregiver' = 'user') =>
+      member(clock, { role, name: `${name} ${word}` });
+    // A stranger whose name matches my own: an empty search must not reach them.
+    const stranger = await named('Stranger');
+    // I care for Pia; Cora also cares for her. Yuri cares for me and for Quin.
+    const pia = await named('Pia');
+    const cora = await named('Cora', 'caregiver');
+    await link(pia, me);
+    await link(pia, cora);
+    const yuri = await named('Yuri', 'caregiver');
+    const quin = await named('Quin');
+    await link(me, yuri);
+    await link(quin, yuri);
+    // Left out: Pia's caregiver I already asked, a blocked one, and everyone behind a blocked patient
+    // or an ended relationship.
+    const asked = await named('Asked', 'caregiver');
+    await link(pia, asked);
+    expect((await me.post(`${API}/requests`, { receiverId: asked.user.id })).status).toBe(201);
+    const blocked = await named('Blocked', 'caregiver');
+    await link(pia, blocked);
+    const hidden = await named('Hidden');
+    const behindHidden = await named('Behind', 'caregiver');
+    await link(hidden, me);
+    await link(hidden, behindHidden);
+    const former = await named('Former');
+    const behindFormer = await named('Afterwards', 'caregiver');
+    await link(former, me);
+    await link(former, behindFormer);
+    expect((await me.delete(`${API}/i-care-for/${former.user.id}`)).status).toBe(200);
+    await db
+      .update(users)
+      .set({ status: 'blocked' })
+      .where(inArray(users.id, [blocked.user.id, hidden.user.id]));
+
+    const expected = [
+      { id: cora.user.id, name: `Cora ${word}`, role: 'caregiver' },
+      { id: pia.user.id, name: `Pia ${word}`, role: 'user' },
+      { id: quin.user.id, name: `Quin ${word}`, role: 'user' },
+    ];
+    for (const query of ['', '?search=', '?search=%20%20']) {
+      const res = await me.get(`${API}/suggestions${query}`);
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      expect(res.body.data.items, query).toEqual(expected);
+      expect(res.body.data.pagination).toMatchObject({ total: 3, current: 1, limit: 20 });
+    }
+    const second = await me.get(`${API}/suggestions?limit=2&page=2`);
+    expect(second.body.data.items).toEqual([expected[2]]);
+    expect(second.body.data.pagination).toMatchObject({ total: 3, pages: 2, current: 2, hasPrev: true });
+    // A search still reaches beyond the network, as before.
+    const searched = await me.get(`${API}/suggestions?search=stranger%20${word}`);
+    expect(searched.body.data.items.map((i: any) => i.id)).toEqual([stranger.user.id]);
+    // Seen from Yuri's other patient: me (Yuri's patient too), not Yuri (already her caregiver).
+    const fromQuin = await quin.get(`${API}/suggestions`);
+    expect(fromQuin.body.data.items.map((i: any) => i.id)).toEqual([me.user.id]);
+  });
+
+  it('Should answer an empty page to an empty search when I have no network', async () => {
+    const word = tag();
+    const me = await member(clock, { name: `Lonely ${word}` });
+    await createUser({ name: `Other ${word}` });
+    const res = await me.get(`${API}/suggestions`);
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.data).toEqual({
+      items: [],
+      pagination: { current: 1, pages: 1, total: 0, limit: 20, hasNext: false, hasPrev: false },
+    });
+  });
+
+  it('Should require a non-empty search of at least 2 characters', async () => {
     const me = await member(clock);
-    for (const query of ['', '?search=', '?search=a', '?search=%20a%20', `?search=${'x'.repeat(101)}`]) {
+    for (const query of ['?search=a', '?search=%20a%20', `?search=${'x'.repeat(101)}`]) {
       const res = await me.get(`${API}/suggestions${query}`);
       expect(outcome(res), query).toEqual([422, 'VALIDATION_FAILED']);
       expect(res.body.errors[0].field).toBe('search');
