@@ -83,8 +83,8 @@ export async function pendingRequests(ctx: AuthedContext): Promise<PendingReques
 
 /**
  * The ids of the people the caller already shares the caregiver network with, as a subquery: the
- * patients the caller cares for, the other caregivers of those patients, and the other patients of the
- * caller's own caregivers. A link counts only while it is active and the person it goes through (the
+ * patients the caller cares for and the other caregivers of those patients. Never a caregiver's other
+ * patients: who else someone cares for is the patients' business, not their fellow patients'. A link counts only while it is active and the person it goes through (the
  * shared patient or caregiver) is an active network account, as everywhere in the network.
  */
 function networkOf(ctx: AuthedContext, caller: string) {
@@ -95,19 +95,14 @@ function networkOf(ctx: AuthedContext, caller: string) {
     .select({ id: mine.patientId })
     .from(mine)
     .where(and(eq(mine.caregiverId, caller), isNull(mine.endedAt)));
-  // The others on my side of a person I share a link with: `myEnd` is where I stand in my link.
-  const beside = (myEnd: 'caregiverId' | 'patientId') => {
-    const shared = myEnd === 'caregiverId' ? 'patientId' : 'caregiverId';
-    return ctx.db
-      .select({ id: theirs[myEnd] })
-      .from(mine)
-      .innerJoin(theirs, and(eq(theirs[shared], mine[shared]), isNull(theirs.endedAt)))
-      .innerJoin(via, and(eq(via.id, mine[shared]), eq(via.status, 'active'), inArray(via.role, [...NETWORK_ROLES])))
-      .where(and(eq(mine[myEnd], caller), isNull(mine.endedAt)));
-  };
-  const coCaregivers = beside('caregiverId');
-  const fellowPatients = beside('patientId');
-  return union(myPatients, coCaregivers, fellowPatients);
+  // The other caregivers of the patients I care for (the patient still an active network account).
+  const coCaregivers = ctx.db
+    .select({ id: theirs.caregiverId })
+    .from(mine)
+    .innerJoin(theirs, and(eq(theirs.patientId, mine.patientId), isNull(theirs.endedAt)))
+    .innerJoin(via, and(eq(via.id, mine.patientId), eq(via.status, 'active'), inArray(via.role, [...NETWORK_ROLES])))
+    .where(and(eq(mine.caregiverId, caller), isNull(mine.endedAt)));
+  return union(myPatients, coCaregivers);
 }
 
 /**

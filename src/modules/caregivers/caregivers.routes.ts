@@ -87,7 +87,7 @@ const suggestionsRoute = defineRoute({
     'characters) or whose email is exactly `search`; never me, my current caregivers, or people I have a pending ' +
     'request to. Only id, name and role are shown (never email or phone), so the search cannot be used to harvest ' +
     'contact details. An empty or absent `search` answers only people I already share the caregiver network with: ' +
-    'the patients I care for, their other caregivers, and the other patients of my caregivers (an empty page when ' +
+    "the patients I care for and their other caregivers (never a caregiver's other patients; an empty page when " +
     'there are none); a 1-character search is refused. Same as the socket event `user:getSuggestedUsers`.',
   request: { query: SuggestionsQuery },
   responses: { 200: jsonResponse(pageOf(SuggestionSchema), 'A page of people, by name') },
