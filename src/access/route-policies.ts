@@ -142,6 +142,7 @@ export const ROUTE_POLICIES = {
   'specializations.delete': roles('admin', 'superadmin'),
   'doctors.list': PUBLIC,
   'doctors.get': PUBLIC,
+  'doctors.photo': PUBLIC,
   'doctors.slots': PUBLIC,
   'doctors.profile.update': DOCTOR_OR_ADMIN,
   'doctors.services.create': DOCTOR_OR_ADMIN,

@@ -1,4 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import type { RequestIdVariables } from 'hono/request-id';
 import type { ZodError } from 'zod';
 import type { RoutePolicy, SignedInPolicy } from '../access/policy';
@@ -36,6 +37,9 @@ export function fieldErrors(error: ZodError, fallbackField: string): FieldError[
       : [{ field: issue.path.length ? issue.path.map(String).join('.') : fallbackField, message: issue.message }],
   );
 }
+
+/** The API's public origin, for absolute URLs in answers (signed avatar links, doctors' photos). */
+export const originOf = <E extends AppEnv>(c: Context<E>) => new URL(c.req.url).origin;
 
 /**
  * A module router. Its validation hook throws VALIDATION_FAILED (422) with field errors, so every

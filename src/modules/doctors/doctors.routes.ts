@@ -1,5 +1,6 @@
+import { z } from '@hono/zod-openapi';
 import { onReplica } from '../../context';
-import { createRouter } from '../../http/hono';
+import { createRouter, originOf } from '../../http/hono';
 import { defineRoute, errorOf, jsonBody, jsonResponse, PageQuery, pageOf } from '../../http/openapi';
 import { ok } from '../../lib/envelope';
 import {
@@ -18,7 +19,7 @@ import {
   UpdateServiceBody,
   UpdateSpecializationBody,
 } from './doctors.schemas';
-import { getDoctor, listDoctors, updateDoctorProfile } from './doctors.service';
+import { getDoctor, listDoctors, readDoctorPhoto, updateDoctorProfile } from './doctors.service';
 import { createService, deleteService, updateService } from './services.service';
 import {
   createSpecialization,
@@ -117,6 +118,31 @@ const getDoctorRoute = defineRoute({
   responses: { 200: jsonResponse(DoctorSchema, 'The doctor'), 404: errorOf('No such listed doctor (NOT_FOUND)') },
 });
 
+/** Shared caches may keep a doctor's photo an hour; its URL changes with the photo (`v`). */
+const PHOTO_MAX_AGE_SECONDS = 3600;
+
+const doctorPhotoRoute = defineRoute({
+  method: 'get',
+  path: '/doctors/{id}/photo',
+  operationId: 'doctors.photo',
+  tags: doctorTags,
+  summary: "A listed doctor's profile photo (no token)",
+  description:
+    'Use `photoUrl` from the directory or the profile as is: publicly cacheable for an hour, with an ETag (send `If-None-Match` for a 304). Only the photo the profile points at is served, never another file. `v` only busts caches.',
+  request: {
+    params: IdParam,
+    query: z.object({ v: z.string().max(64).optional().openapi({ description: 'The photo file id (cache buster)' }) }),
+  },
+  responses: {
+    200: {
+      description: 'The image, with its sniffed Content-Type',
+      content: { 'image/*': { schema: z.string().openapi({ format: 'binary', example: '(image bytes)' }) } },
+    },
+    304: { description: 'Not modified (If-None-Match matched the ETag)' },
+    404: errorOf('No such listed doctor, or no photo (NOT_FOUND)'),
+  },
+});
+
 const updateProfileRoute = defineRoute({
   method: 'patch',
   path: '/doctors/{id}/profile',
@@ -187,13 +213,33 @@ export const doctorsRouter = createRouter()
     return c.json(ok({ id }, 'Specialization removed'), 200);
   })
   .openapi(listDoctorsRoute, async (c) =>
-    c.json(ok(await listDoctors(onReplica(c.get('ctx')), c.req.valid('query'))), 200),
+    c.json(ok(await listDoctors(onReplica(c.get('ctx')), c.req.valid('query'), originOf(c))), 200),
   )
   .openapi(getDoctorRoute, async (c) =>
-    c.json(ok(await getDoctor(onReplica(c.get('ctx')), c.req.valid('param').id)), 200),
+    c.json(ok(await getDoctor(onReplica(c.get('ctx')), c.req.valid('param').id, originOf(c))), 200),
   )
+  .openapi(doctorPhotoRoute, async (c) => {
+    const photo = await readDoctorPhoto(onReplica(c.get('ctx')), c.req.valid('param').id);
+    const headers = {
+      'cache-control': `public, max-age=${PHOTO_MAX_AGE_SECONDS}`,
+      etag: photo.etag,
+      'x-content-type-options': 'nosniff',
+    };
+    if (c.req.header('if-none-match') === photo.etag) {
+      await photo.body.cancel();
+      return new Response(null, { status: 304, headers });
+    }
+    return new Response(photo.body, {
+      headers: {
+        ...headers,
+        'content-type': photo.contentType,
+        'content-length': String(photo.size),
+        'content-disposition': 'inline',
+      },
+    });
+  })
   .openapi(updateProfileRoute, async (c) => {
-    const doctor = await updateDoctorProfile(c.get('ctx'), c.req.valid('param').id, c.req.valid('json'));
+    const doctor = await updateDoctorProfile(c.get('ctx'), c.req.valid('param').id, c.req.valid('json'), originOf(c));
     return c.json(ok(doctor, 'Profile updated'), 200);
   })
   .openapi(createServiceRoute, async (c) => {

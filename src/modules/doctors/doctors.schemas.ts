@@ -259,6 +259,8 @@ const DOCTOR_EXAMPLE = {
   id: 'usr_01JF8ZS5X0V6M3A2Q9K1T7B4CE',
   name: 'Dr. Ana Costa',
   photo: 'fil_01JF8ZS5X0V6M3A2Q9K1T7B4CE',
+  photoUrl:
+    'https://api.kinwell.app/api/v1/doctors/usr_01JF8ZS5X0V6M3A2Q9K1T7B4CE/photo?v=fil_01JF8ZS5X0V6M3A2Q9K1T7B4CE',
   specializations: [{ slug: 'cardiology', name: 'Cardiology' }],
   languages: ['en', 'pt-PT'],
   yearsOfExperience: 12,
@@ -269,7 +271,11 @@ const DOCTOR_EXAMPLE = {
 const doctorSummaryShape = {
   id: z.string(),
   name: z.string(),
-  photo: z.string().nullable(),
+  photo: z.string().nullable().openapi({ description: "The photo's file id (the doctor's own files)" }),
+  photoUrl: z.string().nullable().openapi({
+    description:
+      'Where anyone may load the profile photo (no token; publicly cacheable; `v` changes with the photo). Null without a photo.',
+  }),
   specializations: z.array(SpecializationRefSchema),
   languages: z.array(z.string()),
   yearsOfExperience: z.number().int().nullable(),

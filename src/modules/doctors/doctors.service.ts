@@ -1,4 +1,4 @@
-import { and, asc, count, eq, exists, inArray, isNotNull, type SQL, sql } from 'drizzle-orm';
+import { and, asc, count, eq, exists, inArray, isNotNull, like, type SQL, sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import type { SQLiteSelect } from 'drizzle-orm/sqlite-core';
 import type { ServiceContext } from '../../context';
@@ -15,7 +15,7 @@ import {
 } from '../../db/schema';
 import { escapeLike } from '../../db/sql';
 import { page } from '../../lib/envelope';
-import { AppError, type FieldError } from '../../lib/errors';
+import { AppError, type FieldError, notFound } from '../../lib/errors';
 import { auditInsert } from '../audit/audit.service';
 import { canonicalLanguage } from '../users/profile.policy';
 import {
@@ -86,11 +86,22 @@ function extrasOf(specs: { doctorId: string; slug: string; name: string }[], ser
   return extras;
 }
 
-function toSummary(user: UserRow, profile: DoctorProfileRow, extras: Extras): DoctorSummaryView {
+/** Where GET /doctors/{id}/photo is served: API_PREFIX of src/app.ts (importing it here would be circular). */
+const DOCTORS_PATH = '/api/v1/doctors';
+
+/**
+ * The public URL of a doctor's profile photo: stable while the photo is (`v` is its file id, so a new
+ * photo is a new URL and caches never serve the old one). `origin` is the API's public origin.
+ */
+const photoUrlOf = (origin: string, doctorId: string, fileId: string | null) =>
+  fileId ? `${origin}${DOCTORS_PATH}/${doctorId}/photo?v=${fileId}` : null;
+
+function toSummary(user: UserRow, profile: DoctorProfileRow, extras: Extras, origin: string): DoctorSummaryView {
   return {
     id: user.id,
     name: user.name,
     photo: profile.photoFileId,
+    photoUrl: photoUrlOf(origin, user.id, profile.photoFileId),
     specializations: extras.specializations.get(user.id) ?? [],
     languages: profile.languages,
     yearsOfExperience: profile.yearsOfExperience,
@@ -102,9 +113,9 @@ function toSummary(user: UserRow, profile: DoctorProfileRow, extras: Extras): Do
   };
 }
 
-function toDoctorView(user: UserRow, profile: DoctorProfileRow, extras: Extras): DoctorView {
+function toDoctorView(user: UserRow, profile: DoctorProfileRow, extras: Extras, origin: string): DoctorView {
   return {
-    ...toSummary(user, profile, extras),
+    ...toSummary(user, profile, extras, origin),
     bio: profile.bio,
     qualifications: profile.qualifications,
     registrationNumber: profile.registrationNumber,
@@ -113,7 +124,7 @@ function toDoctorView(user: UserRow, profile: DoctorProfileRow, extras: Extras):
 }
 
 /** Listed doctors by name, filtered by specialization slug, service name, language and doctor name. */
-export async function listDoctors(ctx: ServiceContext, query: DoctorListQueryInput) {
+export async function listDoctors(ctx: ServiceContext, query: DoctorListQueryInput, origin: string) {
   const filters: (SQL | undefined)[] = [LISTED];
   if (query.specialization) {
     filters.push(
@@ -182,7 +193,7 @@ export async function listDoctors(ctx: ServiceContext, query: DoctorListQueryInp
   ]);
   const extras = extrasOf(specs, services);
   return page(
-    rows.map((r) => toSummary(r.user, r.profile, extras)),
+    rows.map((r) => toSummary(r.user, r.profile, extras, origin)),
     total?.n ?? 0,
     query,
   );
@@ -192,10 +203,36 @@ export async function listDoctors(ctx: ServiceContext, query: DoctorListQueryInp
  * A listed doctor's public profile.
  * @throws AppError NOT_FOUND (no such doctor, or not verified and active)
  */
-export async function getDoctor(ctx: ServiceContext, id: string): Promise<DoctorView> {
+export async function getDoctor(ctx: ServiceContext, id: string, origin: string): Promise<DoctorView> {
   const [rows, specs, services] = await ctx.db.batch([bookableDoctorQuery(ctx, id), ...extrasQueries(ctx, [id])]);
   const { user, profile } = bookableOrNotFound(rows[0]);
-  return toDoctorView(user, profile, extrasOf(specs, services));
+  return toDoctorView(user, profile, extrasOf(specs, services), origin);
+}
+
+/**
+ * A listed doctor's profile photo, for anyone: only the file the profile points at, and only while it
+ * is still one of the doctor's image files of a photo purpose; never any other file. One round trip.
+ * @throws AppError NOT_FOUND (no such listed doctor, no photo, or its file or object is gone)
+ */
+export async function readDoctorPhoto(ctx: ServiceContext, doctorId: string) {
+  const row = await ctx.db
+    .select({ storageKey: files.storageKey, contentType: files.contentType, size: files.size, sha256: files.sha256 })
+    .from(doctorProfiles)
+    .innerJoin(users, and(eq(users.id, doctorProfiles.userId), LISTED))
+    .innerJoin(
+      files,
+      and(
+        eq(files.id, doctorProfiles.photoFileId),
+        eq(files.ownerId, doctorProfiles.userId),
+        inArray(files.purpose, [...PHOTO_PURPOSES]),
+        like(files.contentType, 'image/%'),
+      ),
+    )
+    .where(eq(doctorProfiles.userId, doctorId))
+    .get();
+  const object = row && (await ctx.ports.storage.get(row.storageKey));
+  if (!row || !object) throw notFound('Photo');
+  return { body: object.body, contentType: row.contentType, size: row.size, etag: `"${row.sha256}"` };
 }
 
 const invalid = (fields: FieldError[]) => new AppError('VALIDATION_FAILED', 'Validation failed', { fields });
@@ -210,6 +247,7 @@ export async function updateDoctorProfile(
   ctx: ServiceContext,
   doctorId: string,
   input: UpdateDoctorProfileInput,
+  origin: string,
 ): Promise<DoctorView> {
   const fields = Object.keys(input).filter((k) => input[k as keyof UpdateDoctorProfileInput] !== undefined);
   if (!fields.length) {
@@ -300,5 +338,5 @@ export async function updateDoctorProfile(
     { doctorId: string; slug: string; name: string }[],
     DoctorServiceRow[],
   ];
-  return toDoctorView(user, profiles[0]!, extrasOf(specRows, serviceRows));
+  return toDoctorView(user, profiles[0]!, extrasOf(specRows, serviceRows), origin);
 }

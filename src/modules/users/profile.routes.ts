@@ -1,11 +1,10 @@
 import { z } from '@hono/zod-openapi';
-import { createRouter } from '../../http/hono';
+import { createRouter, originOf } from '../../http/hono';
 import { defineRoute, jsonBody, jsonResponse, pageOf } from '../../http/openapi';
 import { ok } from '../../lib/envelope';
 import { UPLOAD_RULES } from '../../platform/files';
 import { avatarUrlFor, readSignedAvatar, removeAvatar, uploadAvatar } from './avatar.service';
 import { createContact, deleteContact, listContacts, updateContact } from './profile.service';
-import { originOf } from './users.routes';
 import {
   AvatarFileParam,
   AvatarOnlySchema,

@@ -1,5 +1,4 @@
-import type { Context } from 'hono';
-import { type AppEnv, createRouter } from '../../http/hono';
+import { createRouter, originOf } from '../../http/hono';
 import { defineRoute, jsonBody, jsonResponse } from '../../http/openapi';
 import { ok } from '../../lib/envelope';
 import {
@@ -21,9 +20,6 @@ import {
 } from './users.schemas';
 
 const TAGS = ['Users'];
-
-/** The API's public origin, for absolute URLs (signed avatar links) in answers. */
-export const originOf = <E extends AppEnv>(c: Context<E>) => new URL(c.req.url).origin;
 
 const meRoute = defineRoute({
   method: 'get',

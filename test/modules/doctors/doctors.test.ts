@@ -161,6 +161,7 @@ describe('public doctor directory', () => {
         id: listed.user.id,
         name: `Dr Listed ${t}`,
         photo: null,
+        photoUrl: null,
         specializations: [{ slug: `cardio-${t}`, name: `Cardio ${t}` }],
         languages: ['pt-BR'],
         yearsOfExperience: 10,
