@@ -1,6 +1,7 @@
 import { applyD1Migrations } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeAll, vi } from 'vitest';
+import type { AppDeps } from '../src/context';
 
 beforeAll(async () => {
   await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
@@ -13,4 +14,12 @@ vi.stubGlobal('fetch', (input: RequestInfo | URL) => {
 
 afterEach(() => {
   vi.restoreAllMocks();
+});
+
+// Every app a test builds (client(), createApp, and the Worker behind SELF) answers only what the
+// OpenAPI document declares: a response it does not declare fails the test that made the request.
+vi.mock('../src/app', async (importOriginal) => {
+  const original = await importOriginal<typeof import('../src/app')>();
+  const { withConformance } = await import('./support/conformance');
+  return { ...original, createApp: (deps: AppDeps) => withConformance(original.createApp(deps)) };
 });
