@@ -1,7 +1,6 @@
 import { applyD1Migrations } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeAll, vi } from 'vitest';
-import type { AppDeps } from '../src/context';
 
 beforeAll(async () => {
   await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
@@ -20,6 +19,6 @@ afterEach(() => {
 // OpenAPI document declares: a response it does not declare fails the test that made the request.
 vi.mock('../src/app', async (importOriginal) => {
   const original = await importOriginal<typeof import('../src/app')>();
-  const { withConformance } = await import('./support/conformance');
-  return { ...original, createApp: (deps: AppDeps) => withConformance(original.createApp(deps)) };
+  const { conformingApps } = await import('./support/conformance');
+  return { ...original, createApp: conformingApps(original.createApp) };
 });

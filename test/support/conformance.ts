@@ -203,30 +203,44 @@ export class ResponseConformanceError extends Error {
   override name = 'ResponseConformanceError';
 }
 
-type FetchingApp = Pick<OpenAPIHono<any>, 'fetch' | 'getOpenAPI31Document'>;
+type App = Pick<OpenAPIHono<any>, 'fetch' | 'getOpenAPI31Document'>;
 
-/** The document's contract, compiled once per test file from the first app that answers. */
+/** The document's contract, compiled once per test file (each file has its own module instances). */
 let compiled: ResponseContract | undefined;
 
-/** The compiled contract of `app`'s own document (as GET /api/v1/openapi.json serves it). */
-export function contractOf(app: Pick<OpenAPIHono<any>, 'getOpenAPI31Document'>): ResponseContract {
-  compiled ??= compileContract(JSON.parse(JSON.stringify(openApiDocument(app))));
-  return compiled;
+/** Path prefixes of routes a test mounted on one app of its own, which are not the API's. */
+const testRoutes = new WeakMap<object, string[]>();
+
+/**
+ * Leaves answers of `app` under `prefix` unchecked: for probe routes a test mounts on its own app to
+ * drive the app's shared machinery (envelope, error handler). Never for a route of the API.
+ */
+export function exemptTestRoutes(app: object, prefix: string): void {
+  testRoutes.set(app, [...(testRoutes.get(app) ?? []), prefix]);
 }
 
 /**
- * Makes every answer of `app` pass {@link ResponseContract.check}: `app.fetch` (which `app.request` and
- * the Worker's `fetch` call) throws {@link ResponseConformanceError} for an answer the document does
- * not declare, so the test that made the request fails with the operation, status and first error.
+ * Wraps `createApp` so every app it builds checks its answers with {@link ResponseContract.check}:
+ * `app.fetch` (which `app.request` and the Worker's `fetch` call) throws
+ * {@link ResponseConformanceError} for an answer the document does not declare, so the test that made
+ * the request fails with the operation, status and first schema error. The contract is the document
+ * of a fresh app (as GET /api/v1/openapi.json serves it), so routes a test adds to its own app never
+ * enter it.
  */
-export function withConformance<A extends FetchingApp>(app: A): A {
-  const fetch = app.fetch;
-  app.fetch = async (request, ...rest) => {
-    const response = await fetch(request, ...rest);
-    const violation = await contractOf(app).check(request, response);
-    if (violation)
-      throw new ResponseConformanceError(`Response does not conform to the OpenAPI document: ${violation}`);
-    return response;
+export function conformingApps<D, A extends App>(createApp: (deps: D) => A): (deps: D) => A {
+  return (deps) => {
+    const app = createApp(deps);
+    const fetch = app.fetch;
+    app.fetch = async (request, ...rest) => {
+      const response = await fetch(request, ...rest);
+      const path = new URL(request.url).pathname;
+      if (testRoutes.get(app)?.some((prefix) => path.startsWith(prefix))) return response;
+      compiled ??= compileContract(JSON.parse(JSON.stringify(openApiDocument(createApp(deps)))));
+      const violation = await compiled.check(request, response);
+      if (violation)
+        throw new ResponseConformanceError(`Response does not conform to the OpenAPI document: ${violation}`);
+      return response;
+    };
+    return app;
   };
-  return app;
 }
