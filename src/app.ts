@@ -1,4 +1,4 @@
-import { swaggerUI } from '@hono/swagger-ui';
+import { SwaggerUI } from '@hono/swagger-ui';
 import type { Context } from 'hono';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
@@ -32,7 +32,7 @@ import { dosesRouter } from './modules/schedules/doses.routes';
 import { schedulesRouter } from './modules/schedules/schedules.routes';
 import { settingsRouter } from './modules/settings/settings.routes';
 import { superadminRouter } from './modules/superadmin/superadmin.routes';
-import { systemRouter } from './modules/system/system.routes';
+import { docsRoute, openApiDocumentRoute, systemRouter } from './modules/system/system.routes';
 import { devicesRouter } from './modules/users/devices.routes';
 import { profileRouter } from './modules/users/profile.routes';
 import { usersRouter } from './modules/users/users.routes';
@@ -72,6 +72,19 @@ const modules = [
 
 const DOCS_CSP =
   "default-src 'none'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https:; connect-src 'self'; font-src https://cdn.jsdelivr.net; frame-ancestors 'none'";
+
+/** The interactive docs: Swagger UI over the served document. */
+const DOCS_PAGE = `<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8" />
+    <meta name="viewport" content="width=device-width, initial-scale=1" />
+    <title>Kinwell API</title>
+  </head>
+  <body>
+    ${SwaggerUI({ url: `${API_PREFIX}/openapi.json` })}
+  </body>
+</html>`;
 
 function toAppError(err: unknown): AppError | null {
   if (err instanceof AppError) return err;
@@ -176,8 +189,9 @@ export function createApp(deps: AppDeps) {
     bearerFormat: 'JWT',
     description: 'Access token from POST /api/v1/auth/login (15 minutes).',
   });
-  app.get(`${API_PREFIX}/openapi.json`, (c) => c.json(openApiDocument(app)));
-  app.get(`${API_PREFIX}/docs`, swaggerUI({ url: `${API_PREFIX}/openapi.json`, title: 'Kinwell API' }));
+  // Only the app knows every route, so it serves the document (and the page over it) itself.
+  app.openapi(openApiDocumentRoute, (c) => c.json(openApiDocument(app), 200));
+  app.openapi(docsRoute, (c) => c.html(DOCS_PAGE, 200));
 
   app.notFound((c) => {
     const err = new AppError('NOT_FOUND', `No route for ${c.req.method} ${c.req.path}`);

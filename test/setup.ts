@@ -14,3 +14,11 @@ vi.stubGlobal('fetch', (input: RequestInfo | URL) => {
 afterEach(() => {
   vi.restoreAllMocks();
 });
+
+// Every app a test builds (client(), createApp, and the Worker behind SELF) answers only what the
+// OpenAPI document declares: a response it does not declare fails the test that made the request.
+vi.mock('../src/app', async (importOriginal) => {
+  const original = await importOriginal<typeof import('../src/app')>();
+  const { conformingApps } = await import('./support/conformance');
+  return { ...original, createApp: conformingApps(original.createApp) };
+});

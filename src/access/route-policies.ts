@@ -29,6 +29,8 @@ const APPOINTMENT_FILES: RoutePolicy = {
 export const ROUTE_POLICIES = {
   // system
   'system.health': PUBLIC,
+  'system.openapi': PUBLIC,
+  'system.docs': PUBLIC,
   'dev.outbox.list': PUBLIC,
 
   // auth: sign-in (public) and account security (signed in, also while awaiting verification)

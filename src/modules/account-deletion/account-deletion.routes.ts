@@ -1,5 +1,5 @@
 import { createRouter } from '../../http/hono';
-import { defineRoute, jsonBody, jsonResponse } from '../../http/openapi';
+import { defineRoute, errorOf, jsonBody, jsonResponse } from '../../http/openapi';
 import { ok } from '../../lib/envelope';
 import { DeletedAccountSchema, DeleteMeBody, DeletionCodeSentSchema } from '../users/users.schemas';
 import { deleteMyAccount, sendDeletionCode } from './account-deletion.service';
@@ -16,7 +16,10 @@ const deleteMeRoute = defineRoute({
   description:
     'Erases personal data, files and sessions; the account cannot sign in again. Audit records are kept with ids only. The last active superadmin cannot delete themselves (409).',
   request: { body: jsonBody(DeleteMeBody) },
-  responses: { 200: jsonResponse(DeletedAccountSchema, 'Deleted') },
+  responses: {
+    200: jsonResponse(DeletedAccountSchema, 'Deleted'),
+    409: errorOf('The last active superadmin (CONFLICT)'),
+  },
 });
 
 const deletionCodeRoute = defineRoute({
@@ -26,7 +29,10 @@ const deletionCodeRoute = defineRoute({
   tags: TAGS,
   summary: 'Send an account-deletion code (accounts without a password)',
   description: 'Sent to the verified email, else by SMS to the verified number. 409 for accounts with a password.',
-  responses: { 200: jsonResponse(DeletionCodeSentSchema, 'Code sent') },
+  responses: {
+    200: jsonResponse(DeletionCodeSentSchema, 'Code sent'),
+    409: errorOf('The account has a password, or no verified email or number to send to (CONFLICT)'),
+  },
 });
 
 export const accountDeletionRouter = createRouter()

@@ -137,6 +137,7 @@ const logoutRoute = defineRoute({
   responses: {
     200: jsonResponse(LoggedOutSchema, 'Signed out everywhere'),
     404: described('No such account'),
+    409: described('A removed account (INVALID_TRANSITION)'),
   },
 });
 

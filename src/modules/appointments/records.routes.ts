@@ -1,8 +1,8 @@
-import { z } from '@hono/zod-openapi';
 import { createRouter } from '../../http/hono';
 import { defineRoute, errorOf, jsonBody, jsonResponse, PageQuery, pageOf } from '../../http/openapi';
 import { ok } from '../../lib/envelope';
 import { UPLOAD_RULES } from '../../platform/files';
+import { downloadResponse } from '../files/files.schemas';
 import { fileDownload, PRIVATE_DOWNLOAD_HEADERS } from '../files/files.service';
 import { AppointmentIdParam, MAX_ATTACHMENTS } from './appointments.schemas';
 import { addAttachments, listAttachments, readAttachment } from './attachments.service';
@@ -70,12 +70,7 @@ const downloadAttachmentRoute = defineRoute({
   description: 'The bytes with their sniffed Content-Type, as a download that is never cached. Audited.',
   request: { params: AttachmentParams },
   responses: {
-    200: {
-      description: 'The file',
-      content: {
-        'application/octet-stream': { schema: z.string().openapi({ format: 'binary', example: '%PDF-1.7 …' }) },
-      },
-    },
+    200: downloadResponse(UPLOAD_RULES.attachment.types, 'The file'),
     404: errorOf('No such appointment or file on it, or not the caller’s to see (NOT_FOUND)'),
   },
 });

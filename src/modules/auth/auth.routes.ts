@@ -59,6 +59,18 @@ const OtpTargetSchema = z
     path: ['email'],
   });
 
+/** reCAPTCHA's answers (src/modules/auth/recaptcha.ts) on the routes it guards. */
+const RECAPTCHA_ERRORS = {
+  403: errorOf('reCAPTCHA token missing or failed (FORBIDDEN)'),
+  503: errorOf('reCAPTCHA not configured, or Google unreachable (SERVICE_UNAVAILABLE)'),
+};
+
+/** A code or password was right but the sign-in cannot finish yet, or the account may not sign in. */
+const SECOND_FACTOR_NEEDED = errorOf(
+  'A second factor is needed (TWO_FACTOR_REQUIRED; `data` holds `challengeId`, `methods`, `expiresAt`)',
+);
+const MAY_NOT_SIGN_IN = 'account blocked or deactivated (USER_BLOCKED, USER_INACTIVE)';
+
 const registerRoute = defineRoute({
   method: 'post',
   path: '/register',
@@ -85,6 +97,7 @@ const registerRoute = defineRoute({
   },
   responses: {
     201: jsonResponse(z.object({ user: UserSchema, verification: CodeSentSchema }), 'Created; code emailed'),
+    ...RECAPTCHA_ERRORS,
     409: { description: 'Email or number already registered' },
   },
 });
@@ -96,7 +109,11 @@ const verifyEmailRoute = defineRoute({
   tags: TAGS,
   summary: 'Confirm the email with its 6-digit code; signs the user in',
   request: { body: jsonBody(z.object({ email: EmailSchema, otp: OtpSchema })) },
-  responses: { 200: jsonResponse(SignInResultSchema, 'Verified and signed in') },
+  responses: {
+    200: jsonResponse(SignInResultSchema, 'Verified and signed in'),
+    401: SECOND_FACTOR_NEEDED,
+    403: errorOf(`Verified, but the ${MAY_NOT_SIGN_IN}`),
+  },
 });
 
 const resendRoute = defineRoute({
@@ -124,7 +141,13 @@ const loginRoute = defineRoute({
         .openapi('LoginInput', { example: { email: 'patient@kinwell.local', password: 'Kinwell-dev-2026!' } }),
     ),
   },
-  responses: { 200: jsonResponse(SignInResultSchema, 'Signed in') },
+  responses: {
+    200: jsonResponse(SignInResultSchema, 'Signed in'),
+    401: errorOf(
+      'Wrong email or password, the same answer for both (UNAUTHENTICATED); or a second factor is needed (TWO_FACTOR_REQUIRED; `data` holds `challengeId`, `methods`, `expiresAt`)',
+    ),
+    403: errorOf(`Email not verified yet (EMAIL_NOT_VERIFIED), or ${MAY_NOT_SIGN_IN}`),
+  },
 });
 
 const otpSendRoute = defineRoute({
@@ -141,7 +164,8 @@ const otpSendRoute = defineRoute({
   },
   responses: {
     200: jsonResponse(CodeSentSchema.extend({ channel: z.enum(['email', 'sms']) }), 'Code sent'),
-    403: errorOf('Sign-in by SMS turned off (FORBIDDEN)'),
+    ...RECAPTCHA_ERRORS,
+    403: errorOf('Sign-in by SMS turned off, or reCAPTCHA token missing or failed (FORBIDDEN)'),
   },
 });
 
@@ -161,7 +185,8 @@ const otpVerifyRoute = defineRoute({
   },
   responses: {
     200: jsonResponse(SignInResultSchema, 'Signed in'),
-    403: errorOf('Sign-in by SMS turned off (FORBIDDEN), account blocked or deactivated (USER_BLOCKED, USER_INACTIVE)'),
+    401: SECOND_FACTOR_NEEDED,
+    403: errorOf(`Sign-in by SMS turned off (FORBIDDEN), or ${MAY_NOT_SIGN_IN}`),
   },
 });
 
@@ -179,7 +204,12 @@ const refreshRoute = defineRoute({
         .openapi('RefreshInput', { example: { refreshToken: 'rt_pX2mQ9v7Yc1b3Kf8Wd0sLe5Hn4Ta6Ru' } }),
     ),
   },
-  responses: { 200: jsonResponse(z.object({ tokens: TokensSchema }), 'New tokens') },
+  responses: {
+    200: jsonResponse(z.object({ tokens: TokensSchema }), 'New tokens'),
+    401: errorOf(
+      'Unknown refresh token (TOKEN_INVALID), expired token or session (TOKEN_EXPIRED), or reused token, revoked session or account gone (TOKEN_REVOKED)',
+    ),
+  },
 });
 
 const logoutRoute = defineRoute({
@@ -207,7 +237,7 @@ const forgotRoute = defineRoute({
   tags: TAGS,
   summary: 'Email a password-reset code (same answer whether or not the account exists)',
   request: { headers: recaptchaHeader, body: jsonBody(z.object({ email: EmailSchema })) },
-  responses: { 200: jsonResponse(CodeSentSchema, 'Sent if the account exists') },
+  responses: { 200: jsonResponse(CodeSentSchema, 'Sent if the account exists'), ...RECAPTCHA_ERRORS },
 });
 
 const resetRoute = defineRoute({
@@ -227,7 +257,10 @@ const changeRoute = defineRoute({
   tags: TAGS,
   summary: 'Change the password; other sessions end, this device gets new tokens',
   request: { body: jsonBody(z.object({ currentPassword: PasswordInputSchema, newPassword: PasswordInputSchema })) },
-  responses: { 200: jsonResponse(SignInResultSchema, 'Changed') },
+  responses: {
+    200: jsonResponse(SignInResultSchema, 'Changed'),
+    409: errorOf('The account has no password yet: set one with POST /auth/password/set (CONFLICT)'),
+  },
 });
 
 const setRoute = defineRoute({
@@ -237,7 +270,10 @@ const setRoute = defineRoute({
   tags: TAGS,
   summary: 'Give an OTP-only account a password',
   request: { body: jsonBody(z.object({ newPassword: PasswordInputSchema })) },
-  responses: { 200: jsonResponse(z.object({ user: UserSchema }), 'Password set') },
+  responses: {
+    200: jsonResponse(z.object({ user: UserSchema }), 'Password set'),
+    409: errorOf('The account already has a password: change it with POST /auth/password/change (CONFLICT)'),
+  },
 });
 
 const recaptchaOf = <E extends AppEnv>(c: Context<E>) => c.req.header(RECAPTCHA_HEADER);

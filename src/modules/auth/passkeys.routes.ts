@@ -64,7 +64,7 @@ const authenticateOptionsRoute = defineRoute({
   operationId: 'auth.passkeys.authenticate.options',
   tags: TAGS,
   summary: 'Start signing in with a passkey',
-  description: `Options for \`navigator.credentials.get()\`. With \`email\`, \`allowCredentials\` lists that account's passkeys; without it (or for an unknown email) it is empty and the device offers its discoverable passkeys. The challenge is valid for 5 minutes, once.${TURNED_OFF}`,
+  description: `Options for \`navigator.credentials.get()\`. \`allowCredentials\` is always empty: the device offers its discoverable passkeys for this site, and the answer is the same whatever the email, so it never tells whether an address has passkeys. With the \`email\` of an account that has passkeys, only that account's passkeys can answer the challenge. The challenge is valid for 5 minutes, once.${TURNED_OFF}`,
   request: { body: jsonBody(AuthenticateOptionsBody) },
   responses: {
     200: jsonResponse(AuthenticationOptionsSchema, 'Authentication options'),
@@ -103,11 +103,13 @@ const deleteRoute = defineRoute({
   operationId: 'auth.passkeys.delete',
   tags: TAGS,
   summary: 'Delete one of my passkeys',
-  description: 'Deleting the last passkey also turns off passkeys as a second factor.',
+  description:
+    'The last passkey cannot be deleted while passkeys are a second factor of the account (409): turn passkey two-factor off first with POST /api/v1/auth/2fa/disable, which asks for a fresh second factor, so a stolen access token alone cannot strip it.',
   request: { params: PasskeyIdParam },
   responses: {
     200: jsonResponse(DeletedSchema, 'Deleted'),
     404: errorOf('No such passkey of mine (NOT_FOUND)'),
+    409: errorOf('The last passkey, while passkeys are a second factor (CONFLICT)'),
   },
 });
 

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { createRouter } from '../../http/hono';
-import { defineRoute, jsonResponse, PageQuery, pageOf } from '../../http/openapi';
+import { defineRoute, errorOf, jsonResponse, PageQuery, pageOf } from '../../http/openapi';
 import { ok } from '../../lib/envelope';
 import { MessageOnlySchema } from './auth.schemas';
 import { listSessions, revokeSession } from './sessions.service';
@@ -42,7 +42,10 @@ const revokeRoute = defineRoute({
         .openapi({ param: { name: 'id', in: 'path' }, example: 'ses_01JF8ZS5X0V6M3A2Q9K1T7B4CE' }),
     }),
   },
-  responses: { 200: jsonResponse(MessageOnlySchema, 'Session ended') },
+  responses: {
+    200: jsonResponse(MessageOnlySchema, 'Session ended'),
+    404: errorOf('No such session of mine (NOT_FOUND)'),
+  },
 });
 
 export const sessionsRouter = createRouter()

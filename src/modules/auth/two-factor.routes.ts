@@ -136,6 +136,7 @@ const emailSendRoute = defineRoute({
   request: { body: jsonBody(SendBody) },
   responses: {
     200: jsonResponse(TwoFactorCodeSentSchema, 'Code sent'),
+    401: { description: 'Unknown, used or expired challenge (TOKEN_INVALID, TOKEN_EXPIRED)' },
     409: { description: 'Email is not one of the account’s second factors (CONFLICT)' },
   },
 });
@@ -152,6 +153,7 @@ const verifyRoute = defineRoute({
   responses: {
     200: jsonResponse(SignInResultSchema, 'Signed in'),
     401: { description: 'Unknown, used or expired challenge (TOKEN_INVALID, TOKEN_EXPIRED)' },
+    403: { description: 'Answered, but the account is blocked or deactivated (USER_BLOCKED, USER_INACTIVE)' },
     409: { description: 'That method is not on for the account (CONFLICT)' },
   },
 });

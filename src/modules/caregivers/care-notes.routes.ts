@@ -1,7 +1,8 @@
-import { z } from '@hono/zod-openapi';
 import { createRouter } from '../../http/hono';
 import { defineRoute, errorOf, jsonBody, jsonResponse, PageQuery, pageOf } from '../../http/openapi';
 import { ok } from '../../lib/envelope';
+import { UPLOAD_RULES } from '../../platform/files';
+import { downloadResponse } from '../files/files.schemas';
 import { fileDownload } from '../files/files.service';
 import { createCareNote, listCareNotes, readCareNoteFile } from './care-notes.service';
 import { CreateNoteBody, LinkIdParam, MAX_NOTE_BODY, NoteFileParams, NoteSchema } from './caregivers.schemas';
@@ -49,12 +50,7 @@ const fileRoute = defineRoute({
   description: 'The bytes with their sniffed Content-Type, as a download that is never cached. Audited.',
   request: { params: NoteFileParams },
   responses: {
-    200: {
-      description: 'The file',
-      content: {
-        'application/octet-stream': { schema: z.string().openapi({ format: 'binary', example: '%PDF-1.7 …' }) },
-      },
-    },
+    200: downloadResponse(UPLOAD_RULES.attachment.types, 'The file'),
     404: errorOf('No such active relationship of mine, note on it, or file (NOT_FOUND)'),
   },
 });

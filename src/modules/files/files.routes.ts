@@ -1,10 +1,19 @@
 import { z } from '@hono/zod-openapi';
 import { createRouter } from '../../http/hono';
-import { defineRoute, jsonResponse, pageOf } from '../../http/openapi';
+import { defineRoute, errorOf, jsonResponse, pageOf } from '../../http/openapi';
 import { ok } from '../../lib/envelope';
 import { MAX_UPLOAD_BYTES } from '../../platform/files';
-import { FileIdParam, FileSchema, ListFilesQuery, UploadFileBody } from './files.schemas';
+import {
+  downloadResponse,
+  FileIdParam,
+  FileSchema,
+  ListFilesQuery,
+  STORED_TYPES,
+  UploadFileBody,
+} from './files.schemas';
 import { deleteFile, fileDownload, getFile, listFiles, readFileContent, uploadFile } from './files.service';
+
+const NO_SUCH_FILE = errorOf('No such file of mine (NOT_FOUND)');
 
 const uploadRoute = defineRoute({
   method: 'post',
@@ -36,7 +45,7 @@ const getRoute = defineRoute({
   tags: ['Files'],
   summary: 'One of my files (metadata)',
   request: { params: FileIdParam },
-  responses: { 200: jsonResponse(FileSchema, 'The file') },
+  responses: { 200: jsonResponse(FileSchema, 'The file'), 404: NO_SUCH_FILE },
 });
 
 const contentRoute = defineRoute({
@@ -47,12 +56,8 @@ const contentRoute = defineRoute({
   summary: 'Download one of my files',
   request: { params: FileIdParam },
   responses: {
-    200: {
-      description: 'The bytes, with the sniffed Content-Type',
-      content: {
-        'application/octet-stream': { schema: z.string().openapi({ format: 'binary', example: '%PDF-1.7 …' }) },
-      },
-    },
+    200: downloadResponse(STORED_TYPES, 'The bytes, with the sniffed Content-Type'),
+    404: NO_SUCH_FILE,
   },
 });
 
@@ -68,6 +73,7 @@ const deleteRoute = defineRoute({
       z.object({ id: z.string() }).openapi({ example: { id: 'fil_01JF8ZS5X0V6M3A2Q9K1T7B4CE' } }),
       'Deleted',
     ),
+    404: NO_SUCH_FILE,
   },
 });
 

@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { FILE_PURPOSES } from '../../db/schema';
 import { PageQuery } from '../../http/openapi';
+import { type SniffedType, UPLOAD_RULES } from '../../platform/files';
 
 export const FileSchema = z
   .object({
@@ -39,3 +40,28 @@ export const FileIdParam = z.object({
 });
 
 export const ListFilesQuery = PageQuery.extend({ purpose: z.enum(FILE_PURPOSES).optional() });
+
+/** Every type an upload of any purpose can have: what a download of one's own files can answer. */
+export const STORED_TYPES: readonly SniffedType[] = [...new Set(Object.values(UPLOAD_RULES).flatMap((r) => r.types))];
+
+const BYTES_EXAMPLE: Record<SniffedType, string> = {
+  'application/pdf': '%PDF-1.7 …',
+  'image/jpeg': '(JPEG bytes)',
+  'image/png': '(PNG bytes)',
+  'image/webp': '(WebP bytes)',
+  'image/gif': 'GIF89a…',
+  'video/webm': '(WebM bytes)',
+};
+
+/**
+ * The 200 answer of a file download: the stored bytes under the Content-Type sniffed at upload, one
+ * media type per type the download can hold (`types`), so the document names the real ones.
+ */
+export function downloadResponse(types: readonly SniffedType[], description = 'The file') {
+  return {
+    description,
+    content: Object.fromEntries(
+      types.map((type) => [type, { schema: z.string().openapi({ format: 'binary', example: BYTES_EXAMPLE[type] }) }]),
+    ),
+  };
+}

@@ -1,5 +1,5 @@
 import { createRouter } from '../../http/hono';
-import { defineRoute, jsonBody, jsonResponse, PageQuery, pageOf } from '../../http/openapi';
+import { defineRoute, errorOf, jsonBody, jsonResponse, PageQuery, pageOf } from '../../http/openapi';
 import { ok } from '../../lib/envelope';
 import { PublicSettingsSchema, SettingKeyParam, SettingSchema, UpdateSettingBody } from './settings.schemas';
 import { getPublicSettings, listSettings, updateSetting } from './settings.service';
@@ -27,7 +27,10 @@ const updateRoute = defineRoute({
   description:
     'The value must have the type the setting declares and pass its rule (e.g. a number range); the change is audited with the old and new value.',
   request: { params: SettingKeyParam, body: jsonBody(UpdateSettingBody) },
-  responses: { 200: jsonResponse(SettingSchema, 'The setting as now stored') },
+  responses: {
+    200: jsonResponse(SettingSchema, 'The setting as now stored'),
+    404: errorOf('No such setting (NOT_FOUND)'),
+  },
 });
 
 const publicRoute = defineRoute({

@@ -1,5 +1,5 @@
 import { createRouter } from '../../http/hono';
-import { defineRoute, jsonBody, jsonResponse, pageOf } from '../../http/openapi';
+import { defineRoute, errorOf, jsonBody, jsonResponse, pageOf } from '../../http/openapi';
 import { ok } from '../../lib/envelope';
 import { AdminAccountSchema, GrantAdminBody, ListAdminsQuery, ReasonBody, UserIdParam } from './superadmin.schemas';
 import {
@@ -14,6 +14,9 @@ import {
 
 const tags = ['Superadmin'];
 const LAST_SUPERADMIN_RULE = 'The last active superadmin cannot be blocked, demoted or removed (409 CONFLICT).';
+
+const NO_SUCH_ADMIN = errorOf('No such admin or superadmin (NOT_FOUND)');
+const NO_SUCH_ACCOUNT = errorOf('No such account (NOT_FOUND)');
 
 const listRoute = defineRoute({
   method: 'get',
@@ -33,7 +36,11 @@ const approveRoute = defineRoute({
   summary: 'Approve a pending admin (they are emailed)',
   description: 'Only a `pending` admin can be approved; any other status answers 409 INVALID_TRANSITION.',
   request: { params: UserIdParam },
-  responses: { 200: jsonResponse(AdminAccountSchema, 'The admin, now active') },
+  responses: {
+    200: jsonResponse(AdminAccountSchema, 'The admin, now active'),
+    404: NO_SUCH_ADMIN,
+    409: errorOf('Not pending, or changed meanwhile (INVALID_TRANSITION)'),
+  },
 });
 
 const rejectRoute = defineRoute({
@@ -44,7 +51,11 @@ const rejectRoute = defineRoute({
   summary: 'Reject a pending admin',
   description: 'The account becomes `removed` with the reason, and every session and token it holds is revoked.',
   request: { params: UserIdParam, body: jsonBody(ReasonBody) },
-  responses: { 200: jsonResponse(AdminAccountSchema, 'The admin, now removed') },
+  responses: {
+    200: jsonResponse(AdminAccountSchema, 'The admin, now removed'),
+    404: NO_SUCH_ADMIN,
+    409: errorOf('Not pending, or changed meanwhile (INVALID_TRANSITION)'),
+  },
 });
 
 const blockRoute = defineRoute({
@@ -55,7 +66,13 @@ const blockRoute = defineRoute({
   summary: 'Block an admin; their tokens stop working at once',
   description: `You cannot block yourself (403). ${LAST_SUPERADMIN_RULE}`,
   request: { params: UserIdParam, body: jsonBody(ReasonBody) },
-  responses: { 200: jsonResponse(AdminAccountSchema, 'The admin, now blocked') },
+  responses: {
+    200: jsonResponse(AdminAccountSchema, 'The admin, now blocked'),
+    404: NO_SUCH_ADMIN,
+    409: errorOf(
+      'The last active superadmin (CONFLICT); pending, blocked or removed, or changed meanwhile (INVALID_TRANSITION)',
+    ),
+  },
 });
 
 const unblockRoute = defineRoute({
@@ -66,7 +83,11 @@ const unblockRoute = defineRoute({
   summary: 'Unblock a blocked admin',
   description: 'The admin signs in again: tokens revoked by the block stay revoked.',
   request: { params: UserIdParam },
-  responses: { 200: jsonResponse(AdminAccountSchema, 'The admin, active again') },
+  responses: {
+    200: jsonResponse(AdminAccountSchema, 'The admin, active again'),
+    404: NO_SUCH_ADMIN,
+    409: errorOf('Not blocked, or changed meanwhile (INVALID_TRANSITION)'),
+  },
 });
 
 const grantRoute = defineRoute({
@@ -78,7 +99,11 @@ const grantRoute = defineRoute({
   description:
     'For a patient, doctor, caregiver or receptionist that is active or pending; no approval step follows. Their tokens are revoked so new ones carry the admin role. Admins, superadmins and removed accounts answer 409.',
   request: { params: UserIdParam, body: jsonBody(GrantAdminBody) },
-  responses: { 200: jsonResponse(AdminAccountSchema, 'The account, now an admin') },
+  responses: {
+    200: jsonResponse(AdminAccountSchema, 'The account, now an admin'),
+    404: NO_SUCH_ACCOUNT,
+    409: errorOf('Already an admin or superadmin (CONFLICT); removed, blocked or deactivated (INVALID_TRANSITION)'),
+  },
 });
 
 const revokeRoute = defineRoute({
@@ -89,7 +114,11 @@ const revokeRoute = defineRoute({
   summary: 'Take admin rights away (back to role user, no sub-roles)',
   description: `The account is signed out everywhere. You cannot revoke yourself (403). ${LAST_SUPERADMIN_RULE}`,
   request: { params: UserIdParam },
-  responses: { 200: jsonResponse(AdminAccountSchema, 'The account, now a user') },
+  responses: {
+    200: jsonResponse(AdminAccountSchema, 'The account, now a user'),
+    404: NO_SUCH_ADMIN,
+    409: errorOf('The last active superadmin (CONFLICT); removed, or changed meanwhile (INVALID_TRANSITION)'),
+  },
 });
 
 export const superadminRouter = createRouter()

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { createRouter } from '../../http/hono';
-import { defineRoute, envelope, jsonResponse, PageQuery, pageOf } from '../../http/openapi';
+import { defineRoute, envelope, errorOf, jsonResponse, PageQuery, pageOf } from '../../http/openapi';
 import { ok } from '../../lib/envelope';
 import { checkHealth, listOutbox } from './system.service';
 
@@ -62,7 +62,55 @@ const outboxRoute = defineRoute({
       channel: z.enum(['email', 'sms']).optional(),
     }),
   },
-  responses: { 200: jsonResponse(pageOf(OutboxMessageSchema), 'Captured messages, newest first') },
+  responses: {
+    200: jsonResponse(pageOf(OutboxMessageSchema), 'Captured messages, newest first'),
+    404: errorOf('Not in development (NOT_FOUND)'),
+  },
+});
+
+/** The OpenAPI document's top: the parts a reader checks before it reads the paths. */
+const OpenApiDocumentSchema = z
+  .looseObject({
+    openapi: z.string(),
+    info: z.looseObject({ title: z.string(), version: z.string() }),
+    paths: z.record(z.string(), z.looseObject({})),
+  })
+  .openapi('OpenApiDocument', {
+    example: { openapi: '3.1.0', info: { title: 'Kinwell API', version: '1.0.0' }, paths: {} },
+  });
+
+/**
+ * GET /api/v1/openapi.json: the document describes itself too, so every answer of the API is in it. The
+ * app serves it (src/app.ts), since only the app knows all the routes.
+ */
+export const openApiDocumentRoute = defineRoute({
+  method: 'get',
+  path: '/api/v1/openapi.json',
+  operationId: 'system.openapi',
+  tags: ['System'],
+  summary: 'This OpenAPI 3.1 document',
+  description: 'The document as it is, not in the envelope: client generators and validators read it.',
+  responses: {
+    200: {
+      description: 'The OpenAPI 3.1 document',
+      content: { 'application/json': { schema: OpenApiDocumentSchema } },
+    },
+  },
+});
+
+/** GET /api/v1/docs: the interactive docs (Swagger UI) over the document; served by the app too. */
+export const docsRoute = defineRoute({
+  method: 'get',
+  path: '/api/v1/docs',
+  operationId: 'system.docs',
+  tags: ['System'],
+  summary: 'Interactive docs (Swagger UI) over this document',
+  responses: {
+    200: {
+      description: 'The docs page',
+      content: { 'text/html': { schema: z.string().openapi({ example: '<!doctype html><html>…</html>' }) } },
+    },
+  },
 });
 
 export const systemRouter = createRouter()

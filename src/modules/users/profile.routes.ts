@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { createRouter, originOf } from '../../http/hono';
-import { defineRoute, jsonBody, jsonResponse, pageOf } from '../../http/openapi';
+import { defineRoute, errorOf, jsonBody, jsonResponse, pageOf } from '../../http/openapi';
 import { ok } from '../../lib/envelope';
 import { UPLOAD_RULES } from '../../platform/files';
 import { avatarUrlFor, readSignedAvatar, removeAvatar, uploadAvatar } from './avatar.service';
@@ -41,7 +41,10 @@ const createContactRoute = defineRoute({
   summary: 'Add an emergency contact (at most 10)',
   description: 'The phone is stored as E.164. A primary contact makes the others not primary. 409 past 10 contacts.',
   request: { body: jsonBody(CreateContactBody) },
-  responses: { 201: jsonResponse(EmergencyContactSchema, 'Added') },
+  responses: {
+    201: jsonResponse(EmergencyContactSchema, 'Added'),
+    409: errorOf('Already 10 contacts (CONFLICT)'),
+  },
 });
 
 const updateContactRoute = defineRoute({
@@ -51,7 +54,10 @@ const updateContactRoute = defineRoute({
   tags: CONTACTS,
   summary: 'Change one of my emergency contacts',
   request: { params: ContactIdParam, body: jsonBody(UpdateContactBody) },
-  responses: { 200: jsonResponse(EmergencyContactSchema, 'Changed') },
+  responses: {
+    200: jsonResponse(EmergencyContactSchema, 'Changed'),
+    404: errorOf('No such contact of mine (NOT_FOUND)'),
+  },
 });
 
 const deleteContactRoute = defineRoute({
@@ -61,7 +67,10 @@ const deleteContactRoute = defineRoute({
   tags: CONTACTS,
   summary: 'Remove one of my emergency contacts',
   request: { params: ContactIdParam },
-  responses: { 200: jsonResponse(DeletedContactSchema, 'Removed') },
+  responses: {
+    200: jsonResponse(DeletedContactSchema, 'Removed'),
+    404: errorOf('No such contact of mine (NOT_FOUND)'),
+  },
 });
 
 const uploadAvatarRoute = defineRoute({

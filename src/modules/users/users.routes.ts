@@ -1,5 +1,5 @@
 import { createRouter, originOf } from '../../http/hono';
-import { defineRoute, jsonBody, jsonResponse } from '../../http/openapi';
+import { defineRoute, errorOf, jsonBody, jsonResponse } from '../../http/openapi';
 import { ok } from '../../lib/envelope';
 import {
   confirmEmailChange,
@@ -51,7 +51,10 @@ const emailChangeRoute = defineRoute({
   summary: 'Start an email change: a code goes to the new address',
   description: 'Accounts with a password must give it. 409 when another account uses the address.',
   request: { body: jsonBody(EmailChangeBody) },
-  responses: { 200: jsonResponse(ChangeCodeSentSchema, 'Code sent to the new address') },
+  responses: {
+    200: jsonResponse(ChangeCodeSentSchema, 'Code sent to the new address'),
+    409: errorOf('Another account uses the address (CONFLICT)'),
+  },
 });
 
 const emailConfirmRoute = defineRoute({
@@ -61,7 +64,10 @@ const emailConfirmRoute = defineRoute({
   tags: TAGS,
   summary: 'Confirm the new email with its code; the old address is notified',
   request: { body: jsonBody(EmailConfirmBody) },
-  responses: { 200: jsonResponse(UserOnlySchema, 'Email changed') },
+  responses: {
+    200: jsonResponse(UserOnlySchema, 'Email changed'),
+    409: errorOf('Another account took the address meanwhile (CONFLICT)'),
+  },
 });
 
 const mobileChangeRoute = defineRoute({
@@ -71,7 +77,10 @@ const mobileChangeRoute = defineRoute({
   tags: TAGS,
   summary: 'Start a mobile number change: an SMS code goes to the new number',
   request: { body: jsonBody(MobileChangeBody) },
-  responses: { 200: jsonResponse(ChangeCodeSentSchema, 'Code sent to the new number') },
+  responses: {
+    200: jsonResponse(ChangeCodeSentSchema, 'Code sent to the new number'),
+    409: errorOf('Another account uses the number (CONFLICT)'),
+  },
 });
 
 const mobileConfirmRoute = defineRoute({
@@ -81,7 +90,10 @@ const mobileConfirmRoute = defineRoute({
   tags: TAGS,
   summary: 'Confirm the new mobile number with its SMS code',
   request: { body: jsonBody(MobileConfirmBody) },
-  responses: { 200: jsonResponse(UserOnlySchema, 'Mobile number changed') },
+  responses: {
+    200: jsonResponse(UserOnlySchema, 'Mobile number changed'),
+    409: errorOf('Another account took the number meanwhile (CONFLICT)'),
+  },
 });
 
 export const usersRouter = createRouter()

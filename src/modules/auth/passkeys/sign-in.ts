@@ -21,7 +21,6 @@ import {
   relyingParty,
   storeChallenge,
   storedChallengeQuery,
-  toCredentials,
   userHandleMatches,
   verifyAssertion,
   WEBAUTHN_CHALLENGE_TTL_MS,
@@ -33,11 +32,12 @@ import {
 const SIGN_IN_FAILED = 'Passkey sign-in failed; try again or use another sign-in method';
 
 /**
- * Options for `navigator.credentials.get()`. With a known email that has passkeys, `allowCredentials`
- * lists them and the challenge is bound to that account; otherwise it is empty (discoverable
- * credentials). The answer has the same shape whether or not the email exists. One read batch (the
- * flag, the limit's counter, counted only while the flag is on, the account of the email and its
- * passkeys), one write: the stored challenge.
+ * Options for `navigator.credentials.get()`. `allowCredentials` is always empty, so the device offers
+ * its discoverable credentials for this site: listing an account's passkeys would tell anyone asking
+ * which addresses hold some. The answer is the same whatever the email. With the email of an account
+ * that has passkeys, the challenge is bound to that account (only its passkeys can answer it); that
+ * stays on the server. One read batch (the flag, the limit's counter, counted only while the flag is
+ * on, the account of the email and its passkeys), one write: the stored challenge.
  * @throws AppError FORBIDDEN while `features.passkeys` is off, RATE_LIMITED
  */
 export async function authenticationOptions(
@@ -56,16 +56,11 @@ export async function authenticationOptions(
   await assertPasskeysOn(ctx, 'Passkey sign-in');
   limits.check(counts);
   const rp = relyingParty(ctx);
-  let userId: string | null = null;
-  let allowCredentials: ReturnType<typeof toCredentials> = [];
   const user = found[0];
-  if (input.email && user && user.status !== 'removed') {
-    allowCredentials = toCredentials(credentials);
-    if (allowCredentials.length) userId = user.id;
-  }
+  const userId = input.email && user && user.status !== 'removed' && credentials.length ? user.id : null;
   const options = await (await webauthn()).generateAuthenticationOptions({
     rpID: rp.rpID,
-    allowCredentials,
+    allowCredentials: [],
     challenge: newChallenge(ctx),
     timeout: WEBAUTHN_CHALLENGE_TTL_MS,
     // A passkey sign-in skips 2FA, so the device must verify the user (biometric or PIN).
