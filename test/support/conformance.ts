@@ -104,9 +104,10 @@ function firstError(errors: OutputUnit[]): string {
 
 /**
  * Compiles `doc` (the OpenAPI document as served, plain JSON) for {@link ResponseContract.check}: the
- * operations with their path templates, and the component schemas `$ref`s point to. Do this once per document, not per response. A request no operation matches (an unknown
- * path or method) must get the app's 404 with the `Error` body; a CORS preflight is answered by the
- * CORS middleware for every path and is not an operation, so it is not checked.
+ * operations with their path templates, and the component schemas `$ref`s point to. Do this once per
+ * document, not per response. A request no operation matches (an unknown path or method) must get the
+ * app's 404 with the `Error` body; a CORS preflight is answered by the CORS middleware for every path
+ * and is not an operation, so it is not checked.
  */
 export function compileContract(doc: Json): ResponseContract {
   // The document's refs are all `#/components/schemas/X`, and a `$ref` the validator finds no absolute
@@ -175,7 +176,9 @@ export function compileContract(doc: Json): ResponseContract {
       const op = find(method, request.url);
       if (!op) {
         const name = `${method} ${new URL(request.url).pathname} (no operation in the document)`;
-        if (status !== 404) return `${name} answered ${status}; only 404 with the Error body is expected`;
+        if (status !== 404 || !JSON_TYPE.test(type)) {
+          return `${name} answered ${status} ${type || '(no body)'}; only 404 with the Error body is expected`;
+        }
         return checkBody(`${name} → 404`, { schema: errorSchema }, type, response);
       }
       const name = `${op.method} ${op.template} → ${status}`;
