@@ -146,6 +146,7 @@ export const ROUTE_POLICIES = {
   'doctors.get': PUBLIC,
   'doctors.photo': PUBLIC,
   'doctors.slots': PUBLIC,
+  'doctors.profile.get': DOCTOR_OR_ADMIN,
   'doctors.profile.update': DOCTOR_OR_ADMIN,
   'doctors.services.create': DOCTOR_OR_ADMIN,
   'doctors.services.update': DOCTOR_OR_ADMIN,

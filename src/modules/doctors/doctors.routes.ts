@@ -11,6 +11,7 @@ import {
   DoctorSchema,
   DoctorSummarySchema,
   IdParam,
+  ManagedDoctorSchema,
   ServiceParams,
   ServiceSchema,
   SpecializationIdParam,
@@ -19,7 +20,7 @@ import {
   UpdateServiceBody,
   UpdateSpecializationBody,
 } from './doctors.schemas';
-import { getDoctor, listDoctors, readDoctorPhoto, updateDoctorProfile } from './doctors.service';
+import { getDoctor, getManagedProfile, listDoctors, readDoctorPhoto, updateDoctorProfile } from './doctors.service';
 import { createService, deleteService, updateService } from './services.service';
 import {
   createSpecialization,
@@ -143,6 +144,18 @@ const doctorPhotoRoute = defineRoute({
   },
 });
 
+const getProfileRoute = defineRoute({
+  method: 'get',
+  path: '/doctors/{id}/profile',
+  operationId: 'doctors.profile.get',
+  tags: doctorTags,
+  summary: "A doctor's own profile with its completeness (the doctor themselves, or an admin)",
+  description:
+    "The public profile plus the account `status` (also while the doctor awaits verification) and `completeness`: a score from 0 to 100 and the fields still empty (`photo`, `bio`, `specializations`, `qualifications`, `registrationNumber`, `languages`, `yearsOfExperience`, `consultationFee`, `services`). Another doctor's profile is 404.",
+  request: { params: IdParam },
+  responses: { 200: jsonResponse(ManagedDoctorSchema, 'The profile'), 404: noDoctor },
+});
+
 const updateProfileRoute = defineRoute({
   method: 'patch',
   path: '/doctors/{id}/profile',
@@ -238,6 +251,9 @@ export const doctorsRouter = createRouter()
       },
     });
   })
+  .openapi(getProfileRoute, async (c) =>
+    c.json(ok(await getManagedProfile(c.get('ctx'), c.req.valid('param').id, originOf(c))), 200),
+  )
   .openapi(updateProfileRoute, async (c) => {
     const doctor = await updateDoctorProfile(c.get('ctx'), c.req.valid('param').id, c.req.valid('json'), originOf(c));
     return c.json(ok(doctor, 'Profile updated'), 200);

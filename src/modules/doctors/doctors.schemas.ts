@@ -307,6 +307,26 @@ export const DoctorSchema = z
 
 export type DoctorView = z.infer<typeof DoctorSchema>;
 
+export const ManagedDoctorSchema = DoctorSchema.extend({
+  status: z.string().openapi({ description: 'The account status: a `pending` doctor is not listed until verified' }),
+  completeness: z
+    .object({
+      score: z.number().int().min(0).max(100),
+      missing: z.array(z.string()).openapi({ description: 'The profile fields still empty, in screen order' }),
+    })
+    .openapi({ description: 'How complete the profile is (never shown in the public directory)' }),
+}).openapi('ManagedDoctor', {
+  example: {
+    ...DOCTOR_EXAMPLE,
+    bio: null,
+    qualifications: [],
+    registrationNumber: null,
+    timeZone: 'Europe/Lisbon',
+    status: 'active',
+    completeness: { score: 67, missing: ['bio', 'qualifications', 'registrationNumber'] },
+  },
+});
+
 const filterText = (example: string) => z.string().trim().min(1).max(100).optional().openapi({ example });
 
 export const DoctorListQuery = PageQuery.extend({

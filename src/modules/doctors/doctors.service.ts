@@ -18,6 +18,7 @@ import { page } from '../../lib/envelope';
 import { AppError, type FieldError, notFound } from '../../lib/errors';
 import { auditInsert } from '../audit/audit.service';
 import { canonicalLanguage } from '../users/profile.policy';
+import { doctorCompleteness } from './completeness.policy';
 import {
   assertPracticeOpen,
   bookableDoctorQuery,
@@ -233,6 +234,18 @@ export async function readDoctorPhoto(ctx: ServiceContext, doctorId: string) {
   const object = row && (await ctx.ports.storage.get(row.storageKey));
   if (!row || !object) throw notFound('Photo');
   return { body: object.body, contentType: row.contentType, size: row.size, etag: `"${row.sha256}"` };
+}
+
+/**
+ * A doctor's profile as the doctor (or an admin) manages it: the public view, the account status
+ * (a pending doctor is not listed yet) and how complete it is. One round trip.
+ * @throws AppError NOT_FOUND (not a doctor the caller manages)
+ */
+export async function getManagedProfile(ctx: ServiceContext, doctorId: string, origin: string) {
+  const [specs, services] = extrasQueries(ctx, [doctorId]);
+  const { user, profile, reads } = await managedDoctor(ctx, doctorId, { specs, services });
+  const view = toDoctorView(user, profile, extrasOf(reads.specs, reads.services), origin);
+  return { ...view, status: user.status, completeness: doctorCompleteness(view) };
 }
 
 const invalid = (fields: FieldError[]) => new AppError('VALIDATION_FAILED', 'Validation failed', { fields });
