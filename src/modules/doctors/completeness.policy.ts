@@ -1,18 +1,11 @@
+import { type Completeness, completenessOf, type FieldCheck } from '../../lib/completeness';
 import type { DoctorView } from './doctors.schemas';
-
-/** How complete a profile is: the share of its fields that are filled in, and which are not. */
-export interface Completeness {
-  /** 0–100, rounded. */
-  score: number;
-  /** The fields still empty, in the order a profile screen shows them. */
-  missing: string[];
-}
 
 /**
  * What a doctor's profile needs before patients can judge it, in the order the profile screen shows
- * them: each answers whether the field is filled in.
+ * them.
  */
-const DOCTOR_FIELDS: readonly (readonly [field: string, filled: (doctor: DoctorView) => boolean])[] = [
+const DOCTOR_FIELDS: readonly FieldCheck<DoctorView>[] = [
   ['photo', (d) => d.photo !== null],
   ['bio', (d) => Boolean(d.bio?.trim())],
   ['specializations', (d) => d.specializations.length > 0],
@@ -26,9 +19,5 @@ const DOCTOR_FIELDS: readonly (readonly [field: string, filled: (doctor: DoctorV
 
 /** The completeness of a doctor's profile (shown to the doctor and to admins, never in the directory). */
 export function doctorCompleteness(doctor: DoctorView): Completeness {
-  const missing = DOCTOR_FIELDS.filter(([, filled]) => !filled(doctor)).map(([field]) => field);
-  return {
-    score: Math.round((100 * (DOCTOR_FIELDS.length - missing.length)) / DOCTOR_FIELDS.length),
-    missing,
-  };
+  return completenessOf(doctor, DOCTOR_FIELDS);
 }

@@ -1,3 +1,5 @@
+import { type Completeness, completenessOf, type FieldCheck } from '../../lib/completeness';
+
 /**
  * Pure checks and normalisation of profile values, shared by the request schemas (to refuse bad input
  * with 422) and the profile service (to store the canonical form).
@@ -59,4 +61,35 @@ const FURTHEST_AHEAD_MS = 14 * 3600_000;
 export function isFutureDate(isoDate: string, now: Date): boolean {
   const latestToday = new Date(now.getTime() + FURTHEST_AHEAD_MS).toISOString().slice(0, 10);
   return isoDate > latestToday;
+}
+
+/** The profile as the completeness rule reads it (the view's fields; no schema import, which would cycle). */
+interface ProfileFields {
+  dateOfBirth: string | null;
+  gender: string | null;
+  address: object | null;
+  bloodGroup: string | null;
+  allergies: readonly string[] | null;
+  preferredLanguage: string | null;
+  timeZone: string | null;
+  emergencyContacts: readonly unknown[];
+  avatar: object | null;
+}
+
+/** A user's profile fields, in the order the profile screen shows them. */
+const PROFILE_FIELDS: readonly FieldCheck<ProfileFields>[] = [
+  ['dateOfBirth', (p) => p.dateOfBirth !== null],
+  ['gender', (p) => p.gender !== null],
+  ['address', (p) => p.address !== null],
+  ['bloodGroup', (p) => p.bloodGroup !== null],
+  ['allergies', (p) => p.allergies !== null],
+  ['preferredLanguage', (p) => p.preferredLanguage !== null],
+  ['timeZone', (p) => p.timeZone !== null],
+  ['emergencyContacts', (p) => p.emergencyContacts.length > 0],
+  ['avatar', (p) => p.avatar !== null],
+];
+
+/** How complete a user's profile is (`allergies: []`, "none known", counts as answered). */
+export function profileCompleteness(profile: ProfileFields): Completeness {
+  return completenessOf(profile, PROFILE_FIELDS);
 }

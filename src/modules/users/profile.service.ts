@@ -17,7 +17,7 @@ import { iso } from '../../lib/time';
 import { auditInsert } from '../audit/audit.service';
 import { avatarQuery, avatarViewOfRows } from './avatar.service';
 import { ownPhoneRegion } from './phone-region';
-import { canonicalLanguage, canonicalTimeZone, isFutureDate } from './profile.policy';
+import { canonicalLanguage, canonicalTimeZone, isFutureDate, profileCompleteness } from './profile.policy';
 import type {
   CreateContactInput,
   EmergencyContactView,
@@ -85,20 +85,18 @@ async function accountView(
   read: AccountRows,
   origin: string,
 ): Promise<{ user: UserView; profile: ProfileView }> {
-  return {
-    user: toUserView(user),
-    profile: {
-      dateOfBirth: profile?.dateOfBirth ?? null,
-      gender: profile?.gender ?? null,
-      address: profile?.address ?? null,
-      bloodGroup: profile?.bloodGroup ?? null,
-      allergies: profile?.allergies ?? null,
-      preferredLanguage: profile?.preferredLanguage ?? null,
-      timeZone: profile?.timeZone ?? null,
-      emergencyContacts: read.contacts.map(toContactView),
-      avatar: await avatarViewOfRows(ctx, read.avatar, origin),
-    },
+  const view = {
+    dateOfBirth: profile?.dateOfBirth ?? null,
+    gender: profile?.gender ?? null,
+    address: profile?.address ?? null,
+    bloodGroup: profile?.bloodGroup ?? null,
+    allergies: profile?.allergies ?? null,
+    preferredLanguage: profile?.preferredLanguage ?? null,
+    timeZone: profile?.timeZone ?? null,
+    emergencyContacts: read.contacts.map(toContactView),
+    avatar: await avatarViewOfRows(ctx, read.avatar, origin),
   };
+  return { user: toUserView(user), profile: { ...view, completeness: profileCompleteness(view) } };
 }
 
 /** The signed-in caller's account and profile: what GET /users/me answers, in one round trip. */

@@ -110,6 +110,12 @@ export const ProfileSchema = z
     timeZone: z.string().nullable().openapi({ description: 'IANA time zone' }),
     emergencyContacts: z.array(EmergencyContactSchema),
     avatar: AvatarSchema.nullable(),
+    completeness: z
+      .object({
+        score: z.number().int().min(0).max(100),
+        missing: z.array(z.string()).openapi({ description: 'The profile fields still empty, in screen order' }),
+      })
+      .openapi({ description: 'How complete the profile is (shown to its owner)' }),
   })
   .openapi('Profile', {
     example: {
@@ -122,6 +128,7 @@ export const ProfileSchema = z
       timeZone: 'Europe/Lisbon',
       emergencyContacts: [],
       avatar: null,
+      completeness: { score: 78, missing: ['emergencyContacts', 'avatar'] },
     },
   });
 

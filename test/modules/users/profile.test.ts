@@ -36,6 +36,20 @@ describe('GET /users/me', () => {
       timeZone: null,
       emergencyContacts: [],
       avatar: null,
+      completeness: {
+        score: 0,
+        missing: [
+          'dateOfBirth',
+          'gender',
+          'address',
+          'bloodGroup',
+          'allergies',
+          'preferredLanguage',
+          'timeZone',
+          'emergencyContacts',
+          'avatar',
+        ],
+      },
     });
     const anonymous = await api.get(ME);
     expect([anonymous.status, anonymous.body.error.code]).toEqual([401, 'UNAUTHENTICATED']);
@@ -68,6 +82,8 @@ describe('PATCH /users/me', () => {
       allergies: ['penicillin', 'peanuts'],
       preferredLanguage: 'pt-BR',
       timeZone: 'Europe/Lisbon',
+      // Seven of nine filled: the answer's completeness counts the changes just written.
+      completeness: { score: 78, missing: ['emergencyContacts', 'avatar'] },
     });
     expect((await userRow(user.id))?.name).toBe('Maria Silva');
     expect(await profileRow(user.id)).toMatchObject({
