@@ -174,10 +174,13 @@ function practiceSql(now) {
     ['dermatology', 'Dermatology'],
     ['psychiatry', 'Psychiatry'],
     ['geriatrics', 'Geriatrics'],
+    // Under Cardiology (the third): the directory filtered by cardiology finds its doctors too.
+    ['pediatric-cardiology', 'Pediatric Cardiology', 3],
   ];
-  specializations.forEach(([slug, name], i) => {
-    out.push(`INSERT INTO specializations (id, slug, name, description, created_at, updated_at)
-VALUES (${q(demoId('spc', i + 1))}, ${q(slug)}, ${q(name)}, NULL, ${now}, ${now}) ON CONFLICT DO NOTHING;`);
+  specializations.forEach(([slug, name, parent], i) => {
+    const parentId = parent ? q(demoId('spc', parent)) : 'NULL';
+    out.push(`INSERT INTO specializations (id, slug, name, description, parent_id, created_at, updated_at)
+VALUES (${q(demoId('spc', i + 1))}, ${q(slug)}, ${q(name)}, NULL, ${parentId}, ${now}, ${now}) ON CONFLICT DO NOTHING;`);
   });
   out.push(`INSERT INTO doctor_profiles (user_id, bio, qualifications, years_of_experience, languages, consultation_fee_cents, currency, registration_number, photo_file_id, time_zone, slot_minutes, buffer_minutes, min_notice_minutes, max_days_ahead, unavailable_until, unavailable_reason, updated_at)
 VALUES (${q(DOCTOR_ID)}, 'Family doctor with a focus on preventive care.', ${q(JSON.stringify([{ degree: 'MD', institution: 'Charité – Universitätsmedizin Berlin', year: 2012 }]))}, 12, '["en","de"]', 5000, 'EUR', 'BE-ARZT-104233', NULL, 'Europe/Berlin', 30, 10, 60, 60, NULL, NULL, ${now}) ON CONFLICT DO NOTHING;`);

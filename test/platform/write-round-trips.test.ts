@@ -349,6 +349,20 @@ describe('round trips of the signed-in writes and reads with data', () => {
       'PATCH /specializations/{id}',
       await admin.call('PATCH', `/specializations/${spec.body.data.id}`, { name: 'Heart' }),
     );
+    const child = record(
+      'POST /specializations (under a parent)',
+      await admin.call('POST', '/specializations', {
+        slug: `${slug}-child`,
+        name: 'Pediatric Cardiology',
+        parentId: spec.body.data.id,
+      }),
+      201,
+    );
+    const other = await admin.call('POST', '/specializations', { slug: `${slug}-other`, name: 'Pediatrics' });
+    record(
+      'PATCH /specializations/{id} (a move)',
+      await admin.call('PATCH', `/specializations/${child.body.data.id}`, { parentId: other.body.data.id }),
+    );
 
     const doctor = await signedIn('doctor');
     const base = `/doctors/${doctor.user.id}`;

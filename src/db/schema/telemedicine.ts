@@ -1,14 +1,24 @@
 import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
-/** The managed taxonomy of medical specializations (admins curate it; doctors pick from it). */
-export const specializations = sqliteTable('specializations', {
-  id: text('id').primaryKey(),
-  slug: text('slug').notNull().unique(),
-  name: text('name').notNull(),
-  description: text('description'),
-  createdAt: integer('created_at').notNull(),
-  updatedAt: integer('updated_at').notNull(),
-});
+/**
+ * The managed taxonomy of medical specializations (admins curate it; doctors pick from it). A tree at
+ * most MAX_SPECIALIZATION_DEPTH levels deep (src/modules/doctors/specializations.policy.ts): each row
+ * may sit under a parent (Cardiology → Pediatric Cardiology); the service keeps it acyclic.
+ */
+export const specializations = sqliteTable(
+  'specializations',
+  {
+    id: text('id').primaryKey(),
+    slug: text('slug').notNull().unique(),
+    name: text('name').notNull(),
+    description: text('description'),
+    /** The specialization this one sits under; null for a top-level one. */
+    parentId: text('parent_id'),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [index('specializations_parent_idx').on(t.parentId)],
+);
 
 export interface Qualification {
   degree: string;

@@ -22,6 +22,7 @@ import {
 } from './doctors.schemas';
 import { getDoctor, getManagedProfile, listDoctors, readDoctorPhoto, updateDoctorProfile } from './doctors.service';
 import { createService, deleteService, updateService } from './services.service';
+import { MAX_SPECIALIZATION_DEPTH } from './specializations.policy';
 import {
   createSpecialization,
   deleteSpecialization,
@@ -45,6 +46,7 @@ const listSpecializationsRoute = defineRoute({
   operationId: 'specializations.list',
   tags: specTags,
   summary: 'Medical specializations, by name',
+  description: `A flat page; each item names its \`parentId\` (null at the top), so clients build the tree from it. The taxonomy is at most ${MAX_SPECIALIZATION_DEPTH} levels deep.`,
   request: { query: PageQuery },
   responses: { 200: jsonResponse(pageOf(SpecializationSchema), 'A page of specializations') },
 });
@@ -55,12 +57,12 @@ const createSpecializationRoute = defineRoute({
   operationId: 'specializations.create',
   tags: specTags,
   summary: 'Add a specialization to the taxonomy',
-  description: '`slug` is kebab-case and unique (409 CONFLICT when taken).',
+  description: `\`slug\` is kebab-case and unique (409 CONFLICT when taken). \`parentId\` puts it under another specialization: an unknown one, or one already at the deepest level (the tree is at most ${MAX_SPECIALIZATION_DEPTH} levels deep), is 422 with the field \`parentId\`.`,
   bodyLimit: BODY_LIMIT,
   request: { body: jsonBody(CreateSpecializationBody) },
   responses: {
     201: jsonResponse(SpecializationSchema, 'Added'),
-    409: errorOf('Slug already taken (CONFLICT)'),
+    409: errorOf('Slug already taken, or the tree changed meanwhile (CONFLICT)'),
   },
 });
 
@@ -70,13 +72,13 @@ const updateSpecializationRoute = defineRoute({
   operationId: 'specializations.update',
   tags: specTags,
   summary: 'Change a specialization',
-  description: 'Send only the fields to change; `null` clears `description`. Unknown fields are refused (422).',
+  description: `Send only the fields to change; \`null\` clears \`description\`. \`parentId\` moves it, with everything under it, below another specialization (\`null\`: to the top); the parent must exist, must not be this one or below it, and the result must stay within ${MAX_SPECIALIZATION_DEPTH} levels (422 with the field \`parentId\` otherwise). Unknown fields are refused (422).`,
   bodyLimit: BODY_LIMIT,
   request: { params: SpecializationIdParam, body: jsonBody(UpdateSpecializationBody) },
   responses: {
     200: jsonResponse(SpecializationSchema, 'Updated'),
     404: noSpecialization,
-    409: errorOf('Slug already taken (CONFLICT)'),
+    409: errorOf('Slug already taken, or the tree changed meanwhile (CONFLICT)'),
   },
 });
 
@@ -85,12 +87,13 @@ const deleteSpecializationRoute = defineRoute({
   path: '/specializations/{id}',
   operationId: 'specializations.delete',
   tags: specTags,
-  summary: 'Remove a specialization no doctor uses',
+  summary: 'Remove a specialization no doctor uses and nothing sits under',
+  description: 'Move or remove the specializations under it first (409 while there are any).',
   request: { params: SpecializationIdParam },
   responses: {
     200: jsonResponse(DeletedSchema, 'Removed'),
     404: noSpecialization,
-    409: errorOf('A doctor still lists it (CONFLICT)'),
+    409: errorOf('A doctor still lists it, or specializations sit under it (CONFLICT)'),
   },
 });
 
@@ -104,7 +107,7 @@ const listDoctorsRoute = defineRoute({
   tags: doctorTags,
   summary: 'Find doctors (verified and active only), by name',
   description:
-    'Filters: `specialization` (slug), `service` (service name contains), `language` (BCP 47 tag; `en` also matches `en-GB`), `search` (doctor name contains).',
+    'Filters: `specialization` (slug; also finds doctors of the specializations under it), `service` (service name contains), `language` (BCP 47 tag; `en` also matches `en-GB`), `search` (doctor name contains).',
   request: { query: DoctorListQuery },
   responses: { 200: jsonResponse(pageOf(DoctorSummarySchema), 'A page of doctors') },
 });

@@ -2,6 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { PageQuery } from '../../http/openapi';
 import { NO_CONTROL_CHARS, NO_CONTROL_CHARS_BUT_LINE_BREAKS } from '../../lib/text';
 import { canonicalLanguage } from '../users/profile.policy';
+import { MAX_SPECIALIZATION_DEPTH } from './specializations.policy';
 
 // ---------------------------------------------------------------------------------------------------
 // Shared pieces
@@ -87,14 +88,31 @@ const SlugSchema = z
   .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'Must be kebab-case, e.g. general-practice')
   .openapi({ example: 'cardiology' });
 
+const ParentIdSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .nullable()
+  .optional()
+  .openapi({
+    description: `The specialization this one sits under (null or absent: top-level). It must exist, must not be this one or below it, and the tree may be at most ${MAX_SPECIALIZATION_DEPTH} levels deep (422 otherwise).`,
+    example: 'spc_01JF8ZS5X0V6M3A2Q9K1T7B4CE',
+  });
+
 export const CreateSpecializationBody = z
   .strictObject({
     slug: SlugSchema,
     name: TextSchema(120),
     description: LongTextSchema(2000).nullable().optional(),
+    parentId: ParentIdSchema,
   })
   .openapi('CreateSpecialization', {
-    example: { slug: 'cardiology', name: 'Cardiology', description: 'Heart and blood vessels' },
+    example: {
+      slug: 'pediatric-cardiology',
+      name: 'Pediatric Cardiology',
+      description: "Children's hearts",
+      parentId: 'spc_01JF8ZS5X0V6M3A2Q9K1T7B4CE',
+    },
   });
 
 export type CreateSpecializationInput = z.infer<typeof CreateSpecializationBody>;
@@ -104,6 +122,7 @@ export const UpdateSpecializationBody = z
     slug: SlugSchema.optional(),
     name: TextSchema(120).optional(),
     description: LongTextSchema(2000).nullable().optional(),
+    parentId: ParentIdSchema,
   })
   .openapi('UpdateSpecialization', { example: { name: 'Cardiology and vascular medicine' } });
 
@@ -115,6 +134,10 @@ export const SpecializationSchema = z
     slug: z.string(),
     name: z.string(),
     description: z.string().nullable(),
+    parentId: z
+      .string()
+      .nullable()
+      .openapi({ description: 'The specialization this one sits under; null for a top-level one' }),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
@@ -124,6 +147,7 @@ export const SpecializationSchema = z
       slug: 'cardiology',
       name: 'Cardiology',
       description: 'Heart and blood vessels',
+      parentId: null,
       createdAt: '2026-01-15T10:30:00.000Z',
       updatedAt: '2026-01-15T10:30:00.000Z',
     },

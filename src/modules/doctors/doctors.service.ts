@@ -35,6 +35,7 @@ import {
   toCents,
   type UpdateDoctorProfileInput,
 } from './doctors.schemas';
+import { specializationSubtreeBySlug } from './specializations.service';
 
 /** File purposes a doctor's photo may come from. */
 const PHOTO_PURPOSES = ['avatar', 'content'] as const;
@@ -124,17 +125,25 @@ function toDoctorView(user: UserRow, profile: DoctorProfileRow, extras: Extras, 
   };
 }
 
-/** Listed doctors by name, filtered by specialization slug, service name, language and doctor name. */
+/**
+ * Listed doctors by name, filtered by specialization slug (that specialization or any below it),
+ * service name, language and doctor name. One round trip.
+ */
 export async function listDoctors(ctx: ServiceContext, query: DoctorListQueryInput, origin: string) {
   const filters: (SQL | undefined)[] = [LISTED];
   if (query.specialization) {
+    // A parent finds the doctors of everything under it too: Cardiology finds pediatric cardiologists.
     filters.push(
       exists(
         ctx.db
           .select({ one: sql`1` })
           .from(doctorSpecializations)
-          .innerJoin(specializations, eq(specializations.id, doctorSpecializations.specializationId))
-          .where(and(eq(doctorSpecializations.doctorId, users.id), eq(specializations.slug, query.specialization))),
+          .where(
+            and(
+              eq(doctorSpecializations.doctorId, users.id),
+              inArray(doctorSpecializations.specializationId, specializationSubtreeBySlug(query.specialization)),
+            ),
+          ),
       ),
     );
   }
