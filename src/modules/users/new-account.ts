@@ -28,14 +28,15 @@ export interface NewAccountInput {
   status?: UserStatus;
   verified?: AccountProofs;
   googleSub?: string | null;
+  facebookId?: string | null;
 }
 
 /**
  * The row of a new account, not stored yet: every way an account comes to exist (sign-up, an admin's
- * invitation, a first SMS or Google sign-in, the test factory) builds it here, so the defaults are
+ * invitation, a first SMS, Google or Facebook sign-in, the test factory) builds it here, so the defaults are
  * decided once: a fresh `usr_` id, token version 0, no status reason, not deleted, created and updated
  * now, sub-roles only for admins, the email normalised, and verification stamps only for what was
- * proved. Callers insert it (the unique email, mobile number and Google subject refuse a duplicate).
+ * proved. Callers insert it (the unique email, mobile number, Google subject and Facebook id refuse a duplicate).
  */
 export function newAccount(ctx: Pick<ServiceContext, 'ids' | 'clock'>, input: NewAccountInput): UserRow {
   const now = ctx.clock.now().getTime();
@@ -55,6 +56,7 @@ export function newAccount(ctx: Pick<ServiceContext, 'ids' | 'clock'>, input: Ne
     emailVerifiedAt: proofs.email ? now : null,
     mobileVerifiedAt: proofs.mobile ? now : null,
     googleSub: input.googleSub ?? null,
+    facebookId: input.facebookId ?? null,
     statusReason: null,
     deletedAt: null,
     tokenVersion: 0,
