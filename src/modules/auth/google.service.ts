@@ -8,17 +8,18 @@ import {
   jwtVerify,
 } from 'jose';
 import type { ServiceContext } from '../../context';
-import { batchOf, runBatch, type Statements } from '../../db/batch';
+import { batchOf, type Statements } from '../../db/batch';
 import { abortUnlessOneRowChanged, oneRowGuardTripped } from '../../db/row-guard';
 import { type UserRow, users } from '../../db/schema';
 import { AppError } from '../../lib/errors';
 import { type AddressRule, rateLimitCounters } from '../../platform/rate-limit';
 import { auditInsert, recordAudit } from '../audit/audit.service';
 import { assertFlagOn, flagOnSql, primeSettings, settingsQuery } from '../settings/settings.service';
-import { newAccount } from '../users/new-account';
+import { newAccount, registerAccountStatements } from '../users/new-account';
 import { revokeAllStatements } from './sessions.service';
 import {
   assertCanSignIn,
+  auditSignInFailure,
   completeSignIn,
   factorStateQueries,
   type SignInResult,
@@ -217,24 +218,8 @@ async function verifyGoogleIdToken(ctx: ServiceContext, idToken: string): Promis
   return { sub: payload.sub, email, name };
 }
 
-async function auditFailure(
-  ctx: ServiceContext,
-  reason: string,
-  userId: string | null = null,
-  writes: Statements = [],
-): Promise<void> {
-  await runBatch(ctx.db, [
-    ...writes,
-    auditInsert(ctx, {
-      actorId: userId,
-      action: 'auth.login',
-      resourceType: 'user',
-      resourceId: userId,
-      outcome: 'failure',
-      metadata: { method: 'google', reason },
-    }),
-  ]);
-}
+const auditFailure = (ctx: ServiceContext, reason: string, userId: string | null = null, writes: Statements = []) =>
+  auditSignInFailure(ctx, 'google', reason, userId, writes);
 
 /** Refuses a blocked, deactivated or removed account, auditing the attempt. */
 async function assertCanSignInAudited(ctx: ServiceContext, user: UserRow): Promise<void> {
@@ -416,20 +401,7 @@ async function planGoogleUser(
     googleSub: identity.sub,
     verified: { email: true },
   });
-  return {
-    user,
-    writes: [
-      ctx.db.insert(users).values(user).onConflictDoNothing(),
-      abortUnlessOneRowChanged(ctx.db),
-      auditInsert(ctx, {
-        actorId: user.id,
-        action: 'auth.register',
-        resourceType: 'user',
-        resourceId: user.id,
-        metadata: { method: 'google' },
-      }),
-    ],
-  };
+  return { user, writes: registerAccountStatements(ctx, user, { method: 'google' }) };
 }
 
 /**

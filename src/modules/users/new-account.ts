@@ -1,5 +1,15 @@
 import type { ServiceContext } from '../../context';
-import { type AdminSubRole, PROFESSIONAL_ROLES, type Role, type UserRow, type UserStatus } from '../../db/schema';
+import type { Statements } from '../../db/batch';
+import { abortUnlessOneRowChanged } from '../../db/row-guard';
+import {
+  type AdminSubRole,
+  PROFESSIONAL_ROLES,
+  type Role,
+  type UserRow,
+  type UserStatus,
+  users,
+} from '../../db/schema';
+import { auditInsert } from '../audit/audit.service';
 
 /** What the way an account was created proved about it; each proof is stamped with the current time. */
 export interface AccountProofs {
@@ -63,4 +73,28 @@ export function newAccount(ctx: Pick<ServiceContext, 'ids' | 'clock'>, input: Ne
     createdAt: now,
     updatedAt: now,
   };
+}
+
+/**
+ * The statements that store a sign-up's new account in its write batch, in this order: the insert,
+ * which a concurrent sign-up holding the same email, number, Google subject or Facebook id leaves
+ * without effect; a guard that then aborts the whole batch (`oneRowGuardTripped` tells it), so the
+ * caller decides again on fresh reads; and the `auth.register` audit row with `metadata` (how).
+ */
+export function registerAccountStatements(
+  ctx: ServiceContext,
+  user: UserRow,
+  metadata: Record<string, unknown>,
+): Statements {
+  return [
+    ctx.db.insert(users).values(user).onConflictDoNothing(),
+    abortUnlessOneRowChanged(ctx.db),
+    auditInsert(ctx, {
+      actorId: user.id,
+      action: 'auth.register',
+      resourceType: 'user',
+      resourceId: user.id,
+      metadata,
+    }),
+  ];
 }
