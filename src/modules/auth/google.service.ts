@@ -241,8 +241,9 @@ const userBy = {
 
 /**
  * Links a Google account to the existing account with its email. The email counts as verified from
- * now on. If it was not verified before, whoever set the password never proved they own the address
- * (a pre-registered account), so the password is cleared and every session of the account ends.
+ * now on. If it was not verified before, whoever set the password or signed up with Facebook (whose
+ * email is not proof) never proved they own the address (a pre-registered account), so the password
+ * and the Facebook link are cleared and every session of the account ends.
  */
 async function linkGoogleAccount(ctx: ServiceContext, user: UserRow, identity: GoogleIdentity): Promise<UserRow> {
   const now = ctx.clock.now().getTime();
@@ -253,7 +254,7 @@ async function linkGoogleAccount(ctx: ServiceContext, user: UserRow, identity: G
     .set({
       googleSub: identity.sub,
       emailVerifiedAt: sql`coalesce(${users.emailVerifiedAt}, ${now})`,
-      ...(unverified ? { passwordHash: null } : {}),
+      ...(unverified ? { passwordHash: null, facebookId: null } : {}),
       updatedAt: now,
     })
     .where(and(eq(users.id, user.id), isNull(users.googleSub)))
@@ -367,6 +368,7 @@ async function planGoogleUser(
         googleSub: identity.sub,
         emailVerifiedAt: existing.emailVerifiedAt ?? now,
         passwordHash: unverified ? null : existing.passwordHash,
+        facebookId: unverified ? null : existing.facebookId,
         tokenVersion: existing.tokenVersion + (unverified ? 1 : 0),
         updatedAt: now,
       },
@@ -376,7 +378,7 @@ async function planGoogleUser(
           .set({
             googleSub: identity.sub,
             emailVerifiedAt: sql`coalesce(${users.emailVerifiedAt}, ${now})`,
-            ...(unverified ? { passwordHash: null } : {}),
+            ...(unverified ? { passwordHash: null, facebookId: null } : {}),
             updatedAt: now,
           })
           .where(
