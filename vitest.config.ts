@@ -27,6 +27,9 @@ export default defineConfig(async () => {
                   ENVIRONMENT: 'test',
                   JWT_SECRET: 'test-only-jwt-secret-0123456789abcdef0123456789',
                   ENCRYPTION_KEY: 'dGVzdC1vbmx5LWVuY3J5cHRpb24ta2V5LTMyLWJ5dGU=',
+                  // A made-up Facebook app: tests answer for Facebook (test/support/facebook.ts).
+                  FACEBOOK_APP_ID: '1234567890123456',
+                  FACEBOOK_APP_SECRET: 'test-only-facebook-app-secret-0123456789',
                   TEST_MIGRATIONS: migrations,
                 },
               },

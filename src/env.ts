@@ -31,6 +31,10 @@ export interface Env {
   RECAPTCHA_SECRET?: string;
   /** Comma-separated OAuth client ids whose Google ID tokens are accepted (the `aud` claim). */
   GOOGLE_CLIENT_IDS?: string;
+  /** Facebook app whose user access tokens are accepted (`data.app_id` of debug_token). */
+  FACEBOOK_APP_ID?: string;
+  /** That app's secret (secret): the app access token for debug_token and the `appsecret_proof` key. */
+  FACEBOOK_APP_SECRET?: string;
   /** WebAuthn relying party: id (a domain), display name, and accepted origins (comma-separated). */
   WEBAUTHN_RP_ID?: string;
   WEBAUTHN_RP_NAME?: string;

@@ -41,6 +41,7 @@ export const ROUTE_POLICIES = {
   'auth.otp.send': PUBLIC,
   'auth.otp.verify': PUBLIC,
   'auth.google': PUBLIC,
+  'auth.facebook': PUBLIC,
   'auth.refresh': PUBLIC,
   'auth.logout': signedIn({ allowPending: true }),
   'auth.logoutAll': signedIn({ allowPending: true }),

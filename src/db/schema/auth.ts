@@ -1,6 +1,14 @@
 import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
-export const AUTH_METHODS = ['password', 'email-otp', 'sms-otp', 'google', 'passkey', 'verify-email'] as const;
+export const AUTH_METHODS = [
+  'password',
+  'email-otp',
+  'sms-otp',
+  'google',
+  'facebook',
+  'passkey',
+  'verify-email',
+] as const;
 export type AuthMethod = (typeof AUTH_METHODS)[number];
 
 /** A signed-in device. Access tokens name it in `sid`; revoking it ends that device's access at once. */

@@ -35,6 +35,8 @@ export const users = sqliteTable(
     mobileVerifiedAt: integer('mobile_verified_at'),
     /** Google account subject, once the user signs in with Google. */
     googleSub: text('google_sub').unique(),
+    /** Facebook's app-scoped user id, for an account created by Facebook sign-in. */
+    facebookId: text('facebook_id').unique(),
     /** Why an admin blocked or deactivated the account (shown to admins, not to the user). */
     statusReason: text('status_reason'),
     /** Set when the account was erased (self-deletion); personal fields are blanked at the same time. */

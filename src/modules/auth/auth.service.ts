@@ -22,7 +22,7 @@ import {
 } from '../../platform/rate-limit';
 import { auditInsert, recordAudit } from '../audit/audit.service';
 import { phoneRegionFor } from '../settings/settings.service';
-import { newAccount } from '../users/new-account';
+import { newAccount, registerAccountStatements } from '../users/new-account';
 import { toUserView } from '../users/users.service';
 import { answerCode, refuseCode, storeAndMailCode } from './code-answers';
 import { passwordProblems } from './password.policy';
@@ -170,17 +170,14 @@ export async function register(ctx: ServiceContext, input: RegisterInput) {
   // One write batch: the account, its audit row and its code. A concurrent sign-up that took the email
   // or number since the read leaves the insert without effect, and the guard rolls the rest back.
   try {
-    await storeAndMailCode(ctx, 'verify-email', user.email!, user, newest[0], [
-      ctx.db.insert(users).values(user).onConflictDoNothing(),
-      abortUnlessOneRowChanged(ctx.db),
-      auditInsert(ctx, {
-        actorId: user.id,
-        action: 'auth.register',
-        resourceType: 'user',
-        resourceId: user.id,
-        metadata: { role: user.role },
-      }),
-    ]);
+    await storeAndMailCode(
+      ctx,
+      'verify-email',
+      user.email!,
+      user,
+      newest[0],
+      registerAccountStatements(ctx, user, { role: user.role }),
+    );
   } catch (err) {
     if (oneRowGuardTripped(err)) return conflict();
     throw err;

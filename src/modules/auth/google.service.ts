@@ -8,17 +8,18 @@ import {
   jwtVerify,
 } from 'jose';
 import type { ServiceContext } from '../../context';
-import { batchOf, runBatch, type Statements } from '../../db/batch';
+import { batchOf, type Statements } from '../../db/batch';
 import { abortUnlessOneRowChanged, oneRowGuardTripped } from '../../db/row-guard';
 import { type UserRow, users } from '../../db/schema';
 import { AppError } from '../../lib/errors';
 import { type AddressRule, rateLimitCounters } from '../../platform/rate-limit';
 import { auditInsert, recordAudit } from '../audit/audit.service';
 import { assertFlagOn, flagOnSql, primeSettings, settingsQuery } from '../settings/settings.service';
-import { newAccount } from '../users/new-account';
+import { newAccount, registerAccountStatements } from '../users/new-account';
 import { revokeAllStatements } from './sessions.service';
 import {
   assertCanSignIn,
+  auditSignInFailure,
   completeSignIn,
   factorStateQueries,
   type SignInResult,
@@ -217,24 +218,8 @@ async function verifyGoogleIdToken(ctx: ServiceContext, idToken: string): Promis
   return { sub: payload.sub, email, name };
 }
 
-async function auditFailure(
-  ctx: ServiceContext,
-  reason: string,
-  userId: string | null = null,
-  writes: Statements = [],
-): Promise<void> {
-  await runBatch(ctx.db, [
-    ...writes,
-    auditInsert(ctx, {
-      actorId: userId,
-      action: 'auth.login',
-      resourceType: 'user',
-      resourceId: userId,
-      outcome: 'failure',
-      metadata: { method: 'google', reason },
-    }),
-  ]);
-}
+const auditFailure = (ctx: ServiceContext, reason: string, userId: string | null = null, writes: Statements = []) =>
+  auditSignInFailure(ctx, 'google', reason, userId, writes);
 
 /** Refuses a blocked, deactivated or removed account, auditing the attempt. */
 async function assertCanSignInAudited(ctx: ServiceContext, user: UserRow): Promise<void> {
@@ -256,8 +241,9 @@ const userBy = {
 
 /**
  * Links a Google account to the existing account with its email. The email counts as verified from
- * now on. If it was not verified before, whoever set the password never proved they own the address
- * (a pre-registered account), so the password is cleared and every session of the account ends.
+ * now on. If it was not verified before, whoever set the password or signed up with Facebook (whose
+ * email is not proof) never proved they own the address (a pre-registered account), so the password
+ * and the Facebook link are cleared and every session of the account ends.
  */
 async function linkGoogleAccount(ctx: ServiceContext, user: UserRow, identity: GoogleIdentity): Promise<UserRow> {
   const now = ctx.clock.now().getTime();
@@ -268,7 +254,7 @@ async function linkGoogleAccount(ctx: ServiceContext, user: UserRow, identity: G
     .set({
       googleSub: identity.sub,
       emailVerifiedAt: sql`coalesce(${users.emailVerifiedAt}, ${now})`,
-      ...(unverified ? { passwordHash: null } : {}),
+      ...(unverified ? { passwordHash: null, facebookId: null } : {}),
       updatedAt: now,
     })
     .where(and(eq(users.id, user.id), isNull(users.googleSub)))
@@ -382,6 +368,7 @@ async function planGoogleUser(
         googleSub: identity.sub,
         emailVerifiedAt: existing.emailVerifiedAt ?? now,
         passwordHash: unverified ? null : existing.passwordHash,
+        facebookId: unverified ? null : existing.facebookId,
         tokenVersion: existing.tokenVersion + (unverified ? 1 : 0),
         updatedAt: now,
       },
@@ -391,7 +378,7 @@ async function planGoogleUser(
           .set({
             googleSub: identity.sub,
             emailVerifiedAt: sql`coalesce(${users.emailVerifiedAt}, ${now})`,
-            ...(unverified ? { passwordHash: null } : {}),
+            ...(unverified ? { passwordHash: null, facebookId: null } : {}),
             updatedAt: now,
           })
           .where(
@@ -416,20 +403,7 @@ async function planGoogleUser(
     googleSub: identity.sub,
     verified: { email: true },
   });
-  return {
-    user,
-    writes: [
-      ctx.db.insert(users).values(user).onConflictDoNothing(),
-      abortUnlessOneRowChanged(ctx.db),
-      auditInsert(ctx, {
-        actorId: user.id,
-        action: 'auth.register',
-        resourceType: 'user',
-        resourceId: user.id,
-        metadata: { method: 'google' },
-      }),
-    ],
-  };
+  return { user, writes: registerAccountStatements(ctx, user, { method: 'google' }) };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { createRouter } from '../../http/hono';
 import { authRouter } from './auth.routes';
+import { facebookRouter } from './facebook.routes';
 import { googleRouter } from './google.routes';
 import { passkeysRouter } from './passkeys.routes';
 import { sessionsRouter } from './sessions.routes';
@@ -10,5 +11,6 @@ export const identityRouter = createRouter()
   .route('/auth', authRouter)
   .route('/auth', sessionsRouter)
   .route('/auth', googleRouter)
+  .route('/auth', facebookRouter)
   .route('/auth', twoFactorRouter)
   .route('/auth', passkeysRouter);

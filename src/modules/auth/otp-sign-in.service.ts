@@ -3,13 +3,11 @@ import { codeSms } from '../../access/code-messages';
 import { checkCode, invalidCode, newestCodeQuery, prepareCode } from '../../access/one-time-codes';
 import type { ServiceContext } from '../../context';
 import { batchOf, runBatch, type Statements } from '../../db/batch';
-import { abortUnlessOneRowChanged } from '../../db/row-guard';
 import { type UserRow, users } from '../../db/schema';
 import { e164OrNull, toE164 } from '../../lib/phone';
 import { rateLimitCounters } from '../../platform/rate-limit';
-import { auditInsert } from '../audit/audit.service';
 import { assertFlagOn, flagOnSql, phoneRegionFor, primeSettings, settingsQuery } from '../settings/settings.service';
-import { newAccount } from '../users/new-account';
+import { newAccount, registerAccountStatements } from '../users/new-account';
 import { AUTH_LIMITS, CODE_SENT, codeSendLimits, codeUsedStatements, userByEmailQuery } from './auth.service';
 import { answerCode, refuseCode, storeAndMailCode } from './code-answers';
 import type { DeviceInfo } from './sessions.service';
@@ -88,20 +86,7 @@ function newPatientStatements(ctx: ServiceContext, mobileNumber: string): { user
     mobileNumber,
     verified: { mobile: true },
   });
-  return {
-    user,
-    statements: [
-      ctx.db.insert(users).values(user).onConflictDoNothing(),
-      abortUnlessOneRowChanged(ctx.db),
-      auditInsert(ctx, {
-        actorId: user.id,
-        action: 'auth.register',
-        resourceType: 'user',
-        resourceId: user.id,
-        metadata: { method: 'sms-otp' },
-      }),
-    ],
-  };
+  return { user, statements: registerAccountStatements(ctx, user, { method: 'sms-otp' }) };
 }
 
 /**

@@ -30,6 +30,30 @@ export function assertCanSignIn(user: UserRow): void {
   if (user.status === 'removed') throw new AppError('UNAUTHENTICATED', 'Email or password is incorrect');
 }
 
+/**
+ * Audits a refused sign-in with an outside provider's token (`auth.login`, failure, `{ method, reason }`;
+ * the reason is for the audit log only) after `writes` (the address's failure count), in one batch.
+ */
+export async function auditSignInFailure(
+  ctx: ServiceContext,
+  method: AuthMethod,
+  reason: string,
+  userId: string | null,
+  writes: Statements = [],
+): Promise<void> {
+  await runBatch(ctx.db, [
+    ...writes,
+    auditInsert(ctx, {
+      actorId: userId,
+      action: 'auth.login',
+      resourceType: 'user',
+      resourceId: userId,
+      outcome: 'failure',
+      metadata: { method, reason },
+    }),
+  ]);
+}
+
 export type EnableableFactor = 'totp' | 'email' | 'passkey';
 
 export interface FactorState {

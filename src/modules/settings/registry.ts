@@ -92,6 +92,12 @@ export const SETTINGS = {
     description:
       'After a receiver rejects a caregiver request, how many hours the requester must wait before sending that person another one (409 CONFLICT with Retry-After until then). 0 allows re-sending at once.',
   }),
+  'features.facebookSignIn': booleanSetting({
+    default: false,
+    public: true,
+    description:
+      'When true, POST /api/v1/auth/facebook signs in with a Facebook user access token (FACEBOOK_APP_ID and FACEBOOK_APP_SECRET must be set). Off by default: a Facebook app must be set up and reviewed first. While false the route answers 403 FORBIDDEN before anything else (no call to Facebook); accounts created with Facebook can still sign in with an emailed code (POST /api/v1/auth/otp/send).',
+  }),
   'features.googleSignIn': booleanSetting({
     default: true,
     public: true,

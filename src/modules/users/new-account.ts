@@ -1,5 +1,15 @@
 import type { ServiceContext } from '../../context';
-import { type AdminSubRole, PROFESSIONAL_ROLES, type Role, type UserRow, type UserStatus } from '../../db/schema';
+import type { Statements } from '../../db/batch';
+import { abortUnlessOneRowChanged } from '../../db/row-guard';
+import {
+  type AdminSubRole,
+  PROFESSIONAL_ROLES,
+  type Role,
+  type UserRow,
+  type UserStatus,
+  users,
+} from '../../db/schema';
+import { auditInsert } from '../audit/audit.service';
 
 /** What the way an account was created proved about it; each proof is stamped with the current time. */
 export interface AccountProofs {
@@ -28,14 +38,15 @@ export interface NewAccountInput {
   status?: UserStatus;
   verified?: AccountProofs;
   googleSub?: string | null;
+  facebookId?: string | null;
 }
 
 /**
  * The row of a new account, not stored yet: every way an account comes to exist (sign-up, an admin's
- * invitation, a first SMS or Google sign-in, the test factory) builds it here, so the defaults are
+ * invitation, a first SMS, Google or Facebook sign-in, the test factory) builds it here, so the defaults are
  * decided once: a fresh `usr_` id, token version 0, no status reason, not deleted, created and updated
  * now, sub-roles only for admins, the email normalised, and verification stamps only for what was
- * proved. Callers insert it (the unique email, mobile number and Google subject refuse a duplicate).
+ * proved. Callers insert it (the unique email, mobile number, Google subject and Facebook id refuse a duplicate).
  */
 export function newAccount(ctx: Pick<ServiceContext, 'ids' | 'clock'>, input: NewAccountInput): UserRow {
   const now = ctx.clock.now().getTime();
@@ -55,10 +66,35 @@ export function newAccount(ctx: Pick<ServiceContext, 'ids' | 'clock'>, input: Ne
     emailVerifiedAt: proofs.email ? now : null,
     mobileVerifiedAt: proofs.mobile ? now : null,
     googleSub: input.googleSub ?? null,
+    facebookId: input.facebookId ?? null,
     statusReason: null,
     deletedAt: null,
     tokenVersion: 0,
     createdAt: now,
     updatedAt: now,
   };
+}
+
+/**
+ * The statements that store a sign-up's new account in its write batch, in this order: the insert,
+ * which a concurrent sign-up holding the same email, number, Google subject or Facebook id leaves
+ * without effect; a guard that then aborts the whole batch (`oneRowGuardTripped` tells it), so the
+ * caller decides again on fresh reads; and the `auth.register` audit row with `metadata` (how).
+ */
+export function registerAccountStatements(
+  ctx: ServiceContext,
+  user: UserRow,
+  metadata: Record<string, unknown>,
+): Statements {
+  return [
+    ctx.db.insert(users).values(user).onConflictDoNothing(),
+    abortUnlessOneRowChanged(ctx.db),
+    auditInsert(ctx, {
+      actorId: user.id,
+      action: 'auth.register',
+      resourceType: 'user',
+      resourceId: user.id,
+      metadata,
+    }),
+  ];
 }

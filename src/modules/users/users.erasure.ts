@@ -7,8 +7,8 @@ import { deviceTokens, emergencyContacts, notificationPreferences, userProfiles,
  * The users module's part of an account erasure: the profile, emergency contacts, push devices and
  * notification preferences go, then the user row. It must run last among the parts.
  * - `anonymize`: the row stays as a tombstone (`removed`, name "Deleted user", no email, number,
- *   password or Google link, token version bumped so every access token dies at once), so ids in
- *   kept records (audit, appointments) still resolve.
+ *   password, Google or Facebook link, token version bumped so every access token dies at once), so
+ *   ids in kept records (audit, appointments) still resolve.
  * - `purge`: the row goes too.
  */
 export function usersErasure(ctx: ServiceContext, userId: string, mode: EraseMode): Erasure {
@@ -30,6 +30,7 @@ export function usersErasure(ctx: ServiceContext, userId: string, mode: EraseMod
               name: 'Deleted user',
               passwordHash: null,
               googleSub: null,
+              facebookId: null,
               subRoles: [],
               status: 'removed',
               statusReason: null,

@@ -49,6 +49,7 @@ async function expectErased(userId: string) {
     name: 'Deleted user',
     passwordHash: null,
     googleSub: null,
+    facebookId: null,
     status: 'removed',
   });
   expect(row?.deletedAt).toBeGreaterThan(0);

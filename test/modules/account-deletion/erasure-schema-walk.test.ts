@@ -48,11 +48,12 @@ const OTHER_ENTITY_IDS: Record<string, string> = {
 const NOT_A_USER: Record<string, string> = {
   'slot_claims.owner_id': 'the hold or appointment that owns the unit',
   'specializations.parent_id': 'the specialization it sits under',
+  'users.facebook_id': "the account's own Facebook user id (cleared on the row, checked as personal data)",
 };
 
 /**
  * Records kept on purpose after an erasure, as `table.column`, in the modes given (both by default).
- * Their rows must not carry the erased account's name, email, mobile number or Google link.
+ * Their rows must not carry the erased account's name, email, mobile number, Google or Facebook link.
  */
 const KEPT: Record<string, { why: string; modes?: EraseMode[] }> = {
   // Kept by law: the audit trail is append-only (a trigger refuses deletes) and carries ids only.
@@ -208,14 +209,16 @@ async function leftovers(
 const api = client({ clock: fixedClock(NOW) });
 
 /**
- * An account with a password, a unique name, email, mobile number and Google link, which has signed
- * in once and failed once (audit events), plus a bystander, and a row in every user column of `tables`.
+ * An account with a password, a unique name, email, mobile number, Google and Facebook links, which
+ * has signed in once and failed once (audit events), plus a bystander, and a row in every user column
+ * of `tables`.
  */
 async function populatedAccount(tables: SQLiteTable[]) {
   const user = await userWithPassword({ name: `Walker ${uniqueId('nm')}` });
   const mobileNumber = `+3519${String(Math.floor(Math.random() * 1e8)).padStart(8, '0')}`;
   const googleSub = `google-${uniqueId('sub')}`;
-  await db.update(users).set({ mobileNumber, googleSub }).where(eq(users.id, user.id));
+  const facebookId = `facebook-${uniqueId('fb')}`;
+  await db.update(users).set({ mobileNumber, googleSub, facebookId }).where(eq(users.id, user.id));
   const { accessToken } = await loginTokens(api, user.email!);
   const wrong = await api.post('/api/v1/auth/login', { json: { email: user.email, password: 'Not-The-Password-1' } });
   expect(wrong.status).toBe(401);
@@ -225,7 +228,7 @@ async function populatedAccount(tables: SQLiteTable[]) {
     user,
     token: accessToken,
     bystanderId: bystander.user.id,
-    personal: [user.name, user.email!, mobileNumber, googleSub],
+    personal: [user.name, user.email!, mobileNumber, googleSub, facebookId],
   };
 }
 

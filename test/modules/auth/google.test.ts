@@ -248,6 +248,40 @@ describe('POST /auth/google: accounts', () => {
     expect(me.status).toBe(200);
   });
 
+  it('Should cut a Facebook link of an account whose email nobody proved, as it clears such a password', async () => {
+    const g = await setup();
+    const account = googleAccount();
+    // What a first Facebook sign-in leaves: Facebook's email, stored unproven, and the Facebook id.
+    const signedUp = await createUser({ email: account.email });
+    await db
+      .update(users)
+      .set({ emailVerifiedAt: null, facebookId: '10000000000042' })
+      .where(eq(users.id, signedUp.id));
+    const facebookSession = await createSession(signedUp.id);
+
+    const res = await g.signIn(await g.token(account));
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.data.user).toMatchObject({ id: signedUp.id, emailVerified: true });
+    expect((await usersWithEmail(account.email))[0]).toMatchObject({
+      googleSub: account.sub,
+      facebookId: null,
+      emailVerifiedAt: g.clock.now().getTime(),
+    });
+    expect(await db.select().from(sessions).where(eq(sessions.id, facebookSession)).get()).toMatchObject({
+      revokedReason: 'google-link',
+    });
+
+    // A proven email keeps its Facebook link.
+    const proven = googleAccount();
+    const kept = await createUser({ email: proven.email });
+    await db.update(users).set({ facebookId: '10000000000043' }).where(eq(users.id, kept.id));
+    expect((await g.signIn(await g.token(proven))).status).toBe(200);
+    expect((await usersWithEmail(proven.email))[0]).toMatchObject({
+      googleSub: proven.sub,
+      facebookId: '10000000000043',
+    });
+  });
+
   it('Should refuse an email already linked to another Google account, changing nothing', async () => {
     const g = await setup();
     const account = googleAccount();

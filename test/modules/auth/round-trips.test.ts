@@ -6,6 +6,7 @@ import { fixedClock } from '../../../src/lib/clock';
 import { resetGoogleKeysCache } from '../../../src/modules/auth/google.service';
 import { client, createSession, createUser, db, recordingFetch, tokenFor, uniqueEmail, uniqueId } from '../../helpers';
 import { latestCode, loginTokens, STRONG_PASSWORD, userWithPassword } from '../../support/auth';
+import { facebookGraph } from '../../support/facebook';
 import {
   auditOf,
   challengeFor,
@@ -24,10 +25,10 @@ import { resetSettings, setSetting } from '../../support/settings';
  * The identity module's share of the round-trip budget (docs/architecture.md, docs/identity.md),
  * counted at the DB port, never timed: every sign-in path here makes one read batch (the limits'
  * counters, the account, its second factors, the newest code, the flags it depends on) and one write
- * batch. The one exception is the SMS code send (three, see docs/identity.md). Each test also asserts
- * what the user sees and what was stored, and the rules batching must keep: a refusal changes nothing
- * but its counters, and concurrent answers to one code or challenge still win once. Second factors and
- * passkeys: second-factor-round-trips.test.ts.
+ * batch. The exceptions are the SMS code send and a Facebook sign-in (three, see docs/identity.md).
+ * Each test also asserts what the user sees and what was stored, and the rules batching must keep: a
+ * refusal changes nothing but its counters, and concurrent answers to one code or challenge still win
+ * once. Second factors and passkeys: second-factor-round-trips.test.ts.
  */
 const freshIp = ipSequence(18);
 
@@ -339,6 +340,46 @@ describe('Google sign-in', () => {
     expect((await auditOf(res)).map((e) => [e.action, e.outcome, e.metadata])).toEqual([
       ['auth.login', 'failure', { method: 'google', reason: 'malformed' }],
     ]);
+  });
+});
+
+describe('Facebook sign-in', () => {
+  afterEach(resetSettings);
+
+  async function facebook() {
+    await setSetting('features.facebookSignIn', true);
+    const clock = fixedClock(START);
+    const graph = facebookGraph(clock);
+    const api = client({ clock, fetch: graph.fetch });
+    const signIn = (accessToken: string) =>
+      api.post('/api/v1/auth/facebook', { json: { accessToken }, headers: freshIp().headers });
+    return { graph, api, signIn };
+  }
+
+  it('Should create an account and sign it in again in three round trips: the user is known only once Facebook answered', async () => {
+    const f = await facebook();
+    const fb = f.graph.token();
+    const created = await f.signIn(fb.accessToken);
+    expect(created.status, JSON.stringify(created.body)).toBe(200);
+    expect(tripsOf(created)).toBe(3);
+    const again = await f.signIn(fb.accessToken);
+    expect(again.status).toBe(200);
+    expect(again.body.data.user.id).toBe(created.body.data.user.id);
+    expect(tripsOf(again)).toBe(3);
+    expect(await sessionCount(created.body.data.user.id)).toBe(2);
+  });
+
+  it('Should refuse a token in two round trips, audited, and a turned-off sign-in in one', async () => {
+    const f = await facebook();
+    const refused = await f.signIn('EAAnobodyKnowsThisToken');
+    expect([refused.status, refused.body.error.code]).toEqual([401, 'TOKEN_INVALID']);
+    expect(tripsOf(refused)).toBe(2);
+    expect((await auditOf(refused)).map((e) => [e.action, e.outcome, e.metadata])).toEqual([
+      ['auth.login', 'failure', { method: 'facebook', reason: 'invalid' }],
+    ]);
+    await setSetting('features.facebookSignIn', false);
+    const off = await f.signIn(f.graph.token().accessToken);
+    expect([off.status, tripsOf(off)]).toEqual([403, 1]);
   });
 });
 

@@ -23,6 +23,7 @@ describe('newAccount', () => {
       emailVerifiedAt: null,
       mobileVerifiedAt: null,
       googleSub: null,
+      facebookId: null,
       statusReason: null,
       deletedAt: null,
       tokenVersion: 0,
