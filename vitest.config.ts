@@ -29,6 +29,10 @@ export default defineConfig(async () => {
                   ENCRYPTION_KEY: 'dGVzdC1vbmx5LWVuY3J5cHRpb24ta2V5LTMyLWJ5dGU=',
                   TEST_MIGRATIONS: migrations,
                 },
+                // Beside the REQUEST_CEILING of wrangler.toml (which every test runs under): the same
+                // binding simulation with a limit a test reaches in a few requests, swapped in per call
+                // by test/platform/request-ceiling.test.ts only.
+                ratelimits: { REQUEST_CEILING_PROBE: { simple: { limit: 3, period: 60 } } },
               },
             }),
           ],
