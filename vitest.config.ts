@@ -32,6 +32,10 @@ export default defineConfig(async () => {
                   FACEBOOK_APP_SECRET: 'test-only-facebook-app-secret-0123456789',
                   TEST_MIGRATIONS: migrations,
                 },
+                // Beside the REQUEST_CEILING of wrangler.toml (which every test runs under): the same
+                // binding simulation with a limit a test reaches in a few requests, swapped in per call
+                // by test/platform/request-ceiling.test.ts only.
+                ratelimits: { REQUEST_CEILING_PROBE: { simple: { limit: 3, period: 60 } } },
               },
             }),
           ],

@@ -532,6 +532,8 @@ async function startDev(port, inspectorPort) {
   args.push('--inspector-port', String(inspectorPort), '--persist-to', PERSIST, '--show-interactive-dev-session=false');
   // The login scenario would trip the sign-in rate limits in a second; scale them (ignored in production).
   args.push('--var', 'RATE_LIMIT_SCALE:1000000000');
+  // Every bench request comes from 127.0.0.1: the per-address request ceiling would cap the run itself.
+  args.push('--var', 'REQUEST_CEILING_POLICY:off');
   devChild = spawn('npx', args, { cwd: ROOT, env: CHILD_ENV, detached: true, stdio: ['ignore', log, log] });
   const baseUrl = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;

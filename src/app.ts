@@ -9,7 +9,7 @@ import { environmentOf } from './env';
 import { type AppEnv, createRouter } from './http/hono';
 import { openApiDocument } from './http/openapi-document';
 import { errorBody } from './lib/envelope';
-import { AppError, type ErrorCode } from './lib/errors';
+import { AppError, type ErrorCode, errorHeaders } from './lib/errors';
 import { createIds } from './lib/ids';
 import { createLogger } from './lib/log';
 import { accountDeletionRouter } from './modules/account-deletion/account-deletion.routes';
@@ -32,11 +32,12 @@ import { dosesRouter } from './modules/schedules/doses.routes';
 import { schedulesRouter } from './modules/schedules/schedules.routes';
 import { settingsRouter } from './modules/settings/settings.routes';
 import { superadminRouter } from './modules/superadmin/superadmin.routes';
-import { docsRoute, openApiDocumentRoute, systemRouter } from './modules/system/system.routes';
+import { docsRoute, HEALTH_PATH, openApiDocumentRoute, systemRouter } from './modules/system/system.routes';
 import { devicesRouter } from './modules/users/devices.routes';
 import { profileRouter } from './modules/users/profile.routes';
 import { usersRouter } from './modules/users/users.routes';
 import { vaccinationsRouter } from './modules/vaccinations/vaccinations.routes';
+import { enforceRequestCeiling } from './platform/request-ceiling';
 import { realtimeRouter } from './realtime/realtime.routes';
 
 export const API_PREFIX = '/api/v1';
@@ -175,10 +176,19 @@ export function createApp(deps: AppDeps) {
       origin: (origin, c) => (corsOrigins(c).includes(origin) ? origin : null),
       allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
       allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id'],
-      exposeHeaders: ['X-Request-Id', 'Retry-After', 'Idempotent-Replayed'],
+      exposeHeaders: ['X-Request-Id', 'Retry-After', 'RateLimit', 'RateLimit-Policy', 'Idempotent-Replayed'],
       maxAge: 600,
     }),
   );
+  // The per-address ceiling, before any route: unknown paths count too, and a refused request reaches
+  // nothing. After CORS, so a refusal still carries its CORS headers and a preflight is not counted.
+  // Health checks are exempt: an uptime monitor or load balancer must see whether the API is up, not
+  // the budget of an address it happens to share.
+  app.use(async (c, next) => {
+    const health = c.req.path === HEALTH_PATH && (c.req.method === 'GET' || c.req.method === 'HEAD');
+    if (!health) await enforceRequestCeiling(deps.requestCeiling(c.env), c.get('ctx').ip);
+    await next();
+  });
 
   app.route('/', systemRouter);
   for (const module of modules) app.route(API_PREFIX, module);
@@ -208,7 +218,7 @@ export function createApp(deps: AppDeps) {
       });
     }
     const appError = known ?? new AppError('INTERNAL', 'Something went wrong; quote the request id when reporting it');
-    if (appError.retryAfter !== undefined) c.header('Retry-After', String(appError.retryAfter));
+    for (const [name, value] of Object.entries(errorHeaders(appError))) c.header(name, value);
     return c.json(errorBody(appError, requestId), appError.status);
   });
 

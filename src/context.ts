@@ -7,6 +7,7 @@ import { createIds, type IdGenerator } from './lib/ids';
 import { createLogger, type Logger } from './lib/log';
 import type { ClientIp } from './platform/client-ip';
 import { createPorts, type PortAdapters, type Ports } from './platform/ports';
+import type { RequestCeilingAdapter } from './platform/request-ceiling';
 
 /** The authenticated caller, resolved once per request by the access guard. */
 export interface Actor {
@@ -82,6 +83,11 @@ export interface AppDeps {
   adapters: PortAdapters;
   /** The client's address of a request (src/platform/client-ip.ts); null when it cannot be told. */
   clientIp: ClientIp;
+  /**
+   * The per-address request ceiling for a request's env (src/platform/request-ceiling.ts): Cloudflare's
+   * rate-limiting binding on Workers, a counter in memory elsewhere; null answers none.
+   */
+  requestCeiling: RequestCeilingAdapter;
 }
 
 /** Builds a service context for one unit of work (a request, a cron tick, a queue batch). */

@@ -10,6 +10,8 @@ export interface Env {
   JOBS: Queue<unknown>;
   /** Workers AI: bound in production only. */
   AI?: Ai;
+  /** Cloudflare's rate-limiting binding behind the per-address request ceiling (src/platform/request-ceiling.ts). */
+  REQUEST_CEILING?: RateLimit;
 
   /** `development`, `test` or `production`. Dev-only routes and adapters key off this. */
   ENVIRONMENT: string;
@@ -21,6 +23,12 @@ export interface Env {
 
   /** Development/test only: multiplies every rate limit (ignored in production). */
   RATE_LIMIT_SCALE?: string;
+  /**
+   * The per-address request ceiling: `<limit>/<period seconds>`, the same values as the
+   * REQUEST_CEILING binding's `simple` settings in wrangler.toml (they drive the response headers), or
+   * `off` to switch it off.
+   */
+  REQUEST_CEILING_POLICY?: string;
 
   /** HMAC key for access tokens (secret, at least 32 bytes). */
   JWT_SECRET?: string;

@@ -5,6 +5,8 @@ declare global {
   namespace Cloudflare {
     interface Env extends KinwellEnv {
       TEST_MIGRATIONS: D1Migration[];
+      /** A rate-limiting binding with a small limit (vitest.config.ts): the request ceiling test reaches it. */
+      REQUEST_CEILING_PROBE: RateLimit;
     }
   }
 }

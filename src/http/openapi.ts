@@ -81,6 +81,31 @@ export function jsonResponse<T extends z.ZodType>(schema: T, description: string
   return { description, content: { 'application/json': { schema: envelope(schema) } } };
 }
 
+/**
+ * Every operation may answer 429: the per-address request ceiling covers the whole API, and the
+ * per-action limits some routes add answer the same way.
+ */
+const RATE_LIMITED_RESPONSE = {
+  ...errorOf(
+    'Too many requests (RATE_LIMITED): the per-address request ceiling, or a limit of this action; or too many wrong codes (OTP_MAX_ATTEMPTS)',
+  ),
+  headers: {
+    'Retry-After': {
+      description: 'Seconds to wait before retrying (with RATE_LIMITED).',
+      schema: { type: 'integer' as const, minimum: 1, example: 60 },
+    },
+    'RateLimit-Policy': {
+      description:
+        'The limit that refused, as in the IETF RateLimit header fields draft: its name, requests allowed (`q`) and window in seconds (`w`).',
+      schema: { type: 'string' as const, example: '"ceiling";q=1200;w=60' },
+    },
+    RateLimit: {
+      description: 'What is left of that limit: `r` requests, for `t` more seconds.',
+      schema: { type: 'string' as const, example: '"ceiling";r=0;t=60' },
+    },
+  },
+};
+
 function errorResponses(policy: RoutePolicy, hasBody: boolean) {
   return {
     ...(hasBody ? { 400: errorOf('Malformed JSON (INVALID_JSON)') } : {}),
@@ -92,7 +117,7 @@ function errorResponses(policy: RoutePolicy, hasBody: boolean) {
         }),
     ...(hasBody ? { 413: errorOf('Body too large'), 415: errorOf('Wrong content type') } : {}),
     422: errorOf('Validation failed'),
-    429: errorOf('Rate limited (see Retry-After)'),
+    429: RATE_LIMITED_RESPONSE,
     500: errorOf('Unexpected error (see requestId)'),
   };
 }

@@ -45,6 +45,18 @@ export interface FieldError {
   message: string;
 }
 
+/**
+ * A rate limit as its refusals advertise it (the `RateLimit-Policy` field of the IETF draft
+ * draft-ietf-httpapi-ratelimit-headers): its name, the requests it allows and in how many seconds.
+ */
+export interface RateLimitPolicy {
+  /** The policy's name in the fields, e.g. `ceiling` or `login:ip`. */
+  name: string;
+  /** Requests allowed per window. */
+  quota: number;
+  windowSeconds: number;
+}
+
 export interface AppErrorOptions {
   /** Free-form detail for clients (never internals). */
   details?: unknown;
@@ -52,6 +64,8 @@ export interface AppErrorOptions {
   fields?: FieldError[];
   /** Seconds until a retry may succeed; sent as `Retry-After`. */
   retryAfter?: number;
+  /** The limit a RATE_LIMITED refusal passed; sent as `RateLimit-Policy` and `RateLimit` (with `retryAfter`). */
+  rateLimit?: RateLimitPolicy;
   /** Extra data a client needs to continue (e.g. a 2FA challenge id). */
   data?: unknown;
   cause?: unknown;
@@ -66,6 +80,7 @@ export class AppError extends Error {
   readonly details?: unknown;
   readonly fields?: FieldError[];
   readonly retryAfter?: number;
+  readonly rateLimit?: RateLimitPolicy;
   readonly data?: unknown;
 
   constructor(code: ErrorCode, message: string, options: AppErrorOptions = {}) {
@@ -75,12 +90,33 @@ export class AppError extends Error {
     this.details = options.details;
     this.fields = options.fields;
     this.retryAfter = options.retryAfter;
+    this.rateLimit = options.rateLimit;
     this.data = options.data;
   }
 
   get status(): ErrorStatus {
     return ERROR_STATUS[this.code];
   }
+}
+
+/** A structured-field string (RFC 9651): quoted, with `\\` and `"` escaped. */
+const sfString = (value: string) => `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+
+/**
+ * The response headers an error brings: `Retry-After` (seconds) when it says when to retry and, for a
+ * rate limit's refusal, the IETF draft fields naming the limit and what is left of it:
+ * `RateLimit-Policy: "ceiling";q=1200;w=60` and `RateLimit: "ceiling";r=0;t=<Retry-After>`. The one
+ * place these headers are written, for every limit alike.
+ */
+export function errorHeaders(err: AppError): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (err.retryAfter !== undefined) headers['Retry-After'] = String(err.retryAfter);
+  if (err.rateLimit) {
+    const name = sfString(err.rateLimit.name);
+    headers['RateLimit-Policy'] = `${name};q=${err.rateLimit.quota};w=${err.rateLimit.windowSeconds}`;
+    headers.RateLimit = `${name};r=0${err.retryAfter === undefined ? '' : `;t=${err.retryAfter}`}`;
+  }
+  return headers;
 }
 
 /** Shorthand for the 404 that also hides rows owned by someone else. */

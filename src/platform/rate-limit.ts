@@ -174,9 +174,10 @@ export function rateLimitCounters(
       })
       .returning({ count: rateLimits.count });
   }
-  const refusal = (rule: RateRule, windowStart: number) =>
+  const refusal = (rule: RateRule, max: number, windowStart: number) =>
     new AppError('RATE_LIMITED', 'Too many attempts; try again later', {
       retryAfter: Math.max(1, Math.ceil((windowStart + rule.windowMs - now) / 1000)),
+      rateLimit: { name: rule.name, quota: max, windowSeconds: Math.ceil(rule.windowMs / 1000) },
     });
   return {
     statements,
@@ -184,12 +185,12 @@ export function rateLimitCounters(
       const checked = (rule: RateRule) => !only || only.includes(rule);
       if (failures && checked(failures.rule)) {
         const row = (results['rate:failures'] as { count: number }[] | undefined)?.[0];
-        if (row && row.count >= failures.max) throw refusal(failures.rule, failures.windowStart);
+        if (row && row.count >= failures.max) throw refusal(failures.rule, failures.max, failures.windowStart);
       }
       for (const hit of planned) {
         if (!checked(hit.rule)) continue;
         const row = (results[hit.name] as { count: number }[] | undefined)?.[0];
-        if (row && row.count > hit.max) throw refusal(hit.rule, hit.windowStart);
+        if (row && row.count > hit.max) throw refusal(hit.rule, hit.max, hit.windowStart);
       }
     },
     refund(results) {

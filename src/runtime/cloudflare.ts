@@ -6,6 +6,7 @@ import { r2Storage } from '../platform/files';
 import { cloudflareQueue } from '../platform/jobs';
 import type { PortAdapters } from '../platform/ports';
 import { durableObjectRealtime } from '../platform/realtime';
+import { cloudflareRequestCeiling } from '../platform/request-ceiling';
 
 /**
  * The Cloudflare Workers runtime: R2 for files, Queues for jobs, the USER_HUB Durable Objects for
@@ -21,8 +22,9 @@ export const cloudflareAdapters: PortAdapters = (env, { ids, log }) => ({
 
 /**
  * What the Worker runs with (src/index.ts, and the Durable Objects, which the runtime starts on its
- * own): the system clock, crypto randomness, the global fetch, the Cloudflare adapters, and the
- * client's address from `CF-Connecting-IP`. Tests spread it and replace the seams they need.
+ * own): the system clock, crypto randomness, the global fetch, the Cloudflare adapters, the client's
+ * address from `CF-Connecting-IP`, and the request ceiling on the `REQUEST_CEILING` rate-limiting
+ * binding. Tests spread it and replace the seams they need.
  */
 export const cloudflareDeps: AppDeps = {
   clock: systemClock,
@@ -30,4 +32,5 @@ export const cloudflareDeps: AppDeps = {
   fetch: (input, init) => fetch(input, init),
   adapters: cloudflareAdapters,
   clientIp: cloudflareClientIp,
+  requestCeiling: cloudflareRequestCeiling,
 };

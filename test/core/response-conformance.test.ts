@@ -57,11 +57,12 @@ describe('response conformance checker', () => {
     expect(contract.operationOf('HEAD', 'http://localhost/health')).toBe('GET /health');
     expect(contract.operationOf('GET', `${API}/nothing-here`)).toBeNull();
     expect(await contract.check(get(`${API}/nothing-here`), json(errorBody('NOT_FOUND', 404), 404))).toBeNull();
+    expect(await contract.check(get(`${API}/nothing-here`), json(errorBody('RATE_LIMITED', 429), 429))).toBeNull();
     expect(await contract.check(get(`${API}/nothing-here`), json({ ok: true }, 200))).toBe(
-      'GET /api/v1/nothing-here (no operation in the document) answered 200 application/json; only 404 with the Error body is expected',
+      'GET /api/v1/nothing-here (no operation in the document) answered 200 application/json; only 404 (or 429 from the request ceiling) with the Error body is expected',
     );
     expect(await contract.check(get(`${API}/nothing-here`), new Response('gone', { status: 404 }))).toBe(
-      'GET /api/v1/nothing-here (no operation in the document) answered 404 text/plain; only 404 with the Error body is expected',
+      'GET /api/v1/nothing-here (no operation in the document) answered 404 text/plain; only 404 (or 429 from the request ceiling) with the Error body is expected',
     );
   });
 
@@ -72,7 +73,7 @@ describe('response conformance checker', () => {
     const failure = await api.put('/health').catch((err: unknown) => err);
     expect(failure).toBeInstanceOf(ResponseConformanceError);
     expect((failure as Error).message).toBe(
-      'Response does not conform to the OpenAPI document: PUT /health (no operation in the document) answered 200 application/json; only 404 with the Error body is expected',
+      'Response does not conform to the OpenAPI document: PUT /health (no operation in the document) answered 200 application/json; only 404 (or 429 from the request ceiling) with the Error body is expected',
     );
     // The app's own answers pass.
     expect((await api.get('/health')).status).toBe(200);

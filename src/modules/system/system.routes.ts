@@ -38,9 +38,12 @@ const OutboxMessageSchema = z
     },
   });
 
+/** Where liveness is answered, outside the versioned prefix (exempt from the request ceiling, src/app.ts). */
+export const HEALTH_PATH = '/health';
+
 const healthRoute = defineRoute({
   method: 'get',
-  path: '/health',
+  path: HEALTH_PATH,
   operationId: 'system.health',
   tags: ['System'],
   summary: 'Liveness and database reachability',

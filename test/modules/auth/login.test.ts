@@ -79,6 +79,9 @@ describe('password sign-in', () => {
     }
     expect([last.status, last.body.error.code]).toEqual([429, 'RATE_LIMITED']);
     expect(Number(last.headers.get('retry-after'))).toBeGreaterThan(0);
+    // The limit's policy and what is left of it, as every limit's refusal names them (docs/api.md).
+    expect(last.headers.get('ratelimit-policy')).toBe('"login:account";q=10;w=900');
+    expect(last.headers.get('ratelimit')).toBe(`"login:account";r=0;t=${last.headers.get('retry-after')}`);
     const correct = await api.post('/api/v1/auth/login', { json: { email: user.email, password: STRONG_PASSWORD } });
     expect(correct.status).toBe(429);
 
