@@ -16,15 +16,22 @@ const SUBJECTS: Record<OtpPurpose, string> = {
   'email-2fa-setup': 'Your security code',
 };
 
-/** The email that delivers a one-time code: plain text plus a small HTML version. */
-export function codeEmail(purpose: OtpPurpose, code: string, appName = 'Kinwell') {
+/** "10 minutes", "1 minute": how long a code of `ttlMs` lasts, for its message. */
+export function lifetimeText(ttlMs: number): string {
+  const minutes = Math.round(ttlMs / 60_000);
+  return minutes === 1 ? '1 minute' : `${minutes} minutes`;
+}
+
+/** The email that delivers a one-time code living `ttlMs`: plain text plus a small HTML version. */
+export function codeEmail(purpose: OtpPurpose, code: string, ttlMs: number, appName = 'Kinwell') {
   const subject = `${appName}: ${SUBJECTS[purpose]}`;
-  const text = `Your ${appName} code is ${code}. It expires in 10 minutes. If you did not ask for it, ignore this email.`;
-  const html = `<!doctype html><html><body style="font-family:system-ui,sans-serif"><h2>${escapeHtml(SUBJECTS[purpose])}</h2><p>Your ${escapeHtml(appName)} code is</p><p style="font-size:28px;letter-spacing:6px"><strong>${code}</strong></p><p>It expires in 10 minutes. If you did not ask for it, ignore this email.</p></body></html>`;
+  const expires = `It expires in ${lifetimeText(ttlMs)}.`;
+  const text = `Your ${appName} code is ${code}. ${expires} If you did not ask for it, ignore this email.`;
+  const html = `<!doctype html><html><body style="font-family:system-ui,sans-serif"><h2>${escapeHtml(SUBJECTS[purpose])}</h2><p>Your ${escapeHtml(appName)} code is</p><p style="font-size:28px;letter-spacing:6px"><strong>${code}</strong></p><p>${expires} If you did not ask for it, ignore this email.</p></body></html>`;
   return { subject, text, html };
 }
 
-/** The SMS that delivers a sign-in code. */
-export function codeSms(code: string, appName = 'Kinwell'): string {
-  return `${code} is your ${appName} sign-in code. It expires in 10 minutes.`;
+/** The SMS that delivers a sign-in code living `ttlMs`. */
+export function codeSms(code: string, ttlMs: number, appName = 'Kinwell'): string {
+  return `${code} is your ${appName} sign-in code. It expires in ${lifetimeText(ttlMs)}.`;
 }

@@ -15,7 +15,10 @@ import { AppError, type ErrorCode } from '../lib/errors';
  * sends or answers a code stays within one read batch and one write batch; `issueCode` and
  * `consumeCode` do both for callers that need nothing else.
  */
-/** Codes live 10 minutes, allow 5 wrong tries, and a new one may be sent once a minute. */
+/**
+ * Codes live 10 minutes unless the setting `auth.otpTtlMinutes` says otherwise (this is its default;
+ * callers pass the lifetime they read), allow 5 wrong tries, and a new one may be sent once a minute.
+ */
 export const OTP_TTL_MS = 10 * 60_000;
 export const OTP_MAX_TRIES = 5;
 export const OTP_RESEND_COOLDOWN_MS = 60_000;
@@ -40,15 +43,21 @@ export function newestCodeQuery(ctx: ServiceContext, purpose: OtpPurpose, target
 
 type CodeRow = typeof oneTimeCodes.$inferSelect;
 
+/** What a code-sent answer says: seconds until the code expires, and until another may be sent. */
+export const codeSent = (ttlMs: number) => ({
+  expiresIn: Math.round(ttlMs / 1000),
+  resendAfter: OTP_RESEND_COOLDOWN_MS / 1000,
+});
+
 /**
  * A fresh 6-digit code for `purpose` + `target` and the statements that store it (older live codes
  * for the same target stop working), for the caller's write batch. `newest` is what `newestCodeQuery`
- * read. It lives `ttlMs` (default 10 minutes; invitations live longer).
+ * read. It lives `ttlMs` (the setting `auth.otpTtlMinutes`; invitations live longer).
  * @throws AppError RATE_LIMITED (with Retry-After) when asked again within the resend cooldown.
  */
 export async function prepareCode(
   ctx: ServiceContext,
-  input: { purpose: OtpPurpose; target: string; userId?: string | null; ttlMs?: number },
+  input: { purpose: OtpPurpose; target: string; userId?: string | null; ttlMs: number },
   newest: Pick<CodeRow, 'createdAt'> | undefined,
 ): Promise<{ code: string; statements: Statements }> {
   const now = ctx.clock.now().getTime();
@@ -78,7 +87,7 @@ export async function prepareCode(
         userId: input.userId ?? null,
         codeHash: await hashCode(ctx, input.purpose, input.target, code),
         createdAt: now,
-        expiresAt: now + (input.ttlMs ?? OTP_TTL_MS),
+        expiresAt: now + input.ttlMs,
       }),
     ],
   };
@@ -86,13 +95,13 @@ export async function prepareCode(
 
 /**
  * Creates a fresh 6-digit code for `purpose` + `target` and returns it (the caller delivers it). It
- * lives `ttlMs` (default 10 minutes; invitations live longer).
+ * lives `ttlMs`.
  * Older live codes for the same target stop working.
  * @throws AppError RATE_LIMITED (with Retry-After) when asked again within the resend cooldown.
  */
 export async function issueCode(
   ctx: ServiceContext,
-  input: { purpose: OtpPurpose; target: string; userId?: string | null; ttlMs?: number },
+  input: { purpose: OtpPurpose; target: string; userId?: string | null; ttlMs: number },
 ): Promise<string> {
   const [newest] = await newestCodeQuery(ctx, input.purpose, input.target);
   const { code, statements } = await prepareCode(ctx, input, newest);

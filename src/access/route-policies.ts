@@ -49,6 +49,7 @@ export const ROUTE_POLICIES = {
   'auth.password.reset': PUBLIC,
   'auth.password.change': signedIn({ allowPending: true }),
   'auth.password.set': signedIn({ allowPending: true }),
+  'auth.password.remove': signedIn({ allowPending: true }),
   'auth.sessions.list': signedIn({ allowPending: true }),
   'auth.sessions.revoke': signedIn({ allowPending: true }),
   'auth.2fa.status': signedIn({ allowPending: true }),

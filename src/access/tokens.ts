@@ -3,7 +3,10 @@ import type { AdminSubRole, Role } from '../db/schema';
 import type { Env } from '../env';
 import { AppError } from '../lib/errors';
 
-/** Access tokens live 15 minutes; refresh tokens renew them. */
+/**
+ * Access tokens live 15 minutes unless the setting `auth.accessTokenTtlMinutes` says otherwise (this is
+ * its default); refresh tokens renew them.
+ */
 export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
 const ISSUER = 'kinwell';
 const AUDIENCE = 'kinwell-api';
@@ -28,11 +31,12 @@ function secretKey(env: Pick<Env, 'JWT_SECRET'>): Uint8Array {
   return new TextEncoder().encode(env.JWT_SECRET);
 }
 
-/** Signs an HS256 access token for a session. */
+/** Signs an HS256 access token for a session, expiring `ttlSeconds` after `now`. */
 export async function signAccessToken(
   env: Pick<Env, 'JWT_SECRET'>,
   claims: { sub: string; role: Role; subRoles?: AdminSubRole[]; sid: string; ver: number },
   now: Date,
+  ttlSeconds: number = ACCESS_TOKEN_TTL_SECONDS,
 ): Promise<string> {
   const iat = Math.floor(now.getTime() / 1000);
   const subRoles = claims.subRoles?.length ? { sr: claims.subRoles } : {};
@@ -42,7 +46,7 @@ export async function signAccessToken(
     .setIssuer(ISSUER)
     .setAudience(AUDIENCE)
     .setIssuedAt(iat)
-    .setExpirationTime(iat + ACCESS_TOKEN_TTL_SECONDS)
+    .setExpirationTime(iat + ttlSeconds)
     .sign(secretKey(env));
 }
 

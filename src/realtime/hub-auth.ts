@@ -1,10 +1,11 @@
 import { and, eq, gt, isNull, lt } from 'drizzle-orm';
 import { authenticate, sessionActor } from '../access/guard';
-import { ACCESS_TOKEN_TTL_SECONDS, verifyAccessToken } from '../access/tokens';
+import { verifyAccessToken } from '../access/tokens';
 import type { Actor, AuthedContext, ServiceContext } from '../context';
 import { ROLES, type Role, realtimeTickets } from '../db/schema';
 import { sha256Hex } from '../lib/crypto';
 import { AppError } from '../lib/errors';
+import { accessTokenTtlSeconds } from '../modules/settings/lifetimes';
 import { SUBPROTOCOL } from './protocol';
 
 const BEARER_PREFIX = 'bearer.';
@@ -76,7 +77,8 @@ export async function issueTicket(ctx: AuthedContext): Promise<{ ticket: string;
 /**
  * Authority from a ticket: consumes it in one conditional UPDATE (so two racing upgrades cannot both
  * use it), then checks its session and account as the guard would. The socket's authority lasts an
- * access token's lifetime from the ticket's issue, as if a token had been issued with it.
+ * access token's lifetime (`auth.accessTokenTtlMinutes`, read beside the UPDATE) from the ticket's
+ * issue, as if a token had been issued with it.
  * @throws AppError TOKEN_INVALID (unknown, used or expired ticket), TOKEN_REVOKED, USER_BLOCKED, USER_INACTIVE
  */
 export async function authorityFromTicket(
@@ -84,7 +86,7 @@ export async function authorityFromTicket(
   ticket: string,
 ): Promise<{ actor: Actor; authority: SocketAuthority }> {
   const now = ctx.clock.now().getTime();
-  const row = await ctx.db
+  const consumed = ctx.db
     .update(realtimeTickets)
     .set({ usedAt: now })
     .where(
@@ -96,6 +98,7 @@ export async function authorityFromTicket(
     )
     .returning({ userId: realtimeTickets.userId, sessionId: realtimeTickets.sessionId, at: realtimeTickets.createdAt })
     .get();
+  const [row, ttlSeconds] = await Promise.all([consumed, accessTokenTtlSeconds(ctx)]);
   if (!row) throw new AppError('TOKEN_INVALID', 'The ticket is unknown, already used or expired');
   const { actor, tokenVersion } = await checkSession(ctx, { userId: row.userId, sessionId: row.sessionId });
   return {
@@ -105,7 +108,7 @@ export async function authorityFromTicket(
       sessionId: row.sessionId,
       tokenVersion,
       role: actor.role,
-      expiresAt: row.at + ACCESS_TOKEN_TTL_SECONDS * 1000,
+      expiresAt: row.at + ttlSeconds * 1000,
     },
   };
 }

@@ -16,6 +16,7 @@ import {
   uniqueMobile,
 } from '../helpers';
 import { latestCode, STRONG_PASSWORD, userWithPassword } from '../support/auth';
+import { passkeyUser } from '../support/round-trips';
 import { resetSettings } from '../support/settings';
 
 /**
@@ -144,6 +145,28 @@ describe('round trips of the signed-in writes and reads with data', () => {
       'POST /users/me/email/verify',
       await api.post(`${V1}/users/me/email/verify`, { token, json: { newEmail, otp } }),
     );
+  });
+
+  it('auth: password removal', async () => {
+    const user = await userWithPassword();
+    const token = await tokenFor(user, clock.now());
+    record(
+      'DELETE /auth/password',
+      await api.delete(`${V1}/auth/password`, { token, json: { password: STRONG_PASSWORD } }),
+    );
+    // An account with no other way in is refused after the proof, in the read batch's round trip.
+    const alone = await userWithPassword();
+    await db.update(users).set({ emailVerifiedAt: null }).where(eq(users.id, alone.id));
+    const refused = await api.delete(`${V1}/auth/password`, {
+      token: await tokenFor(alone, clock.now()),
+      json: { password: STRONG_PASSWORD },
+    });
+    record('DELETE /auth/password (would lock out)', refused, 409);
+
+    // Deleting a passkey reads the account and the sign-in flags in the same batch as the passkey.
+    const { token: owner } = await passkeyUser(api);
+    const [passkey] = (await api.get(`${V1}/auth/passkeys`, { token: owner })).body.data.items;
+    record('DELETE /auth/passkeys/{id}', await api.delete(`${V1}/auth/passkeys/${passkey.id}`, { token: owner }));
   });
 
   it('dependents', async () => {

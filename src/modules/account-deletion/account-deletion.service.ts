@@ -1,7 +1,8 @@
 import { codeEmail } from '../../access/code-messages';
-import { consumeCode, issueCode, OTP_RESEND_COOLDOWN_MS, OTP_TTL_MS } from '../../access/one-time-codes';
+import { codeSent, consumeCode, issueCode } from '../../access/one-time-codes';
 import type { AuthedContext } from '../../context';
 import { AppError } from '../../lib/errors';
+import { codeTtlMs } from '../settings/lifetimes';
 import { confirmPassword } from '../users/reauth.service';
 import { accountDeletionSms } from '../users/users.messages';
 import { currentUser, otherActiveSuperadmins } from '../users/users.service';
@@ -16,7 +17,8 @@ const invalid = (field: string, message: string) =>
  * @throws AppError CONFLICT (the account has a password, or no verified email or number), RATE_LIMITED
  */
 export async function sendDeletionCode(ctx: AuthedContext) {
-  const user = await currentUser(ctx);
+  // The code's lifetime is read beside the account, in the same round trip.
+  const [user, ttlMs] = await Promise.all([currentUser(ctx), codeTtlMs(ctx)]);
   if (user.passwordHash) {
     throw new AppError('CONFLICT', 'This account has a password: confirm the deletion with it');
   }
@@ -28,13 +30,16 @@ export async function sendDeletionCode(ctx: AuthedContext) {
       'This account has no verified email or mobile number to confirm with; contact support',
     );
   }
-  const code = await issueCode(ctx, { purpose: 'account-deletion', target: user.id, userId: user.id });
+  const code = await issueCode(ctx, { purpose: 'account-deletion', target: user.id, userId: user.id, ttlMs });
   if (channel === 'email') {
-    await ctx.ports.mailer.send({ to: user.email!, ...codeEmail('account-deletion', code, ctx.env.APP_NAME) });
+    await ctx.ports.mailer.send({
+      to: user.email!,
+      ...codeEmail('account-deletion', code, ttlMs, ctx.env.APP_NAME),
+    });
   } else {
-    await ctx.ports.sms.send({ to: user.mobileNumber!, body: accountDeletionSms(code, ctx.env.APP_NAME) });
+    await ctx.ports.sms.send({ to: user.mobileNumber!, body: accountDeletionSms(code, ttlMs, ctx.env.APP_NAME) });
   }
-  return { channel, expiresIn: OTP_TTL_MS / 1000, resendAfter: OTP_RESEND_COOLDOWN_MS / 1000 } as const;
+  return { channel, ...codeSent(ttlMs) } as const;
 }
 
 /**

@@ -25,8 +25,10 @@ import {
   verifyEmail,
 } from './auth.service';
 import { type OtpTarget, sendSignInCode, verifySignInCode } from './otp-sign-in.service';
+import { type RemovalProof, removePassword } from './password-removal.service';
 import { RECAPTCHA_HEADER, verifyRecaptcha } from './recaptcha';
 import { type DeviceInfo, logoutEverywhere, refreshSession } from './sessions.service';
+import { FreshFactorSchema } from './two-factor.schemas';
 
 const TAGS = ['Auth'];
 
@@ -276,6 +278,35 @@ const setRoute = defineRoute({
   },
 });
 
+/** `{ password }` or `{ factor }`, exactly one: the fresh proof a password removal needs. */
+const RemovePasswordBody = z
+  .object({
+    password: PasswordInputSchema.optional().openapi({ description: 'The current password' }),
+    factor: FreshFactorSchema.optional(),
+  })
+  .refine((v) => (v.password === undefined) !== (v.factor === undefined), {
+    message: 'Send either password or factor',
+    path: ['password'],
+  })
+  .openapi('RemovePasswordInput', { example: { password: 'Kinwell-dev-2026!' } });
+
+const removeRoute = defineRoute({
+  method: 'delete',
+  path: '/password',
+  operationId: 'auth.password.remove',
+  tags: TAGS,
+  summary: 'Remove the password ("Delete password"); other sessions end, this device gets new tokens',
+  description:
+    'For an account that can still sign in another way: a verified email (email codes), a verified mobile number while SMS sign-in is on, a linked Google account while Google sign-in is on, or a passkey while passkey sign-in is on. Prove it is you with `password` (the current one) or `factor`, a fresh second factor as POST /auth/2fa/disable takes it. Afterwards password sign-in answers exactly as a wrong password; POST /auth/password/set (signed in) or the reset code of POST /auth/password/forgot sets one again.',
+  request: { body: jsonBody(RemovePasswordBody) },
+  responses: {
+    200: jsonResponse(SignInResultSchema, 'Removed'),
+    409: errorOf(
+      'The account has no password (CONFLICT, `details.reason` "no-password"), removing it would leave no way to sign in (CONFLICT, `details.reason` "last-sign-in-method"), or the account changed meanwhile (CONFLICT)',
+    ),
+  },
+});
+
 const recaptchaOf = <E extends AppEnv>(c: Context<E>) => c.req.header(RECAPTCHA_HEADER);
 
 export const authRouter = createRouter()
@@ -340,4 +371,8 @@ export const authRouter = createRouter()
   )
   .openapi(setRoute, async (c) =>
     c.json(ok({ user: await setPassword(c.get('ctx'), c.req.valid('json').newPassword) }, 'Password set'), 200),
-  );
+  )
+  .openapi(removeRoute, async (c) => {
+    const proof = c.req.valid('json') as RemovalProof;
+    return c.json(ok(await removePassword(c.get('ctx'), proof, deviceOf(c)), 'Password removed'), 200);
+  });

@@ -1,11 +1,5 @@
 import { and, eq, or, sql } from 'drizzle-orm';
-import {
-  checkCode,
-  invalidCode,
-  newestCodeQuery,
-  OTP_RESEND_COOLDOWN_MS,
-  OTP_TTL_MS,
-} from '../../access/one-time-codes';
+import { checkCode, codeSent, invalidCode, newestCodeQuery } from '../../access/one-time-codes';
 import type { AuthedContext, ServiceContext } from '../../context';
 import { batchOf, runBatch, type Statements } from '../../db/batch';
 import { abortUnlessOneRowChanged, decideAgainOnLostRace, oneRowGuardTripped } from '../../db/row-guard';
@@ -21,7 +15,8 @@ import {
   refundRateLimit,
 } from '../../platform/rate-limit';
 import { auditInsert, recordAudit } from '../audit/audit.service';
-import { phoneRegionFor } from '../settings/settings.service';
+import { codeTtlMs } from '../settings/lifetimes';
+import { phoneRegionFor, primeSettings, settingsQuery } from '../settings/settings.service';
 import { newAccount, registerAccountStatements } from '../users/new-account';
 import { toUserView } from '../users/users.service';
 import { answerCode, refuseCode, storeAndMailCode } from './code-answers';
@@ -115,8 +110,6 @@ async function userById(ctx: ServiceContext, id: string): Promise<UserRow> {
   return row;
 }
 
-export const CODE_SENT = { expiresIn: OTP_TTL_MS / 1000, resendAfter: OTP_RESEND_COOLDOWN_MS / 1000 };
-
 export interface RegisterInput {
   email: string;
   password: string;
@@ -137,7 +130,7 @@ export async function register(ctx: ServiceContext, input: RegisterInput) {
   const region = await phoneRegionFor(ctx, input.mobileNumber);
   const parsedNumber = input.mobileNumber ? e164OrNull(input.mobileNumber, region) : null;
   const limits = rateLimitCounters(ctx, [], { address: [AUTH_LIMITS.registerIp, ctx.ip] });
-  const { taken, newest, ...counts } = await batchOf(ctx.db, {
+  const { taken, newest, settings, ...counts } = await batchOf(ctx.db, {
     taken: ctx.db
       .select({ id: users.id })
       .from(users)
@@ -148,8 +141,10 @@ export async function register(ctx: ServiceContext, input: RegisterInput) {
       )
       .limit(1),
     newest: newestCodeQuery(ctx, 'verify-email', input.email),
+    settings: settingsQuery(ctx),
     ...limits.statements,
   });
+  primeSettings(ctx, settings);
   limits.check(counts);
   assertStrong(input.password, input.email);
   const mobileNumber = input.mobileNumber ? toE164(input.mobileNumber, { region }) : null;
@@ -169,20 +164,21 @@ export async function register(ctx: ServiceContext, input: RegisterInput) {
   });
   // One write batch: the account, its audit row and its code. A concurrent sign-up that took the email
   // or number since the read leaves the insert without effect, and the guard rolls the rest back.
+  const ttlMs = await codeTtlMs(ctx);
   try {
     await storeAndMailCode(
       ctx,
       'verify-email',
       user.email!,
       user,
-      newest[0],
+      { newest: newest[0], ttlMs },
       registerAccountStatements(ctx, user, { role: user.role }),
     );
   } catch (err) {
     if (oneRowGuardTripped(err)) return conflict();
     throw err;
   }
-  return { user: toUserView(user), verification: CODE_SENT };
+  return { user: toUserView(user), verification: codeSent(ttlMs) };
 }
 
 /** The limits of answering a code: the address's wrong codes and ceiling, and the target's answers. */
@@ -197,12 +193,15 @@ const codeAnswerLimits = (ctx: ServiceContext, target: string) =>
 export async function verifyEmail(ctx: ServiceContext, input: { email: string; otp: string }, device: DeviceInfo) {
   const limits = codeAnswerLimits(ctx, input.email);
   return answerCode(ctx, 'verify-email', async (first) => {
-    const { newest, found, mfa, recovery, ...counts } = await batchOf(ctx.db, {
+    const { newest, found, mfa, recovery, settings, ...counts } = await batchOf(ctx.db, {
       newest: newestCodeQuery(ctx, 'verify-email', input.email),
       found: userByEmailQuery(ctx, input.email),
       ...factorStateQueries(ctx, idOfEmail(input.email)),
+      // The new session's token lifetimes.
+      settings: settingsQuery(ctx),
       ...(first ? limits.statements : {}),
     });
+    primeSettings(ctx, settings);
     limits.check(counts);
     const check = await checkCode(ctx, { purpose: 'verify-email', target: input.email, code: input.otp }, newest[0]);
     if (!check.ok) return refuseCode(ctx, 'verify-email', check, limits.failed());
@@ -235,15 +234,21 @@ export async function verifyEmail(ctx: ServiceContext, input: { email: string; o
 /** Sends a new verification code to an unverified account; answers the same for any address. */
 export async function resendVerification(ctx: ServiceContext, email: string) {
   const limits = rateLimitCounters(ctx, codeSendLimits(ctx.ip, email));
-  const { found, newest, ...counts } = await batchOf(ctx.db, {
+  const { found, newest, settings, ...counts } = await batchOf(ctx.db, {
     found: userByEmailQuery(ctx, email),
     newest: newestCodeQuery(ctx, 'verify-email', email),
+    settings: settingsQuery(ctx),
     ...limits.statements,
   });
+  primeSettings(ctx, settings);
   limits.check(counts);
   const user = found[0];
-  await storeAndMailCode(ctx, 'verify-email', email, user && !user.emailVerifiedAt ? user : undefined, newest[0]);
-  return CODE_SENT;
+  const ttlMs = await codeTtlMs(ctx);
+  await storeAndMailCode(ctx, 'verify-email', email, user && !user.emailVerifiedAt ? user : undefined, {
+    newest: newest[0],
+    ttlMs,
+  });
+  return codeSent(ttlMs);
 }
 
 /**
@@ -261,11 +266,14 @@ export async function login(
   const limits = rateLimitCounters(ctx, [[AUTH_LIMITS.loginAccount, input.email]], {
     address: [AUTH_LIMITS.loginIp, ctx.ip],
   });
-  const { found, mfa, recovery, ...counts } = await batchOf(ctx.db, {
+  const { found, mfa, recovery, settings, ...counts } = await batchOf(ctx.db, {
     found: userByEmailQuery(ctx, input.email),
     ...factorStateQueries(ctx, idOfEmail(input.email)),
+    // The new session's token lifetimes.
+    settings: settingsQuery(ctx),
     ...limits.statements,
   });
+  primeSettings(ctx, settings);
   limits.check(counts);
   const user = found[0];
   let ok = false;
@@ -305,15 +313,21 @@ export async function forgotPassword(ctx: ServiceContext, email: string) {
     [AUTH_LIMITS.forgotIp, ctx.ip],
     [AUTH_LIMITS.forgotAccount, email],
   ]);
-  const { found, newest, ...counts } = await batchOf(ctx.db, {
+  const { found, newest, settings, ...counts } = await batchOf(ctx.db, {
     found: userByEmailQuery(ctx, email),
     newest: newestCodeQuery(ctx, 'password-reset', email),
+    settings: settingsQuery(ctx),
     ...limits.statements,
   });
+  primeSettings(ctx, settings);
   limits.check(counts);
   const user = found[0];
-  await storeAndMailCode(ctx, 'password-reset', email, user?.status === 'removed' ? undefined : user, newest[0]);
-  return CODE_SENT;
+  const ttlMs = await codeTtlMs(ctx);
+  await storeAndMailCode(ctx, 'password-reset', email, user?.status === 'removed' ? undefined : user, {
+    newest: newest[0],
+    ttlMs,
+  });
+  return codeSent(ttlMs);
 }
 
 /**
@@ -374,10 +388,13 @@ export async function changePassword(
   const limits = rateLimitCounters(ctx, [[AUTH_LIMITS.passwordChangeAccount, id]]);
   return decideAgainOnLostRace(
     async (first) => {
-      const { found, ...counts } = await batchOf(ctx.db, {
+      const { found, settings, ...counts } = await batchOf(ctx.db, {
         found: ctx.db.select().from(users).where(eq(users.id, id)),
+        // The new session's token lifetimes.
+        settings: settingsQuery(ctx),
         ...(first ? limits.statements : {}),
       });
+      primeSettings(ctx, settings);
       const user = found[0];
       if (!user) throw new AppError('TOKEN_REVOKED', 'This account no longer exists');
       limits.check(counts);

@@ -13,22 +13,25 @@ import { auditInsert } from '../audit/audit.service';
  */
 
 /**
- * Stores a prepared code and, in the same round trip, mails it when the account exists. For an
- * unknown address the code is still recorded (never sent), so cooldowns and answers are the same and
- * reveal nothing. `writes` commit in the same batch.
+ * Stores a prepared code living `code.ttlMs` and, in the same round trip, mails it when the account
+ * exists. For an unknown address the code is still recorded (never sent), so cooldowns and answers are
+ * the same and reveal nothing. `code.newest` is what `newestCodeQuery` read; `writes` commit in the
+ * same batch.
+ * @throws AppError RATE_LIMITED within the resend cooldown
  */
 export async function storeAndMailCode(
   ctx: ServiceContext,
   purpose: OtpPurpose,
   email: string,
   user: Pick<UserRow, 'id'> | undefined,
-  newest: { createdAt: number } | undefined,
+  code: { newest: { createdAt: number } | undefined; ttlMs: number },
   writes: Statements = [],
 ) {
-  const prepared = await prepareCode(ctx, { purpose, target: email, userId: user?.id ?? null }, newest);
+  const { ttlMs } = code;
+  const prepared = await prepareCode(ctx, { purpose, target: email, userId: user?.id ?? null, ttlMs }, code.newest);
   await Promise.all([
     runBatch(ctx.db, [...writes, ...prepared.statements]),
-    user ? ctx.ports.mailer.send({ to: email, ...codeEmail(purpose, prepared.code, ctx.env.APP_NAME) }) : null,
+    user ? ctx.ports.mailer.send({ to: email, ...codeEmail(purpose, prepared.code, ttlMs, ctx.env.APP_NAME) }) : null,
   ]);
 }
 

@@ -1,14 +1,15 @@
 import { eq, sql } from 'drizzle-orm';
 import { codeSms } from '../../access/code-messages';
-import { checkCode, invalidCode, newestCodeQuery, prepareCode } from '../../access/one-time-codes';
+import { checkCode, codeSent, invalidCode, newestCodeQuery, prepareCode } from '../../access/one-time-codes';
 import type { ServiceContext } from '../../context';
 import { batchOf, runBatch, type Statements } from '../../db/batch';
 import { type UserRow, users } from '../../db/schema';
 import { e164OrNull, toE164 } from '../../lib/phone';
 import { rateLimitCounters } from '../../platform/rate-limit';
+import { codeTtlMs } from '../settings/lifetimes';
 import { assertFlagOn, flagOnSql, phoneRegionFor, primeSettings, settingsQuery } from '../settings/settings.service';
 import { newAccount, registerAccountStatements } from '../users/new-account';
-import { AUTH_LIMITS, CODE_SENT, codeSendLimits, codeUsedStatements, userByEmailQuery } from './auth.service';
+import { AUTH_LIMITS, codeSendLimits, codeUsedStatements, userByEmailQuery } from './auth.service';
 import { answerCode, refuseCode, storeAndMailCode } from './code-answers';
 import type { DeviceInfo } from './sessions.service';
 import { completeSignIn, factorStateQueries, toFactorState } from './sign-in.service';
@@ -34,15 +35,21 @@ export async function sendSignInCode(ctx: ServiceContext, input: OtpTarget, huma
     await humanCheck();
     const target = input.email;
     const limits = rateLimitCounters(ctx, codeSendLimits(ctx.ip, target));
-    const { newest, found, ...counts } = await batchOf(ctx.db, {
+    const { newest, found, settings, ...counts } = await batchOf(ctx.db, {
       newest: newestCodeQuery(ctx, 'login-email', target),
       found: userByEmailQuery(ctx, target),
+      settings: settingsQuery(ctx),
       ...limits.statements,
     });
+    primeSettings(ctx, settings);
     limits.check(counts);
     const user = found[0];
-    await storeAndMailCode(ctx, 'login-email', target, user?.status === 'removed' ? undefined : user, newest[0]);
-    return { channel: 'email' as const, ...CODE_SENT };
+    const ttlMs = await codeTtlMs(ctx);
+    await storeAndMailCode(ctx, 'login-email', target, user?.status === 'removed' ? undefined : user, {
+      newest: newest[0],
+      ttlMs,
+    });
+    return { channel: 'email' as const, ...codeSent(ttlMs) };
   }
   // A national number needs the region before it can key the batch: one more round trip (that also
   // reads the flag). An invalid number is refused once the flag was read, uncounted.
@@ -66,12 +73,13 @@ export async function sendSignInCode(ctx: ServiceContext, input: OtpTarget, huma
     await runBatch(ctx.db, limits.refund(counts));
     throw err;
   }
-  const prepared = await prepareCode(ctx, { purpose: 'login-sms', target: to }, newest[0]);
+  const ttlMs = await codeTtlMs(ctx);
+  const prepared = await prepareCode(ctx, { purpose: 'login-sms', target: to, ttlMs }, newest[0]);
   await Promise.all([
     runBatch(ctx.db, prepared.statements),
-    ctx.ports.sms.send({ to, body: codeSms(prepared.code, ctx.env.APP_NAME) }),
+    ctx.ports.sms.send({ to, body: codeSms(prepared.code, ttlMs, ctx.env.APP_NAME) }),
   ]);
-  return { channel: 'sms' as const, ...CODE_SENT };
+  return { channel: 'sms' as const, ...codeSent(ttlMs) };
 }
 
 /**

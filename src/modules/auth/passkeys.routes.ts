@@ -104,12 +104,14 @@ const deleteRoute = defineRoute({
   tags: TAGS,
   summary: 'Delete one of my passkeys',
   description:
-    'The last passkey cannot be deleted while passkeys are a second factor of the account (409): turn passkey two-factor off first with POST /api/v1/auth/2fa/disable, which asks for a fresh second factor, so a stolen access token alone cannot strip it.',
+    'The last passkey cannot be deleted while passkeys are a second factor of the account (409): turn passkey two-factor off first with POST /api/v1/auth/2fa/disable, which asks for a fresh second factor, so a stolen access token alone cannot strip it. An account without a password keeps a way to sign in: its last passkey is refused too (409) when no verified email, verified mobile number (with SMS sign-in on) or linked Google account (with Google sign-in on) remains.',
   request: { params: PasskeyIdParam },
   responses: {
     200: jsonResponse(DeletedSchema, 'Deleted'),
     404: errorOf('No such passkey of mine (NOT_FOUND)'),
-    409: errorOf('The last passkey, while passkeys are a second factor (CONFLICT)'),
+    409: errorOf(
+      'The last passkey, while passkeys are a second factor (CONFLICT); or the passkey without which an account with no password could no longer sign in (CONFLICT, `details.reason` "last-sign-in-method")',
+    ),
   },
 });
 

@@ -1,5 +1,5 @@
 import { and, desc, eq, gt, isNull, type SQL, sql } from 'drizzle-orm';
-import { ACCESS_TOKEN_TTL_SECONDS, signAccessToken } from '../../access/tokens';
+import { signAccessToken } from '../../access/tokens';
 import type { AuthedContext, ServiceContext } from '../../context';
 import type { Statements } from '../../db/batch';
 import { paginate } from '../../db/paginate';
@@ -8,9 +8,13 @@ import { ifOneRowChanged, isNotNullViolation } from '../../db/sql';
 import { sha256Hex } from '../../lib/crypto';
 import { AppError, notFound } from '../../lib/errors';
 import { auditInsert } from '../audit/audit.service';
+import { accessTokenTtlSeconds, refreshTokenTtlMs } from '../settings/lifetimes';
 
-/** Refresh tokens last 30 days; a session ends 90 days after sign-in whatever its refreshes. */
-export const REFRESH_TTL_MS = 30 * 24 * 3600_000;
+/**
+ * A session ends 90 days after sign-in whatever its refreshes. Refresh tokens and access tokens live
+ * as their settings say (`auth.refreshTokenTtlDays`, `auth.accessTokenTtlMinutes`): a flow that issues
+ * them reads the settings in its read batch (`settingsQuery`), so issuing costs no round trip.
+ */
 export const SESSION_MAX_MS = 90 * 24 * 3600_000;
 
 export interface DeviceInfo {
@@ -25,7 +29,10 @@ export interface TokenPair {
   expiresIn: number;
 }
 
-/** A fresh refresh token and its insert; `sessionId` may be SQL (a guard that aborts the batch). */
+/**
+ * A fresh refresh token living `auth.refreshTokenTtlDays` and its insert; `sessionId` may be SQL (a
+ * guard that aborts the batch).
+ */
 async function newRefreshToken(
   ctx: ServiceContext,
   session: { id: string; userId: string },
@@ -38,27 +45,32 @@ async function newRefreshToken(
     sessionId,
     userId: session.userId,
     issuedAt: now,
-    expiresAt: now + REFRESH_TTL_MS,
+    expiresAt: now + (await refreshTokenTtlMs(ctx)),
   });
   return { token, insert };
 }
 
-function accessFor(
+/** An access token for the session and its lifetime in seconds (`auth.accessTokenTtlMinutes`). */
+async function accessFor(
   ctx: ServiceContext,
   user: Pick<UserRow, 'id' | 'role' | 'subRoles' | 'tokenVersion'>,
   sessionId: string,
-) {
-  return signAccessToken(
+): Promise<{ accessToken: string; expiresIn: number }> {
+  const expiresIn = await accessTokenTtlSeconds(ctx);
+  const accessToken = await signAccessToken(
     ctx.env,
     { sub: user.id, role: user.role, subRoles: user.subRoles, sid: sessionId, ver: user.tokenVersion },
     ctx.clock.now(),
+    expiresIn,
   );
+  return { accessToken, expiresIn };
 }
 
 /**
  * A new device session for `user`, ready to commit: the statements that store it (session, first
  * refresh token, the sign-in's audit row) for the caller's write batch, and the token pair it answers
- * once they committed. Nothing is written here.
+ * once they committed. Nothing is written here; the token lifetimes come from the settings, read here
+ * unless the caller's read batch already did (`settingsQuery`).
  */
 export async function prepareSession(
   ctx: ServiceContext,
@@ -92,11 +104,7 @@ export async function prepareSession(
         metadata: { method },
       }),
     ],
-    tokens: {
-      accessToken: await accessFor(ctx, user, session.id),
-      refreshToken: refresh.token,
-      expiresIn: ACCESS_TOKEN_TTL_SECONDS,
-    },
+    tokens: { ...(await accessFor(ctx, user, session.id)), refreshToken: refresh.token },
   };
 }
 
@@ -110,19 +118,24 @@ function revokeStatement(ctx: ServiceContext, sessionId: string, reason: string)
 
 /**
  * Exchanges a refresh token for a new pair, rotating it. A token presented twice means it was
- * copied: the whole session is revoked and both holders are signed out.
+ * copied: the whole session is revoked and both holders are signed out. One round trip reads the token
+ * with its session and account, and beside it the settings the new pair's lifetimes come from (a join
+ * cannot share a batch: its columns of the same name would collide); then one write batch.
  * @throws AppError TOKEN_INVALID (unknown), TOKEN_EXPIRED, TOKEN_REVOKED (reuse, revoked session, account gone)
  */
 export async function refreshSession(ctx: ServiceContext, refreshToken: string): Promise<TokenPair> {
   const now = ctx.clock.now().getTime();
   const hash = await sha256Hex(refreshToken);
-  const row = await ctx.db
-    .select({ token: refreshTokens, session: sessions, user: users })
-    .from(refreshTokens)
-    .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
-    .innerJoin(users, eq(users.id, refreshTokens.userId))
-    .where(eq(refreshTokens.tokenHash, hash))
-    .get();
+  const [row] = await Promise.all([
+    ctx.db
+      .select({ token: refreshTokens, session: sessions, user: users })
+      .from(refreshTokens)
+      .innerJoin(sessions, eq(sessions.id, refreshTokens.sessionId))
+      .innerJoin(users, eq(users.id, refreshTokens.userId))
+      .where(eq(refreshTokens.tokenHash, hash))
+      .get(),
+    accessTokenTtlSeconds(ctx),
+  ]);
   if (!row) throw new AppError('TOKEN_INVALID', 'Refresh token is not valid');
   const { token, session, user } = row;
   if (session.revokedAt !== null) throw new AppError('TOKEN_REVOKED', 'This session has ended');
@@ -162,11 +175,7 @@ export async function refreshSession(ctx: ServiceContext, refreshToken: string):
     await revokeStatement(ctx, session.id, 'refresh-token-reuse');
     throw new AppError('TOKEN_REVOKED', 'This refresh token was already used; the session has been ended');
   }
-  return {
-    accessToken: await accessFor(ctx, user, session.id),
-    refreshToken: next.token,
-    expiresIn: ACCESS_TOKEN_TTL_SECONDS,
-  };
+  return { ...(await accessFor(ctx, user, session.id)), refreshToken: next.token };
 }
 
 /** Ends one of the caller's sessions; another user's session is NOT_FOUND. */

@@ -1,4 +1,6 @@
 import { z } from '@hono/zod-openapi';
+import { OTP_TTL_MS } from '../../access/one-time-codes';
+import { ACCESS_TOKEN_TTL_SECONDS } from '../../access/tokens';
 import type { SettingType } from '../../db/schema';
 import { isPhoneRegion } from '../../lib/phone';
 
@@ -84,6 +86,30 @@ export const SETTINGS = {
       )
       .max(10, 'at most 10 tiers'),
   } satisfies SettingDefinition<{ minHoursBefore: number; refundPercent: number }[]>,
+  'auth.accessTokenTtlMinutes': integerSetting({
+    default: ACCESS_TOKEN_TTL_SECONDS / 60,
+    min: 5,
+    max: 60,
+    public: false,
+    description:
+      'How long an access token (the `exp` of the JWT, `expiresIn` of a sign-in or refresh) lasts, in minutes. Applies to tokens issued after the change; tokens already issued keep their `exp`. 5 to 60: shorter only multiplies refreshes (two round trips each), longer widens what a leaked token allows before it expires.',
+  }),
+  'auth.otpTtlMinutes': integerSetting({
+    default: OTP_TTL_MS / 60_000,
+    min: 2,
+    max: 10,
+    public: false,
+    description:
+      'How long a 6-digit one-time code lasts, in minutes: sign-in codes by email and SMS, email verification, password reset, second-factor codes, email and mobile changes, account deletion (not admin invitations, 72 hours). `expiresIn` of every code-sent answer and the text of the message follow it; codes already sent keep their expiry. 2 to 10: an SMS can take a minute to arrive, and a code left longer in an inbox or on a lock screen is readable longer by someone else (guidance for codes sent by SMS or email, such as NIST SP 800-63B, goes no higher than 10).',
+  }),
+  'auth.refreshTokenTtlDays': integerSetting({
+    default: 30,
+    min: 1,
+    max: 90,
+    public: false,
+    description:
+      'How long a refresh token lasts, in days: a session not refreshed within it ends (each refresh issues a new token with the full lifetime). Applies to tokens issued after the change. A session still ends 90 days after its sign-in, so 90 is the most that means anything.',
+  }),
   'caregivers.requestCooldownHours': integerSetting({
     default: 24,
     min: 0,

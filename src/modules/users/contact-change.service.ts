@@ -1,13 +1,6 @@
 import { and, eq, ne, type SQL, sql } from 'drizzle-orm';
 import { codeEmail } from '../../access/code-messages';
-import {
-  checkCode,
-  invalidCode,
-  newestCodeQuery,
-  OTP_RESEND_COOLDOWN_MS,
-  OTP_TTL_MS,
-  prepareCode,
-} from '../../access/one-time-codes';
+import { checkCode, codeSent, invalidCode, newestCodeQuery, prepareCode } from '../../access/one-time-codes';
 import type { AuthedContext } from '../../context';
 import { batchOf, runBatch } from '../../db/batch';
 import { oneRowGuardTripped } from '../../db/row-guard';
@@ -17,6 +10,8 @@ import { AppError } from '../../lib/errors';
 import { e164OrNull, toE164 } from '../../lib/phone';
 import { type RateHit, type RateRule, rateLimitCounters, refundRateLimit } from '../../platform/rate-limit';
 import { auditInsert } from '../audit/audit.service';
+import { codeTtlMs } from '../settings/lifetimes';
+import { primeSettings, settingsQuery } from '../settings/settings.service';
 import { ownPhoneRegion } from './phone-region';
 import { checkPassword, hasPasswordSql, reauthHits } from './reauth.service';
 import { changeMobileSms, emailChangedNotice, mobileChangedNotice } from './users.messages';
@@ -32,8 +27,6 @@ import { currentUserOf, currentUserQuery, toUserView } from './users.service';
 
 /** Change codes sent per account: 10 an hour (each address also has the one-a-minute resend cooldown). */
 export const CHANGE_CODE_LIMIT: RateRule = { name: 'contact-change:account', limit: 10, windowMs: 3600_000 };
-
-const CODE_SENT = { expiresIn: OTP_TTL_MS / 1000, resendAfter: OTP_RESEND_COOLDOWN_MS / 1000 };
 
 const invalid = (field: string, message: string) =>
   new AppError('VALIDATION_FAILED', 'Validation failed', { fields: [{ field, message }] });
@@ -95,12 +88,15 @@ async function readRequest(
     sends.push([CHANGE_CODE_LIMIT, id, password ? free : sql`${free} and not ${hasPasswordSql(id)}`]);
   }
   const limits = rateLimitCounters(ctx, [...reauthHits(id, password, recheckIf), ...sends]);
-  const { me, holder, newest, ...counts } = await batchOf(ctx.db, {
+  const { me, holder, newest, settings, ...counts } = await batchOf(ctx.db, {
     me: currentUserQuery(ctx),
     holder: value === null ? undefined : ctx.db.select({ id: users.id }).from(users).where(eq(contact.column, value)),
     newest: value === null ? undefined : newestCodeQuery(ctx, contact.purpose, changeTarget(id, value)),
+    // The code's lifetime.
+    settings: settingsQuery(ctx),
     ...limits.statements,
   });
+  primeSettings(ctx, settings);
   return { value, user: currentUserOf(me), taken: Boolean(holder?.length), newest: newest?.[0], limits, counts };
 }
 
@@ -123,7 +119,8 @@ function recheck(ctx: AuthedContext, contact: Contact, request: ChangeRequest, p
 }
 
 /**
- * Stores a code for the new address in one write batch, delivering it beside the batch.
+ * Stores a code for the new address (living `auth.otpTtlMinutes`) in one write batch, delivering it
+ * beside the batch.
  * @throws AppError CONFLICT (address taken), RATE_LIMITED (sends per account, or the resend cooldown)
  */
 async function sendCode(
@@ -131,18 +128,19 @@ async function sendCode(
   contact: Contact,
   request: ChangeRequest,
   value: string,
-  deliver: (code: string) => Promise<unknown>,
+  deliver: (code: string, ttlMs: number) => Promise<unknown>,
 ) {
   if (request.taken) throw new AppError('CONFLICT', contact.taken);
   request.limits.check(request.counts);
   const { id } = request.user;
+  const ttlMs = await codeTtlMs(ctx);
   const prepared = await prepareCode(
     ctx,
-    { purpose: contact.purpose, target: changeTarget(id, value), userId: id },
+    { purpose: contact.purpose, target: changeTarget(id, value), userId: id, ttlMs },
     request.newest,
   );
-  await Promise.all([runBatch(ctx.db, prepared.statements), deliver(prepared.code)]);
-  return CODE_SENT;
+  await Promise.all([runBatch(ctx.db, prepared.statements), deliver(prepared.code, ttlMs)]);
+  return codeSent(ttlMs);
 }
 
 /**
@@ -156,8 +154,8 @@ export async function requestEmailChange(ctx: AuthedContext, input: { newEmail: 
   const request = await readRequest(ctx, EMAIL, newEmail, input.password, sql`not ${own}`);
   if (request.user.email === newEmail) throw invalid('newEmail', 'This is already your email address');
   await recheck(ctx, EMAIL, request, input.password);
-  return sendCode(ctx, EMAIL, request, newEmail, (code) =>
-    ctx.ports.mailer.send({ to: newEmail, ...codeEmail('change-email', code, ctx.env.APP_NAME) }),
+  return sendCode(ctx, EMAIL, request, newEmail, (code, ttlMs) =>
+    ctx.ports.mailer.send({ to: newEmail, ...codeEmail('change-email', code, ttlMs, ctx.env.APP_NAME) }),
   );
 }
 
@@ -174,8 +172,8 @@ export async function requestMobileChange(ctx: AuthedContext, input: { mobileNum
   await recheck(ctx, MOBILE, request, input.password);
   const number = toE164(input.mobileNumber, { region });
   if (request.user.mobileNumber === number) throw invalid('mobileNumber', 'This is already your mobile number');
-  return sendCode(ctx, MOBILE, request, number, (code) =>
-    ctx.ports.sms.send({ to: number, body: changeMobileSms(code, ctx.env.APP_NAME) }),
+  return sendCode(ctx, MOBILE, request, number, (code, ttlMs) =>
+    ctx.ports.sms.send({ to: number, body: changeMobileSms(code, ttlMs, ctx.env.APP_NAME) }),
   );
 }
 

@@ -1,3 +1,4 @@
+import { lifetimeText } from '../../access/code-messages';
 import { escapeHtml } from '../../lib/html';
 
 /**
@@ -42,12 +43,12 @@ export function mobileChangedNotice(newNumber: string, appName = 'Kinwell') {
   ]);
 }
 
-/** The SMS confirming a new mobile number. */
-export function changeMobileSms(code: string, appName = 'Kinwell'): string {
-  return `${code} is your ${appName} code to confirm this number. It expires in 10 minutes.`;
+/** The SMS confirming a new mobile number, with a code living `ttlMs`. */
+export function changeMobileSms(code: string, ttlMs: number, appName = 'Kinwell'): string {
+  return `${code} is your ${appName} code to confirm this number. It expires in ${lifetimeText(ttlMs)}.`;
 }
 
-/** The SMS confirming an account deletion. */
-export function accountDeletionSms(code: string, appName = 'Kinwell'): string {
-  return `${code} is your ${appName} code to DELETE your account. It expires in 10 minutes. Ignore it if you did not ask.`;
+/** The SMS confirming an account deletion, with a code living `ttlMs`. */
+export function accountDeletionSms(code: string, ttlMs: number, appName = 'Kinwell'): string {
+  return `${code} is your ${appName} code to DELETE your account. It expires in ${lifetimeText(ttlMs)}. Ignore it if you did not ask.`;
 }

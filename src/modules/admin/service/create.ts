@@ -24,7 +24,7 @@ export function invitationEmail(
   input: { email: string; role: CreateUserInput['role']; code: string },
   appName = 'Kinwell',
 ) {
-  const { subject } = codeEmail('invitation', input.code, appName);
+  const { subject } = codeEmail('invitation', input.code, INVITATION_TTL_MS, appName);
   const role = input.role;
   const text = [
     `Your ${appName} invitation code is ${input.code}.`,

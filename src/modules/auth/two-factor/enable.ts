@@ -1,7 +1,7 @@
 import { count, eq, isNull, sql } from 'drizzle-orm';
 import { Secret } from 'otpauth';
 import { codeEmail } from '../../../access/code-messages';
-import { checkCode, newestCodeQuery, prepareCode } from '../../../access/one-time-codes';
+import { checkCode, codeSent, newestCodeQuery, prepareCode } from '../../../access/one-time-codes';
 import type { AuthedContext } from '../../../context';
 import { batchOf, runBatch } from '../../../db/batch';
 import { abortUnlessOneRowChanged, decideAgainOnLostRace } from '../../../db/row-guard';
@@ -10,7 +10,9 @@ import { AppError } from '../../../lib/errors';
 import { fromBase64Url } from '../../../lib/ids';
 import { iso } from '../../../lib/time';
 import { rateLimitCounters } from '../../../platform/rate-limit';
-import { AUTH_LIMITS, CODE_SENT, codeUsedStatements } from '../auth.service';
+import { codeTtlMs } from '../../settings/lifetimes';
+import { primeSettings, settingsQuery } from '../../settings/settings.service';
+import { AUTH_LIMITS, codeUsedStatements } from '../auth.service';
 import { factorStateQueries, toFactorState } from '../sign-in.service';
 import { accountOf, accountQueries, finishEnable, refuseFactor, verifiedEmailOf } from './shared';
 import { sealTotp, TOTP_SECRET_BYTES, totpAcceptance, totpOf } from './totp';
@@ -92,20 +94,27 @@ export async function setupEmail(ctx: AuthedContext) {
     ],
     { onlyIf: sql`${verifiedAddress} is not null` },
   );
-  const { account, newest, ...counts } = await batchOf(ctx.db, {
+  const { account, newest, settings, ...counts } = await batchOf(ctx.db, {
     account: ctx.db.select().from(users).where(eq(users.id, id)),
     newest: newestCodeQuery(ctx, 'email-2fa-setup', id),
+    settings: settingsQuery(ctx),
     ...limits.statements,
   });
+  primeSettings(ctx, settings);
   const user = accountOf(account);
   const email = verifiedEmailOf(user);
   limits.check(counts);
-  const prepared = await prepareCode(ctx, { purpose: 'email-2fa-setup', target: user.id, userId: user.id }, newest[0]);
+  const ttlMs = await codeTtlMs(ctx);
+  const prepared = await prepareCode(
+    ctx,
+    { purpose: 'email-2fa-setup', target: user.id, userId: user.id, ttlMs },
+    newest[0],
+  );
   await Promise.all([
     runBatch(ctx.db, prepared.statements),
-    ctx.ports.mailer.send({ to: email, ...codeEmail('email-2fa-setup', prepared.code, ctx.env.APP_NAME) }),
+    ctx.ports.mailer.send({ to: email, ...codeEmail('email-2fa-setup', prepared.code, ttlMs, ctx.env.APP_NAME) }),
   ]);
-  return CODE_SENT;
+  return codeSent(ttlMs);
 }
 
 /**

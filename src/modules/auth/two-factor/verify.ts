@@ -1,13 +1,15 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import { codeEmail } from '../../../access/code-messages';
-import { checkCode, newestCodeQuery, prepareCode } from '../../../access/one-time-codes';
+import { checkCode, codeSent, newestCodeQuery, prepareCode } from '../../../access/one-time-codes';
 import type { ServiceContext } from '../../../context';
 import { batchOf, runBatch } from '../../../db/batch';
 import { abortUnlessOneRowChanged, decideAgainOnLostRace } from '../../../db/row-guard';
 import { recoveryCodes, userMfa, users } from '../../../db/schema';
 import { AppError } from '../../../lib/errors';
 import { rateLimitCounters } from '../../../platform/rate-limit';
-import { AUTH_LIMITS, CODE_SENT, codeUsedStatements } from '../auth.service';
+import { codeTtlMs } from '../../settings/lifetimes';
+import { primeSettings, settingsQuery } from '../../settings/settings.service';
+import { AUTH_LIMITS, codeUsedStatements } from '../auth.service';
 import { passkeyAnswer, passkeyAnswerReads } from '../passkeys/second-factor';
 import {
   challengeIsLive,
@@ -65,27 +67,31 @@ export async function sendTwoFactorEmail(ctx: ServiceContext, challengeId: strin
     mfa,
     recovery,
     newest,
+    settings,
     ...counts
   } = await batchOf(ctx.db, {
     ...challengeQueries(ctx, challengeId),
     ...factorStateQueries(ctx, owner),
     newest: newestCodeQuery(ctx, 'two-factor', challengeId),
+    settings: settingsQuery(ctx),
     ...limits.statements,
   });
+  primeSettings(ctx, settings);
   limits.check(counts);
   const challenge = toLiveChallenge(ctx, challenges, owners);
   assertFactorOn(toFactorState(mfa, recovery), 'email');
   const email = verifiedEmailOf(challenge.user);
+  const ttlMs = await codeTtlMs(ctx);
   const prepared = await prepareCode(
     ctx,
-    { purpose: 'two-factor', target: challenge.id, userId: challenge.user.id },
+    { purpose: 'two-factor', target: challenge.id, userId: challenge.user.id, ttlMs },
     newest[0],
   );
   await Promise.all([
     runBatch(ctx.db, prepared.statements),
-    ctx.ports.mailer.send({ to: email, ...codeEmail('two-factor', prepared.code, ctx.env.APP_NAME) }),
+    ctx.ports.mailer.send({ to: email, ...codeEmail('two-factor', prepared.code, ttlMs, ctx.env.APP_NAME) }),
   ]);
-  return CODE_SENT;
+  return codeSent(ttlMs);
 }
 
 /**
@@ -127,8 +133,11 @@ export async function verifyTwoFactor(ctx: ServiceContext, input: VerifyInput): 
             : undefined,
         passkeyChallenge: passkeyReads?.queries.passkeyChallenge,
         passkey: passkeyReads?.queries.passkey,
+        // The new session's token lifetimes.
+        settings: settingsQuery(ctx),
         ...(first ? limits.statements : {}),
       });
+      primeSettings(ctx, read.settings);
       limits.check(read);
       const challenge = toLiveChallenge(ctx, read.challenge, read.owner);
       const state = toFactorState(read.mfa, read.recovery);
