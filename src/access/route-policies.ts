@@ -156,6 +156,9 @@ export const ROUTE_POLICIES = {
   'doctors.timeOff.list': DOCTOR_OR_ADMIN,
   'doctors.timeOff.create': DOCTOR_OR_ADMIN,
   'doctors.timeOff.delete': DOCTOR_OR_ADMIN,
+  'doctors.specialHours.list': DOCTOR_OR_ADMIN,
+  'doctors.specialHours.set': DOCTOR_OR_ADMIN,
+  'doctors.specialHours.delete': DOCTOR_OR_ADMIN,
   'doctors.unavailability.set': DOCTOR_OR_ADMIN,
   'doctors.unavailability.clear': DOCTOR_OR_ADMIN,
 

@@ -334,7 +334,7 @@ describe('round trips of the signed-in writes and reads with data', () => {
     );
   });
 
-  it("doctors' practice: profile, services, availability, time off, unavailability", async () => {
+  it("doctors' practice: profile, services, availability, time off, special hours, unavailability", async () => {
     const admin = await signedIn('admin');
     const slug = `spec-${uniqueId('s')
       .slice(-8)
@@ -394,6 +394,15 @@ describe('round trips of the signed-in writes and reads with data', () => {
     record(
       'DELETE /doctors/{id}/time-off/{timeOffId}',
       await doctor.call('DELETE', `${base}/time-off/${off.body.data.id}`),
+    );
+    record(
+      'PUT /doctors/{id}/special-hours/{date}',
+      await doctor.call('PUT', `${base}/special-hours/2026-03-30`, { hours: [{ start: '09:00', end: '11:00' }] }),
+    );
+    record('GET /doctors/{id}/special-hours', await doctor.call('GET', `${base}/special-hours`));
+    record(
+      'DELETE /doctors/{id}/special-hours/{date}',
+      await doctor.call('DELETE', `${base}/special-hours/2026-03-30`),
     );
     record(
       'PUT /doctors/{id}/unavailability',

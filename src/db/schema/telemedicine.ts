@@ -1,4 +1,4 @@
-import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 /** The managed taxonomy of medical specializations (admins curate it; doctors pick from it). */
 export const specializations = sqliteTable('specializations', {
@@ -102,6 +102,32 @@ export const timeOff = sqliteTable(
   (t) => [index('time_off_doctor_idx').on(t.doctorId, t.startsAt)],
 );
 
+/** A working interval of one local day: `HH:MM` in the doctor's zone (end may be `24:00`). */
+export interface DayInterval {
+  start: string;
+  end: string;
+}
+
+/**
+ * One-off hours on one local date in the doctor's zone: they replace that date's weekly hours (no
+ * intervals: closed all day). The date stays put if the doctor changes zone; its instants are derived.
+ */
+export const specialHours = sqliteTable(
+  'special_hours',
+  {
+    id: text('id').primaryKey(),
+    doctorId: text('doctor_id').notNull(),
+    /** Local calendar date `YYYY-MM-DD`. */
+    date: text('date').notNull(),
+    /** Ordered, non-overlapping; empty when the doctor is closed that day. */
+    hours: text('hours', { mode: 'json' }).$type<DayInterval[]>().notNull(),
+    reason: text('reason'),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('special_hours_doctor_date_idx').on(t.doctorId, t.date)],
+);
+
 /**
  * Claimed time: one row per 5-minute unit a live booking or unexpired hold covers (plus its buffer),
  * unique on doctor + unit. Bookings insert their units in the same db.batch as the appointment, so
@@ -125,3 +151,4 @@ export type DoctorProfileRow = typeof doctorProfiles.$inferSelect;
 export type DoctorServiceRow = typeof doctorServices.$inferSelect;
 export type WeeklyHoursRow = typeof weeklyHours.$inferSelect;
 export type TimeOffRow = typeof timeOff.$inferSelect;
+export type SpecialHoursRow = typeof specialHours.$inferSelect;

@@ -15,7 +15,7 @@ import {
 import { AppError, notFound } from '../../lib/errors';
 import { MINUTE_MS } from '../../lib/time';
 import { offersStart, scheduleQueries } from '../availability/availability.service';
-import type { Interval } from '../availability/slots';
+import type { Interval, SpecialDay } from '../availability/slots';
 import { bookableWhere } from '../doctors/doctor-access';
 import { isStaff } from './appointment-access';
 import type { ClaimSpan } from './claims';
@@ -82,7 +82,7 @@ export interface BookingTarget {
   doctor: Pick<UserRow, 'id' | 'name'>;
   profile: DoctorProfileRow;
   service: DoctorServiceRow;
-  schedule: { hours: WeeklyHoursRow[]; timeOff: Interval[] };
+  schedule: { hours: WeeklyHoursRow[]; specialHours: SpecialDay[]; timeOff: Interval[] };
 }
 
 /**
@@ -121,7 +121,7 @@ export function bookingTargetOf(read: BatchResults<ReturnType<typeof bookingTarg
     doctor: { id: profile.userId, name: doctorName },
     profile,
     service,
-    schedule: { hours: read.hours, timeOff: read.timeOff },
+    schedule: { hours: read.hours, specialHours: read.specialHours, timeOff: read.timeOff },
   };
 }
 
@@ -136,7 +136,7 @@ export function bookingSpan(target: BookingTarget, startsAt: number): ClaimSpan 
 }
 
 /**
- * Refuses a start the doctor's schedule does not offer for the service: weekly hours and grid, minimum
+ * Refuses a start the doctor's schedule does not offer for the service: weekly or special hours and grid, minimum
  * notice, booking horizon, time off and emergency unavailability (the rules of GET /doctors/{id}/slots).
  * Existing bookings and holds are not considered here: the claim in the booking batch settles those
  * (SLOT_UNAVAILABLE).

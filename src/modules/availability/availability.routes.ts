@@ -10,6 +10,8 @@ import {
   SetUnavailabilityBody,
   SlotsQuery,
   SlotsSchema,
+  SpecialHoursListQuery,
+  SpecialHoursSchema,
   TimeOffIdParam,
   TimeOffSchema,
   UpdateAvailabilityBody,
@@ -20,6 +22,7 @@ import {
   deleteTimeOff,
   freeSlots,
   getAvailability,
+  listSpecialHours,
   listTimeOff,
   setUnavailability,
   updateAvailability,
@@ -95,6 +98,19 @@ const deleteTimeOffRoute = defineRoute({
   },
 });
 
+const listSpecialHoursRoute = defineRoute({
+  method: 'get',
+  path: '/doctors/{id}/special-hours',
+  operationId: 'doctors.specialHours.list',
+  tags,
+  summary: 'A doctor’s special hours, by date',
+  description:
+    'Dates whose hours replace the weekly hours (set with PUT /doctors/{id}/special-hours/{date}), earliest first; ' +
+    '`from` and `to` (local dates, inclusive) narrow the list.',
+  request: { params: DoctorIdParam, query: SpecialHoursListQuery },
+  responses: { 200: jsonResponse(pageOf(SpecialHoursSchema), 'A page of special hours'), 404: notFound },
+});
+
 const setUnavailabilityRoute = defineRoute({
   method: 'put',
   path: '/doctors/{id}/unavailability',
@@ -125,7 +141,7 @@ const slotsRoute = defineRoute({
   summary: 'Free appointment slots of a doctor for one service',
   description:
     `\`date\`, or \`from\` and \`to\` (inclusive, at most ${MAX_SLOT_RANGE_DAYS} days), are local dates in the ` +
-    'doctor’s zone. Slots respect weekly hours, the slot grid, buffer, minimum notice, booking horizon, time off, ' +
+    'doctor’s zone. Slots respect weekly hours (replaced by special hours on the dates that have them), the slot grid, buffer, minimum notice, booking horizon, time off, ' +
     'emergency unavailability and existing bookings and holds.',
   request: { params: DoctorIdParam, query: SlotsQuery },
   responses: {
@@ -154,6 +170,9 @@ export const availabilityRouter = createRouter()
     await deleteTimeOff(c.get('ctx'), id, timeOffId);
     return c.json(ok({ id: timeOffId }, 'Time off removed'), 200);
   })
+  .openapi(listSpecialHoursRoute, async (c) =>
+    c.json(ok(await listSpecialHours(c.get('ctx'), c.req.valid('param').id, c.req.valid('query'))), 200),
+  )
   .openapi(setUnavailabilityRoute, async (c) => {
     const view = await setUnavailability(c.get('ctx'), c.req.valid('param').id, c.req.valid('json'));
     return c.json(ok(view, 'Unavailability set'), 200);

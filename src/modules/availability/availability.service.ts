@@ -1,10 +1,12 @@
-import { and, asc, count, eq, gt, gte, isNull, lt, or, type SQLWrapper, sql } from 'drizzle-orm';
+import { and, asc, count, eq, gt, gte, isNull, lt, lte, or, type SQLWrapper, sql } from 'drizzle-orm';
 import type { ServiceContext } from '../../context';
 import {
   type DoctorProfileRow,
   doctorProfiles,
   doctorServices,
+  type SpecialHoursRow,
   slotClaims,
+  specialHours,
   type TimeOffRow,
   timeOff,
   type WeeklyHoursRow,
@@ -12,7 +14,7 @@ import {
 } from '../../db/schema';
 import { page } from '../../lib/envelope';
 import { AppError, notFound } from '../../lib/errors';
-import { addDays, DAY_MS, daysBetween, localDateAt, zonedInstant } from '../../lib/time';
+import { addDays, DAY_MS, daysBetween, iso, localDateAt, zonedInstant } from '../../lib/time';
 import { auditInsert } from '../audit/audit.service';
 import {
   assertPracticeOpen,
@@ -25,11 +27,22 @@ import {
   type AvailabilityView,
   type CreateTimeOffInput,
   MAX_BUFFER_MINUTES,
+  MAX_SPECIAL_HOURS_DAYS_AHEAD,
+  type SetSpecialHoursInput,
   type SetUnavailabilityInput,
+  type SpecialHoursView,
   type TimeOffView,
   type UpdateAvailabilityInput,
 } from './availability.schemas';
-import { computeSlots, type Interval, MAX_SLOT_RANGE_DAYS, mergeUnits, type Slot, type SlotRules } from './slots';
+import {
+  computeSlots,
+  type Interval,
+  MAX_SLOT_RANGE_DAYS,
+  mergeUnits,
+  type Slot,
+  type SlotRules,
+  type SpecialDay,
+} from './slots';
 
 const invalid = (field: string, message: string) =>
   new AppError('VALIDATION_FAILED', 'Validation failed', { fields: [{ field, message }] });
@@ -247,6 +260,96 @@ async function writeUnavailability(
   return availabilityView(updated[0]!, hours);
 }
 
+const utcDate = (instant: number) => new Date(instant).toISOString().slice(0, 10);
+
+export function toSpecialHoursView(row: SpecialHoursRow): SpecialHoursView {
+  return {
+    id: row.id,
+    date: row.date,
+    closed: row.hours.length === 0,
+    hours: row.hours,
+    reason: row.reason,
+    createdAt: iso(row.createdAt),
+    updatedAt: iso(row.updatedAt),
+  };
+}
+
+/** A doctor's special hours by date, `from`…`to` when given (inclusive local dates). */
+export async function listSpecialHours(
+  ctx: ServiceContext,
+  doctorId: string,
+  query: { page: number; limit: number; from?: string; to?: string },
+) {
+  const where = and(
+    eq(specialHours.doctorId, doctorId),
+    query.from === undefined ? undefined : gte(specialHours.date, query.from),
+    query.to === undefined ? undefined : lte(specialHours.date, query.to),
+  );
+  const { reads } = await managedDoctor(ctx, doctorId, {
+    rows: ctx.db
+      .select()
+      .from(specialHours)
+      .where(where)
+      .orderBy(asc(specialHours.date))
+      .limit(query.limit)
+      .offset((query.page - 1) * query.limit),
+    total: ctx.db.select({ n: count() }).from(specialHours).where(where),
+  });
+  return page(reads.rows.map(toSpecialHoursView), reads.total[0]?.n ?? 0, query);
+}
+
+/** The special hours a doctor has on one local date (none or one row), for a read batch. */
+export function specialHoursOnQuery(ctx: ServiceContext, doctorId: string, date: string) {
+  return ctx.db
+    .select()
+    .from(specialHours)
+    .where(and(eq(specialHours.doctorId, doctorId), eq(specialHours.date, date)));
+}
+
+/**
+ * The write that sets a doctor's hours on one local date (replacing what that date had, keeping its
+ * id), for the caller's batch, and the row as it will be stored (the write returns it as stored). The date is the doctor's: from their
+ * today (in `profile.timeZone`) to MAX_SPECIAL_HOURS_DAYS_AHEAD days after it.
+ * @throws AppError VALIDATION_FAILED (field date: in the past, or too far ahead)
+ */
+export function stageSpecialHours(
+  ctx: ServiceContext,
+  profile: DoctorProfileRow,
+  date: string,
+  input: SetSpecialHoursInput,
+  existing: SpecialHoursRow | undefined,
+) {
+  const now = ctx.clock.now().getTime();
+  const today = localDateAt(now, profile.timeZone);
+  if (date < today) throw invalid('date', `Must not be before the doctor's today (${today} in ${profile.timeZone})`);
+  if (daysBetween(today, date) > MAX_SPECIAL_HOURS_DAYS_AHEAD) {
+    throw invalid('date', `Must be at most ${MAX_SPECIAL_HOURS_DAYS_AHEAD} days after the doctor's today (${today})`);
+  }
+  const row: SpecialHoursRow = {
+    id: existing?.id ?? ctx.ids.id('sph'),
+    doctorId: profile.userId,
+    date,
+    hours: input.closed ? [] : input.hours!.map((h) => ({ start: h.start, end: h.end })),
+    reason: input.reason ?? null,
+    createdAt: existing?.createdAt ?? now,
+    updatedAt: now,
+  };
+  const statement = ctx.db
+    .insert(specialHours)
+    .values(row)
+    .onConflictDoUpdate({
+      target: [specialHours.doctorId, specialHours.date],
+      set: { hours: row.hours, reason: row.reason, updatedAt: now },
+    })
+    .returning();
+  return { row, statement };
+}
+
+/** The write that removes a doctor's special hours of one date (the weekly hours apply again). */
+export function specialHoursDelete(ctx: ServiceContext, doctorId: string, date: string) {
+  return ctx.db.delete(specialHours).where(and(eq(specialHours.doctorId, doctorId), eq(specialHours.date, date)));
+}
+
 /**
  * Free slots of a bookable doctor for one of their active services on local dates `fromDate`…`toDate`
  * (inclusive, in the doctor's zone, at most MAX_SLOT_RANGE_DAYS), for the public slots route. Booking
@@ -270,7 +373,7 @@ export async function freeSlots(
   const rangeStart = Date.parse(`${fromDate}T00:00:00Z`) - pad;
   const rangeEnd = Date.parse(`${addDays(toDate, 1)}T00:00:00Z`) + pad;
 
-  const [doctors, services, hours, off, claims] = await ctx.db.batch([
+  const [doctors, services, hours, special, off, claims] = await ctx.db.batch([
     bookableDoctorQuery(ctx, doctorId),
     ctx.db
       .select({ durationMinutes: doctorServices.durationMinutes })
@@ -279,6 +382,7 @@ export async function freeSlots(
         and(eq(doctorServices.id, serviceId), eq(doctorServices.doctorId, doctorId), eq(doctorServices.active, true)),
       ),
     ctx.db.select().from(weeklyHours).where(eq(weeklyHours.doctorId, doctorId)),
+    specialDaysQuery(ctx, doctorId, fromDate, toDate),
     ctx.db
       .select({ start: timeOff.startsAt, end: timeOff.endsAt })
       .from(timeOff)
@@ -300,7 +404,7 @@ export async function freeSlots(
   const service = services[0];
   if (!service) throw notFound('Service');
 
-  const slots = computeSlots(slotRules(profile, hours), {
+  const slots = computeSlots(slotRules(profile, hours, special), {
     fromDate,
     toDate,
     durationMinutes: service.durationMinutes,
@@ -311,8 +415,16 @@ export async function freeSlots(
   return { timeZone: zone, slots };
 }
 
-/** The pure slot rules of a doctor: their profile's booking rules and weekly hours. */
-function slotRules(profile: DoctorProfileRow, hours: WeeklyHoursRow[]): SlotRules {
+/** A doctor's special hours on local dates `fromDate`…`toDate` (inclusive), as the slot rules take them. */
+function specialDaysQuery(ctx: ServiceContext, doctorId: string | SQLWrapper, fromDate: string, toDate: string) {
+  return ctx.db
+    .select({ date: specialHours.date, hours: specialHours.hours })
+    .from(specialHours)
+    .where(and(eq(specialHours.doctorId, doctorId), gte(specialHours.date, fromDate), lte(specialHours.date, toDate)));
+}
+
+/** The pure slot rules of a doctor: their profile's booking rules, weekly hours and special hours. */
+function slotRules(profile: DoctorProfileRow, hours: WeeklyHoursRow[], special: SpecialDay[]): SlotRules {
   return {
     timeZone: profile.timeZone,
     slotMinutes: profile.slotMinutes,
@@ -321,18 +433,21 @@ function slotRules(profile: DoctorProfileRow, hours: WeeklyHoursRow[]): SlotRule
     maxDaysAhead: profile.maxDaysAhead,
     unavailableUntil: profile.unavailableUntil,
     weeklyHours: hours.map((h) => ({ weekday: h.weekday, start: h.startTime, end: h.endTime })),
+    specialHours: special,
   };
 }
 
 /**
  * The schedule a booking at `startsAt` is checked against, as statements for the caller's read batch:
- * the doctor's weekly hours and the time off overlapping the day from `startsAt` (a superset of any
+ * the doctor's weekly hours, the special hours of the local dates `startsAt` may fall on (its UTC date
+ * and a day either side) and the time off overlapping the day from `startsAt` (a superset of any
  * service's span; `offersStart` keeps what overlaps). `doctorId` may be SQL reading it from another row
  * of the same batch's request (e.g. the appointment being moved).
  */
 export function scheduleQueries(ctx: ServiceContext, doctorId: string | SQLWrapper, startsAt: number) {
   return {
     hours: ctx.db.select().from(weeklyHours).where(eq(weeklyHours.doctorId, doctorId)),
+    specialHours: specialDaysQuery(ctx, doctorId, addDays(utcDate(startsAt), -1), addDays(utcDate(startsAt), 1)),
     timeOff: ctx.db
       .select({ start: timeOff.startsAt, end: timeOff.endsAt })
       .from(timeOff)
@@ -344,19 +459,19 @@ export function scheduleQueries(ctx: ServiceContext, doctorId: string | SQLWrapp
 
 /**
  * Whether the schedule rules of a bookable doctor offer a slot of `durationMinutes` starting exactly at
- * `startsAt` at `now`: weekly hours and grid, minimum notice, booking horizon, time off and emergency
+ * `startsAt` at `now`: weekly and special hours and grid, minimum notice, booking horizon, time off and emergency
  * unavailability, as in `freeSlots`. Pure: `schedule` is what `scheduleQueries` read. Bookings and holds
  * are not considered: the booking module settles taken time atomically by claiming it.
  */
 export function offersStart(
   profile: DoctorProfileRow,
-  schedule: { hours: WeeklyHoursRow[]; timeOff: Interval[] },
+  schedule: { hours: WeeklyHoursRow[]; specialHours: SpecialDay[]; timeOff: Interval[] },
   durationMinutes: number,
   startsAt: number,
   now: number,
 ): boolean {
   const date = localDateAt(startsAt, profile.timeZone);
-  const slots = computeSlots(slotRules(profile, schedule.hours), {
+  const slots = computeSlots(slotRules(profile, schedule.hours, schedule.specialHours), {
     fromDate: date,
     toDate: date,
     durationMinutes,

@@ -1,0 +1,11 @@
+CREATE TABLE `special_hours` (
+	`id` text PRIMARY KEY NOT NULL,
+	`doctor_id` text NOT NULL,
+	`date` text NOT NULL,
+	`hours` text NOT NULL,
+	`reason` text,
+	`created_at` integer NOT NULL,
+	`updated_at` integer NOT NULL
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `special_hours_doctor_date_idx` ON `special_hours` (`doctor_id`,`date`);
