@@ -16,6 +16,7 @@ import {
   uniqueMobile,
 } from '../helpers';
 import { latestCode, STRONG_PASSWORD, userWithPassword } from '../support/auth';
+import { account, insertAppointment, practice } from '../support/practice';
 import { resetSettings } from '../support/settings';
 
 /**
@@ -412,6 +413,61 @@ describe('round trips of the signed-in writes and reads with data', () => {
     record('DELETE /doctors/{id}/services/{serviceId}', await doctor.call('DELETE', servicePath));
     const unused = await admin.call('POST', '/specializations', { slug: `${slug}-x`, name: 'Unused' });
     record('DELETE /specializations/{id}', await admin.call('DELETE', `/specializations/${unused.body.data.id}`));
+  });
+
+  it('schedule changes with bookings present: time off, special hours, rebooking', async () => {
+    const { doctor, services } = await practice(clock.now());
+    const patient = await account('user', clock.now());
+    const at = (startsAt: string) =>
+      insertAppointment({
+        patientId: patient.user.id,
+        doctorId: doctor.user.id,
+        serviceId: services[0]!.id,
+        startsAt,
+        status: 'confirmed',
+      });
+    const [first, second, third] = [
+      await at('2026-03-26T10:00:00.000Z'),
+      await at('2026-03-26T14:00:00.000Z'),
+      await at('2026-03-27T10:00:00.000Z'),
+    ];
+    const base = `${V1}/doctors/${doctor.user.id}`;
+    const call = (method: string, path: string, token: string, json?: unknown) =>
+      api.call(method, path, json === undefined ? { token } : { token, json });
+    const off = record(
+      'POST /doctors/{id}/time-off (bookings inside)',
+      await call('POST', `${base}/time-off`, doctor.token, { kind: 'vacation', startDate: '2026-03-26' }),
+      201,
+    );
+    expect(off.body.data.affected).toHaveLength(2);
+    const timeOffId = off.body.data.id as string;
+    record(
+      'GET /doctors/{id}/time-off/{timeOffId}/affected',
+      await call('GET', `${base}/time-off/${timeOffId}/affected`, doctor.token),
+    );
+    record(
+      'GET /appointments/{id}/rebooking-options',
+      await call('GET', `${V1}/appointments/${first.id}/rebooking-options`, patient.token),
+    );
+    record(
+      'POST /appointments/{id}/rebook',
+      await call('POST', `${V1}/appointments/${first.id}/rebook`, patient.token, { startsAt: '2026-03-25T10:00:00Z' }),
+    );
+    const special = record(
+      'PUT /doctors/{id}/special-hours/{date} (bookings outside)',
+      await call('PUT', `${base}/special-hours/2026-03-27`, doctor.token, { closed: true }),
+    );
+    expect(special.body.data.affected).toHaveLength(1);
+    const removed = record(
+      'DELETE /doctors/{id}/time-off/{timeOffId} (bookings restored)',
+      await call('DELETE', `${base}/time-off/${timeOffId}`, doctor.token),
+    );
+    expect(removed.body.data.restored.map((a: { id: string }) => a.id)).toEqual([second.id]);
+    const reopened = record(
+      'DELETE /doctors/{id}/special-hours/{date} (bookings restored)',
+      await call('DELETE', `${base}/special-hours/2026-03-27`, doctor.token),
+    );
+    expect(reopened.body.data.restored.map((a: { id: string }) => a.id)).toEqual([third.id]);
   });
 
   it('Should hold every endpoint measured above to the budget, known exceptions to their measured count', () => {

@@ -87,13 +87,20 @@ export const weeklyHours = sqliteTable(
   (t) => [index('weekly_hours_doctor_idx').on(t.doctorId, t.weekday)],
 );
 
+/**
+ * Kinds of time off: `time-off` (any other absence), `holiday`, `vacation`, `emergency`. Every kind blocks
+ * new bookings and marks the bookings inside it for rebooking; the kind is what the patient is told.
+ */
+export const TIME_OFF_KINDS = ['time-off', 'holiday', 'vacation', 'emergency'] as const;
+export type TimeOffKind = (typeof TIME_OFF_KINDS)[number];
+
 /** Time off and holidays as UTC intervals (whole days or partial, single or ranges). */
 export const timeOff = sqliteTable(
   'time_off',
   {
     id: text('id').primaryKey(),
     doctorId: text('doctor_id').notNull(),
-    kind: text('kind', { enum: ['time-off', 'holiday'] }).notNull(),
+    kind: text('kind', { enum: TIME_OFF_KINDS }).notNull(),
     startsAt: integer('starts_at').notNull(),
     endsAt: integer('ends_at').notNull(),
     reason: text('reason'),

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { TIME_OFF_KINDS } from '../../db/schema';
 import { PageQuery } from '../../http/openapi';
 import { NO_CONTROL_CHARS } from '../../lib/text';
 import { isLocalDate } from '../../lib/time';
@@ -101,10 +102,17 @@ export type AvailabilityView = z.infer<typeof AvailabilitySchema>;
 
 export const CreateTimeOffBody = z
   .strictObject({
-    kind: z.enum(['time-off', 'holiday']),
+    kind: z.enum(TIME_OFF_KINDS).openapi({
+      description:
+        '`vacation`, `emergency`, `holiday` or `time-off` (any other absence); every kind takes the time of the ' +
+        'bookings inside it, and the kind is what their patients are told',
+    }),
     startDate: LocalDateSchema.optional().openapi({ description: 'First whole local day off' }),
     endDate: LocalDateSchema.optional().openapi({ description: 'Last whole local day off (default startDate)' }),
-    startsAt: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Partial day: start instant' }),
+    startsAt: z.iso
+      .datetime({ offset: true })
+      .optional()
+      .openapi({ description: 'Partial day: start instant (an `emergency` may leave it out: it starts now)' }),
     endsAt: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Partial day: end instant' }),
     reason: ReasonSchema.nullable().optional(),
   })
@@ -128,8 +136,15 @@ export const CreateTimeOffBody = z
       }
       return;
     }
-    if (body.startsAt === undefined || body.endsAt === undefined) {
-      ctx.addIssue({ code: 'custom', path: [body.startsAt ? 'endsAt' : 'startsAt'], message: 'Required' });
+    if (body.endsAt === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['endsAt'], message: 'Required' });
+      return;
+    }
+    // An emergency starts now unless told otherwise; the service checks it ends after now.
+    if (body.startsAt === undefined) {
+      if (body.kind !== 'emergency') {
+        ctx.addIssue({ code: 'custom', path: ['startsAt'], message: 'Required (only an emergency may start now)' });
+      }
       return;
     }
     const start = Date.parse(body.startsAt);
@@ -148,7 +163,7 @@ export type CreateTimeOffInput = z.infer<typeof CreateTimeOffBody>;
 export const TimeOffSchema = z
   .object({
     id: z.string(),
-    kind: z.enum(['time-off', 'holiday']),
+    kind: z.enum(TIME_OFF_KINDS),
     startsAt: z.string(),
     endsAt: z.string(),
     reason: z.string().nullable(),

@@ -47,6 +47,7 @@ const OTHER_ENTITY_IDS: Record<string, string> = {
 /** Columns named like a user id that hold something else, as `table.column`. */
 const NOT_A_USER: Record<string, string> = {
   'slot_claims.owner_id': 'the hold or appointment that owns the unit',
+  'appointments.affected_by_id': 'the time off or special hours that took the appointment’s time',
 };
 
 /**

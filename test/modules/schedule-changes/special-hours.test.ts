@@ -56,6 +56,7 @@ describe('special hours', () => {
         updatedAt: now().toISOString(),
       },
       affected: [],
+      restored: [],
     });
     expect(await slotStarts(doctor.user.id, service, '2026-03-25')).toEqual(['14:00', '14:30', '16:00']);
     // The days around it keep their weekly hours.
@@ -93,7 +94,7 @@ describe('special hours', () => {
 
     const removed = await api.delete(pathOf(doctor.user.id, '2026-03-25'), { token: doctor.token });
     expect(removed.status).toBe(200);
-    expect(removed.body.data).toEqual({ id: set.body.data.specialHours.id, date: '2026-03-25' });
+    expect(removed.body.data).toEqual({ id: set.body.data.specialHours.id, date: '2026-03-25', restored: [] });
     expect(await slotStarts(doctor.user.id, service, '2026-03-25')).toEqual(['09:00', '09:30', '10:00', '10:30']);
     expect((await api.delete(pathOf(doctor.user.id, '2026-03-25'), { token: doctor.token })).status).toBe(404);
 
