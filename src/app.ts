@@ -28,6 +28,7 @@ import { vaccinesRouter } from './modules/catalog/vaccines.routes';
 import { dependentsRouter } from './modules/dependents/dependents.routes';
 import { doctorsRouter } from './modules/doctors/doctors.routes';
 import { filesRouter } from './modules/files/files.routes';
+import { scheduleChangesRouter } from './modules/schedule-changes/schedule-changes.routes';
 import { dosesRouter } from './modules/schedules/doses.routes';
 import { schedulesRouter } from './modules/schedules/schedules.routes';
 import { settingsRouter } from './modules/settings/settings.routes';
@@ -57,6 +58,7 @@ const modules = [
   vaccinationsRouter,
   doctorsRouter,
   availabilityRouter,
+  scheduleChangesRouter,
   bookingRouter,
   lifecycleRouter,
   recordsRouter,

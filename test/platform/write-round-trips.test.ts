@@ -17,6 +17,7 @@ import {
 } from '../helpers';
 import { latestCode, STRONG_PASSWORD, userWithPassword } from '../support/auth';
 import { passkeyUser } from '../support/round-trips';
+import { account, insertAppointment, practice } from '../support/practice';
 import { resetSettings } from '../support/settings';
 
 /**
@@ -357,7 +358,7 @@ describe('round trips of the signed-in writes and reads with data', () => {
     );
   });
 
-  it("doctors' practice: profile, services, availability, time off, unavailability", async () => {
+  it("doctors' practice: profile, services, availability, time off, special hours, unavailability", async () => {
     const admin = await signedIn('admin');
     const slug = `spec-${uniqueId('s')
       .slice(-8)
@@ -433,6 +434,15 @@ describe('round trips of the signed-in writes and reads with data', () => {
       await doctor.call('DELETE', `${base}/time-off/${off.body.data.id}`),
     );
     record(
+      'PUT /doctors/{id}/special-hours/{date}',
+      await doctor.call('PUT', `${base}/special-hours/2026-03-30`, { hours: [{ start: '09:00', end: '11:00' }] }),
+    );
+    record('GET /doctors/{id}/special-hours', await doctor.call('GET', `${base}/special-hours`));
+    record(
+      'DELETE /doctors/{id}/special-hours/{date}',
+      await doctor.call('DELETE', `${base}/special-hours/2026-03-30`),
+    );
+    record(
       'PUT /doctors/{id}/unavailability',
       await doctor.call('PUT', `${base}/unavailability`, { until: '2026-04-06T10:00:00Z', reason: 'Emergency' }),
     );
@@ -440,6 +450,61 @@ describe('round trips of the signed-in writes and reads with data', () => {
     record('DELETE /doctors/{id}/services/{serviceId}', await doctor.call('DELETE', servicePath));
     const unused = await admin.call('POST', '/specializations', { slug: `${slug}-x`, name: 'Unused' });
     record('DELETE /specializations/{id}', await admin.call('DELETE', `/specializations/${unused.body.data.id}`));
+  });
+
+  it('schedule changes with bookings present: time off, special hours, rebooking', async () => {
+    const { doctor, services } = await practice(clock.now());
+    const patient = await account('user', clock.now());
+    const at = (startsAt: string) =>
+      insertAppointment({
+        patientId: patient.user.id,
+        doctorId: doctor.user.id,
+        serviceId: services[0]!.id,
+        startsAt,
+        status: 'confirmed',
+      });
+    const [first, second, third] = [
+      await at('2026-03-26T10:00:00.000Z'),
+      await at('2026-03-26T14:00:00.000Z'),
+      await at('2026-03-27T10:00:00.000Z'),
+    ];
+    const base = `${V1}/doctors/${doctor.user.id}`;
+    const call = (method: string, path: string, token: string, json?: unknown) =>
+      api.call(method, path, json === undefined ? { token } : { token, json });
+    const off = record(
+      'POST /doctors/{id}/time-off (bookings inside)',
+      await call('POST', `${base}/time-off`, doctor.token, { kind: 'vacation', startDate: '2026-03-26' }),
+      201,
+    );
+    expect(off.body.data.affected).toHaveLength(2);
+    const timeOffId = off.body.data.id as string;
+    record(
+      'GET /doctors/{id}/time-off/{timeOffId}/affected',
+      await call('GET', `${base}/time-off/${timeOffId}/affected`, doctor.token),
+    );
+    record(
+      'GET /appointments/{id}/rebooking-options',
+      await call('GET', `${V1}/appointments/${first.id}/rebooking-options`, patient.token),
+    );
+    record(
+      'POST /appointments/{id}/rebook',
+      await call('POST', `${V1}/appointments/${first.id}/rebook`, patient.token, { startsAt: '2026-03-25T10:00:00Z' }),
+    );
+    const special = record(
+      'PUT /doctors/{id}/special-hours/{date} (bookings outside)',
+      await call('PUT', `${base}/special-hours/2026-03-27`, doctor.token, { closed: true }),
+    );
+    expect(special.body.data.affected).toHaveLength(1);
+    const removed = record(
+      'DELETE /doctors/{id}/time-off/{timeOffId} (bookings restored)',
+      await call('DELETE', `${base}/time-off/${timeOffId}`, doctor.token),
+    );
+    expect(removed.body.data.restored.map((a: { id: string }) => a.id)).toEqual([second.id]);
+    const reopened = record(
+      'DELETE /doctors/{id}/special-hours/{date} (bookings restored)',
+      await call('DELETE', `${base}/special-hours/2026-03-27`, doctor.token),
+    );
+    expect(reopened.body.data.restored.map((a: { id: string }) => a.id)).toEqual([third.id]);
   });
 
   it('Should hold every endpoint measured above to the budget, known exceptions to their measured count', () => {

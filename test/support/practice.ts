@@ -111,6 +111,10 @@ export async function insertAppointment(input: {
     cancellationReason: null,
     cancelledAt: null,
     rescheduleCount: 0,
+    needsRebooking: false,
+    affectedById: null,
+    affectedKind: null,
+    affectedAt: null,
     createdAt: startsAt - 86_400_000,
     updatedAt: startsAt - 86_400_000,
   };

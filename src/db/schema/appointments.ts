@@ -1,4 +1,5 @@
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { TIME_OFF_KINDS } from './telemedicine';
 
 export const APPOINTMENT_STATUSES = [
   'pending',
@@ -13,6 +14,13 @@ export type AppointmentStatus = (typeof APPOINTMENT_STATUSES)[number];
 
 /** Statuses whose time stays claimed in slot_claims. */
 export const LIVE_STATUSES: readonly AppointmentStatus[] = ['pending', 'confirmed', 'in-progress'];
+
+/**
+ * What took an appointment's time away from the doctor's schedule: time off of one of its kinds, or
+ * special hours that left it outside the doctor's hours on its date.
+ */
+export const AFFECTED_KINDS = [...TIME_OFF_KINDS, 'special-hours'] as const;
+export type AffectedKind = (typeof AFFECTED_KINDS)[number];
 
 export const APPOINTMENT_TYPES = ['in-person', 'video'] as const;
 export type AppointmentType = (typeof APPOINTMENT_TYPES)[number];
@@ -53,6 +61,16 @@ export const appointments = sqliteTable(
     cancellationReason: text('cancellation_reason'),
     cancelledAt: integer('cancelled_at'),
     rescheduleCount: integer('reschedule_count').notNull().default(0),
+    /**
+     * Set when a change of the doctor's schedule (time off, special hours) took this live appointment's
+     * time away: the patient is to rebook or cancel (with a full refund). Cleared by rebooking or any
+     * reschedule, by cancelling, or when the change is undone.
+     */
+    needsRebooking: integer('needs_rebooking', { mode: 'boolean' }).notNull().default(false),
+    /** The time off (`tof_…`) or special hours (`sph_…`) that took the time away, kept once resolved. */
+    affectedById: text('affected_by_id'),
+    affectedKind: text('affected_kind', { enum: AFFECTED_KINDS }),
+    affectedAt: integer('affected_at'),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
   },
@@ -61,6 +79,7 @@ export const appointments = sqliteTable(
     index('appointments_doctor_idx').on(t.doctorId, t.startsAt),
     index('appointments_status_idx').on(t.status, t.startsAt),
     index('appointments_follow_up_idx').on(t.followUpOfId),
+    index('appointments_affected_by_idx').on(t.affectedById),
   ],
 );
 
@@ -99,6 +118,9 @@ export const APPOINTMENT_ACTIONS = [
   'complete',
   'no-show',
   'reschedule',
+  'needs-rebooking',
+  'rebooking-cleared',
+  'rebook',
 ] as const;
 export type AppointmentAction = (typeof APPOINTMENT_ACTIONS)[number];
 

@@ -1,4 +1,4 @@
-import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 /**
  * The managed taxonomy of medical specializations (admins curate it; doctors pick from it). A tree at
@@ -97,19 +97,52 @@ export const weeklyHours = sqliteTable(
   (t) => [index('weekly_hours_doctor_idx').on(t.doctorId, t.weekday)],
 );
 
+/**
+ * Kinds of time off: `time-off` (any other absence), `holiday`, `vacation`, `emergency`. Every kind blocks
+ * new bookings and marks the bookings inside it for rebooking; the kind is what the patient is told.
+ */
+export const TIME_OFF_KINDS = ['time-off', 'holiday', 'vacation', 'emergency'] as const;
+export type TimeOffKind = (typeof TIME_OFF_KINDS)[number];
+
 /** Time off and holidays as UTC intervals (whole days or partial, single or ranges). */
 export const timeOff = sqliteTable(
   'time_off',
   {
     id: text('id').primaryKey(),
     doctorId: text('doctor_id').notNull(),
-    kind: text('kind', { enum: ['time-off', 'holiday'] }).notNull(),
+    kind: text('kind', { enum: TIME_OFF_KINDS }).notNull(),
     startsAt: integer('starts_at').notNull(),
     endsAt: integer('ends_at').notNull(),
     reason: text('reason'),
     createdAt: integer('created_at').notNull(),
   },
   (t) => [index('time_off_doctor_idx').on(t.doctorId, t.startsAt)],
+);
+
+/** A working interval of one local day: `HH:MM` in the doctor's zone (end may be `24:00`). */
+export interface DayInterval {
+  start: string;
+  end: string;
+}
+
+/**
+ * One-off hours on one local date in the doctor's zone: they replace that date's weekly hours (no
+ * intervals: closed all day). The date stays put if the doctor changes zone; its instants are derived.
+ */
+export const specialHours = sqliteTable(
+  'special_hours',
+  {
+    id: text('id').primaryKey(),
+    doctorId: text('doctor_id').notNull(),
+    /** Local calendar date `YYYY-MM-DD`. */
+    date: text('date').notNull(),
+    /** Ordered, non-overlapping; empty when the doctor is closed that day. */
+    hours: text('hours', { mode: 'json' }).$type<DayInterval[]>().notNull(),
+    reason: text('reason'),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [uniqueIndex('special_hours_doctor_date_idx').on(t.doctorId, t.date)],
 );
 
 /**
@@ -135,3 +168,4 @@ export type DoctorProfileRow = typeof doctorProfiles.$inferSelect;
 export type DoctorServiceRow = typeof doctorServices.$inferSelect;
 export type WeeklyHoursRow = typeof weeklyHours.$inferSelect;
 export type TimeOffRow = typeof timeOff.$inferSelect;
+export type SpecialHoursRow = typeof specialHours.$inferSelect;

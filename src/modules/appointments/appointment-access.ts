@@ -130,9 +130,25 @@ export function guardedEventStatement(ctx: AuthedContext, input: Parameters<type
   });
 }
 
+/**
+ * A history event id computed in SQL, one per row of an INSERT … SELECT (a change of many appointments in
+ * one statement): this instant's ULID time part plus 64 random bits, so ids stay time-sortable.
+ */
+export function sqlEventId(ctx: ServiceContext): SQL<string> {
+  return sql<string>`${ctx.ids.id('aev').slice(0, 14)} || substr(hex(randomblob(8)), 1, 16)`;
+}
+
 /** Whether a batch failed because a `guardedEventStatement` found its UPDATE changed no row. */
 export function eventGuardTripped(err: unknown): boolean {
   return isNotNullViolation(err, appointmentEvents.toStatus);
+}
+
+/**
+ * Whether the patient is still to rebook (or cancel) an appointment whose time a schedule change took:
+ * flagged, and still pending or confirmed.
+ */
+export function needsRebooking(row: Pick<AppointmentRow, 'needsRebooking' | 'status'>): boolean {
+  return row.needsRebooking && (row.status === 'pending' || row.status === 'confirmed');
 }
 
 const localLabel = (ms: number, zone: string) => `${localDateAt(ms, zone)}T${localTimeAt(ms, zone)}`;
@@ -185,6 +201,11 @@ export function toAppointmentView(
             },
           },
     rescheduleCount: row.rescheduleCount,
+    needsRebooking: needsRebooking(row),
+    affectedBy:
+      row.affectedById === null || row.affectedKind === null
+        ? null
+        : { id: row.affectedById, kind: row.affectedKind, at: iso(row.affectedAt ?? row.updatedAt) },
     attachmentCount: names.attachmentCount,
     createdAt: iso(row.createdAt),
     updatedAt: iso(row.updatedAt),

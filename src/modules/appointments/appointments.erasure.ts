@@ -1,4 +1,4 @@
-import { and, eq, gt, gte, inArray, lt, type SQL, sql } from 'drizzle-orm';
+import { and, eq, gt, gte, inArray, lt, not, type SQL, sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import type { ServiceContext } from '../../context';
 import type { EraseMode, Erasure } from '../../db/erasure';
@@ -14,7 +14,7 @@ import {
   slotClaims,
 } from '../../db/schema';
 import { getSetting } from '../settings/settings.service';
-import type { Relation } from './appointment-access';
+import { type Relation, sqlEventId } from './appointment-access';
 import { TRANSITIONS } from './lifecycle.policy';
 import { type RefundBand, type RefundTier, refundBands } from './refund.policy';
 
@@ -41,7 +41,8 @@ const CANCEL = TRANSITIONS.cancel;
  *   - as their patient (`anonymize`, which only the patient's own self-deletion runs): deleting one's
  *     account is the patient cancelling, so the refund is what the policy gives a patient cancelling
  *     at that moment, by notice (under the default tiers 100 % a day or more ahead, 50 % two hours or
- *     more ahead, nothing later), reason ACCOUNT_DELETED_REASON.
+ *     more ahead, nothing later), or 100 % for one waiting to be rebooked (the doctor's time off or
+ *     special hours took its time, as a cancellation of it would be), reason ACCOUNT_DELETED_REASON.
  * - Past appointments stay with their history and notes, as the other party's records (the tombstone
  *   user row names no one); so do appointments in progress, which `cancel` does not apply to.
  * - `purge`, as patient: every appointment of theirs goes instead, with its history, notes,
@@ -102,15 +103,25 @@ function cancelUpcoming(
   const reason = relation === 'doctor' ? DOCTOR_DELETED_REASON : ACCOUNT_DELETED_REASON;
   const actorId = ctx.actor?.id ?? erasure.userId;
   const actorRole = ctx.actor?.role ?? (relation === 'doctor' ? 'doctor' : 'user');
-  // Event ids in SQL (one per cancelled row): this instant's ULID time part plus 64 random bits.
-  const eventId = sql<string>`${ctx.ids.id('aev').slice(0, 14)} || substr(hex(randomblob(8)), 1, 16)`;
-  return refundBands(erasure.policy, relation).flatMap((band) => {
-    const rows = and(
-      scope,
-      inArray(appointments.status, CANCEL.from),
-      gt(appointments.startsAt, now),
-      ...noticeWithin(band, now),
-    );
+  const eventId = sqlEventId(ctx);
+  // A patient's appointment waiting to be rebooked (the doctor took its time) is refunded in full, as
+  // cancelling it would be; the policy's bands apply to the others.
+  const awaiting = eq(appointments.needsRebooking, true);
+  const ranges: { percent: number; where: SQL[] }[] =
+    relation === 'patient'
+      ? [
+          ...refundBands(erasure.policy, relation).map((band) => ({
+            percent: band.percent,
+            where: [...noticeWithin(band, now), not(awaiting)],
+          })),
+          { percent: 100, where: [awaiting] },
+        ]
+      : refundBands(erasure.policy, relation).map((band) => ({
+          percent: band.percent,
+          where: noticeWithin(band, now),
+        }));
+  return ranges.flatMap((band) => {
+    const rows = and(scope, inArray(appointments.status, CANCEL.from), gt(appointments.startsAt, now), ...band.where);
     // refundCents in SQL: integer arithmetic floors a non-negative price times a whole percent.
     const refundDue = sql<number>`cast(${appointments.priceCents} * ${band.percent} / 100 as integer)`;
     const statements: BatchItem<'sqlite'>[] = [
@@ -151,6 +162,7 @@ function cancelUpcoming(
           cancelledAt: now,
           refundPercent: band.percent,
           refundDueCents: refundDue,
+          needsRebooking: false,
           reason: null,
           symptoms: null,
           updatedAt: now,

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { APPOINTMENT_ACTIONS, APPOINTMENT_STATUSES, APPOINTMENT_TYPES } from '../../db/schema';
+import { AFFECTED_KINDS, APPOINTMENT_ACTIONS, APPOINTMENT_STATUSES, APPOINTMENT_TYPES } from '../../db/schema';
 
 /** Most files one appointment carries (booking attachments and later uploads together). */
 export const MAX_ATTACHMENTS = 5;
@@ -54,6 +54,8 @@ const appointmentExample = {
   holdId: 'hld_01JD3Y4ZQ0M8C5V1B7N2X6W9K3',
   cancellation: null,
   rescheduleCount: 0,
+  needsRebooking: false,
+  affectedBy: null,
   attachmentCount: 1,
   createdAt: '2026-11-21T08:00:00.000Z',
   updatedAt: '2026-11-21T08:00:00.000Z',
@@ -88,6 +90,19 @@ export const AppointmentSchema = z
       })
       .nullable(),
     rescheduleCount: z.number().int(),
+    needsRebooking: z.boolean().openapi({
+      description:
+        'The doctor’s time off or special hours took this pending or confirmed appointment’s time: rebook it ' +
+        '(GET …/rebooking-options, POST …/rebook) or cancel it with a full refund',
+    }),
+    affectedBy: z
+      .object({
+        id: z.string().openapi({ description: 'The time off (`tof_…`) or special hours (`sph_…`)' }),
+        kind: z.enum(AFFECTED_KINDS),
+        at: z.string(),
+      })
+      .nullable()
+      .openapi({ description: 'The schedule change that took the time, kept once the appointment was resolved' }),
     attachmentCount: z.number().int(),
     createdAt: z.string(),
     updatedAt: z.string(),

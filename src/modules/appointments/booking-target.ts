@@ -14,8 +14,8 @@ import {
 } from '../../db/schema';
 import { AppError, notFound } from '../../lib/errors';
 import { MINUTE_MS } from '../../lib/time';
-import { offersStart, scheduleQueries } from '../availability/availability.service';
-import type { Interval } from '../availability/slots';
+import { offersStart, scheduleQueries } from '../availability/free-slots.service';
+import type { Interval, SpecialDay } from '../availability/slots';
 import { bookableWhere } from '../doctors/doctor-access';
 import { isStaff } from './appointment-access';
 import type { ClaimSpan } from './claims';
@@ -82,7 +82,7 @@ export interface BookingTarget {
   doctor: Pick<UserRow, 'id' | 'name'>;
   profile: DoctorProfileRow;
   service: DoctorServiceRow;
-  schedule: { hours: WeeklyHoursRow[]; timeOff: Interval[] };
+  schedule: { hours: WeeklyHoursRow[]; specialHours: SpecialDay[]; timeOff: Interval[] };
 }
 
 /**
@@ -90,6 +90,11 @@ export interface BookingTarget {
  * the service (theirs and active) and the schedule around `startsAt`.
  */
 export function bookingTargetQueries(ctx: ServiceContext, ref: { doctorId: Ref; serviceId: Ref }, startsAt: number) {
+  return { ...doctorServiceQueries(ctx, ref), ...scheduleQueries(ctx, ref.doctorId, startsAt) };
+}
+
+/** The bookable doctor with their profile and the service (theirs and active), for a read batch. */
+export function doctorServiceQueries(ctx: ServiceContext, ref: { doctorId: Ref; serviceId: Ref }) {
   return {
     doctor: ctx.db
       .select({ ...getTableColumns(doctorProfiles), doctorName: sql<string>`${users.name}`.as('doctor_name') })
@@ -106,22 +111,29 @@ export function bookingTargetQueries(ctx: ServiceContext, ref: { doctorId: Ref; 
           eq(doctorServices.active, true),
         ),
       ),
-    ...scheduleQueries(ctx, ref.doctorId, startsAt),
   };
 }
 
-/** @throws AppError NOT_FOUND (doctor not bookable; service not theirs or inactive) */
-export function bookingTargetOf(read: BatchResults<ReturnType<typeof bookingTargetQueries>>): BookingTarget {
+/**
+ * The bookable doctor and their active service that `doctorServiceQueries` read.
+ * @throws AppError NOT_FOUND (doctor not bookable; service not theirs or inactive)
+ */
+export function doctorServiceOf(
+  read: BatchResults<ReturnType<typeof doctorServiceQueries>>,
+): Omit<BookingTarget, 'schedule'> {
   const found = read.doctor[0];
   if (!found) throw notFound('Doctor');
   const { doctorName, ...profile } = found;
   const service = read.service[0];
   if (!service) throw notFound('Service');
+  return { doctor: { id: profile.userId, name: doctorName }, profile, service };
+}
+
+/** @throws AppError NOT_FOUND (doctor not bookable; service not theirs or inactive) */
+export function bookingTargetOf(read: BatchResults<ReturnType<typeof bookingTargetQueries>>): BookingTarget {
   return {
-    doctor: { id: profile.userId, name: doctorName },
-    profile,
-    service,
-    schedule: { hours: read.hours, timeOff: read.timeOff },
+    ...doctorServiceOf(read),
+    schedule: { hours: read.hours, specialHours: read.specialHours, timeOff: read.timeOff },
   };
 }
 
@@ -136,7 +148,7 @@ export function bookingSpan(target: BookingTarget, startsAt: number): ClaimSpan 
 }
 
 /**
- * Refuses a start the doctor's schedule does not offer for the service: weekly hours and grid, minimum
+ * Refuses a start the doctor's schedule does not offer for the service: weekly or special hours and grid, minimum
  * notice, booking horizon, time off and emergency unavailability (the rules of GET /doctors/{id}/slots).
  * Existing bookings and holds are not considered here: the claim in the booking batch settles those
  * (SLOT_UNAVAILABLE).

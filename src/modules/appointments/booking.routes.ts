@@ -9,11 +9,14 @@ import {
   HoldIdParam,
   HoldSchema,
   IdempotencyHeaders,
+  RebookingOptionsQuery,
+  RebookingOptionsSchema,
   RescheduleBody,
 } from './booking.schemas';
 import { bookAppointment } from './booking.service';
 import { createFollowUp } from './follow-ups.service';
 import { createHold, getHold, releaseHold } from './holds.service';
+import { rebookAppointment, rebookingOptions } from './rebooking.service';
 import { rescheduleAppointment } from './reschedule.service';
 
 const BODY_LIMIT = 16 * 1024;
@@ -128,6 +131,51 @@ const rescheduleRoute = defineRoute({
   },
 });
 
+const NOT_WAITING =
+  'the appointment does not wait to be rebooked (`needsRebooking` false: never taken by a schedule change, ' +
+  'rebooked already, or no longer pending or confirmed) (INVALID_TRANSITION)';
+
+const rebookingOptionsRoute = defineRoute({
+  method: 'get',
+  path: '/appointments/{id}/rebooking-options',
+  operationId: 'appointments.rebookingOptions',
+  tags,
+  summary: 'The doctor’s nearest free slots for an appointment waiting to be rebooked',
+  description:
+    'For an appointment whose time the doctor’s time off or special hours took (`needsRebooking`): the `limit` ' +
+    'free starts of its service nearest its original start, before or after it, from a week before to a month ' +
+    'after, by the rules of GET /doctors/{id}/slots (its own time does not block them), in start order. Take one ' +
+    'with POST /appointments/{id}/rebook, or cancel with a full refund (POST /appointments/{id}/cancel). Its ' +
+    'patient, its doctor, or staff.',
+  request: { params: AppointmentIdParam, query: RebookingOptionsQuery },
+  responses: {
+    200: jsonResponse(RebookingOptionsSchema, 'The options'),
+    404: errorOf('No such appointment, not yours, or its doctor or service is no longer bookable (NOT_FOUND)'),
+    409: errorOf(`Not available: ${NOT_WAITING}`),
+  },
+});
+
+const rebookRoute = defineRoute({
+  method: 'post',
+  path: '/appointments/{id}/rebook',
+  operationId: 'appointments.rebook',
+  tags,
+  summary: 'Rebook an appointment whose time the doctor’s schedule took',
+  description:
+    'Moves an appointment waiting to be rebooked (`needsRebooking`) to `startsAt`, as a reschedule does (same ' +
+    `rules, one atomic write, status kept), and ends the wait; recorded in the history as \`rebook\`. ${SLOT_RULES} ` +
+    'A second rebook of the same appointment is 409 (reschedule it instead). Its patient, its doctor, or staff.',
+  bodyLimit: BODY_LIMIT,
+  request: { params: AppointmentIdParam, body: jsonBody(RescheduleBody) },
+  responses: {
+    200: jsonResponse(AppointmentSchema, 'Rebooked'),
+    404: errorOf('No such appointment, or not yours (NOT_FOUND)'),
+    409: errorOf(
+      `Refused: ${NOT_WAITING}, the new time is taken (SLOT_UNAVAILABLE), or it changed meanwhile (CONFLICT)`,
+    ),
+  },
+});
+
 const followUpRoute = defineRoute({
   method: 'post',
   path: '/appointments/{id}/follow-ups',
@@ -166,6 +214,13 @@ export const bookingRouter = createRouter()
   .openapi(rescheduleRoute, async (c) => {
     const view = await rescheduleAppointment(c.get('ctx'), c.req.valid('param').id, c.req.valid('json'));
     return c.json(ok(view, 'Appointment rescheduled'), 200);
+  })
+  .openapi(rebookingOptionsRoute, async (c) =>
+    c.json(ok(await rebookingOptions(c.get('ctx'), c.req.valid('param').id, c.req.valid('query'))), 200),
+  )
+  .openapi(rebookRoute, async (c) => {
+    const view = await rebookAppointment(c.get('ctx'), c.req.valid('param').id, c.req.valid('json'));
+    return c.json(ok(view, 'Appointment rebooked'), 200);
   })
   .openapi(followUpRoute, async (c) => {
     const view = await createFollowUp(c.get('ctx'), c.req.valid('param').id, c.req.valid('json'));

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { APPOINTMENT_TYPES } from '../../db/schema';
+import { SlotSchema } from '../availability/availability.schemas';
 import { FreeText, MAX_ATTACHMENTS } from './appointments.schemas';
 
 /** A row id in a body (`usr_…`, `svc_…`, `hld_…`, `apt_…`, `fil_…`). */
@@ -153,3 +154,39 @@ export const CreateFollowUpBody = z
   });
 
 export type CreateFollowUpInput = z.infer<typeof CreateFollowUpBody>;
+
+/** Most rebooking options one answer lists. */
+export const MAX_REBOOKING_OPTIONS = 20;
+
+export const RebookingOptionsQuery = z.object({
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_REBOOKING_OPTIONS)
+    .default(5)
+    .openapi({ description: `How many options, 1–${MAX_REBOOKING_OPTIONS} (default 5)`, example: 5 }),
+});
+
+export const RebookingOptionsSchema = z
+  .object({
+    timeZone: z.string().openapi({ description: 'The doctor’s IANA zone' }),
+    options: z.array(SlotSchema).openapi({
+      description:
+        'The free starts nearest the original one (before or after it), in start order; empty when none is free ' +
+        'within a week before to a month after it',
+    }),
+  })
+  .openapi('RebookingOptions', {
+    example: {
+      timeZone: 'Europe/Berlin',
+      options: [
+        {
+          start: '2026-12-22T08:00:00.000Z',
+          end: '2026-12-22T08:30:00.000Z',
+          localStart: '2026-12-22T09:00',
+          localEnd: '2026-12-22T09:30',
+        },
+      ],
+    },
+  });

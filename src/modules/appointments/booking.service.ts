@@ -192,6 +192,10 @@ export async function commitBooking(ctx: AuthedContext, plan: BookingPlan): Prom
     cancellationReason: null,
     cancelledAt: null,
     rescheduleCount: 0,
+    needsRebooking: false,
+    affectedById: null,
+    affectedKind: null,
+    affectedAt: null,
     createdAt: now,
     updatedAt: now,
   };

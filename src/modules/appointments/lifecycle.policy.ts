@@ -2,8 +2,9 @@ import type { AppointmentAction, AppointmentStatus } from '../../db/schema';
 import type { Relation } from './appointment-access';
 
 /**
- * The appointment lifecycle, in one table. Booking and rescheduling create or move an appointment and
- * live elsewhere; every other status change is one of these actions:
+ * The appointment lifecycle, in one table. Booking, rescheduling and rebooking create or move an
+ * appointment and live elsewhere, and a schedule change marking it for rebooking (or clearing that)
+ * keeps its status; every other status change is one of these actions:
  *
  *   pending ─confirm─▶ confirmed ─start─▶ in-progress ─complete─▶ completed
  *   pending ─reject─▶ rejected
@@ -12,7 +13,10 @@ import type { Relation } from './appointment-access';
  *
  * `by` names who may act, by their relation to the row: its patient, its doctor, or front-desk staff.
  */
-export type TransitionAction = Exclude<AppointmentAction, 'book' | 'reschedule'>;
+export type TransitionAction = Exclude<
+  AppointmentAction,
+  'book' | 'reschedule' | 'rebook' | 'needs-rebooking' | 'rebooking-cleared'
+>;
 
 export interface Transition {
   from: readonly AppointmentStatus[];

@@ -83,8 +83,10 @@ const cancelRoute = defineRoute({
   description: describeTransition(
     'cancel',
     'A reason is recommended. The refund due is stored on the appointment (`cancellation.refund`): by the ' +
-      'setting appointments.cancellationPolicy when the patient cancels, 100 % when the doctor or staff do ' +
-      '(see GET /appointments/{id}/cancellation-quote). The time becomes bookable again at once.',
+      'setting appointments.cancellationPolicy when the patient cancels, 100 % when the doctor or staff do, and ' +
+      '100 % whoever cancels an appointment waiting to be rebooked (`needsRebooking`: the doctor’s time off or ' +
+      'special hours took its time) (see GET /appointments/{id}/cancellation-quote). The time becomes bookable ' +
+      'again at once.',
   ),
   bodyLimit: BODY_LIMIT,
   request: { params: AppointmentIdParam, body: optionalBody },
@@ -157,7 +159,8 @@ const quoteRoute = defineRoute({
   summary: 'What cancelling this appointment now would refund',
   description:
     'Whether the caller may cancel now, the refund they would get (patients by the tiers of ' +
-    'appointments.cancellationPolicy, by hours of notice; the doctor and staff always 100 %) and the tiers.',
+    'appointments.cancellationPolicy, by hours of notice; the doctor and staff always 100 %, and anyone 100 % for an ' +
+    'appointment waiting to be rebooked) and the tiers.',
   request: { params: AppointmentIdParam },
   responses: { 200: jsonResponse(CancellationQuoteSchema, 'The quote'), 404: notFound },
 });
@@ -189,6 +192,8 @@ const FILTERS =
   '`status` takes one status or a comma-separated list. `from` (inclusive) and `to` (exclusive) bound the ' +
   'start time as ISO instants; a YYYY-MM-DD date means a whole UTC day, so `from=2026-03-01&to=2026-03-31` ' +
   'is all of March. `upcoming=true` keeps live appointments (pending, confirmed, in progress) not yet over. ' +
+  '`needsRebooking=true` keeps the pending or confirmed ones whose time the doctor’s time off or special hours ' +
+  'took, waiting to be rebooked or cancelled (`false`: the others). ' +
   '`order=desc` lists the latest first (default: soonest first). An empty range or an unknown status is 422.';
 
 const listRoute = defineRoute({

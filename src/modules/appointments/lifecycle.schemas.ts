@@ -94,6 +94,15 @@ const listFilters = {
     .transform((v) => v === 'true')
     .openapi({ description: 'true: only live appointments (pending, confirmed, in progress) not yet over' }),
   order: z.enum(['asc', 'desc']).default('asc').openapi({ description: 'By start time; default asc (soonest first)' }),
+  needsRebooking: z
+    .enum(['true', 'false'])
+    .optional()
+    .transform((v) => (v === undefined ? undefined : v === 'true'))
+    .openapi({
+      description:
+        'true: only pending or confirmed appointments waiting to be rebooked (the doctor’s time off or special ' +
+        'hours took their time); false: only the others',
+    }),
 };
 
 /** The resolved range must not be empty: `to` before (or, for instants, equal to) `from` is a mistake. */

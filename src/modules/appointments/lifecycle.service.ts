@@ -12,13 +12,14 @@ import {
   detailView,
   eventGuardTripped,
   guardedEventStatement,
+  needsRebooking,
   notifyParties,
   type Relation,
   seenBy,
 } from './appointment-access';
 import { type ClaimSpan, claimStatements, releaseClaims, runClaimingBatch } from './claims';
 import { checkTransition, TRANSITIONS, type TransitionAction } from './lifecycle.policy';
-import { refundFor, sortedTiers } from './refund.policy';
+import { refundCents, refundFor, sortedTiers } from './refund.policy';
 
 type Statements = [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]];
 
@@ -43,15 +44,21 @@ async function readAppointment(ctx: ServiceContext, id: string, withSettings: bo
   return seenBy(ctx, rows[0]);
 }
 
-/** The refund policy's answer for a cancellation by `relation` now (settings already read). */
+/**
+ * The refund due for a cancellation by `relation` now (settings already read): the cancellation
+ * policy's, except for an appointment waiting to be rebooked, whose time the doctor's schedule took:
+ * cancelling it refunds everything, whoever cancels and however late.
+ */
 async function refundNow(ctx: ServiceContext, row: AppointmentRow, relation: Relation, now: number) {
   const policy = await getSetting(ctx, 'appointments.cancellationPolicy');
-  const refund = refundFor(policy, {
-    startsAt: row.startsAt,
-    cancelledAt: now,
-    priceCents: row.priceCents,
-    cancelledBy: relation,
-  });
+  const refund = needsRebooking(row)
+    ? { percent: 100, amountCents: refundCents(row.priceCents, 100) }
+    : refundFor(policy, {
+        startsAt: row.startsAt,
+        cancelledAt: now,
+        priceCents: row.priceCents,
+        cancelledBy: relation,
+      });
   return { policy, refund };
 }
 
@@ -60,7 +67,8 @@ async function refundNow(ctx: ServiceContext, row: AppointmentRow, relation: Rel
  * trips: one read (the row with its names, and the settings for a cancellation), then one D1 batch:
  * the UPDATE conditional on the status read, its history event (which rolls the batch back if another
  * request changed the status first), the claims change of the action and an audit event. A cancellation
- * also stores the refund due by 'appointments.cancellationPolicy'.
+ * also stores the refund due by 'appointments.cancellationPolicy' (in full for an appointment waiting to
+ * be rebooked, which it also takes off the rebooking list).
  * @throws AppError NOT_FOUND (not the caller's), FORBIDDEN (their relation may not take this action),
  *   INVALID_TRANSITION (not from this status, no-show before the start, or lost a race),
  *   SLOT_UNAVAILABLE (confirm: another booking or hold took part of the time)
@@ -87,8 +95,13 @@ export async function transitionAppointment(
       cancelledBy: ctx.actor.id,
       cancellationReason: reason,
       cancelledAt: now,
+      needsRebooking: false,
     });
-    data = { refund: { ...refund, currency: row.currency }, cancelledBy: relation };
+    data = {
+      refund: { ...refund, currency: row.currency },
+      cancelledBy: relation,
+      ...(needsRebooking(row) ? { fullRefund: 'needs-rebooking' } : {}),
+    };
   }
 
   const span = spanOf(row);

@@ -1,5 +1,6 @@
-import { and, asc, count, desc, eq, gt, gte, inArray, lt, type SQL, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, gte, inArray, lt, not, type SQL, sql } from 'drizzle-orm';
 import type { AuthedContext, ServiceContext } from '../../context';
+import { batchOf } from '../../db/batch';
 import { type AppointmentEventRow, appointmentEvents, appointments, LIVE_STATUSES } from '../../db/schema';
 import { qualified } from '../../db/sql';
 import { type Page, page } from '../../lib/envelope';
@@ -13,6 +14,7 @@ import {
   seenWhere,
 } from './appointment-access';
 import type { AppointmentListFilters } from './lifecycle.schemas';
+import { RESCHEDULABLE } from './reschedule.service';
 
 /** Most history events one response carries. */
 export const HISTORY_LIMIT = 200;
@@ -118,11 +120,57 @@ export async function listAllAppointments(
   return listAppointments(ctx, scope, query, 'staff');
 }
 
+/** Whether (and as whom) a list audits its page of other people's appointments, and an extra condition. */
+export type ListAudit = { as: 'doctor' | 'staff'; guard?: SQL } | null;
+
+/**
+ * A page of appointments matching `where` in `order`, with the names their views show, and the total, as
+ * statements for one read batch. With `audit`, the batch also writes one audit event for the page of
+ * other people's appointments (their ids only, computed by the same query as the page), none for an
+ * empty page or when `audit.guard` does not hold.
+ */
+export function listStatements(
+  ctx: ServiceContext,
+  where: SQL | undefined,
+  order: SQL[],
+  query: { page: number; limit: number },
+  audit: ListAudit,
+) {
+  const offset = (query.page - 1) * query.limit;
+  const rows = appointmentDetails(ctx)
+    .where(where)
+    .orderBy(...order)
+    .limit(query.limit)
+    .offset(offset);
+  const total = ctx.db.select({ n: count() }).from(appointments).where(where);
+  if (!audit) return { rows, total, audit: undefined };
+  const pageIds = ctx.db
+    .select({ id: appointments.id })
+    .from(appointments)
+    .where(where)
+    .orderBy(...order)
+    .limit(query.limit)
+    .offset(offset);
+  const exists = sql`exists ${pageIds}`;
+  return {
+    rows,
+    total,
+    audit: auditInsert(
+      ctx,
+      {
+        action: 'appointment.list',
+        resourceType: 'appointment',
+        metadata: sql`json_object('as', ${audit.as}, 'ids', (select json_group_array(${sql.identifier('id')}) from ${pageIds}))`,
+      },
+      { guard: { where: audit.guard ? and(exists, audit.guard)! : exists } },
+    ),
+  };
+}
+
 /**
  * A page of appointments with the names their views show and the total, in one batch (one round trip):
- * the rows of `scope` that pass the list filters (doctor, status, start range, upcoming).
- * With `auditAs`, the batch also writes one audit event for the page of other people's appointments
- * (their ids only, computed by the same query as the page), and none for an empty page.
+ * the rows of `scope` that pass the list filters (doctor, status, start range, upcoming, waiting to be
+ * rebooked). With `auditAs`, the batch also writes one audit event for the page (`listStatements`).
  */
 async function listAppointments(
   ctx: ServiceContext,
@@ -139,47 +187,24 @@ async function listAppointments(
     filters.push(inArray(appointments.status, [...LIVE_STATUSES]));
     filters.push(gt(appointments.endsAt, ctx.clock.now().getTime()));
   }
-  const where = and(...filters);
-  const direction = query.order === 'desc' ? desc : asc;
-  const order = [direction(appointments.startsAt), direction(appointments.id)];
-  const offset = (query.page - 1) * query.limit;
-  const rows = appointmentDetails(ctx)
-    .where(where)
-    .orderBy(...order)
-    .limit(query.limit)
-    .offset(offset);
-  const total = ctx.db.select({ n: count() }).from(appointments).where(where);
-  if (!auditAs) {
-    const [items, [counted]] = await ctx.db.batch([rows, total]);
-    return page(
-      items.map((row) => detailView(row)),
-      counted?.n ?? 0,
-      query,
-    );
+  if (query.needsRebooking !== undefined) {
+    const waiting = and(eq(appointments.needsRebooking, true), inArray(appointments.status, RESCHEDULABLE))!;
+    filters.push(query.needsRebooking ? waiting : not(waiting));
   }
-  const pageIds = ctx.db
-    .select({ id: appointments.id })
-    .from(appointments)
-    .where(where)
-    .orderBy(...order)
-    .limit(query.limit)
-    .offset(offset);
-  const [items, [counted]] = await ctx.db.batch([
-    rows,
-    total,
-    auditInsert(
+  const direction = query.order === 'desc' ? desc : asc;
+  const read = await batchOf(
+    ctx.db,
+    listStatements(
       ctx,
-      {
-        action: 'appointment.list',
-        resourceType: 'appointment',
-        metadata: sql`json_object('as', ${auditAs}, 'ids', (select json_group_array(${sql.identifier('id')}) from ${pageIds}))`,
-      },
-      { guard: { where: sql`exists ${pageIds}` } },
+      and(...filters),
+      [direction(appointments.startsAt), direction(appointments.id)],
+      query,
+      auditAs ? { as: auditAs } : null,
     ),
-  ]);
+  );
   return page(
-    items.map((row) => detailView(row)),
-    counted?.n ?? 0,
+    read.rows.map((row) => detailView(row)),
+    read.total[0]?.n ?? 0,
     query,
   );
 }

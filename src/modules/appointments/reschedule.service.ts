@@ -10,6 +10,7 @@ import {
   detailView,
   eventGuardTripped,
   guardedEventStatement,
+  needsRebooking,
   notifyParties,
   seenBy,
   visibleAppointment,
@@ -22,20 +23,30 @@ import { claimStatements, runClaimingBatch } from './claims';
 export const RESCHEDULABLE: readonly AppointmentStatus[] = ['pending', 'confirmed'];
 
 /**
+ * How an appointment is moved: `reschedule` (any pending or confirmed one) or `rebook` (only one waiting
+ * to be rebooked, because the doctor's time off or special hours took its time). Both land on a start
+ * the schedule offers, so both end the wait; a rebook is recorded and pushed as `rebook`.
+ */
+export type MoveKind = 'reschedule' | 'rebook';
+
+/**
  * Moves a pending or confirmed appointment to another start the doctor's schedule offers for its
- * service; its status stays. One batch: the conditional UPDATE (still this status and this start),
+ * service; its status stays, and a wait to be rebooked ends (the new time is one the schedule offers).
+ * One batch: the conditional UPDATE (still this status and this start, and for a rebook still waiting),
  * its guarded history event, then the claims: the old units are freed and the new ones claimed, so a
  * taken new time fails the whole batch and the appointment keeps its old time and claims.
  * The claim span keeps the buffer snapshot taken at booking. Two round trips: the row, its doctor,
  * service and schedule are read in one batch (the doctor and service by subqueries on the row), then
  * the write.
- * @throws AppError NOT_FOUND (not the caller's; doctor or service no longer bookable), INVALID_TRANSITION,
- *   VALIDATION_FAILED (startsAt), SLOT_UNAVAILABLE, CONFLICT (changed meanwhile)
+ * @throws AppError NOT_FOUND (not the caller's; doctor or service no longer bookable), INVALID_TRANSITION
+ *   (not pending or confirmed; a rebook of one that does not wait to be rebooked), VALIDATION_FAILED
+ *   (startsAt), SLOT_UNAVAILABLE, CONFLICT (changed meanwhile)
  */
 export async function rescheduleAppointment(
   ctx: AuthedContext,
   id: string,
   input: RescheduleInput,
+  kind: MoveKind = 'reschedule',
 ): Promise<AppointmentView> {
   const startsAt = Date.parse(input.startsAt);
   const read = await batchOf(ctx.db, {
@@ -51,8 +62,9 @@ export async function rescheduleAppointment(
   });
   const { row } = seenBy(ctx, read.rows[0]);
   if (!RESCHEDULABLE.includes(row.status)) {
-    throw new AppError('INVALID_TRANSITION', `A ${row.status} appointment cannot be rescheduled`);
+    throw new AppError('INVALID_TRANSITION', `A ${row.status} appointment cannot be ${MOVED[kind]}`);
   }
+  if (kind === 'rebook' && !needsRebooking(row)) throw notWaiting();
   if (startsAt === row.startsAt) throw invalid('startsAt', 'The appointment already starts at this time');
   const target = bookingTargetOf(read);
   assertSlotAllowed(ctx, target, startsAt);
@@ -62,6 +74,8 @@ export async function rescheduleAppointment(
   const span = { doctorId: row.doctorId, startsAt, endsAt, bufferMinutes: row.bufferMinutes };
   const from = new Date(row.startsAt).toISOString();
   const to = new Date(startsAt).toISOString();
+  const affectedBy = needsRebooking(row) ? { id: row.affectedById, kind: row.affectedKind } : null;
+  const data = { from, to, ...(affectedBy ? { affectedBy } : {}) };
   try {
     const [updated] = await runClaimingBatch(
       ctx,
@@ -69,47 +83,69 @@ export async function rescheduleAppointment(
       [
         ctx.db
           .update(appointments)
-          .set({ startsAt, endsAt, rescheduleCount: sql`${appointments.rescheduleCount} + 1`, updatedAt: now })
+          .set({
+            startsAt,
+            endsAt,
+            rescheduleCount: sql`${appointments.rescheduleCount} + 1`,
+            needsRebooking: false,
+            updatedAt: now,
+          })
           .where(
-            and(eq(appointments.id, id), eq(appointments.status, row.status), eq(appointments.startsAt, row.startsAt)),
+            and(
+              eq(appointments.id, id),
+              eq(appointments.status, row.status),
+              eq(appointments.startsAt, row.startsAt),
+              kind === 'rebook' ? eq(appointments.needsRebooking, true) : undefined,
+            ),
           )
           .returning(),
         guardedEventStatement(ctx, {
           appointmentId: id,
-          action: 'reschedule',
+          action: kind,
           fromStatus: row.status,
           toStatus: row.status,
           reason: input.reason,
-          data: { from, to },
+          data,
         }),
         ...claimStatements(ctx, span, { type: 'appointment', id, expiresAt: null }, { release: [id] }),
         auditInsert(ctx, {
-          action: 'appointment.reschedule',
+          action: `appointment.${kind}`,
           resourceType: 'appointment',
           resourceId: id,
           patientId: row.patientId,
           reason: input.reason ?? null,
-          metadata: { from, to },
+          metadata: data,
         }),
       ],
       { ignore: [id] },
     );
     const view = detailView(row, updated[0]!);
-    notifyParties(ctx, 'reschedule', view);
+    notifyParties(ctx, kind, view);
     return view;
   } catch (err) {
     if (!eventGuardTripped(err)) throw err;
-    throw await changedMeanwhile(ctx, id, row.startsAt);
+    throw await changedMeanwhile(ctx, id, row.startsAt, kind);
   }
 }
 
-/** The 409 for a reschedule whose appointment changed between its read and its batch. */
-async function changedMeanwhile(ctx: ServiceContext, id: string, readStart: number): Promise<AppError> {
+const MOVED: Record<MoveKind, string> = { reschedule: 'rescheduled', rebook: 'rebooked' };
+
+/** The 409 for a rebook of an appointment that does not wait to be rebooked (never flagged, or done). */
+function notWaiting(): AppError {
+  return new AppError(
+    'INVALID_TRANSITION',
+    'This appointment does not wait to be rebooked: the doctor’s schedule did not take its time, or it was rebooked already; reschedule it instead',
+    { details: { needsRebooking: false } },
+  );
+}
+
+/** The 409 for a move whose appointment changed between its read and its batch. */
+async function changedMeanwhile(ctx: ServiceContext, id: string, readStart: number, kind: MoveKind): Promise<AppError> {
   const { row } = await visibleAppointment(ctx, id);
   if (!RESCHEDULABLE.includes(row.status)) {
     return new AppError(
       'INVALID_TRANSITION',
-      `The appointment became ${row.status} meanwhile and cannot be rescheduled`,
+      `The appointment became ${row.status} meanwhile and cannot be ${MOVED[kind]}`,
     );
   }
   if (row.startsAt !== readStart) {
@@ -117,5 +153,6 @@ async function changedMeanwhile(ctx: ServiceContext, id: string, readStart: numb
       details: { startsAt: new Date(row.startsAt).toISOString() },
     });
   }
+  if (kind === 'rebook' && !needsRebooking(row)) return notWaiting();
   return new AppError('CONFLICT', `The appointment changed meanwhile (now ${row.status}); try again`);
 }

@@ -1,29 +1,27 @@
-import { z } from '@hono/zod-openapi';
 import { onReplica } from '../../context';
 import { createRouter } from '../../http/hono';
 import { defineRoute, errorOf, jsonBody, jsonResponse, PageQuery, pageOf } from '../../http/openapi';
 import { ok } from '../../lib/envelope';
 import {
   AvailabilitySchema,
-  CreateTimeOffBody,
   DoctorIdParam,
   SetUnavailabilityBody,
   SlotsQuery,
   SlotsSchema,
-  TimeOffIdParam,
+  SpecialHoursListQuery,
+  SpecialHoursSchema,
   TimeOffSchema,
   UpdateAvailabilityBody,
 } from './availability.schemas';
 import {
   clearUnavailability,
-  createTimeOff,
-  deleteTimeOff,
-  freeSlots,
   getAvailability,
+  listSpecialHours,
   listTimeOff,
   setUnavailability,
   updateAvailability,
 } from './availability.service';
+import { freeSlots } from './free-slots.service';
 import { MAX_SLOT_RANGE_DAYS } from './slots';
 
 const BODY_LIMIT = 64 * 1024;
@@ -65,34 +63,17 @@ const listTimeOffRoute = defineRoute({
   responses: { 200: jsonResponse(pageOf(TimeOffSchema), 'A page of time off'), 404: notFound },
 });
 
-const createTimeOffRoute = defineRoute({
-  method: 'post',
-  path: '/doctors/{id}/time-off',
-  operationId: 'doctors.timeOff.create',
+const listSpecialHoursRoute = defineRoute({
+  method: 'get',
+  path: '/doctors/{id}/special-hours',
+  operationId: 'doctors.specialHours.list',
   tags,
-  summary: 'Add time off or a holiday',
+  summary: 'A doctor’s special hours, by date',
   description:
-    'Either whole local days (`startDate`, optional `endDate`, midnight to midnight in the doctor’s zone) or ' +
-    'a partial day (`startsAt`, `endsAt` as ISO instants).',
-  bodyLimit: BODY_LIMIT,
-  request: { params: DoctorIdParam, body: jsonBody(CreateTimeOffBody) },
-  responses: { 201: jsonResponse(TimeOffSchema, 'Added'), 404: notFound, 409: conflict },
-});
-
-const deleteTimeOffRoute = defineRoute({
-  method: 'delete',
-  path: '/doctors/{id}/time-off/{timeOffId}',
-  operationId: 'doctors.timeOff.delete',
-  tags,
-  summary: 'Remove time off',
-  request: { params: TimeOffIdParam },
-  responses: {
-    200: jsonResponse(
-      z.object({ id: z.string() }).openapi('DeletedTimeOff', { example: { id: 'tof_01JF8ZS5X0V6M3A2Q9K1T7B4CE' } }),
-      'Removed',
-    ),
-    404: notFound,
-  },
+    'Dates whose hours replace the weekly hours (set with PUT /doctors/{id}/special-hours/{date}), earliest first; ' +
+    '`from` and `to` (local dates, inclusive) narrow the list.',
+  request: { params: DoctorIdParam, query: SpecialHoursListQuery },
+  responses: { 200: jsonResponse(pageOf(SpecialHoursSchema), 'A page of special hours'), 404: notFound },
 });
 
 const setUnavailabilityRoute = defineRoute({
@@ -101,7 +82,9 @@ const setUnavailabilityRoute = defineRoute({
   operationId: 'doctors.unavailability.set',
   tags,
   summary: 'Emergency unavailability: no new bookings starting before `until`',
-  description: 'Takes effect at once; existing appointments are not touched. `until` must be in the future.',
+  description:
+    'Takes effect at once and only stops new bookings: existing appointments are not touched (to take the time of ' +
+    'the bookings too, add time off of kind `emergency`). `until` must be in the future.',
   bodyLimit: BODY_LIMIT,
   request: { params: DoctorIdParam, body: jsonBody(SetUnavailabilityBody) },
   responses: { 200: jsonResponse(AvailabilitySchema, 'Set'), 404: notFound, 409: conflict },
@@ -125,7 +108,7 @@ const slotsRoute = defineRoute({
   summary: 'Free appointment slots of a doctor for one service',
   description:
     `\`date\`, or \`from\` and \`to\` (inclusive, at most ${MAX_SLOT_RANGE_DAYS} days), are local dates in the ` +
-    'doctor’s zone. Slots respect weekly hours, the slot grid, buffer, minimum notice, booking horizon, time off, ' +
+    'doctor’s zone. Slots respect weekly hours (replaced by special hours on the dates that have them), the slot grid, buffer, minimum notice, booking horizon, time off, ' +
     'emergency unavailability and existing bookings and holds.',
   request: { params: DoctorIdParam, query: SlotsQuery },
   responses: {
@@ -145,15 +128,9 @@ export const availabilityRouter = createRouter()
   .openapi(listTimeOffRoute, async (c) =>
     c.json(ok(await listTimeOff(c.get('ctx'), c.req.valid('param').id, c.req.valid('query'))), 200),
   )
-  .openapi(createTimeOffRoute, async (c) => {
-    const view = await createTimeOff(c.get('ctx'), c.req.valid('param').id, c.req.valid('json'));
-    return c.json(ok(view, 'Time off added'), 201);
-  })
-  .openapi(deleteTimeOffRoute, async (c) => {
-    const { id, timeOffId } = c.req.valid('param');
-    await deleteTimeOff(c.get('ctx'), id, timeOffId);
-    return c.json(ok({ id: timeOffId }, 'Time off removed'), 200);
-  })
+  .openapi(listSpecialHoursRoute, async (c) =>
+    c.json(ok(await listSpecialHours(c.get('ctx'), c.req.valid('param').id, c.req.valid('query'))), 200),
+  )
   .openapi(setUnavailabilityRoute, async (c) => {
     const view = await setUnavailability(c.get('ctx'), c.req.valid('param').id, c.req.valid('json'));
     return c.json(ok(view, 'Unavailability set'), 200);

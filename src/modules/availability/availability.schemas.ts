@@ -1,4 +1,6 @@
 import { z } from '@hono/zod-openapi';
+import { TIME_OFF_KINDS } from '../../db/schema';
+import { PageQuery } from '../../http/openapi';
 import { NO_CONTROL_CHARS } from '../../lib/text';
 import { isLocalDate } from '../../lib/time';
 import { canonicalTimeZone } from '../users/profile.policy';
@@ -11,6 +13,10 @@ export const MAX_BUFFER_MINUTES = 120;
 export const MAX_WEEKLY_INTERVALS = 28;
 /** Longest time-off entry, in days. */
 export const MAX_TIME_OFF_DAYS = 366;
+/** Working intervals one date's special hours may have. */
+export const MAX_SPECIAL_INTERVALS = 12;
+/** How far ahead of the doctor's today special hours may be set, in days (the longest booking horizon). */
+export const MAX_SPECIAL_HOURS_DAYS_AHEAD = 365;
 
 const START_TIME = /^([01]\d|2[0-3]):[0-5][05]$/;
 const END_TIME = /^(([01]\d|2[0-3]):[0-5][05]|24:00)$/;
@@ -96,10 +102,17 @@ export type AvailabilityView = z.infer<typeof AvailabilitySchema>;
 
 export const CreateTimeOffBody = z
   .strictObject({
-    kind: z.enum(['time-off', 'holiday']),
+    kind: z.enum(TIME_OFF_KINDS).openapi({
+      description:
+        '`vacation`, `emergency`, `holiday` or `time-off` (any other absence); every kind takes the time of the ' +
+        'bookings inside it, and the kind is what their patients are told',
+    }),
     startDate: LocalDateSchema.optional().openapi({ description: 'First whole local day off' }),
     endDate: LocalDateSchema.optional().openapi({ description: 'Last whole local day off (default startDate)' }),
-    startsAt: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Partial day: start instant' }),
+    startsAt: z.iso
+      .datetime({ offset: true })
+      .optional()
+      .openapi({ description: 'Partial day: start instant (an `emergency` may leave it out: it starts now)' }),
     endsAt: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Partial day: end instant' }),
     reason: ReasonSchema.nullable().optional(),
   })
@@ -123,8 +136,15 @@ export const CreateTimeOffBody = z
       }
       return;
     }
-    if (body.startsAt === undefined || body.endsAt === undefined) {
-      ctx.addIssue({ code: 'custom', path: [body.startsAt ? 'endsAt' : 'startsAt'], message: 'Required' });
+    if (body.endsAt === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['endsAt'], message: 'Required' });
+      return;
+    }
+    // An emergency starts now unless told otherwise; the service checks it ends after now.
+    if (body.startsAt === undefined) {
+      if (body.kind !== 'emergency') {
+        ctx.addIssue({ code: 'custom', path: ['startsAt'], message: 'Required (only an emergency may start now)' });
+      }
       return;
     }
     const start = Date.parse(body.startsAt);
@@ -143,7 +163,7 @@ export type CreateTimeOffInput = z.infer<typeof CreateTimeOffBody>;
 export const TimeOffSchema = z
   .object({
     id: z.string(),
-    kind: z.enum(['time-off', 'holiday']),
+    kind: z.enum(TIME_OFF_KINDS),
     startsAt: z.string(),
     endsAt: z.string(),
     reason: z.string().nullable(),
@@ -218,6 +238,86 @@ const userId = z.string().regex(/^usr_[0-9A-Z]{26}$/, 'Not a doctor id');
 
 export const DoctorIdParam = z.object({
   id: userId.openapi({ param: { name: 'id', in: 'path' }, example: 'usr_01JF8ZS5X0V6M3A2Q9K1T7B4CE' }),
+});
+
+const DayIntervalSchema = z
+  .strictObject({
+    start: z.string().regex(START_TIME, 'Use HH:MM on a 5-minute mark (00:00–23:55)'),
+    end: z.string().regex(END_TIME, 'Use HH:MM on a 5-minute mark (00:05–24:00)'),
+  })
+  .refine((i) => i.start < i.end, { message: 'start must be before end', path: ['end'] })
+  .openapi('DayInterval', { example: { start: '09:00', end: '12:00' } });
+
+export const SetSpecialHoursBody = z
+  .strictObject({
+    closed: z.literal(true).optional().openapi({ description: 'Closed all day (instead of `hours`)' }),
+    hours: z.array(DayIntervalSchema).min(1).max(MAX_SPECIAL_INTERVALS).optional().openapi({
+      description: 'The working intervals of that date, in order and not overlapping (instead of `closed`)',
+    }),
+    reason: ReasonSchema.nullable().optional(),
+  })
+  .superRefine((body, ctx) => {
+    if ((body.closed === undefined) === (body.hours === undefined)) {
+      ctx.addIssue({ code: 'custom', path: [], message: 'Give either hours or closed: true' });
+      return;
+    }
+    const hours = body.hours ?? [];
+    for (let i = 1; i < hours.length; i++) {
+      const prev = hours[i - 1]!;
+      const cur = hours[i]!;
+      if (cur.start < prev.end) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['hours', i, 'start'],
+          message: `Must not start before the previous interval (${prev.start}–${prev.end}) ends: list intervals in order, without overlaps`,
+        });
+      }
+    }
+  })
+  .openapi('SetSpecialHours', {
+    example: { hours: [{ start: '09:00', end: '12:00' }], reason: 'Christmas Eve: mornings only' },
+  });
+
+export type SetSpecialHoursInput = z.infer<typeof SetSpecialHoursBody>;
+
+export const SpecialHoursSchema = z
+  .object({
+    id: z.string(),
+    date: z.string().openapi({ description: 'Local date in the doctor’s zone' }),
+    closed: z.boolean(),
+    hours: z.array(z.object({ start: z.string(), end: z.string() })).openapi({
+      description: 'The working intervals of that date, replacing its weekly hours; empty when closed',
+    }),
+    reason: z.string().nullable(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi('SpecialHours', {
+    example: {
+      id: 'sph_01JF8ZS5X0V6M3A2Q9K1T7B4CE',
+      date: '2026-12-24',
+      closed: false,
+      hours: [{ start: '09:00', end: '12:00' }],
+      reason: 'Christmas Eve: mornings only',
+      createdAt: '2026-11-02T10:30:00.000Z',
+      updatedAt: '2026-11-02T10:30:00.000Z',
+    },
+  });
+
+export type SpecialHoursView = z.infer<typeof SpecialHoursSchema>;
+
+export const SpecialHoursListQuery = PageQuery.extend({
+  from: LocalDateSchema.optional().openapi({ description: 'First local date listed', example: '2026-12-01' }),
+  to: LocalDateSchema.optional().openapi({ description: 'Last local date listed', example: '2026-12-31' }),
+}).superRefine((q, ctx) => {
+  if (q.from !== undefined && q.to !== undefined && q.to < q.from) {
+    ctx.addIssue({ code: 'custom', path: ['to'], message: 'Must not be before from' });
+  }
+});
+
+export const SpecialHoursDateParam = z.object({
+  id: userId.openapi({ param: { name: 'id', in: 'path' }, example: 'usr_01JF8ZS5X0V6M3A2Q9K1T7B4CE' }),
+  date: LocalDateSchema.openapi({ param: { name: 'date', in: 'path' }, example: '2026-12-24' }),
 });
 
 export const TimeOffIdParam = z.object({

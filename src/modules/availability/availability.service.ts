@@ -1,35 +1,34 @@
-import { and, asc, count, eq, gt, gte, isNull, lt, or, type SQLWrapper, sql } from 'drizzle-orm';
+import { and, asc, count, eq, gt, gte, lte, sql } from 'drizzle-orm';
 import type { ServiceContext } from '../../context';
 import {
   type DoctorProfileRow,
   doctorProfiles,
-  doctorServices,
-  slotClaims,
+  type SpecialHoursRow,
+  specialHours,
   type TimeOffRow,
   timeOff,
   type WeeklyHoursRow,
   weeklyHours,
 } from '../../db/schema';
 import { page } from '../../lib/envelope';
-import { AppError, notFound } from '../../lib/errors';
-import { addDays, DAY_MS, daysBetween, localDateAt, zonedInstant } from '../../lib/time';
+import { AppError } from '../../lib/errors';
+import { addDays, DAY_MS, daysBetween, iso, localDateAt, zonedInstant } from '../../lib/time';
 import { auditInsert } from '../audit/audit.service';
-import {
-  assertPracticeOpen,
-  bookableDoctorQuery,
-  bookableOrNotFound,
-  ensureDoctorProfile,
-  managedDoctor,
-} from '../doctors/doctor-access';
+import { assertPracticeOpen, ensureDoctorProfile, managedDoctor } from '../doctors/doctor-access';
 import {
   type AvailabilityView,
   type CreateTimeOffInput,
-  MAX_BUFFER_MINUTES,
+  MAX_SPECIAL_HOURS_DAYS_AHEAD,
+  MAX_TIME_OFF_DAYS,
+  type SetSpecialHoursInput,
   type SetUnavailabilityInput,
+  type SpecialHoursView,
   type TimeOffView,
   type UpdateAvailabilityInput,
 } from './availability.schemas';
-import { computeSlots, type Interval, MAX_SLOT_RANGE_DAYS, mergeUnits, type Slot, type SlotRules } from './slots';
+
+/** The UTC calendar date of an instant. */
+const utcDate = (instant: number) => new Date(instant).toISOString().slice(0, 10);
 
 const invalid = (field: string, message: string) =>
   new AppError('VALIDATION_FAILED', 'Validation failed', { fields: [{ field, message }] });
@@ -141,63 +140,66 @@ export async function listTimeOff(ctx: ServiceContext, doctorId: string, query: 
 }
 
 /**
- * Adds time off as a UTC interval: whole local days run from local midnight to local midnight in the
- * doctor's zone (23 or 25 hours on DST days); a partial day is taken as given.
- * @throws AppError NOT_FOUND, CONFLICT
+ * The write that adds time off, for the caller's batch, and the row it stores. Whole local days run from
+ * local midnight to local midnight in the doctor's zone (23 or 25 hours on DST days); a partial day is
+ * taken as given; an emergency given without `startsAt` starts now.
+ * @throws AppError VALIDATION_FAILED (field endsAt: an emergency starting now must end after now)
  */
-export async function createTimeOff(
-  ctx: ServiceContext,
-  doctorId: string,
-  input: CreateTimeOffInput,
-): Promise<TimeOffView> {
-  const { user, profile } = await managedDoctor(ctx, doctorId);
-  assertPracticeOpen(user);
+export function stageTimeOff(ctx: ServiceContext, profile: DoctorProfileRow, input: CreateTimeOffInput) {
   const zone = profile.timeZone;
+  const now = ctx.clock.now().getTime();
   const [startsAt, endsAt] = input.startDate
     ? [
         zonedInstant(input.startDate, '00:00', zone),
         zonedInstant(addDays(input.endDate ?? input.startDate, 1), '00:00', zone),
       ]
-    : [Date.parse(input.startsAt!), Date.parse(input.endsAt!)];
+    : [input.startsAt === undefined ? now : Date.parse(input.startsAt), Date.parse(input.endsAt!)];
+  if (endsAt <= startsAt) throw invalid('endsAt', 'Must be after now, when the emergency starts');
+  if (endsAt - startsAt > MAX_TIME_OFF_DAYS * DAY_MS) throw invalid('endsAt', `At most ${MAX_TIME_OFF_DAYS} days`);
   const row: TimeOffRow = {
     id: ctx.ids.id('tof'),
-    doctorId,
+    doctorId: profile.userId,
     kind: input.kind,
     startsAt,
     endsAt,
     reason: input.reason ?? null,
-    createdAt: ctx.clock.now().getTime(),
+    createdAt: now,
   };
-  await ctx.db.batch([
-    ensureDoctorProfile(ctx, doctorId),
-    ctx.db.insert(timeOff).values(row),
-    auditInsert(ctx, {
-      action: 'doctor.timeOff.create',
-      resourceType: 'doctor',
-      resourceId: doctorId,
-      metadata: { timeOffId: row.id, kind: row.kind },
-    }),
-  ]);
-  return toTimeOffView(row);
+  return { row, statement: ctx.db.insert(timeOff).values(row) };
 }
 
-/** @throws AppError NOT_FOUND (no such doctor, or no such time off of theirs) */
-export async function deleteTimeOff(ctx: ServiceContext, doctorId: string, timeOffId: string): Promise<void> {
-  const mine = and(eq(timeOff.id, timeOffId), eq(timeOff.doctorId, doctorId));
-  const { reads } = await managedDoctor(ctx, doctorId, {
-    existing: ctx.db.select({ id: timeOff.id }).from(timeOff).where(mine),
-  });
-  if (!reads.existing[0]) throw notFound('Time off');
-  await ctx.db.batch([
-    ensureDoctorProfile(ctx, doctorId),
-    ctx.db.delete(timeOff).where(mine),
-    auditInsert(ctx, {
-      action: 'doctor.timeOff.delete',
-      resourceType: 'doctor',
-      resourceId: doctorId,
-      metadata: { timeOffId },
-    }),
-  ]);
+/** One time off of a doctor (none when it is not theirs), for a read batch. */
+export function timeOffQuery(ctx: ServiceContext, doctorId: string, timeOffId: string) {
+  return ctx.db
+    .select()
+    .from(timeOff)
+    .where(and(eq(timeOff.id, timeOffId), eq(timeOff.doctorId, doctorId)));
+}
+
+/** The write that removes one time off of a doctor. */
+export function timeOffDelete(ctx: ServiceContext, doctorId: string, timeOffId: string) {
+  return ctx.db.delete(timeOff).where(and(eq(timeOff.id, timeOffId), eq(timeOff.doctorId, doctorId)));
+}
+
+/**
+ * What of a doctor's schedule may still take bookings' time, for a read batch: their time off not over at
+ * `now` and their special hours from the UTC date before `now` on (a superset of the dates from their
+ * today), both small sets.
+ */
+export function upcomingChangesQueries(ctx: ServiceContext, doctorId: string) {
+  const now = ctx.clock.now().getTime();
+  return {
+    upcomingTimeOff: ctx.db
+      .select()
+      .from(timeOff)
+      .where(and(eq(timeOff.doctorId, doctorId), gt(timeOff.endsAt, now)))
+      .orderBy(asc(timeOff.startsAt), asc(timeOff.id)),
+    upcomingSpecialHours: ctx.db
+      .select()
+      .from(specialHours)
+      .where(and(eq(specialHours.doctorId, doctorId), gte(specialHours.date, addDays(utcDate(now), -1))))
+      .orderBy(asc(specialHours.date)),
+  };
 }
 
 /**
@@ -247,122 +249,90 @@ async function writeUnavailability(
   return availabilityView(updated[0]!, hours);
 }
 
-/**
- * Free slots of a bookable doctor for one of their active services on local dates `fromDate`…`toDate`
- * (inclusive, in the doctor's zone, at most MAX_SLOT_RANGE_DAYS), for the public slots route. Booking
- * checks one chosen start by the same rules with `offersStart`, then claims its units.
- * @throws AppError NOT_FOUND (doctor not bookable, service not theirs or inactive), VALIDATION_FAILED (range)
- */
-export async function freeSlots(
+export function toSpecialHoursView(row: SpecialHoursRow): SpecialHoursView {
+  return {
+    id: row.id,
+    date: row.date,
+    closed: row.hours.length === 0,
+    hours: row.hours,
+    reason: row.reason,
+    createdAt: iso(row.createdAt),
+    updatedAt: iso(row.updatedAt),
+  };
+}
+
+/** A doctor's special hours by date, `from`…`to` when given (inclusive local dates). */
+export async function listSpecialHours(
   ctx: ServiceContext,
   doctorId: string,
-  serviceId: string,
-  fromDate: string,
-  toDate: string,
-): Promise<{ timeZone: string; slots: Slot[] }> {
-  const span = daysBetween(fromDate, toDate);
-  if (span < 0) throw invalid('to', 'Must not be before from');
-  if (span >= MAX_SLOT_RANGE_DAYS) throw invalid('to', `At most ${MAX_SLOT_RANGE_DAYS} days from from`);
-  const now = ctx.clock.now().getTime();
-  // Every instant of the range, widened by a day each side (offsets) plus the longest buffer a
-  // practice may set, so the doctor, their rules and their claims are read together in one round trip.
-  const pad = DAY_MS + MAX_BUFFER_MINUTES * 60_000;
-  const rangeStart = Date.parse(`${fromDate}T00:00:00Z`) - pad;
-  const rangeEnd = Date.parse(`${addDays(toDate, 1)}T00:00:00Z`) + pad;
-
-  const [doctors, services, hours, off, claims] = await ctx.db.batch([
-    bookableDoctorQuery(ctx, doctorId),
-    ctx.db
-      .select({ durationMinutes: doctorServices.durationMinutes })
-      .from(doctorServices)
-      .where(
-        and(eq(doctorServices.id, serviceId), eq(doctorServices.doctorId, doctorId), eq(doctorServices.active, true)),
-      ),
-    ctx.db.select().from(weeklyHours).where(eq(weeklyHours.doctorId, doctorId)),
-    ctx.db
-      .select({ start: timeOff.startsAt, end: timeOff.endsAt })
-      .from(timeOff)
-      .where(and(eq(timeOff.doctorId, doctorId), lt(timeOff.startsAt, rangeEnd), gt(timeOff.endsAt, rangeStart))),
-    ctx.db
-      .select({ unitStart: slotClaims.unitStart })
-      .from(slotClaims)
-      .where(
-        and(
-          eq(slotClaims.doctorId, doctorId),
-          gte(slotClaims.unitStart, rangeStart),
-          lt(slotClaims.unitStart, rangeEnd),
-          or(isNull(slotClaims.expiresAt), gt(slotClaims.expiresAt, now)),
-        ),
-      ),
-  ]);
-  const { profile } = bookableOrNotFound(doctors[0]);
-  const zone = profile.timeZone;
-  const service = services[0];
-  if (!service) throw notFound('Service');
-
-  const slots = computeSlots(slotRules(profile, hours), {
-    fromDate,
-    toDate,
-    durationMinutes: service.durationMinutes,
-    now,
-    timeOff: off,
-    busy: mergeUnits(claims.map((c) => c.unitStart)),
+  query: { page: number; limit: number; from?: string; to?: string },
+) {
+  const where = and(
+    eq(specialHours.doctorId, doctorId),
+    query.from === undefined ? undefined : gte(specialHours.date, query.from),
+    query.to === undefined ? undefined : lte(specialHours.date, query.to),
+  );
+  const { reads } = await managedDoctor(ctx, doctorId, {
+    rows: ctx.db
+      .select()
+      .from(specialHours)
+      .where(where)
+      .orderBy(asc(specialHours.date))
+      .limit(query.limit)
+      .offset((query.page - 1) * query.limit),
+    total: ctx.db.select({ n: count() }).from(specialHours).where(where),
   });
-  return { timeZone: zone, slots };
+  return page(reads.rows.map(toSpecialHoursView), reads.total[0]?.n ?? 0, query);
 }
 
-/** The pure slot rules of a doctor: their profile's booking rules and weekly hours. */
-function slotRules(profile: DoctorProfileRow, hours: WeeklyHoursRow[]): SlotRules {
-  return {
-    timeZone: profile.timeZone,
-    slotMinutes: profile.slotMinutes,
-    bufferMinutes: profile.bufferMinutes,
-    minNoticeMinutes: profile.minNoticeMinutes,
-    maxDaysAhead: profile.maxDaysAhead,
-    unavailableUntil: profile.unavailableUntil,
-    weeklyHours: hours.map((h) => ({ weekday: h.weekday, start: h.startTime, end: h.endTime })),
-  };
+/** The special hours a doctor has on one local date (none or one row), for a read batch. */
+export function specialHoursOnQuery(ctx: ServiceContext, doctorId: string, date: string) {
+  return ctx.db
+    .select()
+    .from(specialHours)
+    .where(and(eq(specialHours.doctorId, doctorId), eq(specialHours.date, date)));
 }
 
 /**
- * The schedule a booking at `startsAt` is checked against, as statements for the caller's read batch:
- * the doctor's weekly hours and the time off overlapping the day from `startsAt` (a superset of any
- * service's span; `offersStart` keeps what overlaps). `doctorId` may be SQL reading it from another row
- * of the same batch's request (e.g. the appointment being moved).
+ * The write that sets a doctor's hours on one local date (replacing what that date had, keeping its
+ * id), for the caller's batch, and the row as it will be stored (the write returns it as stored). The date is the doctor's: from their
+ * today (in `profile.timeZone`) to MAX_SPECIAL_HOURS_DAYS_AHEAD days after it.
+ * @throws AppError VALIDATION_FAILED (field date: in the past, or too far ahead)
  */
-export function scheduleQueries(ctx: ServiceContext, doctorId: string | SQLWrapper, startsAt: number) {
-  return {
-    hours: ctx.db.select().from(weeklyHours).where(eq(weeklyHours.doctorId, doctorId)),
-    timeOff: ctx.db
-      .select({ start: timeOff.startsAt, end: timeOff.endsAt })
-      .from(timeOff)
-      .where(
-        and(eq(timeOff.doctorId, doctorId), lt(timeOff.startsAt, startsAt + DAY_MS), gt(timeOff.endsAt, startsAt)),
-      ),
-  };
-}
-
-/**
- * Whether the schedule rules of a bookable doctor offer a slot of `durationMinutes` starting exactly at
- * `startsAt` at `now`: weekly hours and grid, minimum notice, booking horizon, time off and emergency
- * unavailability, as in `freeSlots`. Pure: `schedule` is what `scheduleQueries` read. Bookings and holds
- * are not considered: the booking module settles taken time atomically by claiming it.
- */
-export function offersStart(
+export function stageSpecialHours(
+  ctx: ServiceContext,
   profile: DoctorProfileRow,
-  schedule: { hours: WeeklyHoursRow[]; timeOff: Interval[] },
-  durationMinutes: number,
-  startsAt: number,
-  now: number,
-): boolean {
-  const date = localDateAt(startsAt, profile.timeZone);
-  const slots = computeSlots(slotRules(profile, schedule.hours), {
-    fromDate: date,
-    toDate: date,
-    durationMinutes,
-    now,
-    timeOff: schedule.timeOff,
-    busy: [],
-  });
-  return slots.some((slot) => Date.parse(slot.start) === startsAt);
+  date: string,
+  input: SetSpecialHoursInput,
+  existing: SpecialHoursRow | undefined,
+) {
+  const now = ctx.clock.now().getTime();
+  const today = localDateAt(now, profile.timeZone);
+  if (date < today) throw invalid('date', `Must not be before the doctor's today (${today} in ${profile.timeZone})`);
+  if (daysBetween(today, date) > MAX_SPECIAL_HOURS_DAYS_AHEAD) {
+    throw invalid('date', `Must be at most ${MAX_SPECIAL_HOURS_DAYS_AHEAD} days after the doctor's today (${today})`);
+  }
+  const row: SpecialHoursRow = {
+    id: existing?.id ?? ctx.ids.id('sph'),
+    doctorId: profile.userId,
+    date,
+    hours: input.closed ? [] : input.hours!.map((h) => ({ start: h.start, end: h.end })),
+    reason: input.reason ?? null,
+    createdAt: existing?.createdAt ?? now,
+    updatedAt: now,
+  };
+  const statement = ctx.db
+    .insert(specialHours)
+    .values(row)
+    .onConflictDoUpdate({
+      target: [specialHours.doctorId, specialHours.date],
+      set: { hours: row.hours, reason: row.reason, updatedAt: now },
+    })
+    .returning();
+  return { row, statement };
+}
+
+/** The write that removes a doctor's special hours of one date (the weekly hours apply again). */
+export function specialHoursDelete(ctx: ServiceContext, doctorId: string, date: string) {
+  return ctx.db.delete(specialHours).where(and(eq(specialHours.doctorId, doctorId), eq(specialHours.date, date)));
 }

@@ -1,10 +1,11 @@
 import { formatInTimeZone } from 'date-fns-tz';
+import type { DayInterval } from '../../db/schema';
 import { addDays, DAY_MS, daysBetween, isoWeekday, localDateAt, MINUTE_MS, zonedInstant } from '../../lib/time';
 
 /**
  * Pure free-slot computation: which appointment start times a doctor offers for one service, from the
- * doctor's rules (weekly hours in their zone, grid, buffer, notice, horizon, emergency unavailability)
- * and busy time (time off, claimed 5-minute units). No I/O, no clock: `now` is an argument.
+ * doctor's rules (weekly hours in their zone, special hours replacing them on given dates, grid, buffer,
+ * notice, horizon, emergency unavailability) and busy time (time off, claimed 5-minute units). No I/O, no clock: `now` is an argument.
  *
  * Local times become UTC with `zonedInstant` (src/lib/time.ts): a local time in a
  * spring-forward gap moves forward by the gap, a repeated one is its first occurrence. Each weekly-hours
@@ -30,6 +31,12 @@ export interface Interval {
   end: number;
 }
 
+/** One-off hours of a local date: they replace that date's weekly hours; none means closed. */
+export interface SpecialDay {
+  date: string;
+  hours: DayInterval[];
+}
+
 export interface SlotRules {
   timeZone: string;
   slotMinutes: number;
@@ -39,6 +46,8 @@ export interface SlotRules {
   /** No slot starts before this instant (UTC ms). */
   unavailableUntil: number | null;
   weeklyHours: WeeklyInterval[];
+  /** Dates whose hours differ from the weekly ones (absent: none). Time off still applies on them. */
+  specialHours?: SpecialDay[];
 }
 
 export interface SlotQuery {
@@ -99,7 +108,7 @@ function overlapsAny(blocked: Interval[], start: number, end: number): boolean {
 }
 
 /** The UTC instant of a local time on a local date; `24:00` is the next day's midnight. */
-function localInstant(date: string, time: string, zone: string): number {
+export function localInstant(date: string, time: string, zone: string): number {
   return time === '24:00' ? zonedInstant(addDays(date, 1), '00:00', zone) : zonedInstant(date, time, zone);
 }
 
@@ -115,8 +124,22 @@ const offsetAt = (instant: number, zone: string) =>
 const localLabel = (instant: number, offset: number) => new Date(instant + offset).toISOString().slice(0, 16);
 
 /**
+ * The UTC span of a whole local date, midnight to midnight in `zone` (23 or 25 hours on DST days).
+ * @example localDaySpan('2026-03-29', 'Europe/Berlin') // { start: 2026-03-28T23:00Z, end: 2026-03-29T22:00Z }
+ */
+export function localDaySpan(date: string, zone: string): Interval {
+  return { start: zonedInstant(date, '00:00', zone), end: zonedInstant(addDays(date, 1), '00:00', zone) };
+}
+
+/** Local intervals of one date as UTC intervals in `zone`, by the DST rules of `zonedInstant`. */
+export function localIntervals(date: string, hours: DayInterval[], zone: string): Interval[] {
+  return hours.map((h) => ({ start: localInstant(date, h.start, zone), end: localInstant(date, h.end, zone) }));
+}
+
+/**
  * Free slots for one service in local dates `fromDate`…`toDate`, in start order. A slot starts on the
- * `slotMinutes` grid from the start of a weekly-hours interval, lasts `durationMinutes` and ends inside
+ * `slotMinutes` grid from the start of a working interval of its date (the date's special hours when it
+ * has them, else its weekday's weekly hours), lasts `durationMinutes` and ends inside
  * that same interval. It is left out when it starts before now + minimum notice, on a local date after
  * today + `maxDaysAhead`, before `unavailableUntil`, overlaps time off, or when it plus its own trailing
  * `bufferMinutes` overlaps a busy interval (which already carries the earlier booking's buffer).
@@ -145,16 +168,18 @@ export function computeSlots(rules: SlotRules, query: SlotQuery): Slot[] {
     ...query.busy.map((b) => ({ start: b.start - buffer, end: b.end })),
   ]);
 
-  const byWeekday = new Map<number, WeeklyInterval[]>();
+  const byWeekday = new Map<number, DayInterval[]>();
   for (const interval of [...rules.weeklyHours].sort((a, b) => (a.start < b.start ? -1 : 1))) {
     byWeekday.set(interval.weekday, [...(byWeekday.get(interval.weekday) ?? []), interval]);
   }
 
+  const special = new Map((rules.specialHours ?? []).map((day) => [day.date, day.hours]));
+
   const out: Slot[] = [];
   for (let d = 0; d <= days; d++) {
     const date = addDays(first, d);
-    const intervals = byWeekday.get(isoWeekday(date));
-    if (!intervals) continue;
+    const intervals = special.get(date) ?? byWeekday.get(isoWeekday(date));
+    if (!intervals?.length) continue;
     // Every instant of a local date lies within a day either side of its UTC midnight. When the offset
     // is the same at both ends (no DST change near: almost every day), local time is UTC + that offset.
     const midnight = Date.parse(`${date}T00:00:00.000Z`);

@@ -49,6 +49,7 @@ const NOT_A_USER: Record<string, string> = {
   'slot_claims.owner_id': 'the hold or appointment that owns the unit',
   'specializations.parent_id': 'the specialization it sits under',
   'users.facebook_id': "the account's own Facebook user id (cleared on the row, checked as personal data)",
+  'appointments.affected_by_id': 'the time off or special hours that took the appointment’s time',
 };
 
 /**

@@ -82,6 +82,8 @@ describe('booking an appointment', () => {
       holdId: null,
       cancellation: null,
       rescheduleCount: 0,
+      needsRebooking: false,
+      affectedBy: null,
       attachmentCount: 0,
       createdAt: now().toISOString(),
       updatedAt: now().toISOString(),

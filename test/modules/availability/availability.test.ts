@@ -213,7 +213,7 @@ describe('time off', () => {
       { kind: 'time-off', startsAt: '2026-04-01T11:00:00Z', endsAt: '2026-04-01T10:00:00Z' },
       { kind: 'holiday' },
       { kind: 'holiday', startDate: '2026-02-30' },
-      { kind: 'vacation', startDate: '2026-04-01' },
+      { kind: 'sabbatical', startDate: '2026-04-01' },
     ]) {
       expect((await api.post(path, { token: doctor.token, json })).status, JSON.stringify(json)).toBe(422);
     }

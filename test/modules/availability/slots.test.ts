@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { computeSlots, mergeUnits, type SlotQuery, type SlotRules } from '../../../src/modules/availability/slots';
+import {
+  computeSlots,
+  localDaySpan,
+  localIntervals,
+  mergeUnits,
+  type SlotQuery,
+  type SlotRules,
+} from '../../../src/modules/availability/slots';
+import { outsideHours } from '../../../src/modules/schedule-changes/schedule-changes.policy';
 
 const at = (iso: string) => Date.parse(iso);
 
@@ -150,6 +158,61 @@ describe('computeSlots', () => {
     const slots = computeSlots(gap, query({ fromDate: '2026-03-29', toDate: '2026-03-29' }));
     expect(slots.map((s) => s.localStart.slice(11))).toEqual(['01:00', '01:30', '03:00', '03:30']);
     expect(slots.map((s) => s.start.slice(11, 16))).toEqual(['00:00', '00:30', '01:00', '01:30']);
+  });
+
+  it('Should replace a date’s weekly hours by its special hours, or offer nothing when it is closed', () => {
+    const special = rules({
+      weeklyHours: [1, 2].map((weekday) => ({ weekday, start: '09:00', end: '12:00' })),
+      specialHours: [
+        { date: '2026-03-30', hours: [{ start: '14:00', end: '15:00' }] },
+        { date: '2026-03-31', hours: [] },
+      ],
+    });
+    const slots = computeSlots(special, query({ toDate: '2026-04-06' }));
+    expect(slots.map((s) => s.localStart)).toEqual([
+      '2026-03-30T14:00',
+      '2026-03-30T14:30',
+      // Tuesday 31 is closed; the next Monday has its weekly hours again.
+      ...['09:00', '09:30', '10:00', '10:30', '11:00', '11:30'].map((t) => `2026-04-06T${t}`),
+    ]);
+    // A date without weekly hours (Sunday) opens with special hours.
+    const sunday = rules({ specialHours: [{ date: '2026-03-29', hours: [{ start: '10:00', end: '11:00' }] }] });
+    expect(starts(sunday, query({ fromDate: '2026-03-29', toDate: '2026-03-29' }))).toEqual(['10:00', '10:30']);
+  });
+
+  it('Should still subtract time off from special hours, and keep special hours local across DST', () => {
+    const special = rules({ specialHours: [{ date: '2026-03-30', hours: [{ start: '13:00', end: '15:00' }] }] });
+    const off = [{ start: at('2026-03-30T13:30:00Z'), end: at('2026-03-30T14:00:00Z') }];
+    expect(starts(special, query({ timeOff: off }))).toEqual(['13:00', '14:00', '14:30']);
+    // Berlin's spring-forward Sunday: 09:00 local is 07:00Z (CEST), the Saturday before 08:00Z (CET).
+    const berlin = rules({
+      timeZone: 'Europe/Berlin',
+      specialHours: ['2026-03-28', '2026-03-29'].map((date) => ({ date, hours: [{ start: '09:00', end: '09:30' }] })),
+    });
+    const slots = computeSlots(berlin, query({ fromDate: '2026-03-28', toDate: '2026-03-29' }));
+    expect(slots.map((s) => [s.localStart, s.start])).toEqual([
+      ['2026-03-28T09:00', '2026-03-28T08:00:00.000Z'],
+      ['2026-03-29T09:00', '2026-03-29T07:00:00.000Z'],
+    ]);
+  });
+
+  it('Should tell which appointments special hours leave outside the doctor’s hours', () => {
+    const zone = 'Europe/Berlin';
+    const day = localDaySpan('2026-03-29', zone);
+    expect([new Date(day.start).toISOString(), day.end - day.start]).toEqual([
+      '2026-03-28T23:00:00.000Z',
+      23 * 3_600_000,
+    ]);
+    const open = localIntervals('2026-03-29', [{ start: '09:00', end: '12:00' }], zone);
+    const appt = (from: string, to: string) => ({ start: at(from), end: at(to) });
+    // 09:00–12:00 CEST is 07:00Z–10:00Z.
+    expect(outsideHours(appt('2026-03-29T07:00:00Z', '2026-03-29T07:30:00Z'), day, open)).toBe(false);
+    expect(outsideHours(appt('2026-03-29T09:30:00Z', '2026-03-29T10:00:00Z'), day, open)).toBe(false);
+    expect(outsideHours(appt('2026-03-29T09:45:00Z', '2026-03-29T10:15:00Z'), day, open)).toBe(true);
+    expect(outsideHours(appt('2026-03-29T06:30:00Z', '2026-03-29T07:00:00Z'), day, open)).toBe(true);
+    expect(outsideHours(appt('2026-03-29T07:00:00Z', '2026-03-29T07:30:00Z'), day, [])).toBe(true);
+    // Another date is none of its business.
+    expect(outsideHours(appt('2026-03-28T08:00:00Z', '2026-03-28T08:30:00Z'), day, open)).toBe(false);
   });
 
   it('Should merge consecutive 5-minute claim units into intervals', () => {
