@@ -18,3 +18,8 @@ export function parseIcs(text: string): { lines: string[]; events: IcsProps[] } 
   }
   return { lines, events };
 }
+
+/** A VEVENT's property values by name, parameters dropped: for `toMatchObject`. */
+export function icsValues(event: IcsProps): Record<string, string> {
+  return Object.fromEntries(Object.entries(event).map(([name, prop]) => [name, prop.value]));
+}
