@@ -14,7 +14,9 @@ export type CodePurpose =
   | 'two-factor'
   | 'security';
 
+/** How the visit happens (the appointment's `type`). */
 export type AppointmentKind = 'video' | 'in-person';
+/** Who cancelled an appointment, when the cancellation email says so. */
 export type CancelledBy = 'patient' | 'doctor' | 'practice';
 
 /** The pieces of an appointment sentence, already formatted for the recipient. */
@@ -37,6 +39,7 @@ export interface AppointmentMessage {
   doctor: (w: AppointmentWords) => string;
 }
 
+/** Every message of every template, in one language. */
 export interface Strings {
   footer: (app: string) => string[];
   code: {
