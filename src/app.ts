@@ -168,6 +168,8 @@ export function createApp(deps: AppDeps) {
       contentSecurityPolicy: docs ? undefined : { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
       // Signed avatar URLs are meant for <img> tags of the web app on another origin.
       crossOriginResourcePolicy: c.req.path.startsWith(`${API_PREFIX}/avatars/`) ? 'cross-origin' : 'same-site',
+      // A route that serves a page of its own sets that page's policy (the dev outbox view); it wins.
+      overwrite: false,
     })(c, async () => {
       await next();
       if (docs) c.header('Content-Security-Policy', DOCS_CSP);

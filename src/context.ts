@@ -115,7 +115,7 @@ export function createContext(
     ids,
     log,
     ports: settledPorts(
-      // The outbox stands in for the mail and SMS providers' HTTP APIs: its writes go unmetered, as a
+      // The outbox stands in for the mail, SMS and push providers' HTTP APIs: its writes go unmetered, as a
       // provider call would, so a request's round-trip count is the one it has in production.
       createPorts({
         env,
@@ -177,6 +177,7 @@ function settledPorts(ports: Ports, settle: () => Promise<void>): Ports {
   return {
     mailer: wrap(ports.mailer),
     sms: wrap(ports.sms),
+    push: wrap(ports.push),
     storage: wrap(ports.storage),
     jobs: wrap(ports.jobs),
     realtime: ports.realtime,

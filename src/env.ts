@@ -57,6 +57,11 @@ export interface Env {
   TWILIO_ACCOUNT_SID?: string;
   TWILIO_AUTH_TOKEN?: string;
   TWILIO_FROM_NUMBER?: string;
+
+  /** Firebase Cloud Messaging (push): the service account key file's JSON (secret). */
+  FCM_SERVICE_ACCOUNT?: string;
+  /** Firebase project id; defaults to the service account's `project_id`. */
+  FCM_PROJECT_ID?: string;
 }
 
 export type Environment = 'development' | 'test' | 'production';

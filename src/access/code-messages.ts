@@ -1,19 +1,20 @@
 import type { OtpPurpose } from '../db/schema';
-import { escapeHtml } from '../lib/html';
+import type { CodePurpose } from '../lib/email/strings';
+import { renderEmail } from '../lib/email/templates';
 
 /** The email and the SMS that deliver a one-time code (./one-time-codes.ts), for every purpose. */
 
-const SUBJECTS: Record<OtpPurpose, string> = {
-  'verify-email': 'Verify your email',
-  'change-email': 'Confirm your new email',
-  'change-mobile': 'Confirm your new number',
-  'account-deletion': 'Confirm account deletion',
-  invitation: 'You have been invited',
-  'login-email': 'Your sign-in code',
-  'login-sms': 'Your sign-in code',
-  'password-reset': 'Reset your password',
-  'two-factor': 'Your verification code',
-  'email-2fa-setup': 'Your security code',
+/** The template heading of each code purpose; a password reset has a template of its own. */
+const HEADINGS: Record<Exclude<OtpPurpose, 'password-reset'>, CodePurpose> = {
+  'verify-email': 'verify-email',
+  'change-email': 'change-email',
+  'change-mobile': 'change-mobile',
+  'account-deletion': 'account-deletion',
+  invitation: 'invitation',
+  'login-email': 'sign-in',
+  'login-sms': 'sign-in',
+  'two-factor': 'two-factor',
+  'email-2fa-setup': 'security',
 };
 
 /** "10 minutes", "1 minute": how long a code of `ttlMs` lasts, for its message. */
@@ -22,12 +23,22 @@ export function lifetimeText(ttlMs: number): string {
   return minutes === 1 ? '1 minute' : `${minutes} minutes`;
 }
 
-/** The email that delivers a one-time code living `ttlMs`: plain text plus a small HTML version. */
-export function codeEmail(purpose: OtpPurpose, code: string, ttlMs: number, appName = 'Kinwell') {
-  const subject = `${appName}: ${SUBJECTS[purpose]}`;
-  const expires = `It expires in ${lifetimeText(ttlMs)}.`;
-  const text = `Your ${appName} code is ${code}. ${expires} If you did not ask for it, ignore this email.`;
-  const html = `<!doctype html><html><body style="font-family:system-ui,sans-serif"><h2>${escapeHtml(SUBJECTS[purpose])}</h2><p>Your ${escapeHtml(appName)} code is</p><p style="font-size:28px;letter-spacing:6px"><strong>${code}</strong></p><p>${expires} If you did not ask for it, ignore this email.</p></body></html>`;
+/**
+ * The email that delivers a one-time code living `ttlMs`: the branded template (src/lib/email) with its
+ * plain-text part, in `locale` when given (English otherwise).
+ */
+export function codeEmail(
+  purpose: OtpPurpose,
+  code: string,
+  ttlMs: number,
+  appName = 'Kinwell',
+  locale?: string | null,
+) {
+  const minutes = Math.round(ttlMs / 60_000);
+  const { subject, text, html } =
+    purpose === 'password-reset'
+      ? renderEmail('password-reset', { code, minutes }, { appName, locale })
+      : renderEmail('verification-code', { code, purpose: HEADINGS[purpose], minutes }, { appName, locale });
   return { subject, text, html };
 }
 

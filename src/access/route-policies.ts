@@ -32,6 +32,7 @@ export const ROUTE_POLICIES = {
   'system.openapi': PUBLIC,
   'system.docs': PUBLIC,
   'dev.outbox.list': PUBLIC,
+  'dev.outbox.view': PUBLIC,
 
   // auth: sign-in (public) and account security (signed in, also while awaiting verification)
   'auth.register': PUBLIC,

@@ -42,10 +42,15 @@ function encodeRandom(bytes: Uint8Array): string {
   return out.slice(0, 16);
 }
 
-export function toBase64Url(bytes: Uint8Array): string {
+/** Standard base64 (RFC 4648 §4, padded) of bytes: what MIME attachments and provider APIs take. */
+export function toBase64(bytes: Uint8Array): string {
   let bin = '';
   for (const b of bytes) bin += String.fromCharCode(b);
-  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return btoa(bin);
+}
+
+export function toBase64Url(bytes: Uint8Array): string {
+  return toBase64(bytes).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
 export function fromBase64Url(text: string): Uint8Array {

@@ -1,3 +1,4 @@
+import { base64Size, type EmailAttachment } from '../lib/email/attachment';
 import { AppError } from '../lib/errors';
 import { type OutboxDeps, writeOutbox } from './outbox';
 
@@ -7,6 +8,8 @@ export interface EmailMessage {
   subject: string;
   text: string;
   html?: string;
+  /** Files to attach (e.g. an appointment's `.ics`). */
+  attachments?: EmailAttachment[];
 }
 
 /** Port: sends email. */
@@ -14,7 +17,10 @@ export interface Mailer {
   send(message: EmailMessage): Promise<void>;
 }
 
-/** Development/test adapter: stores the message in D1 for GET /api/v1/dev/outbox. */
+/**
+ * Development/test adapter: stores the message in D1 for GET /api/v1/dev/outbox, with its attachments'
+ * names, types and sizes (not their bytes: the outbox is for seeing what was sent).
+ */
 export function outboxMailer(deps: OutboxDeps): Mailer {
   return {
     send: async (message) => {
@@ -24,6 +30,11 @@ export function outboxMailer(deps: OutboxDeps): Mailer {
         subject: message.subject,
         body: message.text,
         ...(message.html ? { html: message.html } : {}),
+        attachments: message.attachments?.map((file) => ({
+          filename: file.filename,
+          contentType: file.contentType,
+          size: base64Size(file.content),
+        })),
       });
     },
   };
@@ -37,8 +48,9 @@ export interface HttpMailerConfig {
 }
 
 /**
- * Production adapter: a Resend-compatible HTTP email API (`POST { from, to, subject, text, html }` with a
- * bearer key). Throws SERVICE_UNAVAILABLE when the provider refuses, so queue consumers retry.
+ * Production adapter: a Resend-compatible HTTP email API (`POST { from, to, subject, text, html,
+ * attachments: [{ filename, content, content_type }] }` with a bearer key; `content` is base64). Throws
+ * SERVICE_UNAVAILABLE when the provider refuses, so queue consumers retry.
  */
 export function httpMailer(config: HttpMailerConfig, fetcher: typeof fetch): Mailer {
   return {
@@ -52,6 +64,15 @@ export function httpMailer(config: HttpMailerConfig, fetcher: typeof fetch): Mai
           subject: message.subject,
           text: message.text,
           ...(message.html ? { html: message.html } : {}),
+          ...(message.attachments?.length
+            ? {
+                attachments: message.attachments.map((file) => ({
+                  filename: file.filename,
+                  content: file.content,
+                  content_type: file.contentType,
+                })),
+              }
+            : {}),
         }),
       });
       if (!res.ok) {

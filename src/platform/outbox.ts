@@ -1,14 +1,16 @@
 import type { Db } from '../db/client';
-import { devOutbox } from '../db/schema';
+import { devOutbox, type OutboxAttachment, type OutboxChannel } from '../db/schema';
 import type { Clock } from '../lib/clock';
 import type { IdGenerator } from '../lib/ids';
 
 export interface OutboxEntry {
-  channel: 'email' | 'sms';
+  channel: OutboxChannel;
   recipient: string;
   subject?: string;
   body: string;
   html?: string;
+  attachments?: OutboxAttachment[];
+  data?: Record<string, string>;
 }
 
 /** Development/test delivery: stores a message in D1 where GET /api/v1/dev/outbox shows it. */
@@ -18,14 +20,19 @@ export interface OutboxDeps {
   ids: IdGenerator;
 }
 
-export function writeOutbox(deps: OutboxDeps, entry: OutboxEntry): Promise<unknown> {
-  return deps.db.insert(devOutbox).values({
-    id: deps.ids.id('msg'),
+/** Stores `entry` and resolves to its id (`msg_…`), which GET /api/v1/dev/outbox/{id} renders. */
+export async function writeOutbox(deps: OutboxDeps, entry: OutboxEntry): Promise<string> {
+  const id = deps.ids.id('msg');
+  await deps.db.insert(devOutbox).values({
+    id,
     channel: entry.channel,
     recipient: entry.recipient,
     subject: entry.subject ?? null,
     body: entry.body,
     html: entry.html ?? null,
+    attachments: entry.attachments?.length ? entry.attachments : null,
+    data: entry.data && Object.keys(entry.data).length ? entry.data : null,
     createdAt: deps.clock.now().getTime(),
   });
+  return id;
 }

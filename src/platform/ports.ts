@@ -7,6 +7,7 @@ import type { Logger } from '../lib/log';
 import type { FileStorage } from './files';
 import type { JobQueue } from './jobs';
 import { httpMailer, type Mailer, outboxMailer } from './mailer';
+import { fcmPush, outboxPush, type PushSender } from './push';
 import type { RealtimePort } from './realtime';
 import { outboxSms, type SmsSender, twilioSms } from './sms';
 
@@ -14,6 +15,8 @@ import { outboxSms, type SmsSender, twilioSms } from './sms';
 export interface Ports {
   mailer: Mailer;
   sms: SmsSender;
+  /** Push notifications to devices (FCM). */
+  push: PushSender;
   storage: FileStorage;
   jobs: JobQueue;
   /** Pushes to users' open WebSockets (best effort; what matters is stored first). */
@@ -48,9 +51,10 @@ function notConfigured(what: string, vars: string): AppError {
 }
 
 /**
- * The ports of one unit of work: storage, queue and pushes from the runtime's `adapters`; email and SMS
- * by environment (development and test deliver them to the D1 outbox; production calls the providers
- * over the injected `fetch` and refuses to send when their secrets are missing).
+ * The ports of one unit of work: storage, queue and socket pushes from the runtime's `adapters`; email,
+ * SMS and push notifications by environment (development and test deliver them to the D1 outbox;
+ * production calls the providers over the injected `fetch` and refuses to send when their secrets are
+ * missing).
  */
 export function createPorts(deps: PortDeps): Ports {
   const { env } = deps;
@@ -70,9 +74,15 @@ export function createPorts(deps: PortDeps): Ports {
       : {
           send: () => Promise.reject(notConfigured('SMS', 'TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM_NUMBER')),
         };
+  const push: PushSender = local
+    ? outboxPush(deps)
+    : env.FCM_SERVICE_ACCOUNT
+      ? fcmPush({ serviceAccount: env.FCM_SERVICE_ACCOUNT, projectId: env.FCM_PROJECT_ID }, deps)
+      : { send: () => Promise.reject(notConfigured('Push', 'FCM_SERVICE_ACCOUNT')) };
   return {
     mailer,
     sms,
+    push,
     ...deps.adapters(env, { ids: deps.ids, log: deps.log }),
     fetch: deps.fetch,
   };

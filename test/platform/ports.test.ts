@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createContext } from '../../src/context';
+import { renderEmail } from '../../src/lib/email/templates';
 import { AppError } from '../../src/lib/errors';
+import { fromBase64Url } from '../../src/lib/ids';
 import { checkUpload, sniffContentType } from '../../src/platform/files';
 import { cloudflareDeps } from '../../src/runtime/cloudflare';
 import { recordingFetch, SAMPLE, testEnv } from '../helpers';
@@ -31,6 +33,34 @@ describe('production mailer and SMS adapters', () => {
       text: 'Hi',
       html: '<p>Hi</p>',
     });
+  });
+
+  it('Should send attachments to the email API as base64 with their names and types', async () => {
+    const recorder = recordingFetch(() => Response.json({ id: 'em_2' }));
+    const ctx = createContext(PROD, { ...cloudflareDeps, fetch: recorder.fetch }, { requestId: 'r' });
+    const email = renderEmail('appointment-confirmed', {
+      appointmentId: 'apt_01JF8ZS5X0V6M3A2Q9K1T7B4CE',
+      startsAt: Date.parse('2026-05-15T11:30:00Z'),
+      endsAt: Date.parse('2026-05-15T12:00:00Z'),
+      type: 'in-person',
+      serviceName: null,
+      doctorName: 'Dana Demo',
+      patientName: 'Pat Patient',
+      recipientRole: 'patient',
+      sequence: 1,
+      updatedAt: Date.parse('2026-05-01T08:00:00Z'),
+    });
+    await ctx.ports.mailer.send({ to: 'pat@example.com', ...email });
+    const sent = (await recorder.requests[0]!.json()) as { attachments: { content: string }[]; html: string };
+    expect(sent.html).toBe(email.html);
+    expect(sent.attachments).toEqual([
+      {
+        filename: 'appointment.ics',
+        content: email.attachments![0]!.content,
+        content_type: 'text/calendar; charset=utf-8; method=PUBLISH',
+      },
+    ]);
+    expect(new TextDecoder().decode(fromBase64Url(sent.attachments[0]!.content))).toContain('DTSTART:20260515T113000Z');
   });
 
   it("Should send SMS through Twilio's Messages API with basic auth", async () => {

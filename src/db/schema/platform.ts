@@ -1,15 +1,33 @@
 import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
-/** Email and SMS captured by the development adapters; readable at GET /api/v1/dev/outbox. */
+export const OUTBOX_CHANNELS = ['email', 'sms', 'push'] as const;
+export type OutboxChannel = (typeof OUTBOX_CHANNELS)[number];
+
+/** What the outbox keeps of an email attachment: enough to see it was attached, not its bytes. */
+export interface OutboxAttachment {
+  filename: string;
+  contentType: string;
+  /** Decoded size in bytes. */
+  size: number;
+}
+
+/**
+ * Email, SMS and push notifications captured by the development adapters; readable at
+ * GET /api/v1/dev/outbox. A push's recipient is the device token, its subject the title.
+ */
 export const devOutbox = sqliteTable(
   'dev_outbox',
   {
     id: text('id').primaryKey(),
-    channel: text('channel', { enum: ['email', 'sms'] }).notNull(),
+    channel: text('channel', { enum: OUTBOX_CHANNELS }).notNull(),
     recipient: text('recipient').notNull(),
     subject: text('subject'),
     body: text('body').notNull(),
     html: text('html'),
+    /** Email attachments (names, types, sizes). */
+    attachments: text('attachments', { mode: 'json' }).$type<OutboxAttachment[]>(),
+    /** A push notification's data payload. */
+    data: text('data', { mode: 'json' }).$type<Record<string, string>>(),
     createdAt: integer('created_at').notNull(),
   },
   (t) => [index('dev_outbox_recipient_idx').on(t.recipient, t.createdAt)],

@@ -1,18 +1,12 @@
-import ical, { ICalCalendarMethod, ICalEventClass, ICalEventStatus, ICalEventTransparency } from 'ical-generator';
 import type { AppointmentStatus, AppointmentType } from '../../db/schema';
+import { type IcsStatus, renderIcs, UID_DOMAIN } from '../../lib/ics';
 import { localDateAt, localTimeAt } from '../../lib/time';
 
 /**
- * iCalendar (RFC 5545) for appointments, rendered by `ical-generator` (escaping, CRLF, folding at 75
- * octets). Times are UTC (`…Z`): every client places them correctly in any zone and across DST, with no
- * VTIMEZONE blocks to ship. Events carry no clinical text (reason, symptoms, notes): calendars are
- * synced to third parties and shown on lock screens.
+ * iCalendar (RFC 5545) for appointments, rendered by `renderIcs` (src/lib/ics.ts, which the
+ * appointment emails' attachments share). Events carry no clinical text (reason, symptoms, notes):
+ * calendars are synced to third parties and shown on lock screens.
  */
-
-/** Domain of every event UID: `<appointmentId>@kinwell.health`, stable for the appointment's life. */
-export const UID_DOMAIN = 'kinwell.health';
-
-const PRODUCT_ID = '//Kinwell//Appointments//EN';
 
 /** Who a calendar event is for. */
 export type Viewer = 'patient' | 'doctor' | 'staff';
@@ -36,14 +30,14 @@ export interface CalendarEntry {
   viewer: Viewer;
 }
 
-const STATUS: Record<AppointmentStatus, ICalEventStatus> = {
-  pending: ICalEventStatus.TENTATIVE,
-  confirmed: ICalEventStatus.CONFIRMED,
-  'in-progress': ICalEventStatus.CONFIRMED,
-  completed: ICalEventStatus.CONFIRMED,
-  'no-show': ICalEventStatus.CONFIRMED,
-  rejected: ICalEventStatus.CANCELLED,
-  cancelled: ICalEventStatus.CANCELLED,
+const STATUS: Record<AppointmentStatus, IcsStatus> = {
+  pending: 'tentative',
+  confirmed: 'confirmed',
+  'in-progress': 'confirmed',
+  completed: 'confirmed',
+  'no-show': 'confirmed',
+  rejected: 'cancelled',
+  cancelled: 'cancelled',
 };
 
 const TYPE_LABEL: Record<AppointmentType, string> = {
@@ -92,13 +86,11 @@ export function renderCalendar(input: {
   name?: string;
   refreshMinutes?: number;
 }): string {
-  const calendar = ical({ prodId: PRODUCT_ID, method: ICalCalendarMethod.PUBLISH });
-  if (input.name) calendar.name(input.name);
-  if (input.refreshMinutes) calendar.ttl(input.refreshMinutes * 60);
-  for (const entry of input.entries) {
-    const cancelled = STATUS[entry.status] === ICalEventStatus.CANCELLED;
-    calendar.createEvent({
-      id: `${entry.appointmentId}@${UID_DOMAIN}`,
+  return renderIcs({
+    name: input.name,
+    refreshMinutes: input.refreshMinutes,
+    events: input.entries.map((entry) => ({
+      uid: `${entry.appointmentId}@${UID_DOMAIN}`,
       sequence: entry.sequence,
       stamp: input.now,
       created: new Date(entry.createdAt),
@@ -108,11 +100,6 @@ export function renderCalendar(input: {
       summary: summaryFor(entry),
       description: descriptionOf(entry),
       status: STATUS[entry.status],
-      class: ICalEventClass.PRIVATE,
-      // A cancelled visit no longer makes anyone busy.
-      transparency: cancelled ? ICalEventTransparency.TRANSPARENT : ICalEventTransparency.OPAQUE,
-    });
-  }
-  // The library ends the last line without CRLF; RFC 5545 terminates every content line.
-  return `${calendar.toString()}\r\n`;
+    })),
+  });
 }

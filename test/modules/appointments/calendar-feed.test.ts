@@ -4,6 +4,7 @@ import { auditEvents, calendarFeeds, users } from '../../../src/db/schema';
 import { fixedClock } from '../../../src/lib/clock';
 import { sha256Hex } from '../../../src/lib/crypto';
 import { client, db } from '../../helpers';
+import { icsValues, parseIcs as parseIcsProps } from '../../support/ics';
 import { account, insertAppointment, practice } from '../../support/practice';
 
 const NOW = new Date('2026-10-01T08:00:00Z');
@@ -11,24 +12,10 @@ const clock = fixedClock(NOW);
 const api = client({ clock });
 const FEED = '/api/v1/calendar/feed';
 
-type Props = Record<string, string>;
-
 /** Unfolds an iCalendar text and returns its calendar lines and its VEVENTs' property values. */
-function parseIcs(text: string): { lines: string[]; events: Props[] } {
-  const lines = text.replace(/\r\n[ \t]/g, '').split('\r\n');
-  const events: Props[] = [];
-  let current: Props | null = null;
-  for (const line of lines) {
-    if (line === 'BEGIN:VEVENT') current = {};
-    else if (line === 'END:VEVENT') {
-      events.push(current!);
-      current = null;
-    } else if (current) {
-      const match = /^([A-Z-]+)(?:;[^:]*)?:(.*)$/.exec(line)!;
-      current[match[1]!] = match[2]!;
-    }
-  }
-  return { lines, events };
+function parseIcs(text: string): { lines: string[]; events: Record<string, string>[] } {
+  const { lines, events } = parseIcsProps(text);
+  return { lines, events: events.map(icsValues) };
 }
 
 const uidOf = (id: string) => `${id}@kinwell.health`;

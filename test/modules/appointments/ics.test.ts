@@ -3,31 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { appointmentEvents, appointments, users } from '../../../src/db/schema';
 import { fixedClock } from '../../../src/lib/clock';
 import { client, db, uniqueId } from '../../helpers';
+import { parseIcs } from '../../support/ics';
 import { account, insertAppointment, practice } from '../../support/practice';
 
 const NOW = new Date('2026-10-01T08:00:00Z');
 const api = client({ clock: fixedClock(NOW) });
 const icsPath = (id: string) => `/api/v1/appointments/${id}/calendar.ics`;
-
-type Props = Record<string, { params: string; value: string }>;
-
-/** Unfolds an iCalendar text (RFC 5545 §3.1) into its VEVENTs' properties, keyed by name. */
-function parseIcs(text: string): { lines: string[]; events: Props[] } {
-  const lines = text.replace(/\r\n[ \t]/g, '').split('\r\n');
-  const events: Props[] = [];
-  let current: Props | null = null;
-  for (const line of lines) {
-    if (line === 'BEGIN:VEVENT') current = {};
-    else if (line === 'END:VEVENT') {
-      events.push(current!);
-      current = null;
-    } else if (current) {
-      const match = /^([A-Z-]+)((?:;[^:]*)?):(.*)$/.exec(line)!;
-      current[match[1]!] = { params: match[2]!, value: match[3]! };
-    }
-  }
-  return { lines, events };
-}
 
 /** A Berlin practice whose doctor is "Dana Demo", and a patient "Pat Patient". */
 async function berlin() {

@@ -1,0 +1,2 @@
+ALTER TABLE `dev_outbox` ADD `attachments` text;--> statement-breakpoint
+ALTER TABLE `dev_outbox` ADD `data` text;
