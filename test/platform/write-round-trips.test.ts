@@ -16,8 +16,8 @@ import {
   uniqueMobile,
 } from '../helpers';
 import { latestCode, STRONG_PASSWORD, userWithPassword } from '../support/auth';
-import { passkeyUser } from '../support/round-trips';
 import { account, insertAppointment, practice } from '../support/practice';
+import { passkeyUser } from '../support/round-trips';
 import { resetSettings } from '../support/settings';
 
 /**
