@@ -171,6 +171,7 @@ function settledPorts(ports: Ports, settle: () => Promise<void>): Ports {
   return {
     mailer: wrap(ports.mailer),
     sms: wrap(ports.sms),
+    ...(ports.push ? { push: wrap(ports.push) } : {}),
     storage: wrap(ports.storage),
     jobs: wrap(ports.jobs),
     realtime: ports.realtime,

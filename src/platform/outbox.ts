@@ -18,9 +18,11 @@ export interface OutboxDeps {
   ids: IdGenerator;
 }
 
-export function writeOutbox(deps: OutboxDeps, entry: OutboxEntry): Promise<unknown> {
-  return deps.db.insert(devOutbox).values({
-    id: deps.ids.id('msg'),
+/** Stores `entry` and resolves with the stored message's id (what a provider's message id stands for). */
+export async function writeOutbox(deps: OutboxDeps, entry: OutboxEntry): Promise<string> {
+  const id = deps.ids.id('msg');
+  await deps.db.insert(devOutbox).values({
+    id,
     channel: entry.channel,
     recipient: entry.recipient,
     subject: entry.subject ?? null,
@@ -28,4 +30,5 @@ export function writeOutbox(deps: OutboxDeps, entry: OutboxEntry): Promise<unkno
     html: entry.html ?? null,
     createdAt: deps.clock.now().getTime(),
   });
+  return id;
 }

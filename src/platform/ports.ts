@@ -6,14 +6,34 @@ import type { IdGenerator } from '../lib/ids';
 import type { Logger } from '../lib/log';
 import type { FileStorage } from './files';
 import type { JobQueue } from './jobs';
-import { httpMailer, type Mailer, outboxMailer } from './mailer';
+import { httpMailer, type Mailer, outboxMailer, type SendReceipt } from './mailer';
 import type { RealtimePort } from './realtime';
 import { outboxSms, type SmsSender, twilioSms } from './sms';
+
+/** A push notification to one user's registered devices. */
+export interface PushMessage {
+  /** The FCM registration tokens of the recipient's devices (at least one). */
+  tokens: string[];
+  title: string;
+  body: string;
+  /** String key/values the app receives with the notification. */
+  data: Record<string, string>;
+}
+
+/** Port: sends push notifications. Resolves once the provider accepted the message for some device. */
+export interface PushSender {
+  send(message: PushMessage): Promise<SendReceipt>;
+}
 
 /** Everything a service may reach outside its own code. Only src/platform touches bindings and APIs. */
 export interface Ports {
   mailer: Mailer;
   sms: SmsSender;
+  /**
+   * Push notifications, when a push provider is configured. Until then it is absent and the
+   * notification pipeline records every push delivery as skipped (`push-not-configured`).
+   */
+  push?: PushSender;
   storage: FileStorage;
   jobs: JobQueue;
   /** Pushes to users' open WebSockets (best effort; what matters is stored first). */
