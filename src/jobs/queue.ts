@@ -36,6 +36,10 @@ export const DEAD_LETTER_QUEUE = 'kinwell-jobs-dlq';
 const isJob = (body: unknown): body is Job =>
   typeof body === 'object' && body !== null && typeof (body as Job).type === 'string';
 
+/** A registry's own entry for a job type (a type named `constructor` or `toString` finds nothing). */
+const ownEntry = <T>(registry: Record<string, T>, type: string): T | undefined =>
+  Object.hasOwn(registry, type) ? registry[type] : undefined;
+
 /** Exponential backoff: 30 s, 60 s, 120 s … capped at 15 minutes. */
 export function retryDelaySeconds(attempts: number): number {
   return Math.min(30 * 2 ** Math.max(0, attempts - 1), 900);
@@ -67,7 +71,7 @@ async function deadLetter(
   const id =
     inserted?.id ??
     (await ctx.db.select({ id: deadJobs.id }).from(deadJobs).where(eq(deadJobs.messageId, message.id)).get())!.id;
-  const handler = isJob(message.body) ? handlers[message.body.type] : undefined;
+  const handler = isJob(message.body) ? ownEntry(handlers, message.body.type) : undefined;
   if (handler) await handler(ctx, message.body as Job, { id, attempts: message.attempts });
   ctx.log.log('error', 'job.dead_lettered', { messageId: message.id, queue, deadJobId: id });
   message.ack();
@@ -99,7 +103,7 @@ export async function handleQueueBatch(
   }
   for (const message of batch.messages) {
     const job = message.body;
-    const consumer = isJob(job) ? consumers[job.type] : undefined;
+    const consumer = isJob(job) ? ownEntry(consumers, job.type) : undefined;
     if (!isJob(job) || !consumer) {
       // Unknown work can never succeed: record it for inspection instead of retrying.
       await dead(message);
