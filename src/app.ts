@@ -28,6 +28,8 @@ import { vaccinesRouter } from './modules/catalog/vaccines.routes';
 import { dependentsRouter } from './modules/dependents/dependents.routes';
 import { doctorsRouter } from './modules/doctors/doctors.routes';
 import { filesRouter } from './modules/files/files.routes';
+import { notificationsRouter } from './modules/notifications/notifications.routes';
+import { notificationsAdminRouter } from './modules/notifications/notifications-admin.routes';
 import { scheduleChangesRouter } from './modules/schedule-changes/schedule-changes.routes';
 import { dosesRouter } from './modules/schedules/doses.routes';
 import { schedulesRouter } from './modules/schedules/schedules.routes';
@@ -68,6 +70,8 @@ const modules = [
   realtimeRouter,
   filesRouter,
   adminRouter,
+  notificationsRouter,
+  notificationsAdminRouter,
   superadminRouter,
   settingsRouter,
   auditRouter,

@@ -231,6 +231,16 @@ export const ROUTE_POLICIES = {
   'admin.users.delete': roles('admin', 'superadmin'),
   'admin.users.bulk': roles('admin', 'superadmin'),
 
+  // notifications: the own inbox (also while awaiting verification); delivery and announcements (admins)
+  'notifications.list': signedIn({ allowPending: true }),
+  'notifications.unreadCount': signedIn({ allowPending: true }),
+  'notifications.read': signedIn({ allowPending: true }),
+  'notifications.readAll': signedIn({ allowPending: true }),
+  'notifications.delete': signedIn({ allowPending: true }),
+  'admin.deliveries.list': roles('admin', 'superadmin'),
+  'admin.deliveries.redrive': roles('admin', 'superadmin'),
+  'admin.notifications.broadcast': roles('admin', 'superadmin'),
+
   // superadmin: admins, system configuration and feature flags
   'superadmin.admins.list': roles('superadmin'),
   'superadmin.admins.approve': roles('superadmin'),

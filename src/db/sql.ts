@@ -4,7 +4,7 @@ import {
   getTableName,
   type InferSelectModel,
   is,
-  type SQL,
+  SQL,
   type SQLWrapper,
   sql,
 } from 'drizzle-orm';
@@ -55,6 +55,21 @@ export function aliasedColumns<T extends SQLiteTable>(
  * @example action: ifOneRowChanged('supplement.update')
  */
 export const ifOneRowChanged = <T = string>(value: T): SQL<T> => sql<T>`(case when changes() = 1 then ${value} end)`;
+
+/**
+ * The select list of an INSERT … SELECT that writes `row`: every column of `table` in table order (as
+ * drizzle lists them after `insert into`), plain values encoded as their column encodes them (json,
+ * boolean modes), SQL values as they are.
+ * @example db.insert(t).select(sql`select ${selectedRow(t, row)} where changes() = 1`)
+ */
+export function selectedRow<T extends SQLiteTable>(table: T, row: { [K in keyof T['$inferInsert']]-?: unknown }): SQL {
+  const columns = getTableColumns(table);
+  const values = Object.keys(columns).map((key) => {
+    const value = (row as Record<string, unknown>)[key];
+    return is(value, SQL) ? value : sql.param(value, columns[key]);
+  });
+  return sql.join(values, sql`, `);
+}
 
 /**
  * Escapes LIKE wildcards (`%`, `_`) and the escape character itself, so `50%_off` matches literally.

@@ -72,6 +72,14 @@ export const API_TAGS = [
     name: 'Admin',
     description: 'Account administration: search, create, verify, change status, sub-roles, forced logout, delete.',
   },
+  {
+    name: 'Notifications',
+    description: 'The in-app inbox of the signed-in account: list, unread count, mark read, delete.',
+  },
+  {
+    name: 'Notification delivery',
+    description: 'Admins: announcements to an account, a role or everyone, and the delivery ledger with re-drives.',
+  },
   { name: 'Superadmin', description: 'Managing the admins themselves: approve, reject, block, grant and revoke.' },
   {
     name: 'Settings',

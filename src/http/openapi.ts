@@ -56,6 +56,20 @@ export const PageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ example: 20 }),
 });
 
+/**
+ * A path parameter `{id}` holding an id of one kind (`prefix_` + ULID, as `ctx.ids.id(prefix)` makes):
+ * anything else is 422 before the handler runs.
+ * @example request: { params: idParam('ntf', 'notification') }
+ */
+export function idParam(prefix: string, what: string) {
+  return z.object({
+    id: z
+      .string()
+      .regex(new RegExp(`^${prefix}_[0-9A-HJKMNP-TV-Z]{26}$`), `Not a ${what} id`)
+      .openapi({ param: { name: 'id', in: 'path' }, example: `${prefix}_01JF8ZS5X0V6M3A2Q9K1T7B4CE` }),
+  });
+}
+
 /** The success envelope around `data`. */
 export function envelope<T extends z.ZodType>(data: T) {
   return z.object({

@@ -10,11 +10,22 @@ export interface EmailMessage {
   html?: string;
   /** Files to attach (e.g. an appointment's `.ics`). */
   attachments?: EmailAttachment[];
+  /**
+   * Makes a retried send of the same message a no-op at the provider (sent as `Idempotency-Key`), so a
+   * crash between the provider's acceptance and the caller's record of it cannot send twice.
+   */
+  idempotencyKey?: string;
 }
 
-/** Port: sends email. */
+/** What a provider answered for an accepted message. */
+export interface SendReceipt {
+  /** The provider's id of the message (the outbox row's id in development), when it gives one. */
+  providerMessageId: string | null;
+}
+
+/** Port: sends email. Resolves once the provider accepted the message. */
 export interface Mailer {
-  send(message: EmailMessage): Promise<void>;
+  send(message: EmailMessage): Promise<SendReceipt>;
 }
 
 /**
@@ -23,8 +34,8 @@ export interface Mailer {
  */
 export function outboxMailer(deps: OutboxDeps): Mailer {
   return {
-    send: async (message) => {
-      await writeOutbox(deps, {
+    send: async (message) => ({
+      providerMessageId: await writeOutbox(deps, {
         channel: 'email',
         recipient: message.to.toLowerCase(),
         subject: message.subject,
@@ -35,8 +46,8 @@ export function outboxMailer(deps: OutboxDeps): Mailer {
           contentType: file.contentType,
           size: base64Size(file.content),
         })),
-      });
-    },
+      }),
+    }),
   };
 }
 
@@ -57,7 +68,11 @@ export function httpMailer(config: HttpMailerConfig, fetcher: typeof fetch): Mai
     async send(message) {
       const res = await fetcher(config.url ?? 'https://api.resend.com/emails', {
         method: 'POST',
-        headers: { authorization: `Bearer ${config.apiKey}`, 'content-type': 'application/json' },
+        headers: {
+          authorization: `Bearer ${config.apiKey}`,
+          'content-type': 'application/json',
+          ...(message.idempotencyKey ? { 'idempotency-key': message.idempotencyKey } : {}),
+        },
         body: JSON.stringify({
           from: config.from,
           to: [message.to],
@@ -80,6 +95,14 @@ export function httpMailer(config: HttpMailerConfig, fetcher: typeof fetch): Mai
           details: { providerStatus: res.status },
         });
       }
+      return { providerMessageId: await providerId(res, 'id') };
     },
   };
+}
+
+/** The provider's message id under `field` of a JSON answer, or null when the answer has none. */
+export async function providerId(res: Response, field: string): Promise<string | null> {
+  const body = (await res.json().catch(() => null)) as Record<string, unknown> | null;
+  const id = body?.[field];
+  return typeof id === 'string' ? id : null;
 }

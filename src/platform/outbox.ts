@@ -20,7 +20,10 @@ export interface OutboxDeps {
   ids: IdGenerator;
 }
 
-/** Stores `entry` and resolves to its id (`msg_…`), which GET /api/v1/dev/outbox/{id} renders. */
+/**
+ * Stores `entry` and resolves to its id (`msg_…`, what a provider's message id stands for), which
+ * GET /api/v1/dev/outbox/{id} renders.
+ */
 export async function writeOutbox(deps: OutboxDeps, entry: OutboxEntry): Promise<string> {
   const id = deps.ids.id('msg');
   await deps.db.insert(devOutbox).values({

@@ -46,6 +46,14 @@ export interface PortDeps {
   adapters: PortAdapters;
 }
 
+/**
+ * Whether push notifications can be sent here: always in development and tests (the outbox), in
+ * production once FCM's service account is set. The notification pipeline skips push otherwise.
+ */
+export function pushConfigured(env: Env): boolean {
+  return environmentOf(env) !== 'production' || Boolean(env.FCM_SERVICE_ACCOUNT);
+}
+
 function notConfigured(what: string, vars: string): AppError {
   return new AppError('SERVICE_UNAVAILABLE', `${what} is not configured`, { details: { missing: vars } });
 }
@@ -76,7 +84,7 @@ export function createPorts(deps: PortDeps): Ports {
         };
   const push: PushSender = local
     ? outboxPush(deps)
-    : env.FCM_SERVICE_ACCOUNT
+    : pushConfigured(env) && env.FCM_SERVICE_ACCOUNT
       ? fcmPush({ serviceAccount: env.FCM_SERVICE_ACCOUNT, projectId: env.FCM_PROJECT_ID }, deps)
       : { send: () => Promise.reject(notConfigured('Push', 'FCM_SERVICE_ACCOUNT')) };
   return {

@@ -1,4 +1,5 @@
 import { AppError } from '../lib/errors';
+import { providerId, type SendReceipt } from './mailer';
 import { type OutboxDeps, writeOutbox } from './outbox';
 
 /** A text message to an E.164 number. */
@@ -7,17 +8,17 @@ export interface SmsMessage {
   body: string;
 }
 
-/** Port: sends SMS. */
+/** Port: sends SMS. Resolves once the provider accepted the message. */
 export interface SmsSender {
-  send(message: SmsMessage): Promise<void>;
+  send(message: SmsMessage): Promise<SendReceipt>;
 }
 
 /** Development/test adapter: stores the message in D1 for GET /api/v1/dev/outbox. */
 export function outboxSms(deps: OutboxDeps): SmsSender {
   return {
-    send: async (message) => {
-      await writeOutbox(deps, { channel: 'sms', recipient: message.to, body: message.body });
-    },
+    send: async (message) => ({
+      providerMessageId: await writeOutbox(deps, { channel: 'sms', recipient: message.to, body: message.body }),
+    }),
   };
 }
 
@@ -48,6 +49,7 @@ export function twilioSms(config: TwilioConfig, fetcher: typeof fetch): SmsSende
           details: { providerStatus: res.status },
         });
       }
+      return { providerMessageId: await providerId(res, 'sid') };
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { AppointmentAction } from '../db/schema';
 import type { AppointmentView } from '../modules/appointments/appointment-access';
 import type { CaregiverRequestView } from '../modules/caregivers/caregivers.schemas';
+import type { NotificationView } from '../modules/notifications/notifications.schemas';
 
 /** A person as a push names them. */
 interface PushPerson {
@@ -23,5 +24,7 @@ declare module '../platform/realtime-events' {
     'request:removedByUser': { linkId: string; patientId: string; caregiverId: string; by: string };
     /** To an appointment's patient and doctor (except the caller who changed it). */
     'appointment:updated': { action: AppointmentAction; appointment: AppointmentView };
+    /** To the recipient of a new in-app notification, with their unread count (the badge). */
+    'notification:new': { notification: NotificationView; unreadCount: number };
   }
 }

@@ -65,6 +65,15 @@ describe('queue consumer', () => {
     expect(await db.$count(deadJobs, eq(deadJobs.messageId, unknown.id))).toBe(1);
   });
 
+  it('Should record a job whose type only an object prototype knows as unknown, not run it', async () => {
+    const odd = message({ type: 'constructor', payload: {} });
+    const batch = createMessageBatch('kinwell-jobs', [odd]);
+    const ctx = createExecutionContext();
+    await worker.queue(batch, testEnv, ctx);
+    expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual([odd.id]);
+    expect(await db.$count(deadJobs, eq(deadJobs.messageId, odd.id))).toBe(1);
+  });
+
   it('Should enqueue through the JOBS binding in batches', async () => {
     const ctx = createContext(testEnv, cloudflareDeps, { requestId: 'q' });
     await expect(

@@ -1,7 +1,7 @@
 import { asc, eq } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROUND_TRIPS_HEADER } from '../../src/app';
-import { doses, users, type VaccineRow, vaccines } from '../../src/db/schema';
+import { deadJobs, deliveries, doses, users, type VaccineRow, vaccines } from '../../src/db/schema';
 import { fixedClock } from '../../src/lib/clock';
 import {
   type ApiResponse,
@@ -16,6 +16,7 @@ import {
   uniqueMobile,
 } from '../helpers';
 import { latestCode, STRONG_PASSWORD, userWithPassword } from '../support/auth';
+import { capturingQueue, insertNotification } from '../support/notifications';
 import { account, insertAppointment, practice } from '../support/practice';
 import { passkeyUser } from '../support/round-trips';
 import { resetSettings } from '../support/settings';
@@ -505,6 +506,76 @@ describe('round trips of the signed-in writes and reads with data', () => {
       await call('DELETE', `${base}/special-hours/2026-03-27`, doctor.token),
     );
     expect(reopened.body.data.restored.map((a: { id: string }) => a.id)).toEqual([third.id]);
+  });
+
+  it('notifications: inbox, the delivery ledger, re-drive and announcements', async () => {
+    const me = await signedIn();
+    const first = await insertNotification(me.user.id);
+    const second = await insertNotification(me.user.id, { type: 'reminder' });
+    record('GET /notifications', await me.call('GET', '/notifications?unread=true'));
+    record('GET /notifications/unread-count', await me.call('GET', '/notifications/unread-count'));
+    record('POST /notifications/{id}/read', await me.call('POST', `/notifications/${first.id}/read`));
+    record('POST /notifications/read-all', await me.call('POST', '/notifications/read-all'));
+    record('DELETE /notifications/{id}', await me.call('DELETE', `/notifications/${second.id}`));
+
+    // Admin calls enqueue: a capturing queue keeps their jobs out of the local queue.
+    const queue = capturingQueue();
+    const admin = client({ clock, adapters: queue.adapters });
+    const boss = await signedIn('admin');
+    const as = (method: string, path: string, json?: unknown) =>
+      admin.call(method, `${V1}${path}`, json === undefined ? { token: boss.token } : { token: boss.token, json });
+    const now = clock.now().getTime();
+    const deadJobId = uniqueId('dlq');
+    await db.insert(deadJobs).values({
+      id: deadJobId,
+      messageId: uniqueId('m'),
+      queue: 'kinwell-jobs-dlq',
+      type: 'notify.deliver',
+      body: {
+        type: 'notify.deliver',
+        payload: {
+          recipientId: me.user.id,
+          notice: {
+            kind: 'broadcast',
+            type: 'system',
+            preference: 'system',
+            template: 'message',
+            data: { title: 'T', body: 'B' },
+            subject: { type: 'broadcast', id: uniqueId('bdc') },
+          },
+        },
+      },
+      attempts: 1,
+      receivedAt: now,
+    });
+    const failedId = uniqueId('dlv');
+    await db.insert(deliveries).values({
+      id: failedId,
+      subjectType: 'broadcast',
+      subjectId: uniqueId('bdc'),
+      kind: 'broadcast',
+      recipientId: me.user.id,
+      channel: 'email',
+      status: 'failed',
+      attempts: 6,
+      lastError: 'SERVICE_UNAVAILABLE: Email provider refused the message',
+      deadJobId,
+      createdAt: now,
+      updatedAt: now,
+    });
+    record('GET /admin/deliveries', await as('GET', '/admin/deliveries?status=failed'));
+    record('POST /admin/deliveries/{id}/redrive', await as('POST', `/admin/deliveries/${failedId}/redrive`), 202);
+    const announcement = { type: 'system', title: 'Maintenance', body: 'Sunday 02:00 UTC.' };
+    record(
+      'POST /admin/notifications',
+      await as('POST', '/admin/notifications', { ...announcement, audience: { kind: 'user', userId: me.user.id } }),
+      202,
+    );
+    record(
+      'POST /admin/notifications (role)',
+      await as('POST', '/admin/notifications', { ...announcement, audience: { kind: 'role', role: 'doctor' } }),
+      202,
+    );
   });
 
   it('Should hold every endpoint measured above to the budget, known exceptions to their measured count', () => {

@@ -3,6 +3,7 @@ export * from './audit';
 export * from './auth';
 export * from './caregivers';
 export * from './health';
+export * from './notifications';
 export * from './platform';
 export * from './settings';
 export * from './telemedicine';

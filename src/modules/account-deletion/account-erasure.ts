@@ -9,6 +9,7 @@ import { caregiversErasure } from '../caregivers/caregivers.erasure';
 import { dependentsErasure } from '../dependents/dependents.erasure';
 import { doctorsErasure } from '../doctors/doctors.erasure';
 import { filesErasure } from '../files/files.erasure';
+import { notificationsErasure } from '../notifications/notifications.erasure';
 import { schedulesErasure } from '../schedules/schedules.erasure';
 import { usersErasure } from '../users/users.erasure';
 import { vaccinationsErasure } from '../vaccinations/vaccinations.erasure';
@@ -31,6 +32,7 @@ export const ACCOUNT_ERASURES: readonly AccountErasure[] = [
   vaccinationsErasure,
   dependentsErasure,
   authErasure,
+  notificationsErasure,
   filesErasure,
   usersErasure,
 ];

@@ -1,9 +1,9 @@
-import { and, desc, eq, getTableColumns, gte, is, lt, SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, lt, type SQL, sql } from 'drizzle-orm';
 import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type { ServiceContext } from '../../context';
 import { paginate } from '../../db/paginate';
 import { type AuditEventRow, auditEvents } from '../../db/schema';
-import { ifOneRowChanged, isNotNullViolation } from '../../db/sql';
+import { ifOneRowChanged, isNotNullViolation, selectedRow } from '../../db/sql';
 
 /**
  * The one writer of `audit_events`: every module records through `auditInsert` (or `recordAudit`),
@@ -66,16 +66,10 @@ export function auditInsert(ctx: ServiceContext, event: AuditEventInput, options
     metadata: event.metadata ?? null,
   } satisfies Record<keyof typeof auditEvents.$inferInsert, unknown>;
   if (guard === undefined || guard === 'one-row-changed') return ctx.db.insert(auditEvents).values(row);
-  // INSERT … SELECT lists every column in table order; plain values are encoded by their column.
-  const columns = getTableColumns(auditEvents);
-  const selected = (Object.keys(columns) as (keyof typeof columns)[]).map((key) => {
-    const value = row[key];
-    return is(value, SQL) ? value : sql.param(value, columns[key]);
-  });
   return ctx.db
     .insert(auditEvents)
     .select(
-      sql`select ${sql.join(selected, sql`, `)}${guard.from ? sql` from ${guard.from}` : sql``}${guard.where ? sql` where ${guard.where}` : sql``}`,
+      sql`select ${selectedRow(auditEvents, row)}${guard.from ? sql` from ${guard.from}` : sql``}${guard.where ? sql` where ${guard.where}` : sql``}`,
     );
 }
 

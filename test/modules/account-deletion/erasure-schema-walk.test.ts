@@ -26,6 +26,7 @@ import { account } from '../../support/practice';
 /** `_id` names that denote another entity in every table that has them. */
 const OTHER_ENTITY_IDS: Record<string, string> = {
   appointment_id: 'an appointment',
+  dead_job_id: 'a dead-lettered queue message',
   avatar_file_id: 'a file (the avatar)',
   dependent_id: 'a dependent (not an account)',
   file_id: 'a file',
@@ -35,11 +36,13 @@ const OTHER_ENTITY_IDS: Record<string, string> = {
   link_id: 'a caregiver link',
   message_id: 'a queue message',
   photo_file_id: 'a file (the doctor photo)',
+  provider_message_id: "a provider's id of a sent message (an inbox row or an outbox message in development)",
   request_id: 'a caregiver request, or an HTTP request id in audit events',
   schedule_id: 'a schedule',
   service_id: 'a doctor service',
   session_id: 'a session',
   specialization_id: 'a specialization',
+  subject_id: 'what a notice is about (an appointment, a dose, a broadcast)',
   supplement_id: 'a supplement',
   vaccine_id: 'a vaccine',
 };
@@ -80,6 +83,7 @@ const KEPT: Record<string, { why: string; modes?: EraseMode[] }> = {
   // Accounting and configuration history: the staff member's id only.
   'stock_movements.actor_id': { why: 'the stock ledger, append-only' },
   'system_settings.updated_by': { why: 'who last changed a setting' },
+  'broadcasts.created_by': { why: 'the admin who sent an announcement (ids only)' },
 };
 
 /** Every table of the schema, found by walking its exports. */

@@ -1,0 +1,61 @@
+import { escapeHtml } from '../../lib/html';
+
+/**
+ * The one place a notice becomes text. Every channel renders through `renderNotice`, so the email
+ * templates (branded HTML, languages) replace this function's body without touching the pipeline.
+ */
+
+/** Each template's name → the data it is rendered from. Templates add their entry here. */
+export interface NoticeTemplates {
+  /**
+   * A written message: an admin's announcement, or any notice whose text is already composed. Other
+   * keys are values for the apps (a link, an id) and are not rendered.
+   */
+  message: { title: string; body: string; [extra: string]: unknown };
+}
+
+export type NoticeTemplate = keyof NoticeTemplates & string;
+
+/** A notice rendered for one recipient: the inbox and push title, the plain text, the email HTML, the SMS. */
+export interface RenderedNotice {
+  title: string;
+  text: string;
+  html: string;
+  sms: string;
+}
+
+const SMS_MAX = 300;
+
+const renderers: { [T in NoticeTemplate]: (data: NoticeTemplates[T], locale: string) => RenderedNotice } = {
+  message: ({ title, body }) => ({
+    title,
+    text: body,
+    html: `<!doctype html><html><body style="font-family:system-ui,sans-serif"><h2>${escapeHtml(title)}</h2>${body
+      .split(/\n{2,}/)
+      .map((paragraph) => `<p>${escapeHtml(paragraph)}</p>`)
+      .join('')}</body></html>`,
+    sms: `${title}: ${body}`.slice(0, SMS_MAX),
+  }),
+};
+
+/** Whether `name` is a known template (a queued job's template is checked before it is rendered). */
+export function isNoticeTemplate(name: string): name is NoticeTemplate {
+  return Object.hasOwn(renderers, name);
+}
+
+/**
+ * Renders `template` with `data` in `locale` (a BCP 47 tag; this renderer writes English whatever it
+ * is, the templates work adds languages with a fallback).
+ * @throws Error when `data` lacks what the template needs (a job that can never succeed)
+ */
+export function renderNotice<T extends NoticeTemplate>(template: T, data: NoticeTemplates[T], locale: string) {
+  const missing = requiredFields[template].filter(
+    (field) => typeof (data as Record<string, unknown>)[field] !== 'string',
+  );
+  if (missing.length) throw new Error(`Notice template ${template} needs ${missing.join(', ')}`);
+  return renderers[template](data, locale);
+}
+
+const requiredFields: { [T in NoticeTemplate]: (keyof NoticeTemplates[T] & string)[] } = {
+  message: ['title', 'body'],
+};
