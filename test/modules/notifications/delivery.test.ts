@@ -63,7 +63,7 @@ describe('delivering a notice', () => {
     expect(ledger.email).toMatchObject({ status: 'sent', attempts: 1, providerMessageId: sent[0]!.id });
     // A system notice goes by SMS only to those who asked; this account has no device for push.
     expect(ledger.sms).toMatchObject({ status: 'skipped', skipReason: 'preference-off' });
-    expect(ledger.push).toMatchObject({ status: 'skipped', skipReason: 'push-not-configured' });
+    expect(ledger.push).toMatchObject({ status: 'skipped', skipReason: 'no-device' });
   });
 
   it('Should never call a channel turned off, nor one with no verified address, and record them skipped', async () => {
