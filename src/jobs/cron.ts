@@ -2,6 +2,7 @@ import type { ServiceContext } from '../context';
 import { deleteExpiredHoldClaims } from '../modules/appointments/holds.service';
 import { deleteExpiredIdempotencyKeys } from '../modules/appointments/idempotency';
 import { pruneExpiredAuthState } from '../modules/auth/housekeeping';
+import { enqueueDueReminders } from '../modules/notifications/reminders';
 import { extendDoseHorizons, markMissedDoses } from '../modules/schedules/doses.service';
 import { pruneOutbox } from '../modules/system/system.service';
 
@@ -15,6 +16,7 @@ export interface CronTask {
 }
 
 export const CRON_TASKS: CronTask[] = [
+  { name: 'reminders.enqueue', run: (ctx) => enqueueDueReminders(ctx) },
   { name: 'dev-outbox.prune', run: (ctx) => pruneOutbox(ctx) },
   { name: 'auth.prune-expired', run: (ctx) => pruneExpiredAuthState(ctx) },
   { name: 'doses.mark-missed', run: (ctx) => markMissedDoses(ctx) },

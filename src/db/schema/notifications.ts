@@ -107,3 +107,41 @@ export const broadcasts = sqliteTable('broadcasts', {
 });
 
 export type BroadcastRow = typeof broadcasts.$inferSelect;
+
+export const REMINDER_STATUSES = ['pending', 'enqueued'] as const;
+
+/**
+ * Reminders waiting for their time: one row per (subject, reminder kind, recipient), written by the
+ * module that owns the subject in the same batch as the subject's change (a booking schedules its 24 h
+ * and 1 h reminders, a reschedule moves them, a cancellation deletes them). `dueAt` is an instant
+ * computed from the recipient's zone when the row is written, so DST and zone rules are settled then.
+ * The cron finds `pending` rows whose time has come, enqueues their notices and marks them `enqueued`;
+ * the delivery ledger (keyed by kind and `dueAt`) makes a repeated enqueue harmless. Owned by the
+ * notifications module.
+ */
+export const reminders = sqliteTable(
+  'reminders',
+  {
+    id: text('id').primaryKey(),
+    subjectType: text('subject_type').notNull(),
+    subjectId: text('subject_id').notNull(),
+    /** Which reminder of the subject: `appointment.24h`, `appointment.1h`, `dose.10m`, `vaccine.day-before`, … */
+    kind: text('kind').notNull(),
+    recipientId: text('recipient_id').notNull(),
+    /** When to send (epoch ms). */
+    dueAt: integer('due_at').notNull(),
+    status: text('status', { enum: REMINDER_STATUSES }).notNull(),
+    /** The notice to send: inbox type, preference kind, template and its data (JSON, no clinical text). */
+    notice: text('notice', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+    enqueuedAt: integer('enqueued_at'),
+  },
+  (t) => [
+    uniqueIndex('reminders_key_idx').on(t.subjectType, t.subjectId, t.kind, t.recipientId),
+    index('reminders_due_idx').on(t.status, t.dueAt),
+    index('reminders_recipient_idx').on(t.recipientId),
+  ],
+);
+
+export type ReminderRow = typeof reminders.$inferSelect;
