@@ -90,20 +90,24 @@ interface Recipient {
 
 type ProviderChannel = Exclude<NotificationChannel, 'in-app'>;
 
-/** What one provider call came to: the receipt, and push tokens the provider reported dead. */
+/**
+ * What one provider call came to: the receipt, push tokens the provider reported dead, and whether
+ * anyone was reached (false when every device's token was dead).
+ */
 interface SendOutcome extends SendReceipt {
   deadTokens: string[];
+  reached: boolean;
 }
 
 /**
- * Pushes to each of the recipient's devices. Sent when one device took it; dead tokens are returned for
- * deletion; when every device is dead the channel has no device left (`null`); otherwise the first error.
+ * Pushes to each of the recipient's devices. Reached when one device took it; dead tokens are returned
+ * for deletion; when every device is dead nobody was reached; otherwise the first error is thrown.
  */
 async function pushToDevices(
   ctx: ServiceContext,
   tokens: readonly string[],
   message: { title: string; body: string; data: Record<string, string> },
-): Promise<SendOutcome | null> {
+): Promise<SendOutcome> {
   const results = await Promise.allSettled(tokens.map((token) => ctx.ports.push.send({ token, ...message })));
   const deadTokens = tokens.filter((_, i) => {
     const result = results[i]!;
@@ -111,17 +115,14 @@ async function pushToDevices(
   });
   const sent = results.find((r) => r.status === 'fulfilled' && r.value.status === 'sent');
   if (sent?.status === 'fulfilled' && sent.value.status === 'sent') {
-    return { providerMessageId: sent.value.name, deadTokens };
+    return { providerMessageId: sent.value.name, deadTokens, reached: true };
   }
   const failure = results.find((r) => r.status === 'rejected');
   if (failure?.status === 'rejected') throw Object.assign(failure.reason as object, { deadTokens });
-  return null;
+  return { providerMessageId: null, deadTokens, reached: false };
 }
 
-/**
- * Calls the provider of `channel`; the delivery id makes a repeated email send a no-op at the provider.
- * Resolves null when push found no live device.
- */
+/** Calls the provider of `channel`; the delivery id makes a repeated email send a no-op at the provider. */
 async function send(
   ctx: ServiceContext,
   channel: ProviderChannel,
@@ -129,7 +130,7 @@ async function send(
   recipient: Recipient,
   rendered: RenderedNotice,
   data: Record<string, unknown>,
-): Promise<SendOutcome | null> {
+): Promise<SendOutcome> {
   const appName = ctx.env.APP_NAME ?? 'Kinwell';
   switch (channel) {
     case 'email': {
@@ -140,14 +141,14 @@ async function send(
         html: rendered.html,
         idempotencyKey: deliveryId,
       });
-      return { ...receipt, deadTokens: [] };
+      return { ...receipt, deadTokens: [], reached: true };
     }
     case 'sms': {
       const receipt = await ctx.ports.sms.send({
         to: recipient.contact.mobileNumber!,
         body: `${appName}: ${rendered.sms}`,
       });
-      return { ...receipt, deadTokens: [] };
+      return { ...receipt, deadTokens: [], reached: true };
     }
     case 'push':
       return pushToDevices(ctx, recipient.tokens, { title: rendered.title, body: rendered.text, data: pushData(data) });
@@ -249,7 +250,12 @@ export async function deliverNotice(ctx: ServiceContext, job: Job): Promise<void
           return { channel, id, error: null, outcome };
         } catch (err) {
           const deadTokens = (err as { deadTokens?: string[] }).deadTokens ?? [];
-          return { channel, id, error: describeError(err), outcome: { providerMessageId: null, deadTokens } };
+          return {
+            channel,
+            id,
+            error: describeError(err),
+            outcome: { providerMessageId: null, deadTokens, reached: false },
+          };
         }
       }),
     ),
@@ -263,12 +269,12 @@ export async function deliverNotice(ctx: ServiceContext, job: Job): Promise<void
 
   // Mark: each claimed delivery sent, or its error recorded and its lease released for the retry.
   const markedAt = ctx.clock.now().getTime();
-  const deadTokens = outcomes.flatMap((o) => o.outcome?.deadTokens ?? []);
+  const deadTokens = outcomes.flatMap((o) => o.outcome.deadTokens);
   await runBatch(ctx.db, [
     ...outcomes.map((o) =>
       o.error !== null
         ? attemptFailedStatement(ctx, o.id, o.error, markedAt)
-        : o.outcome
+        : o.outcome.reached
           ? sentStatement(ctx, o.id, o.outcome.providerMessageId, markedAt)
           : claimedSkipStatement(ctx, o.id, 'no-device', markedAt),
     ),
