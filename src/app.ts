@@ -30,6 +30,7 @@ import { doctorsRouter } from './modules/doctors/doctors.routes';
 import { filesRouter } from './modules/files/files.routes';
 import { notificationsRouter } from './modules/notifications/notifications.routes';
 import { notificationsAdminRouter } from './modules/notifications/notifications-admin.routes';
+import { smsStatusRouter } from './modules/notifications/sms-status.routes';
 import { scheduleChangesRouter } from './modules/schedule-changes/schedule-changes.routes';
 import { dosesRouter } from './modules/schedules/doses.routes';
 import { schedulesRouter } from './modules/schedules/schedules.routes';
@@ -72,6 +73,7 @@ const modules = [
   adminRouter,
   notificationsRouter,
   notificationsAdminRouter,
+  smsStatusRouter,
   superadminRouter,
   settingsRouter,
   auditRouter,

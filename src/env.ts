@@ -16,6 +16,12 @@ export interface Env {
   /** `development`, `test` or `production`. Dev-only routes and adapters key off this. */
   ENVIRONMENT: string;
   APP_NAME?: string;
+  /**
+   * The API's public origin as the outside world reaches it (e.g. `https://api.kinwell.health`, no
+   * path): the base of the callback URLs given to providers (Twilio's `StatusCallback`), and the URL
+   * their signatures are checked against, whatever host a proxy forwarded the request with.
+   */
+  PUBLIC_URL?: string;
   /** Comma-separated list of browser origins allowed by CORS. */
   CORS_ORIGINS?: string;
   /** Maximum JSON request body in bytes (default 1 MiB). */
@@ -53,7 +59,7 @@ export interface Env {
   EMAIL_API_URL?: string;
   EMAIL_FROM?: string;
 
-  /** Twilio REST (SMS). */
+  /** Twilio REST (SMS); the auth token also verifies Twilio's signed status callbacks. */
   TWILIO_ACCOUNT_SID?: string;
   TWILIO_AUTH_TOKEN?: string;
   TWILIO_FROM_NUMBER?: string;

@@ -240,6 +240,8 @@ export const ROUTE_POLICIES = {
   'admin.deliveries.list': roles('admin', 'superadmin'),
   'admin.deliveries.redrive': roles('admin', 'superadmin'),
   'admin.notifications.broadcast': roles('admin', 'superadmin'),
+  // Signed by Twilio instead of a token: the route checks X-Twilio-Signature itself.
+  'webhooks.twilio.smsStatus': PUBLIC,
 
   // superadmin: admins, system configuration and feature flags
   'superadmin.admins.list': roles('superadmin'),

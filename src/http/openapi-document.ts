@@ -80,6 +80,10 @@ export const API_TAGS = [
     name: 'Notification delivery',
     description: 'Admins: announcements to an account, a role or everyone, and the delivery ledger with re-drives.',
   },
+  {
+    name: 'Webhooks',
+    description: 'Called by providers, not by apps: signed by the provider instead of a token (Twilio message status).',
+  },
   { name: 'Superadmin', description: 'Managing the admins themselves: approve, reject, block, grant and revoke.' },
   {
     name: 'Settings',

@@ -9,7 +9,7 @@ import type { JobQueue } from './jobs';
 import { httpMailer, type Mailer, outboxMailer } from './mailer';
 import { fcmPush, outboxPush, type PushSender } from './push';
 import type { RealtimePort } from './realtime';
-import { outboxSms, type SmsSender, twilioSms } from './sms';
+import { outboxSms, type SmsSender, twilioSms, twilioStatusCallbackUrl } from './sms';
 
 /** Everything a service may reach outside its own code. Only src/platform touches bindings and APIs. */
 export interface Ports {
@@ -76,7 +76,12 @@ export function createPorts(deps: PortDeps): Ports {
     ? outboxSms(deps)
     : env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN && env.TWILIO_FROM_NUMBER
       ? twilioSms(
-          { accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN, from: env.TWILIO_FROM_NUMBER },
+          {
+            accountSid: env.TWILIO_ACCOUNT_SID,
+            authToken: env.TWILIO_AUTH_TOKEN,
+            from: env.TWILIO_FROM_NUMBER,
+            statusCallback: twilioStatusCallbackUrl(env.PUBLIC_URL),
+          },
           deps.fetch,
         )
       : {

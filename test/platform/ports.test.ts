@@ -78,6 +78,20 @@ describe('production mailer and SMS adapters', () => {
     });
   });
 
+  it('Should ask Twilio for status callbacks at the public URL when one is configured', async () => {
+    const recorder = recordingFetch(() => Response.json({ sid: 'SM2' }, { status: 201 }));
+    const env = { ...PROD, PUBLIC_URL: 'https://api.kinwell.health/' };
+    const ctx = createContext(env, { ...cloudflareDeps, fetch: recorder.fetch }, { requestId: 'r' });
+    expect(await ctx.ports.sms.send({ to: '+14155550123', body: 'Hello' })).toEqual({ providerMessageId: 'SM2' });
+    const form = new TextDecoder().decode(await recorder.requests[0]!.arrayBuffer());
+    expect(Object.fromEntries(new URLSearchParams(form))).toEqual({
+      To: '+14155550123',
+      From: '+15005550006',
+      Body: 'Hello',
+      StatusCallback: 'https://api.kinwell.health/api/v1/webhooks/twilio/sms-status',
+    });
+  });
+
   it('Should throw SERVICE_UNAVAILABLE when the provider refuses, so the job retries', async () => {
     const recorder = recordingFetch(() => new Response('nope', { status: 500 }));
     const ctx = createContext(PROD, { ...cloudflareDeps, fetch: recorder.fetch }, { requestId: 'r' });

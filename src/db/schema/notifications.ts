@@ -71,6 +71,8 @@ export const deliveries = sqliteTable(
     uniqueIndex('deliveries_key_idx').on(t.subjectType, t.subjectId, t.kind, t.recipientId, t.channel),
     index('deliveries_status_idx').on(t.status, t.updatedAt),
     index('deliveries_recipient_idx').on(t.recipientId),
+    // Provider status callbacks find their delivery by the provider's message id.
+    index('deliveries_provider_message_idx').on(t.providerMessageId),
   ],
 );
 

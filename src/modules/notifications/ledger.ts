@@ -175,3 +175,36 @@ export function deadLetteredStatement(
     })
     .where(and(keyWhere(key), inArray(deliveries.channel, [...channels]), eq(deliveries.status, 'queued')));
 }
+
+/** What a provider reported, after accepting it, about a message it was to deliver. */
+export type ProviderReport = { status: 'delivered' } | { status: 'failed'; error: string };
+
+/**
+ * Records a provider's report on its message `providerMessageId` sent on `channel`: `delivered` (with
+ * `deliveredAt`) or `failed` (with the provider's error). Only a `sent` delivery moves, so a report
+ * never takes a delivery back or sideways: a replayed report, one arriving after the other final one,
+ * or one for a message no delivery holds changes nothing. Returns the changed row's id, or no row.
+ */
+export function providerReportStatement(
+  ctx: ServiceContext,
+  channel: NotificationChannel,
+  providerMessageId: string,
+  report: ProviderReport,
+  now: number,
+) {
+  const change =
+    report.status === 'delivered'
+      ? { status: 'delivered' as const, deliveredAt: now, updatedAt: now }
+      : { status: 'failed' as const, lastError: report.error, updatedAt: now };
+  return ctx.db
+    .update(deliveries)
+    .set(change)
+    .where(
+      and(
+        eq(deliveries.channel, channel),
+        eq(deliveries.providerMessageId, providerMessageId),
+        eq(deliveries.status, 'sent'),
+      ),
+    )
+    .returning({ id: deliveries.id });
+}

@@ -1,0 +1,1 @@
+CREATE INDEX `deliveries_provider_message_idx` ON `deliveries` (`provider_message_id`);
