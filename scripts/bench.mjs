@@ -1,7 +1,8 @@
 // Local performance baseline: throughput/latency of a few hot routes under `wrangler dev --local`
 // (workerd + SQLite-backed D1 on this machine) and the size of the deployable bundle.
 // Numbers are for comparing commits on the same machine, not a prediction of production latency.
-// Usage: npm run bench   (BENCH_SECONDS=5 for a quicker run, BENCH_PORT to pin the port)
+// Usage: npm run bench   (BENCH_SECONDS=5 for a quicker run, BENCH_PORT to pin the port,
+// BENCH_ONLY=reminders,bundle to run some parts only, BENCH_REMINDERS=2000 for a smaller reminders run)
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes, randomInt, scryptSync } from 'node:crypto';
 import { mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -13,6 +14,16 @@ import { gzipSync } from 'node:zlib';
 import autocannon from 'autocannon';
 import { transform } from 'esbuild';
 import WebSocket from 'ws';
+import {
+  productionVars,
+  REMINDER_COUNT,
+  remindersBench,
+  remindersCheck,
+  remindersFailures,
+  remindersReport,
+  remindersSeedSql,
+  startProvider,
+} from './bench-reminders.mjs';
 import { DEMO_ACCOUNTS, DEMO_PASSWORD, seedSql } from './seed.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -525,21 +536,28 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   });
 }
 
-async function startDev(port, inspectorPort) {
+/**
+ * Starts wrangler dev on the bench state and resolves with its base URL once /health answers. `vars`
+ * override wrangler.toml's (the reminders run uses production mode); `testScheduled` exposes
+ * GET /__scheduled; the output goes to .bench/<logName>.
+ */
+async function startDev(port, inspectorPort, { vars = {}, testScheduled = false, logName = 'wrangler.log' } = {}) {
   mkdirSync(OUT_DIR, { recursive: true });
-  const log = openSync(join(OUT_DIR, 'wrangler.log'), 'w'); // per-request logs would drown the report
+  const log = openSync(join(OUT_DIR, logName), 'w'); // per-request logs would drown the report
   const args = ['wrangler', 'dev', '--local', '--ip', '127.0.0.1', '--port', String(port)];
   args.push('--inspector-port', String(inspectorPort), '--persist-to', PERSIST, '--show-interactive-dev-session=false');
   // The login scenario would trip the sign-in rate limits in a second; scale them (ignored in production).
   args.push('--var', 'RATE_LIMIT_SCALE:1000000000');
   // Every bench request comes from 127.0.0.1: the per-address request ceiling would cap the run itself.
   args.push('--var', 'REQUEST_CEILING_POLICY:off');
+  for (const [name, value] of Object.entries(vars)) args.push('--var', `${name}:${value}`);
+  if (testScheduled) args.push('--test-scheduled');
   devChild = spawn('npx', args, { cwd: ROOT, env: CHILD_ENV, detached: true, stdio: ['ignore', log, log] });
   const baseUrl = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     if (devChild.exitCode !== null)
-      throw new Error(`wrangler dev exited early (${devChild.exitCode}); see .bench/wrangler.log`);
+      throw new Error(`wrangler dev exited early (${devChild.exitCode}); see .bench/${logName}`);
     try {
       if ((await fetch(`${baseUrl}/health`)).status === 200) return baseUrl;
     } catch {
@@ -547,7 +565,7 @@ async function startDev(port, inspectorPort) {
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  throw new Error('wrangler dev did not answer 200 on /health within 60 s; see .bench/wrangler.log');
+  throw new Error(`wrangler dev did not answer 200 on /health within 60 s; see .bench/${logName}`);
 }
 
 async function stopDev() {
@@ -556,6 +574,7 @@ async function stopDev() {
   killDev('SIGTERM');
   if (exited) await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
   killDev('SIGKILL');
+  devChild = null;
 }
 
 // ---- Measurement
@@ -612,16 +631,20 @@ const fmt = (n, digits = 0) =>
 
 const orNa = (n) => (n === null || n === undefined ? 'n/a' : fmt(n));
 
-function report(results, bundle, hashMs, imports, storm, realtime) {
+function report({ results, bundle, hashMs, imports, storm, realtime, reminders }) {
   const cpu = cpus();
-  const lines = [
-    `node ${process.version} · ${cpu[0]?.model?.trim() ?? 'unknown CPU'} · ${cpu.length} cores`,
-    '',
-    `wrangler dev --local, ${CONNECTIONS} connections, ${SECONDS} s per scenario after ${WARMUP_SECONDS} s warm-up, ${new Date().toISOString()}`,
-    '',
-    '| scenario | D1 round trips | req/s | p50 ms | p99 ms | non-2xx |',
-    '| --- | ---: | ---: | ---: | ---: | ---: |',
-  ];
+  const lines = [`node ${process.version} · ${cpu[0]?.model?.trim() ?? 'unknown CPU'} · ${cpu.length} cores`];
+  if (results.length) {
+    lines.push(
+      '',
+      `wrangler dev --local, ${CONNECTIONS} connections, ${SECONDS} s per scenario after ${WARMUP_SECONDS} s warm-up, ${new Date().toISOString()}`,
+      '',
+      '| scenario | D1 round trips | req/s | p50 ms | p99 ms | non-2xx |',
+      '| --- | ---: | ---: | ---: | ---: | ---: |',
+    );
+  } else {
+    lines.push('', `wrangler dev --local, ${new Date().toISOString()}`);
+  }
   const notes = [];
   for (const { name, expect, r, unexpected, roundTrips } of results) {
     const non2xx = expect < 300 ? fmt(r.non2xx) : `n/a (expects ${expect})`;
@@ -635,7 +658,8 @@ function report(results, bundle, hashMs, imports, storm, realtime) {
   const rps = (prefix) => results.find((x) => x.name.startsWith(prefix))?.r.requests.average;
   const hot = rps('GET /api/v1/users/me');
   const bare = rps('bare route');
-  lines.push('', `Password hash cost: ${fmt(hashMs, 1)} ms per scrypt hash (N=2^14, r=8, p=5).`);
+  if (hashMs !== undefined)
+    lines.push('', `Password hash cost: ${fmt(hashMs, 1)} ms per scrypt hash (N=2^14, r=8, p=5).`);
   if (hot && bare) lines.push(`Hot authenticated read vs bare route: ${fmt((100 * hot) / bare)} % of its throughput.`);
   if (imports) {
     const rate = (ms) => fmt((imports.rows / ms) * 1000);
@@ -701,20 +725,67 @@ function report(results, bundle, hashMs, imports, storm, realtime) {
       );
     }
   }
-  lines.push(
-    '',
-    '| bundle | raw KiB | gzip KiB |',
-    '| --- | ---: | ---: |',
-    `| worker (${bundle.files} .js file${bundle.files === 1 ? '' : 's'}) | ${fmt(bundle.raw / 1024, 1)} | ${fmt(bundle.gzip / 1024, 1)} |`,
-    '',
-    `Worker startup time: ${bundle.startup}${bundle.startup === 'n/a' ? ' (only reported by a real `wrangler deploy`; the dry run does not measure it)' : ''}`,
-  );
+  if (reminders) lines.push('', ...remindersReport(reminders, fmt));
+  if (bundle) {
+    lines.push(
+      '',
+      '| bundle | raw KiB | gzip KiB |',
+      '| --- | ---: | ---: |',
+      `| worker (${bundle.files} .js file${bundle.files === 1 ? '' : 's'}) | ${fmt(bundle.raw / 1024, 1)} | ${fmt(bundle.gzip / 1024, 1)} |`,
+      '',
+      `Worker startup time: ${bundle.startup}${bundle.startup === 'n/a' ? ' (only reported by a real `wrangler deploy`; the dry run does not measure it)' : ''}`,
+    );
+  }
   return `${lines.join('\n')}\n`;
+}
+
+/** The parts BENCH_ONLY may name (comma-separated); all of them by default. */
+const PARTS = ['routes', 'import', 'storm', 'realtime', 'reminders', 'bundle'];
+
+function selectedParts() {
+  const only = process.env.BENCH_ONLY?.split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
+  if (!only?.length) return new Set(PARTS);
+  const unknown = only.filter((p) => !PARTS.includes(p));
+  if (unknown.length)
+    throw new Error(`BENCH_ONLY: unknown part(s) ${unknown.join(', ')}; choose from ${PARTS.join(', ')}`);
+  return new Set(only);
+}
+
+/**
+ * The reminders pipeline in its own wrangler dev, in production mode (real email adapter, no dev
+ * routes) with email pointed at a local stand-in provider; D1 is checked after it stopped.
+ */
+async function remindersPart(port, inspectorPort) {
+  const seedFile = join(ROOT, '.wrangler', 'bench-reminders.sql');
+  const since = Date.now();
+  writeFileSync(seedFile, remindersSeedSql(since));
+  run('npx', ['wrangler', 'd1', 'execute', 'DB', '--local', '--persist-to', PERSIST, '--file', seedFile]);
+  const provider = await startProvider();
+  const logName = 'wrangler-reminders.log';
+  try {
+    const baseUrl = await startDev(port, inspectorPort, {
+      vars: productionVars(provider.url),
+      testScheduled: true,
+      logName,
+    });
+    process.stderr.write(`  reminders pipeline (${REMINDER_COUNT} reminders)…\n`);
+    const measured = await remindersBench({ baseUrl, provider, logFile: join(OUT_DIR, logName), logOffset: 0 });
+    await stopDev();
+    return { ...measured, ...remindersCheck(d1, since) };
+  } finally {
+    await stopDev();
+    await provider.close();
+  }
 }
 
 async function main() {
   if (!Number.isFinite(SECONDS) || SECONDS <= 0)
     throw new Error(`BENCH_SECONDS must be a positive number, got ${process.env.BENCH_SECONDS}`);
+  if (!Number.isInteger(REMINDER_COUNT) || REMINDER_COUNT <= 0)
+    throw new Error(`BENCH_REMINDERS must be a positive integer, got ${process.env.BENCH_REMINDERS}`);
+  const parts = selectedParts();
   process.stderr.write('Preparing bench database…\n');
   run(process.execPath, ['scripts/dev-vars.mjs']);
   run('npx', ['wrangler', 'd1', 'migrations', 'apply', 'DB', '--local', '--persist-to', PERSIST]);
@@ -724,39 +795,57 @@ async function main() {
   writeFileSync(seedFile, seedSql());
   run('npx', ['wrangler', 'd1', 'execute', 'DB', '--local', '--persist-to', PERSIST, '--file', seedFile]);
 
-  process.stderr.write('Building bundle (dry run)…\n');
-  const bundle = bundleSizes();
+  let bundle;
+  if (parts.has('bundle')) {
+    process.stderr.write('Building bundle (dry run)…\n');
+    bundle = bundleSizes();
+  }
 
   const day = stormDay();
-  resetStormDay(day);
+  if (parts.has('storm')) resetStormDay(day);
 
   const port = await freePort(Number(process.env.BENCH_PORT ?? 8799));
   const inspectorPort = await freePort(0); // the default 9229 may belong to a developer's wrangler dev
-  process.stderr.write(`Starting wrangler dev on :${port}…\n`);
   const results = [];
   let imports;
   let storm;
   let realtime;
-  try {
-    const baseUrl = await startDev(port, inspectorPort);
-    for (const s of scenarios) results.push(await runScenario(baseUrl, s));
-    process.stderr.write('  CSV import…\n');
-    imports = await importBench(baseUrl);
-    process.stderr.write('  booking storm…\n');
-    storm = await bookingStorm(baseUrl, day);
-    process.stderr.write('  real time (fan-out, hibernation, hub capacity)…\n');
-    realtime = await realtimeBench(baseUrl);
-  } finally {
-    await stopDev();
+  let reminders;
+  if (['routes', 'import', 'storm', 'realtime'].some((p) => parts.has(p))) {
+    process.stderr.write(`Starting wrangler dev on :${port}…\n`);
+    try {
+      const baseUrl = await startDev(port, inspectorPort);
+      if (parts.has('routes')) for (const s of scenarios) results.push(await runScenario(baseUrl, s));
+      if (parts.has('import')) {
+        process.stderr.write('  CSV import…\n');
+        imports = await importBench(baseUrl);
+      }
+      if (parts.has('storm')) {
+        process.stderr.write('  booking storm…\n');
+        storm = await bookingStorm(baseUrl, day);
+      }
+      if (parts.has('realtime')) {
+        process.stderr.write('  real time (fan-out, hibernation, hub capacity)…\n');
+        realtime = await realtimeBench(baseUrl);
+      }
+    } finally {
+      await stopDev();
+    }
+    // Counted in the database itself, after the server has let go of it.
+    if (storm) storm = { ...storm, ...stormCheck(day) };
   }
-  // Counted in the database itself, after the server has let go of it.
-  storm = { ...storm, ...stormCheck(day) };
+  if (parts.has('reminders')) {
+    process.stderr.write(`Starting wrangler dev (production mode) on :${port} for the reminders pipeline…\n`);
+    reminders = await remindersPart(port, inspectorPort);
+  }
 
-  const md = report(results, bundle, hashCostMs(), imports, storm, realtime);
+  const hashMs = parts.has('routes') ? hashCostMs() : undefined;
+  const md = report({ results, bundle, hashMs, imports, storm, realtime, reminders });
   mkdirSync(OUT_DIR, { recursive: true });
   writeFileSync(join(OUT_DIR, 'latest.md'), md);
   process.stdout.write(`\n${md}`);
-  if (storm.doubleBookings || storm.live !== (storm.outcomes.get('201') ?? 0)) process.exitCode = 1;
+  if (storm && (storm.doubleBookings || storm.live !== (storm.outcomes.get('201') ?? 0))) process.exitCode = 1;
+  if (reminders && remindersFailures(reminders).length) process.exitCode = 1;
 }
 
 main().catch((err) => {
