@@ -15,6 +15,7 @@ import {
 } from '../../db/schema';
 import { getSetting } from '../settings/settings.service';
 import { type Relation, sqlEventId } from './appointment-access';
+import { cancelAppointmentRemindersWhere } from './appointment-reminders';
 import { TRANSITIONS } from './lifecycle.policy';
 import { type RefundBand, type RefundTier, refundBands } from './refund.policy';
 
@@ -46,7 +47,7 @@ const CANCEL = TRANSITIONS.cancel;
  * - Past appointments stay with their history and notes, as the other party's records (the tombstone
  *   user row names no one); so do appointments in progress, which `cancel` does not apply to.
  * - `purge`, as patient: every appointment of theirs goes instead, with its history, notes,
- *   attachment links and claims.
+ *   attachment links, claims and the doctor's reminders of it.
  */
 export async function appointmentsErasure(ctx: ServiceContext, userId: string, mode: EraseMode): Promise<Erasure> {
   const db = ctx.db;
@@ -70,6 +71,7 @@ export async function appointmentsErasure(ctx: ServiceContext, userId: string, m
   if (mode === 'purge') {
     const theirs = db.select({ id: appointments.id }).from(appointments).where(eq(appointments.patientId, userId));
     statements.push(
+      cancelAppointmentRemindersWhere(ctx, eq(appointments.patientId, userId)),
       db.delete(slotClaims).where(inArray(slotClaims.ownerId, theirs)),
       db.delete(appointmentEvents).where(inArray(appointmentEvents.appointmentId, theirs)),
       db.delete(appointmentNotes).where(inArray(appointmentNotes.appointmentId, theirs)),
@@ -87,7 +89,8 @@ export async function appointmentsErasure(ctx: ServiceContext, userId: string, m
  * batch of a few statements and nothing read beforehand can go stale: for each notice range of the
  * policy (`refundBands`, the ranges `refundFor` looks up) a `cancel` history row per appointment
  * (written first, while the rows still match; by the caller, or with none the erased account, with
- * the refund in its data as a cancellation's), their claims released (the time frees up at once),
+ * the refund in its data as a cancellation's), their claims released (the time frees up at once) and
+ * their reminders not sent yet removed (the other party's too),
  * and the rows cancelled by the erased account with the range's refund (`refundCents`' rounding, in
  * SQL), the reason given, and the free-text reason and symptoms cleared (the visit will not happen).
  */
@@ -152,6 +155,7 @@ function cancelUpcoming(
           .where(inArray(slotClaims.ownerId, db.select({ id: appointments.id }).from(appointments).where(rows))),
       );
     }
+    if (CANCEL.reminders === 'cancel') statements.push(cancelAppointmentRemindersWhere(ctx, rows));
     statements.push(
       db
         .update(appointments)

@@ -26,6 +26,7 @@ import {
   seenBy,
   toAppointmentView,
 } from './appointment-access';
+import { appointmentReminderStatements, partyZonesQuery } from './appointment-reminders';
 import { attachableFilesQuery, attachmentLinkStatements } from './attachments.service';
 import type { BookAppointmentInput } from './booking.schemas';
 import {
@@ -147,6 +148,8 @@ export interface BookingPlan {
   releaseHoldIds?: string[];
   /** The caller's uploaded files (purpose `attachment`) to link, and what `attachableFilesQuery` read of them. */
   attachments?: { fileIds: string[]; found: Parameters<typeof attachmentLinkStatements>[1]['found'] };
+  /** What `partyZonesQuery` read of the patient and doctor: their reminders' zones. */
+  zones: readonly { userId: string; timeZone: string | null }[];
   /** Audit action, e.g. `appointment.book`. */
   auditAction: string;
   /** Statements that commit with the booking given its response (e.g. the idempotency row); they run first. */
@@ -158,7 +161,8 @@ export interface BookingPlan {
 /**
  * Writes an appointment in one batch (one transaction): claims of its span (releasing the converted
  * hold's and the patient's overlapping holds' units), the appointment row with price, buffer and time
- * zone snapshots, the `book` history event, the hold's conversion, attachment links and the audit event.
+ * zone snapshots, the `book` history event, the hold's conversion, attachment links, the patient's and
+ * doctor's 24 h and 1 h reminders (those still ahead; appointment-reminders.ts) and the audit event.
  * Any failure leaves nothing behind. A converted hold is updated only while still live; if it was used,
  * released or expired meanwhile, the history row's guard rolls the batch back.
  * @throws AppError SLOT_UNAVAILABLE, HOLD_EXPIRED, CONFLICT (hold used or released meanwhile; file attached
@@ -263,6 +267,17 @@ export async function commitBooking(ctx: AuthedContext, plan: BookingPlan): Prom
   }
   statements.push(
     ...attachments,
+    ...appointmentReminderStatements(
+      ctx,
+      {
+        row,
+        names: { patientName: plan.patient.name, doctorName: plan.target.doctor.name, serviceName: service.name },
+        zones: plan.zones,
+        sequence: 0,
+        updatedAt: now,
+      },
+      now,
+    ),
     auditInsert(ctx, {
       action: plan.auditAction,
       resourceType: 'appointment',
@@ -357,6 +372,7 @@ async function book(
             .from(appointments)
             .where(eq(appointments.id, input.followUpOfId)),
     files: attachableFilesQuery(ctx, actor.id, input.attachmentIds ?? []),
+    zones: patientId === undefined ? undefined : partyZonesQuery(ctx, { patientId, doctorId: input.doctorId }),
   });
   const earlier = run.replay(read.stored);
   if (earlier) return earlier;
@@ -398,6 +414,7 @@ async function book(
     hold,
     releaseHoldIds,
     attachments: { fileIds: input.attachmentIds ?? [], found: read.files },
+    zones: read.zones ?? [],
     auditAction: 'appointment.book',
     before: (booked) => run.store({ status: 201, body: booked }),
     onFailure: run.recheck,

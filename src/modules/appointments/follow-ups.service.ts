@@ -4,6 +4,7 @@ import { batchOf } from '../../db/batch';
 import { appointments } from '../../db/schema';
 import { AppError } from '../../lib/errors';
 import { type AppointmentView, seenBy } from './appointment-access';
+import { partyZonesQuery } from './appointment-reminders';
 import type { CreateFollowUpInput } from './booking.schemas';
 import { commitBooking, FOLLOW_UP_OF_STATUSES } from './booking.service';
 import {
@@ -39,6 +40,7 @@ export async function createFollowUp(
       { doctorId: of(appointments.doctorId), serviceId: input.serviceId ?? of(appointments.serviceId) },
       startsAt,
     ),
+    zones: partyZonesQuery(ctx, { patientId: of(appointments.patientId), doctorId: of(appointments.doctorId) }),
   });
   const { row: original } = seenBy(ctx, read.original[0], ['doctor', 'staff']);
   if (!FOLLOW_UP_OF_STATUSES.includes(original.status)) {
@@ -59,6 +61,7 @@ export async function createFollowUp(
     status: 'confirmed',
     reason: input.reason,
     followUpOfId: original.id,
+    zones: read.zones,
     auditAction: 'appointment.followUp.create',
   });
 }

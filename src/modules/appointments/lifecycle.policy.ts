@@ -28,6 +28,11 @@ export interface Transition {
    * `keep` leaves them, `release` frees the time for booking at once.
    */
   claims: 'reassert' | 'keep' | 'release';
+  /**
+   * What happens to the appointment's reminders not sent yet, in the same batch: `keep` them, or
+   * `cancel` them (the visit will not happen, or it has begun: a "starts in one hour" would be wrong).
+   */
+  reminders: 'keep' | 'cancel';
   /** The action only makes sense once the appointment's start time has passed. */
   notBeforeStart?: true;
   /** The action in a sentence: "Cannot <verb> this appointment". */
@@ -35,22 +40,45 @@ export interface Transition {
 }
 
 export const TRANSITIONS = {
-  confirm: { from: ['pending'], to: 'confirmed', by: ['doctor', 'staff'], claims: 'reassert', verb: 'confirm' },
-  reject: { from: ['pending'], to: 'rejected', by: ['doctor', 'staff'], claims: 'release', verb: 'reject' },
+  confirm: {
+    from: ['pending'],
+    to: 'confirmed',
+    by: ['doctor', 'staff'],
+    claims: 'reassert',
+    reminders: 'keep',
+    verb: 'confirm',
+  },
+  reject: {
+    from: ['pending'],
+    to: 'rejected',
+    by: ['doctor', 'staff'],
+    claims: 'release',
+    reminders: 'cancel',
+    verb: 'reject',
+  },
   cancel: {
     from: ['pending', 'confirmed'],
     to: 'cancelled',
     by: ['patient', 'doctor', 'staff'],
     claims: 'release',
+    reminders: 'cancel',
     verb: 'cancel',
   },
-  start: { from: ['confirmed'], to: 'in-progress', by: ['doctor'], claims: 'keep', verb: 'start' },
-  complete: { from: ['in-progress'], to: 'completed', by: ['doctor'], claims: 'release', verb: 'complete' },
+  start: { from: ['confirmed'], to: 'in-progress', by: ['doctor'], claims: 'keep', reminders: 'cancel', verb: 'start' },
+  complete: {
+    from: ['in-progress'],
+    to: 'completed',
+    by: ['doctor'],
+    claims: 'release',
+    reminders: 'cancel',
+    verb: 'complete',
+  },
   'no-show': {
     from: ['confirmed', 'in-progress'],
     to: 'no-show',
     by: ['doctor'],
     claims: 'release',
+    reminders: 'cancel',
     notBeforeStart: true,
     verb: 'mark as no-show',
   },

@@ -17,6 +17,7 @@ import {
   type Relation,
   seenBy,
 } from './appointment-access';
+import { cancelAppointmentReminders } from './appointment-reminders';
 import { type ClaimSpan, claimStatements, releaseClaims, runClaimingBatch } from './claims';
 import { checkTransition, TRANSITIONS, type TransitionAction } from './lifecycle.policy';
 import { refundCents, refundFor, sortedTiers } from './refund.policy';
@@ -66,7 +67,8 @@ async function refundNow(ctx: ServiceContext, row: AppointmentRow, relation: Rel
  * Moves an appointment the caller can see through one lifecycle action (see TRANSITIONS), in two round
  * trips: one read (the row with its names, and the settings for a cancellation), then one D1 batch:
  * the UPDATE conditional on the status read, its history event (which rolls the batch back if another
- * request changed the status first), the claims change of the action and an audit event. A cancellation
+ * request changed the status first), the claims change of the action, the removal of the reminders not
+ * sent yet when the action ends or starts the visit, and an audit event. A cancellation
  * also stores the refund due by 'appointments.cancellationPolicy' (in full for an appointment waiting to
  * be rebooked, which it also takes off the rebooking list).
  * @throws AppError NOT_FOUND (not the caller's), FORBIDDEN (their relation may not take this action),
@@ -117,6 +119,7 @@ export async function transitionAppointment(
       : claims === 'release'
         ? [releaseClaims(ctx, [id])]
         : []),
+    ...(TRANSITIONS[action].reminders === 'cancel' ? [cancelAppointmentReminders(ctx, id)] : []),
     auditInsert(ctx, {
       action: `appointment.${action}`,
       resourceType: 'appointment',

@@ -15,6 +15,7 @@ import {
   seenBy,
   visibleAppointment,
 } from './appointment-access';
+import { appointmentReminderStatements, changeCountQuery, partyZonesQuery } from './appointment-reminders';
 import type { RescheduleInput } from './booking.schemas';
 import { assertSlotAllowed, bookingTargetOf, bookingTargetQueries, invalid, ofAppointment } from './booking-target';
 import { claimStatements, runClaimingBatch } from './claims';
@@ -34,7 +35,8 @@ export type MoveKind = 'reschedule' | 'rebook';
  * service; its status stays, and a wait to be rebooked ends (the new time is one the schedule offers).
  * One batch: the conditional UPDATE (still this status and this start, and for a rebook still waiting),
  * its guarded history event, then the claims: the old units are freed and the new ones claimed, so a
- * taken new time fails the whole batch and the appointment keeps its old time and claims.
+ * taken new time fails the whole batch and the appointment keeps its old time and claims; and its
+ * reminders, scheduled again for the new start (those no longer ahead removed).
  * The claim span keeps the buffer snapshot taken at booking. Two round trips: the row, its doctor,
  * service and schedule are read in one batch (the doctor and service by subqueries on the row), then
  * the write.
@@ -59,6 +61,11 @@ export async function rescheduleAppointment(
       },
       startsAt,
     ),
+    zones: partyZonesQuery(ctx, {
+      patientId: ofAppointment(ctx, id, appointments.patientId),
+      doctorId: ofAppointment(ctx, id, appointments.doctorId),
+    }),
+    changes: changeCountQuery(ctx, id),
   });
   const { row } = seenBy(ctx, read.rows[0]);
   if (!RESCHEDULABLE.includes(row.status)) {
@@ -108,6 +115,18 @@ export async function rescheduleAppointment(
           data,
         }),
         ...claimStatements(ctx, span, { type: 'appointment', id, expiresAt: null }, { release: [id] }),
+        // Scheduled again for the new start: the core moves each pending or sent one there.
+        ...appointmentReminderStatements(
+          ctx,
+          {
+            row: { ...row, startsAt, endsAt },
+            names: row,
+            zones: read.zones,
+            sequence: Number(read.changes[0]?.n ?? 0) + 1,
+            updatedAt: now,
+          },
+          now,
+        ),
         auditInsert(ctx, {
           action: `appointment.${kind}`,
           resourceType: 'appointment',

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, lte, type SQLWrapper, sql } from 'drizzle-orm';
 import type { ServiceContext } from '../../context';
 import type { Statements } from '../../db/batch';
 import { type NotificationKind, type NotificationType, type ReminderRow, reminders } from '../../db/schema';
@@ -121,6 +121,23 @@ export function cancelRemindersOf(ctx: ServiceContext, subjectType: string, subj
         eq(reminders.subjectType, subjectType),
         eq(reminders.status, 'pending'),
         sql`${reminders.subjectId} in (select value from json_each(${JSON.stringify(subjectIds)}))`,
+      ),
+    );
+}
+
+/**
+ * The statement removing the pending reminders of the subjects of one type that `subjectIds` (a
+ * subquery of ids) selects when it runs: for a set-based change that never read its rows (an account
+ * erasure cancelling every upcoming appointment). Run it before the change that makes them unselected.
+ */
+export function cancelRemindersIn(ctx: ServiceContext, subjectType: string, subjectIds: SQLWrapper) {
+  return ctx.db
+    .delete(reminders)
+    .where(
+      and(
+        eq(reminders.subjectType, subjectType),
+        eq(reminders.status, 'pending'),
+        inArray(reminders.subjectId, subjectIds),
       ),
     );
 }

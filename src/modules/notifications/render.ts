@@ -1,3 +1,4 @@
+import { renderEmail, type TemplateVars } from '../../lib/email/templates';
 import { escapeHtml } from '../../lib/html';
 
 /**
@@ -12,7 +13,15 @@ export interface NoticeTemplates {
    * keys are values for the apps (a link, an id) and are not rendered.
    */
   message: { title: string; body: string; [extra: string]: unknown };
+  /**
+   * An appointment's 24 h or 1 h reminder, rendered by the email template of the same name. `timeZone`
+   * is the recipient's IANA zone when the reminder was scheduled: times are shown in it.
+   */
+  'appointment-reminder': Plain<TemplateVars['appointment-reminder'] & { timeZone: string | null }>;
 }
+
+/** `T` as a plain object type (an interface has no index signature, and notice data is a record). */
+type Plain<T> = { [K in keyof T]: T[K] };
 
 export type NoticeTemplate = keyof NoticeTemplates & string;
 
@@ -25,6 +34,8 @@ export interface RenderedNotice {
 }
 
 const SMS_MAX = 300;
+/** The product name the email templates prefix subjects with (the sender prefixes the title again). */
+const EMAIL_APP = 'Kinwell';
 
 const renderers: { [T in NoticeTemplate]: (data: NoticeTemplates[T], locale: string) => RenderedNotice } = {
   message: ({ title, body }) => ({
@@ -36,6 +47,17 @@ const renderers: { [T in NoticeTemplate]: (data: NoticeTemplates[T], locale: str
       .join('')}</body></html>`,
     sms: `${title}: ${body}`.slice(0, SMS_MAX),
   }),
+  'appointment-reminder': ({ timeZone, ...vars }, locale) => {
+    const email = renderEmail('appointment-reminder', vars, { locale, timeZone, appName: EMAIL_APP });
+    // The plain text is the heading, then the sentence saying it all: the SMS is that sentence.
+    const sentence = email.text.split('\n\n')[1] ?? '';
+    return {
+      title: email.subject.slice(`${EMAIL_APP}: `.length),
+      text: email.text,
+      html: email.html,
+      sms: sentence.slice(0, SMS_MAX),
+    };
+  },
 };
 
 /** Whether `name` is a known template (a queued job's template is checked before it is rendered). */
@@ -58,4 +80,5 @@ export function renderNotice<T extends NoticeTemplate>(template: T, data: Notice
 
 const requiredFields: { [T in NoticeTemplate]: (keyof NoticeTemplates[T] & string)[] } = {
   message: ['title', 'body'],
+  'appointment-reminder': ['appointmentId', 'type', 'recipientRole', 'lead'],
 };
