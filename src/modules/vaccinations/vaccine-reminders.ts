@@ -1,7 +1,7 @@
-import { and, eq, type SQL, sql } from 'drizzle-orm';
+import { and, eq, gte, type SQL, sql } from 'drizzle-orm';
 import type { ServiceContext } from '../../context';
 import type { Statements } from '../../db/batch';
-import { type VaccineScheduleRow, vaccineSchedules } from '../../db/schema';
+import { dependents, type VaccineScheduleRow, vaccineSchedules, vaccines } from '../../db/schema';
 import { addDays, zonedInstant } from '../../lib/time';
 import { cancelReminders, cancelRemindersOf, type ReminderInput, scheduleReminders } from '../notifications/reminders';
 
@@ -14,7 +14,8 @@ import { cancelReminders, cancelRemindersOf, type ReminderInput, scheduleReminde
  * - scheduling a dose (or a series: every dose of it at once, however far ahead) and moving its due
  *   date schedule or move them; one whose time has passed is not scheduled;
  * - administering, deleting or switching off a dose removes its pending ones, switching it on again
- *   schedules them again; removing a dependent removes those of their doses.
+ *   schedules them again; removing a dependent removes those of their doses;
+ * - a change of the owner's profile zone re-times the reminders still ahead (`retimeVaccineReminders`).
  */
 
 export const VACCINE_SUBJECT = 'vaccine-schedule';
@@ -99,4 +100,55 @@ export function cancelDependentVaccineReminders(ctx: ServiceContext, ownerId: st
     .from(vaccineSchedules)
     .where(and(eq(vaccineSchedules.ownerId, ownerId), eq(vaccineSchedules.dependentId, dependentId)))}`;
   return cancelRemindersOf(ctx, VACCINE_SUBJECT, ids);
+}
+
+/**
+ * The read (for the batch that reads before a profile change) of an owner's doses whose reminders may
+ * still be ahead: scheduled, active, due from yesterday (UTC) on, so every zone's today is covered; with
+ * what their reminders say.
+ */
+export function remindableVaccineDosesQuery(ctx: ServiceContext, ownerId: string, now: number) {
+  const yesterday = addDays(new Date(now).toISOString().slice(0, 10), -1);
+  return ctx.db
+    .select({
+      id: vaccineSchedules.id,
+      ownerId: vaccineSchedules.ownerId,
+      dueDate: vaccineSchedules.dueDate,
+      status: vaccineSchedules.status,
+      active: vaccineSchedules.active,
+      // Aliased: D1 batches key rows by column name, and both tables call theirs `name`.
+      vaccineName: sql<string | null>`${vaccines.name}`.as('vaccine_name'),
+      forName: sql<string | null>`${dependents.name}`.as('dependent_name'),
+    })
+    .from(vaccineSchedules)
+    .leftJoin(vaccines, eq(vaccines.id, vaccineSchedules.vaccineId))
+    .leftJoin(
+      dependents,
+      and(eq(dependents.id, vaccineSchedules.dependentId), eq(dependents.userId, vaccineSchedules.ownerId)),
+    )
+    .where(
+      and(
+        eq(vaccineSchedules.ownerId, ownerId),
+        eq(vaccineSchedules.status, 'scheduled'),
+        eq(vaccineSchedules.active, true),
+        gte(vaccineSchedules.dueDate, yesterday),
+      ),
+    );
+}
+
+export type RemindableVaccineDose = Awaited<ReturnType<ReturnType<typeof remindableVaccineDosesQuery>['all']>>[number];
+
+/**
+ * The statements (for the profile change's write batch) re-timing the reminders of `doses` (read by
+ * `remindableVaccineDosesQuery`) in the owner's new zone: 08:00 is 08:00 where the owner now is.
+ */
+export function retimeVaccineReminders(
+  ctx: ServiceContext,
+  doses: readonly RemindableVaccineDose[],
+  timeZone: string | null,
+  now: number,
+): Statements {
+  return doses.flatMap((dose) =>
+    syncVaccineReminders(ctx, dose, { vaccineName: dose.vaccineName, forName: dose.forName, timeZone }, now),
+  );
 }

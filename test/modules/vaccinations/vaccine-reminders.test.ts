@@ -211,6 +211,19 @@ describe('vaccine reminders', () => {
     expect(await cronAt('2026-05-05T08:00:00Z', user.id)).toEqual([]);
   });
 
+  it('Should re-time the reminders still ahead when the owner’s profile zone changes', async () => {
+    const { user, call, vaccine } = await owner({ timeZone: 'UTC' });
+    const [past] = await scheduleDoses(call, { vaccineId: vaccine.id, doseNumber: 1, dueDate: '2026-02-01' });
+    const [ahead] = await scheduleDoses(call, { vaccineId: vaccine.id, doseNumber: 2, dueDate: '2026-04-01' });
+    expect(past).toBeDefined();
+    expect((await call('PATCH', `${V1}/users/me`, { timeZone: 'Asia/Tokyo' })).status).toBe(200);
+    expect(await pendingOf(user.id)).toEqual([
+      [ahead, 'vaccine.day-before', '2026-03-30T23:00:00.000Z'],
+      [ahead, 'vaccine.morning-of', '2026-03-31T23:00:00.000Z'],
+    ]);
+    expect(await cronAt('2026-03-31T08:00:00Z', user.id)).toHaveLength(1);
+  });
+
   it('Should remove a dependent’s reminders with the dependent', async () => {
     const { user, call, vaccine } = await owner({ timeZone: 'UTC' });
     const dependent = await call('POST', `${V1}/users/me/dependents`, {
