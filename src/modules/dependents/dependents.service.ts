@@ -4,6 +4,7 @@ import { paginate } from '../../db/paginate';
 import { type DependentRow, dependents, vaccineSchedules } from '../../db/schema';
 import { AppError, notFound } from '../../lib/errors';
 import { auditInsert } from '../audit/audit.service';
+import { cancelDependentVaccineReminders } from '../vaccinations/vaccine-reminders';
 import type { CreateDependentInput, DependentView, UpdateDependentInput } from './dependents.schemas';
 
 /** Dependents one account may hold. */
@@ -154,6 +155,7 @@ export async function deleteDependent(ctx: AuthedContext, id: string): Promise<v
   // The person leaves the account with their vaccination plan and history: nothing may point at a
   // dependent that no longer exists.
   await ctx.db.batch([
+    cancelDependentVaccineReminders(ctx, current.userId, current.id),
     ctx.db
       .delete(vaccineSchedules)
       .where(and(eq(vaccineSchedules.dependentId, current.id), eq(vaccineSchedules.ownerId, current.userId))),

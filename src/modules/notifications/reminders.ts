@@ -1,4 +1,5 @@
-import { and, asc, eq, inArray, lte, type SQLWrapper, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, lte, type SQL, type SQLWrapper, sql } from 'drizzle-orm';
+import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import type { ServiceContext } from '../../context';
 import type { Statements } from '../../db/batch';
 import { type NotificationKind, type NotificationType, type ReminderRow, reminders } from '../../db/schema';
@@ -84,6 +85,66 @@ export function scheduleReminders(ctx: ServiceContext, items: readonly ReminderI
   return statements;
 }
 
+/** Per selected row, the SQL of each field of a template's data (every field, optional ones too). */
+export type DataColumns<T extends NoticeTemplate> = { [K in keyof NoticeTemplates[T] & string]-?: SQL | SQLiteColumn };
+
+/**
+ * Reminders of many subjects of one type, one per row a query selects: the subjects are rows written
+ * in the same batch (a schedule's doses), so their reminders need neither a read first nor one bound
+ * parameter per row.
+ */
+export interface SelectedReminders<T extends NoticeTemplate = NoticeTemplate> {
+  subjectType: string;
+  kind: string;
+  type: NotificationType;
+  template: T;
+  /** Defaults to the type's preference kind. */
+  preference?: NotificationKind;
+  /** The tables (with joins) the rows come from, and which rows. */
+  from: SQL;
+  where: SQL;
+  subjectId: SQL | SQLiteColumn;
+  recipientId: SQL | SQLiteColumn;
+  /** When each is due (epoch ms). */
+  dueAt: SQL;
+  data: DataColumns<T>;
+}
+
+/**
+ * The one statement that schedules a reminder for every row `spec` selects whose time is after `now`
+ * (INSERT … SELECT, for a write batch; one statement whatever the number of rows, with a fixed number
+ * of bound parameters). A pending row of the same key is updated (time and notice, so an edited name
+ * reaches the reminder); an enqueued one is left alone. Rows whose time has passed are not touched:
+ * pair it with a cancel (`cancelRemindersOf`) when the subjects may have moved.
+ */
+export function scheduleSelectedReminders<T extends NoticeTemplate>(
+  ctx: ServiceContext,
+  spec: SelectedReminders<T>,
+  now: number,
+) {
+  const preference = spec.preference ?? PREFERENCE_OF_TYPE[spec.type];
+  const data = sql.join(
+    Object.entries(spec.data as Record<string, SQL | SQLiteColumn>).map(([key, value]) => sql`${key}, ${value}`),
+    sql`, `,
+  );
+  // A time-sortable id prefix from the id generator, made unique per row by SQLite's random bytes.
+  const id = sql`${ctx.ids.id('rmd').slice(0, 14)} || substr(hex(randomblob(8)), 1, 16)`;
+  return ctx.db
+    .insert(reminders)
+    .select(
+      // Columns in table order, as drizzle lists them after `insert into`.
+      sql`select ${id}, ${spec.subjectType}, ${spec.subjectId}, ${spec.kind}, ${spec.recipientId}, ${spec.dueAt},
+        'pending', json_object('type', ${spec.type}, 'preference', ${preference}, 'template', ${spec.template},
+        'data', json_object(${data})), ${now}, ${now}, null
+      from ${spec.from} where (${spec.where}) and (${spec.dueAt}) > ${now}`,
+    )
+    .onConflictDoUpdate({
+      target: [reminders.subjectType, reminders.subjectId, reminders.kind, reminders.recipientId],
+      set: { dueAt: sql`excluded.due_at`, notice: sql`excluded.notice`, updatedAt: now },
+      setWhere: eq(reminders.status, 'pending'),
+    });
+}
+
 export interface CancelFilter {
   /** Only these reminder kinds (default: all of the subject). */
   kinds?: readonly string[];
@@ -111,16 +172,20 @@ export function cancelReminders(ctx: ServiceContext, subject: NoticeSubject, fil
 
 /**
  * The statement removing the pending reminders of many subjects of one type (a schedule's future
- * doses): `subjectIds` travel as one JSON parameter, so the list has no bound-parameter limit.
+ * doses): `subjectIds` travel as one JSON parameter, so the list has no bound-parameter limit; or they
+ * are a subquery selecting the ids (the rows a later statement of the same batch deletes).
  */
-export function cancelRemindersOf(ctx: ServiceContext, subjectType: string, subjectIds: readonly string[]) {
+export function cancelRemindersOf(ctx: ServiceContext, subjectType: string, subjectIds: readonly string[] | SQL) {
+  const ids = Array.isArray(subjectIds)
+    ? sql`(select value from json_each(${JSON.stringify(subjectIds)}))`
+    : sql`(${subjectIds})`;
   return ctx.db
     .delete(reminders)
     .where(
       and(
         eq(reminders.subjectType, subjectType),
         eq(reminders.status, 'pending'),
-        sql`${reminders.subjectId} in (select value from json_each(${JSON.stringify(subjectIds)}))`,
+        sql`${reminders.subjectId} in ${ids}`,
       ),
     );
 }

@@ -18,6 +18,17 @@ export interface NoticeTemplates {
    * is the recipient's IANA zone when the reminder was scheduled: times are shown in it.
    */
   'appointment-reminder': Plain<TemplateVars['appointment-reminder'] & { timeZone: string | null }>;
+  /**
+   * A dose 10 minutes ahead. `timeZone` is the schedule's zone, the one the dose's time was set in:
+   * the time is shown there. `doseId`/`scheduleId` are for the apps.
+   */
+  'medication-reminder': TemplateVars['medication-reminder'] & {
+    timeZone: string | null;
+    doseId: string;
+    scheduleId: string;
+  };
+  /** A vaccine dose due tomorrow or today. `vaccineScheduleId` is for the apps. */
+  'vaccine-due': TemplateVars['vaccine-due'] & { vaccineScheduleId: string };
 }
 
 /** `T` as a plain object type (an interface has no index signature, and notice data is a record). */
@@ -58,7 +69,26 @@ const renderers: { [T in NoticeTemplate]: (data: NoticeTemplates[T], locale: str
       sms: sentence.slice(0, SMS_MAX),
     };
   },
+  'medication-reminder': (data, locale) =>
+    fromEmail(renderEmail('medication-reminder', data, { locale, timeZone: data.timeZone })),
+  'vaccine-due': (data, locale) => fromEmail(renderEmail('vaccine-due', data, { locale })),
 };
+
+const APP_PREFIX = 'Kinwell: ';
+
+/**
+ * A notice from an email template: the subject without the product name (the email channel adds it
+ * back), the HTML, and for the inbox, push and SMS the body's text without its heading and footer.
+ */
+function fromEmail(email: { subject: string; text: string; html: string }): RenderedNotice {
+  const [, ...body] = email.text.split('\n\n--\n')[0]!.split('\n\n');
+  return {
+    title: email.subject.startsWith(APP_PREFIX) ? email.subject.slice(APP_PREFIX.length) : email.subject,
+    text: body.join('\n\n'),
+    html: email.html,
+    sms: (body[0] ?? '').slice(0, SMS_MAX),
+  };
+}
 
 /** Whether `name` is a known template (a queued job's template is checked before it is rendered). */
 export function isNoticeTemplate(name: string): name is NoticeTemplate {
@@ -81,4 +111,6 @@ export function renderNotice<T extends NoticeTemplate>(template: T, data: Notice
 const requiredFields: { [T in NoticeTemplate]: (keyof NoticeTemplates[T] & string)[] } = {
   message: ['title', 'body'],
   'appointment-reminder': ['appointmentId', 'type', 'recipientRole', 'lead'],
+  'medication-reminder': ['medicineName'],
+  'vaccine-due': ['vaccineName', 'dueDate', 'when'],
 };

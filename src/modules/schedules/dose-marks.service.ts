@@ -6,6 +6,7 @@ import { type DoseRow, doses, schedules } from '../../db/schema';
 import { AppError, notFound } from '../../lib/errors';
 import { auditInsert } from '../audit/audit.service';
 import { type ScheduleInfo, toDoseView } from './dose-reads.service';
+import { cancelDoseReminder } from './dose-reminders';
 import { MARK_AHEAD_MS, pendingDose, unstoredOccurrenceById } from './doses.service';
 import type { DoseView, SkipDoseInput, TakeDoseInput } from './schedules.schemas';
 import { withSupplementName } from './schedules.service';
@@ -79,6 +80,9 @@ async function setDoseStatus(
       patientId: dose.ownerId,
       metadata: { scheduleId: dose.scheduleId, from: dose.status, to: changes.status },
     }),
+    // Done before its reminder went out: the reminder would ask for what is done. Also when the update
+    // found the dose marked meanwhile (then it is done all the same).
+    cancelDoseReminder(ctx, dose.id),
   );
   const results = await runBatch(ctx.db, statements);
   const [updated] = results[current.stored ? 0 : 1] as DoseRow[];

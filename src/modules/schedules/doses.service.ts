@@ -1,10 +1,11 @@
 import { and, asc, eq, gt, gte, isNull, lt, or, type SQL, sql } from 'drizzle-orm';
 import type { ServiceContext } from '../../context';
-import { runBatch } from '../../db/batch';
+import { runBatch, type Statements } from '../../db/batch';
 import { type DoseRow, doses, type ScheduleRow, schedules, userProfiles } from '../../db/schema';
 import { derivedId, idTime } from '../../lib/ids';
 import { addDays, localDateAt } from '../../lib/time';
 import { auditInsert } from '../audit/audit.service';
+import { cancelFutureDoseReminders, scheduleDoseReminders } from './dose-reminders';
 import { type Occurrence, occurrences } from './recurrence';
 
 /**
@@ -193,30 +194,43 @@ export async function extendDoseHorizons(ctx: ServiceContext): Promise<number> {
     .all();
   let created = 0;
   for (const schedule of rows) {
+    const inserts = doseInserts(ctx, schedule, horizonOccurrences(schedule, now), now);
     const results = await runBatch(ctx.db, [
       ctx.db
         .update(schedules)
         .set({ dosesThrough: horizonEnd(schedule, now) })
         .where(eq(schedules.id, schedule.id)),
-      ...doseInserts(ctx, schedule, horizonOccurrences(schedule, now), now),
+      ...inserts,
+      scheduleDoseReminders(ctx, schedule, now),
     ]);
-    for (const inserted of results.slice(1)) created += (inserted as unknown[]).length;
+    for (const inserted of results.slice(1, 1 + inserts.length)) created += (inserted as unknown[]).length;
   }
   return created;
 }
 
-/** Deletes a schedule's pending doses due after `now` (past and marked doses stay). */
-export function deleteFuturePending(ctx: ServiceContext, schedule: Pick<ScheduleRow, 'id' | 'ownerId'>, now: number) {
-  return ctx.db
-    .delete(doses)
-    .where(
-      and(
-        eq(doses.scheduleId, schedule.id),
-        eq(doses.ownerId, schedule.ownerId),
-        eq(doses.status, 'pending'),
-        gt(doses.scheduledAt, now),
+/**
+ * The statements deleting a schedule's pending doses due after `now` with their pending reminders
+ * (past and marked doses stay), for a write batch.
+ */
+export function deleteFuturePending(
+  ctx: ServiceContext,
+  schedule: Pick<ScheduleRow, 'id' | 'ownerId'>,
+  now: number,
+): Statements {
+  return [
+    // First: it finds the reminders by the doses the next statement deletes.
+    cancelFutureDoseReminders(ctx, schedule, now),
+    ctx.db
+      .delete(doses)
+      .where(
+        and(
+          eq(doses.scheduleId, schedule.id),
+          eq(doses.ownerId, schedule.ownerId),
+          eq(doses.status, 'pending'),
+          gt(doses.scheduledAt, now),
+        ),
       ),
-    );
+  ];
 }
 
 // ---- missed doses ---------------------------------------------------------------------------------
@@ -287,6 +301,3 @@ export async function profileTimeZone(ctx: ServiceContext, userId: string): Prom
   const [row] = await profileTimeZoneQuery(ctx, userId);
   return row?.timeZone ?? null;
 }
-
-/** Name shown for a supplement schedule whose catalog item has been removed. */
-export const REMOVED_SUPPLEMENT_NAME = 'Removed supplement';

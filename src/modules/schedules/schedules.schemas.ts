@@ -5,6 +5,9 @@ import { NO_CONTROL_CHARS, NO_CONTROL_CHARS_BUT_LINE_BREAKS } from '../../lib/te
 import { isLocalDate, isLocalTime } from '../../lib/time';
 import { canonicalTimeZone } from '../users/profile.policy';
 
+/** Name shown for a supplement schedule whose catalog item has been removed. */
+export const REMOVED_SUPPLEMENT_NAME = 'Removed supplement';
+
 // ---- building blocks ------------------------------------------------------------------------------
 
 /** Most times of day one schedule may have. */

@@ -7,15 +7,14 @@ import { page } from '../../lib/envelope';
 import { AppError, notFound } from '../../lib/errors';
 import { localDateAt } from '../../lib/time';
 import { auditInsert } from '../audit/audit.service';
+import { scheduleDoseReminders } from './dose-reminders';
+import { deleteFuturePending, doseInserts, horizonEnd, horizonOccurrences, profileTimeZone } from './doses.service';
 import {
-  deleteFuturePending,
-  doseInserts,
-  horizonEnd,
-  horizonOccurrences,
-  profileTimeZone,
+  type CreateScheduleInput,
   REMOVED_SUPPLEMENT_NAME,
-} from './doses.service';
-import type { CreateScheduleInput, ScheduleView, UpdateScheduleInput } from './schedules.schemas';
+  type ScheduleView,
+  type UpdateScheduleInput,
+} from './schedules.schemas';
 
 /**
  * Supplement and medicine schedules of the signed-in user. Another user's schedule is NOT_FOUND. Every
@@ -173,6 +172,7 @@ export async function createSchedule(ctx: AuthedContext, input: CreateScheduleIn
   await runBatch(ctx.db, [
     ctx.db.insert(schedules).values(row),
     ...doseInserts(ctx, row, horizonOccurrences(row, now), now),
+    scheduleDoseReminders(ctx, row, now),
     scheduleAudit(ctx, 'create', row),
   ]);
   return toScheduleView(row, supplementName);
@@ -229,9 +229,11 @@ export async function updateSchedule(
       .where(and(eq(schedules.id, current.id), eq(schedules.ownerId, current.ownerId))),
   ];
   if (timingChanged) {
-    statements.push(deleteFuturePending(ctx, current, now));
+    statements.push(...deleteFuturePending(ctx, current, now));
     if (regenerate) statements.push(...doseInserts(ctx, next, horizonOccurrences(next, now), now));
   }
+  // The new doses' reminders, or the stored ones' with the new name or dosage (after the update above).
+  if (next.status === 'active') statements.push(scheduleDoseReminders(ctx, next, now));
   statements.push(scheduleAudit(ctx, 'update', current, { fields, dosesRegenerated: timingChanged }));
   await runBatch(ctx.db, statements);
   return toScheduleView(next, supplementName);
@@ -247,7 +249,7 @@ export async function deleteSchedule(ctx: AuthedContext, id: string): Promise<vo
   const { schedule } = await getOwnedSchedule(ctx, id);
   const now = ctx.clock.now().getTime();
   await runBatch(ctx.db, [
-    deleteFuturePending(ctx, schedule, now),
+    ...deleteFuturePending(ctx, schedule, now),
     ctx.db.delete(schedules).where(and(eq(schedules.id, schedule.id), eq(schedules.ownerId, schedule.ownerId))),
     scheduleAudit(ctx, 'delete', schedule),
   ]);
@@ -270,7 +272,7 @@ export async function pauseSchedule(ctx: AuthedContext, id: string): Promise<Sch
         and(eq(schedules.id, schedule.id), eq(schedules.ownerId, schedule.ownerId), eq(schedules.status, 'active')),
       )
       .returning(),
-    deleteFuturePending(ctx, schedule, now),
+    ...deleteFuturePending(ctx, schedule, now),
     scheduleAudit(ctx, 'pause', schedule),
   ])) as [ScheduleRow[], ...unknown[]];
   if (!updated) throw new AppError('INVALID_TRANSITION', 'This schedule is already paused');
@@ -296,6 +298,7 @@ export async function resumeSchedule(ctx: AuthedContext, id: string): Promise<Sc
       )
       .returning(),
     ...doseInserts(ctx, next, horizonOccurrences(next, now), now),
+    scheduleDoseReminders(ctx, next, now),
     scheduleAudit(ctx, 'resume', schedule),
   ])) as [ScheduleRow[], ...unknown[]];
   if (!updated) throw new AppError('INVALID_TRANSITION', 'This schedule is already active');

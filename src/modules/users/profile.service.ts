@@ -15,6 +15,7 @@ import { AppError, notFound } from '../../lib/errors';
 import { toE164 } from '../../lib/phone';
 import { iso } from '../../lib/time';
 import { auditInsert } from '../audit/audit.service';
+import { remindableVaccineDosesQuery, retimeVaccineReminders } from '../vaccinations/vaccine-reminders';
 import { avatarQuery, avatarViewOfRows } from './avatar.service';
 import { ownPhoneRegion } from './phone-region';
 import { canonicalLanguage, canonicalTimeZone, isFutureDate, profileCompleteness } from './profile.policy';
@@ -138,7 +139,12 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stri
 export async function updateMe(ctx: AuthedContext, input: UpdateMeInput, origin: string) {
   const userId = ctx.actor.id;
   const values = normalize(input, ctx.clock.now());
-  const read = await batchOf(ctx.db, accountReads(ctx, userId));
+  const now = ctx.clock.now().getTime();
+  const read = await batchOf(ctx.db, {
+    ...accountReads(ctx, userId),
+    // A zone change re-times the vaccine reminders still ahead: their doses, read with the account.
+    vaccineDoses: input.timeZone !== undefined ? remindableVaccineDosesQuery(ctx, userId, now) : undefined,
+  });
   const [user] = read.user;
   if (!user) throw notFound('User');
   const [profile] = read.profile;
@@ -151,7 +157,6 @@ export async function updateMe(ctx: AuthedContext, input: UpdateMeInput, origin:
   const nameChanged = input.name !== undefined && input.name !== user.name;
   const fields = [...(nameChanged ? ['name'] : []), ...Object.keys(changed)];
   if (!fields.length) return accountView(ctx, user, profile, read, origin);
-  const now = ctx.clock.now().getTime();
   const statements: Statements = [
     auditInsert(ctx, {
       action: 'user.profile_update',
@@ -171,6 +176,9 @@ export async function updateMe(ctx: AuthedContext, input: UpdateMeInput, origin:
         .values({ userId, ...changed, updatedAt: now })
         .onConflictDoUpdate({ target: userProfiles.userId, set: { ...changed, updatedAt: now } }),
     );
+  }
+  if ('timeZone' in changed && read.vaccineDoses) {
+    statements.push(...retimeVaccineReminders(ctx, read.vaccineDoses, changed.timeZone ?? null, now));
   }
   await runBatch(ctx.db, statements);
   // The answer is the rows read with the changes just written: no read after the write.

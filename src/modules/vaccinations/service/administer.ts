@@ -4,6 +4,7 @@ import { vaccineSchedules } from '../../../db/schema';
 import { AppError } from '../../../lib/errors';
 import { isFutureDate } from '../../users/profile.policy';
 import type { AdministerInput, VaccineScheduleView } from '../vaccinations.schemas';
+import { cancelVaccineReminders } from '../vaccine-reminders';
 import { assertNotBeforeBirth, auditOf, invalid, refuseChange, retrying, runGuarded } from './shared';
 import { bornOf, type JoinedRow, joinedView, onlyRow, viewsQuery } from './views';
 
@@ -39,6 +40,7 @@ export async function administerSchedule(
         })
         .where(and(eq(vaccineSchedules.id, row.id), eq(vaccineSchedules.status, 'scheduled'))),
       auditOf(ctx, 'administer', row, { doseNumber: row.doseNumber }),
+      cancelVaccineReminders(ctx, row.id),
       viewsQuery(ctx, [id]),
     ]);
     return done && joinedView(onlyRow(done.at(-1) as JoinedRow[]));

@@ -5,6 +5,7 @@ import { isUniqueViolation } from '../../../db/sql';
 import { AppError, notFound } from '../../../lib/errors';
 import { addDays } from '../../../lib/time';
 import type { CreateVaccineScheduleInput, VaccineScheduleView } from '../vaccinations.schemas';
+import { syncVaccineReminders } from '../vaccine-reminders';
 import { assertNotBeforeBirth, auditOf, invalid, samePerson } from './shared';
 import { type ScheduleContext, toScheduleView } from './views';
 
@@ -32,13 +33,12 @@ export async function createSchedules(
           .where(and(eq(dependents.id, dependentId), eq(dependents.userId, ownerId)))
           .all()
       : undefined,
-    dependentId
-      ? undefined
-      : ctx.db
-          .select({ dateOfBirth: userProfiles.dateOfBirth })
-          .from(userProfiles)
-          .where(eq(userProfiles.userId, ownerId))
-          .all(),
+    // The birth date (for the owner's own dose) and the zone their reminders are timed in.
+    ctx.db
+      .select({ dateOfBirth: userProfiles.dateOfBirth, timeZone: userProfiles.timeZone })
+      .from(userProfiles)
+      .where(eq(userProfiles.userId, ownerId))
+      .all(),
     ctx.db
       .select({ doseNumber: vaccineSchedules.doseNumber })
       .from(vaccineSchedules)
@@ -50,7 +50,7 @@ export async function createSchedules(
   if (!vaccine) throw notFound('Vaccine');
   const dependent = read.dependent?.[0] ?? null;
   if (dependentId && !dependent) throw notFound('Dependent');
-  const born = dependent ? dependent.dateOfBirth : (read.profile?.[0]?.dateOfBirth ?? null);
+  const born = dependent ? dependent.dateOfBirth : (read.profile[0]?.dateOfBirth ?? null);
 
   let doses: { doseNumber: number; dueDate: string }[];
   if (input.series) {
@@ -78,6 +78,11 @@ export async function createSchedules(
   if (taken.length) throw duplicate();
 
   const now = ctx.clock.now().getTime();
+  const reminderContext = {
+    vaccineName: vaccine.name,
+    forName: dependent?.name ?? null,
+    timeZone: read.profile[0]?.timeZone ?? null,
+  };
   const rows: VaccineScheduleRow[] = doses.map((d) => ({
     id: ctx.ids.id('vsc'),
     ownerId,
@@ -100,6 +105,7 @@ export async function createSchedules(
       ...rows.map((row) =>
         auditOf(ctx, 'create', row, { doseNumber: row.doseNumber, series: Boolean(input.series) }, false),
       ),
+      ...rows.flatMap((row) => syncVaccineReminders(ctx, row, reminderContext, now)),
     ]);
   } catch (err) {
     // A parallel request scheduled the same dose between the check and the write.

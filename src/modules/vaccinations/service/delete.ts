@@ -1,6 +1,7 @@
 import { and, eq, ne } from 'drizzle-orm';
 import type { AuthedContext } from '../../../context';
 import { vaccineSchedules } from '../../../db/schema';
+import { cancelVaccineReminders } from '../vaccine-reminders';
 import { auditOf, refuseChange, retrying, runGuarded } from './shared';
 import { onlyRow, viewsQuery } from './views';
 
@@ -17,6 +18,7 @@ export async function deleteSchedule(ctx: AuthedContext, id: string): Promise<vo
         .delete(vaccineSchedules)
         .where(and(eq(vaccineSchedules.id, row.id), ne(vaccineSchedules.status, 'administered'))),
       auditOf(ctx, 'delete', row, { doseNumber: row.doseNumber }),
+      cancelVaccineReminders(ctx, row.id),
     ]);
     return done && true;
   });

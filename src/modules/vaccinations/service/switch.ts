@@ -3,8 +3,9 @@ import type { AuthedContext } from '../../../context';
 import { batchOf } from '../../../db/batch';
 import { vaccineSchedules } from '../../../db/schema';
 import type { PlanSwitchInput, VaccineScheduleView } from '../vaccinations.schemas';
+import { syncVaccineReminders } from '../vaccine-reminders';
 import { auditOf, refuseChange, retrying, runGuarded } from './shared';
-import { type JoinedRow, joinedView, onlyRow, selectWithContext, viewsQuery } from './views';
+import { type JoinedRow, joinedView, onlyRow, reminderContextOf, selectWithContext, viewsQuery } from './views';
 
 /**
  * Switches a dose, or with `plan: true` every not-administered dose of the same person and vaccine,
@@ -50,22 +51,25 @@ export async function switchSchedule(
       if (row.status === 'administered') refuseChange(row, active ? 'activated' : 'deactivated');
       scope = read.target;
     }
-    const toChange = scope.map((j) => j.row).filter((r) => r.active !== active);
+    const toChange = scope.filter((j) => j.row.active !== active);
     if (!toChange.length) return { active, changed: 0, items: scope.map(joinedView) };
+    const now = ctx.clock.now().getTime();
     // Each row's audit is guarded by its own update: a row that changed since the read rolls it all back.
     const done = await runGuarded(ctx, [
-      ...toChange.flatMap((r) => [
+      ...toChange.flatMap((j) => [
         ctx.db
           .update(vaccineSchedules)
-          .set({ active, updatedAt: ctx.clock.now().getTime() })
+          .set({ active, updatedAt: now })
           .where(
             and(
-              eq(vaccineSchedules.id, r.id),
+              eq(vaccineSchedules.id, j.row.id),
               ne(vaccineSchedules.active, active),
               ne(vaccineSchedules.status, 'administered'),
             ),
           ),
-        auditOf(ctx, action, r, { plan }),
+        auditOf(ctx, action, j.row, { plan }),
+        // Off: its pending reminders go; on again: scheduled anew (those still ahead).
+        ...syncVaccineReminders(ctx, { ...j.row, active }, reminderContextOf(j), now),
       ]),
       viewsQuery(
         ctx,

@@ -12,6 +12,7 @@ import {
 import { notFound } from '../../../lib/errors';
 import { type AgeRange, ageWarnings } from '../vaccinations.policy';
 import type { VaccineScheduleView } from '../vaccinations.schemas';
+import type { VaccineReminderContext } from '../vaccine-reminders';
 import { SCHEDULE } from './shared';
 
 /** How schedule rows become views: the row with its vaccine, the person's name and birth date. */
@@ -67,6 +68,7 @@ export function selectWithContext(ctx: ServiceContext) {
       dependentName: aliased<string>(dependents.name, 'dependent_name'),
       dependentBirth: aliased<string>(dependents.dateOfBirth, 'dependent_date_of_birth'),
       ownerBirth: aliased<string>(userProfiles.dateOfBirth, 'owner_date_of_birth'),
+      ownerTimeZone: aliased<string>(userProfiles.timeZone, 'owner_time_zone'),
     })
     .from(vaccineSchedules)
     .leftJoin(vaccines, eq(vaccines.id, vaccineSchedules.vaccineId))
@@ -95,6 +97,13 @@ export function joinedView(j: JoinedRow): VaccineScheduleView {
     dateOfBirth: j.row.dependentId ? j.dependentBirth : j.ownerBirth,
   });
 }
+
+/** What the reminders of a joined row's dose say and where they are timed. */
+export const reminderContextOf = (j: JoinedRow): VaccineReminderContext => ({
+  vaccineName: j.vaccineName,
+  forName: j.row.dependentId ? j.dependentName : null,
+  timeZone: j.ownerTimeZone,
+});
 
 /** The birth date of the person a joined row is for (null when never given). */
 export const bornOf = (j: JoinedRow): string | null => (j.row.dependentId ? j.dependentBirth : j.ownerBirth);
