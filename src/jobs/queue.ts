@@ -5,6 +5,8 @@ import { fanOutBroadcast } from '../modules/notifications/broadcast.service';
 import { deliverNotice } from '../modules/notifications/deliver.service';
 import { markDeliveriesDead } from '../modules/notifications/deliveries.service';
 import { NOTIFY_BROADCAST, NOTIFY_DELIVER } from '../modules/notifications/notify';
+import { TIME_ZONE_CHANGED } from '../modules/users/profile.service';
+import { retimeOwnerVaccineReminders } from '../modules/vaccinations/vaccine-reminders';
 import type { Job } from '../platform/jobs';
 
 /** A consumer delivers one job type. Throwing retries the message (with backoff, then the DLQ). */
@@ -14,6 +16,7 @@ export type JobConsumer = (ctx: ServiceContext, job: Job) => Promise<void>;
 export const CONSUMERS: Record<string, JobConsumer> = {
   [NOTIFY_DELIVER]: deliverNotice,
   [NOTIFY_BROADCAST]: (ctx, job) => fanOutBroadcast(ctx, job),
+  [TIME_ZONE_CHANGED]: retimeOwnerVaccineReminders,
 };
 
 /**

@@ -145,6 +145,13 @@ export const doses = sqliteTable(
 export const VACCINE_DOSE_STATUSES = ['scheduled', 'administered', 'cancelled'] as const;
 
 /**
+ * The notice subject type of a vaccine dose's reminders (`reminders.subject_type`): named here, below
+ * both the vaccinations module that schedules them and the dependents module whose removal of a
+ * dependent's plan removes them.
+ */
+export const VACCINE_SCHEDULE_SUBJECT = 'vaccine-schedule';
+
+/**
  * One dose of a vaccine series for the owner or one of their dependents. `active` lets a whole plan be
  * switched off and on without losing it.
  */

@@ -1,10 +1,10 @@
 import { and, count, desc, eq, sql } from 'drizzle-orm';
 import type { AuthedContext, ServiceContext } from '../../context';
 import { paginate } from '../../db/paginate';
-import { type DependentRow, dependents, vaccineSchedules } from '../../db/schema';
+import { type DependentRow, dependents, VACCINE_SCHEDULE_SUBJECT, vaccineSchedules } from '../../db/schema';
 import { AppError, notFound } from '../../lib/errors';
 import { auditInsert } from '../audit/audit.service';
-import { cancelDependentVaccineReminders } from '../vaccinations/vaccine-reminders';
+import { cancelRemindersOf } from '../notifications/reminders';
 import type { CreateDependentInput, DependentView, UpdateDependentInput } from './dependents.schemas';
 
 /** Dependents one account may hold. */
@@ -155,7 +155,14 @@ export async function deleteDependent(ctx: AuthedContext, id: string): Promise<v
   // The person leaves the account with their vaccination plan and history: nothing may point at a
   // dependent that no longer exists.
   await ctx.db.batch([
-    cancelDependentVaccineReminders(ctx, current.userId, current.id),
+    cancelRemindersOf(
+      ctx,
+      VACCINE_SCHEDULE_SUBJECT,
+      sql`${ctx.db
+        .select({ id: vaccineSchedules.id })
+        .from(vaccineSchedules)
+        .where(and(eq(vaccineSchedules.ownerId, current.userId), eq(vaccineSchedules.dependentId, current.id)))}`,
+    ),
     ctx.db
       .delete(vaccineSchedules)
       .where(and(eq(vaccineSchedules.dependentId, current.id), eq(vaccineSchedules.ownerId, current.userId))),

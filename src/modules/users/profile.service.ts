@@ -15,7 +15,6 @@ import { AppError, notFound } from '../../lib/errors';
 import { toE164 } from '../../lib/phone';
 import { iso } from '../../lib/time';
 import { auditInsert } from '../audit/audit.service';
-import { remindableVaccineDosesQuery, retimeVaccineReminders } from '../vaccinations/vaccine-reminders';
 import { avatarQuery, avatarViewOfRows } from './avatar.service';
 import { ownPhoneRegion } from './phone-region';
 import { canonicalLanguage, canonicalTimeZone, isFutureDate, profileCompleteness } from './profile.policy';
@@ -128,6 +127,9 @@ function normalize(input: UpdateMeInput, now: Date): Partial<ProfileValues> {
   return values;
 }
 
+/** The job enqueued when a person's profile zone changes (`{ userId }`); src/jobs/queue.ts routes it. */
+export const TIME_ZONE_CHANGED = 'users.time-zone-changed';
+
 const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 
 /**
@@ -140,11 +142,7 @@ export async function updateMe(ctx: AuthedContext, input: UpdateMeInput, origin:
   const userId = ctx.actor.id;
   const values = normalize(input, ctx.clock.now());
   const now = ctx.clock.now().getTime();
-  const read = await batchOf(ctx.db, {
-    ...accountReads(ctx, userId),
-    // A zone change re-times the vaccine reminders still ahead: their doses, read with the account.
-    vaccineDoses: input.timeZone !== undefined ? remindableVaccineDosesQuery(ctx, userId, now) : undefined,
-  });
+  const read = await batchOf(ctx.db, accountReads(ctx, userId));
   const [user] = read.user;
   if (!user) throw notFound('User');
   const [profile] = read.profile;
@@ -177,10 +175,12 @@ export async function updateMe(ctx: AuthedContext, input: UpdateMeInput, origin:
         .onConflictDoUpdate({ target: userProfiles.userId, set: { ...changed, updatedAt: now } }),
     );
   }
-  if ('timeZone' in changed && read.vaccineDoses) {
-    statements.push(...retimeVaccineReminders(ctx, read.vaccineDoses, changed.timeZone ?? null, now));
-  }
   await runBatch(ctx.db, statements);
+  // Modules that keep times in this person's zone (vaccine reminders at 08:00 local) re-time them from
+  // the queue, after the response: they sit above this module, which must not call them.
+  if ('timeZone' in changed) {
+    ctx.defer(ctx.ports.jobs.enqueue([{ type: TIME_ZONE_CHANGED, payload: { userId } }]));
+  }
   // The answer is the rows read with the changes just written: no read after the write.
   const written = nameChanged ? { ...user, name: input.name!, updatedAt: now } : user;
   return accountView(ctx, written, { ...profile, ...changed }, read, origin);

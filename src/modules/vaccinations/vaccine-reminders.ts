@@ -1,9 +1,17 @@
-import { and, eq, gte, type SQL, sql } from 'drizzle-orm';
+import { and, eq, gte, sql } from 'drizzle-orm';
 import type { ServiceContext } from '../../context';
-import type { Statements } from '../../db/batch';
-import { dependents, type VaccineScheduleRow, vaccineSchedules, vaccines } from '../../db/schema';
+import { batchOf, runBatch, type Statements } from '../../db/batch';
+import {
+  dependents,
+  userProfiles,
+  VACCINE_SCHEDULE_SUBJECT,
+  type VaccineScheduleRow,
+  vaccineSchedules,
+  vaccines,
+} from '../../db/schema';
 import { addDays, zonedInstant } from '../../lib/time';
-import { cancelReminders, cancelRemindersOf, type ReminderInput, scheduleReminders } from '../notifications/reminders';
+import type { Job } from '../../platform/jobs';
+import { cancelReminders, type ReminderInput, scheduleReminders } from '../notifications/reminders';
 
 /**
  * Vaccine due-date reminders: a `reminder` notice to the dose's owner (the guardian, for a dependent's
@@ -15,10 +23,11 @@ import { cancelReminders, cancelRemindersOf, type ReminderInput, scheduleReminde
  *   date schedule or move them; one whose time has passed is not scheduled;
  * - administering, deleting or switching off a dose removes its pending ones, switching it on again
  *   schedules them again; removing a dependent removes those of their doses;
- * - a change of the owner's profile zone re-times the reminders still ahead (`retimeVaccineReminders`).
+ * - a change of the owner's profile zone re-times the reminders still ahead, from the queue
+ *   (`retimeOwnerVaccineReminders`, the consumer of the users module's `users.time-zone-changed`).
  */
 
-export const VACCINE_SUBJECT = 'vaccine-schedule';
+export const VACCINE_SUBJECT = VACCINE_SCHEDULE_SUBJECT;
 export const VACCINE_DAY_BEFORE = 'vaccine.day-before';
 export const VACCINE_MORNING_OF = 'vaccine.morning-of';
 /** The local time of both reminders: a morning, when a clinic can be called and a visit planned. */
@@ -93,15 +102,6 @@ export function cancelVaccineReminders(ctx: ServiceContext, id: string) {
   return cancelReminders(ctx, { type: VACCINE_SUBJECT, id });
 }
 
-/** The statement removing the pending reminders of a dependent's doses (before the doses go). */
-export function cancelDependentVaccineReminders(ctx: ServiceContext, ownerId: string, dependentId: string) {
-  const ids: SQL = sql`${ctx.db
-    .select({ id: vaccineSchedules.id })
-    .from(vaccineSchedules)
-    .where(and(eq(vaccineSchedules.ownerId, ownerId), eq(vaccineSchedules.dependentId, dependentId)))}`;
-  return cancelRemindersOf(ctx, VACCINE_SUBJECT, ids);
-}
-
 /**
  * The read (for the batch that reads before a profile change) of an owner's doses whose reminders may
  * still be ahead: scheduled, active, due from yesterday (UTC) on, so every zone's today is covered; with
@@ -139,10 +139,10 @@ export function remindableVaccineDosesQuery(ctx: ServiceContext, ownerId: string
 export type RemindableVaccineDose = Awaited<ReturnType<ReturnType<typeof remindableVaccineDosesQuery>['all']>>[number];
 
 /**
- * The statements (for the profile change's write batch) re-timing the reminders of `doses` (read by
- * `remindableVaccineDosesQuery`) in the owner's new zone: 08:00 is 08:00 where the owner now is.
+ * The statements re-timing the reminders of `doses` (read by `remindableVaccineDosesQuery`) in the
+ * owner's zone: 08:00 is 08:00 where the owner now is.
  */
-export function retimeVaccineReminders(
+function retimeVaccineReminders(
   ctx: ServiceContext,
   doses: readonly RemindableVaccineDose[],
   timeZone: string | null,
@@ -151,4 +151,25 @@ export function retimeVaccineReminders(
   return doses.flatMap((dose) =>
     syncVaccineReminders(ctx, dose, { vaccineName: dose.vaccineName, forName: dose.forName, timeZone }, now),
   );
+}
+
+/**
+ * The `users.time-zone-changed` consumer: re-times an owner's vaccine reminders still ahead in the zone
+ * their profile has now (read here, so a late or repeated job converges on the latest zone). Two round
+ * trips, none written when nothing is ahead.
+ * @throws Error for a payload without a user id (it can never succeed: dead-letter queue)
+ */
+export async function retimeOwnerVaccineReminders(ctx: ServiceContext, job: Job): Promise<void> {
+  const { userId } = (job.payload ?? {}) as { userId?: unknown };
+  if (typeof userId !== 'string' || !userId) throw new Error(`Malformed ${job.type} payload: no userId`);
+  const now = ctx.clock.now().getTime();
+  const read = await batchOf(ctx.db, {
+    doses: remindableVaccineDosesQuery(ctx, userId, now),
+    profile: ctx.db
+      .select({ timeZone: userProfiles.timeZone })
+      .from(userProfiles)
+      .where(eq(userProfiles.userId, userId)),
+  });
+  const statements = retimeVaccineReminders(ctx, read.doses, read.profile[0]?.timeZone ?? null, now);
+  if (statements.length) await runBatch(ctx.db, statements);
 }

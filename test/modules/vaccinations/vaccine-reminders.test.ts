@@ -44,16 +44,17 @@ async function seedVaccine(): Promise<VaccineRow> {
 /** An owner (with this profile zone and language, when given) signed in at NOW, and a vaccine. */
 async function owner(profile: { timeZone?: string; preferredLanguage?: string } = {}) {
   const clock = fixedClock(NOW);
+  const queue = capturingQueue();
   const user = await createUser();
   if (Object.keys(profile).length) {
     await db.insert(userProfiles).values({ userId: user.id, ...profile, updatedAt: clock.now().getTime() });
   }
   const token = await tokenFor(user, clock.now());
-  const api = client({ clock });
+  const api = client({ clock, adapters: queue.adapters });
   const vaccine = await seedVaccine();
   const call = (method: string, path: string, json?: unknown) =>
     api.call(method, path, json === undefined ? { token } : { token, json });
-  return { user, call, vaccine };
+  return { user, call, vaccine, queue, clock };
 }
 
 /** Schedules doses over HTTP; answers their ids, soonest first. */
@@ -212,11 +213,17 @@ describe('vaccine reminders', () => {
   });
 
   it('Should re-time the reminders still ahead when the owner’s profile zone changes', async () => {
-    const { user, call, vaccine } = await owner({ timeZone: 'UTC' });
+    const { user, call, vaccine, queue, clock } = await owner({ timeZone: 'UTC' });
     const [past] = await scheduleDoses(call, { vaccineId: vaccine.id, doseNumber: 1, dueDate: '2026-02-01' });
     const [ahead] = await scheduleDoses(call, { vaccineId: vaccine.id, doseNumber: 2, dueDate: '2026-04-01' });
     expect(past).toBeDefined();
+    const before = await pendingOf(user.id);
     expect((await call('PATCH', `${V1}/users/me`, { timeZone: 'Asia/Tokyo' })).status).toBe(200);
+    // The profile change only enqueues: the reminders move when the queue delivers its job, once or twice.
+    expect(await pendingOf(user.id)).toEqual(before);
+    const jobs = queue.take('users.time-zone-changed');
+    expect(jobs).toEqual([{ type: 'users.time-zone-changed', payload: { userId: user.id } }]);
+    expect((await runQueue([...jobs, ...jobs], { deps: { clock } })).acked).toHaveLength(2);
     expect(await pendingOf(user.id)).toEqual([
       [ahead, 'vaccine.day-before', '2026-03-30T23:00:00.000Z'],
       [ahead, 'vaccine.morning-of', '2026-03-31T23:00:00.000Z'],
