@@ -15,6 +15,7 @@ import {
   seenBy,
   visibleAppointment,
 } from './appointment-access';
+import { sequenceQuery } from './appointment-notices';
 import type { RescheduleInput } from './booking.schemas';
 import { assertSlotAllowed, bookingTargetOf, bookingTargetQueries, invalid, ofAppointment } from './booking-target';
 import { claimStatements, runClaimingBatch } from './claims';
@@ -51,6 +52,8 @@ export async function rescheduleAppointment(
   const startsAt = Date.parse(input.startsAt);
   const read = await batchOf(ctx.db, {
     rows: appointmentDetails(ctx).where(eq(appointments.id, id)),
+    // The calendar SEQUENCE before the move, for the notice's .ics.
+    sequence: sequenceQuery(ctx, id),
     ...bookingTargetQueries(
       ctx,
       {
@@ -120,7 +123,10 @@ export async function rescheduleAppointment(
       { ignore: [id] },
     );
     const view = detailView(row, updated[0]!);
-    notifyParties(ctx, kind, view);
+    notifyParties(ctx, kind, view, {
+      sequence: Number(read.sequence[0]?.n ?? 0) + 1,
+      previousStartsAt: row.startsAt,
+    });
     return view;
   } catch (err) {
     if (!eventGuardTripped(err)) throw err;
