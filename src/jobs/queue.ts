@@ -1,10 +1,10 @@
 import { eq } from 'drizzle-orm';
+import { NOTIFY_BROADCAST, NOTIFY_DELIVER } from '../access/notices';
 import type { ServiceContext } from '../context';
 import { deadJobs } from '../db/schema';
 import { fanOutBroadcast } from '../modules/notifications/broadcast.service';
 import { deliverNotice } from '../modules/notifications/deliver.service';
 import { markDeliveriesDead } from '../modules/notifications/deliveries.service';
-import { NOTIFY_BROADCAST, NOTIFY_DELIVER } from '../modules/notifications/notify';
 import type { Job } from '../platform/jobs';
 
 /** A consumer delivers one job type. Throwing retries the message (with backoff, then the DLQ). */

@@ -1,10 +1,9 @@
 import { eq, sql } from 'drizzle-orm';
+import { type AnyNotifyInput, notify } from '../../access/notices';
 import type { ServiceContext } from '../../context';
 import { type AppointmentAction, appointmentEvents, appointments } from '../../db/schema';
 import { qualified } from '../../db/sql';
 import type { CancelledBy } from '../../lib/email/strings';
-import { type AnyNotifyInput, notify } from '../notifications/notify';
-import type { AppointmentView } from './appointment-access';
 
 /**
  * The notices of appointment changes: booked, confirmed, rejected, cancelled, rescheduled and rebooked
@@ -23,6 +22,21 @@ export const changeCountSql = sql<number>`(select count(*) from ${appointmentEve
 /** The statement reading the SEQUENCE of appointment `id` before a change, for the change's read batch. */
 export function sequenceQuery(ctx: ServiceContext, id: string) {
   return ctx.db.select({ n: changeCountSql }).from(appointments).where(eq(appointments.id, id));
+}
+
+/** What a notice says of an appointment: the fields of its view (`AppointmentView`) it reads. */
+export interface NoticedAppointment {
+  id: string;
+  status: string;
+  type: 'video' | 'in-person';
+  patient: { id: string; name: string | null };
+  doctor: { id: string; name: string | null };
+  service: { name: string | null };
+  startsAt: string;
+  endsAt: string;
+  timeZone: string;
+  updatedAt: string;
+  cancellation: { byUserId: string } | null;
 }
 
 /** What a change's notice needs beyond the view: the SEQUENCE after it, and the start before a move. */
@@ -52,7 +66,7 @@ const NOTICES: Partial<Record<AppointmentAction, { template: AppointmentTemplate
   };
 
 /** Who ended it, as the cancellation email says: the patient, the doctor, or the practice (staff). */
-function cancelledBy(ctx: ServiceContext, action: AppointmentAction, view: AppointmentView): CancelledBy {
+function cancelledBy(ctx: ServiceContext, action: AppointmentAction, view: NoticedAppointment): CancelledBy {
   const by = action === 'cancel' ? view.cancellation?.byUserId : ctx.actor?.id;
   if (by === view.patient.id) return 'patient';
   if (by === view.doctor.id) return 'doctor';
@@ -67,7 +81,7 @@ function cancelledBy(ctx: ServiceContext, action: AppointmentAction, view: Appoi
 export function noticeAppointmentChange(
   ctx: ServiceContext,
   action: AppointmentAction,
-  view: AppointmentView,
+  view: NoticedAppointment,
   facts: ChangeFacts,
 ): void {
   const notice = NOTICES[action];

@@ -1,4 +1,5 @@
 import { and, desc, eq, getTableColumns, isNull, sql } from 'drizzle-orm';
+import { notify } from '../../access/notices';
 import type { AuthedContext, ServiceContext } from '../../context';
 import { batchOf } from '../../db/batch';
 import {
@@ -13,7 +14,6 @@ import { ifOneRowChanged, isNotNullViolation, isUniqueViolation } from '../../db
 import { AppError, notFound } from '../../lib/errors';
 import { HOUR_MS, iso } from '../../lib/time';
 import { auditGuardTripped, auditInsert } from '../audit/audit.service';
-import { notify } from '../notifications/notify';
 import { getSetting, primeSettings, settingsQuery } from '../settings/settings.service';
 import { accountsQuery, activeLinkBetween, asMember, memberIn, toLinkView } from './care-access';
 import type {

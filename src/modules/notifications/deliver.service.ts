@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { DeliverPayload } from '../../access/notices';
 import type { ServiceContext } from '../../context';
 import { batchOf, runBatch, type Statements } from '../../db/batch';
 import {
@@ -31,7 +32,6 @@ import {
   sentStatement,
   skipStatement,
 } from './ledger';
-import type { DeliverPayload } from './notify';
 import { checkNoticeData, isNoticeTemplate, type RenderedNotice, renderNotice, SECURITY_TEMPLATES } from './render';
 
 /**

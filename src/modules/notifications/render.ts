@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { EmailAttachment } from '../../lib/email/attachment';
-import { renderMessage, type TemplateName, type TemplateVars } from '../../lib/email/templates';
+import type { NoticeEmail, NoticeTemplate, NoticeTemplates, Zoned } from '../../lib/email/notice-templates';
+import { renderMessage, type TemplateVars } from '../../lib/email/templates';
 import { escapeHtml } from '../../lib/html';
 
 /**
@@ -9,46 +10,6 @@ import { escapeHtml } from '../../lib/html';
  * recipient's language and zone, and takes the inbox, push and SMS text from the same template, so a
  * person reads one message in one language on every channel.
  */
-
-/**
- * A notice may name the zone its instants belong to (an appointment's practice): a recipient without a
- * zone of their own reads the times there rather than in UTC.
- */
-interface Zoned {
-  timeZone?: string;
-}
-
-/** The email templates that are notices (the code emails and `welcome` are sent directly, not notices). */
-const NOTICE_EMAILS = [
-  'notice',
-  'appointment-booked',
-  'appointment-confirmed',
-  'appointment-cancelled',
-  'appointment-rescheduled',
-  'appointment-reminder',
-  'medication-reminder',
-  'vaccine-due',
-  'caregiver-request',
-  'caregiver-accepted',
-  'email-changed',
-  'mobile-changed',
-] as const satisfies readonly TemplateName[];
-
-type NoticeEmail = (typeof NOTICE_EMAILS)[number];
-
-/** Each template's name → the data it is rendered from (JSON: instants are epoch ms). */
-export type NoticeTemplates = { [N in Exclude<NoticeEmail, 'notice'>]: TemplateVars[N] & Zoned } & {
-  /** A system or custom notice; an announcement's other keys are values for the apps (a link, its id). */
-  notice: TemplateVars['notice'] & Zoned & { [extra: string]: unknown };
-  /**
-   * A message whose text is already composed: the form of notices queued before the templates, kept so
-   * such jobs (and dead-lettered ones an admin re-drives) still render. New notices use `notice`.
-   * Other keys are values for the apps (a link, an id) and are not rendered.
-   */
-  message: { title: string; body: string; [extra: string]: unknown };
-};
-
-export type NoticeTemplate = keyof NoticeTemplates & string;
 
 /** Security notices: their email is always sent (a stolen session must not silence the warning). */
 export const SECURITY_TEMPLATES: readonly NoticeTemplate[] = ['email-changed', 'mobile-changed'];

@@ -1,5 +1,6 @@
 import { and, eq, ne, type SQL, sql } from 'drizzle-orm';
 import { codeEmail } from '../../access/code-messages';
+import { notify } from '../../access/notices';
 import { checkCode, codeSent, invalidCode, newestCodeQuery, prepareCode } from '../../access/one-time-codes';
 import type { AuthedContext } from '../../context';
 import { batchOf, runBatch } from '../../db/batch';
@@ -10,7 +11,6 @@ import { AppError } from '../../lib/errors';
 import { e164OrNull, toE164 } from '../../lib/phone';
 import { type RateHit, type RateRule, rateLimitCounters, refundRateLimit } from '../../platform/rate-limit';
 import { auditInsert } from '../audit/audit.service';
-import { notify } from '../notifications/notify';
 import { codeTtlMs } from '../settings/lifetimes';
 import { primeSettings, settingsQuery } from '../settings/settings.service';
 import { ownPhoneRegion } from './phone-region';

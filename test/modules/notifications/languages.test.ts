@@ -1,8 +1,8 @@
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
+import { deliverJobs, type NotifyInput } from '../../../src/access/notices';
 import { devOutbox, notifications, userProfiles, users } from '../../../src/db/schema';
 import { fixedClock } from '../../../src/lib/clock';
-import { deliverJobs, type NotifyInput } from '../../../src/modules/notifications/notify';
 import { SMS_MAX } from '../../../src/modules/notifications/render';
 import { createUser, db, uniqueId, uniqueMobile } from '../../helpers';
 import { deliveriesOf, runQueue } from '../../support/notifications';

@@ -1,8 +1,8 @@
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
+import { type DeliverPayload, deliverJobs, NOTIFY_DELIVER } from '../../../src/access/notices';
 import { devOutbox, type UserRow } from '../../../src/db/schema';
 import { fixedClock } from '../../../src/lib/clock';
-import { type DeliverPayload, deliverJobs, NOTIFY_DELIVER } from '../../../src/modules/notifications/notify';
 import type { Job } from '../../../src/platform/jobs';
 import { client, createUser, db, signedInUser, tokenFor, uniqueEmail, uniqueId } from '../../helpers';
 import { latestCode } from '../../support/auth';

@@ -1,8 +1,8 @@
 import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
+import { NOTIFY_DELIVER } from '../../../src/access/notices';
 import { auditEvents, emergencyContacts, oneTimeCodes, userProfiles, users } from '../../../src/db/schema';
 import { fixedClock } from '../../../src/lib/clock';
-import { NOTIFY_DELIVER } from '../../../src/modules/notifications/notify';
 import { client, createUser, db, signedInUser, tokenFor, uniqueEmail, uniqueMobile } from '../../helpers';
 import { latestCode, loginTokens, outboxCount, STRONG_PASSWORD, userWithPassword } from '../../support/auth';
 import { capturingQueue, runQueue } from '../../support/notifications';

@@ -1,7 +1,7 @@
-import type { ServiceContext } from '../../context';
-import type { NotificationChannel, NotificationKind, NotificationType } from '../../db/schema';
-import type { Job } from '../../platform/jobs';
-import type { NoticeTemplate, NoticeTemplates } from './render';
+import type { ServiceContext } from '../context';
+import type { NotificationChannel, NotificationKind, NotificationType } from '../db/schema';
+import type { NoticeTemplate, NoticeTemplates } from '../lib/email/notice-templates';
+import type { Job } from '../platform/jobs';
 
 /**
  * The one entry point of every notice (appointment changes, reminders, security events, announcements):
