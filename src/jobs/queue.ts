@@ -1,10 +1,10 @@
 import { eq } from 'drizzle-orm';
+import { NOTIFY_BROADCAST, NOTIFY_DELIVER } from '../access/notices';
 import type { ServiceContext } from '../context';
 import { deadJobs } from '../db/schema';
 import { fanOutBroadcast } from '../modules/notifications/broadcast.service';
 import { deliverNotice } from '../modules/notifications/deliver.service';
 import { markDeliveriesDead } from '../modules/notifications/deliveries.service';
-import { NOTIFY_BROADCAST, NOTIFY_DELIVER } from '../modules/notifications/notify';
 import { TIME_ZONE_CHANGED } from '../modules/users/profile.service';
 import { retimeOwnerVaccineReminders } from '../modules/vaccinations/vaccine-reminders';
 import type { Job } from '../platform/jobs';

@@ -112,4 +112,29 @@ export const SW: Strings = {
     note: 'Iandike kwenye programu baada ya kuchanjwa.',
   },
   notice: { open: 'Fungua' },
+  caregiver: {
+    someone: 'Mtu fulani',
+    request: {
+      subject: (w) => `${w.name} amekuomba uwe mlezi wake`,
+      heading: 'Ombi jipya la mlezi',
+      intro: (w) => `${w.name} amekuomba uwe mlezi wake. Kubali au kataa ombi hilo kwenye programu.`,
+    },
+    accepted: {
+      subject: (w) => `${w.name} sasa ni mlezi wako`,
+      heading: 'Ombi la mlezi limekubaliwa',
+      intro: (w) => `${w.name} amekubali ombi lako na sasa ni mlezi wako.`,
+    },
+  },
+  security: {
+    emailChanged: {
+      heading: 'Barua pepe yako imebadilishwa',
+      intro: (w) =>
+        `Barua pepe ya akaunti yako ya ${w.app} imebadilishwa kuwa ${w.address}. Anwani hii haitapokea tena ujumbe wa akaunti.`,
+    },
+    mobileChanged: {
+      heading: 'Nambari yako ya simu imebadilishwa',
+      intro: (w) => `Nambari ya simu ya akaunti yako ya ${w.app} imebadilishwa kuwa ${w.address}.`,
+    },
+    notYou: 'Ikiwa hukufanya mabadiliko haya, weka upya nenosiri lako na uwasiliane na huduma kwa wateja mara moja.',
+  },
 };

@@ -90,6 +90,26 @@ export interface Strings {
     note: string;
   };
   notice: { open: string };
+  caregiver: {
+    /** A requester or caregiver without a name. */
+    someone: string;
+    request: {
+      subject: (w: { name: string }) => string;
+      heading: string;
+      intro: (w: { name: string }) => string;
+    };
+    accepted: {
+      subject: (w: { name: string }) => string;
+      heading: string;
+      intro: (w: { name: string }) => string;
+    };
+  };
+  security: {
+    /** `address` is already masked (`p••@example.com`, `•••0123`). */
+    emailChanged: { heading: string; intro: (w: { app: string; address: string }) => string };
+    mobileChanged: { heading: string; intro: (w: { app: string; address: string }) => string };
+    notYou: string;
+  };
 }
 
 /** English: the fallback for every language without a catalog. */
@@ -201,4 +221,29 @@ export const EN: Strings = {
     note: 'Record it in the app once it is given.',
   },
   notice: { open: 'Open' },
+  caregiver: {
+    someone: 'Someone',
+    request: {
+      subject: (w) => `${w.name} asked you to be their caregiver`,
+      heading: 'New caregiver request',
+      intro: (w) => `${w.name} asked you to be their caregiver. Accept or decline the request in the app.`,
+    },
+    accepted: {
+      subject: (w) => `${w.name} is now your caregiver`,
+      heading: 'Caregiver request accepted',
+      intro: (w) => `${w.name} accepted your request and is now your caregiver.`,
+    },
+  },
+  security: {
+    emailChanged: {
+      heading: 'Your email address was changed',
+      intro: (w) =>
+        `The email address of your ${w.app} account was changed to ${w.address}. This address will no longer receive account messages.`,
+    },
+    mobileChanged: {
+      heading: 'Your mobile number was changed',
+      intro: (w) => `The mobile number of your ${w.app} account was changed to ${w.address}.`,
+    },
+    notYou: 'If you did not make this change, reset your password and contact support right away.',
+  },
 };

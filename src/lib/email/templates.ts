@@ -57,6 +57,14 @@ export interface TemplateVars {
   'vaccine-due': { vaccineName: string; dueDate: string; when: 'today' | 'tomorrow'; forName?: string | null };
   /** A system or custom notice: an admin's title and message (paragraphs split by blank lines). */
   notice: { title: string; message: string; url?: string; actionLabel?: string };
+  /** To the person asked to be a caregiver: who asked. */
+  'caregiver-request': { requestId: string; requesterName: string | null };
+  /** To the requester: who accepted. */
+  'caregiver-accepted': { requestId: string; caregiverName: string | null };
+  /** To the address an email change left: the new address, masked by the caller (`p••@example.com`). */
+  'email-changed': { newEmail: string };
+  /** After a mobile number change: the new number, masked by the caller (`•••0123`). */
+  'mobile-changed': { newNumber: string };
 }
 
 export type TemplateName = keyof TemplateVars;
@@ -81,7 +89,8 @@ interface Kit {
   app: string;
 }
 
-type Draft = EmailContent & { attachments?: EmailAttachment[] };
+/** What a template writes; `summary` is the inbox, push and SMS text (the preheader unless given). */
+type Draft = EmailContent & { attachments?: EmailAttachment[]; summary?: string };
 
 const DEFAULT_CODE_MINUTES = 10;
 
@@ -171,6 +180,35 @@ function codeDraft(heading: string, intro: string, code: string, expiry: string)
       { kind: 'code', code },
       { kind: 'text', text: expiry },
     ],
+  };
+}
+
+/** A one-sentence notice: subject, heading and the sentence. */
+function simpleDraft<W>(
+  message: { subject: (w: W) => string; heading: string; intro: (w: W) => string },
+  words: W,
+): Draft {
+  const intro = message.intro(words);
+  return {
+    subject: message.subject(words),
+    preheader: intro,
+    heading: message.heading,
+    blocks: [{ kind: 'text', text: intro }],
+  };
+}
+
+/** An account security notice: what changed, and what to do when it was not you. */
+function securityDraft<W>(message: { heading: string; intro: (w: W) => string }, notYou: string, words: W): Draft {
+  const intro = message.intro(words);
+  return {
+    subject: message.heading,
+    preheader: intro,
+    heading: message.heading,
+    blocks: [
+      { kind: 'text', text: intro },
+      { kind: 'text', text: notYou },
+    ],
+    summary: `${intro} ${notYou}`,
   };
 }
 
@@ -281,9 +319,52 @@ const TEMPLATES: { [N in TemplateName]: (vars: TemplateVars[N], kit: Kit) => Dra
         ...paragraphs.map((text): Block => ({ kind: 'text', text })),
         ...(vars.url ? [{ kind: 'action', label: vars.actionLabel ?? t.notice.open, url: vars.url } as Block] : []),
       ],
+      summary: paragraphs.join('\n\n') || vars.title,
     };
   },
+  'caregiver-request': (vars, { t }) =>
+    simpleDraft(t.caregiver.request, { name: vars.requesterName ?? t.caregiver.someone }),
+  'caregiver-accepted': (vars, { t }) =>
+    simpleDraft(t.caregiver.accepted, { name: vars.caregiverName ?? t.caregiver.someone }),
+  'email-changed': (vars, { t, app }) =>
+    securityDraft(t.security.emailChanged, t.security.notYou, { app, address: vars.newEmail }),
+  'mobile-changed': (vars, { t, app }) =>
+    securityDraft(t.security.mobileChanged, t.security.notYou, { app, address: vars.newNumber }),
 };
+
+/** An email and the short forms of the same message, for the notification channels. */
+export interface RenderedMessage {
+  email: RenderedEmail;
+  /** The heading: the inbox and push title. */
+  title: string;
+  /** The main sentence (or an announcement's whole message): the inbox, push and SMS text. */
+  summary: string;
+}
+
+/**
+ * Renders template `name` for `recipient`, as an email and as the short title and text of the other
+ * channels, in the same language. See `renderEmail` for the rules.
+ * @throws RangeError when `vaccine-due`'s `dueDate` is not a `YYYY-MM-DD` date.
+ */
+export function renderMessage<N extends TemplateName>(
+  name: N,
+  vars: TemplateVars[N],
+  recipient: Recipient = {},
+): RenderedMessage {
+  const fmt = formatterFor(recipient.locale, recipient.timeZone);
+  const app = recipient.appName || 'Kinwell';
+  const t = CATALOGS[fmt.language];
+  const template = TEMPLATES[name] as (vars: TemplateVars[N], kit: Kit) => Draft;
+  const { attachments, summary, ...draft } = template(vars, { t, fmt, app });
+  // One line: a line break in an admin's title must not become a header of its own.
+  const subject = `${app}: ${draft.subject}`.replace(/[\r\n]+/g, ' ');
+  const { html, text } = renderLayout({ ...draft, subject }, { lang: fmt.locale, appName: app, footer: t.footer(app) });
+  return {
+    email: { subject, text, html, ...(attachments ? { attachments } : {}) },
+    title: draft.heading,
+    summary: summary ?? draft.preheader,
+  };
+}
 
 /**
  * Renders template `name` for `recipient`: the subject (prefixed with the product name), the branded
@@ -298,13 +379,5 @@ export function renderEmail<N extends TemplateName>(
   vars: TemplateVars[N],
   recipient: Recipient = {},
 ): RenderedEmail {
-  const fmt = formatterFor(recipient.locale, recipient.timeZone);
-  const app = recipient.appName || 'Kinwell';
-  const t = CATALOGS[fmt.language];
-  const template = TEMPLATES[name] as (vars: TemplateVars[N], kit: Kit) => Draft;
-  const { attachments, ...draft } = template(vars, { t, fmt, app });
-  // One line: a line break in an admin's title must not become a header of its own.
-  const subject = `${app}: ${draft.subject}`.replace(/[\r\n]+/g, ' ');
-  const { html, text } = renderLayout({ ...draft, subject }, { lang: fmt.locale, appName: app, footer: t.footer(app) });
-  return { subject, text, html, ...(attachments ? { attachments } : {}) };
+  return renderMessage(name, vars, recipient).email;
 }

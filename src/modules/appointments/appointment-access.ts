@@ -14,6 +14,7 @@ import {
 import { ifOneRowChanged, isNotNullViolation, qualified } from '../../db/sql';
 import { notFound } from '../../lib/errors';
 import { iso, localDateAt, localTimeAt } from '../../lib/time';
+import { type ChangeFacts, noticeAppointmentChange } from './appointment-notices';
 
 /** Front-desk staff: see and manage every appointment (row checks below). */
 export function isStaff(actor: Actor): boolean {
@@ -254,11 +255,19 @@ export function detailView(detail: AppointmentDetail, changes: Partial<Appointme
  * Pushes `appointment:updated` `{ action, appointment }` to the appointment's patient and doctor, except
  * the caller who made the change (their answer already says it), after the response (`ctx.defer`), so the
  * push costs the request nothing. Called after the change committed; a party with no socket open loses
- * nothing, the appointment and its history are stored.
+ * nothing, the appointment and its history are stored. With `facts` (the SEQUENCE after the change),
+ * the change's notice goes to both parties through the notification pipeline too
+ * (`noticeAppointmentChange`, also after the response).
  */
-export function notifyParties(ctx: ServiceContext, action: AppointmentAction, view: AppointmentView): void {
+export function notifyParties(
+  ctx: ServiceContext,
+  action: AppointmentAction,
+  view: AppointmentView,
+  facts?: ChangeFacts,
+): void {
   const parties = [view.patient.id, view.doctor.id].filter((id) => id !== ctx.actor?.id);
   for (const id of new Set(parties)) {
     ctx.defer(ctx.ports.realtime.notify(id, 'appointment:updated', { action, appointment: view }));
   }
+  if (facts) noticeAppointmentChange(ctx, action, view, facts);
 }

@@ -1,7 +1,7 @@
-import { and, eq, ne, or, type SQL, sql } from 'drizzle-orm';
+import { eq, or, type SQL } from 'drizzle-orm';
 import type { ServiceContext } from '../../context';
 import type { Statements } from '../../db/batch';
-import { type AppointmentRow, appointmentEvents, appointments, userProfiles } from '../../db/schema';
+import { type AppointmentRow, appointments, userProfiles } from '../../db/schema';
 import { HOUR_MS } from '../../lib/time';
 import { cancelReminders, cancelRemindersIn, scheduleReminders } from '../notifications/reminders';
 import type { Ref } from './booking-target';
@@ -31,14 +31,6 @@ export function partyZonesQuery(ctx: ServiceContext, parties: { patientId: Ref; 
     .select({ userId: userProfiles.userId, timeZone: userProfiles.timeZone })
     .from(userProfiles)
     .where(or(eq(userProfiles.userId, parties.patientId), eq(userProfiles.userId, parties.doctorId)));
-}
-
-/** The statement counting an appointment's changes after booking (its calendar SEQUENCE), for a read batch. */
-export function changeCountQuery(ctx: ServiceContext, appointmentId: string) {
-  return ctx.db
-    .select({ n: sql<number>`count(*)` })
-    .from(appointmentEvents)
-    .where(and(eq(appointmentEvents.appointmentId, appointmentId), ne(appointmentEvents.action, 'book')));
 }
 
 /** What the reminders of one appointment are written from, as the writer has it after its change. */

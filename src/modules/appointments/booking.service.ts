@@ -318,7 +318,8 @@ export async function commitBooking(ctx: AuthedContext, plan: BookingPlan): Prom
     }
     throw err;
   }
-  notifyParties(ctx, 'book', view);
+  // Nothing changed after booking yet: SEQUENCE 0.
+  notifyParties(ctx, 'book', view, { sequence: 0 });
   return view;
 }
 

@@ -1,13 +1,13 @@
 import { and, asc, eq, gte, lte, ne, or, type SQL, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import type { AuthedContext, ServiceContext } from '../../context';
-import { appointmentEvents, appointments, calendarFeeds, doctorServices, users } from '../../db/schema';
-import { qualified } from '../../db/sql';
+import { appointments, calendarFeeds, doctorServices, users } from '../../db/schema';
 import { sha256Hex } from '../../lib/crypto';
 import { notFound } from '../../lib/errors';
 import { DAY_MS, iso } from '../../lib/time';
 import { auditInsert } from '../audit/audit.service';
 import { seenBy } from './appointment-access';
+import { changeCountSql } from './appointment-notices';
 import { type CalendarEntry, renderCalendar, type Viewer } from './ics';
 import type { FeedView } from './records.schemas';
 
@@ -26,9 +26,6 @@ const FEED_FILE = /^([A-Za-z0-9_-]{43})\.ics$/;
 const patientUser = alias(users, 'ics_patient');
 const doctorUser = alias(users, 'ics_doctor');
 
-/** Changes after booking (confirm, reschedule, cancel…): the event's SEQUENCE. */
-const changeCount = sql<number>`(select count(*) from ${appointmentEvents} where ${qualified(appointmentEvents.appointmentId)} = ${qualified(appointments.id)} and ${qualified(appointmentEvents.action)} <> 'book')`;
-
 /** Appointment rows with the names their calendar events show, earliest first. */
 function calendarQuery(ctx: ServiceContext, where: SQL | undefined, limit: number) {
   return ctx.db
@@ -43,7 +40,7 @@ function calendarQuery(ctx: ServiceContext, where: SQL | undefined, limit: numbe
       timeZone: appointments.timeZone,
       createdAt: appointments.createdAt,
       updatedAt: appointments.updatedAt,
-      sequence: changeCount,
+      sequence: changeCountSql,
       // Aliased: in a batch, same-named columns of joined tables overwrite each other.
       serviceName: sql<string | null>`${doctorServices.name}`.as('service_name'),
       doctorName: sql<string | null>`${doctorUser.name}`.as('doctor_name'),

@@ -17,6 +17,7 @@ import {
   type Relation,
   seenBy,
 } from './appointment-access';
+import { sequenceQuery } from './appointment-notices';
 import { cancelAppointmentReminders } from './appointment-reminders';
 import { type ClaimSpan, claimStatements, releaseClaims, runClaimingBatch } from './claims';
 import { checkTransition, TRANSITIONS, type TransitionAction } from './lifecycle.policy';
@@ -37,12 +38,14 @@ const spanOf = (row: AppointmentRow): ClaimSpan => ({
  * @throws AppError NOT_FOUND (missing or not the caller's)
  */
 async function readAppointment(ctx: ServiceContext, id: string, withSettings: boolean) {
-  const { rows, settings } = await batchOf(ctx.db, {
+  const { rows, settings, sequence } = await batchOf(ctx.db, {
     rows: appointmentDetails(ctx).where(eq(appointments.id, id)),
     settings: withSettings ? settingsQuery(ctx) : undefined,
+    // The calendar SEQUENCE before the change, for the notice's .ics.
+    sequence: sequenceQuery(ctx, id),
   });
   primeSettings(ctx, settings);
-  return seenBy(ctx, rows[0]);
+  return { ...seenBy(ctx, rows[0]), sequence: Number(sequence[0]?.n ?? 0) };
 }
 
 /**
@@ -81,7 +84,7 @@ export async function transitionAppointment(
   action: TransitionAction,
   input: { reason?: string },
 ): Promise<AppointmentView> {
-  const { row, relation } = await readAppointment(ctx, id, action === 'cancel');
+  const { row, relation, sequence } = await readAppointment(ctx, id, action === 'cancel');
   const now = ctx.clock.now().getTime();
   const check = checkTransition(action, row.status, relation, { now, startsAt: row.startsAt });
   if (!check.ok) throw new AppError(check.code, check.message, { details: { action, status: row.status } });
@@ -137,7 +140,8 @@ export async function transitionAppointment(
     throw await lostRace(ctx, id, action);
   }
   const view = detailView(row, changes);
-  notifyParties(ctx, action, view);
+  // The change added one event: the calendar SEQUENCE after it.
+  notifyParties(ctx, action, view, { sequence: sequence + 1 });
   return view;
 }
 

@@ -15,7 +15,8 @@ import {
   seenBy,
   visibleAppointment,
 } from './appointment-access';
-import { appointmentReminderStatements, changeCountQuery, partyZonesQuery } from './appointment-reminders';
+import { sequenceQuery } from './appointment-notices';
+import { appointmentReminderStatements, partyZonesQuery } from './appointment-reminders';
 import type { RescheduleInput } from './booking.schemas';
 import { assertSlotAllowed, bookingTargetOf, bookingTargetQueries, invalid, ofAppointment } from './booking-target';
 import { claimStatements, runClaimingBatch } from './claims';
@@ -53,6 +54,8 @@ export async function rescheduleAppointment(
   const startsAt = Date.parse(input.startsAt);
   const read = await batchOf(ctx.db, {
     rows: appointmentDetails(ctx).where(eq(appointments.id, id)),
+    // The calendar SEQUENCE before the move, for the notice's .ics.
+    sequence: sequenceQuery(ctx, id),
     ...bookingTargetQueries(
       ctx,
       {
@@ -65,7 +68,6 @@ export async function rescheduleAppointment(
       patientId: ofAppointment(ctx, id, appointments.patientId),
       doctorId: ofAppointment(ctx, id, appointments.doctorId),
     }),
-    changes: changeCountQuery(ctx, id),
   });
   const { row } = seenBy(ctx, read.rows[0]);
   if (!RESCHEDULABLE.includes(row.status)) {
@@ -122,7 +124,7 @@ export async function rescheduleAppointment(
             row: { ...row, startsAt, endsAt },
             names: row,
             zones: read.zones,
-            sequence: Number(read.changes[0]?.n ?? 0) + 1,
+            sequence: Number(read.sequence[0]?.n ?? 0) + 1,
             updatedAt: now,
           },
           now,
@@ -139,7 +141,10 @@ export async function rescheduleAppointment(
       { ignore: [id] },
     );
     const view = detailView(row, updated[0]!);
-    notifyParties(ctx, kind, view);
+    notifyParties(ctx, kind, view, {
+      sequence: Number(read.sequence[0]?.n ?? 0) + 1,
+      previousStartsAt: row.startsAt,
+    });
     return view;
   } catch (err) {
     if (!eventGuardTripped(err)) throw err;

@@ -1,4 +1,5 @@
 import { and, desc, eq, getTableColumns, isNull, sql } from 'drizzle-orm';
+import { notify } from '../../access/notices';
 import type { AuthedContext, ServiceContext } from '../../context';
 import { batchOf } from '../../db/batch';
 import {
@@ -89,9 +90,9 @@ async function assertCooledDown(ctx: ServiceContext, respondedAt: number | null 
 
 /**
  * The caller asks `receiverId` to become their caregiver; the receiver is pushed `request:incoming`
- * `{ request, requester: { id, name } }`. Two round trips: everything the checks need (both accounts,
- * the link, the pending request, the last rejection, the settings) in one read batch, then the insert
- * with its audit row.
+ * `{ request, requester: { id, name } }` and sent the `caregiver.request` notice (after the response).
+ * Two round trips: everything the checks need (both accounts, the link, the pending request, the last
+ * rejection, the settings) in one read batch, then the insert with its audit row.
  * @throws AppError FORBIDDEN (the caller is not a patient or caregiver), VALIDATION_FAILED (receiverId
  *   is the caller), NOT_FOUND (no active patient or caregiver account with that id), CONFLICT (a
  *   pending request to them exists, they already care for the caller, or the cooldown after their last
@@ -162,6 +163,15 @@ export async function sendRequest(ctx: AuthedContext, input: SendRequestInput): 
       requester: { id: requester.id, name: requester.name },
     }),
   );
+  // The request's own message is not in the notice: it may say something about the requester's health.
+  notify(ctx, {
+    recipients: [receiver.id],
+    kind: 'caregiver.request',
+    type: 'system',
+    template: 'caregiver-request',
+    data: { requestId: row.id, requesterName: requester.name },
+    subject: { type: 'caregiver-request', id: row.id },
+  });
   return request;
 }
 
@@ -171,8 +181,9 @@ const notAnswerable = (status: CaregiverRequestRow['status']) =>
 /**
  * The receiver accepts or rejects a pending request. Accepting creates the link in the same batch as
  * the status change, guarded so two concurrent answers create at most one link, and pushes
- * `request:accepted:notify` `{ request, caregiver: { id, name } }` to the requester. A rejection starts
- * the requester's cooldown for this pair.
+ * `request:accepted:notify` `{ request, caregiver: { id, name } }` to the requester, who is also sent
+ * the `caregiver.accepted` notice (after the response). A rejection starts the requester's cooldown
+ * for this pair.
  * @throws AppError NOT_FOUND (no such request, or the caller is not its receiver, or the requester's
  *   account is no longer active), INVALID_TRANSITION (not pending any more), CONFLICT (already linked)
  */
@@ -265,6 +276,14 @@ export async function updateRequestStatus(
         caregiver: { id: receiver.id, name: receiver.name },
       }),
     );
+    notify(ctx, {
+      recipients: [request.requesterId],
+      kind: 'caregiver.accepted',
+      type: 'system',
+      template: 'caregiver-accepted',
+      data: { requestId: request.id, caregiverName: receiver.name },
+      subject: { type: 'caregiver-request', id: request.id },
+    });
   }
   return result;
 }

@@ -1,5 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
+import { deliverJobs, NOTIFY_BROADCAST } from '../../access/notices';
 import type { AuthedContext, ServiceContext } from '../../context';
 import { type BroadcastRow, broadcasts } from '../../db/schema';
 import { notFound } from '../../lib/errors';
@@ -7,7 +8,6 @@ import type { Job } from '../../platform/jobs';
 import { auditInsert } from '../audit/audit.service';
 import { type Audience, announceableAccountQuery, audiencePage } from '../users/recipients.service';
 import type { BroadcastInput } from './notifications.schemas';
-import { deliverJobs, NOTIFY_BROADCAST } from './notify';
 
 /**
  * Admin announcements. The request stores the broadcast and enqueues one fan-out job; the consumer
@@ -105,8 +105,8 @@ export async function fanOutBroadcast(ctx: ServiceContext, job: Job, pageSize = 
       kind: 'broadcast',
       type: row.type,
       preference: row.category,
-      template: 'message',
-      data: { ...row.data, title: row.title, body: row.body, broadcastId: row.id },
+      template: 'notice',
+      data: { ...row.data, title: row.title, message: row.body, broadcastId: row.id },
       subject: { type: 'broadcast', id: row.id },
     }),
     ...(more ? [fanOutJob({ broadcastId, after: last })] : []),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { DeliverPayload } from '../../access/notices';
 import type { ServiceContext } from '../../context';
 import { batchOf, runBatch, type Statements } from '../../db/batch';
 import {
@@ -31,8 +32,7 @@ import {
   sentStatement,
   skipStatement,
 } from './ledger';
-import type { DeliverPayload } from './notify';
-import { isNoticeTemplate, type RenderedNotice, renderNotice } from './render';
+import { checkNoticeData, isNoticeTemplate, type RenderedNotice, renderNotice, SECURITY_TEMPLATES } from './render';
 
 /**
  * The `notify.deliver` consumer: one notice to one recipient, on every channel their preferences allow,
@@ -44,25 +44,33 @@ import { isNoticeTemplate, type RenderedNotice, renderNotice } from './render';
 
 const DeliverPayloadSchema = z.object({
   recipientId: z.string().min(1),
-  notice: z.object({
-    kind: z.string().min(1),
-    type: z.enum(NOTIFICATION_TYPES),
-    preference: z.enum(NOTIFICATION_KINDS),
-    template: z.string().refine(isNoticeTemplate, 'Unknown notice template'),
-    data: z.record(z.string(), z.unknown()),
-    subject: z.object({ type: z.string().min(1), id: z.string().min(1) }),
-  }),
+  notice: z
+    .object({
+      kind: z.string().min(1),
+      type: z.enum(NOTIFICATION_TYPES),
+      preference: z.enum(NOTIFICATION_KINDS),
+      template: z.string().refine(isNoticeTemplate, 'Unknown notice template'),
+      data: z.record(z.string(), z.unknown()),
+      subject: z.object({ type: z.string().min(1), id: z.string().min(1) }),
+      to: z.object({ email: z.email() }).optional(),
+    })
+    .refine((notice) => !notice.to || SECURITY_TEMPLATES.includes(notice.template), {
+      message: 'Only a security notice names its own address',
+      path: ['to'],
+    }),
   redrive: z.array(z.enum(NOTIFICATION_CHANNELS)).optional(),
 });
 
 /**
- * The payload of a `notify.deliver` job, checked.
+ * The payload of a `notify.deliver` job, checked, its data against its template.
  * @throws Error for a malformed payload (it can never succeed; it ends in the dead-letter queue)
  */
 export function deliverPayloadOf(job: Job): DeliverPayload {
   const parsed = DeliverPayloadSchema.safeParse(job.payload);
   if (!parsed.success) throw new Error(`Malformed ${job.type} payload: ${parsed.error.issues[0]?.message}`);
-  return parsed.data as DeliverPayload;
+  const payload = parsed.data as DeliverPayload;
+  checkNoticeData(payload.notice.template, payload.notice.data);
+  return payload;
 }
 
 /** A provider error as the ledger keeps it: code, message and details, never a stack. */
@@ -131,23 +139,20 @@ async function send(
   rendered: RenderedNotice,
   data: Record<string, unknown>,
 ): Promise<SendOutcome> {
-  const appName = ctx.env.APP_NAME ?? 'Kinwell';
   switch (channel) {
     case 'email': {
       const receipt = await ctx.ports.mailer.send({
         to: recipient.contact.email!,
-        subject: `${appName}: ${rendered.title}`,
-        text: rendered.text,
+        subject: rendered.subject,
+        text: rendered.emailText,
         html: rendered.html,
+        ...(rendered.attachments ? { attachments: rendered.attachments } : {}),
         idempotencyKey: deliveryId,
       });
       return { ...receipt, deadTokens: [], reached: true };
     }
     case 'sms': {
-      const receipt = await ctx.ports.sms.send({
-        to: recipient.contact.mobileNumber!,
-        body: `${appName}: ${rendered.sms}`,
-      });
+      const receipt = await ctx.ports.sms.send({ to: recipient.contact.mobileNumber!, body: rendered.sms });
       return { ...receipt, deadTokens: [], reached: true };
     }
     case 'push':
@@ -172,13 +177,18 @@ export async function deliverNotice(ctx: ServiceContext, job: Job): Promise<void
     }),
     enabledChannels(ctx, [recipientId], notice.preference),
   ]);
-  const contact = recipientContactOf(read.contact);
-  if (!contact || contact.status === 'removed') {
+  const account = recipientContactOf(read.contact);
+  if (!account || account.status === 'removed') {
     ctx.log.log('info', 'notify.no_recipient', { recipientId, kind: notice.kind });
     return;
   }
+  // A security notice may name the address it warns (the one an email change left), and its email is
+  // sent whatever the preferences say: a stolen session must not be able to silence it.
+  const security = SECURITY_TEMPLATES.includes(notice.template);
+  const contact = notice.to ? { ...account, email: notice.to.email } : account;
   const recipient: Recipient = { contact, tokens: read.devices.map((d) => d.token) };
   const enabled = new Set(wanted.get(recipientId) ?? []);
+  if (security) enabled.add('email');
   const existing = new Map(read.rows.map((row) => [row.channel, row]));
   const plans = new Map<NotificationChannel, ChannelAction>(
     NOTIFICATION_CHANNELS.map((channel) => [
@@ -207,7 +217,13 @@ export async function deliverNotice(ctx: ServiceContext, job: Job): Promise<void
   }
 
   // Record: skips, the in-app row with its ledger entry, and a claim per provider channel, in one batch.
-  const rendered = renderNotice(notice.template, notice.data, contact.preferredLanguage ?? 'en');
+  // JSON values for the inbox row and the push payload.
+  const data = notice.data as Record<string, unknown>;
+  const rendered = renderNotice(notice.template, notice.data, {
+    locale: contact.preferredLanguage,
+    timeZone: contact.timeZone,
+    appName: ctx.env.APP_NAME,
+  });
   const options = { now, redrive: Boolean(redrive) };
   const statements: Statements = toSkip.map(({ channel, reason }) => skipStatement(ctx, key, channel, reason, options));
   const inApp = toSend.includes('in-app') ? statements.length : -1;
@@ -221,7 +237,7 @@ export async function deliverNotice(ctx: ServiceContext, job: Job): Promise<void
         type: notice.type,
         title: rendered.title,
         body: rendered.text,
-        data: notice.data,
+        data,
         readAt: null,
         createdAt: now,
       }),
@@ -246,7 +262,7 @@ export async function deliverNotice(ctx: ServiceContext, job: Job): Promise<void
     Promise.all(
       claimed.map(async ({ channel, id }) => {
         try {
-          const outcome = await send(ctx, channel, id, recipient, rendered, notice.data);
+          const outcome = await send(ctx, channel, id, recipient, rendered, data);
           return { channel, id, error: null, outcome };
         } catch (err) {
           const deadTokens = (err as { deadTokens?: string[] }).deadTokens ?? [];

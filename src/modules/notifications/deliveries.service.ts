@@ -1,4 +1,5 @@
 import { and, desc, eq, type SQL } from 'drizzle-orm';
+import { type DeliverPayload, NOTIFY_DELIVER } from '../../access/notices';
 import type { AuthedContext, ServiceContext } from '../../context';
 import { paginate } from '../../db/paginate';
 import { type DeliveryRow, deadJobs, deliveries, NOTIFICATION_CHANNELS } from '../../db/schema';
@@ -8,7 +9,6 @@ import { auditGuardTripped, auditInsert } from '../audit/audit.service';
 import { deliverPayloadOf } from './deliver.service';
 import { deadLetteredStatement } from './ledger';
 import type { DeliveryListInput, DeliveryView } from './notifications.schemas';
-import { type DeliverPayload, NOTIFY_DELIVER } from './notify';
 
 /** The ledger seen by admins: listing deliveries (failed ones with their error) and re-driving them. */
 

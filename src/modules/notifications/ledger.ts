@@ -1,7 +1,7 @@
 import { and, eq, inArray, isNull, lte, or, type SQL, sql } from 'drizzle-orm';
+import type { NoticeSubject } from '../../access/notices';
 import type { ServiceContext } from '../../context';
 import { type DeliveryRow, deliveries, type NotificationChannel } from '../../db/schema';
-import type { NoticeSubject } from './notify';
 
 /**
  * The delivery ledger's statements: the only code that writes `deliveries`. Every write that takes a

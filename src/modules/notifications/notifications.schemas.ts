@@ -113,7 +113,7 @@ export const DeliveryListQuery = PageQuery.extend({
 export type DeliveryListInput = z.output<typeof DeliveryListQuery>;
 
 /** Keys of a broadcast's `data` that the pipeline fills itself. */
-const RESERVED_DATA_KEYS = ['title', 'body', 'broadcastId'];
+const RESERVED_DATA_KEYS = ['title', 'body', 'message', 'broadcastId'];
 
 const BroadcastData = z
   .record(

@@ -1,11 +1,17 @@
 import { and, asc, eq, inArray, lte, type SQL, type SQLWrapper, sql } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
+import {
+  type DeliverPayload,
+  NOTIFY_DELIVER,
+  type Notice,
+  type NoticeSubject,
+  PREFERENCE_OF_TYPE,
+} from '../../access/notices';
 import type { ServiceContext } from '../../context';
 import type { Statements } from '../../db/batch';
 import { type NotificationKind, type NotificationType, type ReminderRow, reminders } from '../../db/schema';
+import type { NoticeTemplate, NoticeTemplates } from '../../lib/email/notice-templates';
 import type { Job } from '../../platform/jobs';
-import { type DeliverPayload, NOTIFY_DELIVER, type Notice, type NoticeSubject, PREFERENCE_OF_TYPE } from './notify';
-import type { NoticeTemplate, NoticeTemplates } from './render';
 
 /**
  * Reminders: notices with a time. The module that owns a subject schedules its reminders with

@@ -1,116 +1,175 @@
-import { renderEmail, type TemplateVars } from '../../lib/email/templates';
+import { z } from 'zod';
+import type { EmailAttachment } from '../../lib/email/attachment';
+import type { NoticeEmail, NoticeTemplate, NoticeTemplates, Zoned } from '../../lib/email/notice-templates';
+import { renderMessage, type TemplateVars } from '../../lib/email/templates';
 import { escapeHtml } from '../../lib/html';
 
 /**
- * The one place a notice becomes text. Every channel renders through `renderNotice`, so the email
- * templates (branded HTML, languages) replace this function's body without touching the pipeline.
+ * The one place a notice becomes text. Every channel renders through `renderNotice`, which draws the
+ * notice's email template (src/lib/email/templates.ts: branded HTML, plain text, `.ics`) in the
+ * recipient's language and zone, and takes the inbox, push and SMS text from the same template, so a
+ * person reads one message in one language on every channel.
  */
 
-/** Each template's name → the data it is rendered from. Templates add their entry here. */
-export interface NoticeTemplates {
-  /**
-   * A written message: an admin's announcement, or any notice whose text is already composed. Other
-   * keys are values for the apps (a link, an id) and are not rendered.
-   */
-  message: { title: string; body: string; [extra: string]: unknown };
-  /**
-   * An appointment's 24 h or 1 h reminder, rendered by the email template of the same name. `timeZone`
-   * is the recipient's IANA zone when the reminder was scheduled: times are shown in it.
-   */
-  'appointment-reminder': Plain<TemplateVars['appointment-reminder'] & { timeZone: string | null }>;
-  /**
-   * A dose 10 minutes ahead. `timeZone` is the schedule's zone, the one the dose's time was set in:
-   * the time is shown there. `doseId`/`scheduleId` are for the apps.
-   */
-  'medication-reminder': TemplateVars['medication-reminder'] & {
-    timeZone: string | null;
-    doseId: string;
-    scheduleId: string;
-  };
-  /** A vaccine dose due tomorrow or today. `vaccineScheduleId` is for the apps. */
-  'vaccine-due': TemplateVars['vaccine-due'] & { vaccineScheduleId: string };
-}
+/** Security notices: their email is always sent (a stolen session must not silence the warning). */
+export const SECURITY_TEMPLATES: readonly NoticeTemplate[] = ['email-changed', 'mobile-changed'];
 
-/** `T` as a plain object type (an interface has no index signature, and notice data is a record). */
-type Plain<T> = { [K in keyof T]: T[K] };
-
-export type NoticeTemplate = keyof NoticeTemplates & string;
-
-/** A notice rendered for one recipient: the inbox and push title, the plain text, the email HTML, the SMS. */
+/** A notice rendered for one recipient. */
 export interface RenderedNotice {
+  /** The inbox and push title. */
   title: string;
+  /** The inbox and push text. */
   text: string;
-  html: string;
+  /** The whole SMS, product name included, at most `SMS_MAX` characters. */
   sms: string;
+  /** The email: subject (product name included), plain-text part, HTML and attachments. */
+  subject: string;
+  emailText: string;
+  html: string;
+  attachments?: EmailAttachment[];
 }
 
-const SMS_MAX = 300;
-/** The product name the email templates prefix subjects with (the sender prefixes the title again). */
-const EMAIL_APP = 'Kinwell';
+/** Who reads the notice: their preferred language (BCP 47) and IANA zone, and the product's name. */
+export interface NoticeReader {
+  locale?: string | null;
+  timeZone?: string | null;
+  appName?: string;
+}
 
-const renderers: { [T in NoticeTemplate]: (data: NoticeTemplates[T], locale: string) => RenderedNotice } = {
-  message: ({ title, body }) => ({
+export const SMS_MAX = 300;
+
+const ms = z.number().int();
+const text = z.string().min(1);
+const name = z.string().nullable();
+const zoned = { timeZone: z.string().nullish() };
+const appointment = {
+  appointmentId: text,
+  startsAt: ms,
+  endsAt: ms,
+  type: z.enum(['video', 'in-person']),
+  serviceName: name,
+  doctorName: name,
+  patientName: name,
+  recipientRole: z.enum(['patient', 'doctor']),
+  pending: z.boolean().optional(),
+  sequence: z.number().int().min(0),
+  updatedAt: ms,
+  url: z.string().optional(),
+  ...zoned,
+};
+
+/** What each template's data must hold: checked before a job renders, so a malformed one fails at once. */
+const SCHEMAS: { [T in NoticeTemplate]: z.ZodType<NoticeTemplates[T]> } = {
+  message: z.looseObject({ title: z.string(), body: z.string() }),
+  // An announcement's data carries the apps' values beside the text; a link is a button only when it is text.
+  notice: z.looseObject({
+    title: z.string(),
+    message: z.string(),
+    url: z
+      .unknown()
+      .transform((url) => (typeof url === 'string' ? url : undefined))
+      .optional(),
+    actionLabel: z
+      .unknown()
+      .transform((label) => (typeof label === 'string' ? label : undefined))
+      .optional(),
+    ...zoned,
+  }) as z.ZodType<NoticeTemplates['notice']>,
+  'appointment-booked': z.object(appointment),
+  'appointment-confirmed': z.object(appointment),
+  'appointment-cancelled': z.object({
+    ...appointment,
+    cancelledBy: z.enum(['patient', 'doctor', 'practice']).optional(),
+  }),
+  'appointment-rescheduled': z.object({ ...appointment, previousStartsAt: ms }),
+  'appointment-reminder': z.object({ ...appointment, lead: z.enum(['24h', '1h']) }),
+  'medication-reminder': z.object({
+    medicineName: text,
+    dose: name,
+    at: ms,
+    forName: name.optional(),
+    ...zoned,
+  }),
+  'vaccine-due': z.object({
+    vaccineName: text,
+    dueDate: z.iso.date(),
+    when: z.enum(['today', 'tomorrow']),
+    forName: name.optional(),
+    ...zoned,
+  }),
+  'caregiver-request': z.object({ requestId: text, requesterName: name, ...zoned }),
+  'caregiver-accepted': z.object({ requestId: text, caregiverName: name, ...zoned }),
+  'email-changed': z.object({ newEmail: text, ...zoned }),
+  'mobile-changed': z.object({ newNumber: text, ...zoned }),
+};
+
+/** Whether `name` is a known template (a queued job's template is checked before it is rendered). */
+export function isNoticeTemplate(name: string): name is NoticeTemplate {
+  return Object.hasOwn(SCHEMAS, name);
+}
+
+/**
+ * `data` checked against `template`'s schema.
+ * @throws Error naming the fields that are missing or wrong (a job that can never succeed)
+ */
+export function checkNoticeData<T extends NoticeTemplate>(template: T, data: unknown): NoticeTemplates[T] {
+  const parsed = SCHEMAS[template].safeParse(data);
+  if (parsed.success) return parsed.data as NoticeTemplates[T];
+  const fields = [...new Set(parsed.error.issues.map((issue) => issue.path.join('.') || '(data)'))];
+  throw new Error(`Notice template ${template} needs ${fields.join(', ')}`);
+}
+
+/** `text` cut to `max` characters at a character boundary (never inside a surrogate pair), ending in "…". */
+function cut(text: string, max: number): string {
+  const chars = Array.from(text);
+  return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;
+}
+
+const smsOf = (app: string, title: string, body: string) => cut(`${app}: ${title}: ${body}`, SMS_MAX);
+
+/** The pre-template `message`: its words as composed, in a plain page. */
+function renderComposed(data: NoticeTemplates['message'], app: string): RenderedNotice {
+  const { title, body } = data;
+  return {
     title,
     text: body,
+    sms: smsOf(app, title, body),
+    subject: `${app}: ${title}`.replace(/[\r\n]+/g, ' '),
+    emailText: body,
     html: `<!doctype html><html><body style="font-family:system-ui,sans-serif"><h2>${escapeHtml(title)}</h2>${body
       .split(/\n{2,}/)
       .map((paragraph) => `<p>${escapeHtml(paragraph)}</p>`)
       .join('')}</body></html>`,
-    sms: `${title}: ${body}`.slice(0, SMS_MAX),
-  }),
-  'appointment-reminder': ({ timeZone, ...vars }, locale) => {
-    const email = renderEmail('appointment-reminder', vars, { locale, timeZone, appName: EMAIL_APP });
-    // The plain text is the heading, then the sentence saying it all: the SMS is that sentence.
-    const sentence = email.text.split('\n\n')[1] ?? '';
-    return {
-      title: email.subject.slice(`${EMAIL_APP}: `.length),
-      text: email.text,
-      html: email.html,
-      sms: sentence.slice(0, SMS_MAX),
-    };
-  },
-  'medication-reminder': (data, locale) =>
-    fromEmail(renderEmail('medication-reminder', data, { locale, timeZone: data.timeZone })),
-  'vaccine-due': (data, locale) => fromEmail(renderEmail('vaccine-due', data, { locale })),
-};
-
-const APP_PREFIX = 'Kinwell: ';
-
-/**
- * A notice from an email template: the subject without the product name (the email channel adds it
- * back), the HTML, and for the inbox, push and SMS the body's text without its heading and footer.
- */
-function fromEmail(email: { subject: string; text: string; html: string }): RenderedNotice {
-  const [, ...body] = email.text.split('\n\n--\n')[0]!.split('\n\n');
-  return {
-    title: email.subject.startsWith(APP_PREFIX) ? email.subject.slice(APP_PREFIX.length) : email.subject,
-    text: body.join('\n\n'),
-    html: email.html,
-    sms: (body[0] ?? '').slice(0, SMS_MAX),
   };
 }
 
-/** Whether `name` is a known template (a queued job's template is checked before it is rendered). */
-export function isNoticeTemplate(name: string): name is NoticeTemplate {
-  return Object.hasOwn(renderers, name);
-}
-
 /**
- * Renders `template` with `data` in `locale` (a BCP 47 tag; this renderer writes English whatever it
- * is, the templates work adds languages with a fallback).
- * @throws Error when `data` lacks what the template needs (a job that can never succeed)
+ * Renders `template` with `data` for `reader`: the email (its template's subject, HTML, plain text and
+ * attachments), the inbox and push title and text, and the SMS, all in the reader's language (English
+ * when it has no catalog) with instants in the reader's zone, else the notice's `timeZone`, else UTC.
+ * @throws Error when `data` does not fit the template (see `checkNoticeData`)
  */
-export function renderNotice<T extends NoticeTemplate>(template: T, data: NoticeTemplates[T], locale: string) {
-  const missing = requiredFields[template].filter(
-    (field) => typeof (data as Record<string, unknown>)[field] !== 'string',
-  );
-  if (missing.length) throw new Error(`Notice template ${template} needs ${missing.join(', ')}`);
-  return renderers[template](data, locale);
+export function renderNotice<T extends NoticeTemplate>(
+  template: T,
+  data: NoticeTemplates[T],
+  reader: NoticeReader = {},
+): RenderedNotice {
+  const checked = checkNoticeData(template, data);
+  const app = reader.appName || 'Kinwell';
+  if (template === 'message') return renderComposed(checked as NoticeTemplates['message'], app);
+  const { timeZone: noticeZone, ...vars } = checked as TemplateVars[NoticeEmail] & Zoned;
+  const { email, title, summary } = renderMessage(template as NoticeEmail, vars as never, {
+    locale: reader.locale,
+    timeZone: reader.timeZone || noticeZone,
+    appName: app,
+  });
+  return {
+    title,
+    text: summary,
+    sms: smsOf(app, title, summary),
+    subject: email.subject,
+    emailText: email.text,
+    html: email.html,
+    ...(email.attachments ? { attachments: email.attachments } : {}),
+  };
 }
-
-const requiredFields: { [T in NoticeTemplate]: (keyof NoticeTemplates[T] & string)[] } = {
-  message: ['title', 'body'],
-  'appointment-reminder': ['appointmentId', 'type', 'recipientRole', 'lead'],
-  'medication-reminder': ['medicineName'],
-  'vaccine-due': ['vaccineName', 'dueDate', 'when'],
-};

@@ -1,5 +1,6 @@
 import { and, eq, ne, type SQL, sql } from 'drizzle-orm';
 import { codeEmail } from '../../access/code-messages';
+import { notify } from '../../access/notices';
 import { checkCode, codeSent, invalidCode, newestCodeQuery, prepareCode } from '../../access/one-time-codes';
 import type { AuthedContext } from '../../context';
 import { batchOf, runBatch } from '../../db/batch';
@@ -14,15 +15,16 @@ import { codeTtlMs } from '../settings/lifetimes';
 import { primeSettings, settingsQuery } from '../settings/settings.service';
 import { ownPhoneRegion } from './phone-region';
 import { checkPassword, hasPasswordSql, reauthHits } from './reauth.service';
-import { changeMobileSms, emailChangedNotice, mobileChangedNotice } from './users.messages';
+import { changeMobileSms, maskEmail, maskPhone } from './users.messages';
 import type { UserView } from './users.schemas';
 import { currentUserOf, currentUserQuery, toUserView } from './users.service';
 
 /**
  * Changing the account's email or mobile number: a code goes to the new address, and answering it
  * switches the address. Each step is one read batch (the account, whether the address is taken, the
- * newest code, the limits' counters) and one write batch; the code's delivery and the notices go to
- * the outbox beside or after it.
+ * newest code, the limits' counters) and one write batch; the code is sent beside it (the person is
+ * waiting for it), and the security notice of a done change goes through the notification pipeline
+ * after the response.
  */
 
 /** Change codes sent per account: 10 an hour (each address also has the one-a-minute resend cooldown). */
@@ -232,20 +234,31 @@ async function confirmChange(
 
 /**
  * Finishes an email change with the code sent to the new address: switches the email (now verified)
- * and tells the old address (when it was verified).
+ * and sends the `account.email-changed` notice, its email to the OLD address (when it was verified),
+ * which is no longer the account's: the notice names it (`to`, which only security notices may).
  * @throws AppError OTP_INVALID, OTP_EXPIRED, OTP_MAX_ATTEMPTS, CONFLICT (address taken meanwhile)
  */
 export async function confirmEmailChange(ctx: AuthedContext, input: { newEmail: string; otp: string }) {
   const { before, user } = await confirmChange(ctx, EMAIL, input.newEmail, input.otp);
   // Only a verified old address is told: an unverified one may belong to someone else.
   if (before.email && before.emailVerifiedAt && before.email !== input.newEmail) {
-    await ctx.ports.mailer.send({ to: before.email, ...emailChangedNotice(input.newEmail, ctx.env.APP_NAME) });
+    notify(ctx, {
+      recipients: [before.id],
+      // The change's instant makes each change its own notice; a redelivered job is the same one.
+      kind: `account.email-changed:${ctx.clock.now().getTime()}`,
+      type: 'system',
+      template: 'email-changed',
+      data: { newEmail: maskEmail(input.newEmail) },
+      subject: { type: 'account', id: before.id },
+      to: { email: before.email },
+    });
   }
   return { user };
 }
 
 /**
- * Finishes a mobile number change with the SMS code; the account's verified email is told.
+ * Finishes a mobile number change with the SMS code; the account is sent the `account.mobile-changed`
+ * notice (its email to the account's verified address).
  * @throws AppError VALIDATION_FAILED, OTP_INVALID, OTP_EXPIRED, OTP_MAX_ATTEMPTS, CONFLICT (taken meanwhile)
  */
 export async function confirmMobileChange(
@@ -254,8 +267,13 @@ export async function confirmMobileChange(
 ): Promise<{ user: UserView }> {
   const number = toE164(input.mobileNumber, { region: await ownPhoneRegion(ctx, input.mobileNumber) });
   const { before, user } = await confirmChange(ctx, MOBILE, number, input.otp);
-  if (before.email && before.emailVerifiedAt) {
-    await ctx.ports.mailer.send({ to: before.email, ...mobileChangedNotice(number, ctx.env.APP_NAME) });
-  }
+  notify(ctx, {
+    recipients: [before.id],
+    kind: `account.mobile-changed:${ctx.clock.now().getTime()}`,
+    type: 'system',
+    template: 'mobile-changed',
+    data: { newNumber: maskPhone(number) },
+    subject: { type: 'account', id: before.id },
+  });
   return { user };
 }

@@ -1,9 +1,10 @@
 import { lifetimeText } from '../../access/code-messages';
-import { escapeHtml } from '../../lib/html';
 
 /**
  * Messages of the account flows (contact changes, deletion). One-time code emails reuse
- * `codeEmail` of src/access/code-messages.ts; these are the notices and SMS texts it has no template for.
+ * `codeEmail` of src/access/code-messages.ts; the notices of a done change are the `email-changed` and
+ * `mobile-changed` templates (sent through the notification pipeline, with the addresses masked here);
+ * these are the SMS texts.
  */
 
 /** `pat@example.com` → `p••@example.com`: enough to recognise, not enough to harvest. */
@@ -15,32 +16,6 @@ export function maskEmail(email: string): string {
 /** `+14155550123` → `•••0123`. */
 export function maskPhone(number: string): string {
   return `•••${number.slice(-4)}`;
-}
-
-function notice(appName: string, subject: string, lines: string[]) {
-  const text = lines.join('\n\n');
-  const html = `<!doctype html><html><body style="font-family:system-ui,sans-serif"><h2>${escapeHtml(subject)}</h2>${lines
-    .map((line) => `<p>${escapeHtml(line)}</p>`)
-    .join('')}</body></html>`;
-  return { subject: `${appName}: ${subject}`, text, html };
-}
-
-const NOT_YOU = 'If you did not make this change, reset your password and contact support right away.';
-
-/** Sent to the OLD address after an email change. */
-export function emailChangedNotice(newEmail: string, appName = 'Kinwell') {
-  return notice(appName, 'Your email address was changed', [
-    `The email address of your ${appName} account was changed to ${maskEmail(newEmail)}. This address will no longer receive account messages.`,
-    NOT_YOU,
-  ]);
-}
-
-/** Sent to the account's email after a mobile number change. */
-export function mobileChangedNotice(newNumber: string, appName = 'Kinwell') {
-  return notice(appName, 'Your mobile number was changed', [
-    `The mobile number of your ${appName} account was changed to ${maskPhone(newNumber)}.`,
-    NOT_YOU,
-  ]);
 }
 
 /** The SMS confirming a new mobile number, with a code living `ttlMs`. */

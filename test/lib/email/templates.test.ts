@@ -46,6 +46,10 @@ const CASES: { [N in TemplateName]: TemplateVars[N] } = {
   'medication-reminder': { medicineName: HOSTILE, dose: '1 tablet', at: START, forName: HOSTILE },
   'vaccine-due': { vaccineName: HOSTILE, dueDate: '2026-05-16', when: 'tomorrow', forName: HOSTILE },
   notice: { title: HOSTILE, message: `${HOSTILE}\n\nSecond paragraph.`, url: 'https://kinwell.health/news' },
+  'caregiver-request': { requestId: 'crq_1', requesterName: HOSTILE },
+  'caregiver-accepted': { requestId: 'crq_1', caregiverName: HOSTILE },
+  'email-changed': { newEmail: HOSTILE },
+  'mobile-changed': { newNumber: HOSTILE },
 };
 
 const NAMES = Object.keys(CASES) as TemplateName[];
@@ -92,6 +96,16 @@ describe('email templates', () => {
     expect(render('vaccine-due', 'sw', { ...CASES['vaccine-due'], when: 'today' }).subject).toContain(
       'Chanjo inatakiwa leo',
     );
+    expect(render('caregiver-request', 'sw', { requestId: 'crq_1', requesterName: 'Amina' }).subject).toBe(
+      'Kinwell: Amina amekuomba uwe mlezi wake',
+    );
+    expect(render('caregiver-accepted', 'sw', { requestId: 'crq_1', caregiverName: null }).text).toContain(
+      'Mtu fulani amekubali ombi lako',
+    );
+    expect(render('email-changed', 'sw', { newEmail: 'p••@example.com' }).subject).toBe(
+      'Kinwell: Barua pepe yako imebadilishwa',
+    );
+    expect(render('mobile-changed', 'sw', { newNumber: '•••0123' }).text).toContain('imebadilishwa kuwa •••0123');
   });
 
   it('Should fall back to English for a language without a catalog, no language, or an invalid tag', () => {

@@ -1,10 +1,10 @@
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
+import { NOTIFY_BROADCAST, NOTIFY_DELIVER } from '../../../src/access/notices';
 import { createContext } from '../../../src/context';
 import { auditEvents, broadcasts, type Role, users } from '../../../src/db/schema';
 import { fixedClock } from '../../../src/lib/clock';
 import { fanOutBroadcast } from '../../../src/modules/notifications/broadcast.service';
-import { NOTIFY_BROADCAST, NOTIFY_DELIVER } from '../../../src/modules/notifications/notify';
 import { cloudflareDeps } from '../../../src/runtime/cloudflare';
 import { client, createUser, db, testEnv, tokenFor, uniqueId } from '../../helpers';
 import { capturingQueue, runQueue } from '../../support/notifications';

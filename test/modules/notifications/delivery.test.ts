@@ -1,9 +1,9 @@
 import { and, eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
+import { deliverJobs, NOTIFY_DELIVER } from '../../../src/access/notices';
 import { deadJobs, deliveries, devOutbox, notifications, users } from '../../../src/db/schema';
 import { fixedClock } from '../../../src/lib/clock';
 import { CLAIM_LEASE_MS } from '../../../src/modules/notifications/ledger';
-import { deliverJobs, NOTIFY_DELIVER } from '../../../src/modules/notifications/notify';
 import { client, createUser, db, recordingFetch, signedInUser, tokenFor, uniqueId, uniqueMobile } from '../../helpers';
 import { capturingQueue, deliveriesOf, runDeadLetters, runQueue } from '../../support/notifications';
 import { device, openSocket, type TestSocket } from '../../support/sockets';

@@ -1,9 +1,9 @@
 import { eq } from 'drizzle-orm';
 import { exportPKCS8, generateKeyPair } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { deliverJobs } from '../../../src/access/notices';
 import { deviceTokens } from '../../../src/db/schema';
 import { fixedClock } from '../../../src/lib/clock';
-import { deliverJobs } from '../../../src/modules/notifications/notify';
 import { createUser, db, recordingFetch, uniqueId } from '../../helpers';
 import { deliveriesOf, runQueue } from '../../support/notifications';
 

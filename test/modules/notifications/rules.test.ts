@@ -66,7 +66,11 @@ describe('planChannel', () => {
 
 describe('renderNotice', () => {
   it('Should escape what it puts in HTML and keep the SMS short', () => {
-    const rendered = renderNotice('message', { title: 'Hi <b>Ana</b>', body: `A & B\n\n${'x'.repeat(400)}` }, 'en');
+    const rendered = renderNotice(
+      'message',
+      { title: 'Hi <b>Ana</b>', body: `A & B\n\n${'x'.repeat(400)}` },
+      { locale: 'en' },
+    );
     expect(rendered.title).toBe('Hi <b>Ana</b>');
     expect(rendered.html).toContain('<h2>Hi &#60;b&#62;Ana&#60;/b&#62;</h2>');
     expect(rendered.html).toContain('<p>A &#38; B</p>');
@@ -74,6 +78,6 @@ describe('renderNotice', () => {
   });
 
   it('Should refuse data its template cannot render', () => {
-    expect(() => renderNotice('message', { title: 'Hi' } as never, 'en')).toThrow(/needs body/);
+    expect(() => renderNotice('message', { title: 'Hi' } as never, { locale: 'en' })).toThrow(/needs body/);
   });
 });

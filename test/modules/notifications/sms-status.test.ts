@@ -1,9 +1,9 @@
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
+import { deliverJobs } from '../../../src/access/notices';
 import { ROUND_TRIPS_HEADER } from '../../../src/app';
 import { deliveries, users } from '../../../src/db/schema';
 import { fixedClock } from '../../../src/lib/clock';
-import { deliverJobs } from '../../../src/modules/notifications/notify';
 import { twilioSignature, verifyTwilioSignature } from '../../../src/platform/sms';
 import { type ApiResponse, client, createUser, db, recordingFetch, uniqueId, uniqueMobile } from '../../helpers';
 import { deliveriesOf, runQueue } from '../../support/notifications';

@@ -1,11 +1,17 @@
 import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
+import { NOTIFY_DELIVER } from '../../../src/access/notices';
 import { auditEvents, emergencyContacts, oneTimeCodes, userProfiles, users } from '../../../src/db/schema';
 import { fixedClock } from '../../../src/lib/clock';
 import { client, createUser, db, signedInUser, tokenFor, uniqueEmail, uniqueMobile } from '../../helpers';
 import { latestCode, loginTokens, outboxCount, STRONG_PASSWORD, userWithPassword } from '../../support/auth';
+import { capturingQueue, runQueue } from '../../support/notifications';
 
 const api = client();
+/** Notices are enqueued after the response: this client keeps them, and `deliverNotices` delivers them. */
+const queue = capturingQueue();
+const noticing = client({ adapters: queue.adapters });
+const deliverNotices = () => runQueue(queue.take(NOTIFY_DELIVER));
 const ME = '/api/v1/users/me';
 const CONTACTS = '/api/v1/users/me/emergency-contacts';
 
@@ -222,12 +228,13 @@ describe('email change', () => {
       .get();
     expect(row).toMatchObject({ purpose: 'change-email', userId: user.id });
 
-    const done = await api.post(`${ME}/email/verify`, { token, json: { newEmail, otp: code } });
+    const done = await noticing.post(`${ME}/email/verify`, { token, json: { newEmail, otp: code } });
     expect(done.status, JSON.stringify(done.body)).toBe(200);
     expect(done.body.data.user).toMatchObject({ email: newEmail, emailVerified: true });
     const stored = await userRow(user.id);
     expect(stored?.email).toBe(newEmail);
     expect(stored?.emailVerifiedAt).toBeGreaterThan(0);
+    await deliverNotices();
 
     const notice = await api.get(`/api/v1/dev/outbox?recipient=${encodeURIComponent(user.email!)}`, {
       env: { ENVIRONMENT: 'development' },
@@ -331,12 +338,13 @@ describe('mobile change', () => {
     const start = await api.post(`${ME}/mobile`, { token, json: { mobileNumber: spaced } });
     expect(start.status, JSON.stringify(start.body)).toBe(200);
     const code = await latestCode(api, number);
-    const done = await api.post(`${ME}/mobile/verify`, { token, json: { mobileNumber: number, otp: code } });
+    const done = await noticing.post(`${ME}/mobile/verify`, { token, json: { mobileNumber: number, otp: code } });
     expect(done.status, JSON.stringify(done.body)).toBe(200);
     expect(done.body.data.user).toMatchObject({ mobileNumber: number, mobileVerified: true });
     const stored = await userRow(user.id);
     expect(stored?.mobileNumber).toBe(number);
     expect(stored?.mobileVerifiedAt).toBeGreaterThan(0);
+    await deliverNotices();
     expect(await outboxCount(api, user.email!)).toBe(1);
     expect(await auditsOf(user.id, 'user.mobile_change')).toHaveLength(1);
   });

@@ -1,7 +1,7 @@
-import type { ServiceContext } from '../../context';
-import type { NotificationChannel, NotificationKind, NotificationType } from '../../db/schema';
-import type { Job } from '../../platform/jobs';
-import type { NoticeTemplate, NoticeTemplates } from './render';
+import type { ServiceContext } from '../context';
+import type { NotificationChannel, NotificationKind, NotificationType } from '../db/schema';
+import type { NoticeTemplate, NoticeTemplates } from '../lib/email/notice-templates';
+import type { Job } from '../platform/jobs';
 
 /**
  * The one entry point of every notice (appointment changes, reminders, security events, announcements):
@@ -33,6 +33,11 @@ export interface Notice<T extends NoticeTemplate = NoticeTemplate> {
   /** What the text is rendered from; the inbox row keeps it for the client (ids, values; no clinical text). */
   data: NoticeTemplates[T];
   subject: NoticeSubject;
+  /**
+   * The address the email goes to instead of the account's: only for security notices
+   * (`SECURITY_TEMPLATES`), e.g. the old address an email change leaves, which is no longer the account's.
+   */
+  to?: { email: string };
 }
 
 /** The payload of a `notify.deliver` job: one notice to one recipient. */
@@ -64,6 +69,8 @@ export interface NotifyInput<T extends NoticeTemplate> {
   subject: NoticeSubject;
   /** Defaults to PREFERENCE_OF_TYPE[type]. */
   preference?: NotificationKind;
+  /** See `Notice.to`: security notices only (a job naming an address otherwise is refused). */
+  to?: { email: string };
 }
 
 /** The `notify.deliver` jobs of a notice, one per distinct recipient. */
@@ -75,6 +82,7 @@ export function deliverJobs<T extends NoticeTemplate>(input: NotifyInput<T>): Jo
     template: input.template,
     data: input.data,
     subject: input.subject,
+    ...(input.to ? { to: input.to } : {}),
   };
   return [...new Set(input.recipients)].map((recipientId) => ({
     type: NOTIFY_DELIVER,
@@ -90,12 +98,16 @@ export async function enqueueNotice<T extends NoticeTemplate>(ctx: ServiceContex
   await ctx.ports.jobs.enqueue(deliverJobs(input));
 }
 
+/** A `NotifyInput` of any template, its data matching it. */
+export type AnyNotifyInput = { [T in NoticeTemplate]: NotifyInput<T> }[NoticeTemplate];
+
 /**
- * Sends a notice from a request: enqueued after the response (`ctx.defer`), off the critical path, so
- * a request never waits for, nor fails with, the queue or a provider. Exactly once per (subject, kind,
- * recipient, channel), however often it is called.
- * @example notify(ctx, { recipients: [patientId], kind: 'appointment.confirmed', type: 'appointment', template: 'message', data, subject: { type: 'appointment', id } })
+ * Sends notices from a request: enqueued after the response (`ctx.defer`, one enqueue for all of them),
+ * off the critical path, so a request never waits for, nor fails with, the queue or a provider, and
+ * adds no D1 round trip. Exactly once per (subject, kind, recipient, channel), however often it is called.
+ * @example notify(ctx, { recipients: [patientId], kind: 'appointment.confirmed', type: 'appointment', template: 'appointment-confirmed', data, subject: { type: 'appointment', id } })
  */
-export function notify<T extends NoticeTemplate>(ctx: ServiceContext, input: NotifyInput<T>): void {
-  ctx.defer(enqueueNotice(ctx, input));
+export function notify(ctx: ServiceContext, ...inputs: AnyNotifyInput[]): void {
+  const jobs = inputs.flatMap((input) => deliverJobs(input));
+  if (jobs.length) ctx.defer(ctx.ports.jobs.enqueue(jobs));
 }
