@@ -1,7 +1,7 @@
 import { asc, eq } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROUND_TRIPS_HEADER } from '../../src/app';
-import { deadJobs, deliveries, doses, users, type VaccineRow, vaccines } from '../../src/db/schema';
+import { deadJobs, deliveries, doses, users } from '../../src/db/schema';
 import { fixedClock } from '../../src/lib/clock';
 import {
   type ApiResponse,
@@ -16,6 +16,7 @@ import {
   uniqueMobile,
 } from '../helpers';
 import { latestCode, STRONG_PASSWORD, userWithPassword } from '../support/auth';
+import { seedVaccine } from '../support/catalog';
 import { capturingQueue, insertNotification } from '../support/notifications';
 import { account, insertAppointment, practice } from '../support/practice';
 import { passkeyUser } from '../support/round-trips';
@@ -53,28 +54,6 @@ async function signedIn(role: 'user' | 'doctor' | 'admin' | 'superadmin' | 'care
   const call = (method: string, path: string, json?: unknown) =>
     api.call(method, `${V1}${path}`, json === undefined ? { token } : { token, json });
   return { user, token, call };
-}
-
-async function seedVaccine(): Promise<VaccineRow> {
-  const now = clock.now().getTime();
-  const row: VaccineRow = {
-    id: uniqueId('vac'),
-    code: uniqueId('VX'),
-    name: 'DTaP',
-    manufacturer: null,
-    diseases: ['diphtheria'],
-    dosesInSeries: 3,
-    intervalDays: 28,
-    minAgeMonths: null,
-    maxAgeMonths: null,
-    description: null,
-    stockQuantity: 0,
-    lowStockThreshold: 0,
-    createdAt: now,
-    updatedAt: now,
-  };
-  await db.insert(vaccines).values(row);
-  return row;
 }
 
 afterAll(async () => {

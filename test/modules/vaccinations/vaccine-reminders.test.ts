@@ -1,12 +1,13 @@
 import { and, asc, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { createContext } from '../../../src/context';
-import { devOutbox, reminders, userProfiles, type VaccineRow, vaccines } from '../../../src/db/schema';
+import { devOutbox, reminders, userProfiles } from '../../../src/db/schema';
 import { CRON_TASKS, runCron } from '../../../src/jobs/cron';
 import { fixedClock } from '../../../src/lib/clock';
 import type { Job } from '../../../src/platform/jobs';
 import { cloudflareDeps } from '../../../src/runtime/cloudflare';
-import { client, createUser, db, testEnv, tokenFor, uniqueId } from '../../helpers';
+import { client, createUser, db, testEnv, tokenFor } from '../../helpers';
+import { seedVaccine } from '../../support/catalog';
 import { capturingQueue, runQueue } from '../../support/notifications';
 
 /**
@@ -18,28 +19,6 @@ import { capturingQueue, runQueue } from '../../support/notifications';
 const NOW = '2026-03-01T12:00:00Z';
 const V1 = '/api/v1';
 const SCHEDULES = `${V1}/vaccine-schedules`;
-
-async function seedVaccine(): Promise<VaccineRow> {
-  const now = Date.now();
-  const row: VaccineRow = {
-    id: uniqueId('vac'),
-    code: uniqueId('VX'),
-    name: 'DTaP',
-    manufacturer: null,
-    diseases: ['diphtheria', 'tetanus', 'pertussis'],
-    dosesInSeries: 3,
-    intervalDays: 28,
-    minAgeMonths: null,
-    maxAgeMonths: null,
-    description: null,
-    stockQuantity: 0,
-    lowStockThreshold: 0,
-    createdAt: now,
-    updatedAt: now,
-  };
-  await db.insert(vaccines).values(row);
-  return row;
-}
 
 /** An owner (with this profile zone and language, when given) signed in at NOW, and a vaccine. */
 async function owner(profile: { timeZone?: string; preferredLanguage?: string } = {}) {

@@ -1,10 +1,11 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { describe, expect, it, vi } from 'vitest';
-import { auditEvents, userProfiles, type VaccineRow, vaccineSchedules, vaccines } from '../../../src/db/schema';
+import { auditEvents, userProfiles, vaccineSchedules } from '../../../src/db/schema';
 import { fixedClock } from '../../../src/lib/clock';
 import { addDays } from '../../../src/lib/time';
 import { ageInMonths } from '../../../src/modules/vaccinations/vaccinations.policy';
-import { client, db, signedInUser, testEnv, uniqueId } from '../../helpers';
+import { client, db, signedInUser, testEnv } from '../../helpers';
+import { seedVaccine } from '../../support/catalog';
 
 /** "Now" for every test: noon UTC on 1 March 2026 (it is already 2 March in UTC+14). */
 const NOW = '2026-03-01T12:00:00.000Z';
@@ -14,30 +15,6 @@ const api = client({ clock });
 const SCHEDULES = '/api/v1/vaccine-schedules';
 const DEPENDENTS = '/api/v1/users/me/dependents';
 const UNKNOWN_ID = 'vsc_01JF8ZS5X0V6M3A2Q9K1T7B4CE';
-
-/** A catalog vaccine written straight to the table (the catalog routes belong to another module). */
-async function seedVaccine(overrides: Partial<VaccineRow> = {}): Promise<VaccineRow> {
-  const now = Date.now();
-  const row: VaccineRow = {
-    id: uniqueId('vac'),
-    code: uniqueId('VX'),
-    name: 'DTaP',
-    manufacturer: null,
-    diseases: ['diphtheria', 'tetanus', 'pertussis'],
-    dosesInSeries: 3,
-    intervalDays: 28,
-    minAgeMonths: null,
-    maxAgeMonths: null,
-    description: null,
-    stockQuantity: 0,
-    lowStockThreshold: 0,
-    createdAt: now,
-    updatedAt: now,
-    ...overrides,
-  };
-  await db.insert(vaccines).values(row);
-  return row;
-}
 
 async function addDependent(token: string, dateOfBirth = '2025-12-01', name = 'Mia Santos'): Promise<string> {
   const res = await api.post(DEPENDENTS, { token, json: { name, dateOfBirth, relationship: 'child' } });
