@@ -1,8 +1,15 @@
 import { and, asc, eq, gt, inArray, lt, type SQL, sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
+import { alias } from 'drizzle-orm/sqlite-core';
 import type { AuthedContext, ServiceContext } from '../../context';
-import type { BatchResults } from '../../db/batch';
-import { type AffectedKind, type AppointmentAction, appointmentEvents, appointments } from '../../db/schema';
+import type { BatchResults, Statements } from '../../db/batch';
+import {
+  type AffectedKind,
+  type AppointmentAction,
+  appointmentEvents,
+  appointments,
+  userProfiles,
+} from '../../db/schema';
 import { page } from '../../lib/envelope';
 import type { Interval } from '../availability/slots';
 import {
@@ -13,6 +20,8 @@ import {
   notifyParties,
   sqlEventId,
 } from './appointment-access';
+import { changeCountSql } from './appointment-notices';
+import { appointmentReminderStatements, cancelAppointmentRemindersWhere } from './appointment-reminders';
 import { type ListAudit, listStatements } from './queries.service';
 import { RESCHEDULABLE } from './reschedule.service';
 
@@ -21,9 +30,10 @@ import { RESCHEDULABLE } from './reschedule.service';
  * schedule-changes module decides which (src/modules/schedule-changes); this file reads the bookings
  * it decides on and writes the flags, set-based, in the change's own batch:
  * - flagged: `needsRebooking`, with the change that took the time (`affectedBy`), a `needs-rebooking`
- *   history event, and a push to the patient (and the doctor when someone else made the change);
- * - restored when the change is undone: the flag cleared, a `rebooking-cleared` event and a push; the
- *   appointment keeps its time;
+ *   history event, its pending reminders removed (no "in 1 hour" for a visit the doctor cannot attend),
+ *   and a push to the patient (and the doctor when someone else made the change);
+ * - restored when the change is undone: the flag cleared, a `rebooking-cleared` event, its reminders
+ *   scheduled again and a push; the appointment keeps its time;
  * - relinked when another change still takes the time: it keeps waiting, now for that change.
  * The patient resolves a flagged appointment by rebooking it (rebooking.service.ts) or cancelling it with
  * a full refund (lifecycle.service.ts).
@@ -68,6 +78,41 @@ export function awaitingRebookingQuery(ctx: ServiceContext, doctorId: string, ca
     .orderBy(asc(appointments.startsAt), asc(appointments.id));
 }
 
+const patientProfile = alias(userProfiles, 'patient_profile');
+const doctorProfile = alias(userProfiles, 'doctor_profile');
+
+/**
+ * For each appointment of the doctor waiting to be rebooked: its calendar SEQUENCE and its parties'
+ * own zones, what scheduling its reminders again on a restore needs (for the undoing change's read batch).
+ */
+export function awaitingReminderFactsQuery(ctx: ServiceContext, doctorId: string) {
+  return ctx.db
+    .select({
+      id: appointments.id,
+      sequence: sql<number>`${changeCountSql}`.as('sequence'),
+      patientZone: sql<string | null>`${patientProfile.timeZone}`.as('patient_zone'),
+      doctorZone: sql<string | null>`${doctorProfile.timeZone}`.as('doctor_zone'),
+    })
+    .from(appointments)
+    .leftJoin(patientProfile, eq(patientProfile.userId, appointments.patientId))
+    .leftJoin(doctorProfile, eq(doctorProfile.userId, appointments.doctorId))
+    .where(
+      and(
+        eq(appointments.doctorId, doctorId),
+        eq(appointments.needsRebooking, true),
+        inArray(appointments.status, RESCHEDULABLE),
+      ),
+    );
+}
+
+/** A row `awaitingReminderFactsQuery` read. */
+export type AwaitingReminderFacts = {
+  id: string;
+  sequence: number;
+  patientZone: string | null;
+  doctorZone: string | null;
+};
+
 /** `appointments.id` is one of `ids`, bound as one JSON parameter (D1 binds at most 100 per statement). */
 const idIn = (ids: string[]) => inArray(appointments.id, sql`(select value from json_each(${JSON.stringify(ids)}))`);
 
@@ -105,6 +150,8 @@ export function flagStatements(ctx: AuthedContext, ids: string[], cause: Affecte
   const now = ctx.clock.now().getTime();
   return [
     eventsWhere(ctx, where, 'needs-rebooking', { affectedBy: { id: cause.id, kind: cause.kind } }),
+    // Before the flag: `where` selects the unflagged ones only.
+    cancelAppointmentRemindersWhere(ctx, where),
     ctx.db
       .update(appointments)
       .set({ needsRebooking: true, affectedById: cause.id, affectedKind: cause.kind, affectedAt: now, updatedAt: now })
@@ -114,15 +161,44 @@ export function flagStatements(ctx: AuthedContext, ids: string[], cause: Affecte
 }
 
 /**
- * Statements restoring the appointments `ids` that `causeId` flagged and that still wait: a
- * `rebooking-cleared` event and the flag and its cause cleared (they keep their time).
+ * Statements restoring the appointments `rows` that `causeId` flagged and that still wait: a
+ * `rebooking-cleared` event, the flag and its cause cleared (they keep their time) and their reminders
+ * scheduled again for that time (those whose time has not passed), from `facts` (read before the batch).
  */
-export function restoreStatements(ctx: AuthedContext, ids: string[], causeId: string): BatchItem<'sqlite'>[] {
-  if (!ids.length) return [];
-  const where = and(idIn(ids), eq(appointments.affectedById, causeId), eq(appointments.needsRebooking, true))!;
+export function restoreStatements(
+  ctx: AuthedContext,
+  rows: readonly AppointmentDetail[],
+  causeId: string,
+  facts: readonly AwaitingReminderFacts[],
+): BatchItem<'sqlite'>[] {
+  if (!rows.length) return [];
+  const where = and(
+    idIn(rows.map((r) => r.id)),
+    eq(appointments.affectedById, causeId),
+    eq(appointments.needsRebooking, true),
+  )!;
   const now = ctx.clock.now().getTime();
+  const reminders: Statements = rows.flatMap((row) => {
+    const fact = facts.find((f) => f.id === row.id);
+    return appointmentReminderStatements(
+      ctx,
+      {
+        row,
+        names: row,
+        zones: [
+          { userId: row.patientId, timeZone: fact?.patientZone ?? null },
+          { userId: row.doctorId, timeZone: fact?.doctorZone ?? null },
+        ],
+        // The `rebooking-cleared` event written here is one more change.
+        sequence: Number(fact?.sequence ?? 0) + 1,
+        updatedAt: now,
+      },
+      now,
+    );
+  });
   return [
     eventsWhere(ctx, where, 'rebooking-cleared', { affectedBy: { id: causeId } }),
+    ...reminders,
     ctx.db
       .update(appointments)
       .set({ needsRebooking: false, affectedById: null, affectedKind: null, affectedAt: null, updatedAt: now })

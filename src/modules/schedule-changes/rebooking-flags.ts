@@ -2,6 +2,7 @@ import type { BatchItem } from 'drizzle-orm/batch';
 import type { AuthedContext } from '../../context';
 import {
   type AffectedBy,
+  type AwaitingReminderFacts,
   flaggedView,
   flagStatements,
   relinkStatement,
@@ -15,16 +16,18 @@ import { type Cause, released, takenBy } from './schedule-changes.policy';
 /**
  * What one change of a doctor's schedule does to their bookings, planned from what the read batch
  * found, as statements for the change's write batch and the views to answer once it committed:
- * - `cause` (new or changed) flags the movable bookings it takes that nothing flagged yet;
+ * - `cause` (new or changed) flags the movable bookings it takes that nothing flagged yet (their pending
+ *   reminders removed);
  * - the bookings `undone` flagged that it (or what replaced it) no longer takes are linked to the first of
- *   `remaining` that still takes them, or restored.
+ *   `remaining` that still takes them, or restored (their reminders scheduled again from `undone.facts`,
+ *   `awaitingReminderFactsQuery` in the read batch).
  */
 export function planRebooking(
   ctx: AuthedContext,
   change: {
     cause?: Cause;
     movable?: readonly AppointmentDetail[];
-    undone?: { id: string; flagged: readonly AppointmentDetail[] };
+    undone?: { id: string; flagged: readonly AppointmentDetail[]; facts: readonly AwaitingReminderFacts[] };
     remaining: readonly Cause[];
   },
 ) {
@@ -38,7 +41,7 @@ export function planRebooking(
   const flagging = cause ? flagStatements(ctx, ids(flag), cause) : [];
   const statements: BatchItem<'sqlite'>[] = [
     ...flagging,
-    ...(change.undone ? restoreStatements(ctx, ids(restored), change.undone.id) : []),
+    ...(change.undone ? restoreStatements(ctx, restored, change.undone.id, change.undone.facts) : []),
     ...[...relinked].map(([to, bookings]) =>
       relinkStatement(ctx, ids(bookings), change.undone!.id, { id: to.id, kind: to.kind }),
     ),

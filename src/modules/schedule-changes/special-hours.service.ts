@@ -2,7 +2,7 @@ import type { AuthedContext } from '../../context';
 import { runBatch } from '../../db/batch';
 import type { SpecialHoursRow } from '../../db/schema';
 import { notFound } from '../../lib/errors';
-import { movableAppointmentsQuery, notifyAffected } from '../appointments/affected';
+import { awaitingReminderFactsQuery, movableAppointmentsQuery, notifyAffected } from '../appointments/affected';
 import type { AppointmentDetail, AppointmentView } from '../appointments/appointment-access';
 import { auditInsert } from '../audit/audit.service';
 import type { SetSpecialHoursInput } from '../availability/availability.schemas';
@@ -23,6 +23,7 @@ function readDate(ctx: AuthedContext, doctorId: string, date: string) {
   return managedDoctor(ctx, doctorId, {
     existing: specialHoursOnQuery(ctx, doctorId, date),
     movable: movableAppointmentsQuery(ctx, doctorId, anyZoneWindow(date)),
+    reminderFacts: awaitingReminderFactsQuery(ctx, doctorId),
     ...upcomingChangesQueries(ctx, doctorId),
   });
 }
@@ -70,7 +71,9 @@ export async function setSpecialHours(
   const plan = planRebooking(ctx, {
     cause: specialHoursCause(row, profile.timeZone),
     movable: reads.movable,
-    undone: existing ? { id: existing.id, flagged: flaggedBy(existing, reads.movable) } : undefined,
+    undone: existing
+      ? { id: existing.id, flagged: flaggedBy(existing, reads.movable), facts: reads.reminderFacts }
+      : undefined,
     remaining: othersThan(date, profile.timeZone, reads),
   });
   const results = await runBatch(ctx.db, [
@@ -104,7 +107,7 @@ export async function deleteSpecialHours(
   const existing = reads.existing[0];
   if (!existing) throw notFound('Special hours');
   const plan = planRebooking(ctx, {
-    undone: { id: existing.id, flagged: flaggedBy(existing, reads.movable) },
+    undone: { id: existing.id, flagged: flaggedBy(existing, reads.movable), facts: reads.reminderFacts },
     remaining: othersThan(date, profile.timeZone, reads),
   });
   const results = await runBatch(ctx.db, [

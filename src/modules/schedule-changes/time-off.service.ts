@@ -6,6 +6,7 @@ import {
   affectedPageOf,
   affectedPageQueries,
   awaitingRebookingQuery,
+  awaitingReminderFactsQuery,
   movableAppointmentsQuery,
   notifyAffected,
 } from '../appointments/affected';
@@ -67,7 +68,7 @@ export async function createTimeOff(
 /**
  * Removes time off. The appointments it flagged that still wait to be rebooked are linked to another
  * time off or special hours that still takes their time, or else restored: they keep their time, wait
- * no more (a `rebooking-cleared` event) and their patients are told. Those already rebooked or
+ * no more (a `rebooking-cleared` event), get their reminders again and their patients are told. Those already rebooked or
  * cancelled stay as they are. Two round trips: the time off, what it flagged and the doctor's upcoming
  * time off and special hours are read together, then one batch writes it all.
  * @throws AppError NOT_FOUND (no such doctor, or no such time off of theirs)
@@ -80,11 +81,12 @@ export async function deleteTimeOff(
   const { profile, reads } = await managedDoctor(ctx, doctorId, {
     existing: timeOffQuery(ctx, doctorId, timeOffId),
     flagged: awaitingRebookingQuery(ctx, doctorId, timeOffId),
+    reminderFacts: awaitingReminderFactsQuery(ctx, doctorId),
     ...upcomingChangesQueries(ctx, doctorId),
   });
   if (!reads.existing[0]) throw notFound('Time off');
   const plan = planRebooking(ctx, {
-    undone: { id: timeOffId, flagged: reads.flagged },
+    undone: { id: timeOffId, flagged: reads.flagged, facts: reads.reminderFacts },
     remaining: remainingCauses(
       reads.upcomingTimeOff.filter((t) => t.id !== timeOffId),
       reads.upcomingSpecialHours,
