@@ -178,6 +178,7 @@ function settledPorts(ports: Ports, settle: () => Promise<void>): Ports {
     mailer: wrap(ports.mailer),
     sms: wrap(ports.sms),
     push: wrap(ports.push),
+    payments: wrap(ports.payments),
     storage: wrap(ports.storage),
     jobs: wrap(ports.jobs),
     realtime: ports.realtime,

@@ -64,6 +64,19 @@ export interface Env {
   TWILIO_AUTH_TOKEN?: string;
   TWILIO_FROM_NUMBER?: string;
 
+  /**
+   * Stripe (payments). Without the secret key, development and tests use the local checkout page
+   * (`GET /api/v1/dev/checkout/{id}`) and production refuses to start payments. The webhook secret
+   * (`whsec_…`) verifies `POST /api/v1/webhooks/stripe`; `npm run dev` generates a local one.
+   */
+  STRIPE_SECRET_KEY?: string;
+  STRIPE_WEBHOOK_SECRET?: string;
+  /**
+   * Where checkout sends the patient back (the app's page), `?appointmentId=…&checkout=success|cancelled`
+   * appended. Defaults to the local checkout page's result page under `PUBLIC_URL`.
+   */
+  CHECKOUT_RETURN_URL?: string;
+
   /** Firebase Cloud Messaging (push): the service account key file's JSON (secret). */
   FCM_SERVICE_ACCOUNT?: string;
   /** Firebase project id; defaults to the service account's `project_id`. */

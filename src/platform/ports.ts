@@ -7,6 +7,7 @@ import type { Logger } from '../lib/log';
 import type { FileStorage } from './files';
 import type { JobQueue } from './jobs';
 import { httpMailer, type Mailer, outboxMailer } from './mailer';
+import { localPayments, type PaymentProvider, stripePayments, unconfiguredPayments } from './payments';
 import { fcmPush, outboxPush, type PushSender } from './push';
 import type { RealtimePort } from './realtime';
 import { outboxSms, type SmsSender, twilioSms, twilioStatusCallbackUrl } from './sms';
@@ -17,6 +18,8 @@ export interface Ports {
   sms: SmsSender;
   /** Push notifications to devices (FCM). */
   push: PushSender;
+  /** The payment provider (Stripe; the local checkout page in development without a key). */
+  payments: PaymentProvider;
   storage: FileStorage;
   jobs: JobQueue;
   /** Pushes to users' open WebSockets (best effort; what matters is stored first). */
@@ -62,7 +65,8 @@ function notConfigured(what: string, vars: string): AppError {
  * The ports of one unit of work: storage, queue and socket pushes from the runtime's `adapters`; email,
  * SMS and push notifications by environment (development and test deliver them to the D1 outbox;
  * production calls the providers over the injected `fetch` and refuses to send when their secrets are
- * missing).
+ * missing); payments through Stripe when its key is set, else the local checkout page outside
+ * production, else refused.
  */
 export function createPorts(deps: PortDeps): Ports {
   const { env } = deps;
@@ -92,10 +96,21 @@ export function createPorts(deps: PortDeps): Ports {
     : pushConfigured(env) && env.FCM_SERVICE_ACCOUNT
       ? fcmPush({ serviceAccount: env.FCM_SERVICE_ACCOUNT, projectId: env.FCM_PROJECT_ID }, deps)
       : { send: () => Promise.reject(notConfigured('Push', 'FCM_SERVICE_ACCOUNT')) };
+  const paymentsConfig = {
+    secretKey: env.STRIPE_SECRET_KEY,
+    webhookSecret: env.STRIPE_WEBHOOK_SECRET,
+    localCheckoutBase: env.PUBLIC_URL,
+  };
+  const payments: PaymentProvider = env.STRIPE_SECRET_KEY
+    ? stripePayments({ ...paymentsConfig, secretKey: env.STRIPE_SECRET_KEY }, deps.fetch)
+    : local
+      ? localPayments(paymentsConfig)
+      : unconfiguredPayments(paymentsConfig);
   return {
     mailer,
     sms,
     push,
+    payments,
     ...deps.adapters(env, { ids: deps.ids, log: deps.log }),
     fetch: deps.fetch,
   };

@@ -83,6 +83,9 @@ export async function insertAppointment(input: {
   timeZone?: string;
   priceCents?: number;
   followUpOfId?: string | null;
+  paymentTiming?: AppointmentRow['paymentTiming'];
+  paymentStatus?: AppointmentRow['paymentStatus'];
+  paymentDueAt?: number | null;
 }): Promise<AppointmentRow> {
   const startsAt = Date.parse(input.startsAt);
   const endsAt = startsAt + (input.minutes ?? 30) * 60_000;
@@ -111,6 +114,13 @@ export async function insertAppointment(input: {
     cancellationReason: null,
     cancelledAt: null,
     rescheduleCount: 0,
+    paymentTiming: input.paymentTiming ?? 'later',
+    paymentStatus: input.paymentStatus ?? 'unpaid',
+    paymentDueAt: input.paymentDueAt ?? null,
+    paidAt: null,
+    refundStatus: null,
+    refundCents: 0,
+    refundedAt: null,
     needsRebooking: false,
     affectedById: null,
     affectedKind: null,

@@ -23,6 +23,25 @@ export const AFFECTED_KINDS = [...TIME_OFF_KINDS, 'special-hours'] as const;
 export type AffectedKind = (typeof AFFECTED_KINDS)[number];
 
 export const APPOINTMENT_TYPES = ['in-person', 'video'] as const;
+
+/**
+ * When a visit's fee is paid: `at-booking` (the appointment stays pending until paid, and payment
+ * confirms it) or `later` (staff confirm as usual; the patient may pay any time). Per service, else the
+ * setting 'payments.timing'.
+ */
+export const PAYMENT_TIMINGS = ['at-booking', 'later'] as const;
+export type PaymentTiming = (typeof PAYMENT_TIMINGS)[number];
+
+/**
+ * The appointment's fee as the payments module last reported it: `free` (nothing to pay), `unpaid`,
+ * `processing` (a delayed method not settled yet), `paid`, `failed` (the method failed; pay again).
+ */
+export const APPOINTMENT_PAYMENT_STATUSES = ['free', 'unpaid', 'processing', 'paid', 'failed'] as const;
+export type AppointmentPaymentStatus = (typeof APPOINTMENT_PAYMENT_STATUSES)[number];
+
+/** The state of the money going back to the patient (the refunds of the appointment's payment together). */
+export const APPOINTMENT_REFUND_STATUSES = ['pending', 'succeeded', 'failed'] as const;
+export type AppointmentRefundStatus = (typeof APPOINTMENT_REFUND_STATUSES)[number];
 export type AppointmentType = (typeof APPOINTMENT_TYPES)[number];
 
 /**
@@ -61,6 +80,16 @@ export const appointments = sqliteTable(
     cancellationReason: text('cancellation_reason'),
     cancelledAt: integer('cancelled_at'),
     rescheduleCount: integer('reschedule_count').notNull().default(0),
+    /** Snapshot of when the fee is due (null for a free visit). */
+    paymentTiming: text('payment_timing', { enum: PAYMENT_TIMINGS }),
+    paymentStatus: text('payment_status', { enum: APPOINTMENT_PAYMENT_STATUSES }).notNull().default('unpaid'),
+    /** Pay-at-booking: unpaid past this instant, the appointment is cancelled and its time released. */
+    paymentDueAt: integer('payment_due_at'),
+    paidAt: integer('paid_at'),
+    /** What has gone back to the patient (or is going): the total, its state, when it last succeeded. */
+    refundStatus: text('refund_status', { enum: APPOINTMENT_REFUND_STATUSES }),
+    refundCents: integer('refund_cents').notNull().default(0),
+    refundedAt: integer('refunded_at'),
     /**
      * Set when a change of the doctor's schedule (time off, special hours) took this live appointment's
      * time away: the patient is to rebook or cancel (with a full refund). Cleared by rebooking or any
@@ -80,6 +109,7 @@ export const appointments = sqliteTable(
     index('appointments_status_idx').on(t.status, t.startsAt),
     index('appointments_follow_up_idx').on(t.followUpOfId),
     index('appointments_affected_by_idx').on(t.affectedById),
+    index('appointments_payment_due_idx').on(t.paymentDueAt),
   ],
 );
 
@@ -121,6 +151,8 @@ export const APPOINTMENT_ACTIONS = [
   'needs-rebooking',
   'rebooking-cleared',
   'rebook',
+  'paid',
+  'payment-expired',
 ] as const;
 export type AppointmentAction = (typeof APPOINTMENT_ACTIONS)[number];
 

@@ -4,6 +4,7 @@ export * from './auth';
 export * from './caregivers';
 export * from './health';
 export * from './notifications';
+export * from './payments';
 export * from './platform';
 export * from './settings';
 export * from './telemedicine';

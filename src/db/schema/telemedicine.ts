@@ -77,6 +77,8 @@ export const doctorServices = sqliteTable(
     durationMinutes: integer('duration_minutes').notNull(),
     priceCents: integer('price_cents').notNull(),
     currency: text('currency').notNull().default('EUR'),
+    /** When the fee is paid ('at-booking' | 'later'); null follows the setting 'payments.timing'. */
+    paymentTiming: text('payment_timing', { enum: ['at-booking', 'later'] }),
     active: integer('active', { mode: 'boolean' }).notNull().default(true),
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),

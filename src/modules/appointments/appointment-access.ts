@@ -201,6 +201,21 @@ export function toAppointmentView(
               currency: row.currency,
             },
           },
+    payment: {
+      status: row.paymentStatus,
+      timing: row.paymentTiming,
+      dueAt: row.paymentDueAt === null ? null : iso(row.paymentDueAt),
+      paidAt: row.paidAt === null ? null : iso(row.paidAt),
+    },
+    refund:
+      row.refundStatus === null
+        ? null
+        : {
+            amountCents: row.refundCents,
+            currency: row.currency,
+            status: row.refundStatus,
+            refundedAt: row.refundedAt === null ? null : iso(row.refundedAt),
+          },
     rescheduleCount: row.rescheduleCount,
     needsRebooking: needsRebooking(row),
     affectedBy:

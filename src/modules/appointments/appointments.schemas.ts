@@ -1,5 +1,13 @@
 import { z } from '@hono/zod-openapi';
-import { AFFECTED_KINDS, APPOINTMENT_ACTIONS, APPOINTMENT_STATUSES, APPOINTMENT_TYPES } from '../../db/schema';
+import {
+  AFFECTED_KINDS,
+  APPOINTMENT_ACTIONS,
+  APPOINTMENT_PAYMENT_STATUSES,
+  APPOINTMENT_REFUND_STATUSES,
+  APPOINTMENT_STATUSES,
+  APPOINTMENT_TYPES,
+  PAYMENT_TIMINGS,
+} from '../../db/schema';
 
 /** Most files one appointment carries (booking attachments and later uploads together). */
 export const MAX_ATTACHMENTS = 5;
@@ -53,6 +61,8 @@ const appointmentExample = {
   followUpOfId: null,
   holdId: 'hld_01JD3Y4ZQ0M8C5V1B7N2X6W9K3',
   cancellation: null,
+  payment: { status: 'unpaid', timing: 'at-booking', dueAt: '2026-11-21T08:30:00.000Z', paidAt: null },
+  refund: null,
   rescheduleCount: 0,
   needsRebooking: false,
   affectedBy: null,
@@ -89,6 +99,28 @@ export const AppointmentSchema = z
         refund: RefundSchema,
       })
       .nullable(),
+    payment: z
+      .object({
+        status: z.enum(APPOINTMENT_PAYMENT_STATUSES),
+        timing: z.enum(PAYMENT_TIMINGS).nullable().openapi({ description: 'Null for a free visit' }),
+        dueAt: z.string().nullable().openapi({
+          description: 'Pay at booking: unpaid by then, the appointment is cancelled and its time released',
+        }),
+        paidAt: z.string().nullable(),
+      })
+      .openapi({
+        description:
+          'The fee: `at-booking` appointments stay pending until paid and are confirmed by the payment; `later` ones are confirmed by staff and paid any time (POST …/checkout)',
+      }),
+    refund: z
+      .object({
+        amountCents: z.number().int().openapi({ description: 'Refunded or being refunded, in total' }),
+        currency: z.string(),
+        status: z.enum(APPOINTMENT_REFUND_STATUSES),
+        refundedAt: z.string().nullable(),
+      })
+      .nullable()
+      .openapi({ description: 'Money going back to the patient (cancellation or admin refunds); null when none' }),
     rescheduleCount: z.number().int(),
     needsRebooking: z.boolean().openapi({
       description:

@@ -16,6 +16,7 @@ import { AppError } from '../../lib/errors';
 import { DAY_MS, MINUTE_MS } from '../../lib/time';
 import { auditInsert } from '../audit/audit.service';
 import { UNIT_MS } from '../availability/slots';
+import { primeSettings, settingsQuery } from '../settings/settings.service';
 import {
   type AppointmentView,
   eventGuardTripped,
@@ -43,6 +44,7 @@ import {
 } from './booking-target';
 import { type ClaimSpan, claimStatements, claimUnits, runClaimingBatch } from './claims';
 import { type IdempotentRun, idempotentRequest, runIdempotent, type StoredResponse } from './idempotency';
+import { paymentTermsFor } from './payment-state';
 
 /**
  * Booking: the one batch that writes an appointment (shared by POST /appointments and follow-ups) and
@@ -196,6 +198,11 @@ export async function commitBooking(ctx: AuthedContext, plan: BookingPlan): Prom
     cancellationReason: null,
     cancelledAt: null,
     rescheduleCount: 0,
+    ...(await paymentTermsFor(ctx, service, plan.status, now)),
+    paidAt: null,
+    refundStatus: null,
+    refundCents: 0,
+    refundedAt: null,
     needsRebooking: false,
     affectedById: null,
     affectedKind: null,
@@ -374,7 +381,10 @@ async function book(
             .where(eq(appointments.id, input.followUpOfId)),
     files: attachableFilesQuery(ctx, actor.id, input.attachmentIds ?? []),
     zones: patientId === undefined ? undefined : partyZonesQuery(ctx, { patientId, doctorId: input.doctorId }),
+    // The payment terms of the booking ('payments.timing', 'payments.checkoutMinutes').
+    settings: settingsQuery(ctx),
   });
+  primeSettings(ctx, read.settings);
   const earlier = run.replay(read.stored);
   if (earlier) return earlier;
 

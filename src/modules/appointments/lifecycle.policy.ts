@@ -15,7 +15,7 @@ import type { Relation } from './appointment-access';
  */
 export type TransitionAction = Exclude<
   AppointmentAction,
-  'book' | 'reschedule' | 'rebook' | 'needs-rebooking' | 'rebooking-cleared'
+  'book' | 'reschedule' | 'rebook' | 'needs-rebooking' | 'rebooking-cleared' | 'paid' | 'payment-expired'
 >;
 
 export interface Transition {

@@ -21,6 +21,7 @@ import { sequenceQuery } from './appointment-notices';
 import { cancelAppointmentReminders } from './appointment-reminders';
 import { type ClaimSpan, claimStatements, releaseClaims, runClaimingBatch } from './claims';
 import { checkTransition, TRANSITIONS, type TransitionAction } from './lifecycle.policy';
+import { awaitsPayment, CANCELLATION_REFUND_JOB, cancellationRefundChanges } from './payment-state';
 import { refundCents, refundFor, sortedTiers } from './refund.policy';
 
 type Statements = [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]];
@@ -88,6 +89,14 @@ export async function transitionAppointment(
   const now = ctx.clock.now().getTime();
   const check = checkTransition(action, row.status, relation, { now, startsAt: row.startsAt });
   if (!check.ok) throw new AppError(check.code, check.message, { details: { action, status: row.status } });
+  if (action === 'confirm' && awaitsPayment(row)) {
+    throw new AppError('PAYMENT_REQUIRED', 'This appointment is confirmed once its fee is paid (pay at booking)', {
+      details: {
+        paymentStatus: row.paymentStatus,
+        paymentDueAt: row.paymentDueAt && new Date(row.paymentDueAt).toISOString(),
+      },
+    });
+  }
 
   const reason = input.reason ?? null;
   const changes: Partial<AppointmentRow> = { status: check.to, updatedAt: now };
@@ -101,6 +110,8 @@ export async function transitionAppointment(
       cancellationReason: reason,
       cancelledAt: now,
       needsRebooking: false,
+      paymentDueAt: null,
+      ...cancellationRefundChanges(row, refund.amountCents),
     });
     data = {
       refund: { ...refund, currency: row.currency },
@@ -140,6 +151,11 @@ export async function transitionAppointment(
     throw await lostRace(ctx, id, action);
   }
   const view = detailView(row, changes);
+  if (changes.refundStatus === 'pending') {
+    // The refund leaves the request's path: the payments consumer asks the provider (idempotent on the
+    // appointment); a lost enqueue is picked up by the cron's sweep of pending cancellation refunds.
+    ctx.defer(ctx.ports.jobs.enqueue([{ type: CANCELLATION_REFUND_JOB, payload: { appointmentId: id }, key: id }]));
+  }
   // The change added one event: the calendar SEQUENCE after it.
   notifyParties(ctx, action, view, { sequence: sequence + 1 });
   return view;

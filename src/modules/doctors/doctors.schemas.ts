@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { PAYMENT_TIMINGS } from '../../db/schema';
 import { PageQuery } from '../../http/openapi';
 import { NO_CONTROL_CHARS, NO_CONTROL_CHARS_BUT_LINE_BREAKS } from '../../lib/text';
 import { canonicalLanguage } from '../users/profile.policy';
@@ -176,6 +177,10 @@ export const CreateServiceBody = z
     description: LongTextSchema(2000).nullable().optional(),
     durationMinutes: DurationSchema,
     price: MoneySchema,
+    paymentTiming: z.enum(PAYMENT_TIMINGS).nullable().optional().openapi({
+      description:
+        "When the fee is paid: `at-booking` (pending until paid, payment confirms) or `later` (staff confirm). Null or absent: the setting 'payments.timing'.",
+    }),
   })
   .openapi('CreateDoctorService', {
     example: {
@@ -194,6 +199,10 @@ export const UpdateServiceBody = z
     description: LongTextSchema(2000).nullable().optional(),
     durationMinutes: DurationSchema.optional(),
     price: MoneySchema.optional(),
+    paymentTiming: z.enum(PAYMENT_TIMINGS).nullable().optional().openapi({
+      description:
+        "When the fee is paid: `at-booking` (pending until paid, payment confirms) or `later` (staff confirm). Null or absent: the setting 'payments.timing'.",
+    }),
     active: z.boolean().optional(),
   })
   .openapi('UpdateDoctorService', { example: { price: { amount: '60.00', currency: 'EUR' }, active: true } });
@@ -221,6 +230,7 @@ export const ServiceSchema = z
     description: z.string().nullable(),
     durationMinutes: z.number().int(),
     price: MoneySchema,
+    paymentTiming: z.enum(PAYMENT_TIMINGS).nullable().openapi({ description: "Null: the setting 'payments.timing'" }),
     active: z.boolean(),
     createdAt: z.string(),
     updatedAt: z.string(),
@@ -230,6 +240,7 @@ export const ServiceSchema = z
       ...SERVICE_EXAMPLE,
       doctorId: 'usr_01JF8ZS5X0V6M3A2Q9K1T7B4CE',
       description: 'A first consultation by video',
+      paymentTiming: 'at-booking',
       active: true,
       createdAt: '2026-01-15T10:30:00.000Z',
       updatedAt: '2026-01-15T10:30:00.000Z',

@@ -20,6 +20,7 @@ export function toServiceView(row: DoctorServiceRow): ServiceView {
     description: row.description,
     durationMinutes: row.durationMinutes,
     price: { amount: fromCents(row.priceCents), currency: row.currency },
+    paymentTiming: row.paymentTiming,
     active: row.active,
     createdAt: new Date(row.createdAt).toISOString(),
     updatedAt: new Date(row.updatedAt).toISOString(),
@@ -59,6 +60,7 @@ export async function createService(
     durationMinutes: input.durationMinutes,
     priceCents: toCents(input.price.amount),
     currency: input.price.currency,
+    paymentTiming: input.paymentTiming ?? null,
     active: true,
     createdAt: now,
     updatedAt: now,
@@ -89,7 +91,12 @@ export async function updateService(
   const fields = Object.keys(input).filter((k) => input[k as keyof UpdateServiceInput] !== undefined);
   if (!fields.length) {
     throw new AppError('VALIDATION_FAILED', 'Give at least one field to change', {
-      fields: [{ field: 'body', message: 'Give at least one of name, description, durationMinutes, price, active' }],
+      fields: [
+        {
+          field: 'body',
+          message: 'Give at least one of name, description, durationMinutes, price, paymentTiming, active',
+        },
+      ],
     });
   }
   const { user, row } = await managedService(ctx, doctorId, serviceId);

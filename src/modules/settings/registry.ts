@@ -155,6 +155,69 @@ export const SETTINGS = {
       'Client-facing: served by GET /api/v1/settings/public for the apps to read (the maintenance screen text, at most 500 characters). The API does not act on it.',
     validate: z.string().max(500, 'must be at most 500 characters'),
   }),
+  'payments.checkoutMinutes': integerSetting({
+    default: 30,
+    min: 30,
+    max: 1440,
+    public: true,
+    description:
+      "How long a pay-at-booking appointment waits for its payment, in minutes from booking: the checkout session's `expires_at` (Stripe allows 30 minutes to 24 hours). Unpaid by then, the appointment is cancelled and its time released (by Stripe's `checkout.session.expired` event, or the cron if that event is lost).",
+  }),
+  'payments.clinic': {
+    type: 'json',
+    public: false,
+    default: {
+      name: 'Kinwell Health',
+      addressLines: ['1 Example Street', '10115 Berlin', 'Germany'],
+      email: 'billing@kinwell.health',
+      phone: null,
+      taxId: null,
+    },
+    description:
+      'The clinic details printed on every receipt: name, address lines (at most 5), email, phone and tax id (VAT or PIN number).',
+    validate: z.strictObject({
+      name: z.string().trim().min(1).max(120),
+      addressLines: z.array(z.string().trim().min(1).max(120)).max(5),
+      email: z.email().max(254).nullable(),
+      phone: z.string().trim().max(40).nullable(),
+      taxId: z.string().trim().max(40).nullable(),
+    }),
+  } satisfies SettingDefinition<{
+    name: string;
+    addressLines: string[];
+    email: string | null;
+    phone: string | null;
+    taxId: string | null;
+  }>,
+  'payments.refundApprovalCents': integerSetting({
+    default: 20_000,
+    min: 0,
+    max: 100_000_000,
+    public: false,
+    description:
+      "An admin refund above this amount (in the payment currency's minor unit, e.g. cents) waits for a second admin's approval before any money moves; at or below it, it is sent at once. Cancellation refunds follow the cancellation policy and never wait.",
+  }),
+  'payments.taxRates': {
+    type: 'json',
+    public: true,
+    default: {},
+    description:
+      'The tax contained in prices, per currency (ISO 4217, upper case): `{ "EUR": { "label": "VAT", "rateBps": 1900 } }` (basis points: 1900 = 19 %). Prices are tax-inclusive: a receipt shows the net amount, the tax line and the total paid. A currency missing here has no tax line. A payment keeps the rate of the moment it was paid.',
+    validate: z.record(
+      z.string().regex(/^[A-Z]{3}$/, 'keys must be ISO 4217 currency codes such as EUR'),
+      z.strictObject({
+        label: z.string().trim().min(1).max(40),
+        rateBps: z.number().int('must be a whole number').min(0).max(10_000),
+      }),
+    ),
+  } satisfies SettingDefinition<Record<string, { label: string; rateBps: number }>>,
+  'payments.timing': stringSetting({
+    default: 'later',
+    public: true,
+    description:
+      "When a visit's fee is paid, for services that do not say (a service's `paymentTiming` wins): `at-booking` (the appointment stays pending until paid, payment confirms it, and staff cannot confirm it unpaid: 402 PAYMENT_REQUIRED) or `later` (staff confirm as usual; the patient may pay any time before or after the visit). Applies to bookings made after the change.",
+    validate: z.enum(['at-booking', 'later']),
+  }) as SettingDefinition<'at-booking' | 'later'>,
   'phone.defaultRegion': stringSetting({
     default: '',
     public: true,
