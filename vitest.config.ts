@@ -30,6 +30,9 @@ export default defineConfig(async () => {
                   // A made-up Facebook app: tests answer for Facebook (test/support/facebook.ts).
                   FACEBOOK_APP_ID: '1234567890123456',
                   FACEBOOK_APP_SECRET: 'test-only-facebook-app-secret-0123456789',
+                  // Verifies the Stripe webhooks tests sign (test/support/payments.ts). No STRIPE_SECRET_KEY:
+                  // the local checkout provider, unless a test sets a made-up key and answers for Stripe.
+                  STRIPE_WEBHOOK_SECRET: 'whsec_test_only_0123456789abcdef0123456789abcdef',
                   TEST_MIGRATIONS: migrations,
                 },
                 // Beside the REQUEST_CEILING of wrangler.toml (which every test runs under): the same
