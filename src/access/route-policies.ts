@@ -169,6 +169,11 @@ export const ROUTE_POLICIES = {
   // appointments: patients book their own; staff book for patients and run the front desk. Which
   // appointment a caller may touch (own as patient or doctor, any as staff) is checked per row in
   // src/modules/appointments/appointment-access.ts; others' rows are 404.
+  // payments: checkout and webhooks
+  'payments.checkout': roles('user', 'receptionist', 'admin', 'superadmin'),
+  'payments.ofAppointment': signedIn(),
+  'webhooks.stripe': PUBLIC,
+
   'appointments.holds.create': roles('user', 'receptionist', 'admin', 'superadmin'),
   'appointments.holds.get': roles('user', 'receptionist', 'admin', 'superadmin'),
   'appointments.holds.release': roles('user', 'receptionist', 'admin', 'superadmin'),

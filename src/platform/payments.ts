@@ -70,10 +70,10 @@ export interface PaymentProvider {
   refund(request: RefundRequest): Promise<ProviderRefund>;
   /**
    * Proves a webhook came from the provider: the `Stripe-Signature` HMAC of the raw body under the
-   * webhook secret, at most `WEBHOOK_TOLERANCE_SECONDS` old by `nowSeconds`.
+   * webhook secret, at most `WEBHOOK_TOLERANCE_SECONDS` old at `nowMs` (the injected clock).
    * @throws AppError UNAUTHENTICATED (no signature), TOKEN_INVALID (forged, stale or malformed)
    */
-  verifyEvent(payload: string, signature: string | undefined, nowSeconds: number): Promise<ProviderEvent>;
+  verifyEvent(payload: string, signature: string | undefined, nowMs: number): Promise<ProviderEvent>;
 }
 
 /** How old a signed webhook may be: Stripe's default tolerance, which bounds replays of a captured request. */
@@ -99,7 +99,7 @@ async function verifyStripeSigned(
   secret: string | undefined,
   payload: string,
   signature: string | undefined,
-  nowSeconds: number,
+  nowMs: number,
 ): Promise<ProviderEvent> {
   if (!secret) throw notConfigured('STRIPE_WEBHOOK_SECRET');
   if (!signature) throw new AppError('UNAUTHENTICATED', 'Stripe-Signature is missing');
@@ -110,7 +110,8 @@ async function verifyStripeSigned(
       secret,
       WEBHOOK_TOLERANCE_SECONDS,
       cryptoProvider,
-      nowSeconds,
+      // stripe-node takes the receipt time in milliseconds.
+      nowMs,
     );
     return event as unknown as ProviderEvent;
   } catch (err) {
@@ -239,8 +240,7 @@ export function stripePayments(config: PaymentsConfig & { secretKey: string }, f
         throw providerError(err);
       }
     },
-    verifyEvent: (payload, signature, nowSeconds) =>
-      verifyStripeSigned(config.webhookSecret, payload, signature, nowSeconds),
+    verifyEvent: (payload, signature, nowMs) => verifyStripeSigned(config.webhookSecret, payload, signature, nowMs),
   };
 }
 
@@ -278,8 +278,7 @@ export function localPayments(config: PaymentsConfig): PaymentProvider {
         failureReason: null,
       };
     },
-    verifyEvent: (payload, signature, nowSeconds) =>
-      verifyStripeSigned(config.webhookSecret, payload, signature, nowSeconds),
+    verifyEvent: (payload, signature, nowMs) => verifyStripeSigned(config.webhookSecret, payload, signature, nowMs),
   };
 }
 
@@ -291,7 +290,6 @@ export function unconfiguredPayments(config: PaymentsConfig): PaymentProvider {
     createCheckout: refuse,
     paymentDetails: refuse,
     refund: refuse,
-    verifyEvent: (payload, signature, nowSeconds) =>
-      verifyStripeSigned(config.webhookSecret, payload, signature, nowSeconds),
+    verifyEvent: (payload, signature, nowMs) => verifyStripeSigned(config.webhookSecret, payload, signature, nowMs),
   };
 }

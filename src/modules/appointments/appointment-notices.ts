@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm';
+import { eq, type SQL, sql } from 'drizzle-orm';
 import { type AnyNotifyInput, notify } from '../../access/notices';
 import type { ServiceContext } from '../../context';
 import { type AppointmentAction, appointmentEvents, appointments } from '../../db/schema';
@@ -20,7 +20,7 @@ import type { CancelledBy } from '../../lib/email/strings';
 export const changeCountSql = sql<number>`(select count(*) from ${appointmentEvents} where ${qualified(appointmentEvents.appointmentId)} = ${qualified(appointments.id)} and ${qualified(appointmentEvents.action)} <> 'book')`;
 
 /** The statement reading the SEQUENCE of appointment `id` before a change, for the change's read batch. */
-export function sequenceQuery(ctx: ServiceContext, id: string) {
+export function sequenceQuery(ctx: ServiceContext, id: string | SQL<string>) {
   return ctx.db.select({ n: changeCountSql }).from(appointments).where(eq(appointments.id, id));
 }
 

@@ -45,12 +45,14 @@ const confirmRoute = defineRoute({
   description: describeTransition(
     'confirm',
     'The appointment’s time is claimed again as when booking: if another booking or hold holds any of it, ' +
-      '409 SLOT_UNAVAILABLE and nothing changes. The body is optional.',
+      '409 SLOT_UNAVAILABLE and nothing changes. A pay-at-booking appointment is confirmed by its payment: ' +
+      'until the fee is paid, 402 PAYMENT_REQUIRED. The body is optional.',
   ),
   bodyLimit: BODY_LIMIT,
   request: { params: AppointmentIdParam, body: optionalBody },
   responses: {
     200: jsonResponse(AppointmentSchema, 'Confirmed'),
+    402: errorOf('Pay-at-booking and not paid yet (PAYMENT_REQUIRED)'),
     403: forbidden,
     404: notFound,
     409: errorOf('Not pending or changed meanwhile (INVALID_TRANSITION), or the time is taken (SLOT_UNAVAILABLE)'),

@@ -234,3 +234,11 @@ export function cancellationRefundChanges(
 ): Pick<AppointmentRow, 'refundStatus' | 'refundCents'> | null {
   return row.paymentStatus === 'paid' && dueCents > 0 ? { refundStatus: 'pending', refundCents: dueCents } : null;
 }
+
+/** Moves a pay-at-booking appointment's deadline to its checkout session's expiry (a later attempt). */
+export function paymentDueStatement(ctx: ServiceContext, appointmentId: string, dueAt: number) {
+  return ctx.db
+    .update(appointments)
+    .set({ paymentDueAt: dueAt })
+    .where(and(eq(appointments.id, appointmentId), unpaidAtBooking));
+}

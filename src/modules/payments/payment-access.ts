@@ -1,6 +1,7 @@
-import { eq } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
 import type { Actor, ServiceContext } from '../../context';
-import { type PaymentRow, payments, type RefundRow } from '../../db/schema';
+import { batchOf } from '../../db/batch';
+import { type PaymentRow, payments, type RefundRow, refunds } from '../../db/schema';
 import { notFound } from '../../lib/errors';
 import { iso } from '../../lib/time';
 
@@ -87,4 +88,22 @@ export function toPaymentView(row: PaymentRow, refunds: RefundRow[] = []) {
     updatedAt: iso(row.updatedAt),
     refunds: refunds.map(toRefundView),
   };
+}
+
+/**
+ * The payment of an appointment with its refunds (oldest first), for the appointment's patient and
+ * doctor and payment staff, in one round trip.
+ * @throws AppError NOT_FOUND (no payment started, or not the caller's)
+ */
+export async function appointmentPayment(ctx: ServiceContext, appointmentId: string): Promise<PaymentView> {
+  const ofSubject = and(eq(payments.subjectType, 'appointment'), eq(payments.subjectId, appointmentId));
+  const read = await batchOf(ctx.db, {
+    payment: ctx.db.select().from(payments).where(ofSubject),
+    refunds: ctx.db
+      .select()
+      .from(refunds)
+      .where(eq(refunds.paymentId, ctx.db.select({ id: payments.id }).from(payments).where(ofSubject)))
+      .orderBy(asc(refunds.createdAt)),
+  });
+  return toPaymentView(seenPayment(ctx, read.payment[0]), read.refunds);
 }

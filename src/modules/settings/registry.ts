@@ -200,7 +200,7 @@ export const SETTINGS = {
   'payments.taxRates': {
     type: 'json',
     public: true,
-    default: {},
+    default: {} as Record<string, { label: string; rateBps: number }>,
     description:
       'The tax contained in prices, per currency (ISO 4217, upper case): `{ "EUR": { "label": "VAT", "rateBps": 1900 } }` (basis points: 1900 = 19 %). Prices are tax-inclusive: a receipt shows the net amount, the tax line and the total paid. A currency missing here has no tax line. A payment keeps the rate of the moment it was paid.',
     validate: z.record(
