@@ -8,6 +8,9 @@ const current = existsSync(path) ? readFileSync(path, 'utf8') : '';
 const wanted = {
   JWT_SECRET: () => randomBytes(48).toString('base64url'),
   ENCRYPTION_KEY: () => randomBytes(32).toString('base64'),
+  // Signs and verifies the local checkout page's webhook events (Stripe's scheme); replace with the
+  // endpoint's signing secret when testing against Stripe (`stripe listen` prints one).
+  STRIPE_WEBHOOK_SECRET: () => `whsec_${randomBytes(24).toString('base64url')}`,
 };
 const missing = Object.entries(wanted).filter(([name]) => !new RegExp(`^${name}=`, 'm').test(current));
 if (missing.length) {

@@ -1,6 +1,7 @@
 import type { ServiceContext } from '../context';
 import { deleteExpiredHoldClaims } from '../modules/appointments/holds.service';
 import { deleteExpiredIdempotencyKeys } from '../modules/appointments/idempotency';
+import { releaseOverdueUnpaid } from '../modules/appointments/payment-state';
 import { pruneExpiredAuthState } from '../modules/auth/housekeeping';
 import { enqueueDueReminders } from '../modules/notifications/reminders';
 import { extendDoseHorizons, markMissedDoses } from '../modules/schedules/doses.service';
@@ -21,6 +22,7 @@ export const CRON_TASKS: CronTask[] = [
   { name: 'auth.prune-expired', run: (ctx) => pruneExpiredAuthState(ctx) },
   { name: 'doses.mark-missed', run: (ctx) => markMissedDoses(ctx) },
   { name: 'doses.extend-horizon', run: (ctx) => extendDoseHorizons(ctx) },
+  { name: 'appointments.release-unpaid', run: (ctx) => releaseOverdueUnpaid(ctx) },
   {
     name: 'appointments.sweep',
     run: async (ctx) => (await deleteExpiredHoldClaims(ctx)) + (await deleteExpiredIdempotencyKeys(ctx)),
