@@ -81,6 +81,8 @@ describe('booking an appointment', () => {
       followUpOfId: null,
       holdId: null,
       cancellation: null,
+      payment: { status: 'unpaid', timing: 'later', dueAt: null, paidAt: null },
+      refund: null,
       rescheduleCount: 0,
       needsRebooking: false,
       affectedBy: null,

@@ -50,7 +50,7 @@ beforeEach(async () => {
 
 describe('settings registry', () => {
   it('Should give every key a default that has its declared type and passes its own rule', () => {
-    expect(SETTING_KEYS).toHaveLength(15);
+    expect(SETTING_KEYS).toHaveLength(20);
     for (const key of SETTING_KEYS) {
       const definition = definitionOf(key);
       expect(hasSettingType(definition.type, definition.default), key).toBe(true);
@@ -77,7 +77,7 @@ describe('GET /superadmin/settings', () => {
     const res = await api.get(`${LIST}?limit=100`, { token: superadmin.token });
     expect(res.status).toBe(200);
     const { items, pagination } = res.body.data;
-    expect(pagination).toMatchObject({ total: 15, pages: 1, current: 1, hasNext: false });
+    expect(pagination).toMatchObject({ total: 20, pages: 1, current: 1, hasNext: false });
     expect(items.map((s: any) => s.key)).toEqual([...SETTING_KEYS].sort());
     expect(items.find((s: any) => s.key === 'uploads.maxAvatarMb')).toEqual({
       key: 'uploads.maxAvatarMb',
@@ -99,10 +99,10 @@ describe('GET /superadmin/settings', () => {
   it('Should page through the keys and refuse out-of-range pagination', async () => {
     const first = await api.get(`${LIST}?limit=3`, { token: superadmin.token });
     expect(first.body.data.items).toHaveLength(3);
-    expect(first.body.data.pagination).toMatchObject({ total: 15, pages: 5, hasNext: true });
-    const last = await api.get(`${LIST}?limit=3&page=5`, { token: superadmin.token });
-    expect(last.body.data.items).toHaveLength(3);
-    expect(last.body.data.pagination).toMatchObject({ total: 15, pages: 5, current: 5, hasNext: false });
+    expect(first.body.data.pagination).toMatchObject({ total: 20, pages: 7, hasNext: true });
+    const last = await api.get(`${LIST}?limit=3&page=7`, { token: superadmin.token });
+    expect(last.body.data.items).toHaveLength(2);
+    expect(last.body.data.pagination).toMatchObject({ total: 20, pages: 7, current: 7, hasNext: false });
     for (const query of ['limit=101', 'page=0', 'limit=abc']) {
       expect((await api.get(`${LIST}?${query}`, { token: superadmin.token })).status, query).toBe(422);
     }
@@ -272,6 +272,9 @@ describe('GET /settings/public', () => {
       'features.smsSignIn': true,
       'maintenance.enabled': true,
       'maintenance.message': '',
+      'payments.checkoutMinutes': 30,
+      'payments.taxRates': {},
+      'payments.timing': 'later',
       'phone.defaultRegion': '',
       'support.email': 'support@kinwell.health',
     });
