@@ -158,6 +158,7 @@ describe('admin refunds', () => {
       json: { reason: 'Checked with the doctor' },
     });
     expect(approved.status, JSON.stringify(approved.body)).toBe(200);
+    expect(Number(approved.headers.get(ROUND_TRIPS_HEADER))).toBeLessThanOrEqual(2);
     expect(approved.body.data).toMatchObject({ status: 'pending', approvedBy: second.user.id });
     expect((await auditOf(id)).map((row) => [row.action, row.actorId, row.reason])).toEqual(
       expect.arrayContaining([
