@@ -27,6 +27,7 @@ import { appointmentRefundStatement, CANCELLATION_REFUND_JOB } from '../appointm
 /** The job that executes one pending refund (admin refunds, approved ones, the sweep's re-drives). */
 export const REFUND_EXECUTE_JOB = 'payments.refund-execute';
 
+/** The payload of REFUND_EXECUTE_JOB: the refund to send. */
 export interface RefundExecutePayload {
   refundId: string;
 }
