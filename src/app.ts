@@ -32,6 +32,7 @@ import { notificationsRouter } from './modules/notifications/notifications.route
 import { notificationsAdminRouter } from './modules/notifications/notifications-admin.routes';
 import { smsStatusRouter } from './modules/notifications/sms-status.routes';
 import { paymentsRouter } from './modules/payments/payments.routes';
+import { refundsRouter } from './modules/payments/refunds.routes';
 import { scheduleChangesRouter } from './modules/schedule-changes/schedule-changes.routes';
 import { dosesRouter } from './modules/schedules/doses.routes';
 import { schedulesRouter } from './modules/schedules/schedules.routes';
@@ -76,6 +77,7 @@ const modules = [
   notificationsRouter,
   notificationsAdminRouter,
   smsStatusRouter,
+  refundsRouter,
   superadminRouter,
   settingsRouter,
   auditRouter,

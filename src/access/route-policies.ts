@@ -1,4 +1,4 @@
-import { PUBLIC, type RoutePolicy, roles, signedIn } from './policy';
+import { adminWith, PUBLIC, type RoutePolicy, roles, signedIn } from './policy';
 
 /**
  * The one policy table: every route's operationId → who may call it. A route whose operationId is
@@ -269,6 +269,13 @@ export const ROUTE_POLICIES = {
 
   // audit
   'audit.events.list': roles('superadmin'),
+
+  // payments: refunds (admins handling appointments' money, and superadmins; a second admin approves
+  // large ones: src/modules/payments/refund-requests.service.ts)
+  'admin.payments.refunds.create': adminWith('appointment-manager'),
+  'admin.refunds.list': adminWith('appointment-manager'),
+  'admin.refunds.approve': adminWith('appointment-manager'),
+  'admin.refunds.reject': adminWith('appointment-manager'),
 } as const satisfies Record<string, RoutePolicy>;
 
 export type OperationId = keyof typeof ROUTE_POLICIES;

@@ -4,6 +4,7 @@ import { deleteExpiredIdempotencyKeys } from '../modules/appointments/idempotenc
 import { releaseOverdueUnpaid } from '../modules/appointments/payment-state';
 import { pruneExpiredAuthState } from '../modules/auth/housekeeping';
 import { enqueueDueReminders } from '../modules/notifications/reminders';
+import { sweepPendingRefunds } from '../modules/payments/refunds.service';
 import { extendDoseHorizons, markMissedDoses } from '../modules/schedules/doses.service';
 import { pruneOutbox } from '../modules/system/system.service';
 
@@ -27,6 +28,7 @@ export const CRON_TASKS: CronTask[] = [
     name: 'appointments.sweep',
     run: async (ctx) => (await deleteExpiredHoldClaims(ctx)) + (await deleteExpiredIdempotencyKeys(ctx)),
   },
+  { name: 'payments.refunds-sweep', run: (ctx) => sweepPendingRefunds(ctx) },
 ];
 
 export interface CronReport {

@@ -2,9 +2,11 @@ import { eq } from 'drizzle-orm';
 import { NOTIFY_BROADCAST, NOTIFY_DELIVER } from '../access/notices';
 import type { ServiceContext } from '../context';
 import { deadJobs } from '../db/schema';
+import { CANCELLATION_REFUND_JOB } from '../modules/appointments/payment-state';
 import { fanOutBroadcast } from '../modules/notifications/broadcast.service';
 import { deliverNotice } from '../modules/notifications/deliver.service';
 import { markDeliveriesDead } from '../modules/notifications/deliveries.service';
+import { executeCancellationRefund, executeRefundJob, REFUND_EXECUTE_JOB } from '../modules/payments/refunds.service';
 import { TIME_ZONE_CHANGED } from '../modules/users/profile.service';
 import { retimeOwnerVaccineReminders } from '../modules/vaccinations/vaccine-reminders';
 import type { Job } from '../platform/jobs';
@@ -17,6 +19,8 @@ export const CONSUMERS: Record<string, JobConsumer> = {
   [NOTIFY_DELIVER]: deliverNotice,
   [NOTIFY_BROADCAST]: (ctx, job) => fanOutBroadcast(ctx, job),
   [TIME_ZONE_CHANGED]: retimeOwnerVaccineReminders,
+  [CANCELLATION_REFUND_JOB]: executeCancellationRefund,
+  [REFUND_EXECUTE_JOB]: executeRefundJob,
 };
 
 /**
