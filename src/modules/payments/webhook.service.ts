@@ -1,4 +1,4 @@
-import { eq, or, type SQL, sql } from 'drizzle-orm';
+import { and, eq, or, type SQL, sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import type { ServiceContext } from '../../context';
 import { batchOf } from '../../db/batch';
@@ -10,11 +10,16 @@ import { sequenceQuery } from '../appointments/appointment-notices';
 import {
   appointmentPaidStatements,
   appointmentPaymentStatusStatement,
-  appointmentRefundStatement,
   releaseUnpaidStatements,
 } from '../appointments/payment-state';
 import { auditInsert } from '../audit/audit.service';
 import { getSetting, primeSettings, settingsQuery } from '../settings/settings.service';
+import {
+  cancellationRefundKey,
+  guardedRefundInsert,
+  refundExecuteJob,
+  refundSettledStatements,
+} from './refunds.service';
 
 /**
  * Stripe's webhook events, applied exactly once. Each event is verified first (signature and age), then
@@ -52,6 +57,8 @@ const HANDLED = new Set([
   'checkout.session.async_payment_failed',
   'checkout.session.expired',
   'charge.refunded',
+  'refund.updated',
+  'refund.failed',
 ]);
 
 const str = (value: unknown): string | null => (typeof value === 'string' && value ? value : null);
@@ -201,6 +208,12 @@ export async function applyProviderEvent(
           metadata: { eventId: event.id, amountCents: payment.amountCents, currency: payment.currency },
         }),
       ];
+      // Money that arrived for a visit that no longer happens (cancelled, or released unpaid, before the
+      // payment completed) goes back in full.
+      const unwanted =
+        appointment && (appointment.status === 'cancelled' || appointment.status === 'rejected')
+          ? unwantedPaymentRefund(ctx, payment, appointment.status, now)
+          : null;
       if (appointment) {
         effects.push(
           ...appointmentPaidStatements(ctx, {
@@ -211,7 +224,16 @@ export async function applyProviderEvent(
           }),
         );
       }
+      if (unwanted) {
+        effects.push(
+          guardedRefundInsert(ctx, unwanted),
+          ...refundSettledStatements(ctx, payment, [...(read.refunds ?? []), unwanted]),
+        );
+      }
       const result = await commit('paid', effects);
+      if (result.outcome === 'paid' && unwanted) {
+        ctx.defer(ctx.ports.jobs.enqueue([refundExecuteJob(unwanted.id)]));
+      }
       if (result.outcome === 'paid' && appointment) {
         const confirmed = appointment.status === 'pending' && appointment.paymentTiming === 'at-booking';
         const view = detailView(appointment, {
@@ -250,9 +272,37 @@ export async function applyProviderEvent(
       ]);
     }
     case 'charge.refunded':
-      return commit('refunded', providerRefundStatements(ctx, event, payment, read.refunds ?? [], appointment?.id));
+      return commit('refunded', providerRefundStatements(ctx, event, payment, read.refunds ?? []));
+    case 'refund.updated':
+    case 'refund.failed': {
+      const settled = settledRefundStatements(ctx, event, payment, read.refunds ?? []);
+      return settled ? commit('refunded', settled) : commit('stale');
+    }
   }
   return commit('ignored');
+}
+
+/** The full refund of a payment that completed after its appointment was cancelled or rejected. */
+function unwantedPaymentRefund(ctx: ServiceContext, payment: PaymentRow, status: string, now: number): RefundRow {
+  return {
+    id: ctx.ids.id('rfd'),
+    paymentId: payment.id,
+    key: cancellationRefundKey(payment.subjectId),
+    amountCents: payment.amountCents - payment.refundedCents,
+    currency: payment.currency,
+    source: 'cancellation',
+    status: 'pending',
+    reason: `Paid after the appointment was ${status}: refunded in full`,
+    requestedBy: null,
+    approvedBy: null,
+    decidedAt: null,
+    providerRefundId: null,
+    balanceTransactionId: null,
+    failureReason: null,
+    refundedAt: null,
+    createdAt: now,
+    updatedAt: now,
+  };
 }
 
 /**
@@ -267,46 +317,45 @@ function providerRefundStatements(
   event: ProviderEvent,
   payment: PaymentRow,
   known: RefundRow[],
-  appointmentId: string | undefined,
 ): BatchItem<'sqlite'>[] {
   const object = event.data.object;
   const total = int(object.amount_refunded) ?? 0;
-  const counted = known.filter((r) => r.status === 'pending' || r.status === 'succeeded');
-  const accounted = counted.reduce((sum, r) => sum + r.amountCents, 0);
+  const accounted = known
+    .filter((r) => r.status === 'pending' || r.status === 'succeeded')
+    .reduce((sum, r) => sum + r.amountCents, 0);
   const extra = Math.min(total, payment.amountCents) - accounted;
   if (extra <= 0) return [];
   const now = ctx.clock.now().getTime();
   const chargeId = idOf(object.id);
-  const succeeded = known.filter((r) => r.status === 'succeeded').reduce((sum, r) => sum + r.amountCents, 0) + extra;
-  const statements: BatchItem<'sqlite'>[] = [
-    ctx.db.insert(refunds).values({
-      id: ctx.ids.id('rfd'),
-      paymentId: payment.id,
-      key: `provider:${chargeId ?? payment.id}:${total}`,
-      amountCents: extra,
-      currency: payment.currency,
-      source: 'provider',
-      status: 'succeeded',
-      reason: 'Refunded in the payment provider’s dashboard',
-      requestedBy: null,
-      approvedBy: null,
-      decidedAt: null,
-      providerRefundId: null,
-      balanceTransactionId: null,
-      failureReason: null,
-      refundedAt: now,
-      createdAt: now,
-      updatedAt: now,
-    }),
+  const row: RefundRow = {
+    id: ctx.ids.id('rfd'),
+    paymentId: payment.id,
+    key: `provider:${chargeId ?? payment.id}:${total}`,
+    amountCents: extra,
+    currency: payment.currency,
+    source: 'provider',
+    status: 'succeeded',
+    reason: 'Refunded in the payment provider’s dashboard',
+    requestedBy: null,
+    approvedBy: null,
+    decidedAt: null,
+    providerRefundId: null,
+    balanceTransactionId: null,
+    failureReason: null,
+    refundedAt: now,
+    createdAt: now,
+    updatedAt: now,
+  };
+  return [
+    ctx.db.insert(refunds).values(row).onConflictDoNothing(),
     ctx.db
       .update(payments)
       .set({
-        refundedCents: succeeded,
         chargeId: payment.chargeId ?? chargeId,
         paymentIntentId: payment.paymentIntentId ?? idOf(object.payment_intent),
-        updatedAt: now,
       })
       .where(eq(payments.id, payment.id)),
+    ...refundSettledStatements(ctx, payment, [...known, row]),
     auditInsert(ctx, {
       action: 'payment.refund.provider',
       resourceType: 'payment',
@@ -315,15 +364,52 @@ function providerRefundStatements(
       metadata: { eventId: event.id, amountCents: extra, totalRefundedCents: total },
     }),
   ];
-  if (appointmentId) {
-    const pending = counted.some((r) => r.status === 'pending');
-    statements.push(
-      appointmentRefundStatement(ctx, appointmentId, {
-        status: pending ? 'pending' : 'succeeded',
-        amountCents: accounted + extra,
-        refundedAt: now,
-      }),
-    );
+}
+
+/**
+ * A `refund.updated` / `refund.failed` event: the provider settled a refund it first answered
+ * `pending`. The refund is found by the id Kinwell put in its metadata, else by the provider's id; a
+ * pending one becomes succeeded or failed, with the payment's total and the appointment's state.
+ * Anything else (a refund already settled, one Kinwell does not know) changes nothing.
+ */
+function settledRefundStatements(
+  ctx: ServiceContext,
+  event: ProviderEvent,
+  payment: PaymentRow,
+  known: RefundRow[],
+): BatchItem<'sqlite'>[] | null {
+  const object = event.data.object;
+  const ours = str(metadataOf(object).refundId);
+  const providerId = str(object.id);
+  const refund = known.find((r) => (ours && r.id === ours) || (providerId && r.providerRefundId === providerId));
+  const status = event.type === 'refund.failed' ? 'failed' : str(object.status);
+  if (
+    !refund ||
+    refund.status !== 'pending' ||
+    (status !== 'succeeded' && status !== 'failed' && status !== 'canceled')
+  ) {
+    return null;
   }
-  return statements;
+  const now = ctx.clock.now().getTime();
+  const settled: RefundRow = {
+    ...refund,
+    status: status === 'succeeded' ? 'succeeded' : 'failed',
+    providerRefundId: refund.providerRefundId ?? providerId,
+    balanceTransactionId: idOf(object.balance_transaction) ?? refund.balanceTransactionId,
+    failureReason: status === 'succeeded' ? null : (str(object.failure_reason) ?? status),
+    refundedAt: status === 'succeeded' ? now : null,
+    updatedAt: now,
+  };
+  const { id, ...changes } = settled;
+  return [
+    ctx.db
+      .update(refunds)
+      .set(changes)
+      .where(and(eq(refunds.id, id), eq(refunds.status, 'pending'))),
+    ...refundSettledStatements(
+      ctx,
+      payment,
+      known.map((r) => (r.id === id ? settled : r)),
+    ),
+  ];
 }

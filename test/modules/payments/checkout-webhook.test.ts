@@ -11,7 +11,7 @@ import {
 } from '../../../src/db/schema';
 import { fixedClock } from '../../../src/lib/clock';
 import { client, db, recordingFetch, uniqueId } from '../../helpers';
-import { signedEvent, stripeEnv } from '../../support/payments';
+import { insertPaidAppointment, signedEvent, stripeEnv } from '../../support/payments';
 import { account, practice } from '../../support/practice';
 
 const NOW = '2026-03-23T08:00:00Z';
@@ -408,5 +408,82 @@ describe('paying for a visit', () => {
       object: { id: 'cs_other', object: 'checkout.session', payment_status: 'paid', metadata: {} },
     });
     expect(unmatched.body.data.outcome).toBe('unmatched');
+  });
+
+  it('Should refund in full a payment that completes after its appointment’s time was released', async () => {
+    const s = await setup('at-booking');
+    const payment = (await checkout(s)).body.data;
+    await deliver(s.api, {
+      type: 'checkout.session.expired',
+      object: session(payment, s.appointmentId, { payment_status: 'unpaid' }),
+    });
+    const late = await deliver(s.api, {
+      type: 'checkout.session.completed',
+      object: session(payment, s.appointmentId),
+    });
+    expect(late.body.data.outcome).toBe('paid');
+    const rows = await db.select().from(refunds).where(eq(refunds.paymentId, payment.id));
+    expect(rows).toEqual([
+      expect.objectContaining({ source: 'cancellation', amountCents: 4999, key: `cancellation:${s.appointmentId}` }),
+    ]);
+    expect(await appointmentOf(s.appointmentId)).toMatchObject({
+      status: 'cancelled',
+      paymentStatus: 'paid',
+      refundCents: 4999,
+    });
+  });
+
+  it('Should settle a refund Stripe first answered pending when refund.updated arrives, once', async () => {
+    const s = await setup('later');
+    const patient = s.patient;
+    const { payment, appointment } = await insertPaidAppointment({
+      patientId: patient.user.id,
+      doctorId: s.doctor.user.id,
+      serviceId: s.booked.service.id,
+      startsAt: '2026-03-26T10:00:00.000Z',
+    });
+    const refundId = uniqueId('rfd');
+    await db.insert(refunds).values({
+      id: refundId,
+      paymentId: payment.id,
+      key: `admin:${refundId}`,
+      amountCents: 1500,
+      currency: 'EUR',
+      source: 'admin',
+      status: 'pending',
+      reason: 'Goodwill',
+      requestedBy: null,
+      approvedBy: null,
+      decidedAt: null,
+      providerRefundId: `re_${refundId}`,
+      balanceTransactionId: null,
+      failureReason: null,
+      refundedAt: null,
+      createdAt: nowMs,
+      updatedAt: nowMs,
+    });
+    const event = {
+      type: 'refund.updated',
+      object: {
+        id: `re_${refundId}`,
+        object: 'refund',
+        status: 'succeeded',
+        amount: 1500,
+        payment_intent: payment.paymentIntentId,
+        balance_transaction: 'txn_refund_1',
+        metadata: { refundId, paymentId: payment.id },
+      },
+    };
+    const res = await deliver(s.api, event);
+    expect(res.body.data.outcome).toBe('refunded');
+    expect((await db.select().from(refunds).where(eq(refunds.id, refundId)))[0]).toMatchObject({
+      status: 'succeeded',
+      balanceTransactionId: 'txn_refund_1',
+      refundedAt: nowMs,
+    });
+    expect((await paymentOf(appointment.id))!.refundedCents).toBe(1500);
+    expect(await appointmentOf(appointment.id)).toMatchObject({ refundStatus: 'succeeded', refundCents: 1500 });
+    // The same news again (a new event id) finds nothing pending: stale.
+    expect((await deliver(s.api, event)).body.data.outcome).toBe('stale');
   });
 });
