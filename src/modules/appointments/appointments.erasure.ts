@@ -166,6 +166,10 @@ function cancelUpcoming(
           cancelledAt: now,
           refundPercent: band.percent,
           refundDueCents: refundDue,
+          // A paid visit's refund goes out as a cancellation's would (the payments cron sweep sends it).
+          refundStatus: sql`case when ${appointments.paymentStatus} = 'paid' and ${refundDue} > 0 then 'pending' else ${appointments.refundStatus} end`,
+          refundCents: sql`case when ${appointments.paymentStatus} = 'paid' and ${refundDue} > 0 then ${refundDue} else ${appointments.refundCents} end`,
+          paymentDueAt: null,
           needsRebooking: false,
           reason: null,
           symptoms: null,

@@ -26,6 +26,12 @@ import { account } from '../../support/practice';
 /** `_id` names that denote another entity in every table that has them. */
 const OTHER_ENTITY_IDS: Record<string, string> = {
   appointment_id: 'an appointment',
+  balance_transaction_id: "a payment provider's balance transaction",
+  charge_id: "a payment provider's charge",
+  checkout_session_id: "a payment provider's checkout session",
+  payment_id: 'a payment',
+  payment_intent_id: "a payment provider's payment intent",
+  provider_refund_id: "a payment provider's refund",
   dead_job_id: 'a dead-lettered queue message',
   avatar_file_id: 'a file (the avatar)',
   dependent_id: 'a dependent (not an account)',
@@ -84,6 +90,12 @@ const KEPT: Record<string, { why: string; modes?: EraseMode[] }> = {
   'stock_movements.actor_id': { why: 'the stock ledger, append-only' },
   'system_settings.updated_by': { why: 'who last changed a setting' },
   'broadcasts.created_by': { why: 'the admin who sent an announcement (ids only)' },
+  // Bookkeeping: payments and refunds are kept for the retention period accounting law sets (ids,
+  // amounts and the service's name; never card data beyond brand and last four).
+  'payments.payer_id': { why: 'payment records, kept by accounting law' },
+  'payments.payee_id': { why: 'payment records, kept by accounting law' },
+  'refunds.requested_by': { why: 'the admin who asked for a refund (ids only)' },
+  'refunds.approved_by': { why: 'the admin who approved a refund (ids only)' },
 };
 
 /** Every table of the schema, found by walking its exports. */
