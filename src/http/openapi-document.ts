@@ -81,8 +81,14 @@ export const API_TAGS = [
     description: 'Admins: announcements to an account, a role or everyone, and the delivery ledger with re-drives.',
   },
   {
+    name: 'Payments',
+    description:
+      'Paying visit fees (checkout), payments with their refunds, receipts and history; refunds and the reconciliation export for admins.',
+  },
+  {
     name: 'Webhooks',
-    description: 'Called by providers, not by apps: signed by the provider instead of a token (Twilio message status).',
+    description:
+      'Called by providers, not by apps: signed by the provider instead of a token (Twilio message status, Stripe payment events).',
   },
   { name: 'Superadmin', description: 'Managing the admins themselves: approve, reject, block, grant and revoke.' },
   {
