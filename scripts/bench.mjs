@@ -2,7 +2,8 @@
 // (workerd + SQLite-backed D1 on this machine) and the size of the deployable bundle.
 // Numbers are for comparing commits on the same machine, not a prediction of production latency.
 // Usage: npm run bench   (BENCH_SECONDS=5 for a quicker run, BENCH_PORT to pin the port,
-// BENCH_ONLY=reminders,bundle to run some parts only, BENCH_REMINDERS=2000 for a smaller reminders run)
+// BENCH_ONLY=reminders,bundle to run some parts only, BENCH_REMINDERS=2000 for a smaller reminders run,
+// BENCH_WEBHOOKS=50 for a smaller webhook storm)
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes, randomInt, scryptSync } from 'node:crypto';
 import { mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -24,6 +25,15 @@ import {
   remindersSeedSql,
   startProvider,
 } from './bench-reminders.mjs';
+import {
+  WEBHOOK_COUNT,
+  WEBHOOK_SECRET,
+  webhooksBench,
+  webhooksCheck,
+  webhooksFailures,
+  webhooksReport,
+  webhooksSeedSql,
+} from './bench-webhooks.mjs';
 import { DEMO_ACCOUNTS, DEMO_PASSWORD, seedSql } from './seed.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -631,7 +641,7 @@ const fmt = (n, digits = 0) =>
 
 const orNa = (n) => (n === null || n === undefined ? 'n/a' : fmt(n));
 
-function report({ results, bundle, hashMs, imports, storm, realtime, reminders }) {
+function report({ results, bundle, hashMs, imports, storm, realtime, reminders, webhooks }) {
   const cpu = cpus();
   const lines = [`node ${process.version} · ${cpu[0]?.model?.trim() ?? 'unknown CPU'} · ${cpu.length} cores`];
   if (results.length) {
@@ -725,6 +735,7 @@ function report({ results, bundle, hashMs, imports, storm, realtime, reminders }
       );
     }
   }
+  if (webhooks) lines.push('', ...webhooksReport(webhooks, fmt));
   if (reminders) lines.push('', ...remindersReport(reminders, fmt));
   if (bundle) {
     lines.push(
@@ -740,7 +751,7 @@ function report({ results, bundle, hashMs, imports, storm, realtime, reminders }
 }
 
 /** The parts BENCH_ONLY may name (comma-separated); all of them by default. */
-const PARTS = ['routes', 'import', 'storm', 'realtime', 'reminders', 'bundle'];
+const PARTS = ['routes', 'import', 'storm', 'webhooks', 'realtime', 'reminders', 'bundle'];
 
 function selectedParts() {
   const only = process.env.BENCH_ONLY?.split(',')
@@ -785,6 +796,8 @@ async function main() {
     throw new Error(`BENCH_SECONDS must be a positive number, got ${process.env.BENCH_SECONDS}`);
   if (!Number.isInteger(REMINDER_COUNT) || REMINDER_COUNT <= 0)
     throw new Error(`BENCH_REMINDERS must be a positive integer, got ${process.env.BENCH_REMINDERS}`);
+  if (!Number.isInteger(WEBHOOK_COUNT) || WEBHOOK_COUNT <= 0)
+    throw new Error(`BENCH_WEBHOOKS must be a positive integer, got ${process.env.BENCH_WEBHOOKS}`);
   const parts = selectedParts();
   process.stderr.write('Preparing bench database…\n');
   run(process.execPath, ['scripts/dev-vars.mjs']);
@@ -803,6 +816,11 @@ async function main() {
 
   const day = stormDay();
   if (parts.has('storm')) resetStormDay(day);
+  if (parts.has('webhooks')) {
+    const webhooksSeed = join(ROOT, '.wrangler', 'bench-webhooks.sql');
+    writeFileSync(webhooksSeed, webhooksSeedSql());
+    run('npx', ['wrangler', 'd1', 'execute', 'DB', '--local', '--persist-to', PERSIST, '--file', webhooksSeed]);
+  }
 
   const port = await freePort(Number(process.env.BENCH_PORT ?? 8799));
   const inspectorPort = await freePort(0); // the default 9229 may belong to a developer's wrangler dev
@@ -811,10 +829,12 @@ async function main() {
   let storm;
   let realtime;
   let reminders;
-  if (['routes', 'import', 'storm', 'realtime'].some((p) => parts.has(p))) {
+  let webhooks;
+  if (['routes', 'import', 'storm', 'webhooks', 'realtime'].some((p) => parts.has(p))) {
     process.stderr.write(`Starting wrangler dev on :${port}…\n`);
     try {
-      const baseUrl = await startDev(port, inspectorPort);
+      // A known webhook secret (not the generated one in .dev.vars), so the webhook storm can sign.
+      const baseUrl = await startDev(port, inspectorPort, { vars: { STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET } });
       if (parts.has('routes')) for (const s of scenarios) results.push(await runScenario(baseUrl, s));
       if (parts.has('import')) {
         process.stderr.write('  CSV import…\n');
@@ -823,6 +843,10 @@ async function main() {
       if (parts.has('storm')) {
         process.stderr.write('  booking storm…\n');
         storm = await bookingStorm(baseUrl, day);
+      }
+      if (parts.has('webhooks')) {
+        process.stderr.write(`  webhook storm (${WEBHOOK_COUNT} events × 3)…\n`);
+        webhooks = await webhooksBench(baseUrl);
       }
       if (parts.has('realtime')) {
         process.stderr.write('  real time (fan-out, hibernation, hub capacity)…\n');
@@ -833,6 +857,7 @@ async function main() {
     }
     // Counted in the database itself, after the server has let go of it.
     if (storm) storm = { ...storm, ...stormCheck(day) };
+    if (webhooks) webhooks = { ...webhooks, ...webhooksCheck(d1) };
   }
   if (parts.has('reminders')) {
     process.stderr.write(`Starting wrangler dev (production mode) on :${port} for the reminders pipeline…\n`);
@@ -840,12 +865,13 @@ async function main() {
   }
 
   const hashMs = parts.has('routes') ? hashCostMs() : undefined;
-  const md = report({ results, bundle, hashMs, imports, storm, realtime, reminders });
+  const md = report({ results, bundle, hashMs, imports, storm, realtime, reminders, webhooks });
   mkdirSync(OUT_DIR, { recursive: true });
   writeFileSync(join(OUT_DIR, 'latest.md'), md);
   process.stdout.write(`\n${md}`);
   if (storm && (storm.doubleBookings || storm.live !== (storm.outcomes.get('201') ?? 0))) process.exitCode = 1;
   if (reminders && remindersFailures(reminders).length) process.exitCode = 1;
+  if (webhooks && webhooksFailures(webhooks).length) process.exitCode = 1;
 }
 
 main().catch((err) => {

@@ -31,6 +31,7 @@ import { filesRouter } from './modules/files/files.routes';
 import { notificationsRouter } from './modules/notifications/notifications.routes';
 import { notificationsAdminRouter } from './modules/notifications/notifications-admin.routes';
 import { smsStatusRouter } from './modules/notifications/sms-status.routes';
+import { localCheckoutRouter } from './modules/payments/local-checkout.routes';
 import { paymentsRouter } from './modules/payments/payments.routes';
 import { refundsRouter } from './modules/payments/refunds.routes';
 import { scheduleChangesRouter } from './modules/schedule-changes/schedule-changes.routes';
@@ -69,6 +70,7 @@ const modules = [
   recordsRouter,
   calendarRouter,
   paymentsRouter,
+  localCheckoutRouter,
   caregiversRouter,
   careNotesRouter,
   realtimeRouter,

@@ -33,6 +33,12 @@ export const ROUTE_POLICIES = {
   'system.docs': PUBLIC,
   'dev.outbox.list': PUBLIC,
   'dev.outbox.view': PUBLIC,
+  // dev: local checkout (404 unless payments run on the local provider outside production)
+  'dev.checkout.view': PUBLIC,
+  'dev.checkout.pay': PUBLIC,
+  'dev.checkout.cancel': PUBLIC,
+  'dev.checkout.expire': PUBLIC,
+  'dev.checkout.return': PUBLIC,
 
   // auth: sign-in (public) and account security (signed in, also while awaiting verification)
   'auth.register': PUBLIC,
