@@ -31,6 +31,7 @@ import { filesRouter } from './modules/files/files.routes';
 import { notificationsRouter } from './modules/notifications/notifications.routes';
 import { notificationsAdminRouter } from './modules/notifications/notifications-admin.routes';
 import { smsStatusRouter } from './modules/notifications/sms-status.routes';
+import { paymentsHistoryRouter } from './modules/payments/history.routes';
 import { scheduleChangesRouter } from './modules/schedule-changes/schedule-changes.routes';
 import { dosesRouter } from './modules/schedules/doses.routes';
 import { schedulesRouter } from './modules/schedules/schedules.routes';
@@ -77,6 +78,7 @@ const modules = [
   superadminRouter,
   settingsRouter,
   auditRouter,
+  paymentsHistoryRouter,
 ];
 
 const DOCS_CSP =

@@ -1,4 +1,4 @@
-import { PUBLIC, type RoutePolicy, roles, signedIn } from './policy';
+import { adminWith, PUBLIC, type RoutePolicy, roles, signedIn } from './policy';
 
 /**
  * The one policy table: every route's operationId → who may call it. A route whose operationId is
@@ -261,6 +261,15 @@ export const ROUTE_POLICIES = {
   'files.get': signedIn({ allowPending: true }),
   'files.content': signedIn({ allowPending: true }),
   'files.delete': signedIn({ allowPending: true }),
+
+  // payments: history, receipts, export. Which payment a caller sees (own as payer or payee, any as
+  // admin) is checked per row in src/modules/payments/payment-access.ts; others' rows are 404.
+  'payments.list': roles('user', 'doctor', 'admin', 'superadmin'),
+  'payments.get': roles('user', 'doctor', 'admin', 'superadmin'),
+  'payments.earnings': roles('doctor', 'admin', 'superadmin'),
+  'payments.receipt.html': roles('user', 'doctor', 'admin', 'superadmin'),
+  'payments.receipt.pdf': roles('user', 'doctor', 'admin', 'superadmin'),
+  'admin.payments.export': adminWith('appointment-manager'),
 
   // audit
   'audit.events.list': roles('superadmin'),

@@ -9,7 +9,7 @@
  */
 import { PDFDocument, type PDFFont, type PDFPage, rgb, StandardFonts } from 'pdf-lib';
 import { formatMoney } from '../money';
-import { type ReceiptContent, receiptContent, type Row } from './content';
+import { type ReceiptContent, type Row, receiptContent } from './content';
 import type { Receipt } from './receipt';
 
 const A4: [number, number] = [595.28, 841.89];
@@ -102,7 +102,12 @@ class Layout {
   }
 
   /** Draws one line whose top is at y; `x` is the left edge, or the right edge when `right`. */
-  text(value: string, x: number, y: number, opts: { font?: PDFFont; size?: number; right?: boolean; color?: typeof INK } = {}) {
+  text(
+    value: string,
+    x: number,
+    y: number,
+    opts: { font?: PDFFont; size?: number; right?: boolean; color?: typeof INK } = {},
+  ) {
     const font = opts.font ?? this.regular;
     const size = opts.size ?? SIZE;
     const left = opts.right ? x - font.widthOfTextAtSize(value, size) : x;
@@ -129,7 +134,13 @@ class Layout {
       const valueWidth = font.widthOfTextAtSize(value, SIZE);
       const labelLines = wrap(label, font, SIZE, Math.max(60, RIGHT - x - valueWidth - 12));
       this.ensure(labelLines.length * LEADING + 4);
-      if (strong) this.page.drawLine({ start: { x, y: this.y + 2 }, end: { x: RIGHT, y: this.y + 2 }, thickness: 1.2, color: INK });
+      if (strong)
+        this.page.drawLine({
+          start: { x, y: this.y + 2 },
+          end: { x: RIGHT, y: this.y + 2 },
+          thickness: 1.2,
+          color: INK,
+        });
       labelLines.forEach((line, j) => {
         this.text(line, x, this.y - j * LEADING, { font, color: strong ? INK : MUTED });
       });
@@ -145,7 +156,9 @@ function safeContent(receipt: Receipt, font: PDFFont): ReceiptContent {
   // A currency symbol WinAnsi lacks (₹, ₦) would print as '?': such amounts use the ISO code instead.
   const money = (cents: number) => {
     const symbol = formatMoney(cents, receipt.currency);
-    return safe(symbol) === symbol.replace(SPACES, ' ') ? safe(symbol) : safe(formatMoney(cents, receipt.currency, 'en', 'code'));
+    return safe(symbol) === symbol.replace(SPACES, ' ')
+      ? safe(symbol)
+      : safe(formatMoney(cents, receipt.currency, 'en', 'code'));
   };
   const c = receiptContent(receipt, money);
   const rows = (list: Row[]): Row[] => list.map(([label, value]) => [safe(label), safe(value)]);
@@ -155,7 +168,12 @@ function safeContent(receipt: Receipt, font: PDFFont): ReceiptContent {
     clinic: { name: safe(c.clinic.name), details: c.clinic.details.map(safe) },
     facts: rows(c.facts),
     billedTo: c.billedTo.map(safe),
-    lines: c.lines.map((l) => ({ description: safe(l.description), quantity: safe(l.quantity), unit: l.unit, total: l.total })),
+    lines: c.lines.map((l) => ({
+      description: safe(l.description),
+      quantity: safe(l.quantity),
+      unit: l.unit,
+      total: l.total,
+    })),
     totals: rows(c.totals),
     payment: rows(c.payment),
     refunds: c.refunds.map((r) => ({ date: safe(r.date), amount: r.amount, status: safe(r.status) })),

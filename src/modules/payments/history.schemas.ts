@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
-import { PageQuery } from '../../http/openapi';
 import { PAYMENT_STATUSES } from '../../db/schema';
+import { PageQuery } from '../../http/openapi';
 
 /** The longest period an earnings report or a reconciliation export covers, in days. */
 export const MAX_PERIOD_DAYS = 366;

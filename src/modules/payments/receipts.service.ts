@@ -39,8 +39,7 @@ export async function receiptOf(
     throw new AppError('CONFLICT', 'Only a paid payment has a receipt', { details: { status: payment.status } });
   }
   const lines = [receiptLine(payment.description, 1, payment.amountCents)];
-  const rates =
-    payment.taxRateBps === null ? [] : [{ label: payment.taxLabel ?? 'Tax', rateBps: payment.taxRateBps }];
+  const rates = payment.taxRateBps === null ? [] : [{ label: payment.taxLabel ?? 'Tax', rateBps: payment.taxRateBps }];
   const clinic = await getSetting(ctx, 'payments.clinic');
   return {
     number: payment.receiptNumber,
@@ -61,7 +60,11 @@ export async function receiptOf(
     },
     refunds: refundRows
       .filter((refund) => LISTED_REFUNDS.includes(refund.status))
-      .map((refund) => ({ at: refund.refundedAt ?? refund.createdAt, amountCents: refund.amountCents, status: refund.status })),
+      .map((refund) => ({
+        at: refund.refundedAt ?? refund.createdAt,
+        amountCents: refund.amountCents,
+        status: refund.status,
+      })),
   };
 }
 
@@ -113,9 +116,6 @@ export async function receiptPdfOf(ctx: ServiceContext, id: string): Promise<{ n
   const { receipt } = await readReceipt(ctx, id, true);
   return { number: receipt.number, pdf: await receiptPdf(receipt) };
 }
-
-/** The file name a receipt downloads and is attached as: `receipt-KW-2026-000042.pdf`. */
-export const receiptFileName = (number: string) => `receipt-${number.replace(/[^A-Za-z0-9._-]/g, '_')}.pdf`;
 
 /**
  * Emails the receipt of paid payment `paymentId` to its payer: a `payment.receipt` notice through the
