@@ -33,7 +33,12 @@ export function minorUnitDigits(currency: string): number {
  * negative amounts carry a minus sign. Formats are cached per locale, currency and display.
  * @throws RangeError when `cents` is not a safe integer or `currency` is not a well-formed ISO 4217 code.
  */
-export function formatMoney(cents: number, currency: string, locale = 'en', display: CurrencyDisplay = 'symbol'): string {
+export function formatMoney(
+  cents: number,
+  currency: string,
+  locale = 'en',
+  display: CurrencyDisplay = 'symbol',
+): string {
   if (!Number.isSafeInteger(cents)) throw new RangeError(`amount must be an integer of minor units: ${cents}`);
   const code = currency.toUpperCase();
   return numberFormat(code, locale, display).format(cents / 10 ** minorUnitDigits(code));

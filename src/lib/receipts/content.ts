@@ -66,7 +66,9 @@ export function receiptContent(receipt: Receipt, money?: MoneyFormat): ReceiptCo
     })),
     totals: [
       ['Net amount (excl. tax)', amount(receipt.subtotalCents)],
-      ...receipt.taxLines.map((tax): Row => [`${tax.label} ${formatRate(tax.rateBps)} (included)`, amount(tax.amountCents)]),
+      ...receipt.taxLines.map(
+        (tax): Row => [`${tax.label} ${formatRate(tax.rateBps)} (included)`, amount(tax.amountCents)],
+      ),
       ['Total paid', amount(receipt.totalCents)],
     ],
     payment: [

@@ -3,7 +3,7 @@
  * every user-typed value escaped.
  */
 import { escapeHtml } from '../html';
-import { receiptContent, type Row } from './content';
+import { type Row, receiptContent } from './content';
 import type { Receipt } from './receipt';
 
 const CSS = `
@@ -53,8 +53,12 @@ export function receiptHtml(receipt: Receipt): string {
     c.refunds.length === 0
       ? ''
       : `<h2>Refunds</h2><table><thead><tr><th>Date</th><th>Status</th><th class="num">Amount</th></tr></thead><tbody>${c.refunds
-          .map((r) => `<tr><td>${text(r.date)}</td><td>${text(r.status)}</td><td class="num">${text(r.amount)}</td></tr>`)
-          .join('')}</tbody></table>${c.netPaid ? `<table class="summary"><tbody>${rows([c.netPaid], 'total')}</tbody></table>` : ''}`;
+          .map(
+            (r) => `<tr><td>${text(r.date)}</td><td>${text(r.status)}</td><td class="num">${text(r.amount)}</td></tr>`,
+          )
+          .join(
+            '',
+          )}</tbody></table>${c.netPaid ? `<table class="summary"><tbody>${rows([c.netPaid], 'total')}</tbody></table>` : ''}`;
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${text(c.title)}</title><style>${CSS}</style></head>

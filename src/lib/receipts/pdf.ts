@@ -9,7 +9,7 @@
  */
 import { PDFDocument, type PDFFont, type PDFPage, rgb, StandardFonts } from 'pdf-lib';
 import { formatMoney } from '../money';
-import { type ReceiptContent, receiptContent, type Row } from './content';
+import { type ReceiptContent, type Row, receiptContent } from './content';
 import type { Receipt } from './receipt';
 
 const A4: [number, number] = [595.28, 841.89];
@@ -21,6 +21,9 @@ const LEADING = 13;
 const INK = rgb(0.12, 0.16, 0.22);
 const MUTED = rgb(0.42, 0.45, 0.5);
 const RULE = rgb(0.82, 0.84, 0.86);
+
+/** Header: the clinic on the left; receipt facts (label, then value right-aligned, wide enough for a date). */
+const HEADER = { clinicWidth: 220, label: MARGIN + 230, value: MARGIN + 230 + 72 };
 
 /** Columns of the line-items table: description wraps, the numbers are right-aligned at these edges. */
 const COL = { description: MARGIN, descriptionWidth: 265, quantity: 370, unit: 460, total: RIGHT };
@@ -102,7 +105,12 @@ class Layout {
   }
 
   /** Draws one line whose top is at y; `x` is the left edge, or the right edge when `right`. */
-  text(value: string, x: number, y: number, opts: { font?: PDFFont; size?: number; right?: boolean; color?: typeof INK } = {}) {
+  text(
+    value: string,
+    x: number,
+    y: number,
+    opts: { font?: PDFFont; size?: number; right?: boolean; color?: typeof INK } = {},
+  ) {
     const font = opts.font ?? this.regular;
     const size = opts.size ?? SIZE;
     const left = opts.right ? x - font.widthOfTextAtSize(value, size) : x;
@@ -129,7 +137,13 @@ class Layout {
       const valueWidth = font.widthOfTextAtSize(value, SIZE);
       const labelLines = wrap(label, font, SIZE, Math.max(60, RIGHT - x - valueWidth - 12));
       this.ensure(labelLines.length * LEADING + 4);
-      if (strong) this.page.drawLine({ start: { x, y: this.y + 2 }, end: { x: RIGHT, y: this.y + 2 }, thickness: 1.2, color: INK });
+      if (strong)
+        this.page.drawLine({
+          start: { x, y: this.y + 2 },
+          end: { x: RIGHT, y: this.y + 2 },
+          thickness: 1.2,
+          color: INK,
+        });
       labelLines.forEach((line, j) => {
         this.text(line, x, this.y - j * LEADING, { font, color: strong ? INK : MUTED });
       });
@@ -145,7 +159,9 @@ function safeContent(receipt: Receipt, font: PDFFont): ReceiptContent {
   // A currency symbol WinAnsi lacks (₹, ₦) would print as '?': such amounts use the ISO code instead.
   const money = (cents: number) => {
     const symbol = formatMoney(cents, receipt.currency);
-    return safe(symbol) === symbol.replace(SPACES, ' ') ? safe(symbol) : safe(formatMoney(cents, receipt.currency, 'en', 'code'));
+    return safe(symbol) === symbol.replace(SPACES, ' ')
+      ? safe(symbol)
+      : safe(formatMoney(cents, receipt.currency, 'en', 'code'));
   };
   const c = receiptContent(receipt, money);
   const rows = (list: Row[]): Row[] => list.map(([label, value]) => [safe(label), safe(value)]);
@@ -155,7 +171,12 @@ function safeContent(receipt: Receipt, font: PDFFont): ReceiptContent {
     clinic: { name: safe(c.clinic.name), details: c.clinic.details.map(safe) },
     facts: rows(c.facts),
     billedTo: c.billedTo.map(safe),
-    lines: c.lines.map((l) => ({ description: safe(l.description), quantity: safe(l.quantity), unit: l.unit, total: l.total })),
+    lines: c.lines.map((l) => ({
+      description: safe(l.description),
+      quantity: safe(l.quantity),
+      unit: l.unit,
+      total: l.total,
+    })),
     totals: rows(c.totals),
     payment: rows(c.payment),
     refunds: c.refunds.map((r) => ({ date: safe(r.date), amount: r.amount, status: safe(r.status) })),
@@ -220,12 +241,12 @@ function drawHeader(at: Layout, c: ReceiptContent): void {
   const top = at.y;
   // Left: the clinic. Right: what this receipt is.
   let left = top;
-  for (const line of wrap(c.clinic.name, at.bold, 16, 260)) {
+  for (const line of wrap(c.clinic.name, at.bold, 16, HEADER.clinicWidth)) {
     at.text(line, MARGIN, left, { font: at.bold, size: 16 });
     left -= 20;
   }
   for (const detail of c.clinic.details) {
-    for (const line of wrap(detail, at.regular, SIZE, 260)) {
+    for (const line of wrap(detail, at.regular, SIZE, HEADER.clinicWidth)) {
       at.text(line, MARGIN, left, { color: MUTED });
       left -= LEADING;
     }
@@ -234,8 +255,8 @@ function drawHeader(at: Layout, c: ReceiptContent): void {
   at.text('RECEIPT', RIGHT, right, { font: at.bold, size: 16, right: true });
   right -= 24;
   for (const [label, value] of c.facts) {
-    at.text(label, 330, right, { color: MUTED });
-    for (const line of wrap(value, at.regular, SIZE, RIGHT - 410)) {
+    at.text(label, HEADER.label, right, { color: MUTED });
+    for (const line of wrap(value, at.regular, SIZE, RIGHT - HEADER.value)) {
       at.text(line, RIGHT, right, { right: true });
       right -= LEADING;
     }

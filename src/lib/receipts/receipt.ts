@@ -144,7 +144,9 @@ export function buildReceiptTotals(lines: ReceiptLine[], rates: TaxRate[]): Rece
   for (const line of lines) {
     assertMinorUnits('totalCents', line.totalCents);
     if (receiptLine(line.description, line.quantity, line.unitCents).totalCents !== line.totalCents) {
-      throw new RangeError(`line "${line.description}": ${line.quantity} × ${line.unitCents} is not ${line.totalCents}`);
+      throw new RangeError(
+        `line "${line.description}": ${line.quantity} × ${line.unitCents} is not ${line.totalCents}`,
+      );
     }
     totalCents += line.totalCents;
   }
@@ -158,7 +160,10 @@ export function buildReceiptTotals(lines: ReceiptLine[], rates: TaxRate[]): Rece
  * (pending and failed refunds move no money).
  */
 export function netPaidCents(receipt: Pick<Receipt, 'totalCents' | 'refunds'>): number {
-  return receipt.refunds.reduce((net, refund) => (refund.status === 'succeeded' ? net - refund.amountCents : net), receipt.totalCents);
+  return receipt.refunds.reduce(
+    (net, refund) => (refund.status === 'succeeded' ? net - refund.amountCents : net),
+    receipt.totalCents,
+  );
 }
 
 /**
