@@ -22,6 +22,9 @@ const INK = rgb(0.12, 0.16, 0.22);
 const MUTED = rgb(0.42, 0.45, 0.5);
 const RULE = rgb(0.82, 0.84, 0.86);
 
+/** Header: the clinic on the left; receipt facts (label, then value right-aligned, wide enough for a date). */
+const HEADER = { clinicWidth: 220, label: MARGIN + 230, value: MARGIN + 230 + 72 };
+
 /** Columns of the line-items table: description wraps, the numbers are right-aligned at these edges. */
 const COL = { description: MARGIN, descriptionWidth: 265, quantity: 370, unit: 460, total: RIGHT };
 
@@ -238,12 +241,12 @@ function drawHeader(at: Layout, c: ReceiptContent): void {
   const top = at.y;
   // Left: the clinic. Right: what this receipt is.
   let left = top;
-  for (const line of wrap(c.clinic.name, at.bold, 16, 260)) {
+  for (const line of wrap(c.clinic.name, at.bold, 16, HEADER.clinicWidth)) {
     at.text(line, MARGIN, left, { font: at.bold, size: 16 });
     left -= 20;
   }
   for (const detail of c.clinic.details) {
-    for (const line of wrap(detail, at.regular, SIZE, 260)) {
+    for (const line of wrap(detail, at.regular, SIZE, HEADER.clinicWidth)) {
       at.text(line, MARGIN, left, { color: MUTED });
       left -= LEADING;
     }
@@ -252,8 +255,8 @@ function drawHeader(at: Layout, c: ReceiptContent): void {
   at.text('RECEIPT', RIGHT, right, { font: at.bold, size: 16, right: true });
   right -= 24;
   for (const [label, value] of c.facts) {
-    at.text(label, 330, right, { color: MUTED });
-    for (const line of wrap(value, at.regular, SIZE, RIGHT - 410)) {
+    at.text(label, HEADER.label, right, { color: MUTED });
+    for (const line of wrap(value, at.regular, SIZE, RIGHT - HEADER.value)) {
       at.text(line, RIGHT, right, { right: true });
       right -= LEADING;
     }
