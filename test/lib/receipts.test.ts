@@ -1,4 +1,3 @@
-import { decodePDFRawStream, PDFArray, PDFDocument, PDFRawStream, type PDFRef } from 'pdf-lib';
 import { describe, expect, it } from 'vitest';
 import { formatMoney, minorUnitDigits } from '../../src/lib/money';
 import { receiptHtml } from '../../src/lib/receipts/html';
@@ -12,6 +11,7 @@ import {
   type TaxRate,
   taxLinesFor,
 } from '../../src/lib/receipts/receipt';
+import { pdfText } from '../support/pdf';
 
 /** Friday 15 May 2026, 14:30 in Nairobi (UTC+3). */
 const ISSUED = Date.parse('2026-05-15T11:30:00Z');
@@ -55,47 +55,6 @@ function seeded(seed: number): () => number {
     t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-// WinAnsi bytes 0x80–0x9F that differ from Latin-1 (the ones a receipt can print).
-const WIN_ANSI: Record<number, string> = {
-  128: '€',
-  133: '…',
-  145: '‘',
-  146: '’',
-  147: '“',
-  148: '”',
-  149: '•',
-  150: '–',
-  151: '—',
-};
-
-/**
- * The text lines a PDF draws, page by page: each content stream inflated, each `<hex> Tj` operand
- * (how pdf-lib writes text with a standard font) decoded from WinAnsi.
- */
-async function pdfText(bytes: Uint8Array): Promise<{ doc: PDFDocument; pages: string[][] }> {
-  const doc = await PDFDocument.load(bytes, { updateMetadata: false });
-  const pages = doc.getPages().map((page) => {
-    const contents = page.node.Contents();
-    const refs = contents instanceof PDFArray ? contents.asArray() : [contents];
-    const lines: string[] = [];
-    for (const ref of refs) {
-      const stream = doc.context.lookup(ref as PDFRef);
-      if (!(stream instanceof PDFRawStream)) throw new Error('expected a raw content stream');
-      const ops = String.fromCharCode(...decodePDFRawStream(stream).decode());
-      for (const [, hex = ''] of ops.matchAll(/<([0-9A-Fa-f]*)> Tj/g)) {
-        let text = '';
-        for (let i = 0; i < hex.length; i += 2) {
-          const byte = Number.parseInt(hex.slice(i, i + 2), 16);
-          text += WIN_ANSI[byte] ?? String.fromCharCode(byte);
-        }
-        lines.push(text);
-      }
-    }
-    return lines;
-  });
-  return { doc, pages };
 }
 
 describe('receipt totals (tax-inclusive prices)', () => {
