@@ -55,7 +55,18 @@ export async function exportPaymentsCsv(ctx: AuthedContext, period: { from: stri
       .where(and(gte(payments.paidAt, from), lt(payments.paidAt, to)))
       .orderBy(asc(payments.paidAt), asc(payments.id)),
     refunds: ctx.db
-      .select({ refund: refunds, payment: payments })
+      // Only payment columns whose names no refund column shares: in a batch, same-named columns overwrite.
+      .select({
+        refund: refunds,
+        payment: {
+          provider: payments.provider,
+          subjectType: payments.subjectType,
+          subjectId: payments.subjectId,
+          payerId: payments.payerId,
+          payeeId: payments.payeeId,
+          receiptNumber: payments.receiptNumber,
+        },
+      })
       .from(refunds)
       .innerJoin(payments, eq(payments.id, refunds.paymentId))
       .where(and(inArray(refunds.status, EXPORTED_REFUNDS), gte(refundAt, from), lt(refundAt, to)))
