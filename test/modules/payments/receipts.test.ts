@@ -181,10 +181,10 @@ describe('GET /payments/{id}/receipt.pdf', () => {
     ]) {
       expect(lines).toContain(text);
     }
-    const after = (label: string) => lines[lines.indexOf(label) + 1];
-    expect(after('Net amount (excl. tax)')).toMatch(/^KES\s100\.00$/);
-    expect(after('VAT 16% (included)')).toMatch(/^KES\s16\.00$/);
-    expect(after('Total paid')).toMatch(/^KES\s116\.00$/);
+    const amountAfter = (label: string) => lines[lines.indexOf(label) + 1];
+    expect(amountAfter('Net amount (excl. tax)')).toMatch(/^KES\s100\.00$/);
+    expect(amountAfter('VAT 16% (included)')).toMatch(/^KES\s16\.00$/);
+    expect(amountAfter('Total paid')).toMatch(/^KES\s116\.00$/);
     expect(lines.join('\n')).not.toContain(payment.chargeId!);
   });
 });
