@@ -58,6 +58,11 @@ export const API_TAGS = [
   { name: 'Appointment records', description: 'Files attached to an appointment and the doctor’s clinical notes.' },
   { name: 'Calendar', description: 'Appointments as iCalendar events, and a private calendar feed URL.' },
   {
+    name: 'Payments',
+    description:
+      'Visit fees: payment history (own, earned, or all for admins), earnings per period, receipts in HTML and PDF, and the reconciliation export.',
+  },
+  {
     name: 'Caregiver network',
     description: 'Caregiver requests, who cares for whom, what a caregiver may see, and notes between them.',
   },
