@@ -169,6 +169,7 @@ describe('GET /payments/{id}/receipt.pdf', () => {
     expect(res.headers.get('content-type')).toBe('application/pdf');
     expect(res.headers.get('content-disposition')).toBe(`attachment; filename="receipt-${payment.receiptNumber}.pdf"`);
     expect(res.headers.get('cache-control')).toBe('private, no-store');
+    expect(tripsOf({ status: res.status, headers: res.headers, body: null })).toBe(1);
     const { doc, pages } = await pdfText(bytes);
     expect(doc.getTitle()).toBe(`Receipt ${payment.receiptNumber}`);
     const lines = pages.flat();
