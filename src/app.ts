@@ -31,6 +31,7 @@ import { filesRouter } from './modules/files/files.routes';
 import { notificationsRouter } from './modules/notifications/notifications.routes';
 import { notificationsAdminRouter } from './modules/notifications/notifications-admin.routes';
 import { smsStatusRouter } from './modules/notifications/sms-status.routes';
+import { paymentsHistoryRouter } from './modules/payments/history.routes';
 import { localCheckoutRouter } from './modules/payments/local-checkout.routes';
 import { paymentsRouter } from './modules/payments/payments.routes';
 import { refundsRouter } from './modules/payments/refunds.routes';
@@ -83,6 +84,7 @@ const modules = [
   superadminRouter,
   settingsRouter,
   auditRouter,
+  paymentsHistoryRouter,
 ];
 
 const DOCS_CSP =

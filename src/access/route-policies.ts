@@ -273,6 +273,15 @@ export const ROUTE_POLICIES = {
   'files.content': signedIn({ allowPending: true }),
   'files.delete': signedIn({ allowPending: true }),
 
+  // payments: history, receipts, export. Which payment a caller sees (own as payer or payee, any as
+  // admin) is checked per row in src/modules/payments/payment-access.ts; others' rows are 404.
+  'payments.list': roles('user', 'doctor', 'admin', 'superadmin'),
+  'payments.get': roles('user', 'doctor', 'admin', 'superadmin'),
+  'payments.earnings': roles('doctor', 'admin', 'superadmin'),
+  'payments.receipt.html': roles('user', 'doctor', 'admin', 'superadmin'),
+  'payments.receipt.pdf': roles('user', 'doctor', 'admin', 'superadmin'),
+  'admin.payments.export': adminWith('appointment-manager'),
+
   // audit
   'audit.events.list': roles('superadmin'),
 

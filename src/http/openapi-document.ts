@@ -83,7 +83,7 @@ export const API_TAGS = [
   {
     name: 'Payments',
     description:
-      'Paying visit fees (checkout), payments with their refunds, receipts and history; refunds and the reconciliation export for admins.',
+      'Visit fees: checkout, a payment with its refunds, payment history (own, earned, or all for admins), earnings per period, receipts in HTML and PDF; refunds with approval and the reconciliation export for admins.',
   },
   {
     name: 'Webhooks',

@@ -28,6 +28,7 @@ export const NOTICE_EMAILS = [
   'caregiver-accepted',
   'email-changed',
   'mobile-changed',
+  'payment-receipt',
 ] as const satisfies readonly TemplateName[];
 
 export type NoticeEmail = (typeof NOTICE_EMAILS)[number];

@@ -137,4 +137,11 @@ export const SW: Strings = {
     },
     notYou: 'Ikiwa hukufanya mabadiliko haya, weka upya nenosiri lako na uwasiliane na huduma kwa wateja mara moja.',
   },
+  receipt: {
+    subject: (w) => `Risiti yako ${w.number} kutoka ${w.clinic}`,
+    heading: 'Asante kwa malipo yako',
+    intro: (w) => `Tumepokea malipo yako ya ${w.amount} kwa ${w.clinic} kwa ajili ya ${w.description}.`,
+    labels: { number: 'Nambari ya risiti', paid: 'Imelipwa', amount: 'Kiasi', method: 'Njia ya malipo' },
+    attached: 'Risiti yako imeambatishwa kama PDF. Iweke kwa kumbukumbu zako.',
+  },
 };

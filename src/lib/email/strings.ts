@@ -110,6 +110,13 @@ export interface Strings {
     mobileChanged: { heading: string; intro: (w: { app: string; address: string }) => string };
     notYou: string;
   };
+  receipt: {
+    subject: (w: { number: string; clinic: string }) => string;
+    heading: string;
+    intro: (w: { amount: string; clinic: string; description: string }) => string;
+    labels: { number: string; paid: string; amount: string; method: string };
+    attached: string;
+  };
 }
 
 /** English: the fallback for every language without a catalog. */
@@ -245,5 +252,12 @@ export const EN: Strings = {
       intro: (w) => `The mobile number of your ${w.app} account was changed to ${w.address}.`,
     },
     notYou: 'If you did not make this change, reset your password and contact support right away.',
+  },
+  receipt: {
+    subject: (w) => `Your receipt ${w.number} from ${w.clinic}`,
+    heading: 'Thank you for your payment',
+    intro: (w) => `We received your payment of ${w.amount} to ${w.clinic} for ${w.description}.`,
+    labels: { number: 'Receipt number', paid: 'Paid', amount: 'Amount', method: 'Payment method' },
+    attached: 'Your receipt is attached as a PDF. Keep it for your records.',
   },
 };

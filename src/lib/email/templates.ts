@@ -1,4 +1,6 @@
 import { renderIcs, UID_DOMAIN } from '../ics';
+import { formatMoney } from '../money';
+import { paymentMethodLabel, type Receipt } from '../receipts/receipt';
 import { type EmailAttachment, textAttachment } from './attachment';
 import { type Block, type EmailContent, renderLayout } from './layout';
 import { type EmailLanguage, type Formatter, formatterFor } from './locale';
@@ -65,6 +67,11 @@ export interface TemplateVars {
   'email-changed': { newEmail: string };
   /** After a mobile number change: the new number, masked by the caller (`•••0123`). */
   'mobile-changed': { newNumber: string };
+  /**
+   * To the payer, once paid: the receipt (its PDF is attached when the email is sent, by
+   * `renderNoticeFiles` in the notifications module, since making a PDF is asynchronous).
+   */
+  'payment-receipt': { paymentId: string; receipt: Receipt };
 }
 
 export type TemplateName = keyof TemplateVars;
@@ -330,6 +337,30 @@ const TEMPLATES: { [N in TemplateName]: (vars: TemplateVars[N], kit: Kit) => Dra
     securityDraft(t.security.emailChanged, t.security.notYou, { app, address: vars.newEmail }),
   'mobile-changed': (vars, { t, app }) =>
     securityDraft(t.security.mobileChanged, t.security.notYou, { app, address: vars.newNumber }),
+  'payment-receipt': ({ receipt }, { t, fmt }) => {
+    const amount = formatMoney(receipt.totalCents, receipt.currency, fmt.locale);
+    const clinic = receipt.clinic.name;
+    const intro = t.receipt.intro({ amount, clinic, description: receipt.lines.map((l) => l.description).join(', ') });
+    const labels = t.receipt.labels;
+    return {
+      subject: t.receipt.subject({ number: receipt.number, clinic }),
+      preheader: intro,
+      heading: t.receipt.heading,
+      blocks: [
+        { kind: 'text', text: intro },
+        {
+          kind: 'facts',
+          rows: [
+            [labels.number, receipt.number],
+            [labels.paid, fmt.dateTime(receipt.payment.paidAt ?? receipt.issuedAt)],
+            [labels.amount, amount],
+            [labels.method, paymentMethodLabel(receipt.payment.method)],
+          ],
+        },
+        { kind: 'note', text: t.receipt.attached },
+      ],
+    };
+  },
 };
 
 /** An email and the short forms of the same message, for the notification channels. */

@@ -8,6 +8,7 @@ import {
   NOTIFICATION_TYPES,
   type NotificationChannel,
 } from '../../db/schema';
+import type { NoticeTemplate, NoticeTemplates } from '../../lib/email/notice-templates';
 import { AppError } from '../../lib/errors';
 import type { Job } from '../../platform/jobs';
 import type { SendReceipt } from '../../platform/mailer';
@@ -32,7 +33,14 @@ import {
   sentStatement,
   skipStatement,
 } from './ledger';
-import { checkNoticeData, isNoticeTemplate, type RenderedNotice, renderNotice, SECURITY_TEMPLATES } from './render';
+import {
+  checkNoticeData,
+  isNoticeTemplate,
+  type RenderedNotice,
+  renderNotice,
+  renderNoticeFiles,
+  SECURITY_TEMPLATES,
+} from './render';
 
 /**
  * The `notify.deliver` consumer: one notice to one recipient, on every channel their preferences allow,
@@ -138,15 +146,21 @@ async function send(
   recipient: Recipient,
   rendered: RenderedNotice,
   data: Record<string, unknown>,
+  template: NoticeTemplate,
 ): Promise<SendOutcome> {
   switch (channel) {
     case 'email': {
+      // Files that take async work (a receipt's PDF) are made only for an email actually sent.
+      const attachments = [
+        ...(rendered.attachments ?? []),
+        ...(await renderNoticeFiles(template, data as NoticeTemplates[typeof template])),
+      ];
       const receipt = await ctx.ports.mailer.send({
         to: recipient.contact.email!,
         subject: rendered.subject,
         text: rendered.emailText,
         html: rendered.html,
-        ...(rendered.attachments ? { attachments: rendered.attachments } : {}),
+        ...(attachments.length ? { attachments } : {}),
         idempotencyKey: deliveryId,
       });
       return { ...receipt, deadTokens: [], reached: true };
@@ -262,7 +276,7 @@ export async function deliverNotice(ctx: ServiceContext, job: Job): Promise<void
     Promise.all(
       claimed.map(async ({ channel, id }) => {
         try {
-          const outcome = await send(ctx, channel, id, recipient, rendered, data);
+          const outcome = await send(ctx, channel, id, recipient, rendered, data, notice.template);
           return { channel, id, error: null, outcome };
         } catch (err) {
           const deadTokens = (err as { deadTokens?: string[] }).deadTokens ?? [];

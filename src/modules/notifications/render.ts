@@ -3,6 +3,10 @@ import type { EmailAttachment } from '../../lib/email/attachment';
 import type { NoticeEmail, NoticeTemplate, NoticeTemplates, Zoned } from '../../lib/email/notice-templates';
 import { renderMessage, type TemplateVars } from '../../lib/email/templates';
 import { escapeHtml } from '../../lib/html';
+import { toBase64 } from '../../lib/ids';
+import { receiptFileName } from '../../lib/receipts/file-name';
+import { receiptPdf } from '../../lib/receipts/pdf';
+import type { Receipt } from '../../lib/receipts/receipt';
 
 /**
  * The one place a notice becomes text. Every channel renders through `renderNotice`, which draws the
@@ -58,6 +62,34 @@ const appointment = {
   ...zoned,
 };
 
+const cents = z.number().int();
+/** A receipt as `payment-receipt` carries it (src/lib/receipts/receipt.ts); the PDF renderer checks its sums. */
+const receipt: z.ZodType<Receipt> = z.object({
+  number: text,
+  issuedAt: ms,
+  timeZone: text,
+  currency: z.string().regex(/^[A-Z]{3}$/),
+  clinic: z.object({
+    name: text,
+    addressLines: z.array(z.string()),
+    email: name.optional(),
+    phone: name.optional(),
+    taxId: name.optional(),
+  }),
+  billedTo: z.object({ name: z.string(), email: name.optional() }),
+  lines: z.array(z.object({ description: z.string(), quantity: z.number(), unitCents: cents, totalCents: cents })),
+  subtotalCents: cents,
+  taxLines: z.array(z.object({ label: z.string(), rateBps: z.number().int(), amountCents: cents })),
+  totalCents: cents,
+  payment: z.object({
+    reference: text,
+    paidAt: ms.nullable(),
+    method: z.object({ brand: name, last4: name }).nullable(),
+    status: text,
+  }),
+  refunds: z.array(z.object({ at: ms.nullable(), amountCents: cents, status: text })),
+});
+
 /** What each template's data must hold: checked before a job renders, so a malformed one fails at once. */
 const SCHEMAS: { [T in NoticeTemplate]: z.ZodType<NoticeTemplates[T]> } = {
   message: z.looseObject({ title: z.string(), body: z.string() }),
@@ -101,6 +133,7 @@ const SCHEMAS: { [T in NoticeTemplate]: z.ZodType<NoticeTemplates[T]> } = {
   'caregiver-accepted': z.object({ requestId: text, caregiverName: name, ...zoned }),
   'email-changed': z.object({ newEmail: text, ...zoned }),
   'mobile-changed': z.object({ newNumber: text, ...zoned }),
+  'payment-receipt': z.object({ paymentId: text, receipt, ...zoned }),
 };
 
 /** Whether `name` is a known template (a queued job's template is checked before it is rendered). */
@@ -172,4 +205,19 @@ export function renderNotice<T extends NoticeTemplate>(
     html: email.html,
     ...(email.attachments ? { attachments: email.attachments } : {}),
   };
+}
+
+/**
+ * The attachments of `template` that take asynchronous work to make, added to its email when one is
+ * sent (`renderNotice` stays synchronous): a `payment-receipt`'s PDF. None for the other templates.
+ * @throws Error when `data` does not fit the template; RangeError when a receipt's amounts do not add up
+ */
+export async function renderNoticeFiles<T extends NoticeTemplate>(
+  template: T,
+  data: NoticeTemplates[T],
+): Promise<EmailAttachment[]> {
+  if (template !== 'payment-receipt') return [];
+  const { receipt } = checkNoticeData('payment-receipt', data);
+  const pdf = await receiptPdf(receipt);
+  return [{ filename: receiptFileName(receipt.number), contentType: 'application/pdf', content: toBase64(pdf) }];
 }

@@ -383,13 +383,8 @@ function settledRefundStatements(
   const providerId = str(object.id);
   const refund = known.find((r) => (ours && r.id === ours) || (providerId && r.providerRefundId === providerId));
   const status = event.type === 'refund.failed' ? 'failed' : str(object.status);
-  if (
-    !refund ||
-    refund.status !== 'pending' ||
-    (status !== 'succeeded' && status !== 'failed' && status !== 'canceled')
-  ) {
-    return null;
-  }
+  const settles = status === 'succeeded' || status === 'failed' || status === 'canceled';
+  if (refund?.status !== 'pending' || !settles) return null;
   const now = ctx.clock.now().getTime();
   const settled: RefundRow = {
     ...refund,

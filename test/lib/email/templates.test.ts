@@ -50,6 +50,28 @@ const CASES: { [N in TemplateName]: TemplateVars[N] } = {
   'caregiver-accepted': { requestId: 'crq_1', caregiverName: HOSTILE },
   'email-changed': { newEmail: HOSTILE },
   'mobile-changed': { newNumber: HOSTILE },
+  'payment-receipt': {
+    paymentId: 'pay_01JF8ZS5X0V6M3A2Q9K1T7B4CD',
+    receipt: {
+      number: 'KW-2026-000042',
+      issuedAt: START,
+      timeZone: 'Africa/Nairobi',
+      currency: 'KES',
+      clinic: { name: HOSTILE, addressLines: ['1 Example Street'] },
+      billedTo: { name: HOSTILE, email: 'patient@example.test' },
+      lines: [{ description: HOSTILE, quantity: 1, unitCents: 11600, totalCents: 11600 }],
+      subtotalCents: 10000,
+      taxLines: [{ label: 'VAT', rateBps: 1600, amountCents: 1600 }],
+      totalCents: 11600,
+      payment: {
+        reference: 'pay_01JF8ZS5X0V6M3A2Q9K1T7B4CD',
+        paidAt: START,
+        method: { brand: 'visa', last4: '4242' },
+        status: 'paid',
+      },
+      refunds: [],
+    },
+  },
 };
 
 const NAMES = Object.keys(CASES) as TemplateName[];
