@@ -14,6 +14,7 @@ import {
 } from '../appointments/payment-state';
 import { auditInsert } from '../audit/audit.service';
 import { getSetting, primeSettings, settingsQuery } from '../settings/settings.service';
+import { noticeReceipt } from './receipts.service';
 import {
   cancellationRefundKey,
   guardedRefundInsert,
@@ -231,6 +232,10 @@ export async function applyProviderEvent(
         );
       }
       const result = await commit('paid', effects);
+      if (result.outcome === 'paid') {
+        // The receipt email reads the payment as committed: after the response, off Stripe's wait.
+        ctx.defer(noticeReceipt(ctx, payment.id));
+      }
       if (result.outcome === 'paid' && unwanted) {
         ctx.defer(ctx.ports.jobs.enqueue([refundExecuteJob(unwanted.id)]));
       }

@@ -1,5 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
+import { NOTIFY_DELIVER } from '../../../src/access/notices';
 import {
   appointmentEvents,
   appointments,
@@ -11,6 +12,7 @@ import {
 } from '../../../src/db/schema';
 import { fixedClock } from '../../../src/lib/clock';
 import { client, db, recordingFetch, uniqueId } from '../../helpers';
+import { capturingQueue } from '../../support/notifications';
 import { insertPaidAppointment, signedEvent, stripeEnv } from '../../support/payments';
 import { account, practice } from '../../support/practice';
 
@@ -50,9 +52,12 @@ function stripeDouble() {
   return { ...recorder, sessionId };
 }
 
+/** Keeps the jobs requests enqueue (notices), so a test sees what would be sent. */
+const queue = capturingQueue();
+
 async function setup(paymentTiming: 'at-booking' | 'later' | null = 'at-booking') {
   const stripe = stripeDouble();
-  const api = client({ clock, fetch: stripe.fetch });
+  const api = client({ clock, fetch: stripe.fetch, adapters: queue.adapters });
   const p = await practice(clock.now(), { priceCents: 4999 });
   const service = p.services[0]!;
   await db.update(doctorServices).set({ paymentTiming }).where(eq(doctorServices.id, service.id));
@@ -246,6 +251,14 @@ describe('paying for a visit', () => {
     expect(view.status).toBe(200);
     expect(view.body.data).toMatchObject({ status: 'paid', method: { brand: 'visa', last4: '4242' }, checkout: null });
     expect(JSON.stringify(view.body.data)).not.toContain('exp_month');
+
+    // The patient is told (confirmation) and gets the receipt, once each.
+    const notices = queue.take(NOTIFY_DELIVER).map((job) => JSON.stringify(job.payload));
+    const receipts = notices.filter((n) => n.includes('payment-receipt') && n.includes(payment.id));
+    expect(receipts).toHaveLength(1);
+    expect(receipts[0]).toContain(s.patient.user.id);
+    const confirmed = notices.filter((n) => n.includes('appointment-confirmed') && n.includes(s.appointmentId));
+    expect(confirmed.length).toBeGreaterThan(0);
   });
 
   it('Should refuse a forged, stale or missing signature with nothing written', async () => {
