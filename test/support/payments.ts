@@ -1,6 +1,13 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import Stripe from 'stripe';
-import { type AppointmentRow, appointments, type PaymentRow, payments } from '../../src/db/schema';
+import {
+  type AppointmentRow,
+  appointments,
+  type PaymentRow,
+  payments,
+  type RefundRow,
+  refunds,
+} from '../../src/db/schema';
 import { db, testEnv, uniqueId } from '../helpers';
 import { insertAppointment } from './practice';
 
@@ -98,4 +105,47 @@ export async function insertPaidAppointment(input: {
   };
   await db.insert(payments).values(payment);
   return { appointment: { ...appointment, paymentStatus: 'paid', paidAt }, payment };
+}
+
+/**
+ * A refund of `payment` written straight to D1 (succeeded at `at` by default, with provider and balance
+ * transaction ids), for tests of what shows refunds (history, receipts, export, webhooks). With
+ * `countOnPayment`, a succeeded refund is added to the payment's `refundedCents` as the executor would.
+ */
+export async function insertRefund(
+  payment: Pick<PaymentRow, 'id' | 'currency'>,
+  amountCents: number,
+  at: string | number,
+  changes: Partial<RefundRow> = {},
+  options: { countOnPayment?: boolean } = {},
+): Promise<RefundRow> {
+  const ms = typeof at === 'number' ? at : Date.parse(at);
+  const row: RefundRow = {
+    id: uniqueId('rfd'),
+    paymentId: payment.id,
+    key: uniqueId('key'),
+    amountCents,
+    currency: payment.currency,
+    source: 'admin',
+    status: 'succeeded',
+    reason: 'Goodwill',
+    requestedBy: null,
+    approvedBy: null,
+    decidedAt: null,
+    providerRefundId: uniqueId('re'),
+    balanceTransactionId: uniqueId('txn'),
+    failureReason: null,
+    refundedAt: ms,
+    createdAt: ms,
+    updatedAt: ms,
+    ...changes,
+  };
+  await db.insert(refunds).values(row);
+  if (options.countOnPayment && row.status === 'succeeded') {
+    await db
+      .update(payments)
+      .set({ refundedCents: sql`${payments.refundedCents} + ${amountCents}` })
+      .where(eq(payments.id, payment.id));
+  }
+  return row;
 }

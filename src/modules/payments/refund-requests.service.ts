@@ -8,7 +8,7 @@ import { auditGuardTripped, auditInsert } from '../audit/audit.service';
 import { getSetting, primeSettings, settingsQuery } from '../settings/settings.service';
 import { paymentQuery, type RefundView, seenPayment, toRefundView } from './payment-access';
 import type { RefundListInput } from './refunds.schemas';
-import { committedCents, guardedRefundInsert, readRefund, refundExecuteJob } from './refunds.service';
+import { committedCents, guardedRefundInsert, newRefundRow, readRefund, refundExecuteJob } from './refunds.service';
 
 /**
  * Admin refunds: full or partial, with a reason, and the second admin's approval above the setting
@@ -56,9 +56,8 @@ export async function requestRefund(
     });
   }
   const threshold = await getSetting(ctx, 'payments.refundApprovalCents');
-  const now = ctx.clock.now().getTime();
   const id = ctx.ids.id('rfd');
-  const row: RefundRow = {
+  const row = newRefundRow(ctx, {
     id,
     paymentId: payment.id,
     key: `admin:${id}`,
@@ -68,15 +67,7 @@ export async function requestRefund(
     status: input.amountCents > threshold ? 'awaiting-approval' : 'pending',
     reason: input.reason,
     requestedBy: ctx.actor.id,
-    approvedBy: null,
-    decidedAt: null,
-    providerRefundId: null,
-    balanceTransactionId: null,
-    failureReason: null,
-    refundedAt: null,
-    createdAt: now,
-    updatedAt: now,
-  };
+  });
   try {
     await ctx.db.batch([
       guardedRefundInsert(ctx, row),

@@ -42,6 +42,37 @@ export const refundExecuteJob = (refundId: string): Job<RefundExecutePayload> =>
 /** The refund's key for the cancellation policy's refund of an appointment: at most one per appointment. */
 export const cancellationRefundKey = (appointmentId: string) => `cancellation:${appointmentId}`;
 
+/** What a new refund must say; the rest starts empty (not sent, not decided). */
+export type NewRefund = Pick<
+  RefundRow,
+  'paymentId' | 'key' | 'amountCents' | 'currency' | 'source' | 'status' | 'reason'
+> &
+  Partial<Pick<RefundRow, 'id' | 'requestedBy' | 'refundedAt'>>;
+
+/** A refund row as every path creates it: the one place its columns are listed. */
+export function newRefundRow(ctx: ServiceContext, input: NewRefund): RefundRow {
+  const now = ctx.clock.now().getTime();
+  return {
+    id: input.id ?? ctx.ids.id('rfd'),
+    paymentId: input.paymentId,
+    key: input.key,
+    amountCents: input.amountCents,
+    currency: input.currency,
+    source: input.source,
+    status: input.status,
+    reason: input.reason,
+    requestedBy: input.requestedBy ?? null,
+    approvedBy: null,
+    decidedAt: null,
+    providerRefundId: null,
+    balanceTransactionId: null,
+    failureReason: null,
+    refundedAt: input.refundedAt ?? null,
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
 /** States whose amount is spoken for: a new refund may only take what these leave of the payment. */
 const COMMITTED: RefundRow['status'][] = ['awaiting-approval', 'pending', 'succeeded'];
 
@@ -313,9 +344,7 @@ export async function executeCancellationRefund(ctx: ServiceContext, job: Job): 
     );
     return;
   }
-  const now = ctx.clock.now().getTime();
-  const row: RefundRow = {
-    id: ctx.ids.id('rfd'),
+  const row = newRefundRow(ctx, {
     paymentId: payment.id,
     key,
     amountCents,
@@ -323,16 +352,7 @@ export async function executeCancellationRefund(ctx: ServiceContext, job: Job): 
     source: 'cancellation',
     status: 'pending',
     reason: cancellationRefundReason(appointment),
-    requestedBy: null,
-    approvedBy: null,
-    decidedAt: null,
-    providerRefundId: null,
-    balanceTransactionId: null,
-    failureReason: null,
-    refundedAt: null,
-    createdAt: now,
-    updatedAt: now,
-  };
+  });
   // Ours, or the one a concurrent job inserted first under the same key (executing it is then a no-op
   // or the same idempotent provider call); none when an admin refund took what was left meanwhile.
   const [, written] = await ctx.db.batch([

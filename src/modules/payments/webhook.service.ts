@@ -18,6 +18,7 @@ import { noticeReceipt } from './receipts.service';
 import {
   cancellationRefundKey,
   guardedRefundInsert,
+  newRefundRow,
   refundExecuteJob,
   refundSettledStatements,
 } from './refunds.service';
@@ -213,7 +214,7 @@ export async function applyProviderEvent(
       // payment completed) goes back in full.
       const unwanted =
         appointment && (appointment.status === 'cancelled' || appointment.status === 'rejected')
-          ? unwantedPaymentRefund(ctx, payment, appointment.status, now)
+          ? unwantedPaymentRefund(ctx, payment, appointment.status)
           : null;
       if (appointment) {
         effects.push(
@@ -288,9 +289,8 @@ export async function applyProviderEvent(
 }
 
 /** The full refund of a payment that completed after its appointment was cancelled or rejected. */
-function unwantedPaymentRefund(ctx: ServiceContext, payment: PaymentRow, status: string, now: number): RefundRow {
-  return {
-    id: ctx.ids.id('rfd'),
+function unwantedPaymentRefund(ctx: ServiceContext, payment: PaymentRow, status: string): RefundRow {
+  return newRefundRow(ctx, {
     paymentId: payment.id,
     key: cancellationRefundKey(payment.subjectId),
     amountCents: payment.amountCents - payment.refundedCents,
@@ -298,16 +298,7 @@ function unwantedPaymentRefund(ctx: ServiceContext, payment: PaymentRow, status:
     source: 'cancellation',
     status: 'pending',
     reason: `Paid after the appointment was ${status}: refunded in full`,
-    requestedBy: null,
-    approvedBy: null,
-    decidedAt: null,
-    providerRefundId: null,
-    balanceTransactionId: null,
-    failureReason: null,
-    refundedAt: null,
-    createdAt: now,
-    updatedAt: now,
-  };
+  });
 }
 
 /**
@@ -332,8 +323,7 @@ function providerRefundStatements(
   if (extra <= 0) return [];
   const now = ctx.clock.now().getTime();
   const chargeId = idOf(object.id);
-  const row: RefundRow = {
-    id: ctx.ids.id('rfd'),
+  const row = newRefundRow(ctx, {
     paymentId: payment.id,
     key: `provider:${chargeId ?? payment.id}:${total}`,
     amountCents: extra,
@@ -341,16 +331,8 @@ function providerRefundStatements(
     source: 'provider',
     status: 'succeeded',
     reason: 'Refunded in the payment provider’s dashboard',
-    requestedBy: null,
-    approvedBy: null,
-    decidedAt: null,
-    providerRefundId: null,
-    balanceTransactionId: null,
-    failureReason: null,
     refundedAt: now,
-    createdAt: now,
-    updatedAt: now,
-  };
+  });
   return [
     ctx.db.insert(refunds).values(row).onConflictDoNothing(),
     ctx.db

@@ -13,7 +13,7 @@ import {
 import { fixedClock } from '../../../src/lib/clock';
 import { client, db, recordingFetch, uniqueId } from '../../helpers';
 import { capturingQueue } from '../../support/notifications';
-import { insertPaidAppointment, signedEvent, stripeEnv } from '../../support/payments';
+import { insertPaidAppointment, insertRefund, signedEvent, stripeEnv } from '../../support/payments';
 import { account, practice } from '../../support/practice';
 
 const NOW = '2026-03-23T08:00:00Z';
@@ -456,24 +456,12 @@ describe('paying for a visit', () => {
       startsAt: '2026-03-26T10:00:00.000Z',
     });
     const refundId = uniqueId('rfd');
-    await db.insert(refunds).values({
+    await insertRefund(payment, 1500, nowMs, {
       id: refundId,
-      paymentId: payment.id,
-      key: `admin:${refundId}`,
-      amountCents: 1500,
-      currency: 'EUR',
-      source: 'admin',
       status: 'pending',
-      reason: 'Goodwill',
-      requestedBy: null,
-      approvedBy: null,
-      decidedAt: null,
       providerRefundId: `re_${refundId}`,
       balanceTransactionId: null,
-      failureReason: null,
       refundedAt: null,
-      createdAt: nowMs,
-      updatedAt: nowMs,
     });
     const event = {
       type: 'refund.updated',

@@ -1,11 +1,11 @@
 import { eq } from 'drizzle-orm';
 import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
-import { type PaymentRow, payments, type RefundRow, refunds } from '../../../src/db/schema';
+import { type PaymentRow, payments, type RefundRow } from '../../../src/db/schema';
 import { fixedClock } from '../../../src/lib/clock';
 import { EXPORT_COLUMNS } from '../../../src/modules/payments/export.service';
-import { client, db, uniqueId } from '../../helpers';
-import { insertPaidAppointment } from '../../support/payments';
+import { client, db } from '../../helpers';
+import { insertPaidAppointment, insertRefund } from '../../support/payments';
 import { account, practice } from '../../support/practice';
 import { tripsOf } from '../../support/round-trips';
 
@@ -36,31 +36,12 @@ async function paid(at: string, changes: Partial<PaymentRow> = {}) {
   return { ...payment, ...changes };
 }
 
-async function refund(payment: PaymentRow, amountCents: number, at: string, changes: Partial<RefundRow> = {}) {
-  const ms = Date.parse(at);
-  const row: RefundRow = {
-    id: uniqueId('rfd'),
-    paymentId: payment.id,
-    key: uniqueId('key'),
-    amountCents,
-    currency: payment.currency,
+const refund = (payment: PaymentRow, amountCents: number, at: string, changes: Partial<RefundRow> = {}) =>
+  insertRefund(payment, amountCents, at, {
     source: 'cancellation',
-    status: 'succeeded',
     reason: 'Cancelled 3 hours before the start (50 %)',
-    requestedBy: null,
-    approvedBy: null,
-    decidedAt: null,
-    providerRefundId: uniqueId('re'),
-    balanceTransactionId: uniqueId('txn'),
-    failureReason: null,
-    refundedAt: ms,
-    createdAt: ms,
-    updatedAt: ms,
     ...changes,
-  };
-  await db.insert(refunds).values(row);
-  return row;
-}
+  });
 
 const parse = (csv: string) => Papa.parse<Record<string, string>>(csv, { header: true, skipEmptyLines: true });
 

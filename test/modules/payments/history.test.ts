@@ -1,9 +1,9 @@
-import { eq, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { type PaymentRow, payments, type RefundRow, refunds } from '../../../src/db/schema';
+import { type PaymentRow, payments, type RefundRow } from '../../../src/db/schema';
 import { fixedClock } from '../../../src/lib/clock';
-import { client, db, uniqueId } from '../../helpers';
-import { insertPaidAppointment } from '../../support/payments';
+import { client, db } from '../../helpers';
+import { insertPaidAppointment, insertRefund } from '../../support/payments';
 import { account, practice } from '../../support/practice';
 import { tripsOf } from '../../support/round-trips';
 
@@ -36,35 +36,8 @@ async function paid(
   return { ...payment, ...changes };
 }
 
-async function refund(payment: PaymentRow, amountCents: number, refundedAt: string, changes: Partial<RefundRow> = {}) {
-  const at = Date.parse(refundedAt);
-  const row: RefundRow = {
-    id: uniqueId('rfd'),
-    paymentId: payment.id,
-    key: uniqueId('key'),
-    amountCents,
-    currency: payment.currency,
-    source: 'admin',
-    status: 'succeeded',
-    reason: 'Goodwill',
-    requestedBy: null,
-    approvedBy: null,
-    decidedAt: null,
-    providerRefundId: uniqueId('re'),
-    balanceTransactionId: uniqueId('txn'),
-    failureReason: null,
-    refundedAt: at,
-    createdAt: at,
-    updatedAt: at,
-    ...changes,
-  };
-  await db.insert(refunds).values(row);
-  await db
-    .update(payments)
-    .set({ refundedCents: sql`${payments.refundedCents} + ${row.status === 'succeeded' ? amountCents : 0}` })
-    .where(eq(payments.id, payment.id));
-  return row;
-}
+const refund = (payment: PaymentRow, amountCents: number, refundedAt: string, changes: Partial<RefundRow> = {}) =>
+  insertRefund(payment, amountCents, refundedAt, changes, { countOnPayment: true });
 
 const idsOf = (res: { body: { data: { items: { id: string }[] } } }) => res.body.data.items.map((p) => p.id);
 

@@ -1,24 +1,16 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
-import { eq, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { NOTIFY_DELIVER } from '../../../src/access/notices';
 import { createContext } from '../../../src/context';
-import {
-  devOutbox,
-  notifications,
-  type PaymentRow,
-  payments,
-  refunds,
-  userProfiles,
-  users,
-} from '../../../src/db/schema';
+import { devOutbox, notifications, type PaymentRow, payments, userProfiles, users } from '../../../src/db/schema';
 import { fixedClock } from '../../../src/lib/clock';
 import { fromBase64Url } from '../../../src/lib/ids';
 import { noticeReceipt } from '../../../src/modules/payments/receipts.service';
 import { cloudflareDeps } from '../../../src/runtime/cloudflare';
 import { client, db, recordingFetch, testEnv, uniqueId } from '../../helpers';
 import { capturingQueue, deliveriesOf, runQueue } from '../../support/notifications';
-import { insertPaidAppointment } from '../../support/payments';
+import { insertPaidAppointment, insertRefund } from '../../support/payments';
 import { pdfText } from '../../support/pdf';
 import { account, practice } from '../../support/practice';
 import { tripsOf } from '../../support/round-trips';
@@ -114,23 +106,7 @@ describe('GET /payments/{id}/receipt', () => {
   it('Should print no tax line for a payment made without a tax rate, and list its refunds', async () => {
     const { patient, payment } = await paidVisit(false);
     const at = Date.parse('2026-12-05T10:00:00Z');
-    await db.insert(refunds).values({
-      id: uniqueId('rfd'),
-      paymentId: payment.id,
-      key: uniqueId('key'),
-      amountCents: 1600,
-      currency: 'KES',
-      source: 'admin',
-      status: 'succeeded',
-      reason: 'Goodwill',
-      refundedAt: at,
-      createdAt: at,
-      updatedAt: at,
-    });
-    await db
-      .update(payments)
-      .set({ refundedCents: sql`${payments.refundedCents} + 1600` })
-      .where(eq(payments.id, payment.id));
+    await insertRefund(payment, 1600, at, {}, { countOnPayment: true });
     const res = await api.get(`${P}/${payment.id}/receipt`, { token: patient.token });
     expect(res.status).toBe(200);
     const html = res.body as string;
