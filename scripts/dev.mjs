@@ -24,9 +24,12 @@ const base = `http://localhost:${port}`;
 const wranglerBin = fileURLToPath(new URL('../node_modules/wrangler/bin/wrangler.js', import.meta.url));
 const say = (line) => process.stderr.write(`[cron] ${line}\n`);
 
+// The local checkout page's links (and the default checkout return URL) point at the API's own origin:
+// this port, unless PUBLIC_URL was given (e.g. a tunnel).
+const publicUrl = process.env.PUBLIC_URL ? [] : ['--var', `PUBLIC_URL:${base}`];
 const wrangler = spawn(
   process.execPath,
-  [wranglerBin, 'dev', '--local', '--port', String(port), ...process.argv.slice(2)],
+  [wranglerBin, 'dev', '--local', '--port', String(port), ...publicUrl, ...process.argv.slice(2)],
   { stdio: 'inherit' },
 );
 
