@@ -4,6 +4,7 @@ import { createContext } from '../../../src/context';
 import { appointments, payments, refunds } from '../../../src/db/schema';
 import { CRON_TASKS } from '../../../src/jobs/cron';
 import { fixedClock } from '../../../src/lib/clock';
+import { eraseAccount } from '../../../src/modules/account-deletion/account-erasure';
 import { CANCELLATION_REFUND_JOB } from '../../../src/modules/appointments/payment-state';
 import { REFUND_EXECUTE_JOB } from '../../../src/modules/payments/refunds.service';
 import { cloudflareDeps } from '../../../src/runtime/cloudflare';
@@ -247,5 +248,44 @@ describe('cancellation refunds', () => {
         ),
       ),
     ).toEqual([]);
+  });
+
+  it('Should refund a paid upcoming visit its patient’s account erasure cancels, through the sweep', async () => {
+    const { appointment, payment, patient } = await paidVisit(30);
+    const ctx = createContext(
+      testEnv,
+      { ...cloudflareDeps, clock, adapters: queue.adapters },
+      { requestId: uniqueId('erase') },
+    );
+    await eraseAccount(ctx, patient.user.id, 'anonymize');
+    const [erased] = await db.select().from(appointments).where(eq(appointments.id, appointment.id));
+    // The patient cancelling 30 h ahead: 100 % by the default policy, pending until sent.
+    expect(erased).toMatchObject({
+      status: 'cancelled',
+      refundDueCents: 5000,
+      refundStatus: 'pending',
+      refundCents: 5000,
+    });
+
+    const later = fixedClock(new Date(clock.now().getTime() + 6 * 60_000));
+    const sweepCtx = createContext(
+      testEnv,
+      { ...cloudflareDeps, clock: later, adapters: queue.adapters },
+      {
+        requestId: uniqueId('cron'),
+      },
+    );
+    const sweep = CRON_TASKS.find((task) => task.name === 'payments.refunds-sweep')!;
+    expect(await sweep.run(sweepCtx)).toBeGreaterThanOrEqual(1);
+    const jobs = queue
+      .take(CANCELLATION_REFUND_JOB)
+      .filter((job) => (job.payload as { appointmentId: string }).appointmentId === appointment.id);
+    expect(jobs).toHaveLength(1);
+    const stripe = stripeRefunds();
+    await deliver(jobs, stripe.fetch);
+    expect(await refundsOf(payment.id)).toEqual([
+      expect.objectContaining({ status: 'succeeded', amountCents: 5000, source: 'cancellation' }),
+    ]);
+    expect((await db.select().from(payments).where(eq(payments.id, payment.id)))[0]!.payerId).toBe(patient.user.id);
   });
 });

@@ -487,4 +487,16 @@ describe('paying for a visit', () => {
     // The same news again (a new event id) finds nothing pending: stale.
     expect((await deliver(s.api, event)).body.data.outcome).toBe('stale');
   });
+
+  it('Should refuse to start a payment in production without a Stripe key (503), storing nothing', async () => {
+    const s = await setup('at-booking');
+    const res = await s.api.post(`/api/v1/appointments/${s.appointmentId}/checkout`, {
+      token: s.patient.token,
+      env: { ENVIRONMENT: 'production' },
+    });
+    expect(res.status).toBe(503);
+    expect(res.body.error).toMatchObject({ code: 'SERVICE_UNAVAILABLE', details: { missing: 'STRIPE_SECRET_KEY' } });
+    expect(s.stripe.requests).toHaveLength(0);
+    expect(await paymentOf(s.appointmentId)).toBeUndefined();
+  });
 });
