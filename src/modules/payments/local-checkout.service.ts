@@ -5,6 +5,7 @@ import { appointments, doctorServices, type PaymentRow, payments, users } from '
 import { environmentOf } from '../../env';
 import { AppError, notFound } from '../../lib/errors';
 import { escapeHtml } from '../../lib/html';
+import { formatMoney } from '../../lib/money';
 import { LOCAL_CHECKOUT_PATH, signStripePayload } from '../../platform/payments';
 import { returnUrls } from './checkout.service';
 import { applyProviderEvent, type WebhookReceipt } from './webhook.service';
@@ -33,12 +34,6 @@ export function localCheckoutCsp(env: ServiceContext['env']): string {
 /** 404 unless payments run on the local provider outside production (as the dev outbox hides itself). */
 function ensureLocal(ctx: ServiceContext): void {
   if (environmentOf(ctx.env) === 'production' || ctx.ports.payments.name !== 'local') throw notFound('Route');
-}
-
-/** An amount in a currency's minor unit, for people: `4999, 'EUR'` → `€49.99`. */
-function money(minor: number, currency: string): string {
-  const format = new Intl.NumberFormat('en', { style: 'currency', currency });
-  return format.format(minor / 10 ** (format.resolvedOptions().maximumFractionDigits ?? 2));
 }
 
 const utc = (ms: number) => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
@@ -154,14 +149,14 @@ export async function localCheckoutPage(ctx: ServiceContext, sessionId: string):
       ? `<dt>Paid with</dt><dd>${escapeHtml(`${payment.methodBrand ?? 'card'} •••• ${payment.methodLast4}`)}</dd>`
       : '';
   const actions = payable(payment, now)
-    ? `<form method="post" action="${escapeHtml(action('pay'))}"><button class="pay" type="submit">Pay ${escapeHtml(money(payment.amountCents, payment.currency))}</button></form>
+    ? `<form method="post" action="${escapeHtml(action('pay'))}"><button class="pay" type="submit">Pay ${escapeHtml(formatMoney(payment.amountCents, payment.currency))}</button></form>
 <form method="post" action="${escapeHtml(action('cancel'))}"><button class="cancel" type="submit">Cancel</button></form>
 <form method="post" action="${escapeHtml(action('expire'))}"><button class="quiet" type="submit">Let it expire now</button></form>`
     : `<a class="button cancel" href="${escapeHtml(returnUrls(ctx.env, payment.subjectId)[payment.status === 'paid' ? 'successUrl' : 'cancelUrl'])}">Back to the appointment</a>`;
   return page(
     `Pay ${payment.description}`,
     `<h1>${escapeHtml(payment.description)}</h1>
-<div class="amount">${escapeHtml(money(payment.amountCents, payment.currency))}</div>
+<div class="amount">${escapeHtml(formatMoney(payment.amountCents, payment.currency))}</div>
 <p class="state ${tone}">${escapeHtml(state)}</p>
 <dl><dt>Patient</dt><dd>${escapeHtml(payer)}</dd><dt>Expires</dt><dd>${escapeHtml(utc(payment.expiresAt))}</dd>${method}<dt>Session</dt><dd>${escapeHtml(sessionId)}</dd></dl>
 ${actions}`,
@@ -252,7 +247,7 @@ export async function checkoutReturnPage(
   const rows: [string, string][] = [
     ['Appointment', appointment.service ?? 'Consultation'],
     ['Starts', utc(appointment.startsAt)],
-    ['Amount', money(appointment.priceCents, appointment.currency)],
+    ['Amount', formatMoney(appointment.priceCents, appointment.currency)],
     ['Appointment status', appointment.status],
     ['Payment status', appointment.paymentStatus],
   ];
