@@ -1,4 +1,4 @@
-import { asc, eq } from 'drizzle-orm';
+import { asc, eq, type SQL } from 'drizzle-orm';
 import { notify } from '../../access/notices';
 import type { ServiceContext } from '../../context';
 import { batchOf } from '../../db/batch';
@@ -68,14 +68,15 @@ export async function receiptOf(
   };
 }
 
-/** The payer's name, email and zone of payment `id`, for a read batch. */
-const payerQuery = (ctx: ServiceContext, id: string) =>
+/** The payer's name, email and zone of the payment `where` selects, for a read batch. */
+export const payerQuery = (ctx: ServiceContext, where: SQL | undefined) =>
   ctx.db
     .select({ name: users.name, email: users.email, timeZone: userProfiles.timeZone })
     .from(payments)
     .innerJoin(users, eq(users.id, payments.payerId))
     .leftJoin(userProfiles, eq(userProfiles.userId, users.id))
-    .where(eq(payments.id, id));
+    .where(where)
+    .limit(1);
 
 /**
  * Payment `id` and its receipt, read in one batch (payment, refunds, payer, settings); with `caller`,
@@ -90,7 +91,7 @@ async function readReceipt(ctx: ServiceContext, id: string, caller: boolean) {
       .from(refunds)
       .where(eq(refunds.paymentId, id))
       .orderBy(asc(refunds.createdAt), asc(refunds.id)),
-    payer: payerQuery(ctx, id),
+    payer: payerQuery(ctx, eq(payments.id, id)),
     settings: settingsQuery(ctx),
   });
   primeSettings(ctx, read.settings);
@@ -127,12 +128,30 @@ export async function receiptPdfOf(ctx: ServiceContext, id: string): Promise<{ n
  */
 export async function noticeReceipt(ctx: ServiceContext, paymentId: string): Promise<void> {
   const { payment, receipt } = await readReceipt(ctx, paymentId, false);
+  sendReceipt(ctx, payment, receipt);
+}
+
+/**
+ * The same notice from what the caller already read (the webhook that marked the payment paid: the
+ * payment as written, its payer and refunds): no D1 round trip; the settings must be primed.
+ * @throws AppError CONFLICT (not paid)
+ */
+export async function noticeReceiptOf(
+  ctx: ServiceContext,
+  payment: PaymentRow,
+  payer: Payer | undefined,
+  refundRows: RefundRow[],
+): Promise<void> {
+  sendReceipt(ctx, payment, await receiptOf(ctx, payment, payer, refundRows));
+}
+
+function sendReceipt(ctx: ServiceContext, payment: PaymentRow, receipt: Receipt): void {
   notify(ctx, {
     recipients: [payment.payerId],
     kind: 'payment.receipt',
     type: 'system',
     template: 'payment-receipt',
-    data: { paymentId, receipt },
-    subject: { type: 'payment', id: paymentId },
+    data: { paymentId: payment.id, receipt },
+    subject: { type: 'payment', id: payment.id },
   });
 }

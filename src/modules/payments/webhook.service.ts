@@ -14,7 +14,7 @@ import {
 } from '../appointments/payment-state';
 import { auditInsert } from '../audit/audit.service';
 import { getSetting, primeSettings, settingsQuery } from '../settings/settings.service';
-import { noticeReceipt } from './receipts.service';
+import { noticeReceiptOf, payerQuery } from './receipts.service';
 import {
   cancellationRefundKey,
   guardedRefundInsert,
@@ -126,6 +126,8 @@ export async function applyProviderEvent(
       : undefined,
     appointment: subject ? appointmentDetails(ctx).where(eq(appointments.id, subject)) : undefined,
     sequence: subject ? sequenceQuery(ctx, subject) : undefined,
+    // The receipt's addressee, so the paid event's receipt notice costs no round trip.
+    payer: match ? payerQuery(ctx, match) : undefined,
     settings: match ? settingsQuery(ctx) : undefined,
   });
   primeSettings(ctx, read.settings);
@@ -183,25 +185,25 @@ export async function applyProviderEvent(
         ? await ctx.ports.payments.paymentDetails(intent)
         : { chargeId: null, balanceTransactionId: null, brand: null, last4: null };
       const tax = (await getSetting(ctx, 'payments.taxRates'))[payment.currency.toUpperCase()];
+      const paid: PaymentRow = {
+        ...payment,
+        status: 'paid',
+        paymentIntentId: intent,
+        checkoutSessionId: sessionId ?? payment.checkoutSessionId,
+        chargeId: details.chargeId,
+        balanceTransactionId: details.balanceTransactionId,
+        methodBrand: details.brand,
+        methodLast4: details.last4,
+        taxRateBps: tax?.rateBps ?? null,
+        taxLabel: tax?.label ?? null,
+        receiptNumber: receiptNumberOf(payment.id, now),
+        failureReason: null,
+        paidAt: now,
+        updatedAt: now,
+      };
+      const { id: _id, ...paidChanges } = paid;
       const effects: BatchItem<'sqlite'>[] = [
-        ctx.db
-          .update(payments)
-          .set({
-            status: 'paid',
-            paymentIntentId: intent,
-            checkoutSessionId: sessionId ?? payment.checkoutSessionId,
-            chargeId: details.chargeId,
-            balanceTransactionId: details.balanceTransactionId,
-            methodBrand: details.brand,
-            methodLast4: details.last4,
-            taxRateBps: tax?.rateBps ?? null,
-            taxLabel: tax?.label ?? null,
-            receiptNumber: receiptNumberOf(payment.id, now),
-            failureReason: null,
-            paidAt: now,
-            updatedAt: now,
-          })
-          .where(eq(payments.id, payment.id)),
+        ctx.db.update(payments).set(paidChanges).where(eq(payments.id, payment.id)),
         auditInsert(ctx, {
           action: 'payment.paid',
           resourceType: 'payment',
@@ -234,8 +236,8 @@ export async function applyProviderEvent(
       }
       const result = await commit('paid', effects);
       if (result.outcome === 'paid') {
-        // The receipt email reads the payment as committed: after the response, off Stripe's wait.
-        ctx.defer(noticeReceipt(ctx, payment.id));
+        // From what was read and written: the notice is enqueued after the response, no round trip.
+        await noticeReceiptOf(ctx, paid, read.payer?.[0], read.refunds ?? []);
       }
       if (result.outcome === 'paid' && unwanted) {
         ctx.defer(ctx.ports.jobs.enqueue([refundExecuteJob(unwanted.id)]));

@@ -15,6 +15,7 @@ import { client, db, recordingFetch, uniqueId } from '../../helpers';
 import { capturingQueue } from '../../support/notifications';
 import { insertPaidAppointment, insertRefund, signedEvent, stripeEnv } from '../../support/payments';
 import { account, practice } from '../../support/practice';
+import { tripsOf } from '../../support/round-trips';
 
 const NOW = '2026-03-23T08:00:00Z';
 const clock = fixedClock(NOW);
@@ -142,6 +143,8 @@ describe('paying for a visit', () => {
     const s = await setup('at-booking');
     const res = await checkout(s);
     expect(res.status, JSON.stringify(res.body)).toBe(201);
+    // A write: one read batch, the provider call, one write batch.
+    expect(tripsOf(res)).toBe(2);
     const payment = res.body.data;
     expect(payment).toMatchObject({
       subject: { type: 'appointment', id: s.appointmentId },
@@ -175,6 +178,7 @@ describe('paying for a visit', () => {
     // Asking again while the session is open answers the same session without calling Stripe.
     const again = await checkout(s);
     expect(again.status).toBe(200);
+    expect(tripsOf(again)).toBe(1);
     expect(again.body.data.checkout.sessionId).toBe(s.stripe.sessionId(1));
     expect(s.stripe.requests).toHaveLength(1);
   });
@@ -224,8 +228,11 @@ describe('paying for a visit', () => {
     const [a, b] = await Promise.all([deliver(s.api, event), deliver(s.api, event)]);
     expect([a.status, b.status]).toEqual([200, 200]);
     expect([a.body.data.outcome, b.body.data.outcome].sort()).toEqual(['duplicate', 'paid']);
+    // The read batch and the write batch (the duplicate: lost at its write, or seen at its read).
+    expect(tripsOf(a.body.data.outcome === 'paid' ? a : b)).toBe(2);
     const replay = await deliver(s.api, event);
     expect(replay.body.data.outcome).toBe('duplicate');
+    expect(tripsOf(replay)).toBe(1);
 
     const apt = await appointmentOf(s.appointmentId);
     expect(apt).toMatchObject({ status: 'confirmed', paymentStatus: 'paid', paidAt: nowMs, paymentDueAt: null });
@@ -249,6 +256,7 @@ describe('paying for a visit', () => {
     // What the patient sees: the appointment confirmed and paid; the payment with brand and last four only.
     const view = await s.api.get(`/api/v1/appointments/${s.appointmentId}/payment`, { token: s.patient.token });
     expect(view.status).toBe(200);
+    expect(tripsOf(view)).toBe(1);
     expect(view.body.data).toMatchObject({ status: 'paid', method: { brand: 'visa', last4: '4242' }, checkout: null });
     expect(JSON.stringify(view.body.data)).not.toContain('exp_month');
 
