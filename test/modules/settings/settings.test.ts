@@ -26,6 +26,9 @@ const PUBLIC_KEYS = [
   'features.smsSignIn',
   'maintenance.enabled',
   'maintenance.message',
+  'payments.checkoutMinutes',
+  'payments.taxRates',
+  'payments.timing',
   'phone.defaultRegion',
   'support.email',
 ];
