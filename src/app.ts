@@ -28,6 +28,7 @@ import { vaccinesRouter } from './modules/catalog/vaccines.routes';
 import { dependentsRouter } from './modules/dependents/dependents.routes';
 import { doctorsRouter } from './modules/doctors/doctors.routes';
 import { filesRouter } from './modules/files/files.routes';
+import { medicalRecordsRouter } from './modules/medical-records/medical-records.routes';
 import { notificationsRouter } from './modules/notifications/notifications.routes';
 import { notificationsAdminRouter } from './modules/notifications/notifications-admin.routes';
 import { smsStatusRouter } from './modules/notifications/sms-status.routes';
@@ -70,6 +71,7 @@ const modules = [
   lifecycleRouter,
   recordsRouter,
   calendarRouter,
+  medicalRecordsRouter,
   paymentsRouter,
   localCheckoutRouter,
   caregiversRouter,

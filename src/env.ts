@@ -40,6 +40,10 @@ export interface Env {
   JWT_SECRET?: string;
   /** Base64 32-byte key encrypting secrets at rest, e.g. TOTP secrets (secret). */
   ENCRYPTION_KEY?: string;
+  /** The id medical records store with what ENCRYPTION_KEY sealed (default `k1`); a new id for a new key. */
+  ENCRYPTION_KEY_ID?: string;
+  /** Keys rotated out, still opening what they sealed: JSON `{ "<key id>": "<base64 key>" }` (secret). */
+  ENCRYPTION_KEYS_RETIRED?: string;
 
   /** reCAPTCHA secret; when unset, non-production environments skip the check and production refuses. */
   RECAPTCHA_SECRET?: string;

@@ -282,6 +282,24 @@ export const ROUTE_POLICIES = {
   'payments.receipt.pdf': roles('user', 'doctor', 'admin', 'superadmin'),
   'admin.payments.export': adminWith('appointment-manager'),
 
+  // medical records: who may open which record (the patient, their doctor within the window, a live
+  // grant, emergency access) is checked per row in src/modules/medical-records/record-access.ts;
+  // others' records are 404. Emergency access is for verified doctors; its review for admins.
+  'medicalRecords.get': signedIn(),
+  'medicalRecords.replace': signedIn(),
+  'medicalRecords.update': signedIn(),
+  'medicalRecords.versions.list': signedIn(),
+  'medicalRecords.versions.get': signedIn(),
+  'medicalRecords.documents.list': signedIn(),
+  'medicalRecords.documents.add': signedIn(),
+  'medicalRecords.accessLog': signedIn(),
+  'medicalRecords.emergencyAccess': roles('doctor'),
+  'recordGrants.create': signedIn(),
+  'recordGrants.list': signedIn(),
+  'recordGrants.revoke': signedIn(),
+  'admin.emergencyAccess.list': roles('admin', 'superadmin'),
+  'admin.emergencyAccess.review': roles('admin', 'superadmin'),
+
   // audit
   'audit.events.list': roles('superadmin'),
 

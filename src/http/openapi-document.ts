@@ -56,6 +56,11 @@ export const API_TAGS = [
     description: 'Holding a slot, booking, rescheduling, follow-ups, the appointment lifecycle and refunds.',
   },
   { name: 'Appointment records', description: 'Files attached to an appointment and the doctor’s clinical notes.' },
+  {
+    name: 'Medical records',
+    description:
+      'Versioned, encrypted medical records, their documents and access log; access grants and emergency access.',
+  },
   { name: 'Calendar', description: 'Appointments as iCalendar events, and a private calendar feed URL.' },
   {
     name: 'Caregiver network',

@@ -41,24 +41,67 @@ async function aesKey(base64Key: string): Promise<CryptoKey> {
 }
 
 /** AES-256-GCM encryption for secrets at rest: `v1.<iv>.<ciphertext>` (base64url). */
-export async function encryptSecret(base64Key: string, plaintext: string): Promise<string> {
+export async function encryptSecret(base64Key: string, plaintext: string, associatedData?: string): Promise<string> {
   const iv = crypto.getRandomValues(new Uint8Array(12));
   const sealed = await crypto.subtle.encrypt(
-    { name: 'AES-GCM', iv },
+    {
+      name: 'AES-GCM',
+      iv,
+      ...(associatedData === undefined ? {} : { additionalData: encoder.encode(associatedData) }),
+    },
     await aesKey(base64Key),
     encoder.encode(plaintext),
   );
   return `v1.${toBase64Url(iv)}.${toBase64Url(new Uint8Array(sealed))}`;
 }
 
-/** Reverses `encryptSecret`; throws when the key is wrong or the ciphertext was altered. */
-export async function decryptSecret(base64Key: string, sealed: string): Promise<string> {
+/**
+ * Reverses `encryptSecret` (with the same associated data, if any); throws when the key is wrong, the
+ * ciphertext was altered or it was sealed for other associated data.
+ */
+export async function decryptSecret(base64Key: string, sealed: string, associatedData?: string): Promise<string> {
   const [version, iv, data] = sealed.split('.');
   if (version !== 'v1' || !iv || !data) throw new Error('Unknown secret format');
   const plain = await crypto.subtle.decrypt(
-    { name: 'AES-GCM', iv: fromBase64Url(iv) },
+    {
+      name: 'AES-GCM',
+      iv: fromBase64Url(iv),
+      ...(associatedData === undefined ? {} : { additionalData: encoder.encode(associatedData) }),
+    },
     await aesKey(base64Key),
     fromBase64Url(data),
   );
   return new TextDecoder().decode(plain);
+}
+
+/**
+ * Named AES-256-GCM keys: `currentId` names the key new data is sealed with; the others only open what
+ * was sealed before a rotation. Keys are base64 32-byte values.
+ */
+export interface Keyring {
+  currentId: string;
+  keys: Readonly<Record<string, string>>;
+}
+
+/** Seals `plaintext` under the keyring's current key, bound to `associatedData`; answers the key id with it. */
+export async function sealWithKeyring(
+  keyring: Keyring,
+  plaintext: string,
+  associatedData: string,
+): Promise<{ keyId: string; sealed: string }> {
+  const key = keyring.keys[keyring.currentId];
+  if (!key) throw new Error(`No key ${keyring.currentId} in the keyring`);
+  return { keyId: keyring.currentId, sealed: await encryptSecret(key, plaintext, associatedData) };
+}
+
+/** Opens what `sealWithKeyring` sealed under `keyId`; throws when the keyring no longer holds that key or the data was altered. */
+export async function openWithKeyring(
+  keyring: Keyring,
+  keyId: string,
+  sealed: string,
+  associatedData: string,
+): Promise<string> {
+  const key = keyring.keys[keyId];
+  if (!key) throw new Error(`No key ${keyId} in the keyring`);
+  return decryptSecret(key, sealed, associatedData);
 }

@@ -2,6 +2,7 @@ export * from './appointments';
 export * from './audit';
 export * from './auth';
 export * from './caregivers';
+export * from './clinical-records';
 export * from './health';
 export * from './notifications';
 export * from './payments';

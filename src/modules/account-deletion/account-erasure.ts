@@ -9,6 +9,7 @@ import { caregiversErasure } from '../caregivers/caregivers.erasure';
 import { dependentsErasure } from '../dependents/dependents.erasure';
 import { doctorsErasure } from '../doctors/doctors.erasure';
 import { filesErasure } from '../files/files.erasure';
+import { medicalRecordsErasure } from '../medical-records/medical-records.erasure';
 import { notificationsErasure } from '../notifications/notifications.erasure';
 import { schedulesErasure } from '../schedules/schedules.erasure';
 import { usersErasure } from '../users/users.erasure';
@@ -30,6 +31,7 @@ export const ACCOUNT_ERASURES: readonly AccountErasure[] = [
   availabilityErasure,
   schedulesErasure,
   vaccinationsErasure,
+  medicalRecordsErasure,
   dependentsErasure,
   authErasure,
   notificationsErasure,

@@ -286,3 +286,18 @@ export function notifyParties(
   }
   if (facts) noticeAppointmentChange(ctx, action, view, facts);
 }
+
+/** The statuses in which an appointment ties a doctor to a patient's care (records access). */
+export const CARE_STATUSES: readonly AppointmentStatus[] = ['confirmed', 'in-progress', 'completed'];
+
+/**
+ * SQL true when `doctorId` has a confirmed, in-progress or completed appointment with `patientId`
+ * starting at or after `sinceMs` (SQL, so a setting can decide it inside the same statement): the care
+ * relationship that opens a patient's medical record to their doctor.
+ */
+export function careRelationSql(patientId: string, doctorId: string, sinceMs: SQL<number>): SQL {
+  return sql`exists (select 1 from ${appointments} where ${qualified(appointments.patientId)} = ${patientId} and ${qualified(appointments.doctorId)} = ${doctorId} and ${qualified(appointments.status)} in (${sql.join(
+    CARE_STATUSES.map((s) => sql`${s}`),
+    sql`, `,
+  )}) and ${qualified(appointments.startsAt)} >= ${sinceMs})`;
+}

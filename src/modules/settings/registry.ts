@@ -227,6 +227,22 @@ export const SETTINGS = {
       .string()
       .refine((code) => code === '' || isPhoneRegion(code), 'must be empty or a region code such as IN, KE or US'),
   }),
+  'records.doctorAccessDays': integerSetting({
+    default: 365,
+    min: 1,
+    max: 3650,
+    public: false,
+    description:
+      "How far back a doctor's appointment with a patient opens the patient's medical record, in days: a doctor with a confirmed, in-progress or completed appointment starting within this many days before now (or any time after) may read the record and add to it. Checked by time in the read itself.",
+  }),
+  'records.emergencyAccessMinutes': integerSetting({
+    default: 60,
+    min: 5,
+    max: 1440,
+    public: false,
+    description:
+      "How long an emergency (break-glass) access opens a patient's medical record to the doctor who asked for it, in minutes. Read access only; every use is reviewed by an admin.",
+  }),
   'support.email': stringSetting({
     default: 'support@kinwell.health',
     public: true,

@@ -119,6 +119,19 @@ export function flagOnSql(key: FlagKey): SQL {
   return sql`coalesce((select case json_type(${systemSettings.value}) when 'true' then 1 when 'false' then 0 end from ${systemSettings} where ${systemSettings.key} = ${key}), ${sql.raw(String(fallback))}) = 1`;
 }
 
+/** The keys of the whole-number settings. */
+export type IntegerKey = { [K in SettingKey]: SettingValue<K> extends number ? K : never }[SettingKey];
+
+/**
+ * SQL answering a whole-number setting's current value, as `getSetting` reads it (a stored integer,
+ * else the registry default), for a statement whose condition depends on it and which must go out in a
+ * batch before the settings could be read (e.g. a time window in a read's access check).
+ */
+export function integerSettingSql(key: IntegerKey): SQL<number> {
+  const fallback = Number(definitionOf(key).default);
+  return sql<number>`coalesce((select case json_type(${systemSettings.value}) when 'integer' then json_extract(${systemSettings.value}, '$') end from ${systemSettings} where ${systemSettings.key} = ${key}), ${sql.raw(String(fallback))})`;
+}
+
 /**
  * The region a mobile number in national format is read in (`phone.defaultRegion`; null while it is
  * empty), for `toE164`. Null at once, reading nothing, when `input` is absent or international: only a

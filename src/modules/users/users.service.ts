@@ -1,4 +1,4 @@
-import { and, eq, ne } from 'drizzle-orm';
+import { and, eq, inArray, ne } from 'drizzle-orm';
 import type { AuthedContext, ServiceContext } from '../../context';
 import { type UserRow, users } from '../../db/schema';
 import { notFound } from '../../lib/errors';
@@ -57,4 +57,23 @@ export async function getMe(ctx: AuthedContext): Promise<UserView> {
  */
 export async function otherActiveSuperadmins(ctx: ServiceContext, userId: string): Promise<number> {
   return ctx.db.$count(users, and(eq(users.role, 'superadmin'), eq(users.status, 'active'), ne(users.id, userId)));
+}
+
+/**
+ * The standing of one account (role, status, credentials verified), for another module's read batch:
+ * no row when there is no such account.
+ */
+export function accountStandingQuery(ctx: ServiceContext, userId: string) {
+  return ctx.db
+    .select({ id: users.id, role: users.role, status: users.status, verifiedAt: users.verifiedAt })
+    .from(users)
+    .where(eq(users.id, userId));
+}
+
+/** The ids of every active admin and superadmin, for a read batch: who a notice to "the admins" reaches. */
+export function activeAdminIdsQuery(ctx: ServiceContext) {
+  return ctx.db
+    .select({ id: users.id })
+    .from(users)
+    .where(and(inArray(users.role, ['admin', 'superadmin']), eq(users.status, 'active')));
 }

@@ -39,6 +39,7 @@ const OTHER_ENTITY_IDS: Record<string, string> = {
   follow_up_of_id: 'the appointment followed up',
   hold_id: 'an appointment hold',
   item_id: 'a supplement or vaccine of the catalog',
+  key_id: 'an encryption key (medical record content)',
   link_id: 'a caregiver link',
   message_id: 'a queue message',
   photo_file_id: 'a file (the doctor photo)',
@@ -96,6 +97,13 @@ const KEPT: Record<string, { why: string; modes?: EraseMode[] }> = {
   'payments.payee_id': { why: 'payment records, kept by accounting law' },
   'refunds.requested_by': { why: 'the admin who asked for a refund (ids only)' },
   'refunds.approved_by': { why: 'the admin who approved a refund (ids only)' },
+  // Medical records are the patient's: what a doctor (or admin) did in another patient's record stays
+  // in that record by id only (content is encrypted); the patient's own record goes with their account.
+  'medical_record_versions.author_id': { why: "who wrote a version of another patient's record" },
+  'medical_record_documents.added_by': { why: "who added a document to another patient's record" },
+  'medical_record_access_log.actor_id': { why: "who opened another patient's record: that patient's access log" },
+  'emergency_accesses.doctor_id': { why: 'an emergency access to another patient, kept for its review' },
+  'emergency_accesses.reviewed_by': { why: 'the admin who reviewed an emergency access (ids only)' },
 };
 
 /** Every table of the schema, found by walking its exports. */
