@@ -56,22 +56,21 @@ export function basisSql(ctx: AuthedContext, patientId: string, need: RecordNeed
     );
     cases.push(sql`when exists (select 1 from ${recordGrants} where ${live}) then 'grant'`);
   }
-  if (isDoctor && need !== 'write') cases.push(sql`when exists ${liveEmergency(ctx, patientId)} then 'emergency'`);
+  if (isDoctor && need !== 'write')
+    cases.push(
+      sql`when exists (select 1 from ${emergencyAccesses} where ${liveEmergency(ctx, patientId)}) then 'emergency'`,
+    );
   if (cases.length === 0) return sql<null>`null`;
   return sql<RecordAccessBasis | null>`(case ${sql.join(cases, sql` `)} end)`;
 }
 
-function liveEmergency(ctx: AuthedContext, patientId: string) {
-  return ctx.db
-    .select({ reason: emergencyAccesses.reason })
-    .from(emergencyAccesses)
-    .where(
-      and(
-        eq(emergencyAccesses.patientId, patientId),
-        eq(emergencyAccesses.doctorId, ctx.actor.id),
-        gt(emergencyAccesses.expiresAt, ctx.clock.now().getTime()),
-      ),
-    );
+/** The caller's live emergency accesses to `patientId`'s record, as SQL conditions on `emergency_accesses`. */
+function liveEmergency(ctx: AuthedContext, patientId: string): SQL {
+  return and(
+    eq(emergencyAccesses.patientId, patientId),
+    eq(emergencyAccesses.doctorId, ctx.actor.id),
+    gt(emergencyAccesses.expiresAt, ctx.clock.now().getTime()),
+  )!;
 }
 
 /**
@@ -82,18 +81,15 @@ function liveEmergency(ctx: AuthedContext, patientId: string) {
 function accessTable(ctx: AuthedContext, patientId: string, need: RecordNeed): SQL {
   const reason =
     ctx.actor.id !== patientId && ctx.actor.role === 'doctor'
-      ? sql`(select ${emergencyAccesses.reason} from ${emergencyAccesses} where ${and(
-          eq(emergencyAccesses.patientId, patientId),
-          eq(emergencyAccesses.doctorId, ctx.actor.id),
-          gt(emergencyAccesses.expiresAt, ctx.clock.now().getTime()),
-        )} order by ${emergencyAccesses.createdAt} desc limit 1)`
+      ? sql`(select ${emergencyAccesses.reason} from ${emergencyAccesses} where ${liveEmergency(ctx, patientId)} order by ${emergencyAccesses.createdAt} desc limit 1)`
       : sql`null`;
   return sql`(select ${basisSql(ctx, patientId, need)} as basis, ${reason} as reason) as access`;
 }
 
 /** The basis read for the batch: one row `{ basis }` (NULL when the caller may not). */
 export function basisQuery(ctx: AuthedContext, patientId: string, need: RecordNeed) {
-  return ctx.db.all<{ basis: RecordAccessBasis | null }>(sql`select ${basisSql(ctx, patientId, need)} as basis`);
+  // A one-row source: the answer is a row even when the caller may not (its basis then NULL).
+  return ctx.db.select({ basis: basisSql(ctx, patientId, need) }).from(sql`(select 1) as one`);
 }
 
 /**
