@@ -56,6 +56,11 @@ export const API_TAGS = [
     description: 'Holding a slot, booking, rescheduling, follow-ups, the appointment lifecycle and refunds.',
   },
   { name: 'Appointment records', description: 'Files attached to an appointment and the doctor’s clinical notes.' },
+  {
+    name: 'Prescriptions',
+    description:
+      'Prescriptions a doctor writes on an appointment, read by the patient, accepted into medicine schedules, expiring with their courses.',
+  },
   { name: 'Calendar', description: 'Appointments as iCalendar events, and a private calendar feed URL.' },
   {
     name: 'Caregiver network',
