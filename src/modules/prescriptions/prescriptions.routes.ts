@@ -3,9 +3,18 @@ import { createRouter } from '../../http/hono';
 import { defineRoute, errorOf, jsonBody, jsonResponse, pageOf } from '../../http/openapi';
 import { ok } from '../../lib/envelope';
 import { AppointmentIdParam } from '../appointments/appointments.schemas';
+import {
+  notFound as appointmentNotFound,
+  BODY_LIMIT,
+  describeTransition,
+  forbidden,
+  invalidTransition,
+} from '../appointments/lifecycle.routes';
 import { PRIVATE_DOWNLOAD_HEADERS } from '../files/files.service';
 import { prescriptionPdf } from './prescription-pdf';
 import {
+  CompleteBody,
+  CompletedAppointmentSchema,
   CreatePrescriptionBody,
   DeletePrescriptionBody,
   PrescriptionIdParam,
@@ -15,6 +24,7 @@ import {
 } from './prescriptions.schemas';
 import {
   acceptPrescription,
+  completeAppointment,
   createPrescription,
   deletePrescription,
   getPrescription,
@@ -146,7 +156,37 @@ const acceptRoute = defineRoute({
   },
 });
 
+/**
+ * The lifecycle's `complete`, served here because it may carry a prescription (Arthomed): the
+ * prescriptions module composes the appointments module, never the reverse.
+ */
+const completeRoute = defineRoute({
+  method: 'post',
+  path: '/appointments/{id}/complete',
+  operationId: 'appointments.complete',
+  tags: ['Appointments'],
+  summary: 'Complete an appointment in progress',
+  description: describeTransition(
+    'complete',
+    'Any time left of the slot becomes bookable again at once. The body is optional; its `prescription` ' +
+      '(as `POST /appointments/{id}/prescriptions` takes it) is written in the same write as the completion, ' +
+      'and answered under `prescription`.',
+  ),
+  bodyLimit: BODY_LIMIT,
+  request: { params: AppointmentIdParam, body: { ...jsonBody(CompleteBody), required: false } },
+  responses: {
+    200: jsonResponse(CompletedAppointmentSchema, 'Completed'),
+    403: forbidden,
+    404: appointmentNotFound,
+    409: invalidTransition,
+  },
+});
+
 export const prescriptionsRouter = createRouter()
+  .openapi(completeRoute, async (c) => {
+    const view = await completeAppointment(c.get('ctx'), c.req.valid('param').id, c.req.valid('json'));
+    return c.json(ok(view, 'Appointment completed'), 200);
+  })
   .openapi(createRoute, async (c) => {
     const rx = await createPrescription(c.get('ctx'), c.req.valid('param').id, c.req.valid('json'));
     return c.json(ok(rx, 'Prescription written'), 201);

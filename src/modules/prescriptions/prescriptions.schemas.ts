@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { PRESCRIPTION_STATUSES } from '../../db/schema';
 import { idParam, PageQuery } from '../../http/openapi';
 import { isLocalTime } from '../../lib/time';
-import { FreeText } from '../appointments/appointments.schemas';
+import { AppointmentSchema, FreeText } from '../appointments/appointments.schemas';
 
 /** Most medications one prescription holds. */
 export const MAX_MEDICATIONS = 20;
@@ -178,3 +178,26 @@ export const PrescriptionSchema = z
     },
   });
 export type PrescriptionView = z.infer<typeof PrescriptionSchema>;
+
+/** `POST /appointments/{id}/complete`: the transition's optional reason, and optionally a prescription written with it. */
+export const CompleteBody = z
+  .strictObject({
+    reason: FreeText(500).optional(),
+    prescription: CreatePrescriptionBody.optional(),
+  })
+  .openapi('CompleteAppointment', {
+    description:
+      'Arthomed: the status update may carry the prescription of the visit, written in the same write as the completion.',
+    example: {
+      prescription: {
+        medications: [{ name: 'Amoxicillin', dosage: '500 mg', frequency: { timesPerDay: 3 }, duration: { days: 7 } }],
+      },
+    },
+  });
+export type CompleteInput = z.infer<typeof CompleteBody>;
+
+export const CompletedAppointmentSchema = AppointmentSchema.extend({
+  prescription: PrescriptionSchema.optional().openapi({
+    description: 'The prescription written with the completion, when one was sent.',
+  }),
+}).openapi('CompletedAppointment');

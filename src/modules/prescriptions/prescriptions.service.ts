@@ -15,11 +15,17 @@ import { page } from '../../lib/envelope';
 import { AppError, notFound } from '../../lib/errors';
 import { iso, localDateAt } from '../../lib/time';
 import { appointmentDetails, seenBy } from '../appointments/appointment-access';
+import { transitionAppointment } from '../appointments/lifecycle.service';
 import { auditGuardTripped, auditInsert } from '../audit/audit.service';
 import { profileTimeZoneQuery } from '../schedules/doses.service';
 import { endSchedulesStatements, medicineScheduleRow, newScheduleStatements } from '../schedules/schedules.service';
 import { expiryOf, lastDateOf, PRESCRIBABLE, timesOf } from './prescriptions.policy';
-import type { CreatePrescriptionInput, PrescriptionView, UpdatePrescriptionInput } from './prescriptions.schemas';
+import type {
+  CompleteInput,
+  CreatePrescriptionInput,
+  PrescriptionView,
+  UpdatePrescriptionInput,
+} from './prescriptions.schemas';
 
 /**
  * Prescriptions: written by an appointment's doctor, read by the patient and the writing doctor (any
@@ -171,6 +177,36 @@ function requirePrescribable(status: (typeof PRESCRIBABLE)[number] | string): vo
   }
 }
 
+/** The patient's profile time zone, read by the appointment's id (for a read batch). */
+const patientZoneQuery = (ctx: ServiceContext, appointmentId: string) =>
+  profileTimeZoneQuery(
+    ctx,
+    sql`(select ${qualified(appointments.patientId)} from ${appointments} where ${qualified(appointments.id)} = ${appointmentId})`,
+  );
+
+/**
+ * The doctor completes their appointment (the lifecycle's `complete`), and when `prescription` is
+ * given writes it in the same write batch (Arthomed): two round trips either way, and a completion
+ * that fails (wrong status, lost race) writes no prescription.
+ * @throws AppError as `transitionAppointment` (NOT_FOUND, FORBIDDEN, INVALID_TRANSITION)
+ */
+export async function completeAppointment(ctx: AuthedContext, id: string, input: CompleteInput) {
+  const { prescription } = input;
+  const transition = { reason: input.reason };
+  if (!prescription) return transitionAppointment(ctx, id, 'complete', transition);
+  let written: Details | undefined;
+  const view = await transitionAppointment(ctx, id, 'complete', transition, {
+    read: patientZoneQuery(ctx, id),
+    statements: (appointment, read) => {
+      const zone = (read as { timeZone: string | null }[] | undefined)?.[0]?.timeZone ?? null;
+      const { row, statements } = prescriptionFor(ctx, appointment, zone, prescription);
+      written = { ...row, patientName: appointment.patientName, doctorName: appointment.doctorName };
+      return statements;
+    },
+  });
+  return { ...view, prescription: toPrescriptionView(written!) };
+}
+
 /**
  * Writes a prescription on the calling doctor's appointment (confirmed, in progress or completed),
  * dated in the patient's profile time zone (UTC without one), audited in the same batch.
@@ -181,10 +217,9 @@ export async function createPrescription(
   appointmentId: string,
   input: CreatePrescriptionInput,
 ): Promise<PrescriptionView> {
-  const patientOf = sql`(select ${qualified(appointments.patientId)} from ${appointments} where ${qualified(appointments.id)} = ${appointmentId})`;
   const [found, zone] = await ctx.db.batch([
     appointmentDetails(ctx).where(eq(appointments.id, appointmentId)),
-    profileTimeZoneQuery(ctx, patientOf),
+    patientZoneQuery(ctx, appointmentId),
   ]);
   const { row: appointment } = seenBy(ctx, found[0], ['doctor']);
   requirePrescribable(appointment.status);

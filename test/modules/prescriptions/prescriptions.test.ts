@@ -411,3 +411,48 @@ describe('expiry', () => {
     expect(res.body.error.code).toBe('INVALID_TRANSITION');
   });
 });
+
+describe('completing with a prescription (Arthomed)', () => {
+  const complete = (id: string, token: string, json?: unknown) =>
+    api.post(`${V1}/appointments/${id}/complete`, { token, ...(json === undefined ? {} : { json }) });
+
+  it('Should write the prescription in the same write as the completion, in two round trips', async () => {
+    const { doctor, patient, appointment } = await setup('in-progress');
+    const res = await complete(appointment.id, doctor.token, {
+      reason: 'Seen',
+      prescription: { medications: [AMOXICILLIN] },
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(tripsOf(res)).toBe(2);
+    expect(res.body.data).toMatchObject({ id: appointment.id, status: 'completed' });
+    expect(res.body.data.prescription).toMatchObject({
+      appointmentId: appointment.id,
+      patientId: patient.user.id,
+      doctorName: doctor.user.name,
+      timeZone: LISBON,
+      status: 'active',
+    });
+    const rows = await db.select().from(prescriptions).where(eq(prescriptions.appointmentId, appointment.id));
+    expect(rows).toMatchObject([{ id: res.body.data.prescription.id, doctorId: doctor.user.id }]);
+    expect(await auditsOf(res.body.data.prescription.id, 'prescription.create')).toHaveLength(1);
+  });
+
+  it('Should complete without one as before, and write none when the completion is refused', async () => {
+    const plain = await setup('in-progress');
+    const res = await complete(plain.appointment.id, plain.doctor.token);
+    expect(res.status).toBe(200);
+    expect(res.body.data.status).toBe('completed');
+    expect(res.body.data.prescription).toBeUndefined();
+
+    const pending = await setup('pending');
+    const refused = await complete(pending.appointment.id, pending.doctor.token, {
+      prescription: { medications: [AMOXICILLIN] },
+    });
+    expect(refused.status).toBe(409);
+    const bad = await complete(plain.appointment.id, plain.doctor.token, { prescription: { medications: [] } });
+    expect(bad.status).toBe(422);
+    for (const id of [plain.appointment.id, pending.appointment.id]) {
+      expect(await db.select().from(prescriptions).where(eq(prescriptions.appointmentId, id))).toEqual([]);
+    }
+  });
+});
