@@ -456,3 +456,25 @@ describe('completing with a prescription (Arthomed)', () => {
     }
   });
 });
+
+describe('account erasure', () => {
+  it('Should delete a purged patient’s prescriptions and keep a purged doctor’s as the patients’ records', async () => {
+    const admin = await account('admin', NOW);
+    const first = await written();
+    const second = await written();
+    const purgePatient = await api.delete(`${V1}/admin/users/${first.patient.user.id}`, {
+      token: admin.token,
+      json: { reason: 'Requested by the account holder' },
+    });
+    expect(purgePatient.status, JSON.stringify(purgePatient.body)).toBe(200);
+    expect(await rowOf(first.rx.id)).toBeUndefined();
+    const purgeDoctor = await api.delete(`${V1}/admin/users/${second.doctor.user.id}`, {
+      token: admin.token,
+      json: {},
+    });
+    expect(purgeDoctor.status, JSON.stringify(purgeDoctor.body)).toBe(200);
+    expect(await rowOf(second.rx.id)).toMatchObject({ doctorId: second.doctor.user.id, status: 'active' });
+    const read = await api.get(`${V1}/prescriptions/${second.rx.id}`, { token: second.patient.token });
+    expect(read.body.data).toMatchObject({ id: second.rx.id, doctorName: null });
+  });
+});
