@@ -36,6 +36,7 @@ import { paymentsHistoryRouter } from './modules/payments/history.routes';
 import { localCheckoutRouter } from './modules/payments/local-checkout.routes';
 import { paymentsRouter } from './modules/payments/payments.routes';
 import { refundsRouter } from './modules/payments/refunds.routes';
+import { prescriptionsRouter } from './modules/prescriptions/prescriptions.routes';
 import { scheduleChangesRouter } from './modules/schedule-changes/schedule-changes.routes';
 import { dosesRouter } from './modules/schedules/doses.routes';
 import { schedulesRouter } from './modules/schedules/schedules.routes';
@@ -70,6 +71,7 @@ const modules = [
   bookingRouter,
   lifecycleRouter,
   recordsRouter,
+  prescriptionsRouter,
   calendarRouter,
   medicalRecordsRouter,
   paymentsRouter,

@@ -206,6 +206,17 @@ export const ROUTE_POLICIES = {
   'appointments.notes.list': roles('doctor'),
   'appointments.notes.create': roles('doctor'),
   'appointments.notes.update': roles('doctor'),
+  // prescriptions: the appointment's doctor writes, changes and withdraws them; the patient reads and
+  // accepts theirs. Which prescription a caller may touch (own as patient, written as doctor) is checked
+  // per row in src/modules/prescriptions/prescriptions.service.ts; others' rows are 404. Caregivers read
+  // none yet: the network has no per-patient permission for medical data.
+  'prescriptions.create': roles('doctor'),
+  'prescriptions.list': roles('user', 'doctor'),
+  'prescriptions.get': roles('user', 'doctor'),
+  'prescriptions.pdf': roles('user', 'doctor'),
+  'prescriptions.update': roles('doctor'),
+  'prescriptions.delete': roles('doctor'),
+  'prescriptions.accept': roles('user'),
   'calendar.feed.get': signedIn(),
   'calendar.feed.create': signedIn(),
   'calendar.feed.revoke': signedIn(),

@@ -61,6 +61,11 @@ export const API_TAGS = [
     description:
       'Versioned, encrypted medical records, their documents and access log; access grants and emergency access.',
   },
+  {
+    name: 'Prescriptions',
+    description:
+      'Prescriptions a doctor writes on an appointment, read by the patient, accepted into medicine schedules, expiring with their courses.',
+  },
   { name: 'Calendar', description: 'Appointments as iCalendar events, and a private calendar feed URL.' },
   {
     name: 'Caregiver network',

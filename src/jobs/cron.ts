@@ -5,6 +5,7 @@ import { releaseOverdueUnpaid } from '../modules/appointments/payment-state';
 import { pruneExpiredAuthState } from '../modules/auth/housekeeping';
 import { enqueueDueReminders } from '../modules/notifications/reminders';
 import { sweepPendingRefunds } from '../modules/payments/refunds.service';
+import { expirePrescriptions } from '../modules/prescriptions/prescriptions.service';
 import { extendDoseHorizons, markMissedDoses } from '../modules/schedules/doses.service';
 import { pruneOutbox } from '../modules/system/system.service';
 
@@ -29,6 +30,7 @@ export const CRON_TASKS: CronTask[] = [
     run: async (ctx) => (await deleteExpiredHoldClaims(ctx)) + (await deleteExpiredIdempotencyKeys(ctx)),
   },
   { name: 'payments.refunds-sweep', run: (ctx) => sweepPendingRefunds(ctx) },
+  { name: 'prescriptions.expire', run: (ctx) => expirePrescriptions(ctx) },
 ];
 
 export interface CronReport {

@@ -7,6 +7,7 @@ export * from './health';
 export * from './notifications';
 export * from './payments';
 export * from './platform';
+export * from './prescriptions';
 export * from './settings';
 export * from './telemedicine';
 export * from './users';

@@ -55,7 +55,7 @@ function charset(font: PDFFont): Set<number> {
 }
 
 /** Splits `text` into lines no wider than `width`; a word longer than a line is broken between characters. */
-function wrap(text: string, font: PDFFont, size: number, width: number): string[] {
+export function wrap(text: string, font: PDFFont, size: number, width: number): string[] {
   const fits = (s: string) => font.widthOfTextAtSize(s, size) <= width;
   const lines: string[] = [];
   let line = '';

@@ -11,6 +11,7 @@ import { doctorsErasure } from '../doctors/doctors.erasure';
 import { filesErasure } from '../files/files.erasure';
 import { medicalRecordsErasure } from '../medical-records/medical-records.erasure';
 import { notificationsErasure } from '../notifications/notifications.erasure';
+import { prescriptionsErasure } from '../prescriptions/prescriptions.erasure';
 import { schedulesErasure } from '../schedules/schedules.erasure';
 import { usersErasure } from '../users/users.erasure';
 import { vaccinationsErasure } from '../vaccinations/vaccinations.erasure';
@@ -26,6 +27,7 @@ export type AccountErasure = (ctx: ServiceContext, userId: string, mode: EraseMo
  */
 export const ACCOUNT_ERASURES: readonly AccountErasure[] = [
   appointmentsErasure,
+  prescriptionsErasure,
   caregiversErasure,
   doctorsErasure,
   availabilityErasure,

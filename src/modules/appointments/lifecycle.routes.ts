@@ -19,18 +19,18 @@ import {
   listMyAppointments,
 } from './queries.service';
 
-const BODY_LIMIT = 16 * 1024;
+export const BODY_LIMIT = 16 * 1024;
 const tags = ['Appointments'];
-const notFound = errorOf('No such appointment, or not yours (NOT_FOUND)');
-const forbidden = errorOf('Your role, or your part in this appointment, may not take this action (FORBIDDEN)');
-const invalidTransition = errorOf(
+export const notFound = errorOf('No such appointment, or not yours (NOT_FOUND)');
+export const forbidden = errorOf('Your role, or your part in this appointment, may not take this action (FORBIDDEN)');
+export const invalidTransition = errorOf(
   'Not allowed from the current status, or another request changed the status first (INVALID_TRANSITION)',
 );
 
 const optionalBody = { ...jsonBody(TransitionBody), required: false };
 
 /** The rule of a transition in words, for its route description. */
-function describeTransition(action: TransitionAction, extra: string): string {
+export function describeTransition(action: TransitionAction, extra: string): string {
   const rule = TRANSITIONS[action];
   const who = rule.by.map((r) => (r === 'staff' ? 'staff (receptionist, admin, superadmin)' : `its ${r}`));
   return `From ${rule.from.join(' or ')} to ${rule.to}, by ${who.join(', ')}. ${extra} Recorded in the history and the audit log.`;
@@ -110,26 +110,6 @@ const startRoute = defineRoute({
   bodyLimit: BODY_LIMIT,
   request: { params: AppointmentIdParam, body: optionalBody },
   responses: { 200: jsonResponse(AppointmentSchema, 'Started'), 403: forbidden, 404: notFound, 409: invalidTransition },
-});
-
-const completeRoute = defineRoute({
-  method: 'post',
-  path: '/appointments/{id}/complete',
-  operationId: 'appointments.complete',
-  tags,
-  summary: 'Complete an appointment in progress',
-  description: describeTransition(
-    'complete',
-    'Any time left of the slot becomes bookable again at once. The body is optional.',
-  ),
-  bodyLimit: BODY_LIMIT,
-  request: { params: AppointmentIdParam, body: optionalBody },
-  responses: {
-    200: jsonResponse(AppointmentSchema, 'Completed'),
-    403: forbidden,
-    404: notFound,
-    409: invalidTransition,
-  },
 });
 
 const noShowRoute = defineRoute({
@@ -240,10 +220,6 @@ export const lifecycleRouter = createRouter()
   .openapi(startRoute, async (c) => {
     const view = await transitionAppointment(c.get('ctx'), c.req.valid('param').id, 'start', c.req.valid('json'));
     return c.json(ok(view, 'Appointment started'), 200);
-  })
-  .openapi(completeRoute, async (c) => {
-    const view = await transitionAppointment(c.get('ctx'), c.req.valid('param').id, 'complete', c.req.valid('json'));
-    return c.json(ok(view, 'Appointment completed'), 200);
   })
   .openapi(noShowRoute, async (c) => {
     const view = await transitionAppointment(c.get('ctx'), c.req.valid('param').id, 'no-show', c.req.valid('json'));

@@ -7,6 +7,7 @@ import { AppError } from '../../lib/errors';
 import { auditInsert } from '../audit/audit.service';
 import { getSetting, primeSettings, settingsQuery } from '../settings/settings.service';
 import {
+  type AppointmentDetail,
   type AppointmentView,
   appointmentDetails,
   detailView,
@@ -38,15 +39,26 @@ const spanOf = (row: AppointmentRow): ClaimSpan => ({
  * round trip; the caller's relation to it.
  * @throws AppError NOT_FOUND (missing or not the caller's)
  */
-async function readAppointment(ctx: ServiceContext, id: string, withSettings: boolean) {
-  const { rows, settings, sequence } = await batchOf(ctx.db, {
+async function readAppointment(ctx: ServiceContext, id: string, withSettings: boolean, extra?: BatchItem<'sqlite'>) {
+  const { rows, settings, sequence, added } = await batchOf(ctx.db, {
     rows: appointmentDetails(ctx).where(eq(appointments.id, id)),
     settings: withSettings ? settingsQuery(ctx) : undefined,
     // The calendar SEQUENCE before the change, for the notice's .ics.
     sequence: sequenceQuery(ctx, id),
+    added: extra,
   });
   primeSettings(ctx, settings);
-  return { ...seenBy(ctx, rows[0]), sequence: Number(sequence[0]?.n ?? 0) };
+  return { ...seenBy(ctx, rows[0]), sequence: Number(sequence[0]?.n ?? 0), added: added as unknown };
+}
+
+/**
+ * What a module composing a transition adds to it (a prescription carried by `complete`): a read for
+ * the transition's read batch, and statements for its write batch built from the appointment and that
+ * read, placed after the history event, so they roll back with the transition when it loses a race.
+ */
+export interface TransitionAddOn {
+  read?: BatchItem<'sqlite'>;
+  statements: (row: AppointmentDetail, read: unknown) => BatchItem<'sqlite'>[];
 }
 
 /**
@@ -84,8 +96,9 @@ export async function transitionAppointment(
   id: string,
   action: TransitionAction,
   input: { reason?: string },
+  addOn?: TransitionAddOn,
 ): Promise<AppointmentView> {
-  const { row, relation, sequence } = await readAppointment(ctx, id, action === 'cancel');
+  const { row, relation, sequence, added } = await readAppointment(ctx, id, action === 'cancel', addOn?.read);
   const now = ctx.clock.now().getTime();
   const check = checkTransition(action, row.status, relation, { now, startsAt: row.startsAt });
   if (!check.ok) throw new AppError(check.code, check.message, { details: { action, status: row.status } });
@@ -128,6 +141,7 @@ export async function transitionAppointment(
       .set(changes)
       .where(and(eq(appointments.id, id), eq(appointments.status, row.status))),
     guardedEventStatement(ctx, { appointmentId: id, action, fromStatus: row.status, toStatus: check.to, reason, data }),
+    ...(addOn ? addOn.statements(row, added) : []),
     ...(claims === 'reassert'
       ? claimStatements(ctx, span, { type: 'appointment', id, expiresAt: null }, { release: [id] })
       : claims === 'release'

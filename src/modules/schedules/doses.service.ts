@@ -288,7 +288,7 @@ export async function markMissedDoses(ctx: ServiceContext, options: { ownerId?: 
 // ---- profile --------------------------------------------------------------------------------------
 
 /** The read of a user's profile time zone, to run alone or inside a batch. */
-export function profileTimeZoneQuery(ctx: ServiceContext, userId: string) {
+export function profileTimeZoneQuery(ctx: ServiceContext, userId: string | SQL) {
   return ctx.db
     .select({ timeZone: userProfiles.timeZone })
     .from(userProfiles)

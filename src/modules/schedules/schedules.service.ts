@@ -1,4 +1,4 @@
-import { and, count, desc, eq, type SQL, sql } from 'drizzle-orm';
+import { and, count, desc, eq, gt, inArray, isNull, or, type SQL, sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import type { AuthedContext, ServiceContext } from '../../context';
 import { runBatch } from '../../db/batch';
@@ -169,13 +169,97 @@ export async function createSchedule(ctx: AuthedContext, input: CreateScheduleIn
     createdAt: now,
     updatedAt: now,
   };
-  await runBatch(ctx.db, [
+  await runBatch(ctx.db, newScheduleStatements(ctx, row, now));
+  return toScheduleView(row, supplementName);
+}
+
+/**
+ * The statements storing a new schedule: its row, its doses for the horizon from `now`, their
+ * reminders and its audit row, for the caller's one write batch. Every way a schedule is created
+ * (the owner's POST, a prescription's acceptance) goes through here.
+ */
+export function newScheduleStatements(ctx: ServiceContext, row: ScheduleRow, now: number): BatchItem<'sqlite'>[] {
+  return [
     ctx.db.insert(schedules).values(row),
     ...doseInserts(ctx, row, horizonOccurrences(row, now), now),
     scheduleDoseReminders(ctx, row, now),
-    scheduleAudit(ctx, 'create', row),
-  ]);
-  return toScheduleView(row, supplementName);
+    scheduleAudit(ctx, 'create', row, row.source === 'user' ? {} : { source: row.source }),
+  ];
+}
+
+/** What another module states to create a medicine schedule for a patient (see `medicineScheduleRow`). */
+export interface MedicineScheduleInput {
+  ownerId: string;
+  medicineName: string;
+  dosage: string | null;
+  timesOfDay: string[];
+  timeZone: string;
+  /** Inclusive local dates. */
+  startDate: string;
+  endDate: string;
+  notes: string | null;
+  /** Who created it, e.g. `prescription`. */
+  source: string;
+}
+
+/**
+ * A daily medicine schedule row (not stored: pass it to `newScheduleStatements`), with its horizon
+ * from `now`. Its times are stored sorted and without repeats, as the owner's own schedules.
+ */
+export function medicineScheduleRow(ctx: ServiceContext, input: MedicineScheduleInput, now: number): ScheduleRow {
+  return {
+    id: ctx.ids.id('sch'),
+    ownerId: input.ownerId,
+    kind: 'medicine',
+    supplementId: null,
+    medicineName: input.medicineName,
+    dosage: input.dosage,
+    quantityPerDose: 1,
+    timesOfDay: sortedTimes(input.timesOfDay),
+    timeZone: input.timeZone,
+    recurrence: { type: 'interval', everyNDays: 1 },
+    startDate: input.startDate,
+    endDate: input.endDate,
+    notes: input.notes,
+    status: 'active',
+    source: input.source,
+    dosesThrough: horizonEnd({ timeZone: input.timeZone }, now),
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
+/**
+ * The statements ending the owner's schedules `ids` on `today` (their local date): the end date
+ * becomes today (or their start date, when they start later) unless they already end sooner, and
+ * their pending doses due after `now` go with their reminders; past and marked doses stay as history.
+ * Schedules the owner has deleted meanwhile are skipped (nothing matches). Audited per schedule.
+ */
+export function endSchedulesStatements(
+  ctx: ServiceContext,
+  ownerId: string,
+  ids: readonly string[],
+  today: string,
+  now: number,
+): BatchItem<'sqlite'>[] {
+  if (!ids.length) return [];
+  const mine = and(eq(schedules.ownerId, ownerId), inArray(schedules.id, [...ids]));
+  return [
+    ctx.db
+      .update(schedules)
+      .set({ endDate: sql`max(${schedules.startDate}, ${today})`, updatedAt: now })
+      .where(and(mine, or(isNull(schedules.endDate), gt(schedules.endDate, today)))),
+    ...ids.flatMap((id) => deleteFuturePending(ctx, { id, ownerId }, now)),
+    ...ids.map((id) =>
+      auditInsert(ctx, {
+        action: 'schedule.end',
+        resourceType: 'schedule',
+        resourceId: id,
+        patientId: ownerId,
+        metadata: { kind: 'medicine', endDate: today },
+      }),
+    ),
+  ];
 }
 
 /**

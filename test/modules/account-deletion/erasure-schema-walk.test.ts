@@ -79,6 +79,10 @@ const KEPT: Record<string, { why: string; modes?: EraseMode[] }> = {
   'appointments.cancelled_by': { why: "who cancelled, on the other party's record" },
   'appointment_events.actor_id': { why: "history of the other party's appointments" },
   'appointment_notes.doctor_id': { why: "the patients' clinical records" },
+  // Prescriptions as appointment notes: the patient's and the doctor's clinical record; a purge of the
+  // patient deletes theirs.
+  'prescriptions.patient_id': { why: "the doctor's clinical records", modes: ['anonymize'] },
+  'prescriptions.doctor_id': { why: "the patients' clinical records" },
   'appointment_attachments.added_by': { why: "staff who attached a patient's file, on the patient's record" },
   'slot_claims.doctor_id': { why: "the units of the doctor's kept live visits (ids and times only)" },
   // Ended relationships stay as ids for the other side's history and their notes.
