@@ -35,6 +35,7 @@ import { paymentsHistoryRouter } from './modules/payments/history.routes';
 import { localCheckoutRouter } from './modules/payments/local-checkout.routes';
 import { paymentsRouter } from './modules/payments/payments.routes';
 import { refundsRouter } from './modules/payments/refunds.routes';
+import { reviewsRouter } from './modules/reviews/reviews.routes';
 import { scheduleChangesRouter } from './modules/schedule-changes/schedule-changes.routes';
 import { dosesRouter } from './modules/schedules/doses.routes';
 import { schedulesRouter } from './modules/schedules/schedules.routes';
@@ -69,6 +70,7 @@ const modules = [
   bookingRouter,
   lifecycleRouter,
   recordsRouter,
+  reviewsRouter,
   calendarRouter,
   paymentsRouter,
   localCheckoutRouter,

@@ -6,6 +6,7 @@ export * from './health';
 export * from './notifications';
 export * from './payments';
 export * from './platform';
+export * from './reviews';
 export * from './settings';
 export * from './telemedicine';
 export * from './users';

@@ -10,6 +10,7 @@ import { dependentsErasure } from '../dependents/dependents.erasure';
 import { doctorsErasure } from '../doctors/doctors.erasure';
 import { filesErasure } from '../files/files.erasure';
 import { notificationsErasure } from '../notifications/notifications.erasure';
+import { reviewsErasure } from '../reviews/reviews.erasure';
 import { schedulesErasure } from '../schedules/schedules.erasure';
 import { usersErasure } from '../users/users.erasure';
 import { vaccinationsErasure } from '../vaccinations/vaccinations.erasure';
@@ -24,6 +25,7 @@ export type AccountErasure = (ctx: ServiceContext, userId: string, mode: EraseMo
  * test/modules/account-deletion/erasure-schema-walk.test.ts fails when a table with a user id is missing here.
  */
 export const ACCOUNT_ERASURES: readonly AccountErasure[] = [
+  reviewsErasure,
   appointmentsErasure,
   caregiversErasure,
   doctorsErasure,

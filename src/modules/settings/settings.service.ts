@@ -119,6 +119,18 @@ export function flagOnSql(key: FlagKey): SQL {
   return sql`coalesce((select case json_type(${systemSettings.value}) when 'true' then 1 when 'false' then 0 end from ${systemSettings} where ${systemSettings.key} = ${key}), ${sql.raw(String(fallback))}) = 1`;
 }
 
+/** The keys of the whole-number settings. */
+export type IntegerKey = { [K in SettingKey]: SettingValue<K> extends number ? K : never }[SettingKey];
+
+/**
+ * SQL reading a whole-number setting as `getSetting` does (the stored number, else the registry
+ * default), for a statement that must apply it without a read before it (the directory's rating rule).
+ */
+export function integerSettingSql(key: IntegerKey): SQL<number> {
+  const fallback = Number(definitionOf(key).default);
+  return sql<number>`coalesce((select case json_type(${systemSettings.value}) when 'integer' then cast(json_extract(${systemSettings.value}, '$') as integer) end from ${systemSettings} where ${systemSettings.key} = ${key}), ${sql.raw(String(Math.trunc(fallback)))})`;
+}
+
 /**
  * The region a mobile number in national format is read in (`phone.defaultRegion`; null while it is
  * empty), for `toE164`. Null at once, reading nothing, when `input` is absent or international: only a

@@ -41,7 +41,7 @@ const OTHER_ENTITY_IDS: Record<string, string> = {
   item_id: 'a supplement or vaccine of the catalog',
   link_id: 'a caregiver link',
   message_id: 'a queue message',
-  photo_file_id: 'a file (the doctor photo)',
+  photo_file_id: 'a file (the doctor photo, a review photo)',
   provider_message_id: "a provider's id of a sent message (an inbox row or an outbox message in development)",
   request_id: 'a caregiver request, or an HTTP request id in audit events',
   schedule_id: 'a schedule',
