@@ -1,4 +1,4 @@
-import { eq, inArray, or, sql } from 'drizzle-orm';
+import { eq, inArray, ne, or, sql } from 'drizzle-orm';
 import type { ServiceContext } from '../../context';
 import type { EraseMode, Erasure } from '../../db/erasure';
 import { doctorRatings, reviewFlags, reviews } from '../../db/schema';
@@ -20,8 +20,8 @@ export function reviewsErasure(ctx: ServiceContext, userId: string, _mode: Erase
     statements: [
       recomputeRating(
         ctx,
-        sql`select distinct ${reviews.doctorId} as doctor_id from ${reviews} where ${reviews.patientId} = ${userId} and ${reviews.doctorId} <> ${userId}`,
-        sql`r.patient_id = ${userId}`,
+        db.selectDistinct({ id: reviews.doctorId }).from(reviews).where(eq(reviews.patientId, userId)),
+        ne(reviews.patientId, userId),
       ),
       db
         .update(reviews)

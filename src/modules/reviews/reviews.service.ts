@@ -159,7 +159,7 @@ export async function createReview(
   try {
     await ctx.db.batch([
       ctx.db.insert(reviews).values(row),
-      recomputeRating(ctx, row.doctorId),
+      recomputeRating(ctx, [row.doctorId]),
       reviewAudit(ctx, row, 'review.create'),
     ]);
   } catch (err) {
@@ -240,7 +240,7 @@ export async function updateReview(ctx: AuthedContext, id: string, input: Update
       .update(reviews)
       .set(changes)
       .where(and(eq(reviews.id, row.id), eq(reviews.patientId, ctx.actor.id))),
-    recomputeRating(ctx, row.doctorId),
+    recomputeRating(ctx, [row.doctorId]),
     auditInsert(ctx, {
       action: 'review.update',
       resourceType: 'review',
@@ -332,7 +332,7 @@ export async function moderateReview(
         },
         { guard: 'one-row-changed' },
       ),
-      recomputeRating(ctx, row.doctorId),
+      recomputeRating(ctx, [row.doctorId]),
     ])
     .catch((err) => {
       if (auditGuardTripped(err)) throw invalidTransition('The review was moderated meanwhile; read it again');
