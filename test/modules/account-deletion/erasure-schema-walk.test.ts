@@ -44,6 +44,7 @@ const OTHER_ENTITY_IDS: Record<string, string> = {
   photo_file_id: 'a file (the doctor photo, a review photo)',
   provider_message_id: "a provider's id of a sent message (an inbox row or an outbox message in development)",
   request_id: 'a caregiver request, or an HTTP request id in audit events',
+  review_id: 'a review',
   schedule_id: 'a schedule',
   service_id: 'a doctor service',
   session_id: 'a session',
