@@ -105,6 +105,15 @@ function ratingView(row: RatingRow | undefined): DoctorSummaryView['rating'] {
   };
 }
 
+/** The rating of one doctor, for a batch (no row when `doctorId` is no account). */
+function ratingQuery(ctx: ServiceContext, doctorId: string) {
+  return ctx.db
+    .select(ratingColumns())
+    .from(users)
+    .leftJoin(doctorRatings, eq(doctorRatings.doctorId, users.id))
+    .where(eq(users.id, doctorId));
+}
+
 interface Extras {
   specializations: Map<string, { slug: string; name: string }[]>;
   services: Map<string, DoctorSummaryView['services']>;
@@ -301,11 +310,7 @@ export async function getDoctor(ctx: ServiceContext, id: string, origin: string)
   const [rows, specs, services, ratings] = await ctx.db.batch([
     bookableDoctorQuery(ctx, id),
     ...extrasQueries(ctx, [id]),
-    ctx.db
-      .select(ratingColumns())
-      .from(users)
-      .leftJoin(doctorRatings, eq(doctorRatings.doctorId, users.id))
-      .where(eq(users.id, id)),
+    ratingQuery(ctx, id),
   ]);
   const { user, profile } = bookableOrNotFound(rows[0]);
   return toDoctorView(user, profile, extrasOf(specs, services), origin, ratings[0]);
@@ -344,8 +349,12 @@ export async function readDoctorPhoto(ctx: ServiceContext, doctorId: string) {
  */
 export async function getManagedProfile(ctx: ServiceContext, doctorId: string, origin: string) {
   const [specs, services] = extrasQueries(ctx, [doctorId]);
-  const { user, profile, reads } = await managedDoctor(ctx, doctorId, { specs, services });
-  const view = toDoctorView(user, profile, extrasOf(reads.specs, reads.services), origin);
+  const { user, profile, reads } = await managedDoctor(ctx, doctorId, {
+    specs,
+    services,
+    rating: ratingQuery(ctx, doctorId),
+  });
+  const view = toDoctorView(user, profile, extrasOf(reads.specs, reads.services), origin, reads.rating[0]);
   return { ...view, status: user.status, completeness: doctorCompleteness(view) };
 }
 
@@ -446,11 +455,13 @@ export async function updateDoctorProfile(
     ctx.db.select().from(doctorProfiles).where(eq(doctorProfiles.userId, user.id)),
     specs,
     services,
+    ratingQuery(ctx, user.id),
   ]);
-  const [profiles, specRows, serviceRows] = results.slice(-3) as [
+  const [profiles, specRows, serviceRows, ratings] = results.slice(-4) as [
     DoctorProfileRow[],
     { doctorId: string; slug: string; name: string }[],
     DoctorServiceRow[],
+    RatingRow[],
   ];
-  return toDoctorView(user, profiles[0]!, extrasOf(specRows, serviceRows), origin);
+  return toDoctorView(user, profiles[0]!, extrasOf(specRows, serviceRows), origin, ratings[0]);
 }

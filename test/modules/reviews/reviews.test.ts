@@ -309,6 +309,7 @@ describe('GET /doctors/{id}/reviews and the directory', () => {
     await setSetting('reviews.minCountToShow', 2);
     const tag = uniqueId('ranked').toLowerCase();
     const doctors = [];
+    const tokens: string[] = [];
     for (const ratings of [[3, 3], [5, 4], [5]]) {
       const s = await scene();
       await db
@@ -321,6 +322,7 @@ describe('GET /doctors/{id}/reviews and the directory', () => {
         expect((await review(patient.token, v.id, { rating, categories: { punctuality: rating } })).status).toBe(201);
       }
       doctors.push(s.doctor.user.id);
+      tokens.push(s.doctor.token);
     }
     const res = await api.get(`${V1}/doctors?search=${tag}&sort=rating`);
     expect(res.status).toBe(200);
@@ -340,5 +342,9 @@ describe('GET /doctors/{id}/reviews and the directory', () => {
     const profile = await api.get(`${V1}/doctors/${doctors[1]}`);
     expect(tripsOf(profile)).toBe(1);
     expect(profile.body.data.rating).toMatchObject({ count: 2, average: 4.5 });
+    // The doctor sees the same rating when managing their profile.
+    const own = await api.get(`${V1}/doctors/${doctors[1]}/profile`, { token: tokens[1] });
+    expect(own.status).toBe(200);
+    expect(own.body.data.rating).toMatchObject({ count: 2, average: 4.5 });
   });
 });
