@@ -37,6 +37,7 @@ import { localCheckoutRouter } from './modules/payments/local-checkout.routes';
 import { paymentsRouter } from './modules/payments/payments.routes';
 import { refundsRouter } from './modules/payments/refunds.routes';
 import { prescriptionsRouter } from './modules/prescriptions/prescriptions.routes';
+import { reviewsRouter } from './modules/reviews/reviews.routes';
 import { scheduleChangesRouter } from './modules/schedule-changes/schedule-changes.routes';
 import { dosesRouter } from './modules/schedules/doses.routes';
 import { schedulesRouter } from './modules/schedules/schedules.routes';
@@ -72,6 +73,7 @@ const modules = [
   lifecycleRouter,
   recordsRouter,
   prescriptionsRouter,
+  reviewsRouter,
   calendarRouter,
   medicalRecordsRouter,
   paymentsRouter,

@@ -242,6 +242,18 @@ export const ROUTE_POLICIES = {
   'caregivers.notes.create': roles('user', 'caregiver'),
   'caregivers.notes.file': roles('user', 'caregiver'),
 
+  // reviews: patients review their completed visits (row checks in the service: their own appointment,
+  // their own review, the reviewed doctor); anyone signed in may flag; admins moderate; the list is public
+  'reviews.create': roles('user'),
+  'reviews.update': roles('user'),
+  'reviews.flag': signedIn(),
+  'reviews.appeal': roles('user'),
+  'reviews.reply': roles('doctor'),
+  'admin.reviews.list': roles('admin', 'superadmin'),
+  'admin.reviews.hide': roles('admin', 'superadmin'),
+  'admin.reviews.restore': roles('admin', 'superadmin'),
+  'doctors.reviews': PUBLIC,
+
   // admin: people management (admins and superadmins; guards in src/modules/admin/admin.policy.ts)
   'admin.users.list': roles('admin', 'superadmin'),
   'admin.users.get': roles('admin', 'superadmin'),

@@ -55,6 +55,11 @@ export const API_TAGS = [
     name: 'Appointments',
     description: 'Holding a slot, booking, rescheduling, follow-ups, the appointment lifecycle and refunds.',
   },
+  {
+    name: 'Reviews',
+    description:
+      'Patients review completed appointments; the filter holds contact details and flagged words; admins moderate; doctors reply once; the rating behind the directory.',
+  },
   { name: 'Appointment records', description: 'Files attached to an appointment and the doctor’s clinical notes.' },
   {
     name: 'Medical records',

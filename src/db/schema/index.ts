@@ -8,6 +8,7 @@ export * from './notifications';
 export * from './payments';
 export * from './platform';
 export * from './prescriptions';
+export * from './reviews';
 export * from './settings';
 export * from './telemedicine';
 export * from './users';

@@ -12,6 +12,7 @@ import { filesErasure } from '../files/files.erasure';
 import { medicalRecordsErasure } from '../medical-records/medical-records.erasure';
 import { notificationsErasure } from '../notifications/notifications.erasure';
 import { prescriptionsErasure } from '../prescriptions/prescriptions.erasure';
+import { reviewsErasure } from '../reviews/reviews.erasure';
 import { schedulesErasure } from '../schedules/schedules.erasure';
 import { usersErasure } from '../users/users.erasure';
 import { vaccinationsErasure } from '../vaccinations/vaccinations.erasure';
@@ -26,6 +27,7 @@ export type AccountErasure = (ctx: ServiceContext, userId: string, mode: EraseMo
  * test/modules/account-deletion/erasure-schema-walk.test.ts fails when a table with a user id is missing here.
  */
 export const ACCOUNT_ERASURES: readonly AccountErasure[] = [
+  reviewsErasure,
   appointmentsErasure,
   prescriptionsErasure,
   caregiversErasure,

@@ -301,7 +301,33 @@ const DOCTOR_EXAMPLE = {
   yearsOfExperience: 12,
   consultationFee: { amount: '50.00', currency: 'EUR' },
   services: [SERVICE_EXAMPLE],
+  rating: {
+    count: 12,
+    average: 4.58,
+    categories: { punctuality: 4.2, bedsideManner: 4.9, communication: 4.75, waitTime: 3.8 },
+  },
 };
+
+const Average = z.number().min(1).max(5).nullable();
+
+export const DoctorRatingSchema = z
+  .object({
+    count: z.number().int().openapi({ description: 'Published reviews' }),
+    average: Average.openapi({
+      description: 'Plain average of the published reviews’ overall ratings; null below `reviews.minCountToShow`',
+    }),
+    categories: z
+      .object({ punctuality: Average, bedsideManner: Average, communication: Average, waitTime: Average })
+      .nullable()
+      .openapi({ description: 'Each over the published reviews that rated it; null below the minimum count' }),
+  })
+  .openapi('DoctorRating', {
+    example: {
+      count: 12,
+      average: 4.58,
+      categories: { punctuality: 4.2, bedsideManner: 4.9, communication: 4.75, waitTime: 3.8 },
+    },
+  });
 
 const doctorSummaryShape = {
   id: z.string(),
@@ -316,6 +342,7 @@ const doctorSummaryShape = {
   yearsOfExperience: z.number().int().nullable(),
   consultationFee: MoneySchema.nullable(),
   services: z.array(PublicServiceSchema),
+  rating: DoctorRatingSchema,
 };
 
 export const DoctorSummarySchema = z.object(doctorSummaryShape).openapi('DoctorSummary', { example: DOCTOR_EXAMPLE });
@@ -369,6 +396,10 @@ export const DoctorListQuery = PageQuery.extend({
   service: filterText('video'),
   language: LanguageSchema.optional(),
   search: filterText('costa'),
+  sort: z.enum(['name', 'rating']).default('name').openapi({
+    description:
+      '`name` (default), or `rating`: doctors with a shown rating first, best average first, then more reviews, then by name',
+  }),
 });
 
 export type DoctorListQueryInput = z.infer<typeof DoctorListQuery>;

@@ -1,4 +1,17 @@
-import { and, asc, count, eq, exists, inArray, isNotNull, like, type SQL, sql } from 'drizzle-orm';
+import {
+  and,
+  asc,
+  count,
+  desc,
+  eq,
+  exists,
+  inArray,
+  isNotNull,
+  like,
+  type SQL,
+  type SQLWrapper,
+  sql,
+} from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import type { SQLiteSelect } from 'drizzle-orm/sqlite-core';
 import type { ServiceContext } from '../../context';
@@ -6,6 +19,7 @@ import {
   type DoctorProfileRow,
   type DoctorServiceRow,
   doctorProfiles,
+  doctorRatings,
   doctorServices,
   doctorSpecializations,
   files,
@@ -17,6 +31,7 @@ import { escapeLike } from '../../db/sql';
 import { page } from '../../lib/envelope';
 import { AppError, type FieldError, notFound } from '../../lib/errors';
 import { auditInsert } from '../audit/audit.service';
+import { integerSettingSql } from '../settings/settings.service';
 import { canonicalLanguage } from '../users/profile.policy';
 import { doctorCompleteness } from './completeness.policy';
 import {
@@ -42,6 +57,62 @@ const PHOTO_PURPOSES = ['avatar', 'content'] as const;
 
 /** The doctors the public may see: verified, active doctor accounts with a profile. */
 const LISTED = and(eq(users.role, 'doctor'), eq(users.status, 'active'), isNotNull(users.verifiedAt));
+
+/**
+ * The rating columns of a statement joining `doctor_ratings` (kept current by the reviews module in the
+ * batch of every review change; read here, in the directory's own query, so showing and sorting by it
+ * costs no round trip). Averages are null below `reviews.minCountToShow` published reviews, applied in
+ * SQL so the rule needs no settings read first.
+ */
+const ratingCount = () => sql<number>`coalesce(${doctorRatings.reviewCount}, 0)`;
+const shownRating = (column: SQLWrapper) =>
+  sql<number | null>`case when ${ratingCount()} >= ${integerSettingSql('reviews.minCountToShow')} then ${column} end`;
+
+function ratingColumns() {
+  const ifShown = (column: SQLWrapper, alias: string) => shownRating(column).as(alias);
+  return {
+    count: ratingCount().as('rating_count'),
+    average: ifShown(doctorRatings.average, 'rating_average'),
+    punctuality: ifShown(doctorRatings.punctuality, 'rating_punctuality'),
+    bedsideManner: ifShown(doctorRatings.bedsideManner, 'rating_bedside_manner'),
+    communication: ifShown(doctorRatings.communication, 'rating_communication'),
+    waitTime: ifShown(doctorRatings.waitTime, 'rating_wait_time'),
+  };
+}
+
+type RatingRow = { count: number; average: number | null } & Record<
+  'punctuality' | 'bedsideManner' | 'communication' | 'waitTime',
+  number | null
+>;
+
+const round2 = (n: number | null) => (n === null ? null : Math.round(n * 100) / 100);
+
+/** The public rating: averages rounded to 2 decimals, null below the minimum count. */
+function ratingView(row: RatingRow | undefined): DoctorSummaryView['rating'] {
+  if (!row) return { count: 0, average: null, categories: null };
+  return {
+    count: row.count,
+    average: round2(row.average),
+    categories:
+      row.average === null
+        ? null
+        : {
+            punctuality: round2(row.punctuality),
+            bedsideManner: round2(row.bedsideManner),
+            communication: round2(row.communication),
+            waitTime: round2(row.waitTime),
+          },
+  };
+}
+
+/** The rating of one doctor, for a batch (no row when `doctorId` is no account). */
+function ratingQuery(ctx: ServiceContext, doctorId: string) {
+  return ctx.db
+    .select(ratingColumns())
+    .from(users)
+    .leftJoin(doctorRatings, eq(doctorRatings.doctorId, users.id))
+    .where(eq(users.id, doctorId));
+}
 
 interface Extras {
   specializations: Map<string, { slug: string; name: string }[]>;
@@ -98,7 +169,13 @@ const DOCTORS_PATH = '/api/v1/doctors';
 const photoUrlOf = (origin: string, doctorId: string, fileId: string | null) =>
   fileId ? `${origin}${DOCTORS_PATH}/${doctorId}/photo?v=${fileId}` : null;
 
-function toSummary(user: UserRow, profile: DoctorProfileRow, extras: Extras, origin: string): DoctorSummaryView {
+function toSummary(
+  user: UserRow,
+  profile: DoctorProfileRow,
+  extras: Extras,
+  origin: string,
+  rating?: RatingRow,
+): DoctorSummaryView {
   return {
     id: user.id,
     name: user.name,
@@ -112,12 +189,19 @@ function toSummary(user: UserRow, profile: DoctorProfileRow, extras: Extras, ori
         ? null
         : { amount: fromCents(profile.consultationFeeCents), currency: profile.currency },
     services: extras.services.get(user.id) ?? [],
+    rating: ratingView(rating),
   };
 }
 
-function toDoctorView(user: UserRow, profile: DoctorProfileRow, extras: Extras, origin: string): DoctorView {
+function toDoctorView(
+  user: UserRow,
+  profile: DoctorProfileRow,
+  extras: Extras,
+  origin: string,
+  rating?: RatingRow,
+): DoctorView {
   return {
-    ...toSummary(user, profile, extras, origin),
+    ...toSummary(user, profile, extras, origin, rating),
     bio: profile.bio,
     qualifications: profile.qualifications,
     registrationNumber: profile.registrationNumber,
@@ -172,10 +256,17 @@ export async function listDoctors(ctx: ServiceContext, query: DoctorListQueryInp
   }
   if (query.search) filters.push(sql`${users.name} like ${`%${escapeLike(query.search)}%`} escape '\\'`);
   const where = and(...filters);
+  const rating = ratingColumns();
+  // By rating: the rated (shown) first, best average first, then more reviews, then by name.
+  const shown = shownRating(doctorRatings.average);
+  const order =
+    query.sort === 'rating'
+      ? [sql`${shown} is null`, desc(shown), desc(ratingCount()), asc(users.name), asc(users.id)]
+      : [asc(users.name), asc(users.id)];
   const pageOf = <T extends SQLiteSelect>(select: T) =>
     select
       .where(where)
-      .orderBy(asc(users.name), asc(users.id))
+      .orderBy(...order)
       .limit(query.limit)
       .offset((query.page - 1) * query.limit);
   // The page, its total and the page's specializations and services: one round trip.
@@ -184,14 +275,16 @@ export async function listDoctors(ctx: ServiceContext, query: DoctorListQueryInp
       .select({ id: users.id })
       .from(users)
       .innerJoin(doctorProfiles, eq(doctorProfiles.userId, users.id))
+      .leftJoin(doctorRatings, eq(doctorRatings.doctorId, users.id))
       .$dynamic(),
   );
   const [rows, [total], specs, services] = await ctx.db.batch([
     pageOf(
       ctx.db
-        .select(doctorRowColumns())
+        .select({ ...doctorRowColumns(), rating })
         .from(users)
         .innerJoin(doctorProfiles, eq(doctorProfiles.userId, users.id))
+        .leftJoin(doctorRatings, eq(doctorRatings.doctorId, users.id))
         .$dynamic(),
     ),
     ctx.db
@@ -203,7 +296,7 @@ export async function listDoctors(ctx: ServiceContext, query: DoctorListQueryInp
   ]);
   const extras = extrasOf(specs, services);
   return page(
-    rows.map((r) => toSummary(r.user, r.profile, extras, origin)),
+    rows.map((r) => toSummary(r.user, r.profile, extras, origin, r.rating)),
     total?.n ?? 0,
     query,
   );
@@ -214,9 +307,13 @@ export async function listDoctors(ctx: ServiceContext, query: DoctorListQueryInp
  * @throws AppError NOT_FOUND (no such doctor, or not verified and active)
  */
 export async function getDoctor(ctx: ServiceContext, id: string, origin: string): Promise<DoctorView> {
-  const [rows, specs, services] = await ctx.db.batch([bookableDoctorQuery(ctx, id), ...extrasQueries(ctx, [id])]);
+  const [rows, specs, services, ratings] = await ctx.db.batch([
+    bookableDoctorQuery(ctx, id),
+    ...extrasQueries(ctx, [id]),
+    ratingQuery(ctx, id),
+  ]);
   const { user, profile } = bookableOrNotFound(rows[0]);
-  return toDoctorView(user, profile, extrasOf(specs, services), origin);
+  return toDoctorView(user, profile, extrasOf(specs, services), origin, ratings[0]);
 }
 
 /**
@@ -252,8 +349,12 @@ export async function readDoctorPhoto(ctx: ServiceContext, doctorId: string) {
  */
 export async function getManagedProfile(ctx: ServiceContext, doctorId: string, origin: string) {
   const [specs, services] = extrasQueries(ctx, [doctorId]);
-  const { user, profile, reads } = await managedDoctor(ctx, doctorId, { specs, services });
-  const view = toDoctorView(user, profile, extrasOf(reads.specs, reads.services), origin);
+  const { user, profile, reads } = await managedDoctor(ctx, doctorId, {
+    specs,
+    services,
+    rating: ratingQuery(ctx, doctorId),
+  });
+  const view = toDoctorView(user, profile, extrasOf(reads.specs, reads.services), origin, reads.rating[0]);
   return { ...view, status: user.status, completeness: doctorCompleteness(view) };
 }
 
@@ -354,11 +455,13 @@ export async function updateDoctorProfile(
     ctx.db.select().from(doctorProfiles).where(eq(doctorProfiles.userId, user.id)),
     specs,
     services,
+    ratingQuery(ctx, user.id),
   ]);
-  const [profiles, specRows, serviceRows] = results.slice(-3) as [
+  const [profiles, specRows, serviceRows, ratings] = results.slice(-4) as [
     DoctorProfileRow[],
     { doctorId: string; slug: string; name: string }[],
     DoctorServiceRow[],
+    RatingRow[],
   ];
-  return toDoctorView(user, profiles[0]!, extrasOf(specRows, serviceRows), origin);
+  return toDoctorView(user, profiles[0]!, extrasOf(specRows, serviceRows), origin, ratings[0]);
 }

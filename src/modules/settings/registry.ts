@@ -243,6 +243,22 @@ export const SETTINGS = {
     description:
       "How long an emergency (break-glass) access opens a patient's medical record to the doctor who asked for it, in minutes. Read access only; every use is reviewed by an admin.",
   }),
+  'reviews.editWindowDays': integerSetting({
+    default: 14,
+    min: 0,
+    max: 365,
+    public: true,
+    description:
+      'How many days after writing it a patient may still edit their review (PATCH /api/v1/reviews/{id}); later edits answer 409 INVALID_TRANSITION. 0 makes reviews final once written. Applies to reviews already written.',
+  }),
+  'reviews.minCountToShow': integerSetting({
+    default: 3,
+    min: 1,
+    max: 100,
+    public: true,
+    description:
+      'How many published reviews a doctor needs before the directory and the profile show their average rating (`rating.average` and `rating.categories` stay null below it; `rating.count` is always shown) and before `sort=rating` ranks them among the rated. A few reviews say little, and one unhappy or friendly patient would set the whole rating.',
+  }),
   'support.email': stringSetting({
     default: 'support@kinwell.health',
     public: true,

@@ -125,7 +125,8 @@ export type IntegerKey = { [K in SettingKey]: SettingValue<K> extends number ? K
 /**
  * SQL answering a whole-number setting's current value, as `getSetting` reads it (a stored integer,
  * else the registry default), for a statement whose condition depends on it and which must go out in a
- * batch before the settings could be read (e.g. a time window in a read's access check).
+ * batch before the settings could be read (a time window in a read's access check, the directory's
+ * minimum review count).
  */
 export function integerSettingSql(key: IntegerKey): SQL<number> {
   const fallback = Number(definitionOf(key).default);

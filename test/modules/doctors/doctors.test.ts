@@ -174,6 +174,7 @@ describe('public doctor directory', () => {
             price: { amount: '40.00', currency: 'EUR' },
           },
         ],
+        rating: { count: 0, average: null, categories: null },
       },
     ]);
     expect(res.body.data.pagination.total).toBe(1);

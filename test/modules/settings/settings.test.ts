@@ -30,6 +30,8 @@ const PUBLIC_KEYS = [
   'payments.taxRates',
   'payments.timing',
   'phone.defaultRegion',
+  'reviews.editWindowDays',
+  'reviews.minCountToShow',
   'support.email',
 ];
 
@@ -53,7 +55,7 @@ beforeEach(async () => {
 
 describe('settings registry', () => {
   it('Should give every key a default that has its declared type and passes its own rule', () => {
-    expect(SETTING_KEYS).toHaveLength(22);
+    expect(SETTING_KEYS).toHaveLength(24);
     for (const key of SETTING_KEYS) {
       const definition = definitionOf(key);
       expect(hasSettingType(definition.type, definition.default), key).toBe(true);
@@ -80,7 +82,7 @@ describe('GET /superadmin/settings', () => {
     const res = await api.get(`${LIST}?limit=100`, { token: superadmin.token });
     expect(res.status).toBe(200);
     const { items, pagination } = res.body.data;
-    expect(pagination).toMatchObject({ total: 22, pages: 1, current: 1, hasNext: false });
+    expect(pagination).toMatchObject({ total: 24, pages: 1, current: 1, hasNext: false });
     expect(items.map((s: any) => s.key)).toEqual([...SETTING_KEYS].sort());
     expect(items.find((s: any) => s.key === 'uploads.maxAvatarMb')).toEqual({
       key: 'uploads.maxAvatarMb',
@@ -102,10 +104,10 @@ describe('GET /superadmin/settings', () => {
   it('Should page through the keys and refuse out-of-range pagination', async () => {
     const first = await api.get(`${LIST}?limit=3`, { token: superadmin.token });
     expect(first.body.data.items).toHaveLength(3);
-    expect(first.body.data.pagination).toMatchObject({ total: 22, pages: 8, hasNext: true });
+    expect(first.body.data.pagination).toMatchObject({ total: 24, pages: 8, hasNext: true });
     const last = await api.get(`${LIST}?limit=3&page=8`, { token: superadmin.token });
-    expect(last.body.data.items).toHaveLength(1);
-    expect(last.body.data.pagination).toMatchObject({ total: 22, pages: 8, current: 8, hasNext: false });
+    expect(last.body.data.items).toHaveLength(3);
+    expect(last.body.data.pagination).toMatchObject({ total: 24, pages: 8, current: 8, hasNext: false });
     for (const query of ['limit=101', 'page=0', 'limit=abc']) {
       expect((await api.get(`${LIST}?${query}`, { token: superadmin.token })).status, query).toBe(422);
     }
@@ -279,6 +281,8 @@ describe('GET /settings/public', () => {
       'payments.taxRates': {},
       'payments.timing': 'later',
       'phone.defaultRegion': '',
+      'reviews.editWindowDays': 14,
+      'reviews.minCountToShow': 3,
       'support.email': 'support@kinwell.health',
     });
     const signedIn = await api.get('/api/v1/settings/public', { token: superadmin.token });
