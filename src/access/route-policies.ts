@@ -314,6 +314,7 @@ export const ROUTE_POLICIES = {
   'medicalRecords.versions.list': signedIn(),
   'medicalRecords.versions.get': signedIn(),
   'medicalRecords.documents.list': signedIn(),
+  'medicalRecords.documents.download': signedIn(),
   'medicalRecords.documents.add': signedIn(),
   'medicalRecords.accessLog': signedIn(),
   'medicalRecords.emergencyAccess': roles('doctor'),

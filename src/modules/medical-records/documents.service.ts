@@ -4,7 +4,7 @@ import { batchOf } from '../../db/batch';
 import { files, medicalRecordDocuments, type RecordDocumentType } from '../../db/schema';
 import { isUniqueViolation } from '../../db/sql';
 import { page } from '../../lib/envelope';
-import { AppError } from '../../lib/errors';
+import { AppError, notFound } from '../../lib/errors';
 import { iso } from '../../lib/time';
 import { accessStatements, basisOf, basisQuery, patientOf } from './record-access';
 
@@ -123,4 +123,37 @@ export async function listDocuments(ctx: AuthedContext, patientParam: string, qu
   });
   basisOf(basis);
   return page(rows.map(toDocumentView), total[0]?.n ?? 0, query);
+}
+
+/**
+ * One document's bytes, for whoever may read the record's documents (the record's readers and holders
+ * of a `documents` grant), with its access-log row and audit event in the same round trip as the
+ * check. A file missing from storage (or a document of another record) is NOT_FOUND; its read stays
+ * logged, as the check passed.
+ * @throws AppError NOT_FOUND
+ */
+export async function readDocument(ctx: AuthedContext, patientParam: string, documentId: string) {
+  const patientId = patientOf(ctx, patientParam);
+  const [log, audit] = accessStatements(ctx, {
+    patientId,
+    need: 'documents',
+    resource: 'document',
+    metadata: { documentId },
+  });
+  const { basis, rows } = await batchOf(ctx.db, {
+    basis: basisQuery(ctx, patientId, 'documents'),
+    rows: ctx.db
+      .select({ ...documentColumns, storageKey: files.storageKey })
+      .from(medicalRecordDocuments)
+      .innerJoin(files, eq(files.id, medicalRecordDocuments.fileId))
+      .where(and(eq(medicalRecordDocuments.patientId, patientId), eq(medicalRecordDocuments.id, documentId))),
+    log,
+    audit,
+  });
+  basisOf(basis);
+  const found = rows[0];
+  const object = found ? await ctx.ports.storage.get(found.storageKey) : null;
+  if (!found || !object) throw notFound('Document');
+  const { storageKey: _key, ...document } = found;
+  return { document: toDocumentView(document), body: object.body };
 }

@@ -1,12 +1,16 @@
 import { createRouter } from '../../http/hono';
 import { defineRoute, errorOf, idParam, jsonBody, jsonResponse, PageQuery, pageOf } from '../../http/openapi';
 import { ok } from '../../lib/envelope';
-import { addDocument, listDocuments } from './documents.service';
+import { UPLOAD_RULES } from '../../platform/files';
+import { downloadResponse } from '../files/files.schemas';
+import { fileDownload } from '../files/files.service';
+import { addDocument, listDocuments, readDocument } from './documents.service';
 import { listEmergencyAccesses, requestEmergencyAccess, reviewEmergencyAccess } from './emergency-access.service';
 import { createGrant, listGrants, revokeGrant } from './grants.service';
 import {
   AccessLogEntrySchema,
   DocumentBody,
+  DocumentParam,
   DocumentSchema,
   EmergencyAccessSchema,
   EmergencyBody,
@@ -24,6 +28,8 @@ import {
 import { getRecord, getVersion, listAccessLog, listVersions, writeRecord } from './medical-records.service';
 
 const BODY_LIMIT = 256 * 1024;
+/** What a record document can be: the types its upload purposes (`attachment`, `lab-report`) accept. */
+const DOCUMENT_TYPES = [...new Set([...UPLOAD_RULES.attachment.types, ...UPLOAD_RULES['lab-report'].types])];
 const RECORD = '/patients/{patientId}/medical-record';
 const tags = ['Medical records'];
 const notFound = errorOf(
@@ -101,6 +107,20 @@ const documentsRoute = defineRoute({
   description: `${WHO_READS} A \`documents\` grant opens this list only.`,
   request: { params: PatientIdParam, query: PageQuery },
   responses: { 200: jsonResponse(pageOf(DocumentSchema), 'Documents, oldest first'), 404: notFound },
+});
+
+const downloadDocumentRoute = defineRoute({
+  method: 'get',
+  path: `${RECORD}/documents/{documentId}`,
+  operationId: 'medicalRecords.documents.download',
+  tags,
+  summary: 'Download one document of a medical record',
+  description: `${WHO_READS} A \`documents\` grant opens it too. The bytes with their sniffed Content-Type, as a download that is never cached; logged in the patient's access log and audited.`,
+  request: { params: DocumentParam },
+  responses: {
+    200: downloadResponse(DOCUMENT_TYPES, 'The file'),
+    404: errorOf('No such document on this record, or the record is not the caller’s to open (NOT_FOUND)'),
+  },
 });
 
 const addDocumentRoute = defineRoute({
@@ -229,6 +249,11 @@ export const medicalRecordsRouter = createRouter()
   .openapi(documentsRoute, async (c) =>
     c.json(ok(await listDocuments(c.get('ctx'), c.req.valid('param').patientId, c.req.valid('query'))), 200),
   )
+  .openapi(downloadDocumentRoute, async (c) => {
+    const { patientId, documentId } = c.req.valid('param');
+    const { document, body } = await readDocument(c.get('ctx'), patientId, documentId);
+    return fileDownload(document, body);
+  })
   .openapi(addDocumentRoute, async (c) => {
     const document = await addDocument(c.get('ctx'), c.req.valid('param').patientId, c.req.valid('json'));
     return c.json(ok(document, 'Document linked'), 201);

@@ -133,6 +133,14 @@ export const PatientIdParam = z.object({
     .openapi({ param: { name: 'patientId', in: 'path' }, example: EXAMPLE.patientId }),
 });
 
+export const DocumentParam = PatientIdParam.extend({
+  documentId: z
+    .string()
+    .min(1)
+    .max(64)
+    .openapi({ param: { name: 'documentId', in: 'path' }, example: 'mrd_01JF8ZS5X0V6M3A2Q9K1T7B4CE' }),
+});
+
 export const VersionParam = PatientIdParam.extend({
   version: z.coerce
     .number()

@@ -186,6 +186,9 @@ describe('access grants', () => {
     expect(again.status).toBe(422);
 
     expect((await api.get(`${RECORD(patient.user.id)}/documents`, { token: doctor.token })).status).toBe(404);
+    const documentId = linked.body.data.id as string;
+    const download = (token: string) => api.get(`${RECORD(patient.user.id)}/documents/${documentId}`, { token });
+    expect((await download(doctor.token)).status).toBe(404);
     await api.post('/api/v1/patients/me/record-grants', {
       token: patient.token,
       json: { granteeId: doctor.user.id, scope: 'documents', expiresAt: new Date(NOW.getTime() + DAY).toISOString() },
@@ -194,10 +197,30 @@ describe('access grants', () => {
     expect(docs.status).toBe(200);
     expect(docs.body.data.items.map((d: { fileId: string }) => d.fileId)).toEqual([upload.body.data.id]);
     expect(tripsOf(docs)).toBe(1);
+    // The document's bytes, for the grantee as for the patient; another document id is 404.
+    const file = await download(doctor.token);
+    expect(file.status).toBe(200);
+    expect(file.headers.get('content-type')).toBe('application/pdf');
+    expect(file.body).toContain('%PDF-1.7');
+    expect(tripsOf(file)).toBe(1);
+    expect((await download(patient.token)).status).toBe(200);
+    const stranger = await account('doctor', NOW);
+    expect((await download(stranger.token)).status).toBe(404);
+    expect(
+      (await api.get(`${RECORD(patient.user.id)}/documents/mrd_00000000000000000000000000`, { token: doctor.token }))
+        .status,
+    ).toBe(404);
     expect((await api.get(RECORD(patient.user.id), { token: doctor.token })).status).toBe(404);
     expect((await api.get(`${RECORD(patient.user.id)}/versions`, { token: doctor.token })).status).toBe(404);
     const log = await logOf(patient.user.id);
-    expect(log.filter((r) => r.actorId === doctor.user.id).map((r) => [r.resource, r.basis])).toEqual([
+    expect(
+      log
+        .filter((r) => r.actorId === doctor.user.id)
+        .map((r) => [r.resource, r.basis])
+        .sort(),
+    ).toEqual([
+      ['document', 'grant'],
+      ['document', 'grant'],
       ['documents', 'grant'],
     ]);
   });
