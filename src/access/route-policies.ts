@@ -208,12 +208,12 @@ export const ROUTE_POLICIES = {
   'appointments.notes.update': roles('doctor'),
   // prescriptions: the appointment's doctor writes, changes and withdraws them; the patient reads and
   // accepts theirs. Which prescription a caller may touch (own as patient, written as doctor) is checked
-  // per row in src/modules/prescriptions/prescriptions.service.ts; others' rows are 404. Caregivers read
-  // none yet: the network has no per-patient permission for medical data.
+  // per row in src/modules/prescriptions/prescriptions.service.ts; others' rows are 404. A caregiver (or
+  // anyone) reads one while the patient grants them their whole record (medical-record grants).
   'prescriptions.create': roles('doctor'),
   'prescriptions.list': roles('user', 'doctor'),
-  'prescriptions.get': roles('user', 'doctor'),
-  'prescriptions.pdf': roles('user', 'doctor'),
+  'prescriptions.get': roles('user', 'doctor', 'caregiver'),
+  'prescriptions.pdf': roles('user', 'doctor', 'caregiver'),
   'prescriptions.update': roles('doctor'),
   'prescriptions.delete': roles('doctor'),
   'prescriptions.accept': roles('user'),

@@ -28,6 +28,22 @@ export function patientOf(ctx: AuthedContext, patientId: string): string {
 export type RecordNeed = 'read' | 'documents' | 'write';
 
 /**
+ * SQL true while the caller holds a live grant (not revoked, not expired at the context's clock) of one
+ * of `scopes` on `patientId`'s record: for this module's access check, and for other modules whose
+ * data a patient opens with the same grant (a caregiver reading prescriptions).
+ */
+export function liveGrantSql(ctx: AuthedContext, patientId: string | SQL, scopes: readonly RecordGrantScope[]): SQL {
+  const live = and(
+    eq(recordGrants.patientId, patientId),
+    eq(recordGrants.granteeId, ctx.actor.id),
+    isNull(recordGrants.revokedAt),
+    gt(recordGrants.expiresAt, ctx.clock.now().getTime()),
+    inArray(recordGrants.scope, [...scopes]),
+  );
+  return sql`exists (select 1 from ${recordGrants} where ${live})`;
+}
+
+/**
  * SQL answering why the caller may do `need` on `patientId`'s record at the context's clock, or NULL
  * when they may not: the patient themself; a doctor with a confirmed, in-progress or completed
  * appointment with the patient within `records.doctorAccessDays` (`relation`); a live grant
@@ -47,14 +63,7 @@ export function basisSql(ctx: AuthedContext, patientId: string, need: RecordNeed
   }
   const scopes: RecordGrantScope[] = need === 'documents' ? ['record', 'documents'] : ['record'];
   if (need !== 'write' || isDoctor) {
-    const live = and(
-      eq(recordGrants.patientId, patientId),
-      eq(recordGrants.granteeId, actor.id),
-      isNull(recordGrants.revokedAt),
-      gt(recordGrants.expiresAt, now),
-      inArray(recordGrants.scope, scopes),
-    );
-    cases.push(sql`when exists (select 1 from ${recordGrants} where ${live}) then 'grant'`);
+    cases.push(sql`when ${liveGrantSql(ctx, patientId, scopes)} then 'grant'`);
   }
   if (isDoctor && need !== 'write')
     cases.push(

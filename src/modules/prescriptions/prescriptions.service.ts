@@ -17,6 +17,7 @@ import { iso, localDateAt } from '../../lib/time';
 import { appointmentDetails, seenBy } from '../appointments/appointment-access';
 import { transitionAppointment } from '../appointments/lifecycle.service';
 import { auditGuardTripped, auditInsert } from '../audit/audit.service';
+import { liveGrantSql } from '../medical-records/record-access';
 import { profileTimeZoneQuery } from '../schedules/doses.service';
 import { endSchedulesStatements, medicineScheduleRow, newScheduleStatements } from '../schedules/schedules.service';
 import { expiryOf, lastDateOf, PRESCRIBABLE, timesOf } from './prescriptions.policy';
@@ -56,13 +57,17 @@ function details(ctx: ServiceContext) {
     .$dynamic();
 }
 
-type Reader = 'patient' | 'doctor';
+type Reader = 'patient' | 'doctor' | 'grantee';
 
-/** The prescription `id` when the caller is one of `as` (its patient, its writing doctor), in SQL. */
-function readableWhere(ctx: AuthedContext, id: string, as: readonly Reader[] = ['patient', 'doctor']): SQL {
+/**
+ * The prescription `id` when the caller is one of `as`, in SQL: its patient, its writing doctor, or
+ * someone the patient allowed to read their record (a live whole-record grant: a linked caregiver, say).
+ */
+function readableWhere(ctx: AuthedContext, id: string, as: readonly Reader[] = ['patient', 'doctor', 'grantee']): SQL {
   const who: SQL[] = [];
   if (as.includes('patient')) who.push(eq(qualified(prescriptions.patientId), ctx.actor.id));
   if (as.includes('doctor')) who.push(eq(qualified(prescriptions.doctorId), ctx.actor.id));
+  if (as.includes('grantee')) who.push(liveGrantSql(ctx, qualified(prescriptions.patientId), ['record']));
   return and(eq(qualified(prescriptions.id), id), or(...who))!;
 }
 

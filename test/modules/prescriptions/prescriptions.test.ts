@@ -191,6 +191,33 @@ describe('reading prescriptions', () => {
     expect(await auditsOf(rx.id, 'prescription.pdf')).toEqual([]);
   });
 
+  it('Should let a caregiver the patient granted their record read it, until the grant is revoked', async () => {
+    const { rx, patient } = await written();
+    const caregiver = await account('caregiver', NOW);
+    const read = () => api.get(`${V1}/prescriptions/${rx.id}`, { token: caregiver.token });
+    expect((await read()).status).toBe(404);
+    const grant = (scope: string) =>
+      api.post(`${V1}/patients/me/record-grants`, {
+        token: patient.token,
+        json: { granteeId: caregiver.user.id, scope, expiresAt: new Date(NOW.getTime() + DAY).toISOString() },
+      });
+    // The documents only: not the prescriptions.
+    expect((await grant('documents')).status).toBe(201);
+    expect((await read()).status).toBe(404);
+    const whole = await grant('record');
+    expect(whole.status, JSON.stringify(whole.body)).toBe(201);
+    const allowed = await read();
+    expect(allowed.status).toBe(200);
+    expect(allowed.body.data.id).toBe(rx.id);
+    expect((await api.get(`${V1}/prescriptions/${rx.id}/pdf`, { token: caregiver.token })).status).toBe(200);
+    expect(await auditsOf(rx.id, 'prescription.read')).toEqual([
+      expect.objectContaining({ actorId: caregiver.user.id }),
+    ]);
+    const revoked = await api.delete(`${V1}/patients/me/record-grants/${whole.body.data.id}`, { token: patient.token });
+    expect(revoked.status).toBe(200);
+    expect((await read()).status).toBe(404);
+  });
+
   it('Should list the patient’s own and the doctor’s written ones, filtered by status, audited', async () => {
     const { doctor, patient, appointment, rx } = await written();
     const second = await write(appointment.id, doctor.token, { medications: [IBUPROFEN] });
