@@ -253,6 +253,7 @@ export const ROUTE_POLICIES = {
   'admin.reviews.hide': roles('admin', 'superadmin'),
   'admin.reviews.restore': roles('admin', 'superadmin'),
   'doctors.reviews': PUBLIC,
+  'reviews.photo': PUBLIC,
 
   // admin: people management (admins and superadmins; guards in src/modules/admin/admin.policy.ts)
   'admin.users.list': roles('admin', 'superadmin'),

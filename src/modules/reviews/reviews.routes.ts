@@ -2,8 +2,15 @@ import { onReplica } from '../../context';
 import { createRouter } from '../../http/hono';
 import { defineRoute, errorOf, jsonBody, jsonResponse, PageQuery, pageOf } from '../../http/openapi';
 import { ok } from '../../lib/envelope';
+import { UPLOAD_RULES } from '../../platform/files';
 import { AppointmentIdParam } from '../appointments/appointments.schemas';
 import { IdParam } from '../doctors/doctors.schemas';
+import { downloadResponse } from '../files/files.schemas';
+import { fileDownload } from '../files/files.service';
+
+/** What a review photo can be: the images among the `content` upload types. */
+const PHOTO_TYPES = UPLOAD_RULES.content.types.filter((type) => type.startsWith('image/'));
+
 import {
   AdminReviewQuery,
   AppealBody,
@@ -24,6 +31,7 @@ import {
   listDoctorReviews,
   listForModeration,
   moderateReview,
+  readReviewPhoto,
   replyToReview,
   updateReview,
 } from './reviews.service';
@@ -147,6 +155,21 @@ const moderateRoute = (action: 'hide' | 'restore') =>
 const hideRoute = moderateRoute('hide');
 const restoreRoute = moderateRoute('restore');
 
+const photoRoute = defineRoute({
+  method: 'get',
+  path: '/reviews/{id}/photo',
+  operationId: 'reviews.photo',
+  tags,
+  summary: "A published review's photo (no token)",
+  description:
+    'The image the patient attached (`photoFileId` set in the public list), as a download that is never cached. Held and hidden reviews show none: 404.',
+  request: { params: ReviewIdParam },
+  responses: {
+    200: downloadResponse(PHOTO_TYPES, 'The image'),
+    404: errorOf('No such published review, or it has no photo (NOT_FOUND)'),
+  },
+});
+
 const doctorReviewsRoute = defineRoute({
   method: 'get',
   path: '/doctors/{id}/reviews',
@@ -184,6 +207,10 @@ export const reviewsRouter = createRouter()
   .openapi(restoreRoute, async (c) =>
     c.json(ok(await moderateReview(c.get('ctx'), c.req.valid('param').id, 'restore', c.req.valid('json').reason)), 200),
   )
+  .openapi(photoRoute, async (c) => {
+    const { file, body } = await readReviewPhoto(onReplica(c.get('ctx')), c.req.valid('param').id);
+    return fileDownload(file, body);
+  })
   .openapi(doctorReviewsRoute, async (c) =>
     c.json(ok(await listDoctorReviews(onReplica(c.get('ctx')), c.req.valid('param').id, c.req.valid('query'))), 200),
   );

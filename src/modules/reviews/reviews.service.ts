@@ -454,3 +454,21 @@ export async function listDoctorReviews(ctx: ServiceContext, doctorId: string, q
     query,
   );
 }
+
+/**
+ * The photo of a published review, for anyone (the public review list links it): its bytes when the
+ * review is published and its photo is an image still stored. A held or hidden review's photo, a
+ * review without one, or a file that is not an image is NOT_FOUND. One read.
+ * @throws AppError NOT_FOUND
+ */
+export async function readReviewPhoto(ctx: ServiceContext, id: string) {
+  const found = await ctx.db
+    .select({ contentType: files.contentType, size: files.size, storageKey: files.storageKey })
+    .from(reviews)
+    .innerJoin(files, eq(files.id, reviews.photoFileId))
+    .where(and(eq(reviews.id, id), eq(reviews.status, 'published'), like(files.contentType, 'image/%')))
+    .get();
+  const object = found ? await ctx.ports.storage.get(found.storageKey) : null;
+  if (!found || !object) throw notFound('Review photo');
+  return { file: { contentType: found.contentType, size: found.size }, body: object.body };
+}

@@ -91,5 +91,18 @@ describe('review photos', () => {
     });
     expect(res.status).toBe(201);
     expect(res.body.data.photoFileId).toBe(own);
+
+    // The public sees the photo of a published review, without a token; not once it is hidden.
+    const photo = await api.get(`${V1}/reviews/${res.body.data.id}/photo`);
+    expect(photo.status).toBe(200);
+    expect(photo.headers.get('content-type')).toBe('image/png');
+    const admin = await account('admin', NOW);
+    const hidden = await api.post(`${V1}/admin/reviews/${res.body.data.id}/hide`, {
+      token: admin.token,
+      json: { reason: 'Shows another patient' },
+    });
+    expect(hidden.status, JSON.stringify(hidden.body)).toBe(200);
+    expect((await api.get(`${V1}/reviews/${res.body.data.id}/photo`)).status).toBe(404);
+    expect((await api.get(`${V1}/reviews/rev_00000000000000000000000000/photo`)).status).toBe(404);
   });
 });
