@@ -7,6 +7,8 @@ export interface Env {
   DB: D1Database;
   FILES: R2Bucket;
   USER_HUB: DurableObjectNamespace;
+  /** One VideoRoom per video visit (src/realtime/video-room.do.ts), named by the room id. */
+  CALL_ROOM: DurableObjectNamespace;
   JOBS: Queue<unknown>;
   /** Workers AI: bound in production only. */
   AI?: Ai;
@@ -80,6 +82,14 @@ export interface Env {
    * appended. Defaults to the local checkout page's result page under `PUBLIC_URL`.
    */
   CHECKOUT_RETURN_URL?: string;
+
+  /**
+   * TURN for video calls (Cloudflare Realtime TURN): the TURN key's id and API token. Without them
+   * `GET /api/v1/calls/ice-servers` answers STUN only (development); production needs them for peers
+   * behind symmetric NATs.
+   */
+  TURN_KEY_ID?: string;
+  TURN_KEY_API_TOKEN?: string;
 
   /** Firebase Cloud Messaging (push): the service account key file's JSON (secret). */
   FCM_SERVICE_ACCOUNT?: string;

@@ -1,6 +1,7 @@
 export * from './appointments';
 export * from './audit';
 export * from './auth';
+export * from './calls';
 export * from './caregivers';
 export * from './clinical-records';
 export * from './health';

@@ -110,6 +110,30 @@ export const SETTINGS = {
     description:
       'How long a refresh token lasts, in days: a session not refreshed within it ends (each refresh issues a new token with the full lifetime). Applies to tokens issued after the change. A session still ends 90 days after its sign-in, so 90 is the most that means anything.',
   }),
+  'calls.joinGraceMinutes': integerSetting({
+    default: 0,
+    min: 0,
+    max: 240,
+    public: true,
+    description:
+      "How long after a video appointment's end its room still lets people join, in minutes. A visit the doctor started (in progress) stays joinable until the doctor ends it.",
+  }),
+  'calls.openMinutesBefore': integerSetting({
+    default: 10,
+    min: 0,
+    max: 120,
+    public: true,
+    description:
+      "How many minutes before a video appointment's start its room opens: a join earlier than that is refused (409 ROOM_NOT_OPEN, with the time it opens).",
+  }),
+  'calls.recordingRetentionDays': integerSetting({
+    default: 30,
+    min: 1,
+    max: 3650,
+    public: false,
+    description:
+      'How many days a stored call recording is kept; the cron deletes it (R2 object and all) after that, counted from when its upload completed.',
+  }),
   'caregivers.requestCooldownHours': integerSetting({
     default: 24,
     min: 0,
