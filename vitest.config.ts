@@ -3,12 +3,15 @@ import { configDefaults, defineConfig } from 'vitest/config';
 
 /** The contract tests read the OpenAPI document with Spectral and ajv, which run in Node, not workerd. */
 const CONTRACT_TESTS = 'test/contract/**/*.test.ts';
+/** The end-to-end checks start `wrangler dev` and drive it from Node (real WebRTC peers with werift). */
+const E2E_TESTS = 'test/e2e/**/*.test.ts';
 
 /**
- * Two projects. `workers`: tests run inside workerd (the Workers runtime) with the bindings of
+ * Three projects. `workers`: tests run inside workerd (the Workers runtime) with the bindings of
  * wrangler.toml: local D1, R2, Durable Objects and Queues; storage is isolated per test file, so
  * factories use random ids. `contract`: the OpenAPI document checked in Node (src/app.ts imports
- * nothing from `cloudflare:*`, so it builds there too).
+ * nothing from `cloudflare:*`, so it builds there too). `e2e`: Node drives a real `wrangler dev --local`
+ * (test/e2e, scripts/lib/calls-fixture.mjs), e.g. two WebRTC peers meeting in a video room.
  */
 export default defineConfig(async () => {
   const migrations = await readD1Migrations('./migrations');
@@ -46,7 +49,7 @@ export default defineConfig(async () => {
             name: 'workers',
             setupFiles: ['./test/setup.ts'],
             include: ['test/**/*.test.ts'],
-            exclude: [...configDefaults.exclude, CONTRACT_TESTS],
+            exclude: [...configDefaults.exclude, CONTRACT_TESTS, E2E_TESTS],
             testTimeout: 20_000,
           },
         },
@@ -58,6 +61,16 @@ export default defineConfig(async () => {
             // Spectral resolves and lints the whole document, some seconds of CPU.
             testTimeout: 180_000,
             hookTimeout: 180_000,
+          },
+        },
+        {
+          test: {
+            name: 'e2e',
+            environment: 'node',
+            include: [E2E_TESTS],
+            // wrangler dev's cold start (migrations, seed, workerd) takes 20-40 s on a 2-core machine.
+            testTimeout: 120_000,
+            hookTimeout: 240_000,
           },
         },
       ],

@@ -11,7 +11,7 @@
 // hotkeys work); a SIGINT, SIGTERM or SIGHUP sent to this script alone is passed on to it. This script
 // exits when wrangler has, with its code, so nothing is left running.
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { wranglerDevArgs } from './lib/wrangler-dev.mjs';
 
 const CRON = '* * * * *';
 const MINUTE = 60_000;
@@ -21,17 +21,9 @@ if (!Number.isInteger(port) || port <= 0 || port > 65535) {
   process.exit(2);
 }
 const base = `http://localhost:${port}`;
-const wranglerBin = fileURLToPath(new URL('../node_modules/wrangler/bin/wrangler.js', import.meta.url));
 const say = (line) => process.stderr.write(`[cron] ${line}\n`);
 
-// The local checkout page's links (and the default checkout return URL) point at the API's own origin:
-// this port, unless PUBLIC_URL was given (e.g. a tunnel).
-const publicUrl = process.env.PUBLIC_URL ? [] : ['--var', `PUBLIC_URL:${base}`];
-const wrangler = spawn(
-  process.execPath,
-  [wranglerBin, 'dev', '--local', '--port', String(port), ...publicUrl, ...process.argv.slice(2)],
-  { stdio: 'inherit' },
-);
+const wrangler = spawn(process.execPath, wranglerDevArgs(port, process.argv.slice(2)), { stdio: 'inherit' });
 
 let timer;
 let stopping = false;
