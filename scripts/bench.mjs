@@ -3,7 +3,8 @@
 // Numbers are for comparing commits on the same machine, not a prediction of production latency.
 // Usage: npm run bench   (BENCH_SECONDS=5 for a quicker run, BENCH_PORT to pin the port,
 // BENCH_ONLY=reminders,bundle to run some parts only, BENCH_REMINDERS=2000 for a smaller reminders run,
-// BENCH_WEBHOOKS=50 for a smaller webhook storm)
+// BENCH_WEBHOOKS=50 for a smaller webhook storm, BENCH_CALL_ROOMS=50 / BENCH_CALL_FRAMES=100 for a smaller
+// video rooms run)
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes, randomInt, scryptSync } from 'node:crypto';
 import { mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { gzipSync } from 'node:zlib';
 import autocannon from 'autocannon';
 import { transform } from 'esbuild';
 import WebSocket from 'ws';
+import { CALL_ROOMS, callsBench, callsFailures, callsReport, RELAY_FRAMES } from './bench-calls.mjs';
 import {
   productionVars,
   REMINDER_COUNT,
@@ -641,7 +643,7 @@ const fmt = (n, digits = 0) =>
 
 const orNa = (n) => (n === null || n === undefined ? 'n/a' : fmt(n));
 
-function report({ results, bundle, hashMs, imports, storm, realtime, reminders, webhooks }) {
+function report({ results, bundle, hashMs, imports, storm, realtime, reminders, webhooks, calls }) {
   const cpu = cpus();
   const lines = [`node ${process.version} · ${cpu[0]?.model?.trim() ?? 'unknown CPU'} · ${cpu.length} cores`];
   if (results.length) {
@@ -736,6 +738,7 @@ function report({ results, bundle, hashMs, imports, storm, realtime, reminders, 
     }
   }
   if (webhooks) lines.push('', ...webhooksReport(webhooks, fmt));
+  if (calls) lines.push('', ...callsReport(calls, fmt));
   if (reminders) lines.push('', ...remindersReport(reminders, fmt));
   if (bundle) {
     lines.push(
@@ -751,7 +754,7 @@ function report({ results, bundle, hashMs, imports, storm, realtime, reminders, 
 }
 
 /** The parts BENCH_ONLY may name (comma-separated); all of them by default. */
-const PARTS = ['routes', 'import', 'storm', 'webhooks', 'realtime', 'reminders', 'bundle'];
+const PARTS = ['routes', 'import', 'storm', 'webhooks', 'realtime', 'calls', 'reminders', 'bundle'];
 
 function selectedParts() {
   const only = process.env.BENCH_ONLY?.split(',')
@@ -798,6 +801,8 @@ async function main() {
     throw new Error(`BENCH_REMINDERS must be a positive integer, got ${process.env.BENCH_REMINDERS}`);
   if (!Number.isInteger(WEBHOOK_COUNT) || WEBHOOK_COUNT <= 0)
     throw new Error(`BENCH_WEBHOOKS must be a positive integer, got ${process.env.BENCH_WEBHOOKS}`);
+  if (![CALL_ROOMS, RELAY_FRAMES].every((n) => Number.isInteger(n) && n > 0))
+    throw new Error('BENCH_CALL_ROOMS and BENCH_CALL_FRAMES must be positive integers');
   const parts = selectedParts();
   process.stderr.write('Preparing bench database…\n');
   run(process.execPath, ['scripts/dev-vars.mjs']);
@@ -830,6 +835,7 @@ async function main() {
   let realtime;
   let reminders;
   let webhooks;
+  let calls;
   if (['routes', 'import', 'storm', 'webhooks', 'realtime'].some((p) => parts.has(p))) {
     process.stderr.write(`Starting wrangler dev on :${port}…\n`);
     try {
@@ -859,19 +865,29 @@ async function main() {
     if (storm) storm = { ...storm, ...stormCheck(day) };
     if (webhooks) webhooks = { ...webhooks, ...webhooksCheck(d1) };
   }
+  if (parts.has('calls')) {
+    // Its own wrangler dev and state (scripts/lib/calls-fixture.mjs, shared with the e2e check).
+    process.stderr.write('Starting wrangler dev for the video rooms…\n');
+    mkdirSync(OUT_DIR, { recursive: true });
+    calls = await callsBench({
+      persistTo: join(ROOT, '.wrangler', 'bench-calls-state'),
+      logFile: join(OUT_DIR, 'wrangler-calls.log'),
+    });
+  }
   if (parts.has('reminders')) {
     process.stderr.write(`Starting wrangler dev (production mode) on :${port} for the reminders pipeline…\n`);
     reminders = await remindersPart(port, inspectorPort);
   }
 
   const hashMs = parts.has('routes') ? hashCostMs() : undefined;
-  const md = report({ results, bundle, hashMs, imports, storm, realtime, reminders, webhooks });
+  const md = report({ results, bundle, hashMs, imports, storm, realtime, reminders, webhooks, calls });
   mkdirSync(OUT_DIR, { recursive: true });
   writeFileSync(join(OUT_DIR, 'latest.md'), md);
   process.stdout.write(`\n${md}`);
   if (storm && (storm.doubleBookings || storm.live !== (storm.outcomes.get('201') ?? 0))) process.exitCode = 1;
   if (reminders && remindersFailures(reminders).length) process.exitCode = 1;
   if (webhooks && webhooksFailures(webhooks).length) process.exitCode = 1;
+  if (calls && callsFailures(calls).length) process.exitCode = 1;
 }
 
 main().catch((err) => {
