@@ -8,7 +8,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes, randomInt, scryptSync } from 'node:crypto';
 import { mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,6 +35,7 @@ import {
   webhooksReport,
   webhooksSeedSql,
 } from './bench-webhooks.mjs';
+import { freePort } from './lib/wrangler-dev.mjs';
 import { DEMO_ACCOUNTS, DEMO_PASSWORD, seedSql } from './seed.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -516,17 +516,6 @@ function run(cmd, args, { capture = false } = {}) {
   }
   return capture ? `${res.stdout}${res.stderr}` : '';
 }
-
-function listenOn(port) {
-  return new Promise((resolve, reject) => {
-    const srv = createServer().once('error', reject);
-    srv.listen(port, '127.0.0.1', () => {
-      const { port: bound } = srv.address();
-      srv.close(() => resolve(bound));
-    });
-  });
-}
-const freePort = (preferred) => listenOn(preferred).catch(() => listenOn(0));
 
 // ---- wrangler dev lifecycle. It runs in its own process group (detached) so one signal reaches
 // npx, wrangler and workerd alike; the same detachment means Ctrl-C no longer reaches it, hence the handlers.

@@ -30,7 +30,6 @@ export const DEMO_DOCTOR: DemoAccount;
 export const DEMO_PATIENT: DemoAccount;
 export const DEMO_SERVICE: string;
 
-export function freePort(preferred?: number): Promise<number>;
 export function startApi(options: {
   persistTo: string;
   logFile: string;

@@ -4,11 +4,10 @@
 // of src/realtime/room-protocol.ts. Only localhost: nothing here reaches the network.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { DEMO_ACCOUNTS, DEMO_PASSWORD, seedSql } from '../seed.mjs';
-import { devVarsScript, ROOT, wranglerBin, wranglerDevArgs } from './wrangler-dev.mjs';
+import { devVarsScript, freePort, ROOT, wranglerBin, wranglerDevArgs } from './wrangler-dev.mjs';
 
 /** The subprotocol of the room (ROOM_SUBPROTOCOL in src/realtime/room-protocol.ts). */
 export const ROOM_SUBPROTOCOL = 'kinwell.v1';
@@ -29,18 +28,6 @@ function wrangler(args, persistTo) {
   });
   if (res.status !== 0) throw new Error(`wrangler ${args.join(' ')}: ${res.stderr}${res.stdout}`.slice(0, 2000));
 }
-
-function listenOn(port) {
-  return new Promise((resolve, reject) => {
-    const srv = createServer().once('error', reject);
-    srv.listen(port, '127.0.0.1', () => {
-      const { port: bound } = srv.address();
-      srv.close(() => resolve(bound));
-    });
-  });
-}
-/** A TCP port nobody listens on now (`preferred` if free). */
-export const freePort = (preferred = 0) => listenOn(preferred).catch(() => listenOn(0));
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
