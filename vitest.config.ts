@@ -70,7 +70,7 @@ export default defineConfig(async () => {
             include: [E2E_TESTS],
             // wrangler dev's cold start (migrations, seed, workerd) takes 20-40 s on a 2-core machine.
             testTimeout: 120_000,
-            hookTimeout: 240_000,
+            hookTimeout: 300_000,
           },
         },
       ],

@@ -104,7 +104,9 @@ describe('Video room end to end (wrangler dev + two werift peers)', () => {
   let server: RunningApi | undefined;
 
   beforeAll(async () => {
-    server = await startApi({ persistTo: join(dir, 'state'), logFile: join(dir, 'wrangler.log') });
+    // Generous: in CI the workers project shares the two cores with this cold start.
+    const paths = { persistTo: join(dir, 'state'), logFile: join(dir, 'wrangler.log') };
+    server = await startApi({ ...paths, timeoutMs: 180_000 });
   });
 
   afterAll(async () => {
