@@ -172,12 +172,14 @@ export const seededRoomId = (i) => `apt_benchcall${String(i).padStart(5, '0')}`;
  */
 export function roomsSeedSql(count, { now = Date.now(), startsInMinutes = 5, minutes = 60 } = {}) {
   const startsAt = now + startsInMinutes * 60_000;
-  const rows = Array.from(
-    { length: count },
-    (_, i) =>
-      `('${seededRoomId(i)}', '${DEMO_PATIENT.id}', '${DEMO_DOCTOR.id}', '${DEMO_SERVICE}', '${DEMO_PATIENT.id}', 'video', 'confirmed', ${startsAt}, ${startsAt + minutes * 60_000}, 0, 'UTC', 5000, 'EUR', ${now}, ${now})`,
-  );
-  return `INSERT INTO appointments (id, patient_id, doctor_id, service_id, booked_by, type, status, starts_at, ends_at, buffer_minutes, time_zone, price_cents, currency, created_at, updated_at) VALUES\n${rows.join(',\n')};\n`;
+  // One short statement whatever the count (a VALUES row per visit would outgrow SQLite's statement limit).
+  return `WITH RECURSIVE seq(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM seq WHERE i < ${count - 1})
+INSERT INTO appointments (id, patient_id, doctor_id, service_id, booked_by, type, status, starts_at, ends_at,
+  buffer_minutes, time_zone, price_cents, currency, created_at, updated_at)
+SELECT 'apt_benchcall' || printf('%05d', i), '${DEMO_PATIENT.id}', '${DEMO_DOCTOR.id}', '${DEMO_SERVICE}',
+  '${DEMO_PATIENT.id}', 'video', 'confirmed', ${startsAt}, ${startsAt + minutes * 60_000}, 0, 'UTC', 5000, 'EUR',
+  ${now}, ${now} FROM seq;
+`;
 }
 
 /**
