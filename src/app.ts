@@ -50,6 +50,7 @@ import { usersRouter } from './modules/users/users.routes';
 import { vaccinationsRouter } from './modules/vaccinations/vaccinations.routes';
 import { enforceRequestCeiling } from './platform/request-ceiling';
 import { realtimeRouter } from './realtime/realtime.routes';
+import { roomRouter } from './realtime/room.routes';
 
 export const API_PREFIX = '/api/v1';
 
@@ -81,6 +82,7 @@ const modules = [
   caregiversRouter,
   careNotesRouter,
   realtimeRouter,
+  roomRouter,
   filesRouter,
   adminRouter,
   notificationsRouter,

@@ -6,6 +6,7 @@ import { handleQueueBatch } from './jobs/queue';
 import { cloudflareDeps } from './runtime/cloudflare';
 
 export { UserHub } from './realtime/user-hub.do';
+export { VideoRoom } from './realtime/video-room.do';
 
 const app = createApp(cloudflareDeps);
 const nextId = () => `run_${crypto.randomUUID()}`;

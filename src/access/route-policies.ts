@@ -227,6 +227,8 @@ export const ROUTE_POLICIES = {
   // anonymous upgrades with 401.
   'realtime.ticket': signedIn({ allowPending: true }),
   'realtime.connect': PUBLIC,
+  // Like realtime.connect: authenticated by the route itself (subprotocol or ticket) before joinRoom.
+  'calls.connect': PUBLIC,
 
   // caregiver network: patients and (verified) caregivers; relationship checks per row in the service
   'caregivers.requests.send': roles('user', 'caregiver'),

@@ -82,6 +82,11 @@ export const API_TAGS = [
       'The WebSocket that pushes events to the signed-in account, and the tickets that open it. The socket ' +
       'itself is no HTTP operation, so it is described under `x-websocket` of the `/api/v1/realtime` path.',
   },
+  {
+    name: 'Calls',
+    description:
+      'Video visits: the room of a video appointment (a WebSocket, described under `x-websocket` of its path), ICE servers, guest invitations, the call summary, its chat and consented recordings.',
+  },
   { name: 'Files', description: 'Uploaded files of the signed-in account: metadata, content and deletion.' },
   {
     name: 'Admin',

@@ -16,6 +16,11 @@ export interface RealtimePort {
    * or the hub's refusal.
    */
   connect(userId: string, headers: Record<string, string>): Promise<Response>;
+  /**
+   * Hands an authenticated WebSocket upgrade to the video room named `room` (src/realtime/video-room.do.ts)
+   * with the trusted `headers` carrying the socket's authority and seat; resolves with the room's answer.
+   */
+  joinRoom(room: string, headers: Record<string, string>): Promise<Response>;
 }
 
 /** What the hub exposes over RPC to the Worker (see src/realtime/user-hub.do.ts). */
@@ -23,8 +28,15 @@ export interface UserHubRpc {
   emit<E extends PushEventName>(event: E, data: PushEvents[E]): Promise<number>;
 }
 
-/** The Cloudflare adapter over the USER_HUB namespace: one Durable Object per user, named by the user id. */
-export function durableObjectRealtime(namespace: Env['USER_HUB'], onError: (err: unknown) => void): RealtimePort {
+/**
+ * The Cloudflare adapter over the USER_HUB namespace (one Durable Object per user, named by the user id)
+ * and the CALL_ROOM namespace (one per video room, named by the room).
+ */
+export function durableObjectRealtime(
+  namespace: Env['USER_HUB'],
+  rooms: Env['CALL_ROOM'],
+  onError: (err: unknown) => void,
+): RealtimePort {
   const hubOf = (userId: string) => namespace.get(namespace.idFromName(userId));
   return {
     async notify(userId, event, data) {
@@ -37,6 +49,11 @@ export function durableObjectRealtime(namespace: Env['USER_HUB'], onError: (err:
     },
     connect(userId, headers) {
       return hubOf(userId).fetch('https://user-hub/connect', { headers: { upgrade: 'websocket', ...headers } });
+    },
+    joinRoom(room, headers) {
+      return rooms
+        .get(rooms.idFromName(room))
+        .fetch('https://video-room/join', { headers: { upgrade: 'websocket', ...headers } });
     },
   };
 }

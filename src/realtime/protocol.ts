@@ -60,23 +60,24 @@ export type ReadFrame = { ok: true; frame: Frame } | { ok: false; code: FrameErr
 const encoder = new TextEncoder();
 
 /** UTF-8 size of a string, without encoding it when its length already decides. */
-function tooLarge(text: string): boolean {
-  if (text.length > MAX_FRAME_BYTES) return true;
-  if (text.length * 3 <= MAX_FRAME_BYTES) return false;
-  return encoder.encode(text).byteLength > MAX_FRAME_BYTES;
+function tooLarge(text: string, maxBytes: number): boolean {
+  if (text.length > maxBytes) return true;
+  if (text.length * 3 <= maxBytes) return false;
+  return encoder.encode(text).byteLength > maxBytes;
 }
 
 /**
  * Reads one inbound frame and says why it is refused when it is not a valid one. The `id` of a
- * well-formed JSON object is kept on a refusal, so the error reply can still echo it.
+ * well-formed JSON object is kept on a refusal, so the error reply can still echo it. `maxBytes`: the
+ * socket's frame limit (the hub's by default).
  * @example readFrame('{"event":"ping","id":"1"}') // { ok: true, frame: { event: 'ping', id: '1' } }
  */
-export function readFrame(raw: string | ArrayBuffer): ReadFrame {
+export function readFrame(raw: string | ArrayBuffer, maxBytes: number = MAX_FRAME_BYTES): ReadFrame {
   if (typeof raw !== 'string') {
     return { ok: false, code: 'INVALID_FRAME', message: 'Binary frames are not supported; send JSON text' };
   }
-  if (tooLarge(raw)) {
-    return { ok: false, code: 'FRAME_TOO_LARGE', message: `Frames are limited to ${MAX_FRAME_BYTES} bytes` };
+  if (tooLarge(raw, maxBytes)) {
+    return { ok: false, code: 'FRAME_TOO_LARGE', message: `Frames are limited to ${maxBytes} bytes` };
   }
   let json: unknown;
   try {

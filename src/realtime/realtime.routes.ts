@@ -17,7 +17,8 @@ const TicketSchema = z
     example: { ticket: 'q3Vb0yJq0nYk6sS2tq5Pp2m1h0ZkS9cQ4oQ8rR1uX7E', expiresAt: '2026-01-15T10:30:30.000Z' },
   });
 
-const ConnectQuery = z.object({
+/** The query and headers every socket handshake takes (the user hub's, the video rooms'). */
+export const ConnectQuery = z.object({
   ticket: z
     .string()
     .min(1)
@@ -26,7 +27,7 @@ const ConnectQuery = z.object({
     .openapi({ description: 'A ticket from `POST /api/v1/realtime/ticket` (single use, 30 s).', example: 'q3Vb0y…' }),
 });
 
-const ConnectHeaders = z.object({
+export const ConnectHeaders = z.object({
   'sec-websocket-protocol': z
     .string()
     .optional()

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { CallRecordingStopReason, CallRole } from '../db/schema';
-import type { ErrorData } from './protocol';
+import { type ErrorData, SUBPROTOCOL } from './protocol';
 
 /**
  * The video room's socket protocol (docs/calls.md, Room protocol): the same JSON text frames as the
@@ -9,8 +9,8 @@ import type { ErrorData } from './protocol';
  * of its event below; anything else is refused with VALIDATION_FAILED or UNKNOWN_EVENT.
  */
 
-/** The subprotocol a client offers on `GET /api/v1/appointments/{id}/call/connect`. */
-export const ROOM_SUBPROTOCOL = 'kinwell.v1';
+/** The subprotocol a client offers on `GET /api/v1/appointments/{id}/call/connect`: the hub's. */
+export const ROOM_SUBPROTOCOL = SUBPROTOCOL;
 
 /** Room frames may carry a session description (SDP), larger than the hub's frames. */
 export const MAX_ROOM_FRAME_BYTES = 64 * 1024;

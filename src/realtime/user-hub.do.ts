@@ -12,24 +12,12 @@ import type { PushEventName, PushEvents } from '../platform/realtime-events';
 import { cloudflareDeps } from '../runtime/cloudflare';
 import { type SocketEventHandler, type SocketEventMap, socketEvents } from './events';
 import { authorityFromHeaders, authorityFromToken, checkSession, type SocketAuthority } from './hub-auth';
-import {
-  CLOSE,
-  closeReply,
-  type ErrorData,
-  errorFrame,
-  type Frame,
-  frame,
-  KEEPALIVE,
-  RATE,
-  readFrame,
-} from './protocol';
+import { CLOSE, closeReply, errorFrame, type Frame, frame, KEEPALIVE, RATE, readFrame } from './protocol';
+import { describe, endSocket, errorDataOf, send, stateOf, type Throttled, throttle } from './socket-core';
 
 /** Everything a socket needs after a wake-up: kept in its attachment, never only in memory. */
-export interface SocketState extends SocketAuthority {
+export interface SocketState extends SocketAuthority, Throttled {
   connectedAt: number;
-  /** Start of the current throttling window (epoch ms) and frames counted in it. */
-  windowStart: number;
-  windowCount: number;
 }
 
 /**
@@ -89,7 +77,7 @@ export class UserHub extends DurableObject<Env> {
     const now = this.clock.now().getTime();
     const live: [WebSocket, SocketState][] = [];
     for (const socket of this.ctx.getWebSockets()) {
-      const state = stateOf(socket);
+      const state = stateOf<SocketState>(socket);
       if (!state || socket.readyState !== WebSocket.OPEN) continue;
       if (now >= state.expiresAt) this.end(socket, 'TOKEN_EXPIRED', 'The access token has expired', CLOSE.expired);
       else live.push([socket, state]);
@@ -127,7 +115,7 @@ export class UserHub extends DurableObject<Env> {
 
   /** One inbound frame: throttle, expiry, shape, session, then dispatch. */
   private async receive(socket: WebSocket, raw: string | ArrayBuffer): Promise<void> {
-    const state = stateOf(socket);
+    const state = stateOf<SocketState>(socket);
     if (!state) {
       this.end(socket, 'TOKEN_REVOKED', 'This socket has no authority', CLOSE.revoked);
       return;
@@ -136,14 +124,14 @@ export class UserHub extends DurableObject<Env> {
     const id = read.ok ? read.frame.id : read.id;
     const now = this.clock.now().getTime();
 
-    const count = this.countFrame(socket, state, now);
-    if (count >= RATE.closeAt) {
+    const throttled = throttle(socket, state, now, RATE);
+    if (throttled.verdict === 'close') {
       this.end(socket, 'RATE_LIMITED', 'Too many frames; closing', CLOSE.flooded, id);
       return;
     }
-    if (count > RATE.limit) {
-      const retryAfter = Math.max(1, Math.ceil((state.windowStart + RATE.windowMs - now) / 1000));
-      send(socket, errorFrame({ code: 'RATE_LIMITED', message: `Too many frames; retry in ${retryAfter} s` }, id));
+    if (throttled.verdict === 'drop') {
+      const message = `Too many frames; retry in ${throttled.retryAfter} s`;
+      send(socket, errorFrame({ code: 'RATE_LIMITED', message }, id));
       return;
     }
     if (now >= state.expiresAt) {
@@ -187,7 +175,7 @@ export class UserHub extends DurableObject<Env> {
       const result = await handler(ctx, message.data ?? {});
       send(socket, frame(`${event}:success`, result ?? null, id));
     } catch (err) {
-      send(socket, errorFrame(this.errorData(err, ctx), id, `${event}:error`));
+      send(socket, errorFrame(errorDataOf(err, ctx, 'hub.handler_failed'), id, `${event}:error`));
     }
   }
 
@@ -207,38 +195,13 @@ export class UserHub extends DurableObject<Env> {
       throw new AppError('VALIDATION_FAILED', 'Validation failed', { fields: fieldErrors(parsed.error, 'data') });
     }
     const { authority } = await authorityFromToken(ctx, parsed.data.token);
-    const current = stateOf(socket);
+    const current = stateOf<SocketState>(socket);
     if (!current || authority.userId !== current.userId) {
       throw new AppError('TOKEN_INVALID', 'The token belongs to another account');
     }
     // Re-read right before writing: other frames may have moved the throttle counters meanwhile.
     socket.serializeAttachment({ ...current, ...authority } satisfies SocketState);
     return { expiresAt: new Date(authority.expiresAt).toISOString() };
-  }
-
-  /** The code and message of a failed handler; anything but an AppError is logged and hidden. */
-  private errorData(err: unknown, ctx: ServiceContext): ErrorData {
-    if (err instanceof AppError) {
-      return {
-        code: err.code,
-        message: err.message,
-        ...(err.fields?.length ? { fields: err.fields } : {}),
-        ...(err.details !== undefined ? { details: err.details } : {}),
-      };
-    }
-    ctx.log.log('error', 'hub.handler_failed', { error: describe(err), stack: (err as Error)?.stack });
-    return { code: 'INTERNAL', message: 'Something went wrong', requestId: ctx.requestId };
-  }
-
-  /** Counts one frame in the socket's current window (stored in its attachment); returns the count. */
-  private countFrame(socket: WebSocket, state: SocketState, now: number): number {
-    const fresh = now - state.windowStart >= RATE.windowMs || now < state.windowStart;
-    const next: SocketState = fresh
-      ? { ...state, windowStart: now, windowCount: 1 }
-      : { ...state, windowCount: state.windowCount + 1 };
-    socket.serializeAttachment(next);
-    Object.assign(state, next);
-    return next.windowCount;
   }
 
   /**
@@ -268,12 +231,7 @@ export class UserHub extends DurableObject<Env> {
 
   /** Sends a last error frame and closes the socket with `closeCode`. */
   private end(socket: WebSocket, code: string, message: string, closeCode: number, id?: string): void {
-    send(socket, errorFrame({ code, message }, id));
-    try {
-      socket.close(closeCode, code);
-    } catch {
-      // Already closing.
-    }
+    endSocket(socket, code, message, closeCode, id);
   }
 
   /** A context with no caller yet: `withActor` once the frame's session checked out. */
@@ -286,26 +244,4 @@ export class UserHub extends DurableObject<Env> {
   }
 }
 
-function stateOf(socket: WebSocket): SocketState | null {
-  try {
-    return (socket.deserializeAttachment() as SocketState | null) ?? null;
-  } catch {
-    return null;
-  }
-}
-
 const sessionKey = (state: SocketState) => `${state.sessionId}:${state.tokenVersion}`;
-
-/** Sends without throwing (the peer may have gone between the check and the send). */
-function send(socket: WebSocket, text: string): boolean {
-  try {
-    socket.send(text);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function describe(err: unknown): string {
-  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-}

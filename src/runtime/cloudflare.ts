@@ -9,13 +9,13 @@ import { durableObjectRealtime } from '../platform/realtime';
 import { cloudflareRequestCeiling } from '../platform/request-ceiling';
 
 /**
- * The Cloudflare Workers runtime: R2 for files, Queues for jobs, the USER_HUB Durable Objects for
- * sockets. The only place that names them; everything below receives them through AppDeps.
+ * The Cloudflare Workers runtime: R2 for files, Queues for jobs, the USER_HUB and CALL_ROOM Durable
+ * Objects for sockets. The only place that names them; everything below receives them through AppDeps.
  */
 export const cloudflareAdapters: PortAdapters = (env, { ids, log }) => ({
   storage: r2Storage(env.FILES, ids),
   jobs: cloudflareQueue(env.JOBS),
-  realtime: durableObjectRealtime(env.USER_HUB, (err) =>
+  realtime: durableObjectRealtime(env.USER_HUB, env.CALL_ROOM, (err) =>
     log.log('warn', 'realtime.notify failed', { error: String(err) }),
   ),
 });

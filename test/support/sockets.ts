@@ -16,6 +16,8 @@ export interface ReceivedFrame {
 const SAFETY_MS = 5_000;
 
 export interface UpgradeOptions {
+  /** The socket's path; default the user hub's, `/api/v1/realtime`. */
+  path?: string;
   /** Sent as the subprotocols `kinwell.v1, bearer.<token>`. */
   token?: string;
   /** Sent as `?ticket=`. */
@@ -32,7 +34,7 @@ export interface UpgradeOptions {
 
 /** Sends the upgrade request through the real Worker (SELF) and returns its raw answer. */
 export async function upgrade(options: UpgradeOptions = {}): Promise<Response> {
-  const url = new URL('http://localhost/api/v1/realtime');
+  const url = new URL(options.path ?? '/api/v1/realtime', 'http://localhost');
   if (options.ticket) url.searchParams.set('ticket', options.ticket);
   for (const [key, value] of Object.entries(options.query ?? {})) url.searchParams.set(key, value);
   const headers = new Headers(options.headers);

@@ -26,6 +26,7 @@ const recorder: RealtimePort = {
     return 0;
   },
   connect: async () => new Response(null, { status: 500 }),
+  joinRoom: async () => new Response(null, { status: 500 }),
 };
 const api = client({ clock, adapters: (env, deps) => ({ ...cloudflareAdapters(env, deps), realtime: recorder }) });
 const now = () => clock.now();

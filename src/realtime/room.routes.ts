@@ -1,0 +1,91 @@
+import { z } from '@hono/zod-openapi';
+import { withActor } from '../context';
+import { createRouter } from '../http/hono';
+import { defineRoute, errorOf } from '../http/openapi';
+import { AppError } from '../lib/errors';
+import { encodeSeat, joinRoom, roomName, SEAT_HEADER } from '../modules/calls/room.service';
+import { authorityHeaders, connectAuthority } from './hub-auth';
+import { CLOSE } from './protocol';
+import { ConnectHeaders, ConnectQuery } from './realtime.routes';
+import { MAX_ROOM_FRAME_BYTES, ROOM_CLOSE, ROOM_RATE, ROOM_SUBPROTOCOL } from './room-protocol';
+
+const ConnectParams = z.object({
+  id: z.string().min(1).max(64).openapi({ description: 'The video appointment.', example: 'apt_01J9Z8Q4M2' }),
+});
+
+const RoomQuery = ConnectQuery.extend({
+  invite: z.string().min(1).max(128).optional().openapi({
+    description: 'A guest’s invitation code (`POST /api/v1/appointments/{id}/call/invitations`): single use.',
+    example: 'nI4cS0m5Qm4xq3u8W0b8d2Vf',
+  }),
+});
+
+const connectRoute = defineRoute({
+  method: 'get',
+  path: '/appointments/{id}/call/connect',
+  operationId: 'calls.connect',
+  tags: ['Calls'],
+  summary: 'Join the video room of an appointment (WebSocket)',
+  description: [
+    'Upgrades to a WebSocket in the appointment’s room. Authenticate as on `GET /api/v1/realtime`: the ' +
+      `subprotocols \`${ROOM_SUBPROTOCOL}, bearer.<accessToken>\` or \`?ticket=\`; a guest adds \`?invite=\`.`,
+    'Who: the appointment’s patient or doctor, or a guest the doctor invited (anyone else: 404). When: a video ' +
+      'appointment, pending, confirmed or in progress, from `calls.openMinutesBefore` before its start (earlier: 409 ' +
+      'ROOM_NOT_OPEN with `details.opensAt`) until `calls.joinGraceMinutes` after its end, or until the doctor ends an ' +
+      'in-progress visit (then 409 ROOM_CLOSED).',
+    'The doctor is in at once; the patient and guests wait until the doctor admits them. Frames are JSON text ' +
+      `\`{ "event", "data"?, "id"? }\` of at most ${MAX_ROOM_FRAME_BYTES} bytes; more than ${ROOM_RATE.limit} frames in ` +
+      `${ROOM_RATE.windowMs / 1000} s answer RATE_LIMITED and ${ROOM_RATE.closeAt} close the socket (${CLOSE.flooded}). ` +
+      `Close codes: ${CLOSE.expired} token expired, ${CLOSE.revoked} session revoked, ${ROOM_CLOSE.replaced} joined again ` +
+      `elsewhere, ${ROOM_CLOSE.ended} the visit ended. Every event and payload: docs/calls.md, Room protocol.`,
+  ].join('\n\n'),
+  request: { params: ConnectParams, query: RoomQuery, headers: ConnectHeaders },
+  responses: {
+    101: {
+      description: 'Switching Protocols: in the room (or its waiting room); from here on, frames of the room protocol',
+      headers: {
+        Upgrade: { description: 'The protocol switched to.', schema: { type: 'string', enum: ['websocket'] } },
+        'Sec-WebSocket-Protocol': {
+          description: `\`${ROOM_SUBPROTOCOL}\` when the client offered subprotocols.`,
+          schema: { type: 'string', enum: [ROOM_SUBPROTOCOL] },
+        },
+      },
+    },
+    400: errorOf('Both a bearer subprotocol and a ticket, or subprotocols without kinwell.v1 (BAD_REQUEST)'),
+    401: errorOf('No credential, a bad/expired/revoked token, a used or expired ticket, or a token in the URL'),
+    403: errorOf('The account is blocked or deactivated (USER_BLOCKED, USER_INACTIVE)'),
+    404: errorOf('No such appointment, or not the caller’s and no valid invitation (NOT_FOUND)'),
+    409: errorOf('Not a video visit (CONFLICT), too early (ROOM_NOT_OPEN), or over, cancelled or ended (ROOM_CLOSED)'),
+    426: errorOf('Not a WebSocket upgrade (UPGRADE_REQUIRED)'),
+  },
+});
+
+export const roomRouter = createRouter().openapi(connectRoute, async (c) => {
+  const ctx = c.get('ctx');
+  if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') {
+    c.header('upgrade', 'websocket');
+    throw new AppError('UPGRADE_REQUIRED', 'Connect with a WebSocket upgrade (Upgrade: websocket)');
+  }
+  const { invite, ...query } = c.req.query();
+  const { actor, authority, subprotocol } = await connectAuthority(ctx, {
+    protocols: c.req.header('sec-websocket-protocol'),
+    query,
+  });
+  const seat = await joinRoom(withActor(ctx, actor), c.req.param('id'), invite);
+  const res = await ctx.ports.realtime.joinRoom(roomName(seat.appointmentId), {
+    ...authorityHeaders(authority),
+    [SEAT_HEADER]: encodeSeat(seat),
+  });
+  if (res.status === 410) {
+    throw new AppError('ROOM_CLOSED', 'This visit has ended', { details: { reason: 'ended' } });
+  }
+  if (res.status !== 101 || !res.webSocket) {
+    ctx.log.log('error', 'calls.room_refused', { status: res.status });
+    throw new AppError('INTERNAL', 'The room could not be joined');
+  }
+  return new Response(null, {
+    status: 101,
+    webSocket: res.webSocket,
+    headers: subprotocol ? { 'sec-websocket-protocol': ROOM_SUBPROTOCOL } : {},
+  });
+});

@@ -1,0 +1,102 @@
+import type { ServiceContext } from '../context';
+import { AppError } from '../lib/errors';
+import { type ErrorData, errorFrame } from './protocol';
+
+/**
+ * What the user hub and the video rooms do alike with a hibernatable socket: read its state from its
+ * attachment (never from memory: the object may have been evicted since), throttle its frames, send
+ * without throwing, close with a last error frame, and turn a handler's failure into an error frame.
+ */
+
+/** A socket's frame throttle, kept in its attachment. */
+export interface Throttled {
+  /** Start of the current throttling window (epoch ms) and frames counted in it. */
+  windowStart: number;
+  windowCount: number;
+}
+
+/** A per-socket frame allowance: `limit` frames per `windowMs`; the `closeAt`-th closes the socket. */
+export interface FrameRate {
+  limit: number;
+  windowMs: number;
+  closeAt: number;
+}
+
+/** The state a socket was accepted with, from its attachment; null when it has none. */
+export function stateOf<S>(socket: WebSocket): S | null {
+  try {
+    return (socket.deserializeAttachment() as S | null) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** Sends without throwing (the peer may have gone between the check and the send). */
+export function send(socket: WebSocket, text: string): boolean {
+  try {
+    socket.send(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Sends a last error frame and closes the socket with `closeCode`. */
+export function endSocket(socket: WebSocket, code: string, message: string, closeCode: number, id?: string): void {
+  send(socket, errorFrame({ code, message }, id));
+  try {
+    socket.close(closeCode, code);
+  } catch {
+    // Already closing.
+  }
+}
+
+/**
+ * Counts one frame in the socket's current window (stored in its attachment, and in `state`);
+ * returns the count.
+ */
+export function countFrame<S extends Throttled>(socket: WebSocket, state: S, now: number, rate: FrameRate): number {
+  const fresh = now - state.windowStart >= rate.windowMs || now < state.windowStart;
+  const next: S = fresh
+    ? { ...state, windowStart: now, windowCount: 1 }
+    : { ...state, windowCount: state.windowCount + 1 };
+  socket.serializeAttachment(next);
+  Object.assign(state, next);
+  return next.windowCount;
+}
+
+/**
+ * The throttle's verdict on one more frame: `close` (the socket flooded: close it), `drop` (answer
+ * RATE_LIMITED, retry in `retryAfter` seconds) or `ok`.
+ */
+export function throttle<S extends Throttled>(
+  socket: WebSocket,
+  state: S,
+  now: number,
+  rate: FrameRate,
+): { verdict: 'ok' | 'close' } | { verdict: 'drop'; retryAfter: number } {
+  const count = countFrame(socket, state, now, rate);
+  if (count >= rate.closeAt) return { verdict: 'close' };
+  if (count > rate.limit) {
+    return { verdict: 'drop', retryAfter: Math.max(1, Math.ceil((state.windowStart + rate.windowMs - now) / 1000)) };
+  }
+  return { verdict: 'ok' };
+}
+
+/** The code and message of a failed handler; anything but an AppError is logged and hidden. */
+export function errorDataOf(err: unknown, ctx: ServiceContext, event: string): ErrorData {
+  if (err instanceof AppError) {
+    return {
+      code: err.code,
+      message: err.message,
+      ...(err.fields?.length ? { fields: err.fields } : {}),
+      ...(err.details !== undefined ? { details: err.details } : {}),
+    };
+  }
+  ctx.log.log('error', event, { error: describe(err), stack: (err as Error)?.stack });
+  return { code: 'INTERNAL', message: 'Something went wrong', requestId: ctx.requestId };
+}
+
+export function describe(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}
