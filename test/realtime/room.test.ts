@@ -25,7 +25,7 @@ import {
   roomOf,
   videoVisit,
 } from '../support/rooms';
-import { upgrade } from '../support/sockets';
+import { openSocket, upgrade } from '../support/sockets';
 
 const appointmentOf = async (id: string) => (await db.select().from(appointments).where(eq(appointments.id, id)))[0]!;
 
@@ -134,6 +134,32 @@ describe('Joining a video room', () => {
     ]);
     doctor.socket.close();
     patient.socket.close();
+  });
+});
+
+describe('Calling out through the user hub', () => {
+  it('Should tell the absent doctor that someone waits, and the absent patient that the doctor is ready', async () => {
+    const visit = await videoVisit();
+    const id = visit.appointment.id;
+    const doctorHub = await openSocket({ token: visit.doctor.token });
+    const patient = await joinRoom(id, visit.patient.token);
+    expect(await doctorHub.next('call:waiting')).toEqual({
+      event: 'call:waiting',
+      data: {
+        appointmentId: id,
+        participant: { id: visit.patient.user.id, name: visit.patient.user.name, role: 'patient' },
+      },
+    });
+    patient.socket.close();
+    await patient.socket.closed();
+
+    const patientHub = await openSocket({ token: visit.patient.token });
+    const doctor = await joinRoom(id, visit.doctor.token);
+    expect((await patientHub.next('call:doctor-ready')).data).toEqual({
+      appointmentId: id,
+      doctor: { id: visit.doctor.user.id, name: visit.doctor.user.name },
+    });
+    for (const s of [doctorHub, patientHub, doctor.socket]) s.close();
   });
 });
 
