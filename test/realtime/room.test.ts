@@ -2,6 +2,7 @@ import { runInDurableObject } from 'cloudflare:test';
 import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { signAccessToken } from '../../src/access/tokens';
+import { ROUND_TRIPS_HEADER } from '../../src/app';
 import {
   appointments,
   callConsents,
@@ -10,6 +11,7 @@ import {
   callRecordings,
   callSessions,
   files,
+  sessions,
 } from '../../src/db/schema';
 import { fixedClock } from '../../src/lib/clock';
 import { sessionIdOf } from '../../src/modules/calls/room.service';
@@ -23,6 +25,7 @@ import {
   joinRoom,
   refusedJoin,
   roomOf,
+  roomPath,
   videoVisit,
 } from '../support/rooms';
 import { openSocket, upgrade } from '../support/sockets';
@@ -77,6 +80,22 @@ describe('Joining a video room', () => {
     for (const id of [visit.appointment.id, cancelled.appointment.id, later.appointment.id, inPerson.appointment.id]) {
       expect(await db.select().from(callSessions).where(eq(callSessions.appointmentId, id))).toEqual([]);
     }
+  });
+
+  it('Should check the bearer’s session within the join’s one read, and refuse a revoked one', async () => {
+    const later = await videoVisit({ startsInMinutes: 60 });
+    const early = await upgrade({ path: roomPath(later.appointment.id), token: later.doctor.token });
+    expect(early.status).toBe(409);
+    expect(Number(early.headers.get(ROUND_TRIPS_HEADER))).toBe(1);
+
+    const visit = await videoVisit();
+    await db.update(sessions).set({ revokedAt: Date.now() }).where(eq(sessions.userId, visit.patient.user.id));
+    const revoked = await upgrade({ path: roomPath(visit.appointment.id), token: visit.patient.token });
+    expect(revoked.status).toBe(401);
+    expect(((await revoked.json()) as any).error.code).toBe('TOKEN_REVOKED');
+    expect(await db.select().from(callSessions).where(eq(callSessions.appointmentId, visit.appointment.id))).toEqual(
+      [],
+    );
   });
 
   it('Should keep the patient waiting until the doctor admits them, then start the visit', async () => {
