@@ -412,6 +412,21 @@ describe('masked calls', () => {
     }
   });
 
+  it('Should answer 503 and mark the call failed when Twilio refuses it', async () => {
+    const { appointment, doctor } = await visit();
+    const providers = recordingFetch(() => Response.json({ code: 21211, message: 'Invalid To' }, { status: 400 }));
+    const api = client({ clock: fixedClock(NOW), fetch: providers.fetch });
+    const res = await api.post(`/api/v1/appointments/${appointment.id}/phone-call`, {
+      token: doctor.token,
+      env: TWILIO_ENV,
+    });
+    expect(res.status).toBe(503);
+    expect(res.body.error).toMatchObject({ code: 'SERVICE_UNAVAILABLE', details: { providerStatus: 400 } });
+    expect(await db.select().from(phoneCalls).where(eq(phoneCalls.appointmentId, appointment.id))).toEqual([
+      expect.objectContaining({ status: 'failed', callSid: null }),
+    ]);
+  });
+
   it('Should write the call Twilio would place to the outbox in development without Twilio', async () => {
     const { appointment, doctor, doctorPhone, patientPhone } = await visit();
     const providers = recordingFetch();
@@ -427,5 +442,23 @@ describe('masked calls', () => {
     expect(entry!.body).toContain(`from ${CLINIC}`);
     expect(entry!.data).toMatchObject({ from: CLINIC });
     expect(JSON.stringify(entry)).not.toContain(patientPhone);
+  });
+});
+
+describe('the voice settings', () => {
+  it('Should take an on-duty number only in E.164, and hours only as weekly intervals in a known zone', async () => {
+    const now = new Date('2026-11-25T10:00:00Z');
+    const superadmin = await account('superadmin', now);
+    const api = client({ clock: fixedClock(now) });
+    const put = (key: string, value: unknown) =>
+      api.put(`/api/v1/superadmin/settings/${key}`, { token: superadmin.token, json: { value } });
+    expect((await put('voice.onDutyNumber', '0912345678')).status).toBe(422);
+    expect((await put('voice.onDutyNumber', ON_DUTY)).status).toBe(200);
+    expect((await put('voice.hours', { timeZone: 'Mars/Olympus', intervals: [] })).status).toBe(422);
+    const backwards = { timeZone: 'UTC', intervals: [{ weekday: 1, start: '17:00', end: '09:00' }] };
+    expect((await put('voice.hours', backwards)).status).toBe(422);
+    const night = { timeZone: 'UTC', intervals: [{ weekday: 3, start: '18:00', end: '24:00' }] };
+    expect((await put('voice.hours', night)).status).toBe(200);
+    expect((await put('voice.afterHoursMessage', '')).status).toBe(422);
   });
 });
