@@ -48,6 +48,7 @@ import { devicesRouter } from './modules/users/devices.routes';
 import { profileRouter } from './modules/users/profile.routes';
 import { usersRouter } from './modules/users/users.routes';
 import { vaccinationsRouter } from './modules/vaccinations/vaccinations.routes';
+import { voiceRouter } from './modules/voice/voice.routes';
 import { enforceRequestCeiling } from './platform/request-ceiling';
 import { realtimeRouter } from './realtime/realtime.routes';
 import { roomRouter } from './realtime/room.routes';
@@ -93,6 +94,7 @@ const modules = [
   settingsRouter,
   auditRouter,
   paymentsHistoryRouter,
+  voiceRouter,
 ];
 
 const DOCS_CSP =

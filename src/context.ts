@@ -177,6 +177,7 @@ function settledPorts(ports: Ports, settle: () => Promise<void>): Ports {
   return {
     mailer: wrap(ports.mailer),
     sms: wrap(ports.sms),
+    voice: wrap(ports.voice),
     push: wrap(ports.push),
     payments: wrap(ports.payments),
     storage: wrap(ports.storage),

@@ -69,6 +69,11 @@ export interface Env {
   TWILIO_ACCOUNT_SID?: string;
   TWILIO_AUTH_TOKEN?: string;
   TWILIO_FROM_NUMBER?: string;
+  /**
+   * The clinic's number for voice calls (masked doctor–patient calls ring from it and show it as caller
+   * id); defaults to TWILIO_FROM_NUMBER. Incoming calls to it are answered by POST /api/v1/webhooks/twilio/voice.
+   */
+  TWILIO_VOICE_NUMBER?: string;
 
   /**
    * Stripe (payments). Without the secret key, development and tests use the local checkout page

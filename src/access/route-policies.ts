@@ -336,6 +336,14 @@ export const ROUTE_POLICIES = {
   'admin.refunds.list': adminWith('appointment-manager'),
   'admin.refunds.approve': adminWith('appointment-manager'),
   'admin.refunds.reject': adminWith('appointment-manager'),
+
+  // voice: Twilio calls (signed by Twilio instead of a token: the routes check X-Twilio-Signature),
+  // the call log for admins, and masked calls by the appointment's doctor
+  'webhooks.twilio.voice': PUBLIC,
+  'webhooks.twilio.voiceStatus': PUBLIC,
+  'webhooks.twilio.voiceBridge': PUBLIC,
+  'admin.phoneCalls.list': roles('admin', 'superadmin'),
+  'appointments.phoneCall': roles('doctor'),
 } as const satisfies Record<string, RoutePolicy>;
 
 export type OperationId = keyof typeof ROUTE_POLICIES;

@@ -116,6 +116,11 @@ export const API_TAGS = [
     description: 'System settings and feature flags, and the public subset the apps read at start-up.',
   },
   { name: 'Audit', description: 'The audit trail of security-relevant and administrative actions.' },
+  {
+    name: 'Phone calls',
+    description:
+      "Twilio voice: the log of calls through the clinic's number for admins, and masked calls from a doctor to an appointment's patient.",
+  },
 ] as const satisfies readonly { name: string; description: string }[];
 
 /** The configuration {@link openApiDocument} turns into the document: version, info (with contact), servers and tags. */

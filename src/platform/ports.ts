@@ -11,11 +11,14 @@ import { localPayments, type PaymentProvider, stripePayments, unconfiguredPaymen
 import { fcmPush, outboxPush, type PushSender } from './push';
 import type { RealtimePort } from './realtime';
 import { outboxSms, type SmsSender, twilioSms, twilioStatusCallbackUrl } from './sms';
+import { clinicVoiceNumber, outboxVoice, twilioVoice, twilioVoiceConfigured, type VoiceCaller } from './voice';
 
 /** Everything a service may reach outside its own code. Only src/platform touches bindings and APIs. */
 export interface Ports {
   mailer: Mailer;
   sms: SmsSender;
+  /** Outgoing phone calls (Twilio voice; the outbox in development without Twilio). */
+  voice: VoiceCaller;
   /** Push notifications to devices (FCM). */
   push: PushSender;
   /** The payment provider (Stripe; the local checkout page in development without a key). */
@@ -96,6 +99,26 @@ export function createPorts(deps: PortDeps): Ports {
     : pushConfigured(env) && env.FCM_SERVICE_ACCOUNT
       ? fcmPush({ serviceAccount: env.FCM_SERVICE_ACCOUNT, projectId: env.FCM_PROJECT_ID }, deps)
       : { send: () => Promise.reject(notConfigured('Push', 'FCM_SERVICE_ACCOUNT')) };
+  const voiceFrom = clinicVoiceNumber(env);
+  const voice: VoiceCaller =
+    twilioVoiceConfigured(env) && voiceFrom
+      ? twilioVoice(
+          { accountSid: env.TWILIO_ACCOUNT_SID!, authToken: env.TWILIO_AUTH_TOKEN!, from: voiceFrom },
+          deps.fetch,
+        )
+      : local
+        ? outboxVoice(deps, voiceFrom)
+        : {
+            from: voiceFrom,
+            available: false,
+            call: () =>
+              Promise.reject(
+                notConfigured(
+                  'Voice calls',
+                  'TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_VOICE_NUMBER or TWILIO_FROM_NUMBER',
+                ),
+              ),
+          };
   const paymentsConfig = {
     secretKey: env.STRIPE_SECRET_KEY,
     webhookSecret: env.STRIPE_WEBHOOK_SECRET,
@@ -109,6 +132,7 @@ export function createPorts(deps: PortDeps): Ports {
   return {
     mailer,
     sms,
+    voice,
     push,
     payments,
     ...deps.adapters(env, { ids: deps.ids, log: deps.log }),

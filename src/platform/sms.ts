@@ -44,6 +44,33 @@ export function twilioStatusCallbackUrl(publicUrl: string | undefined): string |
   return origin ? `${origin}${TWILIO_STATUS_CALLBACK_PATH}` : undefined;
 }
 
+/** The account a Twilio REST request is made for, and its auth token (HTTP basic auth). */
+export interface TwilioCredentials {
+  accountSid: string;
+  authToken: string;
+}
+
+/**
+ * POSTs `form` to one of the account's Twilio REST resources (`Messages`, `Calls`), form-encoded with
+ * basic auth, over `fetcher`. The answer is the caller's to read.
+ */
+export function postToTwilio(
+  credentials: TwilioCredentials,
+  fetcher: typeof fetch,
+  resource: string,
+  form: Record<string, string>,
+): Promise<Response> {
+  const url = `https://api.twilio.com/2010-04-01/Accounts/${encodeURIComponent(credentials.accountSid)}/${resource}.json`;
+  return fetcher(url, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${btoa(`${credentials.accountSid}:${credentials.authToken}`)}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: new URLSearchParams(form).toString(),
+  });
+}
+
 /**
  * Production adapter: Twilio's Messages REST API called with fetch. The twilio-node REST client is
  * reported to fail on Workers (twilio-node#1096) and weighs ~565 KB gzip, so it is not used here.
@@ -51,19 +78,11 @@ export function twilioStatusCallbackUrl(publicUrl: string | undefined): string |
 export function twilioSms(config: TwilioConfig, fetcher: typeof fetch): SmsSender {
   return {
     async send(message) {
-      const url = `https://api.twilio.com/2010-04-01/Accounts/${encodeURIComponent(config.accountSid)}/Messages.json`;
-      const res = await fetcher(url, {
-        method: 'POST',
-        headers: {
-          authorization: `Basic ${btoa(`${config.accountSid}:${config.authToken}`)}`,
-          'content-type': 'application/x-www-form-urlencoded',
-        },
-        body: new URLSearchParams({
-          To: message.to,
-          From: config.from,
-          Body: message.body,
-          ...(config.statusCallback ? { StatusCallback: config.statusCallback } : {}),
-        }).toString(),
+      const res = await postToTwilio(config, fetcher, 'Messages', {
+        To: message.to,
+        From: config.from,
+        Body: message.body,
+        ...(config.statusCallback ? { StatusCallback: config.statusCallback } : {}),
       });
       if (!res.ok) {
         throw new AppError('SERVICE_UNAVAILABLE', 'SMS provider refused the message', {

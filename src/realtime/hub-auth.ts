@@ -1,5 +1,6 @@
 import { and, eq, gt, isNull, lt } from 'drizzle-orm';
-import { authenticate, sessionActor } from '../access/guard';
+import { admit, authenticate, sessionActor } from '../access/guard';
+import { signedIn } from '../access/policy';
 import { verifyAccessToken } from '../access/tokens';
 import type { Actor, AuthedContext, ServiceContext } from '../context';
 import { ROLES, type Role, realtimeTickets } from '../db/schema';
@@ -38,6 +39,30 @@ export async function authorityFromToken(
 ): Promise<{ actor: Actor; authority: SocketAuthority }> {
   const claims = await verifyAccessToken(ctx.env, token, ctx.clock.now());
   const actor = await authenticate(ctx, `Bearer ${token}`);
+  return {
+    actor,
+    authority: {
+      userId: actor.id,
+      sessionId: claims.sid,
+      tokenVersion: claims.ver,
+      role: actor.role,
+      expiresAt: claims.exp * 1000,
+    },
+  };
+}
+
+/**
+ * Authority from an access token without a round trip of its own: the token is verified here and the
+ * session check armed as the HTTP guard arms it (`admit`), to ride on the route's first D1 call. For
+ * handshakes whose route reads D1 before it upgrades (a video room's join).
+ * @throws AppError TOKEN_INVALID, TOKEN_EXPIRED; later, from the gate, TOKEN_REVOKED, USER_BLOCKED, USER_INACTIVE
+ */
+async function armedAuthorityFromToken(
+  ctx: ServiceContext,
+  token: string,
+): Promise<{ actor: Actor; authority: SocketAuthority }> {
+  const claims = await verifyAccessToken(ctx.env, token, ctx.clock.now());
+  const actor = await admit(ctx, `Bearer ${token}`, signedIn());
   return {
     actor,
     authority: {
@@ -163,12 +188,14 @@ const URL_CREDENTIALS = ['token', 'access_token', 'accesstoken', 'bearer', 'auth
 /**
  * Authenticates a socket upgrade from its `Sec-WebSocket-Protocol` offer and query: either
  * `kinwell.v1, bearer.<accessToken>` or `?ticket=` (consumed), never both, never a token in the URL.
- * `subprotocol` says whether the client offered `kinwell.v1` (the answer must then select it).
+ * `subprotocol` says whether the client offered `kinwell.v1` (the answer must then select it). `armed`: a
+ * bearer's session check rides on the route's next D1 call instead of costing its own round trip.
  * @throws AppError UNAUTHENTICATED, TOKEN_INVALID, TOKEN_EXPIRED, TOKEN_REVOKED, USER_BLOCKED, USER_INACTIVE, BAD_REQUEST
  */
 export async function connectAuthority(
   ctx: ServiceContext,
   request: { protocols: string | undefined; query: Record<string, string> },
+  options: { armed?: boolean } = {},
 ): Promise<{ actor: Actor; authority: SocketAuthority; subprotocol: boolean }> {
   if (Object.keys(request.query).some((key) => URL_CREDENTIALS.includes(key.toLowerCase()))) {
     throw new AppError(
@@ -190,7 +217,10 @@ export async function connectAuthority(
     throw new AppError('BAD_REQUEST', 'Authenticate with one bearer subprotocol or one ticket, not several');
   }
   const bearer = bearers[0];
-  if (bearer) return { ...(await authorityFromToken(ctx, bearer)), subprotocol };
+  if (bearer) {
+    const authority = options.armed ? armedAuthorityFromToken(ctx, bearer) : authorityFromToken(ctx, bearer);
+    return { ...(await authority), subprotocol };
+  }
   if (ticket) return { ...(await authorityFromTicket(ctx, ticket)), subprotocol };
   throw new AppError('UNAUTHENTICATED', `Sign in: offer "${SUBPROTOCOL}, bearer.<accessToken>" or pass ?ticket=`);
 }

@@ -24,6 +24,10 @@ declare module '../platform/realtime-events' {
     'request:removedByUser': { linkId: string; patientId: string; caregiverId: string; by: string };
     /** To an appointment's patient and doctor (except the caller who changed it). */
     'appointment:updated': { action: AppointmentAction; appointment: AppointmentView };
+    /** To a video visit's patient when the doctor enters its room while the patient is not in it. */
+    'call:doctor-ready': { appointmentId: string; doctor: PushPerson };
+    /** To a video visit's doctor, not in its room, when someone starts waiting to be admitted. */
+    'call:waiting': { appointmentId: string; participant: PushPerson & { role: 'patient' | 'guest' } };
     /** To the recipient of a new in-app notification, with their unread count (the badge). */
     'notification:new': { notification: NotificationView; unreadCount: number };
   }

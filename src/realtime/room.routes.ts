@@ -67,10 +67,12 @@ export const roomRouter = createRouter().openapi(connectRoute, async (c) => {
     throw new AppError('UPGRADE_REQUIRED', 'Connect with a WebSocket upgrade (Upgrade: websocket)');
   }
   const { invite, ...query } = c.req.query();
-  const { actor, authority, subprotocol } = await connectAuthority(ctx, {
-    protocols: c.req.header('sec-websocket-protocol'),
-    query,
-  });
+  // The bearer's session check rides on joinRoom's read: a join is two round trips (read, write).
+  const { actor, authority, subprotocol } = await connectAuthority(
+    ctx,
+    { protocols: c.req.header('sec-websocket-protocol'), query },
+    { armed: true },
+  );
   const seat = await joinRoom(withActor(ctx, actor), c.req.param('id'), invite);
   const res = await ctx.ports.realtime.joinRoom(roomName(seat.appointmentId), {
     ...authorityHeaders(authority),

@@ -145,6 +145,7 @@ export class VideoRoom extends DurableObject<Env> {
         send(doctor, roomFrame('room:waiting', participantOf(state, 'waiting')));
       }
     }
+    this.callOut(seat);
     return new Response(null, { status: 101, webSocket: client });
   }
 
@@ -167,6 +168,26 @@ export class VideoRoom extends DurableObject<Env> {
     this.log.log('warn', 'room.socket_error', { error: describe(error) });
     closeReply(socket, 1011);
     await this.departed(socket, 'reconnecting');
+  }
+
+  /**
+   * Tells whoever the join concerns and who is not in the room, through their user hub (off the join's
+   * path): the patient that the doctor is ready, the doctor that someone waits.
+   */
+  private callOut(seat: RoomSeat): void {
+    const realtime = this.context(createIds(this.clock).id('req')).ports.realtime;
+    const person = { id: seat.userId, name: seat.name };
+    const absent = (userId: string) => this.socketsOf(userId).length === 0;
+    if (seat.role === 'doctor' && absent(seat.patientId)) {
+      this.ctx.waitUntil(
+        realtime.notify(seat.patientId, 'call:doctor-ready', { appointmentId: seat.appointmentId, doctor: person }),
+      );
+    } else if (seat.role !== 'doctor' && !seat.admitted && absent(seat.doctorId)) {
+      const participant = { ...person, role: seat.role };
+      this.ctx.waitUntil(
+        realtime.notify(seat.doctorId, 'call:waiting', { appointmentId: seat.appointmentId, participant }),
+      );
+    }
   }
 
   /** A socket is gone: its time in the room is stored, and the room told it left or dropped. */

@@ -2,6 +2,7 @@ import { runInDurableObject } from 'cloudflare:test';
 import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { signAccessToken } from '../../src/access/tokens';
+import { ROUND_TRIPS_HEADER } from '../../src/app';
 import {
   appointments,
   callConsents,
@@ -10,6 +11,7 @@ import {
   callRecordings,
   callSessions,
   files,
+  sessions,
 } from '../../src/db/schema';
 import { fixedClock } from '../../src/lib/clock';
 import { sessionIdOf } from '../../src/modules/calls/room.service';
@@ -23,9 +25,10 @@ import {
   joinRoom,
   refusedJoin,
   roomOf,
+  roomPath,
   videoVisit,
 } from '../support/rooms';
-import { upgrade } from '../support/sockets';
+import { openSocket, upgrade } from '../support/sockets';
 
 const appointmentOf = async (id: string) => (await db.select().from(appointments).where(eq(appointments.id, id)))[0]!;
 
@@ -77,6 +80,22 @@ describe('Joining a video room', () => {
     for (const id of [visit.appointment.id, cancelled.appointment.id, later.appointment.id, inPerson.appointment.id]) {
       expect(await db.select().from(callSessions).where(eq(callSessions.appointmentId, id))).toEqual([]);
     }
+  });
+
+  it('Should check the bearer’s session within the join’s one read, and refuse a revoked one', async () => {
+    const later = await videoVisit({ startsInMinutes: 60 });
+    const early = await upgrade({ path: roomPath(later.appointment.id), token: later.doctor.token });
+    expect(early.status).toBe(409);
+    expect(Number(early.headers.get(ROUND_TRIPS_HEADER))).toBe(1);
+
+    const visit = await videoVisit();
+    await db.update(sessions).set({ revokedAt: Date.now() }).where(eq(sessions.userId, visit.patient.user.id));
+    const revoked = await upgrade({ path: roomPath(visit.appointment.id), token: visit.patient.token });
+    expect(revoked.status).toBe(401);
+    expect(((await revoked.json()) as any).error.code).toBe('TOKEN_REVOKED');
+    expect(await db.select().from(callSessions).where(eq(callSessions.appointmentId, visit.appointment.id))).toEqual(
+      [],
+    );
   });
 
   it('Should keep the patient waiting until the doctor admits them, then start the visit', async () => {
@@ -134,6 +153,32 @@ describe('Joining a video room', () => {
     ]);
     doctor.socket.close();
     patient.socket.close();
+  });
+});
+
+describe('Calling out through the user hub', () => {
+  it('Should tell the absent doctor that someone waits, and the absent patient that the doctor is ready', async () => {
+    const visit = await videoVisit();
+    const id = visit.appointment.id;
+    const doctorHub = await openSocket({ token: visit.doctor.token });
+    const patient = await joinRoom(id, visit.patient.token);
+    expect(await doctorHub.next('call:waiting')).toEqual({
+      event: 'call:waiting',
+      data: {
+        appointmentId: id,
+        participant: { id: visit.patient.user.id, name: visit.patient.user.name, role: 'patient' },
+      },
+    });
+    patient.socket.close();
+    await patient.socket.closed();
+
+    const patientHub = await openSocket({ token: visit.patient.token });
+    const doctor = await joinRoom(id, visit.doctor.token);
+    expect((await patientHub.next('call:doctor-ready')).data).toEqual({
+      appointmentId: id,
+      doctor: { id: visit.doctor.user.id, name: visit.doctor.user.name },
+    });
+    for (const s of [doctorHub, patientHub, doctor.socket]) s.close();
   });
 });
 

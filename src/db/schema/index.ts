@@ -13,3 +13,4 @@ export * from './reviews';
 export * from './settings';
 export * from './telemedicine';
 export * from './users';
+export * from './voice';

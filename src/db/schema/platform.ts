@@ -1,6 +1,6 @@
 import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
-export const OUTBOX_CHANNELS = ['email', 'sms', 'push'] as const;
+export const OUTBOX_CHANNELS = ['email', 'sms', 'push', 'voice'] as const;
 export type OutboxChannel = (typeof OUTBOX_CHANNELS)[number];
 
 /** What the outbox keeps of an email attachment: enough to see it was attached, not its bytes. */

@@ -16,6 +16,7 @@ import { reviewsErasure } from '../reviews/reviews.erasure';
 import { schedulesErasure } from '../schedules/schedules.erasure';
 import { usersErasure } from '../users/users.erasure';
 import { vaccinationsErasure } from '../vaccinations/vaccinations.erasure';
+import { voiceErasure } from '../voice/voice.erasure';
 
 /** One module's part of an account erasure (see src/db/erasure.ts). */
 export type AccountErasure = (ctx: ServiceContext, userId: string, mode: EraseMode) => Erasure | Promise<Erasure>;
@@ -40,6 +41,7 @@ export const ACCOUNT_ERASURES: readonly AccountErasure[] = [
   authErasure,
   notificationsErasure,
   filesErasure,
+  voiceErasure,
   usersErasure,
 ];
 

@@ -2,7 +2,8 @@ import { z } from '@hono/zod-openapi';
 import { OTP_TTL_MS } from '../../access/one-time-codes';
 import { ACCESS_TOKEN_TTL_SECONDS } from '../../access/tokens';
 import type { SettingType } from '../../db/schema';
-import { isPhoneRegion } from '../../lib/phone';
+import { e164OrNull, isPhoneRegion } from '../../lib/phone';
+import { isLocalTime } from '../../lib/time';
 
 /**
  * One system setting: its JSON type, the value used while no superadmin has set one, who may read it
@@ -51,6 +52,15 @@ const stringSetting = (def: {
   public: boolean;
   validate: z.ZodType<string>;
 }): SettingDefinition<string> => ({ type: 'string', ...def });
+
+/** Whether the runtime knows `zone` as an IANA time zone, spelled as it spells it. */
+function isTimeZone(zone: string): boolean {
+  try {
+    return new Intl.DateTimeFormat('en', { timeZone: zone }).resolvedOptions().timeZone === zone;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * The typed registry of every system setting and feature flag. A key missing here cannot be read or
@@ -297,6 +307,50 @@ export const SETTINGS = {
     public: false,
     description:
       'Largest avatar PUT /api/v1/users/me/avatar accepts, in MiB; a larger file answers 413 FILE_TOO_LARGE (details.maxBytes) and nothing is stored. The 5 MiB storage limit applies regardless.',
+  }),
+  'voice.afterHoursMessage': stringSetting({
+    default:
+      'Thank you for calling Kinwell. The clinic is closed now. Please call again during opening hours; in an emergency, call your local emergency number.',
+    public: false,
+    description:
+      "What a caller to the clinic's Twilio number hears (`<Say>`) outside `voice.hours`, or while no `voice.onDutyNumber` is set; then the call ends. 1 to 500 characters.",
+    validate: z.string().trim().min(1, 'must not be empty').max(500, 'must be at most 500 characters'),
+  }),
+  'voice.hours': {
+    type: 'json',
+    public: false,
+    default: {
+      timeZone: 'UTC',
+      intervals: [1, 2, 3, 4, 5].map((weekday) => ({ weekday, start: '09:00', end: '17:00' })),
+    },
+    description:
+      "When calls to the clinic's Twilio number are forwarded to `voice.onDutyNumber`: weekly intervals (weekday 1 = Monday … 7 = Sunday, local `HH:MM`, end up to 24:00) in `timeZone` (IANA). Outside them callers hear `voice.afterHoursMessage`. No intervals: never forwarded.",
+    validate: z.strictObject({
+      timeZone: z.string().max(64).refine(isTimeZone, 'must be an IANA time zone such as Europe/Lisbon'),
+      intervals: z
+        .array(
+          z
+            .strictObject({
+              weekday: z.number().int().min(1).max(7),
+              start: z.string().refine(isLocalTime, 'must be HH:MM'),
+              end: z.string().refine((t) => t === '24:00' || isLocalTime(t), 'must be HH:MM (up to 24:00)'),
+            })
+            .refine((i) => i.start < i.end, { message: 'start must be before end', path: ['end'] }),
+        )
+        .max(50, 'at most 50 intervals'),
+    }),
+  } satisfies SettingDefinition<{ timeZone: string; intervals: { weekday: number; start: string; end: string }[] }>,
+  'voice.onDutyNumber': stringSetting({
+    default: '',
+    public: false,
+    description:
+      "The on-duty staff number (E.164, e.g. +14155550123) calls to the clinic's Twilio number are forwarded to during `voice.hours`. Empty (the default): nobody is on duty, and callers hear `voice.afterHoursMessage`.",
+    validate: z
+      .string()
+      .refine(
+        (number) => number === '' || e164OrNull(number) === number,
+        'must be empty or a number in E.164 such as +14155550123',
+      ),
   }),
 } satisfies Record<string, SettingDefinition<any>>;
 
