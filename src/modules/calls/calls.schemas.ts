@@ -133,6 +133,18 @@ const ParticipantSchema = z.object({
 
 const ConsentSchema = z.object({ userId: z.string(), action: z.enum(CALL_CONSENT_ACTIONS), at: z.string() });
 
+const RECORDING_EXAMPLE = {
+  id: ID('rec'),
+  status: 'stored' as const,
+  startedBy: ID('usr'),
+  startedAt: '2026-07-01T09:02:05.000Z',
+  stoppedAt: '2026-07-01T09:20:00.000Z',
+  stopReason: 'stopped' as const,
+  contentType: 'video/webm',
+  sizeBytes: 48_211_904,
+  deleteAfter: '2026-07-31T09:26:00.000Z',
+};
+
 const RecordingSummarySchema = z.object({
   id: z.string(),
   status: z.enum(CALL_RECORDING_STATUSES),
@@ -184,19 +196,7 @@ export const CallSummarySchema = z
         },
       ],
       consents: [{ userId: ID('usr'), action: 'given', at: '2026-07-01T09:02:00.000Z' }],
-      recordings: [
-        {
-          id: ID('rec'),
-          status: 'stored',
-          startedBy: ID('usr'),
-          startedAt: '2026-07-01T09:02:05.000Z',
-          stoppedAt: '2026-07-01T09:20:00.000Z',
-          stopReason: 'stopped',
-          contentType: 'video/webm',
-          sizeBytes: 48_211_904,
-          deleteAfter: '2026-07-31T09:26:00.000Z',
-        },
-      ],
+      recordings: [RECORDING_EXAMPLE],
     },
   });
 export type CallSummary = z.infer<typeof CallSummarySchema>;
@@ -290,17 +290,5 @@ export const CompleteUploadBody = z
   });
 export type CompleteUploadInput = z.infer<typeof CompleteUploadBody>;
 
-export const StoredRecordingSchema = RecordingSummarySchema.openapi('CallRecording', {
-  example: {
-    id: ID('rec'),
-    status: 'stored',
-    startedBy: ID('usr'),
-    startedAt: '2026-07-01T09:02:05.000Z',
-    stoppedAt: '2026-07-01T09:20:00.000Z',
-    stopReason: 'stopped',
-    contentType: 'video/webm',
-    sizeBytes: 48_211_904,
-    deleteAfter: '2026-07-31T09:26:00.000Z',
-  },
-});
+export const StoredRecordingSchema = RecordingSummarySchema.openapi('CallRecording', { example: RECORDING_EXAMPLE });
 export type RecordingView = z.infer<typeof StoredRecordingSchema>;

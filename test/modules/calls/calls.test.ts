@@ -24,6 +24,7 @@ const clock = fixedClock(NOW);
 const api = client({ clock });
 const A = '/api/v1/appointments';
 const MiB = 1024 * 1024;
+const OCTET = { 'content-type': 'application/octet-stream' };
 
 const auditRows = (action: string, resourceId: string) =>
   db
@@ -336,14 +337,14 @@ describe('recordings', () => {
     const p1 = await api.put(`${base}/upload/parts/1`, {
       token: doctor.token,
       body: first,
-      headers: { 'content-type': 'application/octet-stream' },
+      headers: OCTET,
     });
     expect(p1.status, JSON.stringify(p1.body)).toBe(200);
     expect(tripsOf(p1)).toBe(1);
     const p2 = await api.put(`${base}/upload/parts/2`, {
       token: doctor.token,
       body: last,
-      headers: { 'content-type': 'application/octet-stream' },
+      headers: OCTET,
     });
     expect(p2.body.data).toMatchObject({ partNumber: 2 });
 
@@ -377,7 +378,7 @@ describe('recordings', () => {
     const noMore = await api.put(`${base}/upload/parts/3`, {
       token: doctor.token,
       body: last,
-      headers: { 'content-type': 'application/octet-stream' },
+      headers: OCTET,
     });
     expect(noMore.status).toBe(409);
   });
@@ -392,7 +393,7 @@ describe('recordings', () => {
     const notStarted = await api.put(`${base}/upload/parts/1`, {
       token: doctor.token,
       body: bytes(10),
-      headers: { 'content-type': 'application/octet-stream' },
+      headers: OCTET,
     });
     expect(notStarted.status).toBe(409);
     expect((await api.post(`${base}/upload`, { token: doctor.token, json: { contentType: 'audio/ogg' } })).status).toBe(
@@ -401,7 +402,7 @@ describe('recordings', () => {
     const part = await api.put(`${base}/upload/parts/1`, {
       token: doctor.token,
       body: bytes(10),
-      headers: { 'content-type': 'application/octet-stream' },
+      headers: OCTET,
     });
     expect(part.status).toBe(200);
     const early = await api.post(`${base}/upload/complete`, { token: doctor.token, json: { parts: [part.body.data] } });
@@ -411,7 +412,7 @@ describe('recordings', () => {
     const badPart = await api.put(`${base}/upload/parts/0`, {
       token: doctor.token,
       body: bytes(10),
-      headers: { 'content-type': 'application/octet-stream' },
+      headers: OCTET,
     });
     expect(badPart.status).toBe(422);
   });
@@ -422,7 +423,7 @@ describe('recordings', () => {
     const part = await api.put(`${base}/upload/parts/1`, {
       token: doctor.token,
       body: bytes(100),
-      headers: { 'content-type': 'application/octet-stream' },
+      headers: OCTET,
     });
     await api.post(`${base}/upload/complete`, { token: doctor.token, json: { parts: [part.body.data] } });
     const key = (await db.select().from(callRecordings).where(eq(callRecordings.id, recording.id)).get())!.storageKey!;
