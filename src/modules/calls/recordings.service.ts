@@ -177,7 +177,7 @@ export async function completeUpload(
   const now = ctx.clock.now().getTime();
   const deleteAfter = now + (await getSetting(ctx, 'calls.recordingRetentionDays')) * DAY_MS;
   const changes = { status: 'stored' as const, sizeBytes: size, storedAt: now, deleteAfter };
-  await ctx.db.batch([
+  const stored = ctx.db.batch([
     ctx.db
       .update(callRecordings)
       .set(changes)
@@ -193,6 +193,11 @@ export async function completeUpload(
       { guard: 'one-row-changed' },
     ),
   ]);
+  await stored.catch((err) => {
+    // Stored or discarded meanwhile (a retried completion, the cron): nothing was changed here.
+    if (auditGuardTripped(err)) throw new AppError('INVALID_TRANSITION', 'The recording changed meanwhile');
+    throw err;
+  });
   return toRecordingView({ ...row, ...changes });
 }
 

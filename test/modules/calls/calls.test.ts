@@ -456,3 +456,29 @@ describe('recordings', () => {
     ).toMatchObject({ status: 'deleted', uploadId: null });
   });
 });
+
+describe('recording parts: the size cap', () => {
+  it('Should refuse a part declared larger than 100 MiB with 413 before reading it', async () => {
+    const scene = await insertVideoAppointment({
+      now: NOW,
+      startsAt: '2026-07-01T07:30:00.000Z',
+      status: 'in-progress',
+    });
+    const session = await insertCallSession(scene.appointment);
+    const recording = await insertRecording(session, scene.doctor.user.id);
+    const base = `${A}/${scene.appointment.id}/call/recordings/${recording.id}`;
+    await api.post(`${base}/upload`, { token: scene.doctor.token, json: { contentType: 'video/webm' } });
+    const stream = new ReadableStream({
+      start(controller) {
+        controller.enqueue(new Uint8Array(16));
+        controller.close();
+      },
+    });
+    const res = await api.put(`${base}/upload/parts/1`, {
+      token: scene.doctor.token,
+      body: stream,
+      headers: { ...OCTET, 'content-length': String(100 * MiB + 1) },
+    });
+    expect(res.status).toBe(413);
+  });
+});
