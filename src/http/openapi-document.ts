@@ -60,11 +60,6 @@ export const API_TAGS = [
     description:
       'Patients review completed appointments; the filter holds contact details and flagged words; admins moderate; doctors reply once; the rating behind the directory.',
   },
-  {
-    name: 'Calls',
-    description:
-      'Video visits: ICE servers, guest invitations, the call summary and in-call chat afterwards, and consented recordings uploaded in parts and deleted after their retention.',
-  },
   { name: 'Appointment records', description: 'Files attached to an appointment and the doctor’s clinical notes.' },
   {
     name: 'Medical records',
