@@ -21,6 +21,7 @@ import { recordsRouter } from './modules/appointments/records.routes';
 import { auditRouter } from './modules/audit/audit.routes';
 import { identityRouter } from './modules/auth';
 import { availabilityRouter } from './modules/availability/availability.routes';
+import { callsRouter } from './modules/calls/calls.routes';
 import { careNotesRouter } from './modules/caregivers/care-notes.routes';
 import { caregiversRouter } from './modules/caregivers/caregivers.routes';
 import { supplementsRouter } from './modules/catalog/supplements.routes';
@@ -76,6 +77,7 @@ const modules = [
   recordsRouter,
   prescriptionsRouter,
   reviewsRouter,
+  callsRouter,
   calendarRouter,
   medicalRecordsRouter,
   paymentsRouter,

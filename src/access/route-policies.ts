@@ -257,6 +257,20 @@ export const ROUTE_POLICIES = {
   'doctors.reviews': PUBLIC,
   'reviews.photo': PUBLIC,
 
+  // calls (video visits): ICE servers for anyone signed in; invitations by the appointment's doctor; what a
+  // call left (summary, chat, recordings) for its patient and doctor; uploads by whoever started the
+  // recording (row checks in the service; anyone else 404)
+  'calls.iceServers': signedIn(),
+  'calls.invitations.create': roles('doctor'),
+  'calls.invitations.list': roles('doctor'),
+  'calls.invitations.revoke': roles('doctor'),
+  'calls.summary': signedIn(),
+  'calls.messages': signedIn(),
+  'calls.recordings.upload': signedIn(),
+  'calls.recordings.part': signedIn(),
+  'calls.recordings.complete': signedIn(),
+  'calls.recordings.download': signedIn(),
+
   // admin: people management (admins and superadmins; guards in src/modules/admin/admin.policy.ts)
   'admin.users.list': roles('admin', 'superadmin'),
   'admin.users.get': roles('admin', 'superadmin'),

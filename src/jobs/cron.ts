@@ -3,6 +3,7 @@ import { deleteExpiredHoldClaims } from '../modules/appointments/holds.service';
 import { deleteExpiredIdempotencyKeys } from '../modules/appointments/idempotency';
 import { releaseOverdueUnpaid } from '../modules/appointments/payment-state';
 import { pruneExpiredAuthState } from '../modules/auth/housekeeping';
+import { sweepRecordings } from '../modules/calls/recordings.service';
 import { enqueueDueReminders } from '../modules/notifications/reminders';
 import { sweepPendingRefunds } from '../modules/payments/refunds.service';
 import { expirePrescriptions } from '../modules/prescriptions/prescriptions.service';
@@ -31,6 +32,7 @@ export const CRON_TASKS: CronTask[] = [
   },
   { name: 'payments.refunds-sweep', run: (ctx) => sweepPendingRefunds(ctx) },
   { name: 'prescriptions.expire', run: (ctx) => expirePrescriptions(ctx) },
+  { name: 'calls.recordings-retention', run: (ctx) => sweepRecordings(ctx) },
 ];
 
 export interface CronReport {

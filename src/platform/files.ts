@@ -56,6 +56,37 @@ export interface FileStorage {
   put(purpose: FilePurpose, bytes: Uint8Array): Promise<StoredObject>;
   get(key: string): Promise<{ body: ReadableStream; size: number } | null>;
   delete(key: string): Promise<void>;
+  /** Multipart uploads under a key the caller chose (call recordings); absent where the runtime has none. */
+  multipart?: MultipartStorage;
+}
+
+/** One uploaded part of a multipart upload, as the completion names it. */
+export interface UploadedPart {
+  partNumber: number;
+  etag: string;
+}
+
+/**
+ * Port: an object written in parts (R2 multipart: parts 1–10000, each at least 5 MiB but the last),
+ * for uploads too large for one request. The caller keeps the key and the upload id.
+ */
+export interface MultipartStorage {
+  /** Starts an upload and answers its id. */
+  create(key: string, contentType: string): Promise<string>;
+  /** Stores one part (a body of known length) and answers its etag. */
+  uploadPart(
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    body: ReadableStream | Uint8Array,
+  ): Promise<UploadedPart>;
+  /**
+   * Joins the parts into the object and answers its size.
+   * @throws AppError VALIDATION_FAILED when the storage refuses the parts (unknown, out of order, too small)
+   */
+  complete(key: string, uploadId: string, parts: UploadedPart[]): Promise<{ size: number }>;
+  /** Drops an unfinished upload and its parts (nothing when it is already gone). */
+  abort(key: string, uploadId: string): Promise<void>;
 }
 
 /** Checks an upload against its purpose's rules and returns its sniffed type. */
@@ -91,6 +122,38 @@ export function r2Storage(bucket: R2Bucket, ids: IdGenerator): FileStorage {
     },
     async delete(key) {
       await bucket.delete(key);
+    },
+    multipart: r2Multipart(bucket),
+  };
+}
+
+/** R2 multipart uploads, resumed by key and upload id on every call (no state between requests). */
+export function r2Multipart(bucket: R2Bucket): MultipartStorage {
+  return {
+    async create(key, contentType) {
+      const upload = await bucket.createMultipartUpload(key, { httpMetadata: { contentType } });
+      return upload.uploadId;
+    },
+    async uploadPart(key, uploadId, partNumber, body) {
+      const part = await bucket.resumeMultipartUpload(key, uploadId).uploadPart(partNumber, body);
+      return { partNumber: part.partNumber, etag: part.etag };
+    },
+    async complete(key, uploadId, parts) {
+      try {
+        const object = await bucket.resumeMultipartUpload(key, uploadId).complete(parts);
+        return { size: object.size };
+      } catch (err) {
+        throw new AppError('VALIDATION_FAILED', 'The storage refused the parts', {
+          fields: [{ field: 'parts', message: err instanceof Error ? err.message : String(err) }],
+        });
+      }
+    },
+    async abort(key, uploadId) {
+      try {
+        await bucket.resumeMultipartUpload(key, uploadId).abort();
+      } catch {
+        // Already completed or aborted: nothing left to drop.
+      }
     },
   };
 }

@@ -5,6 +5,7 @@ import { appointmentsErasure } from '../appointments/appointments.erasure';
 import { auditInsert } from '../audit/audit.service';
 import { authErasure } from '../auth/auth.erasure';
 import { availabilityErasure } from '../availability/availability.erasure';
+import { callsErasure } from '../calls/calls.erasure';
 import { caregiversErasure } from '../caregivers/caregivers.erasure';
 import { dependentsErasure } from '../dependents/dependents.erasure';
 import { doctorsErasure } from '../doctors/doctors.erasure';
@@ -40,6 +41,7 @@ export const ACCOUNT_ERASURES: readonly AccountErasure[] = [
   dependentsErasure,
   authErasure,
   notificationsErasure,
+  callsErasure,
   filesErasure,
   voiceErasure,
   usersErasure,

@@ -38,6 +38,7 @@ const OTHER_ENTITY_IDS: Record<string, string> = {
   file_id: 'a file',
   follow_up_of_id: 'the appointment followed up',
   hold_id: 'an appointment hold',
+  invitation_id: 'a call invitation',
   item_id: 'a supplement or vaccine of the catalog',
   key_id: 'an encryption key (medical record content)',
   link_id: 'a caregiver link',
@@ -52,6 +53,7 @@ const OTHER_ENTITY_IDS: Record<string, string> = {
   specialization_id: 'a specialization',
   subject_id: 'what a notice is about (an appointment, a dose, a broadcast)',
   supplement_id: 'a supplement',
+  upload_id: "an R2 multipart upload (a call recording's)",
   vaccine_id: 'a vaccine',
 };
 
