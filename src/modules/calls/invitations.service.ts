@@ -1,7 +1,7 @@
 import { and, asc, count, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { AuthedContext } from '../../context';
 import { batchOf } from '../../db/batch';
-import { type AppointmentStatus, type CallInvitationRow, callInvitations } from '../../db/schema';
+import { type CallInvitationRow, callInvitations, LIVE_STATUSES } from '../../db/schema';
 import { selectedRow } from '../../db/sql';
 import { sha256Hex } from '../../lib/crypto';
 import { AppError, notFound } from '../../lib/errors';
@@ -14,9 +14,6 @@ import { callAppointment } from './history.service';
 
 /** Invitations not revoked and not expired that one appointment may have at once. */
 export const MAX_LIVE_INVITATIONS = 5;
-
-/** The appointment statuses whose room can still be joined. */
-export const LIVE_STATUSES: readonly AppointmentStatus[] = ['pending', 'confirmed', 'in-progress'];
 
 const MINUTE = 60_000;
 

@@ -13,6 +13,7 @@ import {
   callRecordings,
   callSessions,
   files,
+  LIVE_STATUSES,
   users,
 } from '../../db/schema';
 import { sha256Hex } from '../../lib/crypto';
@@ -23,9 +24,6 @@ import { auditGuardTripped, auditInsert } from '../audit/audit.service';
 import { getSetting, primeSettings, settingsQuery } from '../settings/settings.service';
 
 const MINUTE_MS = 60_000;
-
-/** Appointment statuses whose room takes joins. */
-const JOINABLE = ['pending', 'confirmed', 'in-progress'] as const;
 
 /** The Durable Object name of an appointment's room. */
 export const roomName = (appointmentId: string) => `appointment:${appointmentId}`;
@@ -134,7 +132,8 @@ export async function joinRoom(ctx: AuthedContext, appointmentId: string, invite
   if (session?.status === 'ended') {
     throw new AppError('ROOM_CLOSED', 'This visit has ended', { details: { reason: 'ended' } });
   }
-  if (!(JOINABLE as readonly string[]).includes(row.status)) {
+  // A room takes joins while the appointment is live (pending, confirmed, in progress).
+  if (!LIVE_STATUSES.includes(row.status)) {
     throw new AppError('ROOM_CLOSED', `This appointment is ${row.status}: its room is closed`, {
       details: { reason: row.status },
     });
