@@ -1,5 +1,6 @@
 import type { ServiceContext } from '../context';
 import { AppError } from '../lib/errors';
+import { authorityFromHeaders, type SocketAuthority } from './hub-auth';
 import { type ErrorData, errorFrame } from './protocol';
 
 /**
@@ -99,4 +100,17 @@ export function errorDataOf(err: unknown, ctx: ServiceContext, event: string): E
 
 export function describe(err: unknown): string {
   return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}
+
+/**
+ * The authority of an upgrade the Worker forwarded to a Durable Object, or the answer refusing it:
+ * 426 for a request that is no WebSocket upgrade, 400 when the trusted authority headers are missing.
+ */
+export function forwardedUpgrade(request: Request): { authority: SocketAuthority } | { refusal: Response } {
+  if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') {
+    return { refusal: new Response('Expected a WebSocket upgrade', { status: 426 }) };
+  }
+  const authority = authorityFromHeaders(request.headers);
+  if (!authority) return { refusal: new Response('Missing socket authority', { status: 400 }) };
+  return { authority };
 }

@@ -11,9 +11,18 @@ import { caregiverSocketEvents } from '../modules/caregivers/caregivers.events';
 import type { PushEventName, PushEvents } from '../platform/realtime-events';
 import { cloudflareDeps } from '../runtime/cloudflare';
 import { type SocketEventHandler, type SocketEventMap, socketEvents } from './events';
-import { authorityFromHeaders, authorityFromToken, checkSession, type SocketAuthority } from './hub-auth';
+import { authorityFromToken, checkSession, type SocketAuthority } from './hub-auth';
 import { CLOSE, closeReply, errorFrame, type Frame, frame, KEEPALIVE, RATE, readFrame } from './protocol';
-import { describe, endSocket, errorDataOf, send, stateOf, type Throttled, throttle } from './socket-core';
+import {
+  describe,
+  endSocket,
+  errorDataOf,
+  forwardedUpgrade,
+  send,
+  stateOf,
+  type Throttled,
+  throttle,
+} from './socket-core';
 
 /** Everything a socket needs after a wake-up: kept in its attachment, never only in memory. */
 export interface SocketState extends SocketAuthority, Throttled {
@@ -51,11 +60,9 @@ export class UserHub extends DurableObject<Env> {
 
   /** Accepts a socket upgrade forwarded by the Worker, which has authenticated the user. */
   override async fetch(request: Request): Promise<Response> {
-    if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') {
-      return new Response('Expected a WebSocket upgrade', { status: 426 });
-    }
-    const authority = authorityFromHeaders(request.headers);
-    if (!authority) return new Response('Missing socket authority', { status: 400 });
+    const upgrade = forwardedUpgrade(request);
+    if ('refusal' in upgrade) return upgrade.refusal;
+    const { authority } = upgrade;
     if (!this.ctx.id.equals(this.env.USER_HUB.idFromName(authority.userId))) {
       return new Response('This hub belongs to another user', { status: 403 });
     }

@@ -21,7 +21,7 @@ import {
   storeChatMessage,
 } from '../modules/calls/room.service';
 import { cloudflareDeps } from '../runtime/cloudflare';
-import { authorityFromHeaders, authorityFromToken, checkSession, type SocketAuthority } from './hub-auth';
+import { authorityFromToken, checkSession, type SocketAuthority } from './hub-auth';
 import { CLOSE, closeReply, errorFrame, KEEPALIVE, readFrame } from './protocol';
 import {
   MAX_PENDING_CANDIDATES,
@@ -37,7 +37,16 @@ import {
   type RoomServerEvents,
   roomFrame,
 } from './room-protocol';
-import { describe, endSocket, errorDataOf, send, stateOf, type Throttled, throttle } from './socket-core';
+import {
+  describe,
+  endSocket,
+  errorDataOf,
+  forwardedUpgrade,
+  send,
+  stateOf,
+  type Throttled,
+  throttle,
+} from './socket-core';
 
 /** Everything a socket needs after a wake-up: kept in its attachment, never only in memory. */
 export interface RoomSocketState extends SocketAuthority, Throttled {
@@ -100,12 +109,11 @@ export class VideoRoom extends DurableObject<Env> {
 
   /** Accepts a socket upgrade forwarded by the Worker, which has authenticated the user and granted the seat. */
   override async fetch(request: Request): Promise<Response> {
-    if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') {
-      return new Response('Expected a WebSocket upgrade', { status: 426 });
-    }
-    const authority = authorityFromHeaders(request.headers);
+    const upgrade = forwardedUpgrade(request);
+    if ('refusal' in upgrade) return upgrade.refusal;
+    const { authority } = upgrade;
     const seat = decodeSeat(request.headers.get(SEAT_HEADER));
-    if (!authority || !seat || seat.userId !== authority.userId) {
+    if (!seat || seat.userId !== authority.userId) {
       return new Response('Missing socket authority', { status: 400 });
     }
     if (!this.ctx.id.equals(this.env.CALL_ROOM.idFromName(roomName(seat.appointmentId)))) {

@@ -27,6 +27,7 @@ import {
   roomOf,
   roomPath,
   videoVisit,
+  visitInProgress,
 } from '../support/rooms';
 import { openSocket, upgrade } from '../support/sockets';
 
@@ -184,9 +185,7 @@ describe('Calling out through the user hub', () => {
 
 describe('Signaling and presence', () => {
   it('Should relay offer, answer and ICE only to the named peer, keeping early candidates until the offer', async () => {
-    const visit = await videoVisit();
-    const id = visit.appointment.id;
-    const { doctor, patient } = await admittedPair(id, visit.doctor.token, visit.patient.token, visit.patient.user.id);
+    const { visit, id, doctor, patient } = await visitInProgress();
     const interpreter = await account('user', new Date());
     const code = await invitation(id, visit.doctor.user.id);
     const guest = await joinRoom(id, interpreter.token, code);
@@ -240,9 +239,7 @@ describe('Signaling and presence', () => {
   });
 
   it('Should broadcast media state, a drop as reconnecting, and let an admitted patient back in without waiting', async () => {
-    const visit = await videoVisit();
-    const id = visit.appointment.id;
-    const { doctor, patient } = await admittedPair(id, visit.doctor.token, visit.patient.token, visit.patient.user.id);
+    const { visit, id, doctor, patient } = await visitInProgress();
     patient.send({ event: 'presence:update', data: { muted: true } });
     expect((await doctor.next('presence')).data).toMatchObject({
       userId: visit.patient.user.id,
@@ -274,9 +271,7 @@ describe('Signaling and presence', () => {
 
 describe('In-call chat', () => {
   it('Should store each message and send it to everyone admitted; a file must be the sender’s', async () => {
-    const visit = await videoVisit();
-    const id = visit.appointment.id;
-    const { doctor, patient } = await admittedPair(id, visit.doctor.token, visit.patient.token, visit.patient.user.id);
+    const { visit, id, doctor, patient } = await visitInProgress();
     const sent = await patient.request('chat:send', { body: 'Can you hear me?' });
     expect(sent).toMatchObject({ event: 'chat:send:success' });
     const message = await doctor.next('chat:message');
@@ -315,9 +310,7 @@ describe('In-call chat', () => {
 
 describe('Recording consent', () => {
   it('Should start a recording only with everyone’s consent and stop it when consent is withdrawn', async () => {
-    const visit = await videoVisit();
-    const id = visit.appointment.id;
-    const { doctor, patient } = await admittedPair(id, visit.doctor.token, visit.patient.token, visit.patient.user.id);
+    const { visit, id, doctor, patient } = await visitInProgress();
     const refused = await doctor.request('recording:start', {});
     expect(refused).toMatchObject({ event: 'recording:start:error', data: { code: 'CONFLICT' } });
     expect(refused.data.details.missing.sort()).toEqual([visit.doctor.user.id, visit.patient.user.id].sort());
@@ -363,9 +356,7 @@ describe('Recording consent', () => {
 
 describe('Ending the visit', () => {
   it('Should end for the doctor only, with the duration, the appointment completed and the room closed', async () => {
-    const visit = await videoVisit();
-    const id = visit.appointment.id;
-    const { doctor, patient } = await admittedPair(id, visit.doctor.token, visit.patient.token, visit.patient.user.id);
+    const { visit, id, doctor, patient } = await visitInProgress();
     expect(await patient.request('call:end', {})).toMatchObject({ data: { code: 'FORBIDDEN' } });
 
     const session = (
@@ -416,9 +407,7 @@ describe('VideoRoom hibernation', () => {
   // As for the user hub (test/realtime/hub.test.ts): a wake-up is a fresh instance over the same state
   // and sockets; everything it needs must come from the attachments and storage.
   it('Should keep relaying, admitting and counting consents from a fresh instance', async () => {
-    const visit = await videoVisit();
-    const id = visit.appointment.id;
-    const { doctor, patient } = await admittedPair(id, visit.doctor.token, visit.patient.token, visit.patient.user.id);
+    const { visit, id, doctor, patient } = await visitInProgress();
     await patient.request('recording:consent', {});
     await doctor.next('recording:consents');
 

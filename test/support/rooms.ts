@@ -95,6 +95,14 @@ export async function admittedPair(
   return { doctor: doctor.socket, patient: patient.socket };
 }
 
+/** A video visit now, its doctor in the room and its patient admitted. */
+export async function visitInProgress() {
+  const visit = await videoVisit();
+  const id = visit.appointment.id;
+  const { doctor, patient } = await admittedPair(id, visit.doctor.token, visit.patient.token, visit.patient.user.id);
+  return { visit, id, doctor, patient };
+}
+
 /** Proves nothing else arrived: a ping answered, and no frame unread. */
 export async function expectNothingElse(socket: TestSocket) {
   expect((await socket.request('ping', {})).event).toBe('pong');
