@@ -16,7 +16,7 @@ import {
 import { fixedClock } from '../../src/lib/clock';
 import { sessionIdOf } from '../../src/modules/calls/room.service';
 import { VideoRoom } from '../../src/realtime/video-room.do';
-import { createSession, db, testEnv, uniqueId } from '../helpers';
+import { client, createSession, db, testEnv, uniqueId } from '../helpers';
 import { account } from '../support/practice';
 import {
   admittedPair,
@@ -303,8 +303,21 @@ describe('In-call chat', () => {
         [visit.doctor.user.id, 'Your plan', fileId],
       ].sort(),
     );
-    doctor.close();
-    patient.close();
+    // After the call, both parties read the same chat through the API (audited), in order.
+    doctor.send({ event: 'call:end' });
+    await patient.next('call:ended');
+    for (const token of [visit.patient.token, visit.doctor.token]) {
+      const res = await client().get(`/api/v1/appointments/${id}/call/messages`, { token });
+      expect(res.status).toBe(200);
+      expect(res.body.data.items.map((m: any) => [m.from, m.body, m.fileId])).toEqual([
+        [visit.patient.user.id, 'Can you hear me?', null],
+        [visit.doctor.user.id, 'Your plan', fileId],
+      ]);
+    }
+    const stranger = await account('user', new Date());
+    expect((await client().get(`/api/v1/appointments/${id}/call/messages`, { token: stranger.token })).status).toBe(
+      404,
+    );
   });
 });
 
