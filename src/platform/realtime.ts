@@ -17,10 +17,24 @@ export interface RealtimePort {
    */
   connect(userId: string, headers: Record<string, string>): Promise<Response>;
   /**
-   * Hands an authenticated WebSocket upgrade to the video room named `room` (src/realtime/video-room.do.ts)
-   * with the trusted `headers` carrying the socket's authority and seat; resolves with the room's answer.
+   * Hands an authenticated WebSocket upgrade to the video room of `appointmentId`
+   * (src/realtime/video-room.do.ts) with the trusted `headers` carrying the socket's authority and seat;
+   * resolves with the room's answer.
    */
-  joinRoom(room: string, headers: Record<string, string>): Promise<Response>;
+  joinRoom(appointmentId: string, headers: Record<string, string>): Promise<Response>;
+  /**
+   * Closes the video room of `appointmentId` because the appointment became `reason` (cancelled,
+   * rejected, …) outside it: everyone in it is told and disconnected. Best effort, never throws.
+   */
+  closeRoom(appointmentId: string, reason: string): Promise<void>;
+}
+
+/** The Durable Object name of an appointment's video room. */
+export const videoRoomName = (appointmentId: string) => `appointment:${appointmentId}`;
+
+/** What a video room exposes over RPC to the Worker. */
+export interface VideoRoomRpc {
+  close(reason: string): Promise<void>;
 }
 
 /** What the hub exposes over RPC to the Worker (see src/realtime/user-hub.do.ts). */
@@ -38,6 +52,7 @@ export function durableObjectRealtime(
   onError: (err: unknown) => void,
 ): RealtimePort {
   const hubOf = (userId: string) => namespace.get(namespace.idFromName(userId));
+  const roomOf = (appointmentId: string) => rooms.get(rooms.idFromName(videoRoomName(appointmentId)));
   return {
     async notify(userId, event, data) {
       try {
@@ -50,10 +65,15 @@ export function durableObjectRealtime(
     connect(userId, headers) {
       return hubOf(userId).fetch('https://user-hub/connect', { headers: { upgrade: 'websocket', ...headers } });
     },
-    joinRoom(room, headers) {
-      return rooms
-        .get(rooms.idFromName(room))
-        .fetch('https://video-room/join', { headers: { upgrade: 'websocket', ...headers } });
+    joinRoom(appointmentId, headers) {
+      return roomOf(appointmentId).fetch('https://video-room/join', { headers: { upgrade: 'websocket', ...headers } });
+    },
+    async closeRoom(appointmentId, reason) {
+      try {
+        await (roomOf(appointmentId) as unknown as VideoRoomRpc).close(reason);
+      } catch (err) {
+        onError(err);
+      }
     },
   };
 }

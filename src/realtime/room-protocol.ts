@@ -127,6 +127,8 @@ export interface RoomServerEvents {
   'recording:consents': { consents: string[]; required: string[] };
   'recording:started': RoomRecording;
   'recording:stopped': { recordingId: string; reason: CallRecordingStopReason; at: string };
+  /** The appointment was cancelled, rejected, completed or marked no-show outside the room: it closes. */
+  'room:closed': { reason: string; at: string };
   'call:ended': { endedBy: string; durationSeconds: number | null; appointmentStatus: string; at: string };
   [reply: `${string}:success`]: unknown;
   [failure: `${string}:error`]: ErrorData;

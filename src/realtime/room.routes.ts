@@ -3,7 +3,7 @@ import { withActor } from '../context';
 import { createRouter } from '../http/hono';
 import { defineRoute, errorOf } from '../http/openapi';
 import { AppError } from '../lib/errors';
-import { encodeSeat, joinRoom, roomName, SEAT_HEADER } from '../modules/calls/room.service';
+import { encodeSeat, joinRoom, SEAT_HEADER } from '../modules/calls/room.service';
 import { authorityHeaders, connectAuthority } from './hub-auth';
 import { CLOSE } from './protocol';
 import { ConnectHeaders, ConnectQuery } from './realtime.routes';
@@ -74,7 +74,7 @@ export const roomRouter = createRouter().openapi(connectRoute, async (c) => {
     { armed: true },
   );
   const seat = await joinRoom(withActor(ctx, actor), c.req.param('id'), invite);
-  const res = await ctx.ports.realtime.joinRoom(roomName(seat.appointmentId), {
+  const res = await ctx.ports.realtime.joinRoom(seat.appointmentId, {
     ...authorityHeaders(authority),
     [SEAT_HEADER]: encodeSeat(seat),
   });

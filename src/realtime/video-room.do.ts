@@ -14,12 +14,12 @@ import {
   leaveRoom,
   type RoomSeat,
   recordConsent,
-  roomName,
   SEAT_HEADER,
   startRecording,
   stopRecording,
   storeChatMessage,
 } from '../modules/calls/room.service';
+import { videoRoomName } from '../platform/realtime';
 import { cloudflareDeps } from '../runtime/cloudflare';
 import { authorityFromToken, checkSession, type SocketAuthority } from './hub-auth';
 import { CLOSE, closeReply, errorFrame, KEEPALIVE, readFrame } from './protocol';
@@ -63,6 +63,8 @@ export interface RoomSocketState extends SocketAuthority, Throttled {
 /** The room's durable state (Durable Object storage), besides the sockets' attachments. */
 const KEY = {
   ended: 'ended',
+  /** Set while the doctor's `call:end` runs, so the appointment's own change does not close the room twice. */
+  ending: 'ending',
   consents: 'consents',
   recording: 'recording',
   described: (from: string, to: string) => `described:${from}>${to}`,
@@ -116,7 +118,7 @@ export class VideoRoom extends DurableObject<Env> {
     if (!seat || seat.userId !== authority.userId) {
       return new Response('Missing socket authority', { status: 400 });
     }
-    if (!this.ctx.id.equals(this.env.CALL_ROOM.idFromName(roomName(seat.appointmentId)))) {
+    if (!this.ctx.id.equals(this.env.CALL_ROOM.idFromName(videoRoomName(seat.appointmentId)))) {
       return new Response('This room belongs to another visit', { status: 403 });
     }
     if (await this.ctx.storage.get(KEY.ended)) return new Response('This visit has ended', { status: 410 });
@@ -176,6 +178,40 @@ export class VideoRoom extends DurableObject<Env> {
     this.log.log('warn', 'room.socket_error', { error: describe(error) });
     closeReply(socket, 1011);
     await this.departed(socket, 'reconnecting');
+  }
+
+  /**
+   * RPC from the Worker: the appointment became `reason` (cancelled, rejected, completed, no-show)
+   * outside the room. Everyone in it, waiting or not, gets `room:closed` and is disconnected (4410); a
+   * recording stops; later joins are refused. Nothing when the room already ended or is ending itself.
+   */
+  async close(reason: string): Promise<void> {
+    if ((await this.ctx.storage.get(KEY.ended)) || (await this.ctx.storage.get(KEY.ending))) return;
+    const now = this.now();
+    await this.ctx.storage.put(KEY.ended, now);
+    const recording = await this.ctx.storage.get<StoredRecording>(KEY.recording);
+    const sockets = this.open();
+    if (recording && sockets.length) {
+      // Stopped as the doctor would stop it at the end (the recorder's upload may follow).
+      const [, someone] = sockets[0]!;
+      try {
+        const ctx = this.context(createIds(this.clock).id('req'));
+        const { actor } = await checkSession(ctx, someone);
+        await stopRecording(withActor(ctx, actor), someone.seat, recording.recordingId, 'call-ended');
+      } catch (err) {
+        this.log.log('error', 'room.close_recording_failed', { error: describe(err) });
+      }
+      await this.ctx.storage.delete(KEY.recording);
+    }
+    const text = roomFrame('room:closed', { reason, at: iso(now) });
+    for (const socket of this.ctx.getWebSockets()) {
+      send(socket, text);
+      try {
+        socket.close(ROOM_CLOSE.ended, 'closed');
+      } catch {
+        // Already closing.
+      }
+    }
   }
 
   /**
@@ -501,8 +537,15 @@ export class VideoRoom extends DurableObject<Env> {
    */
   private async end(state: RoomSocketState, ctx: AuthedContext): Promise<RoomServerEvents['call:ended']> {
     requireRole(state, ['doctor'], 'Only the doctor ends the visit');
-    await this.stopIfRecording(state, ctx, 'call-ended');
-    const ended = await endRoom(ctx, state.seat);
+    await this.ctx.storage.put(KEY.ending, true);
+    let ended: Awaited<ReturnType<typeof endRoom>>;
+    try {
+      await this.stopIfRecording(state, ctx, 'call-ended');
+      ended = await endRoom(ctx, state.seat);
+    } catch (err) {
+      await this.ctx.storage.delete(KEY.ending);
+      throw err;
+    }
     await this.ctx.storage.put(KEY.ended, ended.at);
     const payload = {
       endedBy: state.userId,

@@ -416,6 +416,23 @@ describe('Ending the visit', () => {
   });
 });
 
+describe('The appointment changing outside the room', () => {
+  it('Should close the room for everyone, waiting or not, when the visit is cancelled, and refuse later joins', async () => {
+    const { visit, id, doctor, patient } = await visitInProgress();
+    const interpreter = await account('user', new Date());
+    const guest = await joinRoom(id, interpreter.token, await invitation(id, visit.doctor.user.id));
+    await doctor.next('room:waiting');
+    // The doctor marks the visit no-show over REST while everyone is still connected.
+    const res = await client().post(`/api/v1/appointments/${id}/no-show`, { token: visit.doctor.token, json: {} });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    for (const socket of [doctor, patient, guest.socket]) {
+      expect((await socket.next('room:closed')).data).toMatchObject({ reason: 'no-show' });
+      expect((await socket.closed()).code).toBe(4410);
+    }
+    expect(await refusedJoin(id, visit.patient.token)).toMatchObject({ status: 409, code: 'ROOM_CLOSED' });
+  });
+});
+
 describe('VideoRoom hibernation', () => {
   // As for the user hub (test/realtime/hub.test.ts): a wake-up is a fresh instance over the same state
   // and sockets; everything it needs must come from the attachments and storage.

@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import { expect } from 'vitest';
 import { appointments, callInvitations } from '../../src/db/schema';
 import { sha256Hex } from '../../src/lib/crypto';
-import { roomName } from '../../src/modules/calls/room.service';
+import { videoRoomName } from '../../src/platform/realtime';
 import type { VideoRoom } from '../../src/realtime/video-room.do';
 import { db, testEnv, uniqueId } from '../helpers';
 import { account, insertAppointment, practice } from './practice';
@@ -76,7 +76,9 @@ export async function invitation(appointmentId: string, doctorId: string, label 
 
 /** The room of an appointment, as the Worker addresses it. */
 export function roomOf(appointmentId: string): DurableObjectStub<VideoRoom> {
-  return testEnv.CALL_ROOM.get(testEnv.CALL_ROOM.idFromName(roomName(appointmentId))) as DurableObjectStub<VideoRoom>;
+  return testEnv.CALL_ROOM.get(
+    testEnv.CALL_ROOM.idFromName(videoRoomName(appointmentId)),
+  ) as DurableObjectStub<VideoRoom>;
 }
 
 /** The doctor in, the patient waiting then admitted: both sockets, with the admission's frames read. */

@@ -61,6 +61,9 @@ export interface TransitionAddOn {
   statements: (row: AppointmentDetail, read: unknown) => BatchItem<'sqlite'>[];
 }
 
+/** Actions after which a video visit's room closes. */
+const ROOM_CLOSING: readonly TransitionAction[] = ['cancel', 'reject', 'complete', 'no-show'];
+
 /**
  * The refund due for a cancellation by `relation` now (settings already read): the cancellation
  * policy's, except for an appointment waiting to be rebooked, whose time the doctor's schedule took:
@@ -169,6 +172,10 @@ export async function transitionAppointment(
     // The refund leaves the request's path: the payments consumer asks the provider (idempotent on the
     // appointment); a lost enqueue is picked up by the cron's sweep of pending cancellation refunds.
     ctx.defer(ctx.ports.jobs.enqueue([{ type: CANCELLATION_REFUND_JOB, payload: { appointmentId: id }, key: id }]));
+  }
+  if (row.type === 'video' && ROOM_CLOSING.includes(action)) {
+    // Whoever is in the visit's room is told and disconnected (a no-op when the room ended it itself).
+    ctx.defer(ctx.ports.realtime.closeRoom(id, check.to));
   }
   // The change added one event: the calendar SEQUENCE after it.
   notifyParties(ctx, action, view, { sequence: sequence + 1 });

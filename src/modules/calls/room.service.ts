@@ -25,9 +25,6 @@ import { getSetting, primeSettings, settingsQuery } from '../settings/settings.s
 
 const MINUTE_MS = 60_000;
 
-/** The Durable Object name of an appointment's room. */
-export const roomName = (appointmentId: string) => `appointment:${appointmentId}`;
-
 /**
  * The room's session id for an appointment: derived, so two first joins racing write the same row
  * (the second insert is a no-op) instead of two sessions.

@@ -27,6 +27,7 @@ const recorder: RealtimePort = {
   },
   connect: async () => new Response(null, { status: 500 }),
   joinRoom: async () => new Response(null, { status: 500 }),
+  closeRoom: async () => {},
 };
 const api = client({ clock, adapters: (env, deps) => ({ ...cloudflareAdapters(env, deps), realtime: recorder }) });
 const now = () => clock.now();
