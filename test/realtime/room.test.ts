@@ -19,7 +19,6 @@ import { VideoRoom } from '../../src/realtime/video-room.do';
 import { client, createSession, db, testEnv, uniqueId } from '../helpers';
 import { account } from '../support/practice';
 import {
-  admittedPair,
   expectNothingElse,
   invitation,
   joinRoom,
