@@ -253,6 +253,10 @@ export const ROUTE_POLICIES = {
   'caregivers.search': PUBLIC,
   'caregivers.profile.get': { kind: 'signed-in', roles: ['caregiver', 'admin', 'superadmin'], allowPending: true },
   'caregivers.profile.update': { kind: 'signed-in', roles: ['caregiver', 'admin', 'superadmin'], allowPending: true },
+  'caregivers.recommendations.create': roles('doctor'),
+  'caregivers.recommendations.mine': roles('user'),
+  'admin.caregivers.verificationQueue': roles('admin', 'superadmin'),
+  'admin.caregivers.reject': roles('admin', 'superadmin'),
 
   // reviews: patients review their completed visits (row checks in the service: their own appointment,
   // their own review, the reviewed doctor); anyone signed in may flag; admins moderate; the list is public

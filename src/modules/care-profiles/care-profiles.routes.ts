@@ -10,13 +10,20 @@ import {
   CaregiverSearchResultSchema,
   CareSpecialtySchema,
   CreateCareSpecialtyBody,
+  CreateRecommendationBody,
   MAX_RADIUS_KM,
   MIN_RADIUS_KM,
+  PatientIdParam,
+  RecommendationSchema,
+  RejectCaregiverBody,
+  RejectionSchema,
   SpecialtyIdParam,
   UpdateCaregiverProfileBody,
   UpdateCareSpecialtyBody,
+  VerificationQueueItemSchema,
 } from './care-profiles.schemas';
 import { getCaregiverProfile, updateCaregiverProfile } from './profile.service';
+import { listMyRecommendations, recommendCaregiver } from './recommendations.service';
 import { searchCaregivers } from './search.service';
 import {
   createCareSpecialty,
@@ -24,6 +31,7 @@ import {
   listCareSpecialties,
   updateCareSpecialty,
 } from './specialties.service';
+import { rejectCaregiver, verificationQueue } from './verification.service';
 
 const BODY_LIMIT = 64 * 1024;
 const specialtyTags = ['Care specialties'];
@@ -133,6 +141,69 @@ const updateProfileRoute = defineRoute({
   },
 });
 
+// ---------------------------------------------------------------------------------------------------
+// Recommendations
+
+const recommendRoute = defineRoute({
+  method: 'post',
+  path: '/patients/{patientId}/caregiver-recommendations',
+  operationId: 'caregivers.recommendations.create',
+  tags: caregiverTags,
+  summary: 'Recommend a caregiver to a patient of mine, with a note (doctors)',
+  description:
+    'Only for a patient the doctor has, or had, an appointment with (whatever its status); anyone else is 404. The caregiver must be verified, active and have a profile (422 `caregiverId`). The patient is told by a notice (the note stays in the app).',
+  bodyLimit: BODY_LIMIT,
+  request: { params: PatientIdParam, body: jsonBody(CreateRecommendationBody) },
+  responses: {
+    201: jsonResponse(RecommendationSchema, 'Recommended'),
+    404: errorOf('No such patient of mine (NOT_FOUND)'),
+  },
+});
+
+const myRecommendationsRoute = defineRoute({
+  method: 'get',
+  path: '/patients/me/caregiver-recommendations',
+  operationId: 'caregivers.recommendations.mine',
+  tags: caregiverTags,
+  summary: 'The caregivers my doctors recommended to me, newest first',
+  description:
+    "Each with the doctor, the note and the caregiver's public profile (to book from). Caregivers no longer listed are left out.",
+  request: { query: PageQuery },
+  responses: { 200: jsonResponse(pageOf(RecommendationSchema), 'A page of recommendations') },
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Verification
+
+const queueRoute = defineRoute({
+  method: 'get',
+  path: '/admin/caregivers/verification-queue',
+  operationId: 'admin.caregivers.verificationQueue',
+  tags: caregiverTags,
+  summary: 'Caregivers awaiting verification, oldest first, with credentials and documents',
+  description:
+    'Pending caregivers not rejected, or changed since their rejection. Approve with `POST /admin/users/{id}/verify` (the caregiver becomes active and listed); refuse with `POST /admin/caregivers/{id}/reject`.',
+  request: { query: PageQuery },
+  responses: { 200: jsonResponse(pageOf(VerificationQueueItemSchema), 'A page of the queue') },
+});
+
+const rejectRoute = defineRoute({
+  method: 'post',
+  path: '/admin/caregivers/{id}/reject',
+  operationId: 'admin.caregivers.reject',
+  tags: caregiverTags,
+  summary: "Refuse a pending caregiver's credentials, with a reason the caregiver is told",
+  description:
+    'The reason (3–500 characters) is stored on the profile and sent to the caregiver; the account stays pending and returns to the queue once the caregiver changes their profile. Not a pending caregiver: 409 INVALID_TRANSITION.',
+  bodyLimit: BODY_LIMIT,
+  request: { params: CaregiverIdParam, body: jsonBody(RejectCaregiverBody) },
+  responses: {
+    200: jsonResponse(RejectionSchema, 'Rejected'),
+    404: noCaregiver,
+    409: errorOf('Not awaiting verification (INVALID_TRANSITION)'),
+  },
+});
+
 export const careProfilesRouter = createRouter()
   .openapi(listSpecialtiesRoute, async (c) =>
     c.json(ok(await listCareSpecialties(onReplica(c.get('ctx')), c.req.valid('query'))), 200),
@@ -158,4 +229,17 @@ export const careProfilesRouter = createRouter()
   .openapi(updateProfileRoute, async (c) => {
     const profile = await updateCaregiverProfile(c.get('ctx'), c.req.valid('param').id, c.req.valid('json'));
     return c.json(ok(profile, 'Profile updated'), 200);
+  })
+  .openapi(myRecommendationsRoute, async (c) =>
+    c.json(ok(await listMyRecommendations(c.get('ctx'), c.req.valid('query'))), 200),
+  )
+  .openapi(recommendRoute, async (c) => {
+    const { patientId } = c.req.valid('param');
+    const view = await recommendCaregiver(c.get('ctx'), patientId, c.req.valid('json'));
+    return c.json(ok(view, 'Caregiver recommended'), 201);
+  })
+  .openapi(queueRoute, async (c) => c.json(ok(await verificationQueue(c.get('ctx'), c.req.valid('query'))), 200))
+  .openapi(rejectRoute, async (c) => {
+    const result = await rejectCaregiver(c.get('ctx'), c.req.valid('param').id, c.req.valid('json').reason);
+    return c.json(ok(result, 'Caregiver rejected'), 200);
   });

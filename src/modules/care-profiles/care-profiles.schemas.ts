@@ -283,3 +283,121 @@ export const CaregiverSearchResultSchema = PublicCaregiverSchema.extend({
 }).openapi('CaregiverSearchResult', { example: { ...PUBLIC_EXAMPLE, distanceKm: 0.42 } });
 
 export type CaregiverSearchResultView = z.infer<typeof CaregiverSearchResultSchema>;
+
+// ---------------------------------------------------------------------------------------------------
+// Recommendations
+
+export const PatientIdParam = z.object({ patientId: pathId('patientId', 'usr_01JF8ZS5X0V6M3A2Q9K1T7B4CD') });
+
+export const CreateRecommendationBody = z
+  .strictObject({
+    caregiverId: z.string().min(1).max(64).openapi({ example: 'usr_01JF8ZS5X0V6M3A2Q9K1T7B4CE' }),
+    note: LongTextSchema(2000).nullable().optional(),
+  })
+  .openapi('CreateCaregiverRecommendation', {
+    example: {
+      caregiverId: 'usr_01JF8ZS5X0V6M3A2Q9K1T7B4CE',
+      note: 'Cara has years of experience with post-operative care at home.',
+    },
+  });
+
+export type CreateRecommendationInput = z.infer<typeof CreateRecommendationBody>;
+
+export const RecommendationSchema = z
+  .object({
+    id: z.string(),
+    doctor: z.object({ id: z.string(), name: z.string() }),
+    caregiver: PublicCaregiverSchema,
+    note: z.string().nullable(),
+    createdAt: z.string(),
+  })
+  .openapi('CaregiverRecommendation', {
+    example: {
+      id: 'crc_01JF8ZS5X0V6M3A2Q9K1T7B4CE',
+      doctor: { id: 'usr_01JF8ZS5X0V6M3A2Q9K1T7B4CF', name: 'Dr. Ana Costa' },
+      caregiver: PUBLIC_EXAMPLE,
+      note: 'Cara has years of experience with post-operative care at home.',
+      createdAt: '2026-01-15T10:30:00.000Z',
+    },
+  });
+
+export type RecommendationView = z.infer<typeof RecommendationSchema>;
+
+// ---------------------------------------------------------------------------------------------------
+// Verification
+
+export const RejectCaregiverBody = z
+  .strictObject({ reason: TextSchema(500).pipe(z.string().min(3)) })
+  .openapi('RejectCaregiver', { example: { reason: 'The licence document is unreadable; upload a clearer scan.' } });
+
+export const VerificationQueueItemSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    email: z.string().nullable(),
+    registeredAt: z.string(),
+    specialties: z.array(SpecialtyRefSchema),
+    bio: z.string().nullable(),
+    yearsOfExperience: z.number().int().nullable(),
+    previousRejection: z
+      .object({ reason: z.string(), at: z.string() })
+      .nullable()
+      .openapi({ description: 'The last rejection, when the caregiver changed their profile since' }),
+    credentials: z.array(CredentialSchema),
+    documents: z
+      .array(
+        z.object({
+          id: z.string(),
+          fileName: z.string().nullable(),
+          contentType: z.string(),
+          size: z.number().int(),
+          uploadedAt: z.string(),
+        }),
+      )
+      .openapi({ description: "The files the credentials name (only the caregiver's own)" }),
+  })
+  .openapi('CaregiverVerificationItem', {
+    example: {
+      id: 'usr_01JF8ZS5X0V6M3A2Q9K1T7B4CE',
+      name: 'Cara Caregiver',
+      email: 'cara@example.com',
+      registeredAt: '2026-01-10T09:00:00.000Z',
+      specialties: [{ id: 'csp_nursing', slug: 'nursing', name: 'Nursing' }],
+      bio: 'Registered nurse caring for older adults at home.',
+      yearsOfExperience: 8,
+      previousRejection: null,
+      credentials: [
+        {
+          id: 'ccr_01JF8ZS5X0V6M3A2Q9K1T7B4CE',
+          type: 'Nursing licence',
+          number: 'RN-123456',
+          issuer: 'Ordem dos Enfermeiros',
+          expiresAt: '2027-06-30',
+          documentFileIds: ['fil_01JF8ZS5X0V6M3A2Q9K1T7B4CE'],
+        },
+      ],
+      documents: [
+        {
+          id: 'fil_01JF8ZS5X0V6M3A2Q9K1T7B4CE',
+          fileName: 'licence.pdf',
+          contentType: 'application/pdf',
+          size: 183422,
+          uploadedAt: '2026-01-10T09:05:00.000Z',
+        },
+      ],
+    },
+  });
+
+export type VerificationQueueItemView = z.infer<typeof VerificationQueueItemSchema>;
+
+export const RejectionSchema = z
+  .object({ id: z.string(), rejection: z.object({ reason: z.string(), at: z.string() }) })
+  .openapi('CaregiverRejection', {
+    example: {
+      id: 'usr_01JF8ZS5X0V6M3A2Q9K1T7B4CE',
+      rejection: {
+        reason: 'The licence document is unreadable; upload a clearer scan.',
+        at: '2026-01-15T10:30:00.000Z',
+      },
+    },
+  });

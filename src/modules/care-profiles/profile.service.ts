@@ -106,8 +106,9 @@ export function toManagedProfile(
     ...toPublicCaregiver(user, profile, specialties),
     status: user.status,
     verifiedAt: iso(user.verifiedAt),
+    // A rejection stands until the caregiver is verified.
     rejection:
-      profile.rejectionReason !== null && profile.rejectedAt !== null
+      user.verifiedAt === null && profile.rejectionReason !== null && profile.rejectedAt !== null
         ? { reason: profile.rejectionReason, at: iso(profile.rejectedAt) }
         : null,
     credentials: credentials.map(toCredentialView),

@@ -25,7 +25,9 @@ const at = (point: { latitude: number; longitude: number }) => ({
 });
 
 const search = (params: Record<string, string | number>) =>
-  api.get(`${V1}/caregivers/search?${new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)]))}`);
+  api.get(
+    `${V1}/caregivers/search?${new URLSearchParams(Object.entries(params).map(([k, v]): [string, string] => [k, String(v)]))}`,
+  );
 
 describe('caregiver search', () => {
   it('Should find caregivers whose radius covers the point, nearest first, with the distance, in one round trip', async () => {
