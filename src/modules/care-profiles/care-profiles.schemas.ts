@@ -197,6 +197,15 @@ export const PublicCaregiverSchema = z
 
 export type PublicCaregiverView = z.infer<typeof PublicCaregiverSchema>;
 
+const CREDENTIAL_EXAMPLE = {
+  id: 'ccr_01JF8ZS5X0V6M3A2Q9K1T7B4CE',
+  type: 'Nursing licence',
+  number: 'RN-123456',
+  issuer: 'Ordem dos Enfermeiros',
+  expiresAt: '2027-06-30',
+  documentFileIds: ['fil_01JF8ZS5X0V6M3A2Q9K1T7B4CE'],
+};
+
 export const CredentialSchema = z
   .object({
     id: z.string(),
@@ -207,14 +216,7 @@ export const CredentialSchema = z
     documentFileIds: z.array(z.string()),
   })
   .openapi('CaregiverCredential', {
-    example: {
-      id: 'ccr_01JF8ZS5X0V6M3A2Q9K1T7B4CE',
-      type: 'Nursing licence',
-      number: 'RN-123456',
-      issuer: 'Ordem dos Enfermeiros',
-      expiresAt: '2027-06-30',
-      documentFileIds: ['fil_01JF8ZS5X0V6M3A2Q9K1T7B4CE'],
-    },
+    example: CREDENTIAL_EXAMPLE,
   });
 
 export const CaregiverProfileSchema = z
@@ -237,16 +239,7 @@ export const CaregiverProfileSchema = z
       status: 'active',
       verifiedAt: '2026-01-15T10:30:00.000Z',
       rejection: null,
-      credentials: [
-        {
-          id: 'ccr_01JF8ZS5X0V6M3A2Q9K1T7B4CE',
-          type: 'Nursing licence',
-          number: 'RN-123456',
-          issuer: 'Ordem dos Enfermeiros',
-          expiresAt: '2027-06-30',
-          documentFileIds: ['fil_01JF8ZS5X0V6M3A2Q9K1T7B4CE'],
-        },
-      ],
+      credentials: [CREDENTIAL_EXAMPLE],
       updatedAt: '2026-01-15T10:30:00.000Z',
     },
   });
@@ -366,16 +359,7 @@ export const VerificationQueueItemSchema = z
       bio: 'Registered nurse caring for older adults at home.',
       yearsOfExperience: 8,
       previousRejection: null,
-      credentials: [
-        {
-          id: 'ccr_01JF8ZS5X0V6M3A2Q9K1T7B4CE',
-          type: 'Nursing licence',
-          number: 'RN-123456',
-          issuer: 'Ordem dos Enfermeiros',
-          expiresAt: '2027-06-30',
-          documentFileIds: ['fil_01JF8ZS5X0V6M3A2Q9K1T7B4CE'],
-        },
-      ],
+      credentials: [CREDENTIAL_EXAMPLE],
       documents: [
         {
           id: 'fil_01JF8ZS5X0V6M3A2Q9K1T7B4CE',
