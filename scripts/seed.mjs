@@ -238,6 +238,24 @@ VALUES (${q(demoId('cgl', 1))}, ${q(PATIENT_ID)}, ${q(CAREGIVER_ID)}, ${q(demoId
   return out;
 }
 
+/**
+ * The demo caregiver as a professional: a profile in Berlin (rate, languages, a 15 km service radius),
+ * two of the migration's care specialties and a nursing licence, so the caregiver search finds them.
+ */
+function careProfileSql(now) {
+  const expires = new Date(now + 365 * 86_400_000).toISOString().slice(0, 10);
+  return [
+    `INSERT INTO caregiver_profiles (user_id, bio, years_of_experience, languages, hourly_rate_cents, currency, photo_file_id, address, latitude, longitude, service_radius_km, rejection_reason, rejected_at, updated_at)
+VALUES (${q(CAREGIVER_ID)}, 'Registered nurse caring for older adults at home.', 8, ${q(JSON.stringify(['de', 'en']))}, 2500, 'EUR', NULL, 'Alexanderplatz 1, 10178 Berlin', 52.5219, 13.4132, 15, NULL, NULL, ${now}) ON CONFLICT DO NOTHING;`,
+    ...['csp_nursing', 'csp_geriatric-care'].map(
+      (specialty) => `INSERT INTO caregiver_specialties (caregiver_id, specialty_id)
+VALUES (${q(CAREGIVER_ID)}, ${q(specialty)}) ON CONFLICT DO NOTHING;`,
+    ),
+    `INSERT INTO caregiver_credentials (id, caregiver_id, type, number, issuer, expires_at, document_file_ids, expiry_notice_at, created_at, updated_at)
+VALUES (${q(demoId('ccr', 1))}, ${q(CAREGIVER_ID)}, 'Nursing licence', 'DE-RN-2020-0815', 'Landesamt für Gesundheit Berlin', ${q(expires)}, '[]', NULL, ${now}, ${now}) ON CONFLICT DO NOTHING;`,
+  ];
+}
+
 export function seedSql(now = Date.now()) {
   const statements = DEMO_ACCOUNTS.map((a) => {
     const verified = a.role === 'doctor' || a.role === 'caregiver' ? now : null;
@@ -245,7 +263,7 @@ export function seedSql(now = Date.now()) {
 VALUES (${q(a.id)}, ${q(a.email)}, ${q(a.mobileNumber)}, ${q(a.name)}, ${q(hashPassword(DEMO_PASSWORD))}, ${q(a.role)}, ${q(JSON.stringify(a.subRoles ?? []))}, 'active', ${verified ?? 'NULL'}, ${now}, ${a.mobileNumber ? now : 'NULL'}, 0, ${now}, ${now})
 ON CONFLICT DO NOTHING;`;
   });
-  statements.push(...healthSql(now), ...practiceSql(now), ...connectionsSql(now));
+  statements.push(...healthSql(now), ...practiceSql(now), ...connectionsSql(now), ...careProfileSql(now));
   return `${statements.join('\n')}\n`;
 }
 
@@ -255,6 +273,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   writeFileSync(file, seedSql());
   execFileSync('npx', ['wrangler', 'd1', 'execute', 'DB', '--local', '--file', file.pathname], { stdio: 'inherit' });
   console.log(
-    `Seeded ${DEMO_ACCOUNTS.length} demo accounts (password ${DEMO_PASSWORD}), ${SUPPLEMENTS.length} supplements, ${VACCINES.length} vaccines, the demo patient's dependent and schedules, the demo doctor's practice, a confirmed appointment and the caregiver link.`,
+    `Seeded ${DEMO_ACCOUNTS.length} demo accounts (password ${DEMO_PASSWORD}), ${SUPPLEMENTS.length} supplements, ${VACCINES.length} vaccines, the demo patient's dependent and schedules, the demo doctor's practice, a confirmed appointment, the caregiver link and the caregiver's profile.`,
   );
 }

@@ -22,6 +22,7 @@ import { auditRouter } from './modules/audit/audit.routes';
 import { identityRouter } from './modules/auth';
 import { availabilityRouter } from './modules/availability/availability.routes';
 import { callsRouter } from './modules/calls/calls.routes';
+import { careProfilesRouter } from './modules/care-profiles/care-profiles.routes';
 import { careNotesRouter } from './modules/caregivers/care-notes.routes';
 import { caregiversRouter } from './modules/caregivers/caregivers.routes';
 import { supplementsRouter } from './modules/catalog/supplements.routes';
@@ -84,6 +85,7 @@ const modules = [
   localCheckoutRouter,
   caregiversRouter,
   careNotesRouter,
+  careProfilesRouter,
   realtimeRouter,
   roomRouter,
   filesRouter,

@@ -244,6 +244,20 @@ export const ROUTE_POLICIES = {
   'caregivers.notes.create': roles('user', 'caregiver'),
   'caregivers.notes.file': roles('user', 'caregiver'),
 
+  // care profiles: the managed specialties (public list, admins curate); a caregiver's own profile (also
+  // while awaiting verification, to set it up) or an admin's, checked in the service; public search
+  'careSpecialties.list': PUBLIC,
+  'careSpecialties.create': roles('admin', 'superadmin'),
+  'careSpecialties.update': roles('admin', 'superadmin'),
+  'careSpecialties.delete': roles('admin', 'superadmin'),
+  'caregivers.search': PUBLIC,
+  'caregivers.profile.get': { kind: 'signed-in', roles: ['caregiver', 'admin', 'superadmin'], allowPending: true },
+  'caregivers.profile.update': { kind: 'signed-in', roles: ['caregiver', 'admin', 'superadmin'], allowPending: true },
+  'caregivers.recommendations.create': roles('doctor'),
+  'caregivers.recommendations.mine': roles('user'),
+  'admin.caregivers.verificationQueue': roles('admin', 'superadmin'),
+  'admin.caregivers.reject': roles('admin', 'superadmin'),
+
   // reviews: patients review their completed visits (row checks in the service: their own appointment,
   // their own review, the reviewed doctor); anyone signed in may flag; admins moderate; the list is public
   'reviews.create': roles('user'),

@@ -76,6 +76,11 @@ export const API_TAGS = [
     name: 'Caregiver network',
     description: 'Caregiver requests, who cares for whom, what a caregiver may see, and notes between them.',
   },
+  { name: 'Care specialties', description: 'The managed list of home-care specialties caregivers are listed under.' },
+  {
+    name: 'Caregivers',
+    description: 'Caregivers as professionals: their profile, credentials and service area, and the public search.',
+  },
   {
     name: 'Real time',
     description:

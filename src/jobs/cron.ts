@@ -4,6 +4,7 @@ import { deleteExpiredIdempotencyKeys } from '../modules/appointments/idempotenc
 import { releaseOverdueUnpaid } from '../modules/appointments/payment-state';
 import { pruneExpiredAuthState } from '../modules/auth/housekeeping';
 import { sweepRecordings } from '../modules/calls/recordings.service';
+import { flagExpiringCredentials } from '../modules/care-profiles/verification.service';
 import { enqueueDueReminders } from '../modules/notifications/reminders';
 import { sweepPendingRefunds } from '../modules/payments/refunds.service';
 import { expirePrescriptions } from '../modules/prescriptions/prescriptions.service';
@@ -33,6 +34,7 @@ export const CRON_TASKS: CronTask[] = [
   { name: 'payments.refunds-sweep', run: (ctx) => sweepPendingRefunds(ctx) },
   { name: 'prescriptions.expire', run: (ctx) => expirePrescriptions(ctx) },
   { name: 'calls.recordings-retention', run: (ctx) => sweepRecordings(ctx) },
+  { name: 'caregivers.credentials-expiring', run: (ctx) => flagExpiringCredentials(ctx) },
 ];
 
 export interface CronReport {

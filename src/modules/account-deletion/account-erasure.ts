@@ -6,6 +6,7 @@ import { auditInsert } from '../audit/audit.service';
 import { authErasure } from '../auth/auth.erasure';
 import { availabilityErasure } from '../availability/availability.erasure';
 import { callsErasure } from '../calls/calls.erasure';
+import { careProfilesErasure } from '../care-profiles/care-profiles.erasure';
 import { caregiversErasure } from '../caregivers/caregivers.erasure';
 import { dependentsErasure } from '../dependents/dependents.erasure';
 import { doctorsErasure } from '../doctors/doctors.erasure';
@@ -33,6 +34,7 @@ export const ACCOUNT_ERASURES: readonly AccountErasure[] = [
   appointmentsErasure,
   prescriptionsErasure,
   caregiversErasure,
+  careProfilesErasure,
   doctorsErasure,
   availabilityErasure,
   schedulesErasure,

@@ -8,10 +8,10 @@ import { MAX_SPECIALIZATION_DEPTH } from './specializations.policy';
 // ---------------------------------------------------------------------------------------------------
 // Shared pieces
 
-const TextSchema = (max: number) =>
+export const TextSchema = (max: number) =>
   z.string().trim().min(1).max(max).regex(NO_CONTROL_CHARS, 'Must not contain control characters');
 
-const LongTextSchema = (max: number) =>
+export const LongTextSchema = (max: number) =>
   z
     .string()
     .max(max)
@@ -58,7 +58,7 @@ export function fromCents(cents: number): string {
   return `${Math.trunc(cents / 100)}.${String(cents % 100).padStart(2, '0')}`;
 }
 
-const LanguageSchema = z
+export const LanguageSchema = z
   .string()
   .max(35)
   .refine((tag) => canonicalLanguage(tag) !== null, 'Must be a BCP 47 language tag, e.g. en or pt-BR')

@@ -51,6 +51,7 @@ const OTHER_ENTITY_IDS: Record<string, string> = {
   service_id: 'a doctor service',
   session_id: 'a session',
   specialization_id: 'a specialization',
+  specialty_id: 'a care specialty',
   subject_id: 'what a notice is about (an appointment, a dose, a broadcast)',
   supplement_id: 'a supplement',
   upload_id: "an R2 multipart upload (a call recording's)",
