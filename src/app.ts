@@ -22,6 +22,7 @@ import { auditRouter } from './modules/audit/audit.routes';
 import { identityRouter } from './modules/auth';
 import { availabilityRouter } from './modules/availability/availability.routes';
 import { callsRouter } from './modules/calls/calls.routes';
+import { careReportsRouter } from './modules/care-reports/care-reports.routes';
 import { careNotesRouter } from './modules/caregivers/care-notes.routes';
 import { caregiversRouter } from './modules/caregivers/caregivers.routes';
 import { supplementsRouter } from './modules/catalog/supplements.routes';
@@ -80,6 +81,7 @@ const modules = [
   callsRouter,
   calendarRouter,
   medicalRecordsRouter,
+  careReportsRouter,
   paymentsRouter,
   localCheckoutRouter,
   caregiversRouter,

@@ -2,6 +2,7 @@ export * from './appointments';
 export * from './audit';
 export * from './auth';
 export * from './calls';
+export * from './care-reports';
 export * from './caregivers';
 export * from './clinical-records';
 export * from './health';

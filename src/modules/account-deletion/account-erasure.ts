@@ -6,6 +6,7 @@ import { auditInsert } from '../audit/audit.service';
 import { authErasure } from '../auth/auth.erasure';
 import { availabilityErasure } from '../availability/availability.erasure';
 import { callsErasure } from '../calls/calls.erasure';
+import { careReportsErasure } from '../care-reports/care-reports.erasure';
 import { caregiversErasure } from '../caregivers/caregivers.erasure';
 import { dependentsErasure } from '../dependents/dependents.erasure';
 import { doctorsErasure } from '../doctors/doctors.erasure';
@@ -38,6 +39,7 @@ export const ACCOUNT_ERASURES: readonly AccountErasure[] = [
   schedulesErasure,
   vaccinationsErasure,
   medicalRecordsErasure,
+  careReportsErasure,
   dependentsErasure,
   authErasure,
   notificationsErasure,
