@@ -83,3 +83,16 @@ export const careAlerts = sqliteTable(
   ],
 );
 export type CareAlertRow = typeof careAlerts.$inferSelect;
+
+/**
+ * The mark a `deceased` care report leaves on a patient's account (one row per patient, so the protocol
+ * runs once): when, on which report, reported by whom. The users table is left as it is (the account
+ * stays active, so the family and doctors keep reading the reports).
+ */
+export const careDeaths = sqliteTable('care_deaths', {
+  patientId: text('patient_id').primaryKey(),
+  reportId: text('report_id').notNull(),
+  reportedBy: text('reported_by').notNull(),
+  at: integer('at').notNull(),
+});
+export type CareDeathRow = typeof careDeaths.$inferSelect;

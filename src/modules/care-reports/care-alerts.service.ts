@@ -1,4 +1,4 @@
-import { and, asc, avg, count, desc, eq, inArray, isNotNull } from 'drizzle-orm';
+import { and, asc, avg, count, desc, eq, inArray, isNotNull, type SQL } from 'drizzle-orm';
 import { type AnyNotifyInput, notify } from '../../access/notices';
 import type { AuthedContext, ServiceContext } from '../../context';
 import { batchOf } from '../../db/batch';
@@ -35,7 +35,7 @@ export const SEVERITY_OF: Partial<Record<CareStatus, CareAlertSeverity>> = {
 export const ON_DUTY_SUB_ROLE = 'support-agent';
 
 /** Who an alert reaches, for the write's read batch. */
-export function alertAudienceQueries(ctx: ServiceContext, patientId: string) {
+export function alertAudienceQueries(ctx: ServiceContext, patientId: string | SQL) {
   return {
     contacts: ctx.db
       .select({ id: emergencyContacts.id })
@@ -85,7 +85,9 @@ export function sendAlerts(
 ) {
   const { status, reportId } = input;
   if (!SEVERITY_OF[status]) return;
-  const subject = { type: 'care-report', id: reportId };
+  // A death is told once per patient, whichever report states it; the other alerts once per report.
+  const subject =
+    status === 'deceased' ? { type: 'care-death', id: input.patientId } : { type: 'care-report', id: reportId };
   const kind = `care.${status}`;
   const contactChannels = status === 'critical' ? (['email', 'sms', 'push'] as const) : (['email', 'sms'] as const);
   const titles: Record<string, string> = {

@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gte, inArray, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gte, inArray, type SQL, sql } from 'drizzle-orm';
 import type { AuthedContext } from '../../context';
 import { batchOf } from '../../db/batch';
 import { appointments, type CareReportRow, type CareStatus, careReports, careReportVersions } from '../../db/schema';
@@ -23,6 +23,7 @@ import {
   type VitalName,
   type Vitals,
 } from './care-reports.schemas';
+import { deceasedQueries, deceasedStatements } from './deceased';
 
 /** What a version's content is bound to: ciphertext moved to another row fails to open. */
 const binding = (reportId: string, version: number) => `care-report:${reportId}:${version}`;
@@ -58,11 +59,42 @@ async function viewOf(ctx: AuthedContext, row: CareReportRow): Promise<CareRepor
 }
 
 /** The patient's doctors (a confirmed, in-progress or completed appointment), for the deceased notice. */
-const doctorsQuery = (ctx: AuthedContext, patientId: string) =>
+const doctorsQuery = (ctx: AuthedContext, patientId: string | SQL) =>
   ctx.db
     .selectDistinct({ id: appointments.doctorId })
     .from(appointments)
     .where(and(eq(appointments.patientId, patientId), inArray(appointments.status, [...APPOINTMENT_CARE_STATUSES])));
+
+/** The deceased protocol's reads, for a report whose status is `deceased`. */
+function deceasedReads(ctx: AuthedContext, patientId: string | SQL, status: CareStatus) {
+  if (status !== 'deceased') return { death: undefined, zone: undefined, schedules: undefined };
+  return deceasedQueries(ctx, patientId);
+}
+
+/**
+ * Whether a report's status alerts, and the deceased protocol's statements: a patient already marked
+ * deceased alerts nobody again and starts nothing more.
+ */
+function protocolOf(
+  ctx: AuthedContext,
+  input: { patientId: string; reportId: string; status: CareStatus },
+  read: {
+    death?: unknown[] | undefined;
+    zone?: { timeZone: string | null }[] | undefined;
+    schedules?: { id: string; endDate: string | null }[] | undefined;
+  },
+) {
+  if (input.status !== 'deceased') return { alerts: true, statements: [] };
+  if (read.death?.length) return { alerts: false, statements: [] };
+  return {
+    alerts: true,
+    statements: deceasedStatements(ctx, input, {
+      death: read.death ?? [],
+      zone: read.zone ?? [],
+      schedules: read.schedules ?? [],
+    }),
+  };
+}
 
 /**
  * A caregiver with an active link to the patient files a care report (anyone else: NOT_FOUND). Vitals
@@ -92,6 +124,7 @@ export async function fileReport(
     contacts: audience.contacts,
     admins: audience.admins,
     doctors: input.status === 'deceased' ? doctorsQuery(ctx, patientId) : undefined,
+    ...deceasedReads(ctx, patientId, input.status),
   });
   const { patient } = caredForIn(read.link);
   const alertTo = { contacts: read.contacts, admins: read.admins, doctors: (read.doctors ?? []).map((d) => d.id) };
@@ -124,7 +157,8 @@ export async function fileReport(
     createdAt: now,
     updatedAt: now,
   };
-  const alert = alertInsert(ctx, { patientId, reportId: id, status: input.status });
+  const protocol = protocolOf(ctx, { patientId, reportId: id, status: input.status }, read);
+  const alert = protocol.alerts ? alertInsert(ctx, { patientId, reportId: id, status: input.status }) : undefined;
   try {
     await ctx.db.batch([
       ctx.db.insert(careReports).values(row),
@@ -147,6 +181,7 @@ export async function fileReport(
         metadata: { status: input.status, version: 1 },
       }),
       ...(alert ? [alert] : []),
+      ...protocol.statements,
     ]);
   } catch (err) {
     if (requestKey && isUniqueViolation(err, careReports)) {
@@ -156,7 +191,9 @@ export async function fileReport(
     }
     throw err;
   }
-  sendAlerts(ctx, { patientId, patientName: patient.name, reportId: id, status: input.status }, alertTo);
+  if (protocol.alerts) {
+    sendAlerts(ctx, { patientId, patientName: patient.name, reportId: id, status: input.status }, alertTo);
+  }
   return { report: { ...(await viewOf(ctx, row)) }, replayed: false };
 }
 
@@ -167,19 +204,23 @@ export async function fileReport(
  * @throws AppError NOT_FOUND, CONFLICT
  */
 export async function updateReport(ctx: AuthedContext, id: string, input: UpdateReportInput) {
-  const [current] = await ctx.db
-    .select()
-    .from(careReports)
-    .where(and(eq(careReports.id, id), eq(careReports.authorId, ctx.actor.id)));
-  if (!current) throw notFound('Care report');
-  const audience = alertAudienceQueries(ctx, current.patientId);
-  const status: CareStatus = input.status ?? current.status;
+  // The patient is known only from the report: the other reads name it in SQL, all in one batch.
+  const patientSql = sql<string>`(select ${qualified(careReports.patientId)} from ${careReports} where ${qualified(careReports.id)} = ${id} and ${qualified(careReports.authorId)} = ${ctx.actor.id})`;
+  const audience = alertAudienceQueries(ctx, patientSql);
   const read = await batchOf(ctx.db, {
-    link: caredForQuery(ctx, current.patientId),
+    report: ctx.db
+      .select()
+      .from(careReports)
+      .where(and(eq(careReports.id, id), eq(careReports.authorId, ctx.actor.id))),
+    link: caredForQuery(ctx, patientSql),
     contacts: audience.contacts,
     admins: audience.admins,
-    doctors: status === 'deceased' ? doctorsQuery(ctx, current.patientId) : undefined,
+    doctors: input.status === 'deceased' ? doctorsQuery(ctx, patientSql) : undefined,
+    ...deceasedReads(ctx, patientSql, input.status ?? 'stable'),
   });
+  const current = read.report[0];
+  if (!current) throw notFound('Care report');
+  const status: CareStatus = input.status ?? current.status;
   const { patient } = caredForIn(read.link);
   if (input.baseVersion !== current.version) {
     throw new AppError('CONFLICT', `The report is at version ${current.version}: read it again and apply your change`, {
@@ -195,8 +236,11 @@ export async function updateReport(ctx: AuthedContext, id: string, input: Update
   const version = current.version + 1;
   const now = ctx.clock.now().getTime();
   const { keyId, sealed } = await seal(ctx, id, version, after);
-  const alert =
-    status !== current.status ? alertInsert(ctx, { patientId: current.patientId, reportId: id, status }) : undefined;
+  const protocol =
+    status !== current.status
+      ? protocolOf(ctx, { patientId: current.patientId, reportId: id, status }, read)
+      : { alerts: false, statements: [] };
+  const alert = protocol.alerts ? alertInsert(ctx, { patientId: current.patientId, reportId: id, status }) : undefined;
   try {
     await ctx.db.batch([
       ctx.db
@@ -222,6 +266,7 @@ export async function updateReport(ctx: AuthedContext, id: string, input: Update
         metadata: { status, version },
       }),
       ...(alert ? [alert] : []),
+      ...protocol.statements,
     ]);
   } catch (err) {
     if (isUniqueViolation(err, careReportVersions)) {
@@ -231,7 +276,7 @@ export async function updateReport(ctx: AuthedContext, id: string, input: Update
     }
     throw err;
   }
-  if (status !== current.status) {
+  if (protocol.alerts) {
     sendAlerts(
       ctx,
       { patientId: current.patientId, patientName: patient.name, reportId: id, status },

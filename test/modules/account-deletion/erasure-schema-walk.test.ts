@@ -117,6 +117,7 @@ const KEPT: Record<string, { why: string; modes?: EraseMode[] }> = {
   'care_reports.author_id': { why: 'who filed a care report about another patient' },
   'care_report_versions.author_id': { why: "who wrote a version of another patient's care report" },
   'care_alerts.acknowledged_by': { why: 'the admin who acknowledged a care alert (ids only)' },
+  'care_deaths.reported_by': { why: "the caregiver who reported another patient's death (ids only)" },
 };
 
 /** Every table of the schema, found by walking its exports. */

@@ -2,13 +2,16 @@ import { and, eq, inArray } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { NOTIFY_DELIVER } from '../../../src/access/notices';
 import {
+  appointments,
   auditEvents,
   careAlerts,
+  careDeaths,
   careReports,
   careReportVersions,
   deliveries,
   devOutbox,
   emergencyContacts,
+  schedules,
 } from '../../../src/db/schema';
 import { fixedClock } from '../../../src/lib/clock';
 import { type CallOptions, client, db, tokenFor, uniqueId } from '../../helpers';
@@ -116,6 +119,7 @@ describe('care reports', () => {
     });
     expect(patched.status, JSON.stringify(patched.body)).toBe(200);
     expect(patched.body.data).toMatchObject({ version: 2, status: 'improving', observations: 'Ate well.' });
+    expect(tripsOf(patched)).toBe(2);
     const stale = await caregiver.patch(`${V1}/care-reports/${id}`, { baseVersion: 1, status: 'stable' });
     expect(stale.status).toBe(409);
     expect((await outsider.patch(`${V1}/care-reports/${id}`, { baseVersion: 2, status: 'stable' })).status).toBe(404);
@@ -248,3 +252,75 @@ function actingAsWithQueue(m: Member) {
     app.call(method, path, { ...options, token: await tokenFor(m.user, clock.now()) });
   return { call, post: (path: string, json: unknown) => call('POST', path, { json }) };
 }
+
+describe('the deceased protocol', () => {
+  it('tells contacts and doctors, cancels upcoming appointments with the refund, ends schedules, marks the account; once', async () => {
+    const { patient, caregiver } = await people();
+    const [contact] = await contactsOf(patient.user.id);
+    const { doctor, services } = await practice(NOW);
+    const upcoming = await insertAppointment({
+      patientId: patient.user.id,
+      doctorId: doctor.user.id,
+      serviceId: services[0]!.id,
+      startsAt: new Date(NOW.getTime() + 3 * 3_600_000).toISOString(),
+      status: 'confirmed',
+      priceCents: 8000,
+      paymentStatus: 'paid',
+    });
+    const past = await insertAppointment({
+      patientId: patient.user.id,
+      doctorId: doctor.user.id,
+      serviceId: services[0]!.id,
+      startsAt: new Date(NOW.getTime() - 3 * 86_400_000).toISOString(),
+      status: 'completed',
+    });
+    const schedule = await patient.post(`${V1}/schedules`, {
+      kind: 'medicine',
+      medicineName: 'Lisinopril',
+      dosage: '10 mg',
+      quantityPerDose: 1,
+      timesOfDay: ['08:00'],
+      timeZone: 'UTC',
+      recurrence: { type: 'interval', everyNDays: 1 },
+      startDate: '2026-06-01',
+    });
+    expect(schedule.status, JSON.stringify(schedule.body)).toBe(201);
+
+    const queued = actingAsWithQueue(caregiver);
+    const filed = await queued.post(REPORTS(patient.user.id), { vitals: { heartRate: 20 }, status: 'deceased' });
+    expect(filed.status, JSON.stringify(filed.body)).toBe(201);
+    expect(tripsOf(filed)).toBe(2);
+    await runQueue(queue.take(NOTIFY_DELIVER));
+
+    const [cancelled] = await db.select().from(appointments).where(eq(appointments.id, upcoming.id));
+    expect(cancelled).toMatchObject({
+      status: 'cancelled',
+      refundPercent: 100,
+      refundDueCents: 8000,
+      refundStatus: 'pending',
+    });
+    expect((await db.select().from(appointments).where(eq(appointments.id, past.id)))[0]!.status).toBe('completed');
+    const [ended] = await db.select().from(schedules).where(eq(schedules.id, schedule.body.data.id));
+    expect(ended!.endDate).toBe('2026-07-01');
+    expect(await db.select().from(careDeaths).where(eq(careDeaths.patientId, patient.user.id))).toMatchObject([
+      { reportId: filed.body.data.id, reportedBy: caregiver.user.id },
+    ]);
+    const toContact = await db.select().from(deliveries).where(eq(deliveries.recipientId, contact!.id));
+    expect(
+      toContact
+        .filter((r) => r.status === 'sent')
+        .map((r) => r.channel)
+        .sort(),
+    ).toEqual(['email', 'sms']);
+    const toDoctor = await db.select().from(deliveries).where(eq(deliveries.recipientId, doctor.user.id));
+    expect(toDoctor.filter((r) => r.kind === 'care.deceased.doctor' && r.status === 'sent').length).toBeGreaterThan(0);
+
+    // A second deceased report: nothing more (no alert, no notice, nothing cancelled again).
+    const second = await queued.post(REPORTS(patient.user.id), { vitals: { heartRate: 20 }, status: 'deceased' });
+    expect(second.status).toBe(201);
+    expect(queue.take(NOTIFY_DELIVER)).toEqual([]);
+    expect(await db.select().from(careAlerts).where(eq(careAlerts.patientId, patient.user.id))).toHaveLength(1);
+    // The family still reads the reports.
+    expect((await patient.get(REPORTS(patient.user.id))).body.data.items).toHaveLength(2);
+  });
+});
