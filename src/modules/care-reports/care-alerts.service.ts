@@ -10,6 +10,7 @@ import {
   emergencyContacts,
   users,
 } from '../../db/schema';
+import { page } from '../../lib/envelope';
 import { AppError, notFound } from '../../lib/errors';
 import { iso } from '../../lib/time';
 import { auditGuardTripped, auditInsert } from '../audit/audit.service';
@@ -185,19 +186,9 @@ export async function listAlerts(
       .from(careAlerts)
       .where(isNotNull(careAlerts.ackSeconds)),
   });
-  const n = total[0]?.n ?? 0;
-  const pages = Math.max(1, Math.ceil(n / query.limit));
   const mean = stats[0]?.avg;
   return {
-    items: rows.map(toAlertView),
-    pagination: {
-      current: query.page,
-      pages,
-      total: n,
-      limit: query.limit,
-      hasNext: query.page < pages,
-      hasPrev: query.page > 1,
-    },
+    ...page(rows.map(toAlertView), total[0]?.n ?? 0, query),
     meta: {
       averageAckSeconds: mean === null || mean === undefined ? null : Math.round(Number(mean)),
       acknowledged: stats[0]?.n ?? 0,

@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { CARE_ALERT_SEVERITIES, CARE_ALERT_STATUSES, CARE_STATUSES } from '../../db/schema';
 import { PageQuery } from '../../http/openapi';
-import { NO_CONTROL_CHARS, NO_CONTROL_CHARS_BUT_LINE_BREAKS } from '../../lib/text';
+import { line, text } from '../medical-records/medical-records.schemas';
 
 const EXAMPLE = {
   patientId: 'usr_01JF8ZS5X0V6M3A2Q9K1T7B4CE',
@@ -10,14 +10,6 @@ const EXAMPLE = {
   alertId: 'cal_01JF8ZS5X0V6M3A2Q9K1T7B4CE',
   adminId: 'usr_01JF8ZS5X0V6M3A2Q9K1T7B4CG',
 };
-
-const line = (max: number) =>
-  z.string().trim().min(1).max(max).regex(NO_CONTROL_CHARS, 'Must not contain control characters');
-const text = (max: number) =>
-  z
-    .string()
-    .max(max)
-    .regex(NO_CONTROL_CHARS_BUT_LINE_BREAKS, 'Must not contain control characters other than line breaks and tabs');
 
 /** A number within a physiological range, its unit named in the message and the document. */
 const measure = (min: number, max: number, unit: string, integer = false) =>

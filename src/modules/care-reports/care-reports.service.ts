@@ -1,7 +1,14 @@
 import { and, asc, count, desc, eq, gte, inArray, type SQL, sql } from 'drizzle-orm';
 import type { AuthedContext } from '../../context';
 import { batchOf } from '../../db/batch';
-import { appointments, type CareReportRow, type CareStatus, careReports, careReportVersions } from '../../db/schema';
+import {
+  appointments,
+  type CareReportRow,
+  type CareReportVersionRow,
+  type CareStatus,
+  careReports,
+  careReportVersions,
+} from '../../db/schema';
 import { isUniqueViolation, qualified } from '../../db/sql';
 import { openWithKeyring, sealWithKeyring } from '../../lib/crypto';
 import { page } from '../../lib/envelope';
@@ -41,21 +48,24 @@ async function open(
   return ReportContentSchema.parse(JSON.parse(plain));
 }
 
-async function viewOf(ctx: AuthedContext, row: CareReportRow): Promise<CareReportView> {
+/** What a report and each of its versions show: the row's facts and its opened content. */
+async function versionViewOf(ctx: AuthedContext, row: CareReportRow | CareReportVersionRow) {
   const content = await open(ctx, row);
   return {
-    id: row.id,
+    id: 'reportId' in row ? row.reportId : row.id,
     patientId: row.patientId,
     authorId: row.authorId,
-    sessionId: row.sessionId,
     status: row.status,
     version: row.version,
     vitals: content.vitals,
     observations: content.observations,
     medicationGiven: content.medicationGiven,
     createdAt: iso(row.createdAt),
-    updatedAt: iso(row.updatedAt),
   };
+}
+
+async function viewOf(ctx: AuthedContext, row: CareReportRow): Promise<CareReportView> {
+  return { ...(await versionViewOf(ctx, row)), sessionId: row.sessionId, updatedAt: iso(row.updatedAt) };
 }
 
 /** The patient's doctors (a confirmed, in-progress or completed appointment), for the deceased notice. */
@@ -303,22 +313,7 @@ export async function listReportVersions(ctx: AuthedContext, id: string) {
     audit: readAudit(ctx, patient, 'versions'),
   });
   if (!basis[0]?.basis || !rows.length) throw notFound('Care report');
-  return Promise.all(
-    rows.map(async (row) => {
-      const content = await open(ctx, row);
-      return {
-        id: row.reportId,
-        patientId: row.patientId,
-        authorId: row.authorId,
-        status: row.status,
-        version: row.version,
-        vitals: content.vitals,
-        observations: content.observations,
-        medicationGiven: content.medicationGiven,
-        createdAt: iso(row.createdAt),
-      };
-    }),
-  );
+  return Promise.all(rows.map((row) => versionViewOf(ctx, row)));
 }
 
 /** The patient's reports, newest first, paginated. One round trip with the check and the audit row. */
