@@ -224,9 +224,11 @@ describe('care alerts', () => {
     const list = await admin.get(`${V1}/admin/care-alerts`);
     expect(list.status, JSON.stringify(list.body)).toBe(200);
     expect(list.body.data.items.map((a: { id: string }) => a.id)).toContain(alerts[0]!.id);
+    expect(tripsOf(list)).toBe(1);
     const ack = await admin.post(`${V1}/admin/care-alerts/${alerts[0]!.id}/acknowledge`);
     expect(ack.status, JSON.stringify(ack.body)).toBe(200);
     expect(ack.body.data).toMatchObject({ status: 'acknowledged', ackSeconds: 240, acknowledgedBy: onDuty.user.id });
+    expect(tripsOf(ack)).toBe(2);
     expect((await admin.post(`${V1}/admin/care-alerts/${alerts[0]!.id}/acknowledge`)).status).toBe(409);
     const acked = await admin.get(`${V1}/admin/care-alerts?status=acknowledged`);
     expect(acked.body.data.meta.averageAckSeconds).toEqual(expect.any(Number));
