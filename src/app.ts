@@ -23,6 +23,7 @@ import { identityRouter } from './modules/auth';
 import { availabilityRouter } from './modules/availability/availability.routes';
 import { callsRouter } from './modules/calls/calls.routes';
 import { careProfilesRouter } from './modules/care-profiles/care-profiles.routes';
+import { careReportsRouter } from './modules/care-reports/care-reports.routes';
 import { careNotesRouter } from './modules/caregivers/care-notes.routes';
 import { caregiversRouter } from './modules/caregivers/caregivers.routes';
 import { supplementsRouter } from './modules/catalog/supplements.routes';
@@ -81,6 +82,7 @@ const modules = [
   callsRouter,
   calendarRouter,
   medicalRecordsRouter,
+  careReportsRouter,
   paymentsRouter,
   localCheckoutRouter,
   caregiversRouter,

@@ -38,6 +38,11 @@ export interface Notice<T extends NoticeTemplate = NoticeTemplate> {
    * (`SECURITY_TEMPLATES`), e.g. the old address an email change leaves, which is no longer the account's.
    */
   to?: { email: string };
+  /**
+   * Channels sent whatever the recipient's preferences say (an urgent care alert); for an emergency
+   * contact, the only channels (they have no preferences, and no inbox).
+   */
+  channels?: NotificationChannel[];
 }
 
 /** The payload of a `notify.deliver` job: one notice to one recipient. */
@@ -49,6 +54,11 @@ export interface DeliverPayload {
    * claimed again. Without it, a failed delivery stays failed.
    */
   redrive?: NotificationChannel[];
+  /**
+   * `emergency-contact`: `recipientId` names a row of `emergency_contacts` (not an account): the notice
+   * goes to its email and phone, and by push to the account with the same verified email or number.
+   */
+  recipientKind?: 'emergency-contact';
 }
 
 /** The inbox type's preference kind, unless a notice names its own (`custom` counts as `system`). */
@@ -71,6 +81,10 @@ export interface NotifyInput<T extends NoticeTemplate> {
   preference?: NotificationKind;
   /** See `Notice.to`: security notices only (a job naming an address otherwise is refused). */
   to?: { email: string };
+  /** See `Notice.channels`. */
+  channels?: NotificationChannel[];
+  /** See `DeliverPayload.recipientKind`. */
+  recipientKind?: 'emergency-contact';
 }
 
 /** The `notify.deliver` jobs of a notice, one per distinct recipient. */
@@ -83,10 +97,11 @@ export function deliverJobs<T extends NoticeTemplate>(input: NotifyInput<T>): Jo
     data: input.data,
     subject: input.subject,
     ...(input.to ? { to: input.to } : {}),
+    ...(input.channels ? { channels: input.channels } : {}),
   };
   return [...new Set(input.recipients)].map((recipientId) => ({
     type: NOTIFY_DELIVER,
-    payload: { recipientId, notice },
+    payload: { recipientId, notice, ...(input.recipientKind ? { recipientKind: input.recipientKind } : {}) },
   }));
 }
 

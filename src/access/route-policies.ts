@@ -355,6 +355,17 @@ export const ROUTE_POLICIES = {
   'admin.emergencyAccess.list': roles('admin', 'superadmin'),
   'admin.emergencyAccess.review': roles('admin', 'superadmin'),
 
+  // care reports: filed and changed by a caregiver linked to the patient (checked per row in
+  // src/modules/care-reports/, others 404); read by the patient, linked caregivers and their doctors
+  // (src/modules/care-reports/care-access.ts); alerts for admins.
+  'careReports.create': roles('caregiver'),
+  'careReports.update': roles('caregiver'),
+  'careReports.list': signedIn(),
+  'careReports.status': signedIn(),
+  'careReports.versions': signedIn(),
+  'admin.careAlerts.list': roles('admin', 'superadmin'),
+  'admin.careAlerts.acknowledge': roles('admin', 'superadmin'),
+
   // audit
   'audit.events.list': roles('superadmin'),
 

@@ -67,6 +67,11 @@ export const API_TAGS = [
       'Versioned, encrypted medical records, their documents and access log; access grants and emergency access.',
   },
   {
+    name: 'Care reports',
+    description:
+      'Versioned, encrypted care reports a linked caregiver files (vitals with units, observations, medication given, status); the status timeline and vitals trends; the alerts a status sets off and their acknowledgement.',
+  },
+  {
     name: 'Prescriptions',
     description:
       'Prescriptions a doctor writes on an appointment, read by the patient, accepted into medicine schedules, expiring with their courses.',

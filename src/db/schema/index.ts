@@ -3,6 +3,7 @@ export * from './audit';
 export * from './auth';
 export * from './calls';
 export * from './care-profiles';
+export * from './care-reports';
 export * from './caregivers';
 export * from './clinical-records';
 export * from './health';

@@ -7,6 +7,7 @@ import { authErasure } from '../auth/auth.erasure';
 import { availabilityErasure } from '../availability/availability.erasure';
 import { callsErasure } from '../calls/calls.erasure';
 import { careProfilesErasure } from '../care-profiles/care-profiles.erasure';
+import { careReportsErasure } from '../care-reports/care-reports.erasure';
 import { caregiversErasure } from '../caregivers/caregivers.erasure';
 import { dependentsErasure } from '../dependents/dependents.erasure';
 import { doctorsErasure } from '../doctors/doctors.erasure';
@@ -40,6 +41,7 @@ export const ACCOUNT_ERASURES: readonly AccountErasure[] = [
   schedulesErasure,
   vaccinationsErasure,
   medicalRecordsErasure,
+  careReportsErasure,
   dependentsErasure,
   authErasure,
   notificationsErasure,

@@ -295,7 +295,7 @@ export const CARE_STATUSES: readonly AppointmentStatus[] = ['confirmed', 'in-pro
  * starting at or after `sinceMs` (SQL, so a setting can decide it inside the same statement): the care
  * relationship that opens a patient's medical record to their doctor.
  */
-export function careRelationSql(patientId: string, doctorId: string, sinceMs: SQL<number>): SQL {
+export function careRelationSql(patientId: string | SQL, doctorId: string, sinceMs: SQL<number>): SQL {
   return sql`exists (select 1 from ${appointments} where ${qualified(appointments.patientId)} = ${patientId} and ${qualified(appointments.doctorId)} = ${doctorId} and ${qualified(appointments.status)} in (${sql.join(
     CARE_STATUSES.map((s) => sql`${s}`),
     sql`, `,

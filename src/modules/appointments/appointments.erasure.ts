@@ -98,12 +98,12 @@ function cancelUpcoming(
   ctx: ServiceContext,
   scope: SQL,
   relation: Relation,
-  erasure: { userId: string; policy: readonly RefundTier[] },
+  erasure: { userId: string; policy: readonly RefundTier[]; reason?: string },
 ): BatchItem<'sqlite'>[] {
   if (!(CANCEL.by as readonly Relation[]).includes(relation)) return [];
   const db = ctx.db;
   const now = ctx.clock.now().getTime();
-  const reason = relation === 'doctor' ? DOCTOR_DELETED_REASON : ACCOUNT_DELETED_REASON;
+  const reason = erasure.reason ?? (relation === 'doctor' ? DOCTOR_DELETED_REASON : ACCOUNT_DELETED_REASON);
   const actorId = ctx.actor?.id ?? erasure.userId;
   const actorRole = ctx.actor?.role ?? (relation === 'doctor' ? 'doctor' : 'user');
   const eventId = sqlEventId(ctx);
@@ -178,6 +178,23 @@ function cancelUpcoming(
         .where(rows),
     );
     return statements;
+  });
+}
+
+/** Why a patient's upcoming appointments were cancelled when a care report recorded their death. */
+export const PATIENT_DECEASED_REASON = 'The patient has passed away';
+
+/**
+ * Statements cancelling a patient's upcoming appointments on their death (a care report's `deceased`),
+ * set-based like an erasure's: by staff (the platform, the reporting caregiver named as who cancelled),
+ * so the cancellation policy refunds each in full, and a paid one's refund goes out with the payments
+ * sweep. Appointments already cancelled or under way are left alone, so running it twice changes nothing.
+ */
+export function cancelUpcomingOfDeceased(ctx: ServiceContext, patientId: string, byId: string): BatchItem<'sqlite'>[] {
+  return cancelUpcoming(ctx, eq(appointments.patientId, patientId), 'staff', {
+    userId: byId,
+    policy: [],
+    reason: PATIENT_DECEASED_REASON,
   });
 }
 

@@ -130,7 +130,7 @@ export const patientOfLink = (linkId: string): SQL<string> =>
  * the patient's name, role and status (aliased: the account's `id`, `status` and `created_at` would
  * overwrite the link's in a batch). Judge the answer with `caredForIn`.
  */
-export function caredForQuery(ctx: AuthedContext, patientId: string) {
+export function caredForQuery(ctx: AuthedContext, patientId: string | SQL) {
   return ctx.db
     .select({
       ...getTableColumns(caregiverLinks),

@@ -20,10 +20,10 @@ const EXAMPLE = {
 };
 
 /** A line of text: no control characters. */
-const line = (max: number) =>
+export const line = (max: number) =>
   z.string().trim().min(1).max(max).regex(NO_CONTROL_CHARS, 'Must not contain control characters');
 /** Free text: line breaks allowed. */
-const text = (max: number) =>
+export const text = (max: number) =>
   z
     .string()
     .max(max)

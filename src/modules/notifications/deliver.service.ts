@@ -17,6 +17,9 @@ import { enabledChannels } from '../users/notification-preferences.service';
 import {
   deleteDeviceTokensStatement,
   deviceTokensQuery,
+  emergencyContactDevicesQuery,
+  emergencyContactOf,
+  emergencyContactQuery,
   type RecipientContact,
   recipientContactOf,
   recipientContactQuery,
@@ -61,12 +64,14 @@ const DeliverPayloadSchema = z.object({
       data: z.record(z.string(), z.unknown()),
       subject: z.object({ type: z.string().min(1), id: z.string().min(1) }),
       to: z.object({ email: z.email() }).optional(),
+      channels: z.array(z.enum(NOTIFICATION_CHANNELS)).optional(),
     })
     .refine((notice) => !notice.to || SECURITY_TEMPLATES.includes(notice.template), {
       message: 'Only a security notice names its own address',
       path: ['to'],
     }),
   redrive: z.array(z.enum(NOTIFICATION_CHANNELS)).optional(),
+  recipientKind: z.enum(['emergency-contact']).optional(),
 });
 
 /**
@@ -180,18 +185,20 @@ async function send(
  * @throws Error when a provider failed or another attempt holds a channel: the queue retries the job
  */
 export async function deliverNotice(ctx: ServiceContext, job: Job): Promise<void> {
-  const { recipientId, notice, redrive } = deliverPayloadOf(job);
+  const { recipientId, notice, redrive, recipientKind } = deliverPayloadOf(job);
+  const external = recipientKind === 'emergency-contact';
   const key: DeliveryKey = { subject: notice.subject, kind: notice.kind, recipientId };
   const now = ctx.clock.now().getTime();
   const [read, wanted] = await Promise.all([
     batchOf(ctx.db, {
-      contact: recipientContactQuery(ctx, recipientId),
-      devices: deviceTokensQuery(ctx, recipientId),
+      contact: external ? undefined : recipientContactQuery(ctx, recipientId),
+      outside: external ? emergencyContactQuery(ctx, recipientId) : undefined,
+      devices: external ? emergencyContactDevicesQuery(ctx, recipientId) : deviceTokensQuery(ctx, recipientId),
       rows: keyRowsQuery(ctx, key),
     }),
-    enabledChannels(ctx, [recipientId], notice.preference),
+    external ? new Map<string, NotificationChannel[]>() : enabledChannels(ctx, [recipientId], notice.preference),
   ]);
-  const account = recipientContactOf(read.contact);
+  const account = external ? emergencyContactOf(read.outside ?? []) : recipientContactOf(read.contact ?? []);
   if (!account || account.status === 'removed') {
     ctx.log.log('info', 'notify.no_recipient', { recipientId, kind: notice.kind });
     return;
@@ -203,6 +210,9 @@ export async function deliverNotice(ctx: ServiceContext, job: Job): Promise<void
   const recipient: Recipient = { contact, tokens: read.devices.map((d) => d.token) };
   const enabled = new Set(wanted.get(recipientId) ?? []);
   if (security) enabled.add('email');
+  for (const channel of notice.channels ?? []) enabled.add(channel);
+  // An emergency contact has no inbox.
+  if (external) enabled.delete('in-app');
   const existing = new Map(read.rows.map((row) => [row.channel, row]));
   const plans = new Map<NotificationChannel, ChannelAction>(
     NOTIFICATION_CHANNELS.map((channel) => [

@@ -1,6 +1,6 @@
-import { and, asc, eq, gt, inArray, ne, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, ne, type SQL, sql } from 'drizzle-orm';
 import type { ServiceContext } from '../../context';
-import { deviceTokens, type Role, type UserStatus, userProfiles, users } from '../../db/schema';
+import { deviceTokens, emergencyContacts, type Role, type UserStatus, userProfiles, users } from '../../db/schema';
 
 /**
  * What the notification pipeline needs to know of a person, read from the users module's tables: where
@@ -112,4 +112,48 @@ export function announceableAccountQuery(ctx: ServiceContext, userId: string) {
     .select({ id: users.id })
     .from(users)
     .where(audienceWhere({ kind: 'user', userId }));
+}
+
+/**
+ * The statement reading one emergency contact (a row of `emergency_contacts`, not an account) as a
+ * recipient, for an urgent notice about the person who named them (a care alert), for a batch.
+ */
+export function emergencyContactQuery(ctx: ServiceContext, contactId: string) {
+  return ctx.db
+    .select({ id: emergencyContacts.id, email: emergencyContacts.email, phone: emergencyContacts.phone })
+    .from(emergencyContacts)
+    .where(eq(emergencyContacts.id, contactId));
+}
+
+/**
+ * The contact of an `emergencyContactQuery` answer; null without a row. The addresses are the ones the
+ * patient gave for emergencies (not proved by the contact): used for urgent care notices only.
+ */
+export function emergencyContactOf(
+  rows: readonly { id: string; email: string | null; phone: string }[],
+): RecipientContact | null {
+  const row = rows[0];
+  if (!row) return null;
+  return {
+    id: row.id,
+    role: 'user',
+    status: 'active',
+    email: row.email,
+    mobileNumber: row.phone,
+    preferredLanguage: null,
+    timeZone: null,
+  };
+}
+
+/**
+ * The push tokens of the active account an emergency contact is (the same verified email address or
+ * mobile number), for a batch: a contact who is a user is reached on their devices too.
+ */
+export function emergencyContactDevicesQuery(ctx: ServiceContext, contactId: string) {
+  const same = sql`exists (select 1 from ${emergencyContacts} ec where ec.id = ${contactId} and ((ec.email is not null and ec.email = ${users.email} and ${users.emailVerifiedAt} is not null) or (ec.phone = ${users.mobileNumber} and ${users.mobileVerifiedAt} is not null)))`;
+  return ctx.db
+    .select({ token: deviceTokens.token })
+    .from(deviceTokens)
+    .innerJoin(users, eq(users.id, deviceTokens.userId))
+    .where(and(eq(users.status, 'active'), same));
 }

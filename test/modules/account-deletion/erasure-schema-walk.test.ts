@@ -32,6 +32,7 @@ const OTHER_ENTITY_IDS: Record<string, string> = {
   payment_id: 'a payment',
   payment_intent_id: "a payment provider's payment intent",
   provider_refund_id: "a payment provider's refund",
+  report_id: 'a care report',
   dead_job_id: 'a dead-lettered queue message',
   avatar_file_id: 'a file (the avatar)',
   dependent_id: 'a dependent (not an account)',
@@ -112,6 +113,12 @@ const KEPT: Record<string, { why: string; modes?: EraseMode[] }> = {
   'medical_record_access_log.actor_id': { why: "who opened another patient's record: that patient's access log" },
   'emergency_accesses.doctor_id': { why: 'an emergency access to another patient, kept for its review' },
   'emergency_accesses.reviewed_by': { why: 'the admin who reviewed an emergency access (ids only)' },
+  // Care reports are the patient's, like medical records: what a caregiver wrote about another patient
+  // stays in that patient's reports by id only (content encrypted); an admin's acknowledgement by id.
+  'care_reports.author_id': { why: 'who filed a care report about another patient' },
+  'care_report_versions.author_id': { why: "who wrote a version of another patient's care report" },
+  'care_alerts.acknowledged_by': { why: 'the admin who acknowledged a care alert (ids only)' },
+  'care_deaths.reported_by': { why: "the caregiver who reported another patient's death (ids only)" },
 };
 
 /** Every table of the schema, found by walking its exports. */
