@@ -149,6 +149,19 @@ export type CareReportView = z.infer<typeof CareReportSchema>;
 
 export const CareReportVersionSchema = CareReportSchema.omit({ sessionId: true, updatedAt: true }).openapi(
   'CareReportVersion',
+  {
+    example: {
+      id: EXAMPLE.reportId,
+      patientId: EXAMPLE.patientId,
+      authorId: EXAMPLE.caregiverId,
+      status: 'deteriorating',
+      version: 2,
+      vitals: { bloodPressure: { systolic: 128, diastolic: 82 }, heartRate: 76, spo2: 91 },
+      observations: 'Short of breath after lunch.',
+      medicationGiven: [{ name: 'Metformin', dose: '500 mg', at: null }],
+      createdAt: '2026-07-01T15:00:00.000Z',
+    },
+  },
 );
 
 const SeriesSchema = z.object({
