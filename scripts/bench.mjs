@@ -3,7 +3,7 @@
 // Numbers are for comparing commits on the same machine, not a prediction of production latency.
 // Usage: npm run bench   (BENCH_SECONDS=5 for a quicker run, BENCH_PORT to pin the port,
 // BENCH_ONLY=reminders,bundle to run some parts only, BENCH_REMINDERS=2000 for a smaller reminders run,
-// BENCH_WEBHOOKS=50 for a smaller webhook storm, BENCH_CALL_ROOMS=50 / BENCH_CALL_FRAMES=100 for a smaller
+// BENCH_WEBHOOKS=50 for a smaller webhook storm, BENCH_CAREGIVERS=1000 for a smaller caregiver search, BENCH_CALL_ROOMS=50 / BENCH_CALL_FRAMES=100 for a smaller
 // video rooms run)
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes, randomInt, scryptSync } from 'node:crypto';
@@ -16,6 +16,7 @@ import autocannon from 'autocannon';
 import { transform } from 'esbuild';
 import WebSocket from 'ws';
 import { CALL_ROOMS, callsBench, callsFailures, callsReport, RELAY_FRAMES } from './bench-calls.mjs';
+import { CAREGIVER_COUNT, careSearchScenario, careSeedSql } from './bench-care.mjs';
 import {
   productionVars,
   REMINDER_COUNT,
@@ -82,6 +83,8 @@ const scenarios = [
     path: `/api/v1/doctors/${DEMO_DOCTOR}/slots?serviceId=${DEMO_SERVICE}&from=${isoDate(1)}&to=${isoDate(30)}`,
     expect: 200,
   },
+  // Caregivers whose radius covers central Berlin among BENCH_CAREGIVERS (scripts/bench-care.mjs).
+  careSearchScenario,
   // Each login runs one scrypt (N=2^14, r=8, p=5) plus the rate-limit, session and audit writes.
   {
     name: 'POST /api/v1/auth/login (scrypt + session)',
@@ -790,6 +793,8 @@ async function main() {
     throw new Error(`BENCH_REMINDERS must be a positive integer, got ${process.env.BENCH_REMINDERS}`);
   if (!Number.isInteger(WEBHOOK_COUNT) || WEBHOOK_COUNT <= 0)
     throw new Error(`BENCH_WEBHOOKS must be a positive integer, got ${process.env.BENCH_WEBHOOKS}`);
+  if (!Number.isInteger(CAREGIVER_COUNT) || CAREGIVER_COUNT <= 0)
+    throw new Error(`BENCH_CAREGIVERS must be a positive integer, got ${process.env.BENCH_CAREGIVERS}`);
   if (![CALL_ROOMS, RELAY_FRAMES].every((n) => Number.isInteger(n) && n > 0))
     throw new Error('BENCH_CALL_ROOMS and BENCH_CALL_FRAMES must be positive integers');
   const parts = selectedParts();
@@ -810,6 +815,11 @@ async function main() {
 
   const day = stormDay();
   if (parts.has('storm')) resetStormDay(day);
+  if (parts.has('routes')) {
+    const careSeed = join(ROOT, '.wrangler', 'bench-care.sql');
+    writeFileSync(careSeed, careSeedSql());
+    run('npx', ['wrangler', 'd1', 'execute', 'DB', '--local', '--persist-to', PERSIST, '--file', careSeed]);
+  }
   if (parts.has('webhooks')) {
     const webhooksSeed = join(ROOT, '.wrangler', 'bench-webhooks.sql');
     writeFileSync(webhooksSeed, webhooksSeedSql());
