@@ -37,6 +37,9 @@ export const caregiverProfiles = sqliteTable(
     /** An admin's refusal of the credentials: the reason the caregiver was told; cleared on verification. */
     rejectionReason: text('rejection_reason'),
     rejectedAt: integer('rejected_at'),
+    /** The mean of the caregiver's session reviews (null before the first) and how many there are. */
+    ratingAverage: real('rating_average'),
+    ratingCount: integer('rating_count').notNull().default(0),
     updatedAt: integer('updated_at').notNull(),
   },
   (t) => [index('caregiver_profiles_lat_idx').on(t.latitude, t.longitude)],

@@ -4,6 +4,7 @@ export * from './auth';
 export * from './calls';
 export * from './care-profiles';
 export * from './care-reports';
+export * from './care-sessions';
 export * from './caregivers';
 export * from './clinical-records';
 export * from './health';

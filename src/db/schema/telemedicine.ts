@@ -149,7 +149,8 @@ export const specialHours = sqliteTable(
 
 /**
  * Claimed time: one row per 5-minute unit a live booking or unexpired hold covers (plus its buffer),
- * unique on doctor + unit. Bookings insert their units in the same db.batch as the appointment, so
+ * unique on provider + unit. The provider is a doctor (appointments, holds) or a caregiver (care
+ * sessions), by user id in `doctor_id`: one engine keeps both from double booking. Bookings insert their units in the same db.batch as the appointment, so
  * two overlapping bookings cannot both commit, whatever their lengths. Slot computation reads it.
  */
 export const slotClaims = sqliteTable(
@@ -158,7 +159,7 @@ export const slotClaims = sqliteTable(
     doctorId: text('doctor_id').notNull(),
     /** UTC ms, a multiple of 5 minutes. */
     unitStart: integer('unit_start').notNull(),
-    ownerType: text('owner_type', { enum: ['hold', 'appointment'] }).notNull(),
+    ownerType: text('owner_type', { enum: ['hold', 'appointment', 'care-session'] }).notNull(),
     ownerId: text('owner_id').notNull(),
     /** For holds: the claim is ignored once this passes, even before a sweep deletes it. */
     expiresAt: integer('expires_at'),

@@ -1,15 +1,17 @@
 import { and, eq, gt, gte, inArray, isNull, lte, notInArray, or, sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import type { ServiceContext } from '../../context';
-import { appointmentHolds, appointments, slotClaims } from '../../db/schema';
+import { appointmentHolds, appointments, careSessions, slotClaims } from '../../db/schema';
 import { isUniqueViolation } from '../../db/sql';
 import { AppError } from '../../lib/errors';
 import { MINUTE_MS } from '../../lib/time';
 import { UNIT_MS } from '../availability/slots';
 
 /**
- * No double booking, by construction. Every live appointment and unexpired hold owns one slot_claims
- * row per 5-minute unit of [start, end + buffer), and slot_claims is unique on (doctor, unit). A booking
+ * No double booking, by construction. Every live appointment, unexpired hold and live care session owns
+ * one slot_claims row per 5-minute unit of [start, end + buffer), and slot_claims is unique on
+ * (provider, unit): the provider is the doctor, or the caregiver of a care session (`doctorId` below
+ * names either, by user id). A booking
  * inserts its units in the same D1 batch (one transaction) as the appointment row: when any unit is
  * taken the whole batch fails on the primary key and nothing is written. Services of different lengths
  * collide on the units they share, so no read-then-write race exists to lose. Expired hold units are
@@ -27,7 +29,7 @@ export interface ClaimSpan {
 }
 
 export interface ClaimOwner {
-  type: 'hold' | 'appointment';
+  type: 'hold' | 'appointment' | 'care-session';
   id: string;
   /** Holds only: the claim stops counting at this instant. */
   expiresAt: number | null;
@@ -95,7 +97,7 @@ export function isClaimConflict(err: unknown): boolean {
 
 /** What holds a span, as told to the client in a 409 SLOT_UNAVAILABLE. */
 export interface Blocker {
-  type: 'appointment' | 'hold';
+  type: 'appointment' | 'hold' | 'care-session';
   /** The blocking row's id when the caller may know it (their own), else null. */
   id: string | null;
   startsAt: string;
@@ -114,18 +116,23 @@ export async function findBlocker(
 ): Promise<Blocker | null> {
   const units = claimUnits(span);
   const now = ctx.clock.now().getTime();
-  // The claim's owner is the appointment or the hold, whichever of the two joins found a row.
+  // The claim's owner is the appointment, the hold or the care session, whichever join found a row.
   const claim = await ctx.db
     .select({
       ownerType: slotClaims.ownerType,
       ownerId: slotClaims.ownerId,
-      patientId: sql<string | null>`coalesce(${appointments.patientId}, ${appointmentHolds.patientId})`,
-      startsAt: sql<number | null>`coalesce(${appointments.startsAt}, ${appointmentHolds.startsAt})`,
-      endsAt: sql<number | null>`coalesce(${appointments.endsAt}, ${appointmentHolds.endsAt})`,
+      patientId: sql<
+        string | null
+      >`coalesce(${appointments.patientId}, ${appointmentHolds.patientId}, ${careSessions.patientId})`,
+      startsAt: sql<
+        number | null
+      >`coalesce(${appointments.startsAt}, ${appointmentHolds.startsAt}, ${careSessions.startsAt})`,
+      endsAt: sql<number | null>`coalesce(${appointments.endsAt}, ${appointmentHolds.endsAt}, ${careSessions.endsAt})`,
     })
     .from(slotClaims)
     .leftJoin(appointments, and(eq(slotClaims.ownerType, 'appointment'), eq(appointments.id, slotClaims.ownerId)))
     .leftJoin(appointmentHolds, and(eq(slotClaims.ownerType, 'hold'), eq(appointmentHolds.id, slotClaims.ownerId)))
+    .leftJoin(careSessions, and(eq(slotClaims.ownerType, 'care-session'), eq(careSessions.id, slotClaims.ownerId)))
     .where(
       and(
         eq(slotClaims.doctorId, span.doctorId),
@@ -149,9 +156,8 @@ export async function findBlocker(
 
 /** The 409 for a span that is taken, naming what takes it. */
 export function slotUnavailable(blocker: Blocker | null): AppError {
-  const what = blocker
-    ? `${blocker.type === 'hold' ? 'a hold' : 'another appointment'} from ${blocker.startsAt} to ${blocker.endsAt}`
-    : 'another booking';
+  const kinds = { hold: 'a hold', appointment: 'another appointment', 'care-session': 'another care session' };
+  const what = blocker ? `${kinds[blocker.type]} from ${blocker.startsAt} to ${blocker.endsAt}` : 'another booking';
   return new AppError('SLOT_UNAVAILABLE', `This time is no longer available: it overlaps ${what}`, {
     details: { blockedBy: blocker },
   });

@@ -140,6 +140,8 @@ function defaultProfile(userId: string, now: number): CaregiverProfileRow {
     serviceRadiusKm: null,
     rejectionReason: null,
     rejectedAt: null,
+    ratingAverage: null,
+    ratingCount: 0,
     updatedAt: now,
   };
 }
