@@ -24,6 +24,7 @@ import { availabilityRouter } from './modules/availability/availability.routes';
 import { callsRouter } from './modules/calls/calls.routes';
 import { careProfilesRouter } from './modules/care-profiles/care-profiles.routes';
 import { careReportsRouter } from './modules/care-reports/care-reports.routes';
+import { careSessionsRouter } from './modules/care-sessions/care-sessions.routes';
 import { careNotesRouter } from './modules/caregivers/care-notes.routes';
 import { caregiversRouter } from './modules/caregivers/caregivers.routes';
 import { supplementsRouter } from './modules/catalog/supplements.routes';
@@ -88,6 +89,7 @@ const modules = [
   caregiversRouter,
   careNotesRouter,
   careProfilesRouter,
+  careSessionsRouter,
   realtimeRouter,
   roomRouter,
   filesRouter,

@@ -257,6 +257,22 @@ export const ROUTE_POLICIES = {
   'caregivers.recommendations.mine': roles('user'),
   'admin.caregivers.verificationQueue': roles('admin', 'superadmin'),
   'admin.caregivers.reject': roles('admin', 'superadmin'),
+  // care sessions: caregivers set availability (pending ones too, to be ready when verified); anyone
+  // reads a bookable caregiver's slots; patients and linked family or carers book; the caregiver, the
+  // patient side and admins act per row in src/modules/care-sessions/ (others 404)
+  'careSessions.availability.get': { kind: 'signed-in', roles: ['caregiver'], allowPending: true },
+  'careSessions.availability.set': { kind: 'signed-in', roles: ['caregiver'], allowPending: true },
+  'careSessions.slots': PUBLIC,
+  'careSessions.book': roles('user', 'caregiver'),
+  'careSessions.list': roles('user', 'caregiver', 'admin', 'superadmin'),
+  'careSessions.get': roles('user', 'caregiver', 'admin', 'superadmin'),
+  'careSessions.checkout': roles('user', 'caregiver', 'admin', 'superadmin'),
+  'careSessions.confirm': roles('caregiver'),
+  'careSessions.decline': roles('caregiver'),
+  'careSessions.cancel': roles('user', 'caregiver', 'admin', 'superadmin'),
+  'careSessions.checkIn': roles('caregiver'),
+  'careSessions.checkOut': roles('caregiver'),
+  'careSessions.noShow': roles('caregiver'),
 
   // reviews: patients review their completed visits (row checks in the service: their own appointment,
   // their own review, the reviewed doctor); anyone signed in may flag; admins moderate; the list is public

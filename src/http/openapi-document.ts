@@ -72,6 +72,11 @@ export const API_TAGS = [
       'Versioned, encrypted care reports a linked caregiver files (vitals with units, observations, medication given, status); the status timeline and vitals trends; the alerts a status sets off and their acknowledgement.',
   },
   {
+    name: 'Care sessions',
+    description:
+      "Caregivers' weekly availability and free sessions; booking a caregiver (for oneself or a linked patient, from a doctor's recommendation too) with the same no-double-booking claims as appointments; confirm, decline, cancel, check-in and check-out; the bill by actual time and its checkout.",
+  },
+  {
     name: 'Prescriptions',
     description:
       'Prescriptions a doctor writes on an appointment, read by the patient, accepted into medicine schedules, expiring with their courses.',

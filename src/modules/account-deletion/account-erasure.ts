@@ -8,6 +8,7 @@ import { availabilityErasure } from '../availability/availability.erasure';
 import { callsErasure } from '../calls/calls.erasure';
 import { careProfilesErasure } from '../care-profiles/care-profiles.erasure';
 import { careReportsErasure } from '../care-reports/care-reports.erasure';
+import { careSessionsErasure } from '../care-sessions/care-sessions.erasure';
 import { caregiversErasure } from '../caregivers/caregivers.erasure';
 import { dependentsErasure } from '../dependents/dependents.erasure';
 import { doctorsErasure } from '../doctors/doctors.erasure';
@@ -42,6 +43,7 @@ export const ACCOUNT_ERASURES: readonly AccountErasure[] = [
   vaccinationsErasure,
   medicalRecordsErasure,
   careReportsErasure,
+  careSessionsErasure,
   dependentsErasure,
   authErasure,
   notificationsErasure,

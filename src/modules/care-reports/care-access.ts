@@ -1,11 +1,10 @@
 import { and, eq, isNull, type SQL, sql } from 'drizzle-orm';
 import type { AuthedContext } from '../../context';
-import { caregiverLinks, users } from '../../db/schema';
-import { qualified } from '../../db/sql';
 import { notFound } from '../../lib/errors';
 import { DAY_MS } from '../../lib/time';
 import { careRelationSql } from '../appointments/appointment-access';
 import { auditInsert } from '../audit/audit.service';
+import { linkedSql } from '../caregivers/care-access';
 import { integerSettingSql } from '../settings/settings.service';
 
 /**
@@ -33,16 +32,6 @@ export function readerSql(ctx: AuthedContext, patientId: string | SQL): SQL<Care
     cases.push(sql`when ${careRelationSql(patientId, actor.id, since)} then 'doctor'`);
   }
   return sql<CareReader | null>`(case ${sql.join(cases, sql` `)} end)`;
-}
-
-/** SQL: `caregiverId` has an active link to `patientId`, the patient's account active. */
-export function linkedSql(patientId: string | SQL, caregiverId: string): SQL {
-  const link = and(
-    eq(qualified(caregiverLinks.patientId), patientId),
-    eq(qualified(caregiverLinks.caregiverId), caregiverId),
-    isNull(qualified(caregiverLinks.endedAt)),
-  );
-  return sql`exists (select 1 from ${caregiverLinks} join ${users} on ${qualified(users.id)} = ${qualified(caregiverLinks.patientId)} where ${link} and ${qualified(users.status)} = 'active')`;
 }
 
 /** The basis read for a batch: one row `{ basis }`. */

@@ -1,17 +1,19 @@
 import { and, eq, isNull, type SQL } from 'drizzle-orm';
 import type { AuthedContext } from '../../context';
 import type { Statements } from '../../db/batch';
-import { careDeaths, schedules, userProfiles, vaccineSchedules } from '../../db/schema';
+import { careDeaths, careSessions, schedules, userProfiles, vaccineSchedules } from '../../db/schema';
 import { localDateAt } from '../../lib/time';
 import { cancelUpcomingOfDeceased } from '../appointments/appointments.erasure';
 import { auditInsert } from '../audit/audit.service';
+import { cancelLiveSessions } from '../care-sessions/cancel-many';
 import { cancelRemindersIn } from '../notifications/reminders';
 import { endSchedulesStatements } from '../schedules/schedules.service';
 import { VACCINE_SUBJECT } from '../vaccinations/vaccine-reminders';
 
 /**
  * The protocol a `deceased` report starts, once per patient (`care_deaths`, one row each): the account
- * marked; their upcoming appointments cancelled by staff with the policy's refund (in full); their
+ * marked; their upcoming appointments cancelled by staff with the policy's refund (in full), and their
+ * live care sessions cancelled (billed only at check-out, so nothing to refund); their
  * medicine and supplement schedules ended today (future doses and reminders gone, history kept, as the
  * schedules module ends one); their own vaccine doses not yet given switched off with their reminders
  * (dependents' plans stay: someone else may take them over). The notices (contacts and doctors) are the
@@ -57,6 +59,7 @@ export function deceasedStatements(
   return [
     ctx.db.insert(careDeaths).values({ patientId, reportId, reportedBy: ctx.actor.id, at: now }).onConflictDoNothing(),
     ...cancelUpcomingOfDeceased(ctx, patientId, ctx.actor.id),
+    ...cancelLiveSessions(ctx, eq(careSessions.patientId, patientId), ctx.actor, 'The patient has passed away'),
     ...endSchedulesStatements(ctx, patientId, running, today, now),
     // Reminders first: they are found by the doses the next statement switches off.
     cancelRemindersIn(

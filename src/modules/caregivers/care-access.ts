@@ -165,3 +165,13 @@ export function caredForIn(
   const { patientName: _name, patientRole: _role, patientStatus: _status, ...link } = row;
   return { link, patient };
 }
+
+/** SQL: `caregiverId` has an active link to `patientId`, the patient's account active. */
+export function linkedSql(patientId: string | SQL, caregiverId: string): SQL {
+  const link = and(
+    eq(qualified(caregiverLinks.patientId), patientId),
+    eq(qualified(caregiverLinks.caregiverId), caregiverId),
+    isNull(qualified(caregiverLinks.endedAt)),
+  );
+  return sql`exists (select 1 from ${caregiverLinks} join ${users} on ${qualified(users.id)} = ${qualified(caregiverLinks.patientId)} where ${link} and ${qualified(users.status)} = 'active')`;
+}

@@ -1,7 +1,7 @@
-import { and, eq } from 'drizzle-orm';
-import type { AuthedContext } from '../../context';
-import { batchOf } from '../../db/batch';
-import { appointments, type PaymentRow, payments, users } from '../../db/schema';
+import { and, eq, type SQLWrapper } from 'drizzle-orm';
+import type { AuthedContext, ServiceContext } from '../../context';
+import { batchOf, type Statements } from '../../db/batch';
+import { appointments, type PaymentRow, type PaymentSubject, payments, users } from '../../db/schema';
 import { isUniqueViolation } from '../../db/sql';
 import type { Env } from '../../env';
 import { AppError } from '../../lib/errors';
@@ -53,6 +53,9 @@ export function returnUrls(env: Env, appointmentId: string): { successUrl: strin
 
 const wholeMinute = (ms: number) => Math.ceil(ms / MINUTE_MS) * MINUTE_MS;
 
+/** When a pay-later checkout opened at `now` expires: a whole minute, just under a day ahead. */
+export const payLaterExpiresAt = (now: number) => wholeMinute(now + PAY_LATER_SESSION_MS);
+
 const PAYABLE_STATUSES = new Set(['pending', 'confirmed', 'in-progress', 'completed', 'no-show']);
 
 /**
@@ -71,68 +74,126 @@ export async function startCheckout(
 ): Promise<{ payment: PaymentView; created: boolean }> {
   const read = await batchOf(ctx.db, {
     rows: appointmentDetails(ctx).where(eq(appointments.id, appointmentId)),
-    payment: ctx.db
-      .select()
-      .from(payments)
-      .where(and(eq(payments.subjectType, 'appointment'), eq(payments.subjectId, appointmentId))),
-    payer: ctx.db
-      .select({ email: users.email })
-      .from(users)
-      .where(
-        eq(
-          users.id,
-          ctx.db.select({ id: appointments.patientId }).from(appointments).where(eq(appointments.id, appointmentId)),
-        ),
-      ),
+    ...subjectPaymentQueries(
+      ctx,
+      { type: 'appointment', id: appointmentId },
+      ctx.db.select({ id: appointments.patientId }).from(appointments).where(eq(appointments.id, appointmentId)),
+    ),
   });
   const { row } = seenBy(ctx, read.rows[0], ['patient', 'staff']);
   const existing = read.payment[0];
   const now = ctx.clock.now().getTime();
   if (row.paymentStatus === 'free') throw new AppError('CONFLICT', 'This appointment has no fee to pay');
-  if (row.paymentStatus === 'paid' || existing?.status === 'paid') {
-    throw new AppError('CONFLICT', 'This appointment is already paid', {
-      details: { paymentId: existing?.id ?? null },
-    });
-  }
-  if (row.paymentStatus === 'processing' || existing?.status === 'processing') {
-    throw new AppError('CONFLICT', 'A payment for this appointment is being settled; wait for its outcome');
-  }
+  if (row.paymentStatus === 'paid' || row.paymentStatus === 'processing') assertPayable(existing, row.paymentStatus);
+  assertPayable(existing);
   if (!PAYABLE_STATUSES.has(row.status)) {
     throw new AppError('CONFLICT', `This appointment is ${row.status}: there is nothing to pay`);
   }
-  if (existing?.status === 'open' && existing.expiresAt - now > REUSE_MARGIN_MS) {
-    return { payment: toPaymentView(existing), created: false };
-  }
-
-  const attempt = existing ? existing.attempts + 1 : 1;
-  const id = existing?.id ?? paymentIdOf(row.id);
   // Whole minutes, so requests racing within a minute are identical under their idempotency key.
   const expiresAt = wholeMinute(
-    row.paymentTiming === 'at-booking'
-      ? Math.max(row.paymentDueAt ?? 0, now + MIN_SESSION_MS)
-      : now + PAY_LATER_SESSION_MS,
+    row.paymentTiming === 'at-booking' ? Math.max(row.paymentDueAt ?? 0, now + MIN_SESSION_MS) : payLaterExpiresAt(now),
   );
-  const provider = ctx.ports.payments;
-  const session = await provider.createCheckout({
-    paymentId: id,
+  return openCheckout(ctx, {
     subject: { type: 'appointment', id: row.id },
-    description: row.serviceName ?? 'Consultation',
-    amountCents: row.priceCents,
-    currency: row.currency,
-    customerEmail: read.payer[0]?.email ?? null,
-    expiresAt,
-    ...returnUrls(ctx.env, row.id),
-    idempotencyKey: checkoutKey(row.id, attempt),
-  });
-  const payment: PaymentRow = {
-    id,
-    subjectType: 'appointment',
-    subjectId: row.id,
     payerId: row.patientId,
     payeeId: row.doctorId,
     description: row.serviceName ?? 'Consultation',
     amountCents: row.priceCents,
     currency: row.currency,
+    customerEmail: read.payer[0]?.email ?? null,
+    existing,
+    expiresAt,
+    alongside: (id) => (row.paymentTiming === 'at-booking' ? [paymentDueStatement(ctx, row.id, id.expiresAt)] : []),
+  });
+}
+
+/** What a subject's checkout reads in its read batch: its payment, and the payer's email. */
+export function subjectPaymentQueries(
+  ctx: ServiceContext,
+  subject: { type: PaymentSubject; id: string },
+  payerId: SQLWrapper | string,
+) {
+  return {
+    payment: ctx.db
+      .select()
+      .from(payments)
+      .where(and(eq(payments.subjectType, subject.type), eq(payments.subjectId, subject.id))),
+    payer: ctx.db.select({ email: users.email }).from(users).where(eq(users.id, payerId)),
+  };
+}
+
+/**
+ * @throws AppError CONFLICT when the subject's payment is paid or being settled (`status`: what the
+ *   subject itself records, when it does)
+ */
+function assertPayable(existing: PaymentRow | undefined, status?: 'paid' | 'processing'): void {
+  if (status === 'paid' || existing?.status === 'paid') {
+    throw new AppError('CONFLICT', 'This is already paid', { details: { paymentId: existing?.id ?? null } });
+  }
+  if (status === 'processing' || existing?.status === 'processing') {
+    throw new AppError('CONFLICT', 'A payment for this is being settled; wait for its outcome');
+  }
+}
+
+/** A payable subject's checkout, as its module read and judged it. */
+export interface CheckoutRequest {
+  subject: { type: PaymentSubject; id: string };
+  payerId: string;
+  payeeId: string;
+  description: string;
+  amountCents: number;
+  currency: string;
+  customerEmail: string | null;
+  existing: PaymentRow | undefined;
+  /** When the new session expires (epoch ms, a whole minute). */
+  expiresAt: number;
+  /** Statements the subject's module adds to the write batch, given the stored payment. */
+  alongside?: (payment: PaymentRow) => Statements;
+}
+
+/**
+ * Opens (or hands out again) the hosted checkout of any payable subject (an appointment's fee, a care
+ * session's bill): one payment row per subject; an open session with time left is answered as it is
+ * (`created: false`); otherwise the provider creates a session under the idempotency key of the
+ * subject's next attempt, and the row is stored (inserted, or replaced when the attempt is still the
+ * one read) with an audit event, in one write batch.
+ * @throws AppError CONFLICT (already paid or settling), PAYMENT_FAILED, SERVICE_UNAVAILABLE
+ */
+export async function openCheckout(
+  ctx: AuthedContext,
+  request: CheckoutRequest,
+): Promise<{ payment: PaymentView; created: boolean }> {
+  const { existing, subject } = request;
+  assertPayable(existing);
+  const now = ctx.clock.now().getTime();
+  if (existing?.status === 'open' && existing.expiresAt - now > REUSE_MARGIN_MS) {
+    return { payment: toPaymentView(existing), created: false };
+  }
+
+  const attempt = existing ? existing.attempts + 1 : 1;
+  const id = existing?.id ?? paymentIdOf(subject.id);
+  const { expiresAt } = request;
+  const provider = ctx.ports.payments;
+  const session = await provider.createCheckout({
+    paymentId: id,
+    subject,
+    description: request.description,
+    amountCents: request.amountCents,
+    currency: request.currency,
+    customerEmail: request.customerEmail,
+    expiresAt,
+    ...returnUrls(ctx.env, subject.id),
+    idempotencyKey: checkoutKey(subject.id, attempt),
+  });
+  const payment: PaymentRow = {
+    id,
+    subjectType: subject.type,
+    subjectId: subject.id,
+    payerId: request.payerId,
+    payeeId: request.payeeId,
+    description: request.description,
+    amountCents: request.amountCents,
+    currency: request.currency,
     provider: provider.name,
     status: 'open',
     attempts: attempt,
@@ -162,13 +223,18 @@ export async function startCheckout(
             .set(replaced)
             .where(and(eq(payments.id, id), eq(payments.attempts, existing.attempts)))
         : ctx.db.insert(payments).values(payment),
-      ...(row.paymentTiming === 'at-booking' ? [paymentDueStatement(ctx, row.id, expiresAt)] : []),
+      ...(request.alongside?.(payment) ?? []),
       auditInsert(ctx, {
         action: 'payment.checkout',
         resourceType: 'payment',
         resourceId: id,
-        patientId: row.patientId,
-        metadata: { appointmentId: row.id, attempt, amountCents: row.priceCents, currency: row.currency },
+        patientId: request.payerId,
+        metadata: {
+          [subject.type === 'appointment' ? 'appointmentId' : 'careSessionId']: subject.id,
+          attempt,
+          amountCents: request.amountCents,
+          currency: request.currency,
+        },
       }),
     ]);
   } catch (err) {

@@ -47,6 +47,7 @@ const OTHER_ENTITY_IDS: Record<string, string> = {
   photo_file_id: 'a file (the doctor photo, a review photo)',
   provider_message_id: "a provider's id of a sent message (an inbox row or an outbox message in development)",
   request_id: 'a caregiver request, or an HTTP request id in audit events',
+  recommendation_id: 'a caregiver recommendation',
   review_id: 'a review',
   schedule_id: 'a schedule',
   service_id: 'a doctor service',
@@ -119,6 +120,12 @@ const KEPT: Record<string, { why: string; modes?: EraseMode[] }> = {
   'care_report_versions.author_id': { why: "who wrote a version of another patient's care report" },
   'care_alerts.acknowledged_by': { why: 'the admin who acknowledged a care alert (ids only)' },
   'care_deaths.reported_by': { why: "the caregiver who reported another patient's death (ids only)" },
+  // Care sessions are the patient's records, like appointments: a caregiver's stay as the patients'
+  // (live ones cancelled), by id only, and so does whoever booked or cancelled one for a patient.
+  'care_sessions.caregiver_id': { why: "the patients' care session records" },
+  'care_sessions.booked_by': { why: "who booked a patient's care session, on the patient's record" },
+  'care_sessions.cancelled_by': { why: "who cancelled, on the patient's record" },
+  'care_session_events.actor_id': { why: "history of another patient's care sessions" },
 };
 
 /** Every table of the schema, found by walking its exports. */
