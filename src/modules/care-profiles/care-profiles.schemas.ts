@@ -316,44 +316,36 @@ export const CreateSessionReviewBody = z
 
 export type CreateSessionReviewInput = z.infer<typeof CreateSessionReviewBody>;
 
+const publicReviewShape = {
+  id: z.string(),
+  rating: z.number().int(),
+  comment: z.string().nullable(),
+  createdAt: z.string(),
+};
+
+const PUBLIC_REVIEW_EXAMPLE = {
+  id: 'csr_01JF8ZS5X0V6M3A2Q9K1T7B4CE',
+  rating: 5,
+  comment: 'Kind, punctual and careful with my mother.',
+  createdAt: '2026-11-21T08:00:00.000Z',
+};
+
 export const SessionReviewSchema = z
-  .object({
-    id: z.string(),
-    sessionId: z.string(),
-    caregiverId: z.string(),
-    rating: z.number().int(),
-    comment: z.string().nullable(),
-    createdAt: z.string(),
-  })
+  .object({ ...publicReviewShape, sessionId: z.string(), caregiverId: z.string() })
   .openapi('CareSessionReview', {
     example: {
-      id: 'csr_01JF8ZS5X0V6M3A2Q9K1T7B4CE',
+      ...PUBLIC_REVIEW_EXAMPLE,
       sessionId: 'cse_01JF8ZS5X0V6M3A2Q9K1T7B4CE',
       caregiverId: 'usr_01JF8ZS5X0V6M3A2Q9K1T7B4CE',
-      rating: 5,
-      comment: 'Kind, punctual and careful with my mother.',
-      createdAt: '2026-11-21T08:00:00.000Z',
     },
   });
 
 export type SessionReviewView = z.infer<typeof SessionReviewSchema>;
 
-export const PublicSessionReviewSchema = z
-  .object({
-    id: z.string(),
-    rating: z.number().int(),
-    comment: z.string().nullable(),
-    createdAt: z.string(),
-  })
-  .openapi('PublicCareSessionReview', {
-    description: 'Without its author: a home-care review tells who receives care',
-    example: {
-      id: 'csr_01JF8ZS5X0V6M3A2Q9K1T7B4CE',
-      rating: 5,
-      comment: 'Kind, punctual and careful with my mother.',
-      createdAt: '2026-11-21T08:00:00.000Z',
-    },
-  });
+export const PublicSessionReviewSchema = z.object(publicReviewShape).openapi('PublicCareSessionReview', {
+  description: 'Without its author: a home-care review tells who receives care',
+  example: PUBLIC_REVIEW_EXAMPLE,
+});
 
 // ---------------------------------------------------------------------------------------------------
 // Recommendations

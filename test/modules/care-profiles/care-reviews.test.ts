@@ -1,7 +1,8 @@
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { careSessionReviews } from '../../../src/db/schema';
-import { db, uniqueId } from '../../helpers';
+import { db, tokenFor, uniqueId } from '../../helpers';
+import { STRONG_PASSWORD, userWithPassword } from '../../support/auth';
 import { api, careSession, expectOk, listedCaregiver, northOf, patient, reviewed, tag, tripsOf, V1 } from './support';
 
 const review = (sessionId: string, token: string, json: Record<string, unknown>) =>
@@ -115,5 +116,33 @@ describe('care session reviews', () => {
   it('Should list reviews only of a listed caregiver', async () => {
     const res = await api.get(`${V1}/caregivers/${uniqueId('usr')}/reviews`);
     expect([res.status, res.body.error.code]).toEqual([404, 'NOT_FOUND']);
+  });
+
+  it("Should erase a patient's reviews (recomputing the rating) and a caregiver's received ones", async () => {
+    const t = tag();
+    const cara = await listedCaregiver(`Cara ${t}`);
+    const leaving = await userWithPassword({ role: 'user' });
+    const session = await careSession(leaving.id, cara.user.id);
+    expectOk(await review(session, await tokenFor(leaving), { rating: 1 }), 201);
+    await reviewed(cara.user.id, 5);
+    const before = expectOk(await api.get(`${V1}/caregivers/${cara.user.id}/profile`, { token: cara.token }));
+    expect(before).toMatchObject({ ratingAverage: 3, ratingCount: 2 });
+
+    const res = await api.delete(`${V1}/users/me`, {
+      token: await tokenFor(leaving),
+      json: { password: STRONG_PASSWORD },
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(await db.select().from(careSessionReviews).where(eq(careSessionReviews.patientId, leaving.id))).toEqual([]);
+    const after = expectOk(await api.get(`${V1}/caregivers/${cara.user.id}/profile`, { token: cara.token }));
+    expect(after).toMatchObject({ ratingAverage: 5, ratingCount: 1 });
+
+    const gone = await userWithPassword({ role: 'caregiver', name: `Gone ${t}` });
+    const goneToken = await tokenFor(gone);
+    expectOk(await api.patch(`${V1}/caregivers/${gone.id}/profile`, { token: goneToken, json: { bio: 'Hi' } }));
+    await reviewed(gone.id, 4);
+    const erased = await api.delete(`${V1}/users/me`, { token: goneToken, json: { password: STRONG_PASSWORD } });
+    expect(erased.status, JSON.stringify(erased.body)).toBe(200);
+    expect(await db.select().from(careSessionReviews).where(eq(careSessionReviews.caregiverId, gone.id))).toEqual([]);
   });
 });
