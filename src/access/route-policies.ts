@@ -273,6 +273,9 @@ export const ROUTE_POLICIES = {
   'careSessions.checkIn': roles('caregiver'),
   'careSessions.checkOut': roles('caregiver'),
   'careSessions.noShow': roles('caregiver'),
+  // session reviews: by the session's patient (checked in the service, others 404); the list is public
+  'careSessions.review.create': roles('user'),
+  'caregivers.reviews': PUBLIC,
 
   // reviews: patients review their completed visits (row checks in the service: their own appointment,
   // their own review, the reviewed doctor); anyone signed in may flag; admins moderate; the list is public

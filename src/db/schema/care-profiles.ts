@@ -1,4 +1,4 @@
-import { index, integer, primaryKey, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 /**
  * The managed list of home-care specialties (admins curate it; caregivers pick from it). Flat, unlike
@@ -102,7 +102,33 @@ export const caregiverRecommendations = sqliteTable(
   ],
 );
 
+/**
+ * A patient's review of a completed care session (one per session), owned by the care-profiles
+ * module: counted in the caregiver's `ratingAverage`/`ratingCount` on their profile, which the public
+ * search filters and sorts on.
+ */
+export const careSessionReviews = sqliteTable(
+  'care_session_reviews',
+  {
+    id: text('id').primaryKey(),
+    sessionId: text('session_id').notNull(),
+    patientId: text('patient_id').notNull(),
+    caregiverId: text('caregiver_id').notNull(),
+    /** 1–5. */
+    rating: integer('rating').notNull(),
+    comment: text('comment'),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('care_session_reviews_session_idx').on(t.sessionId),
+    index('care_session_reviews_caregiver_idx').on(t.caregiverId, t.createdAt),
+    index('care_session_reviews_patient_idx').on(t.patientId),
+  ],
+);
+
 export type CareSpecialtyRow = typeof careSpecialties.$inferSelect;
 export type CaregiverProfileRow = typeof caregiverProfiles.$inferSelect;
 export type CaregiverCredentialRow = typeof caregiverCredentials.$inferSelect;
 export type CaregiverRecommendationRow = typeof caregiverRecommendations.$inferSelect;
+export type CareSessionReviewRow = typeof careSessionReviews.$inferSelect;

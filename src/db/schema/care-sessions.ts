@@ -1,4 +1,4 @@
-import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
 /**
  * A caregiver's booking rules, one row each, owned by the care-sessions module: the zone their weekly
@@ -134,32 +134,7 @@ export const careSessionEvents = sqliteTable(
   (t) => [index('care_session_events_session_idx').on(t.sessionId, t.at)],
 );
 
-/**
- * A patient's review of a completed care session (one per session), counted in the caregiver's
- * `ratingAverage`/`ratingCount` on their profile, which the public search filters and sorts on.
- */
-export const careSessionReviews = sqliteTable(
-  'care_session_reviews',
-  {
-    id: text('id').primaryKey(),
-    sessionId: text('session_id').notNull(),
-    patientId: text('patient_id').notNull(),
-    caregiverId: text('caregiver_id').notNull(),
-    /** 1–5. */
-    rating: integer('rating').notNull(),
-    comment: text('comment'),
-    createdAt: integer('created_at').notNull(),
-    updatedAt: integer('updated_at').notNull(),
-  },
-  (t) => [
-    uniqueIndex('care_session_reviews_session_idx').on(t.sessionId),
-    index('care_session_reviews_caregiver_idx').on(t.caregiverId, t.createdAt),
-    index('care_session_reviews_patient_idx').on(t.patientId),
-  ],
-);
-
 export type CaregiverScheduleRow = typeof caregiverSchedules.$inferSelect;
 export type CaregiverHoursRow = typeof caregiverHours.$inferSelect;
 export type CareSessionRow = typeof careSessions.$inferSelect;
 export type CareSessionEventRow = typeof careSessionEvents.$inferSelect;
-export type CareSessionReviewRow = typeof careSessionReviews.$inferSelect;

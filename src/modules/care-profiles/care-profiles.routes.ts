@@ -11,17 +11,22 @@ import {
   CareSpecialtySchema,
   CreateCareSpecialtyBody,
   CreateRecommendationBody,
+  CreateSessionReviewBody,
   MAX_RADIUS_KM,
   MIN_RADIUS_KM,
   PatientIdParam,
+  PublicSessionReviewSchema,
   RecommendationSchema,
   RejectCaregiverBody,
   RejectionSchema,
+  SessionIdParam,
+  SessionReviewSchema,
   SpecialtyIdParam,
   UpdateCaregiverProfileBody,
   UpdateCareSpecialtyBody,
   VerificationQueueItemSchema,
 } from './care-profiles.schemas';
+import { createSessionReview, listCaregiverReviews } from './care-reviews.service';
 import { getCaregiverProfile, updateCaregiverProfile } from './profile.service';
 import { listMyRecommendations, recommendCaregiver } from './recommendations.service';
 import { searchCaregivers } from './search.service';
@@ -108,7 +113,7 @@ const searchRoute = defineRoute({
   tags: caregiverTags,
   summary: 'Find caregivers (verified and active, with a profile; no token)',
   description:
-    'Filters: `specialty` (slug), `language` (BCP 47; `en` also matches `en-GB`), `minRate`/`maxRate` (hourly rate in minor units, inclusive), and a point `lat`+`lng` (both or neither, 422 otherwise): only caregivers whose service radius covers the point, nearest first, with `distanceKm` (great-circle, haversine, 2 decimals). Without a point: by name, `distanceKm` null.',
+    'Filters: `specialty` (slug), `language` (BCP 47; `en` also matches `en-GB`), `minRate`/`maxRate` (hourly rate in minor units, inclusive), `minRating` (1–5: rating average at least this; unrated caregivers are left out), `availableOn` (`YYYY-MM-DD`: caregivers with a booking schedule and weekly hours on that weekday), and a point `lat`+`lng` (both or neither, 422 otherwise): only caregivers whose service radius covers the point, with `distanceKm` (great-circle, haversine, 2 decimals). `sort`: `distance` (nearest first, the default with a point; 422 without one), `rating` (best average first, unrated last) or `price` (cheapest first, no rate last). Without a point: `distanceKm` null, and by name unless sorted.',
   request: { query: CaregiverSearchQuery },
   responses: { 200: jsonResponse(pageOf(CaregiverSearchResultSchema), 'A page of caregivers') },
 });
@@ -138,6 +143,40 @@ const updateProfileRoute = defineRoute({
     200: jsonResponse(CaregiverProfileSchema, 'Updated'),
     404: noCaregiver,
     409: errorOf('Account blocked (CONFLICT)'),
+  },
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Session reviews
+
+const reviewSessionRoute = defineRoute({
+  method: 'post',
+  path: '/care-sessions/{id}/review',
+  operationId: 'careSessions.review.create',
+  tags: caregiverTags,
+  summary: 'Review my completed care session, once (the patient)',
+  description:
+    "`rating` 1–5 (integer), `comment` up to 2000 characters. Only the session's patient (anyone else: 404); the session must be `completed` (409 INVALID_TRANSITION); a second review is 409 CONFLICT. The caregiver's `ratingAverage` and `ratingCount` change with it.",
+  bodyLimit: BODY_LIMIT,
+  request: { params: SessionIdParam, body: jsonBody(CreateSessionReviewBody) },
+  responses: {
+    201: jsonResponse(SessionReviewSchema, 'Reviewed'),
+    404: errorOf('No such care session of mine (NOT_FOUND)'),
+    409: errorOf('Not completed (INVALID_TRANSITION), or already reviewed (CONFLICT)'),
+  },
+});
+
+const caregiverReviewsRoute = defineRoute({
+  method: 'get',
+  path: '/caregivers/{id}/reviews',
+  operationId: 'caregivers.reviews',
+  tags: caregiverTags,
+  summary: "A listed caregiver's session reviews, newest first (no token)",
+  description: 'Without their authors: a home-care review tells who receives care.',
+  request: { params: CaregiverIdParam, query: PageQuery },
+  responses: {
+    200: jsonResponse(pageOf(PublicSessionReviewSchema), 'A page of reviews'),
+    404: errorOf('No such listed caregiver (NOT_FOUND)'),
   },
 });
 
@@ -222,6 +261,13 @@ export const careProfilesRouter = createRouter()
   })
   .openapi(searchRoute, async (c) =>
     c.json(ok(await searchCaregivers(onReplica(c.get('ctx')), c.req.valid('query'))), 200),
+  )
+  .openapi(reviewSessionRoute, async (c) => {
+    const review = await createSessionReview(c.get('ctx'), c.req.valid('param').id, c.req.valid('json'));
+    return c.json(ok(review, 'Care session reviewed'), 201);
+  })
+  .openapi(caregiverReviewsRoute, async (c) =>
+    c.json(ok(await listCaregiverReviews(onReplica(c.get('ctx')), c.req.valid('param').id, c.req.valid('query'))), 200),
   )
   .openapi(getProfileRoute, async (c) =>
     c.json(ok(await getCaregiverProfile(c.get('ctx'), c.req.valid('param').id)), 200),

@@ -175,6 +175,8 @@ const PUBLIC_EXAMPLE = {
   bio: 'Registered nurse caring for older adults at home.',
   serviceLocation: { address: 'Rua Augusta 100, 1100-053 Lisboa', latitude: 38.7101, longitude: -9.1368 },
   serviceRadiusKm: 15,
+  ratingAverage: 4.67,
+  ratingCount: 3,
 };
 
 const publicShape = {
@@ -189,6 +191,11 @@ const publicShape = {
   bio: z.string().nullable(),
   serviceLocation: ServiceLocationSchema.nullable(),
   serviceRadiusKm: z.number().int().nullable(),
+  ratingAverage: z
+    .number()
+    .nullable()
+    .openapi({ description: 'The mean of the session reviews, 1–5, 2 decimals; null before the first' }),
+  ratingCount: z.number().int().openapi({ description: 'How many session reviews' }),
 };
 
 export const PublicCaregiverSchema = z
@@ -251,6 +258,8 @@ export type CaregiverProfileView = z.infer<typeof CaregiverProfileSchema>;
 
 const coerceNumber = (schema: z.ZodNumber) => z.coerce.number().pipe(schema);
 
+export const CAREGIVER_SORTS = ['distance', 'rating', 'price'] as const;
+
 export const CaregiverSearchQuery = PageQuery.extend({
   specialty: SlugSchema.optional().openapi({ description: 'A specialty slug' }),
   lat: coerceNumber(z.number().min(-90).max(90))
@@ -264,6 +273,17 @@ export const CaregiverSearchQuery = PageQuery.extend({
   maxRate: coerceNumber(z.number().int().min(0))
     .optional()
     .openapi({ type: 'integer', example: 4000, description: 'Hourly rate, minor units' }),
+  minRating: coerceNumber(z.number().min(1).max(5))
+    .optional()
+    .openapi({ type: 'number', example: 4.5, description: 'Only caregivers whose rating average is at least this' }),
+  availableOn: DateSchema.optional().openapi({
+    example: '2027-03-15',
+    description: "Only bookable caregivers with weekly hours on this date's weekday",
+  }),
+  sort: z.enum(CAREGIVER_SORTS).optional().openapi({
+    description:
+      '`distance` (nearest first; needs `lat`/`lng`, the default with them), `rating` (best first), `price` (cheapest first); without a point and a sort: by name',
+  }),
 });
 
 export type CaregiverSearchInput = z.infer<typeof CaregiverSearchQuery>;
@@ -276,6 +296,56 @@ export const CaregiverSearchResultSchema = PublicCaregiverSchema.extend({
 }).openapi('CaregiverSearchResult', { example: { ...PUBLIC_EXAMPLE, distanceKm: 0.42 } });
 
 export type CaregiverSearchResultView = z.infer<typeof CaregiverSearchResultSchema>;
+
+// ---------------------------------------------------------------------------------------------------
+// Session reviews
+
+/** Longest review comment, in characters. */
+export const MAX_REVIEW_COMMENT = 2000;
+
+export const SessionIdParam = z.object({ id: pathId('id', 'cse_01JF8ZS5X0V6M3A2Q9K1T7B4CE') });
+
+export const CreateSessionReviewBody = z
+  .strictObject({
+    rating: z.number().int().min(1).max(5).openapi({ description: '1–5', example: 5 }),
+    comment: z.string().trim().min(1).max(MAX_REVIEW_COMMENT).nullable().optional(),
+  })
+  .openapi('CreateCareSessionReview', {
+    example: { rating: 5, comment: 'Kind, punctual and careful with my mother.' },
+  });
+
+export type CreateSessionReviewInput = z.infer<typeof CreateSessionReviewBody>;
+
+const publicReviewShape = {
+  id: z.string(),
+  rating: z.number().int(),
+  comment: z.string().nullable(),
+  createdAt: z.string(),
+};
+
+const PUBLIC_REVIEW_EXAMPLE = {
+  id: 'csr_01JF8ZS5X0V6M3A2Q9K1T7B4CE',
+  rating: 5,
+  comment: 'Kind, punctual and careful with my mother.',
+  createdAt: '2026-11-21T08:00:00.000Z',
+};
+
+export const SessionReviewSchema = z
+  .object({ ...publicReviewShape, sessionId: z.string(), caregiverId: z.string() })
+  .openapi('CareSessionReview', {
+    example: {
+      ...PUBLIC_REVIEW_EXAMPLE,
+      sessionId: 'cse_01JF8ZS5X0V6M3A2Q9K1T7B4CE',
+      caregiverId: 'usr_01JF8ZS5X0V6M3A2Q9K1T7B4CE',
+    },
+  });
+
+export type SessionReviewView = z.infer<typeof SessionReviewSchema>;
+
+export const PublicSessionReviewSchema = z.object(publicReviewShape).openapi('PublicCareSessionReview', {
+  description: 'Without its author: a home-care review tells who receives care',
+  example: PUBLIC_REVIEW_EXAMPLE,
+});
 
 // ---------------------------------------------------------------------------------------------------
 // Recommendations

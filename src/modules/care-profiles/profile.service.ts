@@ -80,6 +80,8 @@ export function toPublicCaregiver(
       ? { address: profile.address!, latitude: profile.latitude!, longitude: profile.longitude! }
       : null,
     serviceRadiusKm: profile.serviceRadiusKm,
+    ratingAverage: profile.ratingAverage === null ? null : Math.round(profile.ratingAverage * 100) / 100,
+    ratingCount: profile.ratingCount,
   };
 }
 

@@ -1,15 +1,18 @@
-import { and, asc, count, eq, exists, isNotNull, type SQL, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, exists, isNotNull, type SQL, sql } from 'drizzle-orm';
 import type { SQLiteSelect } from 'drizzle-orm/sqlite-core';
 import type { ServiceContext } from '../../context';
 import {
   type CaregiverProfileRow,
+  caregiverHours,
   caregiverProfiles,
+  caregiverSchedules,
   caregiverSpecialties,
   careSpecialties,
   users,
 } from '../../db/schema';
 import { page } from '../../lib/envelope';
 import { AppError, type FieldError } from '../../lib/errors';
+import { isoWeekday } from '../../lib/time';
 import { canonicalLanguage } from '../users/profile.policy';
 import { type CaregiverSearchInput, type CaregiverSearchResultView, MAX_RADIUS_KM } from './care-profiles.schemas';
 import { caregiverRowColumns, specialtiesByCaregiver, specialtiesQuery, toPublicCaregiver } from './profile.service';
@@ -40,10 +43,14 @@ export function distanceKmSql(lat: number, lng: number): SQL<number> {
 const invalid = (fields: FieldError[]) => new AppError('VALIDATION_FAILED', 'Validation failed', { fields });
 
 /**
- * Listed caregivers with a profile, filtered by specialty slug, language, hourly rate (minor units)
- * and, with a point, only those whose service radius covers it, nearest first with `distanceKm`
- * (without a point: by name). The page, its total and the page's specialties: one round trip.
- * @throws AppError VALIDATION_FAILED (`lat` without `lng` or the reverse; `minRate` above `maxRate`)
+ * Listed caregivers with a profile, filtered by specialty slug, language, hourly rate (minor units),
+ * rating average (`minRating`), weekly hours on a date's weekday (`availableOn`: a schedule row and
+ * hours that weekday) and, with a point, only those whose service radius covers it, with
+ * `distanceKm`. Sorted by `sort`: nearest first (the default with a point), best rated first, or
+ * cheapest first; without a point nor a sort, by name. The page, its total and the page's
+ * specialties: one round trip.
+ * @throws AppError VALIDATION_FAILED (`lat` without `lng` or the reverse; `minRate` above `maxRate`;
+ *   `sort=distance` without a point)
  */
 export async function searchCaregivers(ctx: ServiceContext, query: CaregiverSearchInput) {
   const problems: FieldError[] = [];
@@ -52,6 +59,9 @@ export async function searchCaregivers(ctx: ServiceContext, query: CaregiverSear
   }
   if (query.minRate !== undefined && query.maxRate !== undefined && query.minRate > query.maxRate) {
     problems.push({ field: 'minRate', message: 'Must not be above maxRate' });
+  }
+  if (query.sort === 'distance' && query.lat === undefined && query.lng === undefined) {
+    problems.push({ field: 'sort', message: 'Sorting by distance needs lat and lng' });
   }
   if (problems.length) throw invalid(problems);
 
@@ -76,6 +86,23 @@ export async function searchCaregivers(ctx: ServiceContext, query: CaregiverSear
   }
   if (query.minRate !== undefined) filters.push(sql`${caregiverProfiles.hourlyRateCents} >= ${query.minRate}`);
   if (query.maxRate !== undefined) filters.push(sql`${caregiverProfiles.hourlyRateCents} <= ${query.maxRate}`);
+  if (query.minRating !== undefined) filters.push(sql`${caregiverProfiles.ratingAverage} >= ${query.minRating}`);
+  if (query.availableOn !== undefined) {
+    // Bookable (a schedule) with weekly hours on the date's ISO weekday.
+    filters.push(
+      exists(
+        ctx.db.select({ one: sql`1` }).from(caregiverSchedules).where(eq(caregiverSchedules.caregiverId, users.id)),
+      ),
+      exists(
+        ctx.db
+          .select({ one: sql`1` })
+          .from(caregiverHours)
+          .where(
+            and(eq(caregiverHours.weekday, isoWeekday(query.availableOn)), eq(caregiverHours.caregiverId, users.id)),
+          ),
+      ),
+    );
+  }
 
   const point = query.lat !== undefined && query.lng !== undefined ? { lat: query.lat, lng: query.lng } : null;
   const distance = point ? distanceKmSql(point.lat, point.lng) : sql<null>`null`;
@@ -90,7 +117,20 @@ export async function searchCaregivers(ctx: ServiceContext, query: CaregiverSear
     );
   }
   const where = and(...filters);
-  const order = point ? [sql`distance_km`, asc(users.id)] : [asc(users.name), asc(users.id)];
+  const sort = query.sort ?? (point ? 'distance' : null);
+  const order =
+    sort === 'distance'
+      ? [sql`distance_km`, asc(users.id)]
+      : sort === 'rating'
+        ? [
+            sql`${caregiverProfiles.ratingAverage} is null`,
+            desc(caregiverProfiles.ratingAverage),
+            desc(caregiverProfiles.ratingCount),
+            asc(users.id),
+          ]
+        : sort === 'price'
+          ? [sql`${caregiverProfiles.hourlyRateCents} is null`, asc(caregiverProfiles.hourlyRateCents), asc(users.id)]
+          : [asc(users.name), asc(users.id)];
   const pageOf = <T extends SQLiteSelect>(select: T) =>
     select
       .where(where)

@@ -1,8 +1,8 @@
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { users } from '../../../src/db/schema';
-import { db } from '../../helpers';
-import { api, caregiver, expectOk, northOf, tag, tripsOf, V1 } from './support';
+import { caregiverHours, caregiverSchedules, users } from '../../../src/db/schema';
+import { db, uniqueId } from '../../helpers';
+import { api, caregiver, expectOk, northOf, reviewed, tag, tripsOf, V1 } from './support';
 
 /**
  * A random point of its own per test, so results only hold the test's caregivers (whatever other tests
@@ -131,5 +131,76 @@ describe('caregiver search', () => {
       expect(res.body.errors.map((f: { field: string }) => f.field)).toContain(field);
     }
     expect((await search({ lat: 91, lng: 0 })).status).toBe(422);
+  });
+
+  it('Should filter by minimum rating and availability on a date, and sort by rating or price, in one round trip', async () => {
+    const { lat, lng } = origin();
+    const t = tag();
+    const here = at(northOf(lat, lng, 1));
+    const ids = (p: { items: { id: string }[] }) => p.items.map((c) => c.id);
+    // Averages 4.5 (just at the bar), 4 (just under 4.5), 5 and none.
+    const good = await profiled(`Good ${t}`, { serviceLocation: here, serviceRadiusKm: 5, hourlyRateCents: 3000 });
+    const fair = await profiled(`Fair ${t}`, { serviceLocation: here, serviceRadiusKm: 5, hourlyRateCents: 1000 });
+    const best = await profiled(`Best ${t}`, { serviceLocation: here, serviceRadiusKm: 5, hourlyRateCents: 2000 });
+    const unrated = await profiled(`New ${t}`, { serviceLocation: here, serviceRadiusKm: 5 });
+    for (const r of [4, 5]) await reviewed(good.user.id, r);
+    for (const r of [4]) await reviewed(fair.user.id, r);
+    for (const r of [5, 5]) await reviewed(best.user.id, r);
+
+    const rated = await search({ lat, lng, minRating: 4.5 });
+    expect(tripsOf(rated)).toBe(1);
+    expect(ids(expectOk(rated)).sort()).toEqual([good.user.id, best.user.id].sort());
+
+    const byRating = await search({ lat, lng, sort: 'rating' });
+    expect(tripsOf(byRating)).toBe(1);
+    expect(ids(expectOk(byRating))).toEqual([best.user.id, good.user.id, fair.user.id, unrated.user.id]);
+    expect(expectOk(byRating).items.map((c: { ratingAverage: number | null }) => c.ratingAverage)).toEqual([
+      5,
+      4.5,
+      4,
+      null,
+    ]);
+    const byPrice = await search({ lat, lng, sort: 'price' });
+    expect(ids(expectOk(byPrice))).toEqual([fair.user.id, best.user.id, good.user.id, unrated.user.id]);
+
+    // 2027-03-15 is a Monday. Good: schedule and Monday hours; Fair: Monday hours without a schedule
+    // (not bookable); Best: a schedule and only Tuesday hours.
+    const now = Date.now();
+    const schedule = (caregiverId: string) => ({
+      caregiverId,
+      timeZone: 'Europe/Lisbon',
+      slotMinutes: 60,
+      bufferMinutes: 0,
+      minNoticeMinutes: 0,
+      maxDaysAhead: 365,
+      updatedAt: now,
+    });
+    const hours = (caregiverId: string, weekday: number) => ({
+      id: uniqueId('chr'),
+      caregiverId,
+      weekday,
+      startTime: '09:00',
+      endTime: '17:00',
+    });
+    await db.insert(caregiverSchedules).values([schedule(good.user.id), schedule(best.user.id)]);
+    await db.insert(caregiverHours).values([hours(good.user.id, 1), hours(fair.user.id, 1), hours(best.user.id, 2)]);
+    const monday = await search({ lat, lng, availableOn: '2027-03-15' });
+    expect(tripsOf(monday)).toBe(1);
+    expect(ids(expectOk(monday))).toEqual([good.user.id]);
+    expect(ids(expectOk(await search({ lat, lng, availableOn: '2027-03-16' })))).toEqual([best.user.id]);
+    expect(ids(expectOk(await search({ lat, lng, availableOn: '2027-03-17' })))).toEqual([]);
+
+    for (const [params, field] of [
+      [{ availableOn: '2027-02-30' }, 'availableOn'],
+      [{ availableOn: 'monday' }, 'availableOn'],
+      [{ minRating: 6 }, 'minRating'],
+      [{ minRating: 0 }, 'minRating'],
+      [{ sort: 'name' }, 'sort'],
+      [{ sort: 'distance' }, 'sort'],
+    ] as const) {
+      const res = await search(params);
+      expect([res.status, res.body.error.code], JSON.stringify(params)).toEqual([422, 'VALIDATION_FAILED']);
+      expect(res.body.errors.map((f: { field: string }) => f.field)).toContain(field);
+    }
   });
 });
