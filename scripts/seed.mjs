@@ -240,7 +240,9 @@ VALUES (${q(demoId('cgl', 1))}, ${q(PATIENT_ID)}, ${q(CAREGIVER_ID)}, ${q(demoId
 
 /**
  * The demo caregiver as a professional: a profile in Berlin (rate, languages, a 15 km service radius),
- * two of the migration's care specialties and a nursing licence, so the caregiver search finds them.
+ * two of the migration's care specialties and a nursing licence, so the caregiver search finds them;
+ * and availability (Monday to Friday 08:00–18:00 Berlin, 30-minute grid, 30 minutes between homes,
+ * 12 hours' notice), so they can be booked.
  */
 function careProfileSql(now) {
   const expires = new Date(now + 365 * 86_400_000).toISOString().slice(0, 10);
@@ -253,6 +255,12 @@ VALUES (${q(CAREGIVER_ID)}, ${q(specialty)}) ON CONFLICT DO NOTHING;`,
     ),
     `INSERT INTO caregiver_credentials (id, caregiver_id, type, number, issuer, expires_at, document_file_ids, expiry_notice_at, created_at, updated_at)
 VALUES (${q(demoId('ccr', 1))}, ${q(CAREGIVER_ID)}, 'Nursing licence', 'DE-RN-2020-0815', 'Landesamt für Gesundheit Berlin', ${q(expires)}, '[]', NULL, ${now}, ${now}) ON CONFLICT DO NOTHING;`,
+    `INSERT INTO caregiver_schedules (caregiver_id, time_zone, slot_minutes, buffer_minutes, min_notice_minutes, max_days_ahead, updated_at)
+VALUES (${q(CAREGIVER_ID)}, 'Europe/Berlin', 30, 30, 720, 60, ${now}) ON CONFLICT DO NOTHING;`,
+    ...[1, 2, 3, 4, 5].map(
+      (weekday) => `INSERT INTO caregiver_hours (id, caregiver_id, weekday, start_time, end_time)
+VALUES (${q(demoId('cgh', weekday))}, ${q(CAREGIVER_ID)}, ${weekday}, '08:00', '18:00') ON CONFLICT DO NOTHING;`,
+    ),
   ];
 }
 
@@ -273,6 +281,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   writeFileSync(file, seedSql());
   execFileSync('npx', ['wrangler', 'd1', 'execute', 'DB', '--local', '--file', file.pathname], { stdio: 'inherit' });
   console.log(
-    `Seeded ${DEMO_ACCOUNTS.length} demo accounts (password ${DEMO_PASSWORD}), ${SUPPLEMENTS.length} supplements, ${VACCINES.length} vaccines, the demo patient's dependent and schedules, the demo doctor's practice, a confirmed appointment, the caregiver link and the caregiver's profile.`,
+    `Seeded ${DEMO_ACCOUNTS.length} demo accounts (password ${DEMO_PASSWORD}), ${SUPPLEMENTS.length} supplements, ${VACCINES.length} vaccines, the demo patient's dependent and schedules, the demo doctor's practice, a confirmed appointment, the caregiver link and the caregiver's profile and availability.`,
   );
 }

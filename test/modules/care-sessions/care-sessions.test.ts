@@ -430,3 +430,42 @@ describe('reminders of a care session', () => {
     expect(due[0]!.notice).toMatchObject({ type: 'reminder', template: 'notice' });
   });
 });
+
+describe('the deceased protocol and care sessions', () => {
+  it("Should cancel the patient's live sessions (time freed, reminders gone) when a caregiver reports the death", async () => {
+    const w = careWorld();
+    const cara = await w.bookableCaregiver();
+    const patient = await w.person('user');
+    await link(patient as never, cara as never);
+    const upcoming = (await patient.post(`${V1}/care-sessions`, booking(cara.user.id, '2026-03-26T08:00:00Z'))).body
+      .data.id as string;
+    expect((await cara.post(`${V1}/care-sessions/${upcoming}/confirm`)).status).toBe(200);
+    const requested = (await patient.post(`${V1}/care-sessions`, booking(cara.user.id, '2026-03-27T08:00:00Z'))).body
+      .data.id as string;
+
+    const filed = await cara.post(`${V1}/patients/${patient.user.id}/care-reports`, {
+      vitals: { heartRate: 20 },
+      status: 'deceased',
+    });
+    expect(filed.status, JSON.stringify(filed.body)).toBe(201);
+    expect(tripsOf(filed)).toBe(2);
+    for (const id of [upcoming, requested]) {
+      expect(await sessionRow(id)).toMatchObject({
+        status: 'cancelled',
+        cancelledBy: cara.user.id,
+        cancelReason: 'The patient has passed away',
+      });
+      expect(await claimsOf(id)).toEqual([]);
+      expect(await pendingReminders(id)).toEqual([]);
+    }
+    const events = await db.select().from(careSessionEvents).where(eq(careSessionEvents.sessionId, upcoming));
+    expect(events.map((e) => [e.action, e.fromStatus, e.toStatus])).toEqual([
+      ['book', null, 'requested'],
+      ['confirm', 'requested', 'confirmed'],
+      ['cancel', 'confirmed', 'cancelled'],
+    ]);
+    // Nobody books for them any more.
+    const after = await patient.post(`${V1}/care-sessions`, booking(cara.user.id, '2026-03-30T08:00:00Z'));
+    expect(after.status).toBe(409);
+  });
+});
