@@ -229,6 +229,7 @@ export const ROUTE_POLICIES = {
   'realtime.connect': PUBLIC,
   // Like realtime.connect: authenticated by the route itself (subprotocol or ticket) before joinRoom.
   'calls.connect': PUBLIC,
+  'careSessions.call.connect': PUBLIC,
 
   // caregiver network: patients and (verified) caregivers; relationship checks per row in the service
   'caregivers.requests.send': roles('user', 'caregiver'),

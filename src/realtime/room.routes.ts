@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { withActor } from '../context';
-import { createRouter } from '../http/hono';
+import { type AppEnv, createRouter } from '../http/hono';
 import { defineRoute, errorOf } from '../http/openapi';
 import { AppError } from '../lib/errors';
 import { encodeSeat, joinRoom, SEAT_HEADER } from '../modules/calls/room.service';
@@ -11,6 +12,10 @@ import { MAX_ROOM_FRAME_BYTES, ROOM_CLOSE, ROOM_RATE, ROOM_SUBPROTOCOL } from '.
 
 const ConnectParams = z.object({
   id: z.string().min(1).max(64).openapi({ description: 'The video appointment.', example: 'apt_01J9Z8Q4M2' }),
+});
+
+const CareConnectParams = z.object({
+  id: z.string().min(1).max(64).openapi({ description: 'The virtual care session.', example: 'cse_01J9Z8Q4M2' }),
 });
 
 const RoomQuery = ConnectQuery.extend({
@@ -60,7 +65,35 @@ const connectRoute = defineRoute({
   },
 });
 
-export const roomRouter = createRouter().openapi(connectRoute, async (c) => {
+const careConnectRoute = defineRoute({
+  ...connectRoute,
+  path: '/care-sessions/{id}/call/connect',
+  operationId: 'careSessions.call.connect',
+  tags: ['Care sessions'],
+  summary: 'Join the call room of a virtual care session (WebSocket)',
+  description: [
+    'The room of a `virtual` care session, with the protocol of the video visits (`GET /appointments/{id}/call/connect`, ' +
+      'docs/calls.md): the caregiver hosts (role `caregiver`: in at once, admits, ends the call), the patient waits to be ' +
+      'admitted. Open from `calls.openMinutesBefore` before the start while the session is requested, confirmed or in ' +
+      'progress. The patient’s first admission checks the session in; the caregiver’s `call:end` checks it out (the bill) ' +
+      'or, when the patient never came, marks a no-show. No guests.',
+  ].join('\n\n'),
+  request: { params: CareConnectParams, query: ConnectQuery, headers: ConnectHeaders },
+  responses: {
+    ...connectRoute.responses,
+    404: errorOf('No such care session, or not the caller’s (NOT_FOUND)'),
+    409: errorOf(
+      'An in-person session (CONFLICT), too early (ROOM_NOT_OPEN), or over, cancelled or ended (ROOM_CLOSED)',
+    ),
+  },
+});
+
+export const roomRouter = createRouter()
+  .openapi(connectRoute, (c) => connect(c, c.req.valid('param').id))
+  .openapi(careConnectRoute, (c) => connect(c, c.req.valid('param').id));
+
+/** Upgrades into the room of the visit in the path, once `joinRoom` let the caller in. */
+async function connect(c: Context<AppEnv>, visitId: string): Promise<Response> {
   const ctx = c.get('ctx');
   if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') {
     c.header('upgrade', 'websocket');
@@ -73,7 +106,7 @@ export const roomRouter = createRouter().openapi(connectRoute, async (c) => {
     { protocols: c.req.header('sec-websocket-protocol'), query },
     { armed: true },
   );
-  const seat = await joinRoom(withActor(ctx, actor), c.req.param('id'), invite);
+  const seat = await joinRoom(withActor(ctx, actor), visitId, invite);
   const res = await ctx.ports.realtime.joinRoom(seat.appointmentId, {
     ...authorityHeaders(authority),
     [SEAT_HEADER]: encodeSeat(seat),
@@ -90,4 +123,4 @@ export const roomRouter = createRouter().openapi(connectRoute, async (c) => {
     webSocket: res.webSocket,
     headers: subprotocol ? { 'sec-websocket-protocol': ROOM_SUBPROTOCOL } : {},
   });
-});
+}

@@ -1,6 +1,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { z } from 'zod';
 import { type AuthedContext, createContext, type ServiceContext, withActor } from '../context';
+import { HOST_ROLES } from '../db/schema';
 import type { Env } from '../env';
 import { fieldErrors } from '../http/hono';
 import { type Clock, systemClock } from '../lib/clock';
@@ -222,12 +223,15 @@ export class VideoRoom extends DurableObject<Env> {
     const realtime = this.context(createIds(this.clock).id('req')).ports.realtime;
     const person = { id: seat.userId, name: seat.name };
     const absent = (userId: string) => this.socketsOf(userId).length === 0;
-    if (seat.role === 'doctor' && absent(seat.patientId)) {
-      this.ctx.waitUntil(
-        realtime.notify(seat.patientId, 'call:doctor-ready', { appointmentId: seat.appointmentId, doctor: person }),
-      );
-    } else if (seat.role !== 'doctor' && !seat.admitted && absent(seat.doctorId)) {
-      const participant = { ...person, role: seat.role };
+    const { role } = seat;
+    if (role === 'doctor' || role === 'caregiver') {
+      if (absent(seat.patientId)) {
+        this.ctx.waitUntil(
+          realtime.notify(seat.patientId, 'call:doctor-ready', { appointmentId: seat.appointmentId, doctor: person }),
+        );
+      }
+    } else if (!seat.admitted && absent(seat.doctorId)) {
+      const participant = { ...person, role };
       this.ctx.waitUntil(
         realtime.notify(seat.doctorId, 'call:waiting', { appointmentId: seat.appointmentId, participant }),
       );
@@ -381,7 +385,7 @@ export class VideoRoom extends DurableObject<Env> {
    * without the newcomer's consent stops.
    */
   private async admit(state: RoomSocketState, ctx: AuthedContext, userId: string): Promise<{ userId: string }> {
-    requireRole(state, ['doctor'], 'Only the doctor admits participants');
+    requireRole(state, HOST_ROLES, 'Only the host (the doctor or the caregiver) admits participants');
     const target = this.socketsOf(userId).find(([, s]) => !s.admitted);
     if (!target) throw new AppError('NOT_FOUND', 'No one by that id is waiting');
     const [socket, waiting] = target;
@@ -486,7 +490,7 @@ export class VideoRoom extends DurableObject<Env> {
    * @throws AppError CONFLICT (already recording; or consents missing, details.missing)
    */
   private async startRecording(state: RoomSocketState, ctx: AuthedContext): Promise<RoomRecording> {
-    requireRole(state, ['doctor', 'patient'], 'Only the doctor or the patient records a visit');
+    requireRole(state, [...HOST_ROLES, 'patient'], 'Only the host or the patient records a visit');
     requireAdmitted(state);
     if (await this.ctx.storage.get(KEY.recording))
       throw new AppError('CONFLICT', 'This visit is already being recorded');
@@ -512,7 +516,7 @@ export class VideoRoom extends DurableObject<Env> {
   private async stopRecording(state: RoomSocketState, ctx: AuthedContext): Promise<{ recordingId: string }> {
     const recording = await this.ctx.storage.get<StoredRecording>(KEY.recording);
     if (!recording) throw new AppError('CONFLICT', 'Nothing is being recorded');
-    if (recording.startedBy !== state.userId && state.seat.role !== 'doctor') {
+    if (recording.startedBy !== state.userId && !HOST_ROLES.includes(state.seat.role)) {
       throw new AppError('FORBIDDEN', 'Only who started the recording, or the doctor, stops it');
     }
     await this.stopIfRecording(state, ctx, 'stopped');
@@ -536,7 +540,7 @@ export class VideoRoom extends DurableObject<Env> {
    * or no-show when the patient never came), tells everyone, waiting or not, and closes every socket.
    */
   private async end(state: RoomSocketState, ctx: AuthedContext): Promise<RoomServerEvents['call:ended']> {
-    requireRole(state, ['doctor'], 'Only the doctor ends the visit');
+    requireRole(state, HOST_ROLES, 'Only the host (the doctor or the caregiver) ends the visit');
     await this.ctx.storage.put(KEY.ending, true);
     let ended: Awaited<ReturnType<typeof endRoom>>;
     try {
@@ -584,10 +588,9 @@ export class VideoRoom extends DurableObject<Env> {
       participants: state.admitted
         ? others.filter(([, s]) => s.admitted).map(([, s]) => participantOf(s, 'joined'))
         : [],
-      waiting:
-        state.seat.role === 'doctor'
-          ? others.filter(([, s]) => !s.admitted).map(([, s]) => participantOf(s, 'waiting'))
-          : [],
+      waiting: HOST_ROLES.includes(state.seat.role)
+        ? others.filter(([, s]) => !s.admitted).map(([, s]) => participantOf(s, 'waiting'))
+        : [],
       recording: recording
         ? { recordingId: recording.recordingId, startedBy: recording.startedBy, startedAt: recording.startedAt }
         : null,
@@ -671,12 +674,12 @@ function participantOf(state: RoomSocketState, presence: PresenceState): RoomPar
   };
 }
 
-function requireRole(state: RoomSocketState, roles: RoomSeat['role'][], message: string): void {
+function requireRole(state: RoomSocketState, roles: readonly RoomSeat['role'][], message: string): void {
   if (!roles.includes(state.seat.role)) throw new AppError('FORBIDDEN', message);
 }
 
 function requireAdmitted(state: RoomSocketState): void {
-  if (!state.admitted) throw new AppError('FORBIDDEN', 'Wait for the doctor to admit you');
+  if (!state.admitted) throw new AppError('FORBIDDEN', 'Wait for the host to admit you');
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();

@@ -8,9 +8,15 @@ import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'driz
 export const CALL_STATUSES = ['open', 'live', 'ended'] as const;
 export type CallStatus = (typeof CALL_STATUSES)[number];
 
-/** Who a participant is in the room: the appointment's doctor or patient, or a guest the doctor invited. */
-export const CALL_ROLES = ['doctor', 'patient', 'guest'] as const;
+/**
+ * Who a participant is in the room: its host (the appointment's doctor, or the caregiver of a virtual
+ * care session), the patient, or a guest the doctor invited.
+ */
+export const CALL_ROLES = ['doctor', 'caregiver', 'patient', 'guest'] as const;
 export type CallRole = (typeof CALL_ROLES)[number];
+
+/** The roles that host a room: they are in at once, admit the others and end the visit. */
+export const HOST_ROLES: readonly CallRole[] = ['doctor', 'caregiver'];
 
 /**
  * One room per video appointment, owned by the calls module. `durationSeconds` runs from `startedAt`

@@ -12,15 +12,18 @@ import {
   callParticipants,
   callRecordings,
   callSessions,
+  careSessions,
   files,
+  HOST_ROLES,
+  LIVE_CARE_SESSION_STATUSES,
   LIVE_STATUSES,
   users,
 } from '../../db/schema';
 import { sha256Hex } from '../../lib/crypto';
 import { AppError, notFound } from '../../lib/errors';
-import { appointmentDetails } from '../appointments/appointment-access';
 import { transitionAppointment } from '../appointments/lifecycle.service';
 import { auditGuardTripped, auditInsert } from '../audit/audit.service';
+import { transitionCareSession } from '../care-sessions/lifecycle.service';
 import { getSetting, primeSettings, settingsQuery } from '../settings/settings.service';
 
 const MINUTE_MS = 60_000;
@@ -30,6 +33,42 @@ const MINUTE_MS = 60_000;
  * (the second insert is a no-op) instead of two sessions.
  */
 export const sessionIdOf = (appointmentId: string) => `call_${appointmentId}`;
+
+/**
+ * Rooms serve appointments (video visits) and virtual care sessions alike: a care session's id
+ * (`cse_…`) takes the place of the appointment's, its caregiver the doctor's (as host).
+ */
+export const isCareSession = (visitId: string) => visitId.startsWith('cse_');
+
+/** What a room needs of its visit, an appointment or a care session, in one shape, for a read batch. */
+function visitQuery(ctx: ServiceContext, visitId: string) {
+  if (isCareSession(visitId)) {
+    return ctx.db
+      .select({
+        doctorId: careSessions.caregiverId,
+        patientId: careSessions.patientId,
+        type: sql<string>`${careSessions.mode}`.as('type'),
+        remote: sql<boolean>`${careSessions.mode} = 'virtual'`.mapWith(Boolean).as('remote'),
+        status: sql<string>`${careSessions.status}`.as('status'),
+        startsAt: careSessions.startsAt,
+        endsAt: careSessions.endsAt,
+      })
+      .from(careSessions)
+      .where(eq(careSessions.id, visitId));
+  }
+  return ctx.db
+    .select({
+      doctorId: appointments.doctorId,
+      patientId: appointments.patientId,
+      type: sql<string>`${appointments.type}`.as('type'),
+      remote: sql<boolean>`${appointments.type} = 'video'`.mapWith(Boolean).as('remote'),
+      status: sql<string>`${appointments.status}`.as('status'),
+      startsAt: appointments.startsAt,
+      endsAt: appointments.endsAt,
+    })
+    .from(appointments)
+    .where(eq(appointments.id, visitId));
+}
 
 /** The trusted header carrying the seat `joinRoom` granted, from the Worker to the room (never from a client). */
 export const SEAT_HEADER = 'x-kinwell-room-seat';
@@ -54,6 +93,7 @@ export function decodeSeat(header: string | null): RoomSeat | null {
  */
 export interface RoomSeat {
   sessionId: string;
+  /** The visit: an appointment's id, or a virtual care session's (its caregiver is then `doctorId`). */
   appointmentId: string;
   doctorId: string;
   patientId: string;
@@ -73,6 +113,9 @@ export interface RoomSeat {
  * settings), one write (the session on a first join, the participant's join, the invitation used, an
  * audit event).
  *
+ * The same for a virtual care session (`appointmentId` a `cse_` id): its caregiver hosts as `caregiver`,
+ * its patient waits to be admitted, and its requested, confirmed or in-progress status keeps it open.
+ *
  * Who: the appointment's patient or doctor; anyone else only with an invitation of this appointment
  * (unused, or used by them before), not revoked or expired. When: a video appointment, pending,
  * confirmed or in progress, from 'calls.openMinutesBefore' before its start to
@@ -83,10 +126,12 @@ export interface RoomSeat {
  */
 export async function joinRoom(ctx: AuthedContext, appointmentId: string, invite?: string): Promise<RoomSeat> {
   const actor = ctx.actor;
+  const care = isCareSession(appointmentId);
+  const what = care ? 'Care session' : 'Appointment';
   const sessionId = sessionIdOf(appointmentId);
   const inviteHash = invite ? await sha256Hex(invite) : undefined;
   const read = await batchOf(ctx.db, {
-    rows: appointmentDetails(ctx).where(eq(appointments.id, appointmentId)),
+    rows: visitQuery(ctx, appointmentId),
     session: ctx.db.select().from(callSessions).where(eq(callSessions.id, sessionId)),
     seat: ctx.db
       .select({ role: callParticipants.role, admittedAt: callParticipants.admittedAt, label: callInvitations.label })
@@ -105,7 +150,7 @@ export async function joinRoom(ctx: AuthedContext, appointmentId: string, invite
   primeSettings(ctx, read.settings);
   const row = read.rows[0];
   const now = ctx.clock.now().getTime();
-  if (!row) throw notFound('Appointment');
+  if (!row) throw notFound(what);
 
   const previous = read.seat[0];
   const invitation = read.invitation?.[0];
@@ -115,13 +160,13 @@ export async function joinRoom(ctx: AuthedContext, appointmentId: string, invite
     invitation.expiresAt > now &&
     (invitation.usedBy === null || invitation.usedBy === actor.id);
   let role: CallRole;
-  if (row.doctorId === actor.id) role = 'doctor';
+  if (row.doctorId === actor.id) role = care ? 'caregiver' : 'doctor';
   else if (row.patientId === actor.id) role = 'patient';
   else if (previous?.role === 'guest' || invitationUsable) role = 'guest';
-  else throw notFound('Appointment');
+  else throw notFound(what);
 
-  if (row.type !== 'video') {
-    throw new AppError('CONFLICT', 'This appointment is not a video visit: it has no call room', {
+  if (!row.remote) {
+    throw new AppError('CONFLICT', `This ${what.toLowerCase()} is in person: it has no call room`, {
       details: { type: row.type },
     });
   }
@@ -129,9 +174,9 @@ export async function joinRoom(ctx: AuthedContext, appointmentId: string, invite
   if (session?.status === 'ended') {
     throw new AppError('ROOM_CLOSED', 'This visit has ended', { details: { reason: 'ended' } });
   }
-  // A room takes joins while the appointment is live (pending, confirmed, in progress).
-  if (!LIVE_STATUSES.includes(row.status)) {
-    throw new AppError('ROOM_CLOSED', `This appointment is ${row.status}: its room is closed`, {
+  // A room takes joins while its visit is live (pending or requested, confirmed, in progress).
+  if (!(care ? LIVE_CARE_SESSION_STATUSES : LIVE_STATUSES).includes(row.status as never)) {
+    throw new AppError('ROOM_CLOSED', `This ${what.toLowerCase()} is ${row.status}: its room is closed`, {
       details: { reason: row.status },
     });
   }
@@ -143,11 +188,12 @@ export async function joinRoom(ctx: AuthedContext, appointmentId: string, invite
   }
   const closesAt = row.endsAt + (await getSetting(ctx, 'calls.joinGraceMinutes')) * MINUTE_MS;
   if (now > closesAt && row.status !== 'in-progress') {
-    throw new AppError('ROOM_CLOSED', "This appointment's time is over", { details: { reason: 'over' } });
+    throw new AppError('ROOM_CLOSED', `This ${what.toLowerCase()}'s time is over`, { details: { reason: 'over' } });
   }
 
   const usesInvitation = role === 'guest' && !previous && invitation;
-  const admittedAt = role === 'doctor' ? now : null;
+  const host = HOST_ROLES.includes(role);
+  const admittedAt = host ? now : null;
   try {
     await ctx.db.batch([
       ctx.db
@@ -206,14 +252,14 @@ export async function joinRoom(ctx: AuthedContext, appointmentId: string, invite
         }),
       auditInsert(ctx, {
         action: 'call.join',
-        resourceType: 'appointment',
+        resourceType: care ? 'care_session' : 'appointment',
         resourceId: appointmentId,
         patientId: row.patientId,
         metadata: { role },
       }),
     ]);
   } catch (err) {
-    if (auditGuardTripped(err)) throw notFound('Appointment');
+    if (auditGuardTripped(err)) throw notFound(what);
     throw err;
   }
   return {
@@ -226,7 +272,7 @@ export async function joinRoom(ctx: AuthedContext, appointmentId: string, invite
     role,
     name: read.me[0]?.name ?? '',
     label: role === 'guest' ? (previous?.label ?? invitation?.label ?? null) : null,
-    admitted: role === 'doctor' || previous?.admittedAt != null,
+    admitted: host || previous?.admittedAt != null,
   };
 }
 
@@ -425,9 +471,13 @@ export async function endRoom(
   return { durationSeconds, appointmentStatus: status.status, at: now };
 }
 
+/** The care session lifecycle's action for each of the room's moves: the call is the session. */
+const CARE_ACTIONS = { start: 'check-in', complete: 'check-out', 'no-show': 'no-show' } as const;
+
 /**
- * Takes a lifecycle action on the appointment as the doctor, when its status allows it; an action the
- * table refuses (an unconfirmed visit cannot start, a no-show before the start time) leaves it as it is.
+ * Takes a lifecycle action on the visit as its host (the appointment's, or for a care session the
+ * matching check-in, check-out or no-show), when its status allows it; an action the table refuses (an
+ * unconfirmed visit cannot start, a no-show before the start time) leaves it as it is.
  */
 async function moveAppointment(
   ctx: AuthedContext,
@@ -435,7 +485,9 @@ async function moveAppointment(
   action: 'start' | 'complete' | 'no-show',
 ): Promise<{ moved: boolean; status: string }> {
   try {
-    const view = await transitionAppointment(ctx, appointmentId, action, {});
+    const view = isCareSession(appointmentId)
+      ? await transitionCareSession(ctx, appointmentId, CARE_ACTIONS[action], {})
+      : await transitionAppointment(ctx, appointmentId, action, {});
     return { moved: true, status: view.status };
   } catch (err) {
     if (!(err instanceof AppError) || err.code !== 'INVALID_TRANSITION') throw err;

@@ -1,4 +1,4 @@
-import { and, eq, isNull, type SQL, sql } from 'drizzle-orm';
+import { type SQL, sql } from 'drizzle-orm';
 import type { AuthedContext } from '../../context';
 import { notFound } from '../../lib/errors';
 import { DAY_MS } from '../../lib/time';

@@ -93,6 +93,10 @@ export async function transitionCareSession(
       details: { action },
     });
   }
+  if (detail.mode === 'virtual' && rule.claims === 'release') {
+    // Whoever is in the session's call room is told and disconnected (a no-op when the room ended it).
+    ctx.defer(ctx.ports.realtime.closeRoom(id, check.to));
+  }
   noticeCareChange(ctx, action, detail, read.me[0]?.name ?? null);
   return toCareSessionView(detail, changes);
 }
