@@ -44,7 +44,7 @@ export function returnUrls(env: Env, appointmentId: string): { successUrl: strin
     `${(env.PUBLIC_URL ?? 'http://localhost:8787').replace(/\/+$/, '')}/api/v1${LOCAL_CHECKOUT_PATH}/return`;
   const url = (result: string) => {
     const u = new URL(base);
-    u.searchParams.set('appointmentId', appointmentId);
+    u.searchParams.set(appointmentId.startsWith('cse_') ? 'careSessionId' : 'appointmentId', appointmentId);
     u.searchParams.set('checkout', result);
     return u.toString();
   };

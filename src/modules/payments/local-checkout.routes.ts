@@ -3,6 +3,7 @@ import { createRouter } from '../../http/hono';
 import { defineRoute, errorOf } from '../../http/openapi';
 import {
   cancelLocalCheckout,
+  careCheckoutReturnPage,
   checkoutReturnPage,
   expireLocalCheckout,
   localCheckoutCsp,
@@ -41,14 +42,20 @@ const returnRoute = defineRoute({
   path: '/dev/checkout/return',
   operationId: 'dev.checkout.return',
   tags,
-  summary: 'Where the local checkout returns to: the appointment’s payment as stored (404 in production)',
+  summary: 'Where the local checkout returns to: the payment as stored (404 in production)',
   description:
-    'The success and cancel URL of checkouts when `CHECKOUT_RETURN_URL` is not set. Shows the appointment’s payment status as the webhook left it, and a link back to its checkout while that is still payable.',
+    'The success and cancel URL of checkouts when `CHECKOUT_RETURN_URL` is not set. Shows the payment status of the appointment (`appointmentId`) or the care session (`careSessionId`) as the webhook left it, and a link back to its checkout while that is still payable.',
   request: {
-    query: z.object({
-      appointmentId: z.string().min(1).max(64).openapi({ example: 'apt_01JD3Y5N6Q9W2X8Z4B7C1V0M5K' }),
-      checkout: z.enum(['success', 'cancelled']).optional(),
-    }),
+    query: z
+      .object({
+        appointmentId: z.string().min(1).max(64).optional().openapi({ example: 'apt_01JD3Y5N6Q9W2X8Z4B7C1V0M5K' }),
+        careSessionId: z.string().min(1).max(64).optional().openapi({ example: 'cse_01JD3Y5N6Q9W2X8Z4B7C1V0M5K' }),
+        checkout: z.enum(['success', 'cancelled']).optional(),
+      })
+      .refine((q) => (q.appointmentId === undefined) !== (q.careSessionId === undefined), {
+        message: 'Give appointmentId or careSessionId',
+        path: ['appointmentId'],
+      }),
   },
   responses: {
     200: htmlPage('The result page'),
@@ -111,9 +118,11 @@ const expireRoute = defineRoute({
 export const localCheckoutRouter = createRouter()
   // Before `/{sessionId}`, which would take "return" for a session id.
   .openapi(returnRoute, async (c) => {
-    const { appointmentId, checkout } = c.req.valid('query');
+    const { appointmentId, careSessionId, checkout } = c.req.valid('query');
     const ctx = c.get('ctx');
-    const html = await checkoutReturnPage(ctx, appointmentId, checkout);
+    const html = careSessionId
+      ? await careCheckoutReturnPage(ctx, careSessionId, checkout)
+      : await checkoutReturnPage(ctx, appointmentId!, checkout);
     c.header('Content-Security-Policy', localCheckoutCsp(ctx.env));
     return c.html(html, 200);
   })

@@ -200,6 +200,57 @@ export async function expireLocalCheckout(ctx: ServiceContext, sessionId: string
   return `${PAGE_PATH}/${encodeURIComponent(sessionId)}`;
 }
 
+/** The link back to a payment's local checkout while it is still payable, else nothing. */
+const backLink = (payment: PaymentRow | undefined, now: number) =>
+  payment && payment.provider === 'local' && payable(payment, now)
+    ? `<a class="button pay" href="${escapeHtml(`${PAGE_PATH}/${encodeURIComponent(payment.checkoutSessionId)}`)}">Back to the checkout</a>`
+    : '';
+
+/** The result page's heading and its tone, from the payment's status as stored and the redirect's result. */
+function headlineOf(status: string | undefined, result: 'success' | 'cancelled' | undefined): [string, string] {
+  if (status === 'paid') return ['Payment received', 'ok'];
+  if (result === 'cancelled') return ['Payment cancelled', 'warn'];
+  if (status === 'processing') return ['Payment processing', 'warn'];
+  if (status === 'failed') return ['Payment failed', 'bad'];
+  return ['Not paid yet', 'warn'];
+}
+
+/** The result page: its heading, the rows, and the link back to the checkout. */
+function resultPage(headline: [string, string], rows: [string, string][], back: string): string {
+  return page(
+    headline[0],
+    `<h1 class="state ${headline[1]}">${escapeHtml(headline[0])}</h1>
+<dl>${rows.map(([name, value]) => `<dt>${escapeHtml(name)}</dt><dd>${escapeHtml(value)}</dd>`).join('')}</dl>
+${back}`,
+  );
+}
+
+/**
+ * The page the local checkout of a care session's bill returns to: its payment as D1 holds it now.
+ * @throws AppError NOT_FOUND (production, a Stripe key set, or no payment of such a session)
+ */
+export async function careCheckoutReturnPage(
+  ctx: ServiceContext,
+  careSessionId: string,
+  result: 'success' | 'cancelled' | undefined,
+): Promise<string> {
+  ensureLocal(ctx);
+  const payment = (
+    await ctx.db
+      .select()
+      .from(payments)
+      .where(and(eq(payments.subjectType, 'care-session'), eq(payments.subjectId, careSessionId)))
+  )[0];
+  if (!payment) throw notFound('Care session');
+  const rows: [string, string][] = [
+    ['Care session', payment.description],
+    ['Amount', formatMoney(payment.amountCents, payment.currency)],
+    ['Payment status', payment.status],
+  ];
+  if (payment.status === 'paid' && payment.receiptNumber) rows.push(['Receipt', payment.receiptNumber]);
+  return resultPage(headlineOf(payment.status, result), rows, backLink(payment, ctx.clock.now().getTime()));
+}
+
 /**
  * The page the local checkout returns to: the appointment's payment as D1 holds it now (the webhook
  * decides, not the redirect), and a link back to its checkout while that is still payable.
@@ -235,15 +286,7 @@ export async function checkoutReturnPage(
   const payment = read.payment[0];
   const now = ctx.clock.now().getTime();
   const paid = appointment.paymentStatus === 'paid';
-  const headline = paid
-    ? ['Payment received', 'ok']
-    : result === 'cancelled'
-      ? ['Payment cancelled', 'warn']
-      : appointment.paymentStatus === 'processing'
-        ? ['Payment processing', 'warn']
-        : appointment.paymentStatus === 'failed'
-          ? ['Payment failed', 'bad']
-          : ['Not paid yet', 'warn'];
+  const headline = headlineOf(appointment.paymentStatus, result);
   const rows: [string, string][] = [
     ['Appointment', appointment.service ?? 'Consultation'],
     ['Starts', utc(appointment.startsAt)],
@@ -255,14 +298,5 @@ export async function checkoutReturnPage(
     rows.push(['Paid with', `${payment.methodBrand ?? 'card'} •••• ${payment.methodLast4}`]);
   if (paid && payment?.receiptNumber) rows.push(['Receipt', payment.receiptNumber]);
   if (!paid && appointment.paymentDueAt) rows.push(['Pay by', utc(appointment.paymentDueAt)]);
-  const back =
-    payment && payment.provider === 'local' && payable(payment, now)
-      ? `<a class="button pay" href="${escapeHtml(`${PAGE_PATH}/${encodeURIComponent(payment.checkoutSessionId)}`)}">Back to the checkout</a>`
-      : '';
-  return page(
-    headline[0]!,
-    `<h1 class="state ${headline[1]}">${escapeHtml(headline[0]!)}</h1>
-<dl>${rows.map(([name, value]) => `<dt>${escapeHtml(name)}</dt><dd>${escapeHtml(value)}</dd>`).join('')}</dl>
-${back}`,
-  );
+  return resultPage(headline, rows, backLink(payment, now));
 }

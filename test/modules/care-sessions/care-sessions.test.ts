@@ -353,6 +353,12 @@ describe('the care session lifecycle and the bill', () => {
 
     const paid = await w.app.post(`/api/v1/dev/checkout/${checkout.body.data.checkout.sessionId}/pay`);
     expect(paid.status).toBe(303);
+    const back = new URL(paid.headers.get('location')!);
+    expect(back.searchParams.get('careSessionId')).toBe(id);
+    const result = await w.app.get(`${back.pathname}${back.search}`);
+    expect(result.status).toBe(200);
+    expect(String(result.body)).toContain('Payment received');
+    expect(String(result.body)).toContain('€56.25');
     const detail = await patient.get(`${V1}/care-sessions/${id}`);
     expect(detail.body.data.bill.payment).toMatchObject({ id: payment!.id, status: 'paid' });
     expect(detail.body.data.bill.payment.receiptNumber).toMatch(/^KW-2026-/);
