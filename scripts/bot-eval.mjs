@@ -25,7 +25,9 @@ try {
   const { exact, total, failures } = scoreEvalSet();
   const share = exact / total;
   for (const { message, expected, got } of failures) {
-    console.log(`✗ ${JSON.stringify(message)}\n  expected ${JSON.stringify(expected)}\n  got      ${JSON.stringify(got)}`);
+    console.log(
+      `✗ ${JSON.stringify(message)}\n  expected ${JSON.stringify(expected)}\n  got      ${JSON.stringify(got)}`,
+    );
   }
   console.log(`offline parser: ${exact}/${total} exact (${(share * 100).toFixed(1)} %)`);
   process.exitCode = share >= THRESHOLD ? 0 : 1;

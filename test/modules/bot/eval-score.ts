@@ -5,7 +5,9 @@ import { EVAL_CONTEXT, EVAL_SET } from './eval-set';
 /** Sorted keys, no undefined values, sorted `missing`/`ambiguous`: two Understandings' comparable form. */
 export function canonical(understanding: Understanding): string {
   const sortLists = (value: Understanding): unknown =>
-    value.kind === 'tool' ? { ...value, missing: [...value.missing].sort(), ambiguous: [...value.ambiguous].sort() } : value;
+    value.kind === 'tool'
+      ? { ...value, missing: [...value.missing].sort(), ambiguous: [...value.ambiguous].sort() }
+      : value;
   return JSON.stringify(sortLists(understanding), (_key, value) =>
     value && typeof value === 'object' && !Array.isArray(value)
       ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)))

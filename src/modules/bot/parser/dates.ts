@@ -2,7 +2,7 @@ import * as chrono from 'chrono-node';
 import type { Remaining } from './text';
 
 /**
- * Calendar dates, read in the user's zone: chrono-node (English, then German) for "tomorrow", "next
+ * Calendar dates, read in the user's zone: chrono-node (English; for a German message German first, as English reads "10. April" as April 1) for "tomorrow", "next
  * Friday", "March 3", "2027-01-10", "10. April"; a rule of our own for a bare day of the month ("from
  * the 14th", "on the 2nd", "am 14.") → its next occurrence from today. Each date has a role from the
  * word before it: "until"/"bis" → end, "from"/"starting"/"ab" → start, else plain.
@@ -24,7 +24,12 @@ const ORDINAL = new RegExp(
   `\\b(?:(from|starting|start|beginning|until|till|ab|bis)\\s+)?(?:(?:on|the|am|dem|zum|den)\\s+)*(\\d{1,2})(?:st|nd|rd|th|\\.)${MONTH_AHEAD}(?=\\W|$)`,
   'gi',
 );
-const ROLE_BEFORE = /(?:^|\s)(from|starting(?: on| from)?|start|beginning|until|till|through|ab|bis|von)(?:\s+(?:on|the|dem|zum|den))*\s*$/i;
+const ROLE_BEFORE =
+  /(?:^|\s)(from|starting(?: on| from)?|start|beginning|until|till|through|ab|bis|von)(?:\s+(?:on|the|dem|zum|den))*\s*$/i;
+
+/** Words that make a message German (so "do" is not read as Donnerstag in "what do I take"). */
+const GERMAN =
+  /[äöüß]|\b(?:ich|und|am|um|für|jeden|morgen|heute|nehme|nehmen|bis|ab|mit|der|die|das|dem|bitte|welche|was|zeig|uhr|nächsten|übermorgen|gestern)\b/i;
 
 /** The next date (from `today`, inclusive) whose day of the month is `day`. */
 function nextDayOfMonth(today: string, day: number): string | undefined {
@@ -48,7 +53,7 @@ export function takeDates(rest: Remaining, today: string, forward = true): DateF
   });
   // chrono reads in UTC around noon of the local date: the calendar fields are the user's.
   const reference = { instant: new Date(`${today}T12:00:00Z`), timezone: 0 };
-  for (const parser of [chrono.en, chrono.de]) {
+  for (const parser of GERMAN.test(rest.text) ? [chrono.de, chrono.en] : [chrono.en]) {
     const results = parser.parse(rest.text, reference, { forwardDate: forward });
     for (const result of results.reverse()) {
       const { start } = result;

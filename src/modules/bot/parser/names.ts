@@ -40,7 +40,8 @@ const FILLER = new Set(
     .split(/\s+/)
     .filter(Boolean),
 );
-const GENERIC = /^(?:pills?|tablets?|meds|medicines?|medications?|medicament|doses?|tabletten?|medikamente?|arznei|vaccines?|shots?)$/i;
+const GENERIC =
+  /^(?:pills?|tablets?|meds|medicines?|medications?|medicament|doses?|tabletten?|medikamente?|arznei|vaccines?|shots?)$/i;
 
 /** The name in what is left: the first run of words that are not filler. */
 export function nameIn(rest: Remaining): string | undefined {

@@ -101,7 +101,8 @@ function vaccineSchedule(text: string, today: string, context: ParseContext): Un
 }
 
 /** A medicine request needs at least one of these, so a greeting is not read as a medicine's name. */
-const MEDICINE_CUE = /\b(?:take|taking|remind|add|schedule|set up|start|nehme|nehmen|erinnere|erinner|bekommt|braucht|needs?)\b/i;
+const MEDICINE_CUE =
+  /\b(?:take|taking|remind|add|schedule|set up|start|nehme|nehmen|erinnere|erinner|bekommt|braucht|needs?)\b/i;
 
 function medicineSchedule(text: string, today: string, context: ParseContext): Understanding {
   const rest = new Remaining(text);

@@ -12,7 +12,7 @@ export interface PersonFound {
   ambiguous: boolean;
 }
 
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Capitalised words after "for" that are not people. */
 const NOT_NAMES =
@@ -21,7 +21,10 @@ const NOT_NAMES =
 export function takePerson(rest: Remaining, dependents: string[]): PersonFound {
   rest.takeAll(/\b(?:for me|für mich|for myself)\b/gi);
   for (const dependent of dependents) {
-    const pattern = new RegExp(`(?:\\b(?:for|für|von)\\s+)?(?<![\\p{L}])${escape(dependent)}(?:'s|s\\b|’s)?(?![\\p{L}])`, 'giu');
+    const pattern = new RegExp(
+      `(?:\\b(?:for|für|von)\\s+)?(?<![\\p{L}])${literal(dependent)}(?:'s|s\\b|’s)?(?![\\p{L}])`,
+      'giu',
+    );
     if (rest.takeAll(pattern) > 0) return { name: dependent, ambiguous: false };
   }
   for (const match of rest.text.matchAll(/\b(?:for|für)\s+(\p{Lu}[\p{L}-]+)(?:'s)?(?![\p{L}])/gu)) {

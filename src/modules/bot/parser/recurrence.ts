@@ -1,6 +1,6 @@
+import type { z } from 'zod';
 import type { RecurrenceArg } from '../bot-tools';
 import type { Remaining } from './text';
-import type { z } from 'zod';
 
 /**
  * Recurrence and duration: "daily", "every other day", "alle 3 Tage", "every Monday", "on weekdays",
@@ -43,7 +43,8 @@ const NUMBER_WORDS: Record<string, number> = {
 
 export const numberOf = (word: string): number => Number(word) || NUMBER_WORDS[word.toLowerCase()] || 0;
 
-const NUMBER = '(\\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|ein|eine|einen|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn)';
+const NUMBER =
+  '(\\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|ein|eine|einen|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn)';
 
 /** Day names (English, German, short forms) → ISO weekday. */
 const DAY_NAMES: [RegExp, number][] = [
@@ -65,7 +66,8 @@ const WEEKLY_DAYS = new RegExp(
   `\\b(?:(?:every|each|weekly on|weekly|once a week on|jeden|jede|immer)\\s+)+(${DAY_LIST})\\b|\\b(${DAY_LIST})\\s+(?:every week|weekly|jede woche)\\b|\\b((?:mon|tues|wednes|thurs|fri|satur|sun)days|(?:montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag)s)\\b`,
   'gi',
 );
-const WEEKDAYS = /\b(?:on |every )?(?:weekdays|week days|workdays|werktags|wochentags|an werktagen|monday to friday|mon-fri|montag bis freitag)\b/gi;
+const WEEKDAYS =
+  /\b(?:on |every )?(?:weekdays|week days|workdays|werktags|wochentags|an werktagen|monday to friday|mon-fri|montag bis freitag)\b/gi;
 const WEEKENDS = /\b(?:on |at |every )?(?:(?:the )?weekends?|am wochenende|an wochenenden)\b/gi;
 const EVERY_N_DAYS = new RegExp(
   `\\b(?:every|each)\\s+(other|second|third|\\d+|${NUMBER.slice(1, -1)})\\s+days?\\b|\\bjeden\\s+(zweiten|dritten)\\s+tag\\b|\\balle\\s+${NUMBER}\\s+tage\\b`,
@@ -74,7 +76,10 @@ const EVERY_N_DAYS = new RegExp(
 const DAILY = /\b(?:daily|every day|each day|a day|per day|täglich|jeden tag|am tag|pro tag)\b/gi;
 const WEEKLY = /\b(?:weekly|every week|once a week|wöchentlich|jede woche)\b/gi;
 
-const DURATION = new RegExp(`\\b(?:for|für)\\s+(?:the next\\s+)?${NUMBER}\\s+(days?|weeks?|months?|tage?n?|wochen?|monate?n?)\\b`, 'gi');
+const DURATION = new RegExp(
+  `\\b(?:for|für)\\s+(?:the next\\s+)?${NUMBER}\\s+(days?|weeks?|months?|tage?n?|wochen?|monate?n?)\\b`,
+  'gi',
+);
 
 /** Reads (and cuts) "for N days/weeks/months" (a month counted as 30 days). */
 export function takeDuration(rest: Remaining): number | undefined {
@@ -94,8 +99,12 @@ export function takeRecurrence(rest: Remaining, todayWeekday: number): Recurrenc
   rest.takeAll(EVERY_N_DAYS, ([, en, de, deNumber]) => {
     every = numberOf((en || de || deNumber)!);
   });
-  rest.takeAll(WEEKDAYS, () => [1, 2, 3, 4, 5].forEach((d) => days.add(d)));
-  rest.takeAll(WEEKENDS, () => [6, 7].forEach((d) => days.add(d)));
+  rest.takeAll(WEEKDAYS, () => {
+    for (const d of [1, 2, 3, 4, 5]) days.add(d);
+  });
+  rest.takeAll(WEEKENDS, () => {
+    days.add(6).add(7);
+  });
   rest.takeAll(WEEKLY_DAYS, (match) => {
     const list = (match[1] || match[2] || match[3])!;
     for (const word of list.split(/\s*(?:,|\band\b|\bund\b|&|\+)\s*|\s+/i)) {

@@ -44,7 +44,8 @@ const BARE_HOUR = new RegExp(
   'gi',
 );
 /** "at 7 and 19", "um 8 Uhr", "at 8 in the morning": hours after at/um, or followed by "Uhr". */
-const HOUR_LIST = /\b(?:at|um|@)\s+\d{1,2}(?:\s*uhr)?(?:\s+(?:in the \w+|at night|morgens|abends|nachts|früh))?(?:\s*(?:,|and|und|&)\s*\d{1,2}(?:\s*uhr)?(?:\s+(?:in the \w+|at night|morgens|abends|nachts|früh))?)*|\b\d{1,2}\s*uhr\b/gi;
+const HOUR_LIST =
+  /\b(?:at|um|@)\s+\d{1,2}(?:\s*uhr)?(?:\s+(?:in the \w+|at night|morgens|abends|nachts|früh))?(?:\s*(?:,|and|und|&)\s*\d{1,2}(?:\s*uhr)?(?:\s+(?:in the \w+|at night|morgens|abends|nachts|früh))?)*|\b\d{1,2}\s*uhr\b/gi;
 
 const PARTS: [RegExp, keyof typeof PART_OF_DAY_TIMES][] = [
   [/\b(?:(?:every|each|in the)\s+)?mornings?\b|\bjeden morgen\b|\bmorgens\b|\bfrüh\b/gi, 'morning'],
@@ -101,6 +102,7 @@ export function takeTimes(rest: Remaining): TimesFound {
     perDay = Number(enDigit || deDigit) || COUNT_WORDS[(en || de)!.toLowerCase().split(' ')[0]!];
   });
   const fromWords = words.length > 0 || perDay !== undefined;
-  const chosen = explicit.length > 0 ? explicit : words.length > 0 ? words : perDay ? (FREQUENCY_TIMES[perDay] ?? []) : [];
+  const chosen =
+    explicit.length > 0 ? explicit : words.length > 0 ? words : perDay ? (FREQUENCY_TIMES[perDay] ?? []) : [];
   return { times: [...new Set(chosen)].sort(), ambiguous: explicit.length > 0 && ambiguous, perDay, fromWords };
 }
