@@ -417,4 +417,82 @@ export const EVAL_SET: EvalCase[] = [
   { message: 'hello there', expected: UNKNOWN },
   { message: "what's the weather like tomorrow", expected: UNKNOWN },
   { message: 'Wie spät ist es?', expected: UNKNOWN },
+  // Second batch, written after the parser's first tuning and added without changing it (held out)
+  {
+    message: 'Can you remind me to take my thyroid pill every morning at 6:30?',
+    expected: medicine({ medicineName: 'thyroid pill', timesOfDay: ['06:30'] }),
+  },
+  {
+    message: 'sertraline 50mg once daily in the evening',
+    expected: medicine({ medicineName: 'sertraline', dosage: '50 mg', timesOfDay: ['20:00'] }),
+  },
+  {
+    message: 'give Mia 5ml of ibuprofen syrup every 2 days at 7pm',
+    expected: medicine({
+      medicineName: 'ibuprofen syrup',
+      dosage: '5 ml',
+      timesOfDay: ['19:00'],
+      recurrence: { type: 'interval', everyNDays: 2 },
+      forPerson: 'Mia',
+    }),
+  },
+  {
+    message: 'vitamin D 1000 IU every Sunday',
+    expected: medicine(
+      { medicineName: 'vitamin D', dosage: '1000 IU', timesOfDay: [], recurrence: { type: 'weekly', daysOfWeek: [7] } },
+      ['timesOfDay'],
+    ),
+  },
+  {
+    message: 'eye drops 2 drops at 8am and 10pm for 14 days',
+    expected: medicine({
+      medicineName: 'eye drops',
+      dosage: '2 drops',
+      timesOfDay: ['08:00', '22:00'],
+      durationDays: 14,
+    }),
+  },
+  {
+    message: 'take metformin with breakfast and dinner',
+    expected: medicine({ medicineName: 'metformin', timesOfDay: [] }, ['timesOfDay']),
+  },
+  {
+    message: 'Aspirin 100 mg jeden Tag um 8 Uhr morgens ab dem 1. April',
+    expected: medicine({ medicineName: 'Aspirin', dosage: '100 mg', timesOfDay: ['08:00'], startDate: '2026-04-01' }),
+  },
+  {
+    message: 'Bitte Cortison 5 mg jeden zweiten Morgen',
+    expected: medicine({
+      medicineName: 'Cortison',
+      dosage: '5 mg',
+      timesOfDay: ['08:00'],
+      recurrence: { type: 'interval', everyNDays: 2 },
+    }),
+  },
+  {
+    message: 'Noah bekommt Fiebersaft 4 ml dreimal am Tag',
+    expected: medicine({
+      medicineName: 'Fiebersaft',
+      dosage: '4 ml',
+      timesOfDay: ['08:00', '14:00', '20:00'],
+      forPerson: 'Noah',
+    }),
+  },
+  {
+    message: 'schedule the flu vaccine for Noah on October 1',
+    expected: vaccine({ vaccineName: 'flu', dueDate: '2026-10-01', forPerson: 'Noah' }),
+  },
+  {
+    message: 'Masern Impfung für Mia nächsten Montag',
+    expected: vaccine({ vaccineName: 'Masern', dueDate: '2026-03-30', forPerson: 'Mia' }),
+  },
+  { message: 'what vaccines does Mia have scheduled', expected: listSchedules({ kind: 'vaccine', forPerson: 'Mia' }) },
+  { message: 'what pills do I take on Wednesday', expected: listDoses({ date: '2026-03-25' }) },
+  { message: 'Was muss ich übermorgen nehmen?', expected: listDoses({ date: '2026-03-25' }) },
+  { message: 'done, took the 8 pm dose', expected: markTaken({ time: '20:00' }) },
+  { message: 'is it bad to drink coffee with levothyroxine', expected: ADVICE },
+  { message: 'how many mg of ibuprofen can I give a 5 year old', expected: ADVICE },
+  { message: 'yes that is right', expected: CONFIRM },
+  { message: 'no, wrong time', expected: DECLINE },
+  { message: 'thanks!', expected: UNKNOWN },
 ];

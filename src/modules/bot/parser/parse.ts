@@ -24,7 +24,7 @@ export function parseMessage(message: string, context: ParseContext): Understand
   const today = localDateAt(context.now, context.timeZone);
   const lower = text.toLowerCase();
   if (TAKEN.test(lower)) return markTaken(text, today, context);
-  if (QUESTION.test(lower)) return question(text, today, context);
+  if (QUESTION.test(lower) && !REQUEST.test(lower)) return question(text, today, context);
   if (VACCINE.test(lower)) return vaccineSchedule(text, today, context);
   return medicineSchedule(text, today, context);
 }
@@ -32,6 +32,9 @@ export function parseMessage(message: string, context: ParseContext): Understand
 const TAKEN = /\b(?:took|taken|have had|i've had|genommen|eingenommen)\b/;
 const QUESTION =
   /\?\s*$|^(?:what|what's|whats|which|show|list|when|tell me|do i|did i|how many|was|welche|welcher|welches|zeig|zeige|zeigen|wann|liste|habe ich|muss ich)\b/;
+/** "Can you remind me to…?" is a request, not a question about schedules. */
+const REQUEST =
+  /^(?:(?:can|could|would|will) you\s+(?:please\s+)?(?:remind|add|schedule|set|create|put|make)|please\b)|\bremind me\b/;
 const VACCINE =
   /\b(?:vaccines?|vaccinations?|shots?|jabs?|boosters?|impfung(?:en)?|impfen|impfstoff|mmr|hpv|polio|tetanus|hepatitis|fsme|dtap|tdap|bcg)\b|\w+impfung\b/;
 const DOSES_WORDS = /\b(?:take|taking|doses?|due|need to|have to|nehmen|nehme|einnehmen|fällig|dran)\b/;

@@ -61,6 +61,14 @@ const TYPOS: Record<string, string> = {
   morgends: 'morgens',
 };
 
+/** "every other morning" / "jeden zweiten Abend": an interval of days and a part of the day, said at once. */
+const EVERY_NTH_PART =
+  /\b(every (?:other|second|third)|jeden (?:zweiten|dritten))\s+(morning|evening|night|morgen|abend)\b/gi;
+
 export function fixTypos(message: string): string {
-  return message.replace(/\p{L}+/gu, (word) => TYPOS[word.toLowerCase()] ?? word);
+  return message
+    .replace(/\p{L}+/gu, (word) => TYPOS[word.toLowerCase()] ?? word)
+    .replace(EVERY_NTH_PART, (_all, every: string, part: string) =>
+      every.toLowerCase().startsWith('jeden') ? `${every} Tag ${part.toLowerCase()}s` : `${every} day in the ${part}`,
+    );
 }
