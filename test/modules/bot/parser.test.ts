@@ -64,6 +64,8 @@ describe('offline parser: medicine schedules', () => {
     expect(times('Zink zweimal täglich')).toEqual(['08:00', '20:00']);
     expect(times('Zink jeden Morgen')).toEqual(['08:00']);
     expect(times('Zink jeden Abend um 21 Uhr')).toEqual(['21:00']);
+    expect(times('ibuprofen every 8 hours')).toEqual(['00:00', '08:00', '16:00']);
+    expect(times('Paracetamol alle 6 Stunden')).toEqual(['02:00', '08:00', '14:00', '20:00']);
     expect(parse('zinc daily')).toMatchObject({ call: { arguments: { timesOfDay: [] } }, missing: ['timesOfDay'] });
   });
 
@@ -180,6 +182,8 @@ describe('offline parser: answers, advice and the rest', () => {
 
   it('returns unknown for what it cannot do', () => {
     expect(parse('hello there')).toEqual({ kind: 'unknown' });
+    expect(parse("what's the weather like tomorrow")).toEqual({ kind: 'unknown' });
+    expect(parse('delete my metformin schedule')).toEqual({ kind: 'unknown' });
     expect(parse('')).toEqual({ kind: 'unknown' });
   });
 });

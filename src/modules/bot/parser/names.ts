@@ -31,7 +31,7 @@ export function takeDosage(rest: Remaining): string | undefined {
 }
 
 const FILLER = new Set(
-  `can could would will you i i'm im me my mine myself to take takes taking took taken need needs have has had must should please add schedule
+  `can could would will you want wanna like going begin i i'm im me my mine myself to take takes taking took taken need needs have has had must should please add schedule
   set up create new put a an the reminder reminders remind for of at on in and also every each daily start starting from
   until with give gives get gets his her their our dose doses as mark marked already just now today is it
   ich mich mir mein meine meinen meiner an nehme nehmen nimmt genommen eingenommen habe hat muss bitte für um am und

@@ -23,15 +23,18 @@ export function parseMessage(message: string, context: ParseContext): Understand
   if (isAdviceRequest(text)) return { kind: 'advice' };
   const today = localDateAt(context.now, context.timeZone);
   const lower = text.toLowerCase();
+  if (CANNOT.test(lower)) return { kind: 'unknown' };
   if (TAKEN.test(lower)) return markTaken(text, today, context);
   if (QUESTION.test(lower) && !REQUEST.test(lower)) return question(text, today, context);
   if (VACCINE.test(lower)) return vaccineSchedule(text, today, context);
   return medicineSchedule(text, today, context);
 }
 
+/** Changing or deleting a schedule is no tool of the bot (the app does it): not read as a new one. */
+const CANNOT = /\b(?:delete|remove|cancel my|change|edit|modify|löschen|lösche|entfernen|entferne|ändern|ändere)\b/;
 const TAKEN = /\b(?:took|taken|have had|i've had|genommen|eingenommen)\b/;
 const QUESTION =
-  /\?\s*$|^(?:what|what's|whats|which|show|list|when|tell me|do i|did i|how many|was|welche|welcher|welches|zeig|zeige|zeigen|wann|liste|habe ich|muss ich)\b/;
+  /\?\s*$|\b(?:anzeigen|zeigen|auflisten)\s*$|^(?:what|what's|whats|which|show|list|when|tell me|do i|did i|how many|was|welche|welcher|welches|zeig|zeige|zeigen|wann|liste|habe ich|muss ich)\b/;
 /** "Can you remind me to…?" is a request, not a question about schedules. */
 const REQUEST =
   /^(?:(?:can|could|would|will) you\s+(?:please\s+)?(?:remind|add|schedule|set|create|put|make)|please\b)|\bremind me\b/;
@@ -73,8 +76,12 @@ function question(text: string, today: string, context: ParseContext): Understan
   const lower = text.toLowerCase();
   const rest = new Remaining(text);
   const person = takePerson(rest, context.dependents);
-  if (DOSES_WORDS.test(lower) && !/\bschedules?\b|pläne/.test(lower)) {
-    const date = dayOf(takeDates(rest, today), today);
+  const dates = takeDates(rest, today);
+  if (
+    (DOSES_WORDS.test(lower) && !/\bschedules\b|pläne/.test(lower)) ||
+    (dates.length > 0 && SCHEDULE_WORDS.test(lower))
+  ) {
+    const date = dayOf(dates, today);
     return tool({ name: 'list_doses', arguments: date ? { date } : {} });
   }
   if (!SCHEDULE_WORDS.test(lower)) return { kind: 'unknown' };

@@ -45,7 +45,7 @@ const BARE_HOUR = new RegExp(
 );
 /** "at 7 and 19", "um 8 Uhr", "at 8 in the morning": hours after at/um, or followed by "Uhr". */
 const HOUR_LIST =
-  /\b(?:at|um|@)\s+\d{1,2}(?:\s*uhr)?(?:\s+(?:in the \w+|at night|morgens|abends|nachts|früh))?(?:\s*(?:,|and|und|&)\s*\d{1,2}(?:\s*uhr)?(?:\s+(?:in the \w+|at night|morgens|abends|nachts|früh))?)*|\b\d{1,2}\s*uhr\b/gi;
+  /\b\d{1,2}\s*o'?clock\b|\b(?:at|um|@)\s+\d{1,2}(?:\s*uhr)?(?:\s+(?:in the \w+|at night|morgens|abends|nachts|früh))?(?:\s*(?:,|and|und|&)\s*\d{1,2}(?:\s*uhr)?(?:\s+(?:in the \w+|at night|morgens|abends|nachts|früh))?)*|\b\d{1,2}\s*uhr\b/gi;
 
 const PARTS: [RegExp, keyof typeof PART_OF_DAY_TIMES][] = [
   [/\b(?:(?:every|each|in the)\s+)?mornings?\b|\bjeden morgen\b|\bmorgens\b|\bfrüh\b/gi, 'morning'],
@@ -73,6 +73,12 @@ const COUNT_WORDS: Record<string, number> = {
 const FREQUENCY =
   /\b(once|twice|one time|two times|three times|four times|(\d)\s*(?:x|times))\s*(?:a|per|each|every)?\s*(?:day|daily)\b|\b(einmal|zweimal|dreimal|viermal|(\d)\s*(?:x|mal))\s*(?:täglich|am tag|pro tag|den tag)\b/gi;
 
+/** "every 8 hours", "alle 6 Stunden": 24/N doses a day, from 08:00 on (hours dividing 24, from 3). */
+const EVERY_N_HOURS = /\bevery\s+(\d{1,2})\s*(?:hours?|hrs?|h)\b|\balle\s+(\d{1,2})\s*(?:stunden|std|h)\b/gi;
+
+/** Every `hours` hours from 08:00 round the clock: 8 → 00:00, 08:00, 16:00. */
+const everyHours = (hours: number) => Array.from({ length: 24 / hours }, (_, i) => clock(8 + i * hours, 0));
+
 /** Reads (and cuts) the times of day of a message ("morgen" alone is tomorrow, not the morning). */
 export function takeTimes(rest: Remaining): TimesFound {
   const explicit: string[] = [];
@@ -85,7 +91,7 @@ export function takeTimes(rest: Remaining): TimesFound {
     explicit.push(clock(Number(h), Number(m)));
   });
   rest.takeAll(HOUR_LIST, ([list]) => {
-    for (const [, h, , part] of list!.matchAll(BARE_HOUR)) {
+    for (const [, h, , part] of list!.replace(/\s*o'?clock/gi, '').matchAll(BARE_HOUR)) {
       const hour = Number(h);
       if (hour > 23) continue;
       const late = part ? LATE.test(part.toLowerCase()) : false;
@@ -98,6 +104,10 @@ export function takeTimes(rest: Remaining): TimesFound {
     if (rest.takeAll(pattern) > 0) words.push(PART_OF_DAY_TIMES[part]);
   }
   let perDay: number | undefined;
+  rest.takeAll(EVERY_N_HOURS, ([, en, de]) => {
+    const hours = Number(en || de);
+    if (24 % hours === 0 && hours >= 3) explicit.push(...everyHours(hours));
+  });
   rest.takeAll(FREQUENCY, ([, en, enDigit, de, deDigit]) => {
     perDay = Number(enDigit || deDigit) || COUNT_WORDS[(en || de)!.toLowerCase().split(' ')[0]!];
   });
