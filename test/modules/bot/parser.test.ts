@@ -45,6 +45,15 @@ describe('offline parser: medicine schedules', () => {
       ambiguous: [],
     });
     expect(parse('Ramipril um 8 Uhr')).toMatchObject({ ambiguous: ['time'] });
+    // One part-of-day word places the bare hours.
+    expect(parse('Magnesium jeden Abend um 9 Uhr')).toMatchObject({
+      call: { arguments: { timesOfDay: ['21:00'] } },
+      ambiguous: [],
+    });
+    expect(parse('zinc every morning at 7')).toMatchObject({
+      call: { arguments: { timesOfDay: ['07:00'] } },
+      ambiguous: [],
+    });
     expect(parse('Ramipril um 20 Uhr')).toMatchObject({
       call: { arguments: { timesOfDay: ['20:00'] } },
       ambiguous: [],

@@ -25,11 +25,8 @@ export const FREQUENCY_TIMES: Record<number, string[]> = {
 
 export interface TimesFound {
   times: string[];
+  /** A bare hour from 1 to 12 that no am/pm or part-of-day word placed. */
   ambiguous: boolean;
-  /** A frequency word said how many times a day ("twice a day"). */
-  perDay?: number;
-  /** A part-of-day word or frequency word was used (so the schedule is daily by default). */
-  fromWords: boolean;
 }
 
 const pad = (n: number) => String(n).padStart(2, '0');
@@ -82,6 +79,8 @@ const everyHours = (hours: number) => Array.from({ length: 24 / hours }, (_, i) 
 /** Reads (and cuts) the times of day of a message ("morgen" alone is tomorrow, not the morning). */
 export function takeTimes(rest: Remaining): TimesFound {
   const explicit: string[] = [];
+  /** Bare hours from 1 to 12 (indices into `explicit`), which a lone part-of-day word may still place. */
+  const bare: number[] = [];
   let ambiguous = false;
   rest.takeAll(AM_PM, ([, h, m, suffix]) => {
     const hour = Number(h) % 12;
@@ -96,6 +95,7 @@ export function takeTimes(rest: Remaining): TimesFound {
       if (hour > 23) continue;
       const late = part ? LATE.test(part.toLowerCase()) : false;
       if (!part && hour >= 1 && hour <= 12) ambiguous = true;
+      if (!part && hour >= 1 && hour <= 12) bare.push(explicit.length);
       explicit.push(clock(late && hour < 12 ? hour + 12 : hour, 0));
     }
   });
@@ -111,8 +111,13 @@ export function takeTimes(rest: Remaining): TimesFound {
   rest.takeAll(FREQUENCY, ([, en, enDigit, de, deDigit]) => {
     perDay = Number(enDigit || deDigit) || COUNT_WORDS[(en || de)!.toLowerCase().split(' ')[0]!];
   });
-  const fromWords = words.length > 0 || perDay !== undefined;
+  // "jeden Abend um 9 Uhr", "every morning at 7": one part of the day places the bare hours.
+  if (ambiguous && words.length === 1 && bare.length > 0 && explicit.length === bare.length) {
+    const late = words[0]! >= PART_OF_DAY_TIMES.afternoon;
+    for (const index of bare) explicit[index] = clock(Number(explicit[index]!.slice(0, 2)) + (late ? 12 : 0), 0); // 12 at night: 00:00
+    ambiguous = false;
+  }
   const chosen =
     explicit.length > 0 ? explicit : words.length > 0 ? words : perDay ? (FREQUENCY_TIMES[perDay] ?? []) : [];
-  return { times: [...new Set(chosen)].sort(), ambiguous: explicit.length > 0 && ambiguous, perDay, fromWords };
+  return { times: [...new Set(chosen)].sort(), ambiguous: explicit.length > 0 && ambiguous };
 }
