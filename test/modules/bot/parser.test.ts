@@ -174,7 +174,7 @@ describe('offline parser: vaccines, questions, doses taken', () => {
 describe('offline parser: answers, advice and the rest', () => {
   it('reads yes and no, in English and German', () => {
     for (const yes of ['yes', 'ok', 'sure', 'Ja', 'genau', 'yes please!']) expect(callOf(parse(yes))).toBe('confirm');
-    for (const no of ['no', 'cancel', 'Nein', 'abbrechen', 'nope, never mind'])
+    for (const no of ['no', 'cancel', 'Nein', 'abbrechen', 'nope, never mind', 'Nein, das ist falsch'])
       expect(callOf(parse(no))).toBe('decline');
   });
 

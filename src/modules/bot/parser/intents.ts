@@ -99,6 +99,9 @@ const NO = new Set([
   'forget',
 ]);
 const NO_FILLER = new Set([
+  'das',
+  'ist',
+  'is',
   'time',
   'dose',
   'date',

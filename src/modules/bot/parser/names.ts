@@ -36,7 +36,7 @@ const FILLER = new Set(
   until with give gives get gets his her their our dose doses as mark marked already just now today is it
   ich mich mir mein meine meinen meiner an nehme nehmen nimmt genommen eingenommen habe hat muss bitte für um am und
   jeden jede täglich ab bis soll der die das dem den zu gib geben bekommt bekommen erinnere erinner erinnerung neu
-  anlegen eintragen plan uhr einen eine ein auch noch schon`
+  anlegen eintragen plan uhr einen eine ein auch noch schon ihr ihre ihren ihrem sein seine seinen seinem hat`
     .split(/\s+/)
     .filter(Boolean),
 );
