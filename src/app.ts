@@ -21,6 +21,7 @@ import { recordsRouter } from './modules/appointments/records.routes';
 import { auditRouter } from './modules/audit/audit.routes';
 import { identityRouter } from './modules/auth';
 import { availabilityRouter } from './modules/availability/availability.routes';
+import { botRouter } from './modules/bot/bot.routes';
 import { callsRouter } from './modules/calls/calls.routes';
 import { careProfilesRouter } from './modules/care-profiles/care-profiles.routes';
 import { careReportsRouter } from './modules/care-reports/care-reports.routes';
@@ -72,6 +73,7 @@ const modules = [
   schedulesRouter,
   dosesRouter,
   vaccinationsRouter,
+  botRouter,
   doctorsRouter,
   availabilityRouter,
   scheduleChangesRouter,

@@ -187,5 +187,6 @@ function settledPorts(ports: Ports, settle: () => Promise<void>): Ports {
       await settle();
       return ports.fetch(input, init);
     },
+    ai: ports.ai ? wrap(ports.ai) : null,
   };
 }

@@ -12,6 +12,8 @@ export interface Env {
   JOBS: Queue<unknown>;
   /** Workers AI: bound in production only. */
   AI?: Ai;
+  /** The schedule bot's Workers AI model (default `@cf/meta/llama-3.3-70b-instruct-fp8-fast`). */
+  BOT_MODEL?: string;
   /** Cloudflare's rate-limiting binding behind the per-address request ceiling (src/platform/request-ceiling.ts). */
   REQUEST_CEILING?: RateLimit;
 

@@ -137,6 +137,11 @@ export const ROUTE_POLICIES = {
   'doses.history': signedIn(),
   'doses.take': signedIn(),
   'doses.skip': signedIn(),
+  // the schedule bot: anyone with schedules; a conversation is its owner's only (checked in the service)
+  'bot.chat': signedIn(),
+  'bot.conversations.list': signedIn(),
+  'bot.conversations.get': signedIn(),
+  'bot.conversations.delete': signedIn(),
   'vaccineSchedules.list': signedIn(),
   'vaccineSchedules.create': signedIn(),
   'vaccineSchedules.get': signedIn(),

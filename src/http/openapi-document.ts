@@ -72,6 +72,11 @@ export const API_TAGS = [
       'Versioned, encrypted care reports a linked caregiver files (vitals with units, observations, medication given, status); the status timeline and vitals trends; the alerts a status sets off and their acknowledgement.',
   },
   {
+    name: 'Bot',
+    description:
+      'The schedule bot: medicine and vaccine schedules from plain language, through Workers AI function calling or the offline parser; its conversations.',
+  },
+  {
     name: 'Care sessions',
     description:
       "Caregivers' weekly availability and free sessions; booking a caregiver (for oneself or a linked patient, from a doctor's recommendation too) with the same no-double-booking claims as appointments; confirm, decline, cancel, check-in and check-out; the bill by actual time and its checkout.",

@@ -4,6 +4,7 @@ import type { Clock } from '../lib/clock';
 import { AppError } from '../lib/errors';
 import type { IdGenerator } from '../lib/ids';
 import type { Logger } from '../lib/log';
+import { type LanguageModel, workersAiModel } from './ai';
 import type { FileStorage } from './files';
 import type { JobQueue } from './jobs';
 import { httpMailer, type Mailer, outboxMailer } from './mailer';
@@ -29,6 +30,8 @@ export interface Ports {
   realtime: RealtimePort;
   /** Outbound HTTP: the seam tests replace to assert what was sent. */
   fetch: typeof fetch;
+  /** The schedule bot's language model (Workers AI); null without an AI binding. */
+  ai: LanguageModel | null;
 }
 
 /** The ports that rest on the runtime's own bindings: object storage, the job queue, socket pushes. */
@@ -137,5 +140,6 @@ export function createPorts(deps: PortDeps): Ports {
     payments,
     ...deps.adapters(env, { ids: deps.ids, log: deps.log }),
     fetch: deps.fetch,
+    ai: workersAiModel(env.AI, env.BOT_MODEL),
   };
 }

@@ -104,7 +104,7 @@ export function parseFrame(raw: string | ArrayBuffer): Frame | null {
 
 /**
  * Every event the server sends, by name → payload: the pushes of src/realtime/push-events.ts, the
- * hub's own `pong` and `error`, and the reply to a client's event, `<event>:success` (the handler's
+ * hub's own `pong` and `error`, and the reply to a client's event, `<event>:success` or the `…:reply` it names (the handler's
  * payload) or `<event>:error` (an ErrorData). `frame` accepts nothing else, so a misspelt name does
  * not compile.
  */
@@ -112,6 +112,8 @@ export type ServerEvents = PushEvents & {
   pong: { at: string };
   error: ErrorData;
   [reply: `${string}:success`]: unknown;
+  /** The reply a handler names instead of `<event>:success` (`bot:message` → `bot:reply`). */
+  [answer: `${string}:reply`]: unknown;
   [failure: `${string}:error`]: ErrorData;
 };
 

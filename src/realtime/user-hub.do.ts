@@ -7,6 +7,7 @@ import { type Clock, systemClock } from '../lib/clock';
 import { AppError } from '../lib/errors';
 import { createIds } from '../lib/ids';
 import { createLogger } from '../lib/log';
+import { botSocketEvents } from '../modules/bot/bot.events';
 import { caregiverSocketEvents } from '../modules/caregivers/caregivers.events';
 import type { PushEventName, PushEvents } from '../platform/realtime-events';
 import { cloudflareDeps } from '../runtime/cloudflare';
@@ -33,7 +34,7 @@ export interface SocketState extends SocketAuthority, Throttled {
  * The application events of every module (the hub itself answers `ping` and `auth:refresh`). Each
  * handler enforces its matching REST route's policy (roles, pending accounts) itself.
  */
-export const HUB_EVENTS: SocketEventMap = socketEvents(caregiverSocketEvents);
+export const HUB_EVENTS: SocketEventMap = socketEvents(caregiverSocketEvents, botSocketEvents);
 
 const RefreshData = z.strictObject({ token: z.string().min(1).max(4096) });
 
@@ -180,7 +181,7 @@ export class UserHub extends DurableObject<Env> {
     }
     try {
       const result = await handler(ctx, message.data ?? {});
-      send(socket, frame(`${event}:success`, result ?? null, id));
+      send(socket, frame(handler.reply ?? `${event}:success`, result ?? null, id));
     } catch (err) {
       send(socket, errorFrame(errorDataOf(err, ctx, 'hub.handler_failed'), id, `${event}:error`));
     }

@@ -38,7 +38,7 @@ describe('the caller', () => {
     expect(mentioning(/assertAllowed\(/).sort()).toEqual([
       '../../src/access/guard.ts',
       '../../src/access/policy.ts',
-      '../../src/modules/caregivers/caregivers.events.ts',
+      '../../src/http/socket-events.ts',
     ]);
     // Services that act for someone take an AuthedContext and read ctx.actor.id as it is.
     expect(mentioning(/ctx\.actor!/)).toEqual([]);

@@ -179,9 +179,10 @@ describe('UserHub dispatch to registered events', () => {
     socket.close();
   });
 
-  it('Should register the caregiver events of docs/api.md', async () => {
+  it('Should register the caregiver and bot events of docs/api.md', async () => {
     expect(Object.keys(HUB_EVENTS).sort()).toEqual(
       [
+        'bot:message',
         'request:send',
         'request:updateStatus',
         'request:getAllPending',

@@ -1,6 +1,7 @@
 export * from './appointments';
 export * from './audit';
 export * from './auth';
+export * from './bot';
 export * from './calls';
 export * from './care-profiles';
 export * from './care-reports';

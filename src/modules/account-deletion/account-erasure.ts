@@ -5,6 +5,7 @@ import { appointmentsErasure } from '../appointments/appointments.erasure';
 import { auditInsert } from '../audit/audit.service';
 import { authErasure } from '../auth/auth.erasure';
 import { availabilityErasure } from '../availability/availability.erasure';
+import { botErasure } from '../bot/bot.erasure';
 import { callsErasure } from '../calls/calls.erasure';
 import { careProfilesErasure } from '../care-profiles/care-profiles.erasure';
 import { careReportsErasure } from '../care-reports/care-reports.erasure';
@@ -47,6 +48,7 @@ export const ACCOUNT_ERASURES: readonly AccountErasure[] = [
   dependentsErasure,
   authErasure,
   notificationsErasure,
+  botErasure,
   callsErasure,
   filesErasure,
   voiceErasure,

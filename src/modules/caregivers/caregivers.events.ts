@@ -1,10 +1,4 @@
-import type { z } from '@hono/zod-openapi';
-import { assertAllowed } from '../../access/policy';
-import { type OperationId, ROUTE_POLICIES } from '../../access/route-policies';
-import type { AuthedContext } from '../../context';
-import { fieldErrors } from '../../http/hono';
-import { AppError } from '../../lib/errors';
-import type { SocketEventHandler, SocketEventMap } from '../../realtime/events';
+import { type SocketEventMap, socketEvent } from '../../http/socket-events';
 import { pendingRequests, suggestUsers } from './caregiver-lists.service';
 import {
   SendRequestBody,
@@ -14,27 +8,6 @@ import {
   SocketUpdateStatusData,
 } from './caregivers.schemas';
 import { leavePatient, removeCaregiver, sendRequest, updateRequestStatus } from './caregivers.service';
-
-/**
- * A socket event backed by the same service as a REST route: the caller must pass that route's policy
- * (roles, verification) exactly as over HTTP, then `data` is validated (a ZodError becomes
- * VALIDATION_FAILED with the same field errors as a REST body), then the service runs.
- */
-function socketEvent<S extends z.ZodType>(
-  operationId: OperationId,
-  schema: S,
-  run: (ctx: AuthedContext, input: z.output<S>) => Promise<unknown>,
-): SocketEventHandler {
-  const policy = ROUTE_POLICIES[operationId];
-  return async (ctx, data) => {
-    assertAllowed(policy, ctx.actor);
-    const parsed = schema.safeParse(data);
-    if (!parsed.success) {
-      throw new AppError('VALIDATION_FAILED', 'Validation failed', { fields: fieldErrors(parsed.error, 'data') });
-    }
-    return run(ctx, parsed.data);
-  };
-}
 
 /**
  * The caregiver events of docs/api.md. Each returns the payload of its `<event>:success` reply; an AppError

@@ -28,6 +28,7 @@ const OTHER_ENTITY_IDS: Record<string, string> = {
   appointment_id: 'an appointment',
   balance_transaction_id: "a payment provider's balance transaction",
   charge_id: "a payment provider's charge",
+  conversation_id: 'a bot conversation',
   checkout_session_id: "a payment provider's checkout session",
   payment_id: 'a payment',
   payment_intent_id: "a payment provider's payment intent",
