@@ -49,7 +49,8 @@ export function toDependentView(row: DependentRow): DependentView {
 
 /**
  * One of the caller's dependents. Another account's dependent is NOT_FOUND, as if it did not exist;
- * modules acting for a dependent (vaccine schedules) start here.
+ * modules acting for a dependent (vaccine and medicine schedules) start here, or read it in their own
+ * batch with `ownedDependentQuery`.
  * @throws AppError NOT_FOUND
  */
 export async function getOwnedDependent(ctx: AuthedContext, dependentId: string): Promise<DependentRow> {

@@ -3,12 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { ROUND_TRIPS_HEADER } from '../../../src/app';
 import { createContext } from '../../../src/context';
 import { devOutbox, doses, reminders, schedules } from '../../../src/db/schema';
-import { CRON_TASKS, runCron } from '../../../src/jobs/cron';
 import { fixedClock } from '../../../src/lib/clock';
-import type { Job } from '../../../src/platform/jobs';
+import { eraseAccount } from '../../../src/modules/account-deletion/account-erasure';
 import { cloudflareDeps } from '../../../src/runtime/cloudflare';
 import { type ApiResponse, client, createUser, db, testEnv, tokenFor } from '../../helpers';
-import { capturingQueue, runQueue } from '../../support/notifications';
+import { reminderJobsAt, runQueue } from '../../support/notifications';
 
 /**
  * Medicine and supplement schedules of a dependent: created by their guardian for one of their own
@@ -58,18 +57,6 @@ const pendingRemindersOf = (userId: string) =>
     .from(reminders)
     .where(and(eq(reminders.recipientId, userId), eq(reminders.subjectType, 'dose'), eq(reminders.status, 'pending')))
     .all();
-
-/** One cron run at `at`; the deliver jobs for `userId`. */
-async function cronAt(at: number, userId: string): Promise<Job[]> {
-  const queue = capturingQueue();
-  const ctx = createContext(
-    testEnv,
-    { ...cloudflareDeps, clock: fixedClock(new Date(at)), adapters: queue.adapters },
-    { requestId: 'cron' },
-  );
-  await runCron(ctx, CRON_TASKS);
-  return queue.take('notify.deliver').filter((job) => (job.payload as { recipientId: string }).recipientId === userId);
-}
 
 describe('schedules of dependents', () => {
   it('Should create a schedule for my dependent in two round trips, show whom it is for and never move it', async () => {
@@ -198,7 +185,7 @@ describe('schedules of dependents', () => {
     const res = await call('POST', '/schedules', medicine({ dependentId, timesOfDay: ['09:00'] }));
     expect(res.status).toBe(201);
     const dueAt = Date.parse('2026-06-01T07:00:00Z'); // 09:00 in Berlin
-    const [job, ...more] = await cronAt(dueAt - 10 * MINUTE, user.id);
+    const [job, ...more] = await reminderJobsAt(dueAt - 10 * MINUTE, user.id);
     expect(more).toEqual([]);
     expect(job!.payload).toMatchObject({
       recipientId: user.id,
@@ -235,5 +222,17 @@ describe('schedules of dependents', () => {
     expect(pending.some((r) => miaDoses.includes(r.subjectId))).toBe(false);
     expect((await call('GET', `/schedules/${forMia.body.data.id}`)).status).toBe(404);
     expect((await call('GET', `/schedules?person=${dependentId}`)).status).toBe(404);
+  });
+
+  it('Should erase a dependent’s schedules, doses and reminders with the account', async () => {
+    const clock = fixedClock(START);
+    const { user, call, dependentId } = await guardian(clock);
+    expect((await call('POST', '/schedules', medicine({ dependentId }))).status).toBe(201);
+    expect((await dosesOf(user.id)).length).toBeGreaterThan(0);
+    const ctx = createContext(testEnv, { ...cloudflareDeps, clock }, { requestId: 'erase' });
+    await eraseAccount(ctx, user.id, 'anonymize');
+    expect(await schedulesOf(user.id)).toEqual([]);
+    expect(await dosesOf(user.id)).toEqual([]);
+    expect(await pendingRemindersOf(user.id)).toEqual([]);
   });
 });
