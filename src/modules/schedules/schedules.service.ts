@@ -15,7 +15,7 @@ import { AppError, notFound } from '../../lib/errors';
 import { localDateAt } from '../../lib/time';
 import { auditInsert } from '../audit/audit.service';
 import { personOf } from '../dependents/dependents.schemas';
-import { ownedDependentOf, ownedDependentQuery } from '../dependents/dependents.service';
+import { getOwnedDependent, ownedDependentOf, ownedDependentQuery } from '../dependents/dependents.service';
 import { scheduleDoseReminders } from './dose-reminders';
 import {
   deleteFuturePending,
@@ -241,8 +241,26 @@ export async function createSchedule(ctx: AuthedContext, input: CreateScheduleIn
     createdAt: now,
     updatedAt: now,
   };
-  await runBatch(ctx.db, newScheduleStatements(ctx, row, now));
+  try {
+    await runBatch(ctx.db, newScheduleStatements(ctx, row, now));
+  } catch (err) {
+    // The dependent was removed between the read and the write (see `scheduleInsert`): the batch rolled
+    // back, and the re-read says NOT_FOUND.
+    if (dependentId) await getOwnedDependent(ctx, dependentId);
+    throw err;
+  }
   return toScheduleView(row, { supplementName, dependentName });
+}
+
+/**
+ * The insert of a new schedule row. A dependent's is checked inside the write: when the dependent is
+ * no longer the owner's (removed since it was read), the id is NULL, the NOT NULL constraint fails and
+ * the whole batch rolls back, so no schedule points at a person who is gone.
+ */
+function scheduleInsert(ctx: ServiceContext, row: ScheduleRow) {
+  if (!row.dependentId) return ctx.db.insert(schedules).values(row);
+  const theirs = sql`select 1 from ${dependents} where ${dependents.id} = ${row.dependentId} and ${dependents.userId} = ${row.ownerId}`;
+  return ctx.db.insert(schedules).values({ ...row, id: sql`case when exists (${theirs}) then ${row.id} end` });
 }
 
 /**
@@ -252,7 +270,7 @@ export async function createSchedule(ctx: AuthedContext, input: CreateScheduleIn
  */
 export function newScheduleStatements(ctx: ServiceContext, row: ScheduleRow, now: number): BatchItem<'sqlite'>[] {
   return [
-    ctx.db.insert(schedules).values(row),
+    scheduleInsert(ctx, row),
     ...doseInserts(ctx, row, horizonOccurrences(row, now), now),
     scheduleDoseReminders(ctx, row, now),
     scheduleAudit(ctx, 'create', row, row.source === 'user' ? {} : { source: row.source }),

@@ -2,9 +2,11 @@ import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { ROUND_TRIPS_HEADER } from '../../../src/app';
 import { createContext } from '../../../src/context';
+import { runBatch } from '../../../src/db/batch';
 import { devOutbox, doses, reminders, schedules } from '../../../src/db/schema';
 import { fixedClock } from '../../../src/lib/clock';
 import { eraseAccount } from '../../../src/modules/account-deletion/account-erasure';
+import { medicineScheduleRow, newScheduleStatements } from '../../../src/modules/schedules/schedules.service';
 import { cloudflareDeps } from '../../../src/runtime/cloudflare';
 import { type ApiResponse, client, createUser, db, testEnv, tokenFor } from '../../helpers';
 import { reminderJobsAt, runQueue } from '../../support/notifications';
@@ -222,6 +224,40 @@ describe('schedules of dependents', () => {
     expect(pending.some((r) => miaDoses.includes(r.subjectId))).toBe(false);
     expect((await call('GET', `/schedules/${forMia.body.data.id}`)).status).toBe(404);
     expect((await call('GET', `/schedules?person=${dependentId}`)).status).toBe(404);
+  });
+
+  it('Should store nothing when the dependent is no longer mine at the write', async () => {
+    // The write itself checks the dependent: a batch built for one removed since it was read rolls back.
+    const clock = fixedClock(START);
+    const { user, dependentId } = await guardian(clock);
+    const other = await guardian(clock, 'Leo Other');
+    const ctx = createContext(testEnv, { ...cloudflareDeps, clock }, { requestId: 'race' });
+    const now = clock.now().getTime();
+    const row = {
+      ...medicineScheduleRow(
+        ctx,
+        {
+          ownerId: user.id,
+          medicineName: 'Amoxicillin',
+          dosage: null,
+          timesOfDay: ['09:00'],
+          timeZone: 'Europe/Berlin',
+          startDate: '2026-06-01',
+          endDate: '2026-06-30',
+          notes: null,
+          source: 'user',
+        },
+        now,
+      ),
+      dependentId: other.dependentId,
+    };
+    await expect(runBatch(ctx.db, newScheduleStatements(ctx, row, now))).rejects.toThrow();
+    expect(await schedulesOf(user.id)).toEqual([]);
+    expect(await dosesOf(user.id)).toEqual([]);
+    expect(await pendingRemindersOf(user.id)).toEqual([]);
+    // With my own dependent the same statements store it.
+    await runBatch(ctx.db, newScheduleStatements(ctx, { ...row, dependentId }, now));
+    expect((await schedulesOf(user.id)).map((s) => s.dependentId)).toEqual([dependentId]);
   });
 
   it('Should erase a dependent’s schedules, doses and reminders with the account', async () => {
