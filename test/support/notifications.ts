@@ -1,9 +1,12 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
 import { eq } from 'drizzle-orm';
+import { expect } from 'vitest';
 import { type AppDeps, createContext } from '../../src/context';
 import { type DeliveryRow, deliveries, type NotificationRow, notifications } from '../../src/db/schema';
 import type { Env } from '../../src/env';
+import { CRON_TASKS, runCron } from '../../src/jobs/cron';
 import { DEAD_LETTER_QUEUE, handleQueueBatch } from '../../src/jobs/queue';
+import { fixedClock } from '../../src/lib/clock';
 import type { Job } from '../../src/platform/jobs';
 import type { PortAdapters } from '../../src/platform/ports';
 import { cloudflareAdapters, cloudflareDeps } from '../../src/runtime/cloudflare';
@@ -92,4 +95,20 @@ export async function insertNotification(
   };
   await db.insert(notifications).values(row);
   return row;
+}
+
+/**
+ * One cron run at `at` (UTC ms) whose reminders task must succeed; answers the `notify.deliver` jobs it
+ * enqueued for `userId` (other tests' reminders may share the run).
+ */
+export async function reminderJobsAt(at: number, userId: string): Promise<Job[]> {
+  const queue = capturingQueue();
+  const ctx = createContext(
+    testEnv,
+    { ...cloudflareDeps, clock: fixedClock(new Date(at)), adapters: queue.adapters },
+    { requestId: 'cron' },
+  );
+  const reports = await runCron(ctx, CRON_TASKS);
+  expect(reports.find((r) => r.task === 'reminders.enqueue')).toMatchObject({ ok: true });
+  return queue.take('notify.deliver').filter((job) => (job.payload as { recipientId: string }).recipientId === userId);
 }

@@ -83,6 +83,8 @@ export const schedules = sqliteTable(
   {
     id: text('id').primaryKey(),
     ownerId: text('owner_id').notNull(),
+    /** Null when the schedule is for the owner; else one of the owner's dependents (the owner takes the doses' reminders). */
+    dependentId: text('dependent_id'),
     kind: text('kind', { enum: SCHEDULE_KINDS }).notNull(),
     /** For kind supplement: the catalog item. */
     supplementId: text('supplement_id'),
@@ -112,10 +114,18 @@ export const schedules = sqliteTable(
   (t) => [
     index('schedules_owner_idx').on(t.ownerId, t.status),
     index('schedules_horizon_idx').on(t.status, t.dosesThrough),
+    index('schedules_dependent_idx').on(t.ownerId, t.dependentId),
   ],
 );
 
 export const DOSE_STATUSES = ['pending', 'taken', 'missed', 'skipped'] as const;
+
+/**
+ * The notice subject type of a dose's reminders (`reminders.subject_type`): named here, below both the
+ * schedules module that schedules them and the dependents module whose removal of a dependent's
+ * schedules removes them.
+ */
+export const DOSE_SUBJECT = 'dose';
 
 /**
  * The concrete doses a schedule produces. Unique on schedule + local date + local time, so generating

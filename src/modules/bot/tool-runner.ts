@@ -101,7 +101,7 @@ export async function runTool(
     case 'create_medicine_schedule': {
       const a = call.arguments;
       const person = resolvePerson(a.forPerson, context.dependents);
-      const input = {
+      const input: CreateScheduleInput = {
         kind: 'medicine',
         medicineName: a.medicineName,
         dosage: a.dosage ?? null,
@@ -110,8 +110,8 @@ export async function runTool(
         recurrence: a.recurrence,
         startDate: a.startDate ?? context.today,
         endDate: endDateOf(a, context.today) ?? null,
-        ...(person ? { dependentId: person.id } : {}),
-      } as CreateScheduleInput;
+        dependentId: person?.id ?? null,
+      };
       const schedule = await createSchedule(ctx, input);
       return {
         reply: `Done: I created ${describeCall(call, context.today)}. I will remind you at each dose.`,
@@ -144,8 +144,14 @@ export async function runTool(
       const person = resolvePerson(a.forPerson, context.dependents);
       const lines: string[] = [];
       const actions: Record<string, unknown>[] = [];
-      if (a.kind !== 'vaccine' && !person) {
-        const medicines = await listSchedules(ctx, { page: 1, limit: 20, kind: 'medicine', status: 'active' });
+      if (a.kind !== 'vaccine') {
+        const medicines = await listSchedules(ctx, {
+          page: 1,
+          limit: 20,
+          kind: 'medicine',
+          status: 'active',
+          ...(person ? { person: person.id } : {}),
+        });
         for (const s of medicines.items) {
           lines.push(`${s.name}${s.dosage ? ` ${s.dosage}` : ''} at ${s.timesOfDay.join(', ')}`);
         }

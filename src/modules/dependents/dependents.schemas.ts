@@ -19,6 +19,44 @@ const NotesSchema = z
     'Must not contain control characters other than line breaks and tabs',
   );
 
+export const EXAMPLE_DEPENDENT_ID = 'dep_01JF8ZS5X0V6M3A2Q9K1T7B4CE';
+
+/** A dependent's id, as other modules' bodies and queries take it (e.g. a schedule for a dependent). */
+export const DependentIdSchema = z
+  .string()
+  .regex(/^dep_[0-9A-HJKMNP-TV-Z]{26}$/, 'Not a dependent id')
+  .openapi({ example: EXAMPLE_DEPENDENT_ID });
+
+/** A list filter by person: `self` (the caller) or one of the caller's dependents. */
+export const PersonQuerySchema = z
+  .union([z.literal('self'), DependentIdSchema])
+  .optional()
+  .openapi({ description: '`self` or one of my dependent ids', example: 'self' });
+
+/** Whom a row of another module (a vaccine dose, a medicine schedule) is for: the owner, or a dependent. */
+export const PersonSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('self') }),
+  z.object({
+    type: z.literal('dependent'),
+    dependentId: z.string(),
+    /** Null when the dependent has been removed. */
+    name: z.string().nullable(),
+  }),
+]);
+
+export type PersonView = z.infer<typeof PersonSchema>;
+
+/** The person a row with this `dependentId` (null: the owner) is for, with the dependent's name. */
+export const personOf = (dependentId: string | null, name: string | null): PersonView =>
+  dependentId ? { type: 'dependent', dependentId, name } : { type: 'self' };
+
+/** An example of a dependent person, for other modules' OpenAPI examples. */
+export const EXAMPLE_DEPENDENT_PERSON: PersonView = {
+  type: 'dependent',
+  dependentId: EXAMPLE_DEPENDENT_ID,
+  name: 'Mia Santos',
+};
+
 export const CreateDependentBody = z
   .strictObject({
     name: NameSchema,

@@ -1,7 +1,15 @@
-import { and, count, desc, eq, sql } from 'drizzle-orm';
+import { and, count, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { AuthedContext, ServiceContext } from '../../context';
 import { paginate } from '../../db/paginate';
-import { type DependentRow, dependents, VACCINE_SCHEDULE_SUBJECT, vaccineSchedules } from '../../db/schema';
+import {
+  type DependentRow,
+  DOSE_SUBJECT,
+  dependents,
+  doses,
+  schedules,
+  VACCINE_SCHEDULE_SUBJECT,
+  vaccineSchedules,
+} from '../../db/schema';
 import { AppError, notFound } from '../../lib/errors';
 import { auditInsert } from '../audit/audit.service';
 import { cancelRemindersOf } from '../notifications/reminders';
@@ -41,15 +49,31 @@ export function toDependentView(row: DependentRow): DependentView {
 
 /**
  * One of the caller's dependents. Another account's dependent is NOT_FOUND, as if it did not exist;
- * modules acting for a dependent (vaccine schedules) start here.
+ * modules acting for a dependent (vaccine and medicine schedules) start here, or read it in their own
+ * batch with `ownedDependentQuery`.
  * @throws AppError NOT_FOUND
  */
 export async function getOwnedDependent(ctx: AuthedContext, dependentId: string): Promise<DependentRow> {
-  const row = await ctx.db
+  return ownedDependentOf(await ownedDependentQuery(ctx, dependentId).all());
+}
+
+/**
+ * `getOwnedDependent` as a statement, for a module's read batch (one round trip with its other reads);
+ * `ownedDependentOf` turns its answer into the row.
+ */
+export function ownedDependentQuery(ctx: AuthedContext, dependentId: string) {
+  return ctx.db
     .select()
     .from(dependents)
-    .where(and(eq(dependents.id, dependentId), eq(dependents.userId, ctx.actor.id)))
-    .get();
+    .where(and(eq(dependents.id, dependentId), eq(dependents.userId, ctx.actor.id)));
+}
+
+/**
+ * The dependent an `ownedDependentQuery` read.
+ * @throws AppError NOT_FOUND (not the caller's, or gone)
+ */
+export function ownedDependentOf(rows: DependentRow[]): DependentRow {
+  const [row] = rows;
   if (!row) throw notFound('Dependent');
   return row;
 }
@@ -152,9 +176,24 @@ export async function updateDependent(
  */
 export async function deleteDependent(ctx: AuthedContext, id: string): Promise<void> {
   const current = await getOwnedDependent(ctx, id);
-  // The person leaves the account with their vaccination plan and history: nothing may point at a
-  // dependent that no longer exists.
+  // The person leaves the account with their vaccination plan and history, and their medicine and
+  // supplement schedules with every dose and pending reminder: nothing may point at a dependent that
+  // no longer exists.
+  const theirSchedules = ctx.db
+    .select({ id: schedules.id })
+    .from(schedules)
+    .where(and(eq(schedules.ownerId, current.userId), eq(schedules.dependentId, current.id)));
   await ctx.db.batch([
+    cancelRemindersOf(
+      ctx,
+      DOSE_SUBJECT,
+      sql`${ctx.db
+        .select({ id: doses.id })
+        .from(doses)
+        .where(and(eq(doses.ownerId, current.userId), inArray(doses.scheduleId, theirSchedules)))}`,
+    ),
+    ctx.db.delete(doses).where(and(eq(doses.ownerId, current.userId), inArray(doses.scheduleId, theirSchedules))),
+    ctx.db.delete(schedules).where(and(eq(schedules.ownerId, current.userId), eq(schedules.dependentId, current.id))),
     cancelRemindersOf(
       ctx,
       VACCINE_SCHEDULE_SUBJECT,

@@ -1,10 +1,11 @@
-import { and, asc, eq, gte, lt } from 'drizzle-orm';
+import { and, asc, eq, gte, inArray, lt } from 'drizzle-orm';
 import type { AuthedContext, ServiceContext } from '../../context';
 import { type BatchResults, batchOf } from '../../db/batch';
 import { type DoseRow, doses, type ScheduleRow, schedules } from '../../db/schema';
 import { page } from '../../lib/envelope';
 import { AppError } from '../../lib/errors';
 import { addDays, DAY_MS, daysBetween, localDateAt, zonedInstant } from '../../lib/time';
+import { personOf } from '../dependents/dependents.schemas';
 import {
   MAX_HISTORY_DAYS,
   MAX_LIST_DAYS,
@@ -14,7 +15,14 @@ import {
   unstoredOccurrences,
 } from './doses.service';
 import type { AdherenceSummary, DoseHistoryQueryInput, DoseView, ListDosesQueryInput } from './schedules.schemas';
-import { scheduleName, withSupplementName } from './schedules.service';
+import {
+  assertPerson,
+  personFilter,
+  personQuery,
+  type ScheduleNames,
+  scheduleName,
+  withSupplementName,
+} from './schedules.service';
 
 /**
  * Reading doses: GET /doses and GET /doses/history. Each makes exactly one D1 round trip (one batch:
@@ -23,10 +31,9 @@ import { scheduleName, withSupplementName } from './schedules.service';
  * is shown missed, and /doses lists the occurrences beyond each schedule's stored horizon.
  */
 
-/** One of the owner's schedules with its supplement's catalog name, read beside the doses. */
-export interface ScheduleInfo {
+/** One of the owner's schedules with its supplement's catalog name and dependent's name, read beside the doses. */
+export interface ScheduleInfo extends ScheduleNames {
   schedule: ScheduleRow;
-  supplementName: string | null;
 }
 
 /** A dose as the user sees it: its status as of `now` (`shownStatus`), its schedule or null once deleted. */
@@ -48,6 +55,7 @@ export function toDoseView(dose: DoseRow, info: ScheduleInfo | undefined, now: n
           dosage: info.schedule.dosage,
           timeZone: info.schedule.timeZone,
           status: info.schedule.status,
+          person: personOf(info.schedule.dependentId, info.dependentName),
         }
       : null,
   };
@@ -113,25 +121,37 @@ interface RangeRead {
   tz: string | undefined;
   now: number;
   until?: number;
+  /** Only the doses of this person's schedules: `self` or one of the owner's dependents' ids. */
+  person?: string;
 }
 
 /**
  * The statements of a range read, for one batch (`batchOf`), named so they can join another module's
  * read batch: the profile zone, the owner's schedules and the owner's stored doses over the range in
- * the reader's zone (or over `everyZoneWindow` while that zone is not known), by due time.
+ * the reader's zone (or over `everyZoneWindow` while that zone is not known), by due time; with
+ * `person`, only that person's schedules and their doses (doses of deleted schedules are nobody's).
  * @throws AppError VALIDATION_FAILED (reversed or too long range in the reader's zone)
  */
 function rangeQueries(ctx: ServiceContext, ownerId: string, read: RangeRead) {
-  const { rangeOf, maxDays, tz, now, until = Number.POSITIVE_INFINITY } = read;
+  const { rangeOf, maxDays, tz, now, until = Number.POSITIVE_INFINITY, person } = read;
   const known = tz ? exactRange(rangeOf, maxDays, tz, now) : null;
   const [low, high] = known ? [known.start, known.end] : everyZoneWindow(rangeOf, maxDays, now);
+  const theirs = person ? and(eq(schedules.ownerId, ownerId), personFilter(person)) : eq(schedules.ownerId, ownerId);
+  const filters = [
+    eq(doses.ownerId, ownerId),
+    gte(doses.scheduledAt, low),
+    lt(doses.scheduledAt, Math.min(high, until)),
+  ];
+  if (person) {
+    filters.push(inArray(doses.scheduleId, ctx.db.select({ id: schedules.id }).from(schedules).where(theirs)));
+  }
   return {
     doseZone: profileTimeZoneQuery(ctx, ownerId),
-    doseSchedules: withSupplementName(ctx).where(eq(schedules.ownerId, ownerId)),
+    doseSchedules: withSupplementName(ctx).where(theirs),
     doseRows: ctx.db
       .select()
       .from(doses)
-      .where(and(eq(doses.ownerId, ownerId), gte(doses.scheduledAt, low), lt(doses.scheduledAt, Math.min(high, until))))
+      .where(and(...filters))
       .orderBy(asc(doses.scheduledAt), asc(doses.localDate), asc(doses.localTime), asc(doses.id)),
   };
 }
@@ -158,12 +178,19 @@ function rangeFrom(read: RangeRead, answers: RangeAnswers) {
 }
 
 /**
- * The owner's stored doses due in the range, read in `tz` (default: the profile zone, else UTC) and
- * before `until`, by due time, with the owner's schedules and the zone: one D1 round trip.
- * @throws AppError VALIDATION_FAILED (reversed or too long range in the reader's zone)
+ * The caller's stored doses due in the range, read in `tz` (default: the profile zone, else UTC) and
+ * before `until`, by due time, with the caller's schedules and the zone, of `person` when given: one D1
+ * round trip (the check that `person` is the caller's dependent included).
+ * @throws AppError VALIDATION_FAILED (reversed or too long range in the reader's zone), NOT_FOUND
+ *   (`person` is not one of the caller's dependents)
  */
-async function readRange(ctx: ServiceContext, ownerId: string, read: RangeRead) {
-  return rangeFrom(read, await batchOf(ctx.db, rangeQueries(ctx, ownerId, read)));
+async function readRange(ctx: AuthedContext, read: RangeRead) {
+  const answers = await batchOf(ctx.db, {
+    ...rangeQueries(ctx, ctx.actor.id, read),
+    person: personQuery(ctx, read.person),
+  });
+  assertPerson(answers.person);
+  return rangeFrom(read, answers);
 }
 
 /** Due time, then local date, time and id: the order of every dose list (SQL's binary text order). */
@@ -205,7 +232,6 @@ function pageOf(
  *   reversed or too long range)
  */
 export async function listDoses(ctx: AuthedContext, query: ListDosesQueryInput) {
-  const ownerId = ctx.actor.id;
   if (query.date && (query.from || query.to)) throw validation('date', 'Give either date, or from and to');
   if (Boolean(query.from) !== Boolean(query.to)) {
     throw validation(query.from ? 'to' : 'from', 'Give both from and to');
@@ -215,7 +241,7 @@ export async function listDoses(ctx: AuthedContext, query: ListDosesQueryInput) 
     return { from, to: query.to ?? from };
   };
   const now = ctx.clock.now().getTime();
-  const read = await readRange(ctx, ownerId, { rangeOf, maxDays: MAX_LIST_DAYS, tz: query.tz, now });
+  const read = await readRange(ctx, { rangeOf, maxDays: MAX_LIST_DAYS, tz: query.tz, now, person: query.person });
   return { ...pageOf(listed(read, now), read.schedules, now, query), range: read.range };
 }
 
@@ -282,18 +308,18 @@ export function adherenceOf(counts: Omit<AdherenceSummary, 'adherencePercent'>):
  * @throws AppError NOT_FOUND (no caller), VALIDATION_FAILED (reversed or too long range)
  */
 export async function doseHistory(ctx: AuthedContext, query: DoseHistoryQueryInput) {
-  const ownerId = ctx.actor.id;
   const rangeOf: RangeOf = (today) => {
     const to = query.to ?? today;
     return { from: query.from ?? addDays(to, -29), to };
   };
   const now = ctx.clock.now().getTime();
-  const read = await readRange(ctx, ownerId, {
+  const read = await readRange(ctx, {
     rangeOf,
     maxDays: MAX_HISTORY_DAYS,
     tz: query.tz,
     now,
     until: now + 1,
+    person: query.person,
   });
   const counts = { taken: 0, missed: 0, skipped: 0, pending: 0 };
   for (const dose of read.stored) counts[shownStatus(dose, now)] += 1;

@@ -1,6 +1,6 @@
 import { and, eq, gt, type SQL, sql } from 'drizzle-orm';
 import type { ServiceContext } from '../../context';
-import { doses, type ScheduleRow, schedules, supplements } from '../../db/schema';
+import { DOSE_SUBJECT, dependents, doses, type ScheduleRow, schedules, supplements } from '../../db/schema';
 import { MINUTE_MS } from '../../lib/time';
 import { cancelReminders, cancelRemindersOf, scheduleSelectedReminders } from '../notifications/reminders';
 import { REMOVED_SUPPLEMENT_NAME } from './schedules.schemas';
@@ -17,10 +17,12 @@ import { REMOVED_SUPPLEMENT_NAME } from './schedules.schemas';
  * - pausing, deleting the schedule or deleting future doses removes their pending reminders, and so does
  *   marking a dose taken or skipped before its reminder went out (the reminder would only ask for what
  *   is already done).
- * Schedules belong to their owner (there are no schedules of dependents), so `forName` is null.
+ * A schedule of one of the owner's dependents still reminds the owner (the dependent has no account);
+ * `forName` names the dependent (null for the owner's own schedules). A dependent's removal takes their
+ * schedules, doses and pending reminders with it (see deleteDependent).
  */
 
-export const DOSE_SUBJECT = 'dose';
+export { DOSE_SUBJECT };
 export const DOSE_REMINDER_KIND = 'dose.10m';
 export const DOSE_REMINDER_LEAD_MS = 10 * MINUTE_MS;
 
@@ -49,7 +51,8 @@ export function scheduleDoseReminders(ctx: ServiceContext, schedule: Pick<Schedu
       type: 'medication',
       template: 'medication-reminder',
       from: sql`${doses} join ${schedules} on ${schedules.id} = ${doses.scheduleId}
-        left join ${supplements} on ${supplements.id} = ${schedules.supplementId}`,
+        left join ${supplements} on ${supplements.id} = ${schedules.supplementId}
+        left join ${dependents} on ${dependents.id} = ${schedules.dependentId} and ${dependents.userId} = ${schedules.ownerId}`,
       where: and(
         eq(doses.scheduleId, schedule.id),
         eq(doses.ownerId, schedule.ownerId),
@@ -63,7 +66,7 @@ export function scheduleDoseReminders(ctx: ServiceContext, schedule: Pick<Schedu
         medicineName: nameOf,
         dose: doseOf,
         at: doses.scheduledAt,
-        forName: sql`null`,
+        forName: dependents.name,
         timeZone: schedules.timeZone,
         doseId: doses.id,
         scheduleId: doses.scheduleId,

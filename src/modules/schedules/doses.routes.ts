@@ -25,6 +25,9 @@ import {
 const BODY_LIMIT = 16 * 1024;
 const tags = ['Doses'];
 const notFound = errorOf('No such dose of mine (NOT_FOUND)');
+const noDependent = errorOf('No such dependent of mine (NOT_FOUND)');
+const PERSON_RULE =
+  '`person`: only the doses of my own schedules (`self`) or of one dependent’s (doses of deleted schedules are nobody’s); a dependent that is not mine is NOT_FOUND.';
 const graceHours = DOSE_GRACE_MS / 3600_000;
 
 const listRoute = defineRoute({
@@ -33,9 +36,9 @@ const listRoute = defineRoute({
   operationId: 'doses.list',
   tags,
   summary: 'My doses on a day (default today) or a range of days, by due time',
-  description: `\`date\`, or \`from\` and \`to\` (at most ${MAX_LIST_DAYS} days), are local dates in \`tz\` (default: my profile time zone, else UTC); a dose is listed when it falls due within them. Each dose carries its schedule's name, kind and quantity, and its status as of now: a pending dose past its ${graceHours}-hour grace is \`missed\`. Reading stores nothing. Beyond the stored ${GENERATION_HORIZON_DAYS}-day horizon, up to ${MAX_GENERATION_AHEAD_DAYS} days ahead, upcoming doses are computed from their schedule and listed as pending under the id they keep once stored, so they can be marked like any other (marking stores them). ${DOSE_TIMING_RULES}`,
+  description: `\`date\`, or \`from\` and \`to\` (at most ${MAX_LIST_DAYS} days), are local dates in \`tz\` (default: my profile time zone, else UTC); a dose is listed when it falls due within them. Each dose carries its schedule's name, kind and quantity, and its status as of now: a pending dose past its ${graceHours}-hour grace is \`missed\`. Reading stores nothing. Beyond the stored ${GENERATION_HORIZON_DAYS}-day horizon, up to ${MAX_GENERATION_AHEAD_DAYS} days ahead, upcoming doses are computed from their schedule and listed as pending under the id they keep once stored, so they can be marked like any other (marking stores them). ${PERSON_RULE} ${DOSE_TIMING_RULES}`,
   request: { query: ListDosesQuery },
-  responses: { 200: jsonResponse(DoseListSchema, 'A page of doses') },
+  responses: { 200: jsonResponse(DoseListSchema, 'A page of doses'), 404: noDependent },
 });
 
 const historyRoute = defineRoute({
@@ -44,9 +47,12 @@ const historyRoute = defineRoute({
   operationId: 'doses.history',
   tags,
   summary: 'My dose history with adherence',
-  description: `Doses due on local dates \`from\`…\`to\` (in \`tz\`; default the 30 days up to today; at most ${MAX_HISTORY_DAYS} days) and up to now, newest first, including doses of deleted schedules, each with its status as of now. Reading stores nothing. \`summary\` counts the whole range: adherencePercent = taken ÷ (taken + missed + skipped) × 100, one decimal; pending doses (still within the ${graceHours}-hour grace period) do not count; null when nothing in the range was taken, missed or skipped.`,
+  description: `Doses due on local dates \`from\`…\`to\` (in \`tz\`; default the 30 days up to today; at most ${MAX_HISTORY_DAYS} days) and up to now, newest first, including doses of deleted schedules, each with its status as of now. Reading stores nothing. \`summary\` counts the whole range: adherencePercent = taken ÷ (taken + missed + skipped) × 100, one decimal; pending doses (still within the ${graceHours}-hour grace period) do not count; null when nothing in the range was taken, missed or skipped. ${PERSON_RULE}`,
   request: { query: DoseHistoryQuery },
-  responses: { 200: jsonResponse(DoseHistorySchema, 'A page of past doses with the adherence summary') },
+  responses: {
+    200: jsonResponse(DoseHistorySchema, 'A page of past doses with the adherence summary'),
+    404: noDependent,
+  },
 });
 
 const takeRoute = defineRoute({

@@ -295,9 +295,3 @@ export function profileTimeZoneQuery(ctx: ServiceContext, userId: string | SQL) 
     .where(eq(userProfiles.userId, userId))
     .limit(1);
 }
-
-/** The owner's profile time zone, if set. */
-export async function profileTimeZone(ctx: ServiceContext, userId: string): Promise<string | null> {
-  const [row] = await profileTimeZoneQuery(ctx, userId);
-  return row?.timeZone ?? null;
-}

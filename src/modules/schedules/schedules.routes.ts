@@ -23,6 +23,7 @@ import {
 const BODY_LIMIT = 64 * 1024;
 const tags = ['Schedules'];
 const notFound = errorOf('No such schedule of mine (NOT_FOUND)');
+const noDependent = errorOf('No such dependent of mine (NOT_FOUND)');
 
 const listRoute = defineRoute({
   method: 'get',
@@ -30,8 +31,9 @@ const listRoute = defineRoute({
   operationId: 'schedules.list',
   tags,
   summary: 'My supplement and medicine schedules, newest first',
+  description: '`person`: only mine (`self`) or one dependent’s; a dependent that is not mine is NOT_FOUND.',
   request: { query: ListSchedulesQuery },
-  responses: { 200: jsonResponse(pageOf(ScheduleSchema), 'A page of schedules') },
+  responses: { 200: jsonResponse(pageOf(ScheduleSchema), 'A page of schedules'), 404: noDependent },
 });
 
 const createScheduleRoute = defineRoute({
@@ -40,10 +42,10 @@ const createScheduleRoute = defineRoute({
   operationId: 'schedules.create',
   tags,
   summary: 'Create a supplement or medicine schedule',
-  description: `Unknown fields (e.g. \`ownerId\`, \`status\`) and a \`supplementId\` not in the catalog are refused with 422. ${DOSE_TIMING_RULES}`,
+  description: `Unknown fields (e.g. \`ownerId\`, \`status\`) and a \`supplementId\` not in the catalog are refused with 422. A \`dependentId\` that is not one of my dependents is NOT_FOUND and nothing is stored. ${DOSE_TIMING_RULES}`,
   bodyLimit: BODY_LIMIT,
   request: { body: jsonBody(CreateScheduleBody) },
-  responses: { 201: jsonResponse(ScheduleSchema, 'Created, with its doses') },
+  responses: { 201: jsonResponse(ScheduleSchema, 'Created, with its doses'), 404: noDependent },
 });
 
 const getRoute = defineRoute({

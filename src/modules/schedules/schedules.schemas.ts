@@ -3,6 +3,13 @@ import { DOSE_STATUSES, SCHEDULE_KINDS, SCHEDULE_STATUSES } from '../../db/schem
 import { PageQuery } from '../../http/openapi';
 import { NO_CONTROL_CHARS, NO_CONTROL_CHARS_BUT_LINE_BREAKS } from '../../lib/text';
 import { isLocalDate, isLocalTime } from '../../lib/time';
+import {
+  DependentIdSchema,
+  EXAMPLE_DEPENDENT_ID,
+  EXAMPLE_DEPENDENT_PERSON,
+  PersonQuerySchema,
+  PersonSchema,
+} from '../dependents/dependents.schemas';
 import { canonicalTimeZone } from '../users/profile.policy';
 
 /** Name shown for a supplement schedule whose catalog item has been removed. */
@@ -83,11 +90,15 @@ const QuantitySchema = z.number().int().min(1).max(MAX_QUANTITY_PER_DOSE);
 const SCHEDULE_DESCRIPTION =
   'A `supplement` schedule names a catalog item (`supplementId`); a `medicine` schedule a free-text `medicineName` ' +
   'and optional `dosage`. `timesOfDay` are wall-clock times in `timeZone` (default: the profile time zone); ' +
-  '`startDate` (default today in that zone) and `endDate` are inclusive local dates.';
+  '`startDate` (default today in that zone) and `endDate` are inclusive local dates. `dependentId` (omitted or ' +
+  'null: the caller) makes it a schedule of one of my dependents: I get its reminders and mark its doses; a ' +
+  'dependent that is not mine is NOT_FOUND. A schedule never moves between persons.';
 
 export const CreateScheduleBody = z
   .strictObject({
     kind: z.enum(SCHEDULE_KINDS),
+    /** Omitted or null: the schedule is for the caller. */
+    dependentId: DependentIdSchema.nullable().optional(),
     supplementId: SupplementIdSchema.optional(),
     medicineName: ShortText(200).optional(),
     dosage: ShortText(100).nullable().optional(),
@@ -121,6 +132,7 @@ export const CreateScheduleBody = z
     description: SCHEDULE_DESCRIPTION,
     example: {
       kind: 'medicine',
+      dependentId: EXAMPLE_DEPENDENT_ID,
       medicineName: 'Metformin',
       dosage: '500 mg',
       quantityPerDose: 1,
@@ -168,6 +180,7 @@ export const ScheduleSchema = z
     id: z.string(),
     kind: z.enum(SCHEDULE_KINDS),
     name: z.string().openapi({ description: 'The medicine name, or the catalog name of the supplement.' }),
+    person: PersonSchema.openapi({ description: 'Whom it is for: me (`self`) or one of my dependents.' }),
     supplementId: z.string().nullable(),
     medicineName: z.string().nullable(),
     dosage: z.string().nullable(),
@@ -188,6 +201,7 @@ export const ScheduleSchema = z
       id: 'sch_01JF8ZS5X0V6M3A2Q9K1T7B4CE',
       kind: 'medicine',
       name: 'Metformin',
+      person: EXAMPLE_DEPENDENT_PERSON,
       supplementId: null,
       medicineName: 'Metformin',
       dosage: '500 mg',
@@ -215,6 +229,7 @@ export const ScheduleIdParam = z.object({
 });
 
 export const ListSchedulesQuery = PageQuery.extend({
+  person: PersonQuerySchema,
   kind: z.enum(SCHEDULE_KINDS).optional(),
   status: z.enum(SCHEDULE_STATUSES).optional(),
 });
@@ -243,6 +258,7 @@ export const DoseSchema = z
         dosage: z.string().nullable(),
         timeZone: z.string(),
         status: z.enum(SCHEDULE_STATUSES),
+        person: PersonSchema,
       })
       .nullable()
       .openapi({ description: 'Null when the schedule has since been deleted (its marked doses are kept).' }),
@@ -264,6 +280,7 @@ export const DoseSchema = z
         dosage: '500 mg',
         timeZone: 'Europe/Lisbon',
         status: 'active',
+        person: EXAMPLE_DEPENDENT_PERSON,
       },
     },
   });
@@ -295,6 +312,7 @@ export const ListDosesQuery = PageQuery.extend({
   from: LocalDateSchema.optional(),
   to: LocalDateSchema.optional(),
   tz: TzQuery,
+  person: PersonQuerySchema,
 });
 
 export type ListDosesQueryInput = z.infer<typeof ListDosesQuery>;
@@ -303,6 +321,7 @@ export const DoseHistoryQuery = PageQuery.extend({
   from: LocalDateSchema.optional().openapi({ description: 'First local date (default: 29 days before `to`).' }),
   to: LocalDateSchema.optional().openapi({ description: 'Last local date (default: today).' }),
   tz: TzQuery,
+  person: PersonQuerySchema,
 });
 
 export type DoseHistoryQueryInput = z.infer<typeof DoseHistoryQuery>;

@@ -1,14 +1,29 @@
 import { and, count, desc, eq, gt, inArray, isNull, or, type SQL, sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import type { AuthedContext, ServiceContext } from '../../context';
-import { runBatch } from '../../db/batch';
-import { type Recurrence, type ScheduleRow, schedules, supplements } from '../../db/schema';
+import { batchOf, runBatch } from '../../db/batch';
+import {
+  type DependentRow,
+  dependents,
+  type Recurrence,
+  type ScheduleRow,
+  schedules,
+  supplements,
+} from '../../db/schema';
 import { page } from '../../lib/envelope';
 import { AppError, notFound } from '../../lib/errors';
 import { localDateAt } from '../../lib/time';
 import { auditInsert } from '../audit/audit.service';
+import { personOf } from '../dependents/dependents.schemas';
+import { getOwnedDependent, ownedDependentOf, ownedDependentQuery } from '../dependents/dependents.service';
 import { scheduleDoseReminders } from './dose-reminders';
-import { deleteFuturePending, doseInserts, horizonEnd, horizonOccurrences, profileTimeZone } from './doses.service';
+import {
+  deleteFuturePending,
+  doseInserts,
+  horizonEnd,
+  horizonOccurrences,
+  profileTimeZoneQuery,
+} from './doses.service';
 import {
   type CreateScheduleInput,
   REMOVED_SUPPLEMENT_NAME,
@@ -17,7 +32,9 @@ import {
 } from './schedules.schemas';
 
 /**
- * Supplement and medicine schedules of the signed-in user. Another user's schedule is NOT_FOUND. Every
+ * Supplement and medicine schedules of the signed-in user, for themself or one of their dependents (set
+ * when created, never moved; the doses and reminders are the user's). Another user's schedule, or a
+ * dependent that is not the user's, is NOT_FOUND. Every
  * change is audited (ids and field names only) in the same batch as the change, and regenerates the
  * schedule's future pending doses where its timing changed (see doses.service.ts for the rules).
  */
@@ -33,11 +50,18 @@ export function scheduleName(row: Pick<ScheduleRow, 'kind' | 'medicineName'>, su
   return row.kind === 'medicine' ? (row.medicineName ?? '') : (supplementName ?? REMOVED_SUPPLEMENT_NAME);
 }
 
-export function toScheduleView(row: ScheduleRow, supplementName: string | null): ScheduleView {
+/** The names a schedule's view shows beside its row: its supplement's and its dependent's (when any). */
+export interface ScheduleNames {
+  supplementName: string | null;
+  dependentName: string | null;
+}
+
+export function toScheduleView(row: ScheduleRow, names: ScheduleNames): ScheduleView {
   return {
     id: row.id,
     kind: row.kind,
-    name: scheduleName(row, supplementName),
+    name: scheduleName(row, names.supplementName),
+    person: personOf(row.dependentId, names.dependentName),
     supplementId: row.supplementId,
     medicineName: row.medicineName,
     dosage: row.dosage,
@@ -55,13 +79,27 @@ export function toScheduleView(row: ScheduleRow, supplementName: string | null):
   };
 }
 
-/** Schedules with their supplement's catalog name (null for medicines and removed supplements), to filter. */
+/**
+ * Schedules with their supplement's catalog name (null for medicines and removed supplements) and their
+ * dependent's name (null for the owner's own), to filter. The names are aliased: D1 batches key rows by
+ * column name, and both tables have a `name`.
+ */
 export function withSupplementName(ctx: ServiceContext) {
   return ctx.db
-    .select({ schedule: schedules, supplementName: sql<string | null>`${supplements.name}`.as('supplement_name') })
+    .select({
+      schedule: schedules,
+      supplementName: sql<string | null>`${supplements.name}`.as('supplement_name'),
+      dependentName: sql<string | null>`${dependents.name}`.as('dependent_name'),
+    })
     .from(schedules)
     .leftJoin(supplements, eq(supplements.id, schedules.supplementId))
+    .leftJoin(dependents, and(eq(dependents.id, schedules.dependentId), eq(dependents.userId, schedules.ownerId)))
     .$dynamic();
+}
+
+/** Schedules of one person of the owner's: `self` (their own) or a dependent's id. */
+export function personFilter(person: string): SQL {
+  return person === 'self' ? isNull(schedules.dependentId) : eq(schedules.dependentId, person);
 }
 
 /**
@@ -77,42 +115,66 @@ export async function getOwnedSchedule(ctx: AuthedContext, id: string) {
 }
 
 export async function getSchedule(ctx: AuthedContext, id: string): Promise<ScheduleView> {
-  const { schedule, supplementName } = await getOwnedSchedule(ctx, id);
-  return toScheduleView(schedule, supplementName);
+  const { schedule, ...names } = await getOwnedSchedule(ctx, id);
+  return toScheduleView(schedule, names);
 }
 
+/**
+ * The statement checking a `person` filter names one of the caller's dependents, for the read's batch
+ * (undefined for `self` or no filter); `assertPerson` reads its answer.
+ */
+export const personQuery = (ctx: AuthedContext, person: string | undefined) =>
+  person && person !== 'self' ? ownedDependentQuery(ctx, person) : undefined;
+
+/** @throws AppError NOT_FOUND when `personQuery` found no dependent of the caller's */
+export function assertPerson(answer: DependentRow[] | undefined): void {
+  if (answer) ownedDependentOf(answer);
+}
+
+/**
+ * The caller's schedules, newest first, of one person when `person` is given; one round trip.
+ * @throws AppError NOT_FOUND (`person` is not one of the caller's dependents)
+ */
 export async function listSchedules(
   ctx: AuthedContext,
-  query: { page: number; limit: number; kind?: ScheduleRow['kind']; status?: ScheduleRow['status'] },
+  query: { page: number; limit: number; kind?: ScheduleRow['kind']; status?: ScheduleRow['status']; person?: string },
 ) {
   const filters: SQL[] = [eq(schedules.ownerId, ctx.actor.id)];
+  if (query.person) filters.push(personFilter(query.person));
   if (query.kind) filters.push(eq(schedules.kind, query.kind));
   if (query.status) filters.push(eq(schedules.status, query.status));
   const where = and(...filters);
-  const [rows, [total]] = await ctx.db.batch([
-    withSupplementName(ctx)
+  const read = await batchOf(ctx.db, {
+    rows: withSupplementName(ctx)
       .where(where)
       .orderBy(desc(schedules.createdAt), desc(schedules.id))
       .limit(query.limit)
       .offset((query.page - 1) * query.limit),
-    ctx.db.select({ n: count() }).from(schedules).where(where),
-  ]);
+    total: ctx.db.select({ n: count() }).from(schedules).where(where),
+    person: personQuery(ctx, query.person),
+  });
+  assertPerson(read.person);
   return page(
-    rows.map((r) => toScheduleView(r.schedule, r.supplementName)),
-    total?.n ?? 0,
+    read.rows.map(({ schedule, ...names }) => toScheduleView(schedule, names)),
+    read.total[0]?.n ?? 0,
     query,
   );
 }
 
-/** The catalog name of a supplement. @throws AppError VALIDATION_FAILED when it is not in the catalog */
-async function catalogName(ctx: ServiceContext, supplementId: string): Promise<string> {
-  const row = await ctx.db
-    .select({ name: supplements.name })
-    .from(supplements)
-    .where(eq(supplements.id, supplementId))
-    .get();
+/** The statement reading a supplement's catalog name, for a read batch; `catalogNameOf` reads its answer. */
+const catalogNameQuery = (ctx: ServiceContext, supplementId: string) =>
+  ctx.db.select({ name: supplements.name }).from(supplements).where(eq(supplements.id, supplementId));
+
+/** @throws AppError VALIDATION_FAILED when `catalogNameQuery` found no such supplement in the catalog */
+function catalogNameOf(rows: { name: string }[]): string {
+  const [row] = rows;
   if (!row) throw validation('supplementId', 'No such supplement in the catalog');
   return row.name;
+}
+
+/** The catalog name of a supplement. @throws AppError VALIDATION_FAILED when it is not in the catalog */
+async function catalogName(ctx: ServiceContext, supplementId: string): Promise<string> {
+  return catalogNameOf(await catalogNameQuery(ctx, supplementId).all());
 }
 
 const sortedTimes = (times: string[]) => [...new Set(times)].sort();
@@ -129,29 +191,39 @@ function scheduleAudit(ctx: ServiceContext, action: string, row: ScheduleRow, me
     resourceType: 'schedule',
     resourceId: row.id,
     patientId: row.ownerId,
-    metadata: { kind: row.kind, ...metadata },
+    metadata: { kind: row.kind, ...(row.dependentId ? { dependentId: row.dependentId } : {}), ...metadata },
   });
 }
 
 /**
- * Creates a schedule for the caller and its doses for today … today + 30 days (from now on), audited,
- * in one batch. `timeZone` defaults to the profile's; `startDate` to today in that zone.
- * @throws AppError VALIDATION_FAILED (no time zone anywhere, unknown supplement, endDate before startDate)
+ * Creates a schedule for the caller, or for one of their dependents (`dependentId`), and its doses for
+ * today … today + 30 days (from now on), audited, in one batch after one read batch. `timeZone` defaults
+ * to the profile's; `startDate` to today in that zone. The doses and their reminders are the caller's.
+ * @throws AppError NOT_FOUND (not the caller's dependent), VALIDATION_FAILED (no time zone anywhere,
+ *   unknown supplement, endDate before startDate)
  */
 export async function createSchedule(ctx: AuthedContext, input: CreateScheduleInput): Promise<ScheduleView> {
   const ownerId = ctx.actor.id;
   const nowDate = ctx.clock.now();
   const now = nowDate.getTime();
-  const timeZone = input.timeZone ?? (await profileTimeZone(ctx, ownerId));
+  const dependentId = input.dependentId ?? null;
+  const read = await batchOf(ctx.db, {
+    dependent: dependentId ? ownedDependentQuery(ctx, dependentId) : undefined,
+    zone: input.timeZone ? undefined : profileTimeZoneQuery(ctx, ownerId),
+    supplement: input.kind === 'supplement' ? catalogNameQuery(ctx, input.supplementId!) : undefined,
+  });
+  const dependentName = read.dependent ? ownedDependentOf(read.dependent).name : null;
+  const timeZone = input.timeZone ?? read.zone?.[0]?.timeZone ?? null;
   if (!timeZone) throw validation('timeZone', 'Required: set it here or in your profile');
   const startDate = input.startDate ?? localDateAt(nowDate, timeZone);
   const endDate = input.endDate ?? null;
   if (endDate && endDate < startDate) throw validation('endDate', 'Must not be before startDate');
-  const supplementName = input.kind === 'supplement' ? await catalogName(ctx, input.supplementId!) : null;
+  const supplementName = read.supplement ? catalogNameOf(read.supplement) : null;
 
   const row: ScheduleRow = {
     id: ctx.ids.id('sch'),
     ownerId,
+    dependentId,
     kind: input.kind,
     supplementId: input.kind === 'supplement' ? input.supplementId! : null,
     medicineName: input.kind === 'medicine' ? input.medicineName! : null,
@@ -169,8 +241,26 @@ export async function createSchedule(ctx: AuthedContext, input: CreateScheduleIn
     createdAt: now,
     updatedAt: now,
   };
-  await runBatch(ctx.db, newScheduleStatements(ctx, row, now));
-  return toScheduleView(row, supplementName);
+  try {
+    await runBatch(ctx.db, newScheduleStatements(ctx, row, now));
+  } catch (err) {
+    // The dependent was removed between the read and the write (see `scheduleInsert`): the batch rolled
+    // back, and the re-read says NOT_FOUND.
+    if (dependentId) await getOwnedDependent(ctx, dependentId);
+    throw err;
+  }
+  return toScheduleView(row, { supplementName, dependentName });
+}
+
+/**
+ * The insert of a new schedule row. A dependent's is checked inside the write: when the dependent is
+ * no longer the owner's (removed since it was read), the id is NULL, the NOT NULL constraint fails and
+ * the whole batch rolls back, so no schedule points at a person who is gone.
+ */
+function scheduleInsert(ctx: ServiceContext, row: ScheduleRow) {
+  if (!row.dependentId) return ctx.db.insert(schedules).values(row);
+  const theirs = sql`select 1 from ${dependents} where ${dependents.id} = ${row.dependentId} and ${dependents.userId} = ${row.ownerId}`;
+  return ctx.db.insert(schedules).values({ ...row, id: sql`case when exists (${theirs}) then ${row.id} end` });
 }
 
 /**
@@ -180,7 +270,7 @@ export async function createSchedule(ctx: AuthedContext, input: CreateScheduleIn
  */
 export function newScheduleStatements(ctx: ServiceContext, row: ScheduleRow, now: number): BatchItem<'sqlite'>[] {
   return [
-    ctx.db.insert(schedules).values(row),
+    scheduleInsert(ctx, row),
     ...doseInserts(ctx, row, horizonOccurrences(row, now), now),
     scheduleDoseReminders(ctx, row, now),
     scheduleAudit(ctx, 'create', row, row.source === 'user' ? {} : { source: row.source }),
@@ -210,6 +300,7 @@ export function medicineScheduleRow(ctx: ServiceContext, input: MedicineSchedule
   return {
     id: ctx.ids.id('sch'),
     ownerId: input.ownerId,
+    dependentId: null,
     kind: 'medicine',
     supplementId: null,
     medicineName: input.medicineName,
@@ -277,7 +368,7 @@ export async function updateSchedule(
   const changes = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as UpdateScheduleInput;
   const fields = Object.keys(changes);
   if (!fields.length) throw validation('body', 'Give at least one field to change');
-  const { schedule: current, supplementName: currentName } = await getOwnedSchedule(ctx, id);
+  const { schedule: current, supplementName: currentName, dependentName } = await getOwnedSchedule(ctx, id);
 
   if (current.kind === 'medicine' && changes.supplementId !== undefined) {
     throw validation('supplementId', 'Only for supplement schedules');
@@ -320,7 +411,7 @@ export async function updateSchedule(
   if (next.status === 'active') statements.push(scheduleDoseReminders(ctx, next, now));
   statements.push(scheduleAudit(ctx, 'update', current, { fields, dosesRegenerated: timingChanged }));
   await runBatch(ctx.db, statements);
-  return toScheduleView(next, supplementName);
+  return toScheduleView(next, { supplementName, dependentName });
 }
 
 /**
@@ -345,7 +436,7 @@ export async function deleteSchedule(ctx: AuthedContext, id: string): Promise<vo
  * @throws AppError NOT_FOUND, INVALID_TRANSITION (already paused)
  */
 export async function pauseSchedule(ctx: AuthedContext, id: string): Promise<ScheduleView> {
-  const { schedule, supplementName } = await getOwnedSchedule(ctx, id);
+  const { schedule, ...names } = await getOwnedSchedule(ctx, id);
   if (schedule.status === 'paused') throw new AppError('INVALID_TRANSITION', 'This schedule is already paused');
   const now = ctx.clock.now().getTime();
   const [[updated]] = (await runBatch(ctx.db, [
@@ -360,7 +451,7 @@ export async function pauseSchedule(ctx: AuthedContext, id: string): Promise<Sch
     scheduleAudit(ctx, 'pause', schedule),
   ])) as [ScheduleRow[], ...unknown[]];
   if (!updated) throw new AppError('INVALID_TRANSITION', 'This schedule is already paused');
-  return toScheduleView(updated, supplementName);
+  return toScheduleView(updated, names);
 }
 
 /**
@@ -369,7 +460,7 @@ export async function pauseSchedule(ctx: AuthedContext, id: string): Promise<Sch
  * @throws AppError NOT_FOUND, INVALID_TRANSITION (not paused)
  */
 export async function resumeSchedule(ctx: AuthedContext, id: string): Promise<ScheduleView> {
-  const { schedule, supplementName } = await getOwnedSchedule(ctx, id);
+  const { schedule, ...names } = await getOwnedSchedule(ctx, id);
   if (schedule.status === 'active') throw new AppError('INVALID_TRANSITION', 'This schedule is already active');
   const now = ctx.clock.now().getTime();
   const next: ScheduleRow = { ...schedule, status: 'active', updatedAt: now, dosesThrough: horizonEnd(schedule, now) };
@@ -386,5 +477,5 @@ export async function resumeSchedule(ctx: AuthedContext, id: string): Promise<Sc
     scheduleAudit(ctx, 'resume', schedule),
   ])) as [ScheduleRow[], ...unknown[]];
   if (!updated) throw new AppError('INVALID_TRANSITION', 'This schedule is already active');
-  return toScheduleView(updated, supplementName);
+  return toScheduleView(updated, names);
 }

@@ -2,6 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { VACCINE_DOSE_STATUSES } from '../../db/schema';
 import { PageQuery } from '../../http/openapi';
 import { NO_CONTROL_CHARS, NO_CONTROL_CHARS_BUT_LINE_BREAKS } from '../../lib/text';
+import { DependentIdSchema, PersonQuerySchema, PersonSchema } from '../dependents/dependents.schemas';
 import { EARLIEST_DATE, LATEST_DATE } from './vaccinations.policy';
 
 const ULID = '[0-9A-HJKMNP-TV-Z]{26}';
@@ -19,11 +20,6 @@ const VaccineIdSchema = z
   .string()
   .regex(new RegExp(`^vac_${ULID}$`), 'Not a vaccine id')
   .openapi({ example: EXAMPLE.vaccineId });
-
-const DependentIdSchema = z
-  .string()
-  .regex(new RegExp(`^dep_${ULID}$`), 'Not a dependent id')
-  .openapi({ example: EXAMPLE.dependentId });
 
 const NotesSchema = z
   .string()
@@ -125,10 +121,7 @@ export type PlanSwitchInput = z.infer<typeof PlanSwitchBody>;
 export const VaccineScheduleQuery = PageQuery.extend({
   from: DateSchema.optional().openapi({ description: 'Due on or after (YYYY-MM-DD)', example: '2026-01-01' }),
   to: DateSchema.optional().openapi({ description: 'Due on or before (YYYY-MM-DD)', example: '2026-12-31' }),
-  person: z
-    .union([z.literal('self'), DependentIdSchema])
-    .optional()
-    .openapi({ description: '`self` or one of my dependent ids', example: 'self' }),
+  person: PersonQuerySchema,
   vaccineId: VaccineIdSchema.optional(),
   status: z.enum(VACCINE_DOSE_STATUSES).optional(),
   active: z
@@ -146,16 +139,6 @@ export const VaccineScheduleIdParam = z.object({
     .regex(new RegExp(`^vsc_${ULID}$`), 'Not a vaccine schedule id')
     .openapi({ param: { name: 'id', in: 'path' }, example: EXAMPLE.scheduleId }),
 });
-
-const PersonSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('self') }),
-  z.object({
-    type: z.literal('dependent'),
-    dependentId: z.string(),
-    /** Null when the dependent has been removed. */
-    name: z.string().nullable(),
-  }),
-]);
 
 export const VaccineScheduleSchema = z
   .object({

@@ -259,6 +259,14 @@ describe('the bot with the offline parser (no AI binding)', () => {
     const rows = await db.select().from(vaccineSchedules).where(eq(vaccineSchedules.ownerId, me.user.id));
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ dependentId: mia.body.data.id, dueDate: '2026-04-03' });
+
+    // A medicine schedule for her too, the same as through the API.
+    const syrup = await me.say('Paracetamol syrup 5 ml every morning for Mia');
+    expect(syrup.body.data.actions, syrup.body.data.reply).toHaveLength(1);
+    const [medicine] = await schedulesOf(me.user.id);
+    expect(medicine).toMatchObject({ dependentId: mia.body.data.id, timesOfDay: ['08:00'], dosage: '5 ml' });
+    const listed = await me.say('what are the schedules for Mia?');
+    expect(listed.body.data.reply).toContain('Paracetamol');
   });
 
   it('Should keep conversations to their owner: list, read and delete mine, 404 for another’s', async () => {

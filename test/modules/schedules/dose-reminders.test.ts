@@ -1,13 +1,9 @@
 import { and, asc, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { createContext } from '../../../src/context';
 import { devOutbox, doses, notifications, reminders, userProfiles } from '../../../src/db/schema';
-import { CRON_TASKS, runCron } from '../../../src/jobs/cron';
 import { fixedClock } from '../../../src/lib/clock';
-import type { Job } from '../../../src/platform/jobs';
-import { cloudflareDeps } from '../../../src/runtime/cloudflare';
-import { client, createUser, db, testEnv, tokenFor } from '../../helpers';
-import { capturingQueue, deliveriesOf, runQueue } from '../../support/notifications';
+import { client, createUser, db, tokenFor } from '../../helpers';
+import { deliveriesOf, reminderJobsAt, runQueue } from '../../support/notifications';
 
 /**
  * Dose reminders through HTTP, the cron on an injected clock and the queue consumer: 10 minutes before
@@ -53,18 +49,7 @@ const pendingOf = (userId: string) =>
     .orderBy(asc(reminders.dueAt))
     .all();
 
-/** One cron run at `at`; answers the deliver jobs for `userId` (other tests' reminders may share it). */
-async function cronAt(at: number, userId: string): Promise<Job[]> {
-  const queue = capturingQueue();
-  const ctx = createContext(
-    testEnv,
-    { ...cloudflareDeps, clock: fixedClock(new Date(at)), adapters: queue.adapters },
-    { requestId: 'cron' },
-  );
-  const reports = await runCron(ctx, CRON_TASKS);
-  expect(reports.find((r) => r.task === 'reminders.enqueue')).toMatchObject({ ok: true });
-  return queue.take('notify.deliver').filter((job) => (job.payload as { recipientId: string }).recipientId === userId);
-}
+const cronAt = reminderJobsAt;
 
 const berlinTime = (ms: number) =>
   new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Berlin', hour: '2-digit', minute: '2-digit' }).format(ms);

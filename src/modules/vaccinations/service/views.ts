@@ -10,6 +10,7 @@ import {
   vaccines,
 } from '../../../db/schema';
 import { notFound } from '../../../lib/errors';
+import { personOf } from '../../dependents/dependents.schemas';
 import { type AgeRange, ageWarnings } from '../vaccinations.policy';
 import type { VaccineScheduleView } from '../vaccinations.schemas';
 import type { VaccineReminderContext } from '../vaccine-reminders';
@@ -32,9 +33,7 @@ export function toScheduleView(row: VaccineScheduleRow, extra: ScheduleContext):
     id: row.id,
     vaccineId: row.vaccineId,
     vaccine: vaccine ? { code: vaccine.code, name: vaccine.name, dosesInSeries: vaccine.dosesInSeries } : null,
-    person: row.dependentId
-      ? { type: 'dependent', dependentId: row.dependentId, name: extra.dependentName }
-      : { type: 'self' },
+    person: personOf(row.dependentId, extra.dependentName),
     doseNumber: row.doseNumber,
     dueDate: row.dueDate,
     status: row.status,
