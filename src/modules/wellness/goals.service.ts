@@ -9,6 +9,7 @@ import {
   type WellnessGoalRow,
   wellnessGoals,
 } from '../../db/schema';
+import { selectedRow } from '../../db/sql';
 import { AppError, notFound } from '../../lib/errors';
 import { iso } from '../../lib/time';
 import { refuseFutureDate } from './wellness.rules';
@@ -163,19 +164,18 @@ export async function addProgress(ctx: AuthedContext, id: string, input: Progres
   const now = ctx.clock.now().getTime();
   const progress = sql`${wellnessGoals.progress} + ${input.value}`;
   const reached = sql`${progress} >= ${wellnessGoals.targetValue}`;
-  const [entries, goals] = await ctx.db.batch([
-    ctx.db
-      .insert(goalProgress)
-      .values({
-        id: ctx.ids.id('gpr'),
-        goalId: id,
-        userId: ctx.actor.id,
-        value: input.value,
-        date: input.date,
-        note: input.note ?? null,
-        createdAt: now,
-      })
-      .returning(),
+  const entry = {
+    id: ctx.ids.id('gpr'),
+    goalId: id,
+    userId: ctx.actor.id,
+    value: input.value,
+    date: input.date,
+    note: input.note ?? null,
+    createdAt: now,
+  };
+  // The goal changes only while still active, and the entry is written only if it did (a goal ended
+  // by a concurrent request gets neither).
+  const [goals, entries] = await ctx.db.batch([
     ctx.db
       .update(wellnessGoals)
       .set({
@@ -184,9 +184,14 @@ export async function addProgress(ctx: AuthedContext, id: string, input: Progres
         endedAt: sql`case when ${reached} then ${now} else ${wellnessGoals.endedAt} end`,
         updatedAt: now,
       })
-      .where(myGoal(ctx, id))
+      .where(and(myGoal(ctx, id), eq(wellnessGoals.status, 'active')))
+      .returning(),
+    ctx.db
+      .insert(goalProgress)
+      .select(sql`select ${selectedRow(goalProgress, entry)} where changes() = 1`)
       .returning(),
   ]);
+  if (!goals[0] || !entries[0]) throw new AppError('INVALID_TRANSITION', 'The goal is no longer active');
   return { goal: goalView(goals[0] as WellnessGoalRow), entry: progressView(entries[0] as GoalProgressRow) };
 }
 
