@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { FEEDBACK_CATEGORIES, GOAL_CATEGORIES, GOAL_HORIZONS, GOAL_STATUSES, SCORE_CATEGORIES } from '../../db/schema';
+import { FEEDBACK_CATEGORIES, GOAL_CATEGORIES, GOAL_HORIZONS, GOAL_STATUSES } from '../../db/schema';
 import { idParam, PageQuery } from '../../http/openapi';
 import { isLocalDate } from '../../lib/time';
 
@@ -343,5 +343,3 @@ export const FeedbackListQuery = PageQuery.extend({
   })
   .refine(rangeInOrder, { message: '`from` must not be after `to`', path: ['from'] });
 export type FeedbackListQueryInput = z.infer<typeof FeedbackListQuery>;
-
-export { SCORE_CATEGORIES };
