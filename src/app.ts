@@ -54,6 +54,7 @@ import { profileRouter } from './modules/users/profile.routes';
 import { usersRouter } from './modules/users/users.routes';
 import { vaccinationsRouter } from './modules/vaccinations/vaccinations.routes';
 import { voiceRouter } from './modules/voice/voice.routes';
+import { wellnessRouter } from './modules/wellness/wellness.routes';
 import { enforceRequestCeiling } from './platform/request-ceiling';
 import { realtimeRouter } from './realtime/realtime.routes';
 import { roomRouter } from './realtime/room.routes';
@@ -105,6 +106,7 @@ const modules = [
   auditRouter,
   paymentsHistoryRouter,
   voiceRouter,
+  wellnessRouter,
 ];
 
 const DOCS_CSP =

@@ -408,6 +408,26 @@ export const ROUTE_POLICIES = {
   'webhooks.twilio.voiceBridge': PUBLIC,
   'admin.phoneCalls.list': roles('admin', 'superadmin'),
   'appointments.phoneCall': roles('doctor'),
+
+  // wellness: health scores, goals and feedback are the caller's own (others' rows 404 in the
+  // service); content managers propose goal templates; admins read and delete feedback
+  'wellness.scores.trends': signedIn(),
+  'wellness.scores.record': signedIn(),
+  'wellness.scores.get': signedIn(),
+  'wellness.scores.list': signedIn(),
+  'wellness.scores.delete': signedIn(),
+  'wellness.goals.create': signedIn(),
+  'wellness.goals.list': signedIn(),
+  'wellness.goals.get': signedIn(),
+  'wellness.goals.progress': signedIn(),
+  'wellness.goals.status': signedIn(),
+  'wellness.goalTemplates.list': signedIn(),
+  'wellness.goalTemplates.use': signedIn(),
+  'admin.wellness.goalTemplates.create': adminWith('content-manager'),
+  'admin.wellness.goalTemplates.delete': adminWith('content-manager'),
+  'wellness.feedback.create': signedIn(),
+  'admin.wellness.feedback.list': roles('admin', 'superadmin'),
+  'admin.wellness.feedback.delete': roles('admin', 'superadmin'),
 } as const satisfies Record<string, RoutePolicy>;
 
 export type OperationId = keyof typeof ROUTE_POLICIES;

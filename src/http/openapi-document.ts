@@ -141,6 +141,15 @@ export const API_TAGS = [
     description:
       "Twilio voice: the log of calls through the clinic's number for admins, and masked calls from a doctor to an appointment's patient.",
   },
+  {
+    name: 'Health scores',
+    description: 'Scores a user records per local date (overall and by category) and their weekly and monthly trends.',
+  },
+  {
+    name: 'Goals',
+    description: "A user's short- and long-term goals, their progress, and the templates content managers propose.",
+  },
+  { name: 'Feedback', description: 'Feedback users send on the service, and its admin list.' },
 ] as const satisfies readonly { name: string; description: string }[];
 
 /** The configuration {@link openApiDocument} turns into the document: version, info (with contact), servers and tags. */

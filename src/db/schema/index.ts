@@ -18,3 +18,4 @@ export * from './settings';
 export * from './telemedicine';
 export * from './users';
 export * from './voice';
+export * from './wellness';

@@ -22,6 +22,7 @@ import { schedulesErasure } from '../schedules/schedules.erasure';
 import { usersErasure } from '../users/users.erasure';
 import { vaccinationsErasure } from '../vaccinations/vaccinations.erasure';
 import { voiceErasure } from '../voice/voice.erasure';
+import { wellnessErasure } from '../wellness/wellness.erasure';
 
 /** One module's part of an account erasure (see src/db/erasure.ts). */
 export type AccountErasure = (ctx: ServiceContext, userId: string, mode: EraseMode) => Erasure | Promise<Erasure>;
@@ -52,6 +53,7 @@ export const ACCOUNT_ERASURES: readonly AccountErasure[] = [
   callsErasure,
   filesErasure,
   voiceErasure,
+  wellnessErasure,
   usersErasure,
 ];
 

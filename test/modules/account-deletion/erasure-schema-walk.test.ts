@@ -59,6 +59,8 @@ const OTHER_ENTITY_IDS: Record<string, string> = {
   supplement_id: 'a supplement',
   upload_id: "an R2 multipart upload (a call recording's)",
   vaccine_id: 'a vaccine',
+  goal_id: 'a wellness goal',
+  template_id: 'a goal template',
 };
 
 /** Columns named like a user id that hold something else, as `table.column`. */
@@ -127,6 +129,8 @@ const KEPT: Record<string, { why: string; modes?: EraseMode[] }> = {
   'care_sessions.booked_by': { why: "who booked a patient's care session, on the patient's record" },
   'care_sessions.cancelled_by': { why: "who cancelled, on the patient's record" },
   'care_session_events.actor_id': { why: "history of another patient's care sessions" },
+  // Goal templates are catalog content other users' goals are made from: the proposing admin's id only.
+  'goal_templates.created_by': { why: 'the content manager who proposed a goal template (ids only)' },
 };
 
 /** Every table of the schema, found by walking its exports. */
