@@ -130,9 +130,15 @@ function tell(
   });
 }
 
-/** Staff who hear of an owner's change: the assignee, else the on-duty support agents. */
-const staffSide = (ticket: SupportTicketRow, staff: { id: string; role: string; subRoles: string[] }[]) =>
-  ticket.assigneeId ? [ticket.assigneeId] : onDutyAdmins(staff);
+/** Tells staff of an owner's change: the assignee, else the on-duty support agents. */
+const tellStaff = (
+  ctx: AuthedContext,
+  ticket: SupportTicketRow,
+  staff: { id: string; role: string; subRoles: string[] }[] | undefined,
+  event: string,
+  title: string,
+  message: string,
+) => tell(ctx, ticket.assigneeId ? [ticket.assigneeId] : onDutyAdmins(staff ?? []), ticket, event, title, message);
 
 const ticketAudit = (ctx: AuthedContext, ticket: SupportTicketRow, action: string, metadata = {}) =>
   auditInsert(ctx, {
@@ -312,10 +318,10 @@ export async function postMessage(
   ]);
   const event = `message:${row.id}`;
   if (asOwner) {
-    tell(
+    tellStaff(
       ctx,
-      staffSide(ticket, read.staff ?? []),
       ticket,
+      read.staff,
       event,
       'New message on a support ticket',
       `The owner wrote on: ${ticket.subject}`,
@@ -410,14 +416,7 @@ export async function changeStatus(
   await writeStatus(ctx, ticket, next, action);
   const event = `${action}:${now}`;
   if (asOwner) {
-    tell(
-      ctx,
-      staffSide(ticket, read.staff ?? []),
-      ticket,
-      event,
-      'Support ticket reopened',
-      `The owner reopened: ${ticket.subject}`,
-    );
+    tellStaff(ctx, ticket, read.staff, event, 'Support ticket reopened', `The owner reopened: ${ticket.subject}`);
   } else {
     tell(
       ctx,
