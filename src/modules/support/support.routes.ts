@@ -1,6 +1,9 @@
 import { createRouter } from '../../http/hono';
 import { defineRoute, errorOf, jsonBody, jsonResponse, pageOf } from '../../http/openapi';
 import { ok } from '../../lib/envelope';
+import { UPLOAD_RULES } from '../../platform/files';
+import { downloadResponse } from '../files/files.schemas';
+import { fileDownload } from '../files/files.service';
 import {
   AssignBody,
   CreateTicketBody,
@@ -10,6 +13,7 @@ import {
   StaffTicketQuery,
   StatusBody,
   SupportMessageSchema,
+  TicketFileParams,
   TicketIdParam,
   TicketSchema,
   TicketThreadSchema,
@@ -22,6 +26,7 @@ import {
   openTicket,
   postMessage,
   readThread,
+  readTicketFile,
 } from './support.service';
 
 const BODY_LIMIT = 32 * 1024;
@@ -165,6 +170,30 @@ const statusRoute = defineRoute({
   },
 });
 
+const fileRoute = (staff: boolean) =>
+  defineRoute({
+    method: 'get',
+    path: staff ? '/admin/support/tickets/{id}/files/{fileId}' : '/support/tickets/{id}/files/{fileId}',
+    operationId: staff ? 'admin.support.file' : 'support.tickets.file',
+    tags,
+    summary: staff
+      ? 'Download a file attached to a ticket or any of its messages (support agents)'
+      : 'Download a file attached to a ticket of mine or to a message I can see',
+    description: 'The bytes with their sniffed Content-Type, as a download that is never cached.',
+    request: { params: TicketFileParams },
+    responses: {
+      200: downloadResponse(UPLOAD_RULES.support.types, 'The file'),
+      404: errorOf(
+        staff
+          ? 'No such ticket, or no such file on it (NOT_FOUND)'
+          : 'No such ticket of mine, or no such file on it (NOT_FOUND)',
+      ),
+    },
+  });
+
+const myFileRoute = fileRoute(false);
+const staffFileRoute = fileRoute(true);
+
 export const supportRouter = createRouter()
   .openapi(openRoute, async (c) =>
     c.json(ok(await openTicket(c.get('ctx'), c.req.valid('json')), 'Ticket opened'), 201),
@@ -189,4 +218,14 @@ export const supportRouter = createRouter()
   )
   .openapi(statusRoute, async (c) =>
     c.json(ok(await changeStatus(c.get('ctx'), c.req.valid('param').id, c.req.valid('json').status, false)), 200),
-  );
+  )
+  .openapi(myFileRoute, async (c) => {
+    const { id, fileId } = c.req.valid('param');
+    const { file, body } = await readTicketFile(c.get('ctx'), id, fileId, true);
+    return fileDownload(file, body);
+  })
+  .openapi(staffFileRoute, async (c) => {
+    const { id, fileId } = c.req.valid('param');
+    const { file, body } = await readTicketFile(c.get('ctx'), id, fileId, false);
+    return fileDownload(file, body);
+  });

@@ -11,6 +11,14 @@ export const MAX_ATTACHMENTS = 5;
 
 export const TicketIdParam = idParam('stk', 'support ticket');
 
+export const TicketFileParams = TicketIdParam.extend({
+  fileId: z
+    .string()
+    .min(1)
+    .max(64)
+    .openapi({ param: { name: 'fileId', in: 'path' }, example: 'fil_01JF8ZS5X0V6M3A2Q9K1T7B4CE' }),
+});
+
 const Attachments = z
   .array(z.string().min(1).max(64))
   .max(MAX_ATTACHMENTS)

@@ -481,3 +481,30 @@ export async function assignTicket(ctx: AuthedContext, id: string, assigneeId: s
   );
   return toTicketView(next, await getSetting(ctx, 'support.reopenDays'));
 }
+
+/**
+ * One file attached to a ticket or to one of its messages, for download: the owner sees the ticket's
+ * and the non-internal messages' files of their own tickets; staff every file of any ticket. One D1
+ * round trip, then the object from storage.
+ * @throws AppError NOT_FOUND (no such ticket of the caller's, or the file is not attached to it)
+ */
+export async function readTicketFile(ctx: AuthedContext, id: string, fileId: string, asOwner: boolean) {
+  const read = await batchOf(ctx.db, {
+    ticket: ticketQuery(ctx, id, asOwner),
+    messages: ctx.db
+      .select({ attachments: supportMessages.attachments })
+      .from(supportMessages)
+      .where(and(eq(supportMessages.ticketId, id), asOwner ? not(supportMessages.internal) : undefined)),
+    file: ctx.db
+      .select({ contentType: files.contentType, size: files.size, storageKey: files.storageKey })
+      .from(files)
+      .where(eq(files.id, fileId)),
+  });
+  const ticket = read.ticket[0];
+  const attached =
+    ticket && [ticket.attachments, ...read.messages.map((m) => m.attachments)].some((ids) => ids.includes(fileId));
+  const file = attached ? read.file[0] : undefined;
+  const object = file ? await ctx.ports.storage.get(file.storageKey) : null;
+  if (!file || !object) throw notFound('Support ticket file');
+  return { file: { contentType: file.contentType, size: file.size }, body: object.body };
+}

@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { type DeliverPayload, NOTIFY_DELIVER } from '../../../src/access/notices';
 import { auditEvents, files, supportMessages, supportTickets } from '../../../src/db/schema';
 import { fixedClock } from '../../../src/lib/clock';
-import { client, db, tokenFor, uniqueId } from '../../helpers';
+import { client, db, SAMPLE, testEnv, tokenFor, uniqueId } from '../../helpers';
 import { STRONG_PASSWORD, userWithPassword } from '../../support/auth';
 import { capturingQueue } from '../../support/notifications';
 import { account } from '../../support/practice';
@@ -28,13 +28,14 @@ beforeEach(async () => {
 /** A file of `ownerId`'s, as POST /files would have stored it. */
 async function upload(ownerId: string, purpose: 'support' | 'avatar' = 'support') {
   const id = uniqueId('fil');
+  await testEnv.FILES.put(`test/${id}`, SAMPLE.pdf());
   await db.insert(files).values({
     id,
     ownerId,
     purpose,
     storageKey: `test/${id}`,
     contentType: 'application/pdf',
-    size: 10,
+    size: SAMPLE.pdf().byteLength,
     sha256: '0'.repeat(64),
     fileName: 'statement.pdf',
     createdAt: NOW.getTime(),
@@ -216,6 +217,36 @@ describe('staff handling', () => {
     expect([answer.status, tripsOf(answer)]).toEqual([201, 2]);
     expect(answer.body.data).toMatchObject({ fromStaff: false, attachments: [fileId] });
     expect(notices().map((n) => n.recipientId)).toEqual([other.user.id]);
+  });
+});
+
+describe('attachment downloads', () => {
+  it("serves a ticket's files to its owner and staff in one round trip, never an internal note's file to the owner", async () => {
+    const owner = await account('user', NOW);
+    const agent = await account('admin', NOW, ['support-agent']);
+    const mine = await upload(owner.user.id);
+    const ticket = await open(owner.token, { ...BASIC, attachments: [mine] });
+    const noteFile = await upload(agent.user.id);
+    const note = await api.post(`${STAFF}/${ticket.body.data.id}/messages`, {
+      token: agent.token,
+      json: { body: 'Internal scan', internal: true, attachments: [noteFile] },
+    });
+    expect(note.status, JSON.stringify(note.body)).toBe(201);
+    const path = (base: string, fileId: string) => `${base}/${ticket.body.data.id}/files/${fileId}`;
+
+    const got = await api.get(path(MINE, mine), { token: owner.token });
+    expect([got.status, got.headers.get('content-type'), tripsOf(got)]).toEqual([200, 'application/pdf', 1]);
+    expect((await api.get(path(STAFF, noteFile), { token: agent.token })).status).toBe(200);
+    expect((await api.get(path(STAFF, mine), { token: agent.token })).status).toBe(200);
+
+    const stranger = await account('user', NOW);
+    for (const res of [
+      await api.get(path(MINE, noteFile), { token: owner.token }),
+      await api.get(path(MINE, mine), { token: stranger.token }),
+      await api.get(path(MINE, await upload(owner.user.id)), { token: owner.token }),
+    ]) {
+      expect([res.status, res.body.error?.code]).toEqual([404, 'NOT_FOUND']);
+    }
   });
 });
 
