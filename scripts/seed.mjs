@@ -235,6 +235,10 @@ VALUES (${q(demoId('aev', 2))}, ${q(appointment)}, 'confirm', 'pending', 'confir
 VALUES (${q(demoId('cgr', 1))}, ${q(PATIENT_ID)}, ${q(CAREGIVER_ID)}, 'accepted', 'Could you keep an eye on my medication?', ${now}, ${now}) ON CONFLICT DO NOTHING;`);
   out.push(`INSERT INTO caregiver_links (id, patient_id, caregiver_id, request_id, created_at, ended_at, ended_by)
 VALUES (${q(demoId('cgl', 1))}, ${q(PATIENT_ID)}, ${q(CAREGIVER_ID)}, ${q(demoId('cgr', 1))}, ${now}, NULL, NULL) ON CONFLICT DO NOTHING;`);
+  out.push(`INSERT INTO support_tickets (id, owner_id, subject, category, priority, description, attachments, status, assignee_id, resolved_at, closed_at, created_at, updated_at)
+VALUES (${q(demoId('stk', 1))}, ${q(PATIENT_ID)}, 'I cannot see my invoice', 'payments', 'normal', 'The invoice for my last visit does not show in the app.', '[]', 'in-progress', 'usr_01DEMD0SUPERADM1N000000000', NULL, NULL, ${now}, ${now}) ON CONFLICT DO NOTHING;`);
+  out.push(`INSERT INTO support_messages (id, ticket_id, author_id, body, attachments, internal, created_at)
+VALUES (${q(demoId('smg', 1))}, ${q(demoId('stk', 1))}, 'usr_01DEMD0SUPERADM1N000000000', 'Thanks, we are looking into it.', '[]', 0, ${now}) ON CONFLICT DO NOTHING;`);
   return out;
 }
 

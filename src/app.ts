@@ -48,6 +48,7 @@ import { dosesRouter } from './modules/schedules/doses.routes';
 import { schedulesRouter } from './modules/schedules/schedules.routes';
 import { settingsRouter } from './modules/settings/settings.routes';
 import { superadminRouter } from './modules/superadmin/superadmin.routes';
+import { supportRouter } from './modules/support/support.routes';
 import { docsRoute, HEALTH_PATH, openApiDocumentRoute, systemRouter } from './modules/system/system.routes';
 import { devicesRouter } from './modules/users/devices.routes';
 import { profileRouter } from './modules/users/profile.routes';
@@ -83,6 +84,7 @@ const modules = [
   recordsRouter,
   prescriptionsRouter,
   reviewsRouter,
+  supportRouter,
   callsRouter,
   calendarRouter,
   medicalRecordsRouter,

@@ -296,6 +296,20 @@ export const ROUTE_POLICIES = {
   'doctors.reviews': PUBLIC,
   'reviews.photo': PUBLIC,
 
+  // support: any signed-in account opens and follows its own tickets; support agents (and superadmins) handle them
+  'support.tickets.open': signedIn(),
+  'support.tickets.list': signedIn(),
+  'support.tickets.get': signedIn(),
+  'support.tickets.message': signedIn(),
+  'support.tickets.reopen': signedIn(),
+  'support.tickets.file': signedIn(),
+  'admin.support.list': adminWith('support-agent'),
+  'admin.support.get': adminWith('support-agent'),
+  'admin.support.message': adminWith('support-agent'),
+  'admin.support.assign': adminWith('support-agent'),
+  'admin.support.status': adminWith('support-agent'),
+  'admin.support.file': adminWith('support-agent'),
+
   // calls (video visits): ICE servers for anyone signed in; invitations by the appointment's doctor; what a
   // call left (summary, chat, recordings) for its patient and doctor; uploads by whoever started the
   // recording (row checks in the service; anyone else 404)

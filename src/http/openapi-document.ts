@@ -60,6 +60,11 @@ export const API_TAGS = [
     description:
       'Patients review completed appointments; the filter holds contact details and flagged words; admins moderate; doctors reply once; the rating behind the directory.',
   },
+  {
+    name: 'Support',
+    description:
+      'Support tickets: users open them with attachments and follow a message thread; support agents list, filter, assign, answer (or note internally) and move them open → in-progress → resolved → closed; owners reopen within `support.reopenDays`.',
+  },
   { name: 'Appointment records', description: 'Files attached to an appointment and the doctor’s clinical notes.' },
   {
     name: 'Medical records',

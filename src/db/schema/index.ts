@@ -15,6 +15,7 @@ export * from './platform';
 export * from './prescriptions';
 export * from './reviews';
 export * from './settings';
+export * from './support';
 export * from './telemedicine';
 export * from './users';
 export * from './voice';

@@ -19,6 +19,7 @@ import { notificationsErasure } from '../notifications/notifications.erasure';
 import { prescriptionsErasure } from '../prescriptions/prescriptions.erasure';
 import { reviewsErasure } from '../reviews/reviews.erasure';
 import { schedulesErasure } from '../schedules/schedules.erasure';
+import { supportErasure } from '../support/support.erasure';
 import { usersErasure } from '../users/users.erasure';
 import { vaccinationsErasure } from '../vaccinations/vaccinations.erasure';
 import { voiceErasure } from '../voice/voice.erasure';
@@ -46,6 +47,7 @@ export const ACCOUNT_ERASURES: readonly AccountErasure[] = [
   medicalRecordsErasure,
   careReportsErasure,
   careSessionsErasure,
+  supportErasure,
   dependentsErasure,
   authErasure,
   notificationsErasure,

@@ -300,6 +300,14 @@ export const SETTINGS = {
       'Client-facing: served by GET /api/v1/settings/public for the apps to read (the address they show for support requests). The API does not act on it.',
     validate: z.email('must be an email address').max(254),
   }),
+  'support.reopenDays': integerSetting({
+    default: 7,
+    min: 0,
+    max: 90,
+    public: true,
+    description:
+      'How many days after a support ticket is resolved its owner may still reopen it (POST /api/v1/support/tickets/{id}/reopen); later the reopen answers 409 INVALID_TRANSITION. 0 means a resolved ticket cannot be reopened. Applies to tickets already resolved.',
+  }),
   'uploads.maxAvatarMb': integerSetting({
     default: 5,
     min: 1,

@@ -57,6 +57,7 @@ const OTHER_ENTITY_IDS: Record<string, string> = {
   specialty_id: 'a care specialty',
   subject_id: 'what a notice is about (an appointment, a dose, a broadcast)',
   supplement_id: 'a supplement',
+  ticket_id: 'a support ticket',
   upload_id: "an R2 multipart upload (a call recording's)",
   vaccine_id: 'a vaccine',
   goal_id: 'a wellness goal',
@@ -131,6 +132,9 @@ const KEPT: Record<string, { why: string; modes?: EraseMode[] }> = {
   'care_session_events.actor_id': { why: "history of another patient's care sessions" },
   // Goal templates are catalog content other users' goals are made from: the proposing admin's id only.
   'goal_templates.created_by': { why: 'the content manager who proposed a goal template (ids only)' },
+  // Support threads are the ticket owner's: what a staff member wrote on another user's ticket stays in
+  // that thread by id only; an erased agent's assignments are cleared.
+  'support_messages.author_id': { why: "a staff reply or note on another user's ticket" },
 };
 
 /** Every table of the schema, found by walking its exports. */

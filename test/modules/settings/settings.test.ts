@@ -35,6 +35,7 @@ const PUBLIC_KEYS = [
   'reviews.editWindowDays',
   'reviews.minCountToShow',
   'support.email',
+  'support.reopenDays',
 ];
 
 const stored = (key: string) => db.select().from(systemSettings).where(eq(systemSettings.key, key)).get();
@@ -291,6 +292,7 @@ describe('GET /settings/public', () => {
       'reviews.editWindowDays': 14,
       'reviews.minCountToShow': 3,
       'support.email': 'support@kinwell.health',
+      'support.reopenDays': 7,
     });
     const signedIn = await api.get('/api/v1/settings/public', { token: superadmin.token });
     expect(Object.keys(signedIn.body.data).sort()).toEqual(PUBLIC_KEYS);
