@@ -59,6 +59,9 @@ const OTHER_ENTITY_IDS: Record<string, string> = {
   supplement_id: 'a supplement',
   upload_id: "an R2 multipart upload (a call recording's)",
   vaccine_id: 'a vaccine',
+  category_id: 'a content category',
+  content_item_id: 'a content item',
+  social_image_file_id: "a file (a content item's social image)",
 };
 
 /** Columns named like a user id that hold something else, as `table.column`. */
@@ -127,6 +130,10 @@ const KEPT: Record<string, { why: string; modes?: EraseMode[] }> = {
   'care_sessions.booked_by': { why: "who booked a patient's care session, on the patient's record" },
   'care_sessions.cancelled_by': { why: "who cancelled, on the patient's record" },
   'care_session_events.actor_id': { why: "history of another patient's care sessions" },
+  // The content hub's items are the platform's, not personal: they stay under the author's id.
+  'content_items.author_id': { why: "the platform's published content, by its author's id only" },
+  'content_items.updated_by': { why: 'who last saved a content item (ids only)' },
+  'content_item_versions.author_id': { why: "who saved a version of the platform's content (ids only)" },
 };
 
 /** Every table of the schema, found by walking its exports. */
