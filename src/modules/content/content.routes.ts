@@ -17,6 +17,7 @@ import {
   CreateContentBody,
   PublicContentQuery,
   PublicContentSchema,
+  PublicContentSummarySchema,
   SlugParam,
   UpdateContentBody,
 } from './content.schemas';
@@ -81,7 +82,7 @@ const listPublicRoute = defineRoute({
     'Filters: `q` (text in the title or summary), `tag`, `category` (a category slug), `kind`. Items come without their body (read one by slug for it). Drafts, scheduled and archived items are never listed. Answers carry an `ETag` and `Cache-Control: public, max-age=60`; send `If-None-Match` for a 304.',
   request: { query: PublicContentQuery },
   responses: {
-    200: cacheable(jsonResponse(pageOf(PublicContentSchema.omit({ body: true })), 'A page of published items')),
+    200: cacheable(jsonResponse(pageOf(PublicContentSummarySchema), 'A page of published items')),
     304: NOT_MODIFIED,
   },
 });

@@ -129,6 +129,11 @@ const publicShape = {
 export const PublicContentSchema = z.object(publicShape).openapi('PublicContent', { example: ITEM_EXAMPLE });
 export type PublicContentView = z.infer<typeof PublicContentSchema>;
 
+/** A published item in the public list: everything but the body. */
+export const PublicContentSummarySchema = PublicContentSchema.omit({ body: true }).openapi('PublicContentSummary', {
+  example: (({ body: _body, ...rest }) => rest)(ITEM_EXAMPLE),
+});
+
 export const ContentSchema = z
   .object({
     ...publicShape,
