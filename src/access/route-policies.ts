@@ -413,6 +413,7 @@ export const ROUTE_POLICIES = {
   // (and superadmins) write, schedule and see every status
   'content.list': PUBLIC,
   'content.get': PUBLIC,
+  'content.file': PUBLIC,
   'content.categories.list': PUBLIC,
   'admin.content.categories.create': adminWith('content-manager'),
   'admin.content.categories.delete': adminWith('content-manager'),

@@ -4,6 +4,9 @@ import { createRouter } from '../../http/hono';
 import { defineRoute, errorOf, jsonBody, jsonResponse, pageOf } from '../../http/openapi';
 import { sha256Hex } from '../../lib/crypto';
 import { ok } from '../../lib/envelope';
+import { UPLOAD_RULES } from '../../platform/files';
+import { downloadResponse } from '../files/files.schemas';
+import { fileDownload } from '../files/files.service';
 import {
   AdminContentQuery,
   CategoryIdParam,
@@ -32,6 +35,7 @@ import {
   listContentVersions,
   listForManagers,
   listPublished,
+  readPublishedFile,
   updateContent,
 } from './content.service';
 
@@ -99,6 +103,21 @@ const getPublicRoute = defineRoute({
     200: cacheable(jsonResponse(PublicContentSchema, 'The item')),
     304: NOT_MODIFIED,
     404: errorOf('No such published item (NOT_FOUND)'),
+  },
+});
+
+const fileRoute = defineRoute({
+  method: 'get',
+  path: '/content/{slug}/file',
+  operationId: 'content.file',
+  tags,
+  summary: "A published document's or media item's file (no token)",
+  description:
+    'The stored bytes as a download, never cached. Drafts, scheduled and archived items, and articles, answer 404.',
+  request: { params: SlugParam },
+  responses: {
+    200: downloadResponse(UPLOAD_RULES.content.types, 'The file'),
+    404: errorOf('No such published item with a file (NOT_FOUND)'),
   },
 });
 
@@ -225,6 +244,10 @@ export const contentRouter = createRouter()
   .openapi(getPublicRoute, async (c) =>
     publicAnswer(c, await getPublished(onReplica(c.get('ctx')), c.req.valid('param').slug)),
   )
+  .openapi(fileRoute, async (c) => {
+    const { file, body } = await readPublishedFile(onReplica(c.get('ctx')), c.req.valid('param').slug);
+    return fileDownload(file, body);
+  })
   .openapi(categoriesRoute, async (c) => c.json(ok(await listCategories(onReplica(c.get('ctx')))), 200))
   .openapi(createCategoryRoute, async (c) =>
     c.json(ok(await createCategory(c.get('ctx'), c.req.valid('json')), 'Category added'), 201),

@@ -514,3 +514,19 @@ export async function publishDueContent(ctx: ServiceContext): Promise<number> {
   ]);
   return (published as { id: string }[]).length;
 }
+
+/**
+ * The stored file of a published document or media item, for everyone. One round trip, then the
+ * bytes from storage.
+ * @throws AppError NOT_FOUND (no such published item, it has no file, or the file is gone)
+ */
+export async function readPublishedFile(ctx: ServiceContext, slug: string) {
+  const [found] = await ctx.db
+    .select({ contentType: files.contentType, size: files.size, storageKey: files.storageKey })
+    .from(contentItems)
+    .innerJoin(files, eq(files.id, contentItems.fileId))
+    .where(and(eq(contentItems.slug, slug), eq(contentItems.status, 'published')));
+  const object = found ? await ctx.ports.storage.get(found.storageKey) : null;
+  if (!found || !object) throw notFound('Content file');
+  return { file: { contentType: found.contentType, size: found.size }, body: object.body };
+}

@@ -5,7 +5,7 @@ import { auditEvents, contentItems, contentItemVersions } from '../../../src/db/
 import { CRON_TASKS, runCron } from '../../../src/jobs/cron';
 import { fixedClock } from '../../../src/lib/clock';
 import { cloudflareDeps } from '../../../src/runtime/cloudflare';
-import { client, db, testEnv, uniqueId } from '../../helpers';
+import { client, db, form, SAMPLE, testEnv, uniqueId } from '../../helpers';
 import { account } from '../../support/practice';
 import { tripsOf } from '../../support/round-trips';
 
@@ -193,5 +193,27 @@ describe('content hub', () => {
     const badMove = await move(token, item.id, { status: 'draft' });
     expect(badMove.status).toBe(409);
     expect(await db.$count(contentItemVersions, eq(contentItemVersions.contentItemId, item.id))).toBe(1);
+  });
+
+  it("publishes a document from the author's own upload and serves its file publicly", async () => {
+    const { token } = await manager();
+    const upload = await api.post(`${V1}/files`, {
+      token,
+      body: form({ purpose: 'content', file: new Blob([SAMPLE.pdf()]) }, 'leaflet.pdf'),
+    });
+    expect(upload.status, JSON.stringify(upload.body)).toBe(201);
+    const fileId = upload.body.data.id;
+    const other = await manager();
+    const notMine = await api.post(`${V1}/admin/content`, {
+      token: other.token,
+      json: { kind: 'document', title: 'Leaflet', slug: slugOf('leaflet'), fileId },
+    });
+    expect(notMine.status).toBe(422);
+    const doc = await draft(token, { kind: 'document', title: 'Leaflet', body: undefined, fileId });
+    expect((await api.get(`${V1}/content/${doc.slug}/file`)).status).toBe(404);
+    expect((await move(token, doc.id, { status: 'published' })).status).toBe(200);
+    const file = await api.get(`${V1}/content/${doc.slug}/file`);
+    expect(file.status).toBe(200);
+    expect(file.headers.get('content-type')).toBe('application/pdf');
   });
 });
