@@ -1,7 +1,9 @@
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from 'cloudflare:test';
 import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { createContext } from '../../../src/context';
 import { auditEvents, contentItems, contentItemVersions } from '../../../src/db/schema';
+import worker from '../../../src/index';
 import { CRON_TASKS, runCron } from '../../../src/jobs/cron';
 import { fixedClock } from '../../../src/lib/clock';
 import { cloudflareDeps } from '../../../src/runtime/cloudflare';
@@ -215,5 +217,21 @@ describe('content hub', () => {
     const file = await api.get(`${V1}/content/${doc.slug}/file`);
     expect(file.status).toBe(200);
     expect(file.headers.get('content-type')).toBe('application/pdf');
+  });
+
+  it("is published by the Worker's scheduled entry once due", async () => {
+    const { token } = await manager();
+    const item = await draft(token);
+    // the real entry runs on the real clock: make the item due a minute ago
+    await db
+      .update(contentItems)
+      .set({ status: 'scheduled', publishAt: Date.now() - 60_000 })
+      .where(eq(contentItems.id, item.id));
+    const controller = createScheduledController({ scheduledTime: new Date(), cron: '* * * * *' });
+    const execution = createExecutionContext();
+    await worker.scheduled(controller, testEnv, execution);
+    await waitOnExecutionContext(execution);
+    const [row] = await db.select().from(contentItems).where(eq(contentItems.id, item.id));
+    expect(row?.status).toBe('published');
   });
 });
