@@ -268,6 +268,62 @@ VALUES (${q(demoId('cgh', weekday))}, ${q(CAREGIVER_ID)}, ${weekday}, '08:00', '
   ];
 }
 
+/** [slug, title, summary, markdown body, tags] of the demo's published articles (content hub). */
+const ARTICLES = [
+  [
+    'sleep-hygiene-basics',
+    'Sleep hygiene basics',
+    'Seven habits for better sleep.',
+    '# Sleep hygiene basics\n\nGo to bed and get up at the same time every day, keep the bedroom dark and cool, and put screens away an hour before sleep.',
+    ['sleep', 'habits'],
+  ],
+  [
+    'walking-every-day',
+    'Walking every day',
+    'Why 30 minutes of walking is worth it.',
+    '# Walking every day\n\nA brisk half-hour walk most days lowers blood pressure and lifts the mood.',
+    ['activity', 'habits'],
+  ],
+  [
+    'taking-medicines-on-time',
+    'Taking medicines on time',
+    'Simple tricks so no dose is missed.',
+    '# Taking medicines on time\n\nTie each dose to a daily routine and let Kinwell remind you.',
+    ['medication'],
+  ],
+];
+
+/** A content category and the demo's published articles, by the superadmin (one INSERT each). */
+function contentSql(now) {
+  const author = 'usr_01DEMD0SUPERADM1N000000000';
+  const category = demoId('cat', 1);
+  return [
+    `INSERT INTO content_categories (id, name, slug, created_at) VALUES (${q(category)}, 'Wellbeing', 'wellbeing', ${now}) ON CONFLICT DO NOTHING;`,
+    ...ARTICLES.flatMap(([slug, title, summary, body, tags], i) => {
+      const id = demoId('cnt', i + 1);
+      const snapshot = {
+        kind: 'article',
+        title,
+        slug,
+        summary,
+        body,
+        fileId: null,
+        categoryId: category,
+        tags,
+        metaTitle: `${title} | Kinwell`,
+        metaDescription: summary,
+        socialImageFileId: null,
+      };
+      return [
+        `INSERT INTO content_items (id, kind, title, slug, summary, body, file_id, category_id, tags, author_id, meta_title, meta_description, social_image_file_id, status, publish_at, published_at, version, updated_by, created_at, updated_at)
+VALUES (${q(id)}, 'article', ${q(title)}, ${q(slug)}, ${q(summary)}, ${q(body)}, NULL, ${q(category)}, ${q(JSON.stringify(tags))}, ${q(author)}, ${q(`${title} | Kinwell`)}, ${q(summary)}, NULL, 'published', NULL, ${now}, 1, ${q(author)}, ${now}, ${now}) ON CONFLICT DO NOTHING;`,
+        `INSERT INTO content_item_versions (id, content_item_id, version, status, snapshot, author_id, created_at)
+VALUES (${q(demoId('cnv', i + 1))}, ${q(id)}, 1, 'draft', ${q(JSON.stringify(snapshot))}, ${q(author)}, ${now}) ON CONFLICT DO NOTHING;`,
+      ];
+    }),
+  ];
+}
+
 export function seedSql(now = Date.now()) {
   const statements = DEMO_ACCOUNTS.map((a) => {
     const verified = a.role === 'doctor' || a.role === 'caregiver' ? now : null;
@@ -276,6 +332,7 @@ VALUES (${q(a.id)}, ${q(a.email)}, ${q(a.mobileNumber)}, ${q(a.name)}, ${q(hashP
 ON CONFLICT DO NOTHING;`;
   });
   statements.push(...healthSql(now), ...practiceSql(now), ...connectionsSql(now), ...careProfileSql(now));
+  statements.push(...contentSql(now));
   return `${statements.join('\n')}\n`;
 }
 

@@ -30,6 +30,7 @@ import { careNotesRouter } from './modules/caregivers/care-notes.routes';
 import { caregiversRouter } from './modules/caregivers/caregivers.routes';
 import { supplementsRouter } from './modules/catalog/supplements.routes';
 import { vaccinesRouter } from './modules/catalog/vaccines.routes';
+import { contentRouter } from './modules/content/content.routes';
 import { dependentsRouter } from './modules/dependents/dependents.routes';
 import { doctorsRouter } from './modules/doctors/doctors.routes';
 import { filesRouter } from './modules/files/files.routes';
@@ -109,6 +110,7 @@ const modules = [
   paymentsHistoryRouter,
   voiceRouter,
   wellnessRouter,
+  contentRouter,
 ];
 
 const DOCS_CSP =

@@ -442,6 +442,20 @@ export const ROUTE_POLICIES = {
   'wellness.feedback.create': signedIn(),
   'admin.wellness.feedback.list': roles('admin', 'superadmin'),
   'admin.wellness.feedback.delete': roles('admin', 'superadmin'),
+  // content hub: everyone reads published items (no token); admins with the content-manager sub-role
+  // (and superadmins) write, schedule and see every status
+  'content.list': PUBLIC,
+  'content.get': PUBLIC,
+  'content.file': PUBLIC,
+  'content.categories.list': PUBLIC,
+  'admin.content.categories.create': adminWith('content-manager'),
+  'admin.content.categories.delete': adminWith('content-manager'),
+  'admin.content.create': adminWith('content-manager'),
+  'admin.content.list': adminWith('content-manager'),
+  'admin.content.get': adminWith('content-manager'),
+  'admin.content.update': adminWith('content-manager'),
+  'admin.content.status': adminWith('content-manager'),
+  'admin.content.versions': adminWith('content-manager'),
 } as const satisfies Record<string, RoutePolicy>;
 
 export type OperationId = keyof typeof ROUTE_POLICIES;

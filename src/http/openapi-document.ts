@@ -56,6 +56,11 @@ export const API_TAGS = [
     description: 'Holding a slot, booking, rescheduling, follow-ups, the appointment lifecycle and refunds.',
   },
   {
+    name: 'Content',
+    description:
+      'The content hub: articles, documents and media with categories, tags and SEO metadata; drafts, scheduled publishing and versions for content managers; cacheable public reading.',
+  },
+  {
     name: 'Reviews',
     description:
       'Patients review completed appointments; the filter holds contact details and flagged words; admins moderate; doctors reply once; the rating behind the directory.',

@@ -5,6 +5,7 @@ import { releaseOverdueUnpaid } from '../modules/appointments/payment-state';
 import { pruneExpiredAuthState } from '../modules/auth/housekeeping';
 import { sweepRecordings } from '../modules/calls/recordings.service';
 import { flagExpiringCredentials } from '../modules/care-profiles/verification.service';
+import { publishDueContent } from '../modules/content/content.service';
 import { enqueueDueReminders } from '../modules/notifications/reminders';
 import { sweepPendingRefunds } from '../modules/payments/refunds.service';
 import { expirePrescriptions } from '../modules/prescriptions/prescriptions.service';
@@ -35,6 +36,7 @@ export const CRON_TASKS: CronTask[] = [
   { name: 'prescriptions.expire', run: (ctx) => expirePrescriptions(ctx) },
   { name: 'calls.recordings-retention', run: (ctx) => sweepRecordings(ctx) },
   { name: 'caregivers.credentials-expiring', run: (ctx) => flagExpiringCredentials(ctx) },
+  { name: 'content.publish-scheduled', run: (ctx) => publishDueContent(ctx) },
 ];
 
 export interface CronReport {

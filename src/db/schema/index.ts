@@ -8,6 +8,7 @@ export * from './care-reports';
 export * from './care-sessions';
 export * from './caregivers';
 export * from './clinical-records';
+export * from './content';
 export * from './health';
 export * from './notifications';
 export * from './payments';

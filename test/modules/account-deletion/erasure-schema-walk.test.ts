@@ -62,6 +62,9 @@ const OTHER_ENTITY_IDS: Record<string, string> = {
   vaccine_id: 'a vaccine',
   goal_id: 'a wellness goal',
   template_id: 'a goal template',
+  category_id: 'a content category',
+  content_item_id: 'a content item',
+  social_image_file_id: "a file (a content item's social image)",
 };
 
 /** Columns named like a user id that hold something else, as `table.column`. */
@@ -135,6 +138,10 @@ const KEPT: Record<string, { why: string; modes?: EraseMode[] }> = {
   // Support threads are the ticket owner's: what a staff member wrote on another user's ticket stays in
   // that thread by id only; an erased agent's assignments are cleared.
   'support_messages.author_id': { why: "a staff reply or note on another user's ticket" },
+  // The content hub's items are the platform's, not personal: they stay under the author's id.
+  'content_items.author_id': { why: "the platform's published content, by its author's id only" },
+  'content_items.updated_by': { why: 'who last saved a content item (ids only)' },
+  'content_item_versions.author_id': { why: "who saved a version of the platform's content (ids only)" },
 };
 
 /** Every table of the schema, found by walking its exports. */
