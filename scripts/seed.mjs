@@ -342,6 +342,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   writeFileSync(file, seedSql());
   execFileSync('npx', ['wrangler', 'd1', 'execute', 'DB', '--local', '--file', file.pathname], { stdio: 'inherit' });
   console.log(
-    `Seeded ${DEMO_ACCOUNTS.length} demo accounts (password ${DEMO_PASSWORD}), ${SUPPLEMENTS.length} supplements, ${VACCINES.length} vaccines, the demo patient's dependent and schedules, the demo doctor's practice, a confirmed appointment, the caregiver link and the caregiver's profile and availability.`,
+    `Seeded ${DEMO_ACCOUNTS.length} demo accounts (password ${DEMO_PASSWORD}), ${SUPPLEMENTS.length} supplements, ${VACCINES.length} vaccines, the demo patient's dependent and schedules, the demo doctor's practice, a confirmed appointment, the caregiver link and the caregiver's profile and availability, a support ticket and three published articles.`,
   );
 }
