@@ -442,6 +442,21 @@ export const ROUTE_POLICIES = {
   'wellness.feedback.create': signedIn(),
   'admin.wellness.feedback.list': roles('admin', 'superadmin'),
   'admin.wellness.feedback.delete': roles('admin', 'superadmin'),
+  // quizzes: content managers write questions and quizzes; users read published quizzes and their own
+  // attempts (others' attempts 404 in the service).
+  'admin.wellness.quizQuestions.create': adminWith('content-manager'),
+  'admin.wellness.quizQuestions.list': adminWith('content-manager'),
+  'admin.wellness.quizzes.create': adminWith('content-manager'),
+  'admin.wellness.quizzes.list': adminWith('content-manager'),
+  'admin.wellness.quizzes.get': adminWith('content-manager'),
+  'admin.wellness.quizzes.update': adminWith('content-manager'),
+  'admin.wellness.quizzes.status': adminWith('content-manager'),
+  'wellness.quizzes.list': signedIn(),
+  'wellness.quizzes.get': signedIn(),
+  'wellness.quizzes.start': signedIn(),
+  'wellness.quizzes.history': signedIn(),
+  'wellness.quizAttempts.submit': signedIn(),
+  'wellness.quizAttempts.get': signedIn(),
   // content hub: everyone reads published items (no token); admins with the content-manager sub-role
   // (and superadmins) write, schedule and see every status
   'content.list': PUBLIC,

@@ -160,6 +160,11 @@ export const API_TAGS = [
     description: "A user's short- and long-term goals, their progress, and the templates content managers propose.",
   },
   { name: 'Feedback', description: 'Feedback users send on the service, and its admin list.' },
+  {
+    name: 'Quizzes',
+    description:
+      'Questions and quizzes content managers write, with result bands; users take published quizzes, submit once per attempt and see their score, band and history.',
+  },
 ] as const satisfies readonly { name: string; description: string }[];
 
 /** The configuration {@link openApiDocument} turns into the document: version, info (with contact), servers and tags. */

@@ -1,4 +1,4 @@
-import { index, integer, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 /**
  * The wellness module's tables (src/modules/wellness/): a user's health scores per local date, their
@@ -114,3 +114,99 @@ export type WellnessGoalRow = typeof wellnessGoals.$inferSelect;
 export type GoalProgressRow = typeof goalProgress.$inferSelect;
 export type GoalTemplateRow = typeof goalTemplates.$inferSelect;
 export type WellnessFeedbackRow = typeof wellnessFeedback.$inferSelect;
+
+export const QUESTION_TYPES = ['single-choice', 'multiple-choice', 'scale', 'free-text'] as const;
+export type QuestionType = (typeof QUESTION_TYPES)[number];
+export const QUIZ_STATUSES = ['draft', 'published', 'archived'] as const;
+export type QuizStatus = (typeof QUIZ_STATUSES)[number];
+
+/** One option of a choice question: the key an answer names, what the user reads, and what it scores. */
+export interface QuizOption {
+  value: string;
+  label: string;
+  score: number;
+}
+
+/** A result band: a score range (inclusive) with its label and advice. A quiz's bands cover its score range. */
+export interface QuizBand {
+  min: number;
+  max: number;
+  label: string;
+  advice: string;
+}
+
+/** One answer as stored on a submitted attempt, with what it scored. */
+export interface QuizAnswer {
+  questionId: string;
+  value: string | string[] | number;
+  score: number;
+}
+
+/**
+ * A question a content manager wrote. Choice questions score their chosen options, a scale question
+ * scores its value (`scale_min`..`scale_max`), a free-text question scores 0. Questions never change
+ * once written (a quiz made of them keeps its meaning).
+ */
+export const quizQuestions = sqliteTable('quiz_questions', {
+  id: text('id').primaryKey(),
+  type: text('type', { enum: QUESTION_TYPES }).notNull(),
+  prompt: text('prompt').notNull(),
+  /** Choice questions' options; empty for the others. */
+  options: text('options', { mode: 'json' }).$type<QuizOption[]>().notNull(),
+  scaleMin: integer('scale_min'),
+  scaleMax: integer('scale_max'),
+  /** The admin who wrote it (an id only; kept when that account is erased). */
+  createdBy: text('created_by').notNull(),
+  createdAt: integer('created_at').notNull(),
+});
+
+/** A quiz: ordered questions (quiz_items) and result bands; draft → published → archived. */
+export const quizzes = sqliteTable(
+  'quizzes',
+  {
+    id: text('id').primaryKey(),
+    title: text('title').notNull(),
+    description: text('description'),
+    status: text('status', { enum: QUIZ_STATUSES }).notNull().default('draft'),
+    bands: text('bands', { mode: 'json' }).$type<QuizBand[]>().notNull(),
+    /** The admin who assembled it (an id only; kept when that account is erased). */
+    createdBy: text('created_by').notNull(),
+    publishedAt: integer('published_at'),
+    archivedAt: integer('archived_at'),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [index('quizzes_status_idx').on(t.status, t.createdAt)],
+);
+
+/** The questions of a quiz, in order (position 0 first). */
+export const quizItems = sqliteTable(
+  'quiz_items',
+  {
+    quizId: text('quiz_id').notNull(),
+    questionId: text('question_id').notNull(),
+    position: integer('position').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.quizId, t.position] })],
+);
+
+/** A user's attempt at a quiz: started, then submitted once with its answers, score and band. */
+export const quizAttempts = sqliteTable(
+  'quiz_attempts',
+  {
+    id: text('id').primaryKey(),
+    quizId: text('quiz_id').notNull(),
+    userId: text('user_id').notNull(),
+    answers: text('answers', { mode: 'json' }).$type<QuizAnswer[]>(),
+    score: integer('score'),
+    bandLabel: text('band_label'),
+    bandAdvice: text('band_advice'),
+    startedAt: integer('started_at').notNull(),
+    submittedAt: integer('submitted_at'),
+  },
+  (t) => [index('quiz_attempts_user_idx').on(t.userId, t.quizId, t.startedAt)],
+);
+
+export type QuizQuestionRow = typeof quizQuestions.$inferSelect;
+export type QuizRow = typeof quizzes.$inferSelect;
+export type QuizAttemptRow = typeof quizAttempts.$inferSelect;

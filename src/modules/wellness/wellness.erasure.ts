@@ -1,12 +1,13 @@
 import { eq } from 'drizzle-orm';
 import type { ServiceContext } from '../../context';
 import type { EraseMode, Erasure } from '../../db/erasure';
-import { goalProgress, healthScores, wellnessFeedback, wellnessGoals } from '../../db/schema';
+import { goalProgress, healthScores, quizAttempts, wellnessFeedback, wellnessGoals } from '../../db/schema';
 
 /**
  * The wellness module's part of an account erasure (both modes): the account's health scores, goals,
- * progress entries and feedback go. Goal templates an erased admin proposed stay (they hold the
- * admin's id only and other users' goals may name them).
+ * progress entries, feedback, and quiz attempts with their answers go. Goal templates an erased admin
+ * proposed stay (they hold the admin's id only and other users' goals may name them), and so do the
+ * quiz questions and quizzes an erased content manager wrote.
  */
 export function wellnessErasure(ctx: ServiceContext, userId: string, _mode: EraseMode): Erasure {
   return {
@@ -15,6 +16,7 @@ export function wellnessErasure(ctx: ServiceContext, userId: string, _mode: Eras
       ctx.db.delete(goalProgress).where(eq(goalProgress.userId, userId)),
       ctx.db.delete(wellnessGoals).where(eq(wellnessGoals.userId, userId)),
       ctx.db.delete(wellnessFeedback).where(eq(wellnessFeedback.userId, userId)),
+      ctx.db.delete(quizAttempts).where(eq(quizAttempts.userId, userId)),
     ],
   };
 }

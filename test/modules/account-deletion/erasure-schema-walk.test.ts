@@ -65,6 +65,8 @@ const OTHER_ENTITY_IDS: Record<string, string> = {
   category_id: 'a content category',
   content_item_id: 'a content item',
   social_image_file_id: "a file (a content item's social image)",
+  quiz_id: 'a quiz',
+  question_id: 'a quiz question',
 };
 
 /** Columns named like a user id that hold something else, as `table.column`. */
@@ -135,6 +137,9 @@ const KEPT: Record<string, { why: string; modes?: EraseMode[] }> = {
   'care_session_events.actor_id': { why: "history of another patient's care sessions" },
   // Goal templates are catalog content other users' goals are made from: the proposing admin's id only.
   'goal_templates.created_by': { why: 'the content manager who proposed a goal template (ids only)' },
+  // Quizzes and their questions are shared content: the content manager who wrote them stays by id.
+  'quiz_questions.created_by': { why: 'the content manager who wrote a quiz question (ids only)' },
+  'quizzes.created_by': { why: 'the content manager who assembled a quiz (ids only)' },
   // Support threads are the ticket owner's: what a staff member wrote on another user's ticket stays in
   // that thread by id only; an erased agent's assignments are cleared.
   'support_messages.author_id': { why: "a staff reply or note on another user's ticket" },
