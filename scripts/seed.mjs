@@ -324,6 +324,56 @@ VALUES (${q(demoId('cnv', i + 1))}, ${q(id)}, 1, 'draft', ${q(JSON.stringify(sna
   ];
 }
 
+/** The demo's published sleep quiz by the superadmin: three questions, their order and three bands (one INSERT each). */
+function quizSql(now) {
+  const author = 'usr_01DEMD0SUPERADM1N000000000';
+  const quiz = demoId('qiz', 1);
+  const questions = [
+    [
+      'single-choice',
+      'How often do you wake up rested?',
+      [
+        ['often', 'Most days', 0],
+        ['sometimes', 'Some days', 2],
+        ['rarely', 'Rarely', 4],
+      ],
+      null,
+      null,
+    ],
+    ['scale', 'How stressed did you feel this week (0 = not at all, 5 = very)?', [], 0, 5],
+    [
+      'multiple-choice',
+      'What keeps you awake?',
+      [
+        ['noise', 'Noise', 1],
+        ['worry', 'Worry', 2],
+        ['screens', 'Screens', 1],
+      ],
+      null,
+      null,
+    ],
+  ];
+  // Scores 0–4, 0–5 and 1–4: the bands cover 1–13.
+  const bands = [
+    { min: 1, max: 4, label: 'low risk', advice: 'Your sleep looks fine: keep your routine.' },
+    { min: 5, max: 8, label: 'moderate risk', advice: 'Try a fixed bedtime and no screens the hour before.' },
+    { min: 9, max: 13, label: 'high risk', advice: 'Poor sleep for a while is worth talking about with a doctor.' },
+  ];
+  return [
+    ...questions.flatMap(([type, prompt, options, min, max], i) => {
+      const id = demoId('qqn', i + 1);
+      const json = JSON.stringify(options.map(([value, label, score]) => ({ value, label, score })));
+      return [
+        `INSERT INTO quiz_questions (id, type, prompt, options, scale_min, scale_max, created_by, created_at)
+VALUES (${q(id)}, ${q(type)}, ${q(prompt)}, ${q(json)}, ${min ?? 'NULL'}, ${max ?? 'NULL'}, ${q(author)}, ${now}) ON CONFLICT DO NOTHING;`,
+        `INSERT INTO quiz_items (quiz_id, question_id, position) VALUES (${q(quiz)}, ${q(id)}, ${i}) ON CONFLICT DO NOTHING;`,
+      ];
+    }),
+    `INSERT INTO quizzes (id, title, description, status, bands, created_by, published_at, archived_at, created_at, updated_at)
+VALUES (${q(quiz)}, 'Sleep check', 'Three questions on how you sleep.', 'published', ${q(JSON.stringify(bands))}, ${q(author)}, ${now}, NULL, ${now}, ${now}) ON CONFLICT DO NOTHING;`,
+  ];
+}
+
 export function seedSql(now = Date.now()) {
   const statements = DEMO_ACCOUNTS.map((a) => {
     const verified = a.role === 'doctor' || a.role === 'caregiver' ? now : null;
@@ -333,6 +383,7 @@ ON CONFLICT DO NOTHING;`;
   });
   statements.push(...healthSql(now), ...practiceSql(now), ...connectionsSql(now), ...careProfileSql(now));
   statements.push(...contentSql(now));
+  statements.push(...quizSql(now));
   return `${statements.join('\n')}\n`;
 }
 
@@ -342,6 +393,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   writeFileSync(file, seedSql());
   execFileSync('npx', ['wrangler', 'd1', 'execute', 'DB', '--local', '--file', file.pathname], { stdio: 'inherit' });
   console.log(
-    `Seeded ${DEMO_ACCOUNTS.length} demo accounts (password ${DEMO_PASSWORD}), ${SUPPLEMENTS.length} supplements, ${VACCINES.length} vaccines, the demo patient's dependent and schedules, the demo doctor's practice, a confirmed appointment, the caregiver link and the caregiver's profile and availability, a support ticket and three published articles.`,
+    `Seeded ${DEMO_ACCOUNTS.length} demo accounts (password ${DEMO_PASSWORD}), ${SUPPLEMENTS.length} supplements, ${VACCINES.length} vaccines, the demo patient's dependent and schedules, the demo doctor's practice, a confirmed appointment, the caregiver link and the caregiver's profile and availability, a support ticket, three published articles and a published quiz.`,
   );
 }
