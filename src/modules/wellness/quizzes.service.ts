@@ -225,11 +225,9 @@ export async function updateQuiz(ctx: AuthedContext, id: string, input: QuizInpu
   checkBands(input.bands, scoreRange(questions));
   const draft = and(eq(quizzes.id, id), eq(quizzes.status, 'draft'));
   const stillDraft = sql`exists (select 1 from ${quizzes} where ${draft})`;
-  const [, ...rest] = await ctx.db.batch([
-    ctx.db.delete(quizItems).where(and(eq(quizItems.quizId, id), stillDraft)),
-    ...itemRows(id, input.questionIds).map((item) =>
-      ctx.db.insert(quizItems).select(sql`select ${selectedRow(quizItems, item)} where ${stillDraft}`),
-    ),
+  // The quiz row first (its audit event right after, on `changes()`), then its items: each statement
+  // applies only while the quiz is a draft, so one published meanwhile keeps its questions.
+  const [updated] = await ctx.db.batch([
     ctx.db
       .update(quizzes)
       .set({
@@ -245,10 +243,13 @@ export async function updateQuiz(ctx: AuthedContext, id: string, input: QuizInpu
       { action: 'wellness.quiz.update', resourceType: 'quiz', resourceId: id },
       { guard: { where: sql`changes() = 1` } },
     ),
+    ctx.db.delete(quizItems).where(and(eq(quizItems.quizId, id), stillDraft)),
+    ...itemRows(id, input.questionIds).map((item) =>
+      ctx.db.insert(quizItems).select(sql`select ${selectedRow(quizItems, item)} where ${stillDraft}`),
+    ),
   ]);
-  const updated = rest[rest.length - 2] as QuizRow[];
   if (!updated[0]) throw fixedQuiz('published');
-  return adminQuizView(updated[0], questions);
+  return adminQuizView(updated[0] as QuizRow, questions);
 }
 
 const fixedQuiz = (status: QuizStatus) =>

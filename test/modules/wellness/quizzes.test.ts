@@ -256,6 +256,12 @@ describe('taking quizzes', () => {
     const [row] = await db.select().from(quizAttempts).where(eq(quizAttempts.id, attempt)).all();
     expect(row?.score).toBe(9);
 
+    const audit = await db.select().from(auditEvents).where(eq(auditEvents.resourceId, attempt)).all();
+    expect(audit.map((e) => [e.action, e.actorId])).toEqual([
+      ['wellness.quiz.attempt.start', me.user.id],
+      ['wellness.quiz.attempt.submit', me.user.id],
+    ]);
+
     const read = await me.get(`${W}/quiz-attempts/${attempt}`);
     expectOk(read);
     expect(tripsOf(read)).toBe(1);
