@@ -3,7 +3,7 @@ CREATE TABLE `waitlist_entries` (
 	`patient_id` text NOT NULL,
 	`doctor_id` text NOT NULL,
 	`service_id` text NOT NULL,
-	`created_by` text NOT NULL,
+	`created_by` text,
 	`from_date` text NOT NULL,
 	`to_date` text NOT NULL,
 	`time_from` text,

@@ -27,8 +27,8 @@ export const waitlistEntries = sqliteTable(
     patientId: text('patient_id').notNull(),
     doctorId: text('doctor_id').notNull(),
     serviceId: text('service_id').notNull(),
-    /** Who put the patient on the list: the patient, or staff for them. */
-    createdBy: text('created_by').notNull(),
+    /** Who put the patient on the list: the patient, or staff for them (null once that account is erased). */
+    createdBy: text('created_by'),
     fromDate: text('from_date').notNull(),
     toDate: text('to_date').notNull(),
     /** Local HH:MM, inclusive: the earliest start offered; null = any. */

@@ -8,6 +8,15 @@ export const MAX_RANGE_DAYS = 60;
 /** Most live (`waiting`) entries one patient may have at once. */
 export const MAX_LIVE_ENTRIES = 5;
 
+const DOCTOR = 'usr_01JF8ZS5X0V6M3A2Q9K1T7B4CE';
+const PATIENT = 'usr_01JF8ZS5X0V6M3A2Q9K1T7B4CF';
+const SERVICE = 'svc_01JF8ZS5X0V6M3A2Q9K1T7B4CE';
+const ENTRY = 'wle_01JF8ZS5X0V6M3A2Q9K1T7B4CE';
+
+/** Whose entry or offer it is, and for which doctor and service: shared by both views. */
+const Parties = { patientId: z.string(), doctorId: z.string(), serviceId: z.string() };
+const PARTIES_EXAMPLE = { patientId: PATIENT, doctorId: DOCTOR, serviceId: SERVICE };
+
 export const EntryIdParam = idParam('wle', 'waitlist entry');
 export const OfferIdParam = idParam('wlo', 'waitlist offer');
 
@@ -22,14 +31,10 @@ const LocalTime = z
 
 export const CreateEntryBody = z
   .strictObject({
-    doctorId: z.string().min(1).max(64).openapi({ example: 'usr_01JF8ZS5X0V6M3A2Q9K1T7B4CE' }),
-    serviceId: z
-      .string()
-      .min(1)
-      .max(64)
-      .openapi({ example: 'svc_01JF8ZS5X0V6M3A2Q9K1T7B4CE', description: 'The service to book (its length)' }),
+    doctorId: z.string().min(1).max(64).openapi({ example: DOCTOR }),
+    serviceId: z.string().min(1).max(64).openapi({ example: SERVICE, description: 'The service to book (its length)' }),
     patientId: z.string().min(1).max(64).optional().openapi({
-      example: 'usr_01JF8ZS5X0V6M3A2Q9K1T7B4CF',
+      example: PATIENT,
       description: 'Staff only: the patient to put on the list (patients leave it out)',
     }),
     fromDate: LocalDate,
@@ -39,8 +44,8 @@ export const CreateEntryBody = z
   })
   .openapi('CreateWaitlistEntry', {
     example: {
-      doctorId: 'usr_01JF8ZS5X0V6M3A2Q9K1T7B4CE',
-      serviceId: 'svc_01JF8ZS5X0V6M3A2Q9K1T7B4CE',
+      doctorId: DOCTOR,
+      serviceId: SERVICE,
       fromDate: '2026-03-24',
       toDate: '2026-04-07',
       timeFrom: '09:00',
@@ -53,9 +58,7 @@ export const OfferSchema = z
   .object({
     id: z.string(),
     entryId: z.string(),
-    patientId: z.string(),
-    doctorId: z.string(),
-    serviceId: z.string(),
+    ...Parties,
     startsAt: z.string(),
     endsAt: z.string(),
     holdId: z.string().openapi({ description: 'Book with it: POST /api/v1/appointments with this `holdId`' }),
@@ -66,10 +69,8 @@ export const OfferSchema = z
   .openapi('WaitlistOffer', {
     example: {
       id: 'wlo_01JF8ZS5X0V6M3A2Q9K1T7B4CE',
-      entryId: 'wle_01JF8ZS5X0V6M3A2Q9K1T7B4CE',
-      patientId: 'usr_01JF8ZS5X0V6M3A2Q9K1T7B4CF',
-      doctorId: 'usr_01JF8ZS5X0V6M3A2Q9K1T7B4CE',
-      serviceId: 'svc_01JF8ZS5X0V6M3A2Q9K1T7B4CE',
+      entryId: ENTRY,
+      ...PARTIES_EXAMPLE,
       startsAt: '2026-03-24T10:00:00.000Z',
       endsAt: '2026-03-24T10:30:00.000Z',
       holdId: 'hld_01JF8ZS5X0V6M3A2Q9K1T7B4CE',
@@ -83,9 +84,7 @@ export type OfferView = z.infer<typeof OfferSchema>;
 export const EntrySchema = z
   .object({
     id: z.string(),
-    patientId: z.string(),
-    doctorId: z.string(),
-    serviceId: z.string(),
+    ...Parties,
     fromDate: z.string(),
     toDate: z.string(),
     timeFrom: z.string().nullable(),
@@ -98,10 +97,8 @@ export const EntrySchema = z
   })
   .openapi('WaitlistEntry', {
     example: {
-      id: 'wle_01JF8ZS5X0V6M3A2Q9K1T7B4CE',
-      patientId: 'usr_01JF8ZS5X0V6M3A2Q9K1T7B4CF',
-      doctorId: 'usr_01JF8ZS5X0V6M3A2Q9K1T7B4CE',
-      serviceId: 'svc_01JF8ZS5X0V6M3A2Q9K1T7B4CE',
+      id: ENTRY,
+      ...PARTIES_EXAMPLE,
       fromDate: '2026-03-24',
       toDate: '2026-04-07',
       timeFrom: '09:00',
