@@ -321,4 +321,40 @@ describe('waitlist', () => {
         .all(),
     ).toEqual([]);
   });
+  it('Should let staff put a patient on the list, and expire entries whose dates have passed', async () => {
+    const { doctor, service, a } = await setup();
+    const staff = await account('receptionist', now());
+    const res = await api.post('/api/v1/waitlist', {
+      token: staff.token,
+      json: { doctorId: doctor.user.id, serviceId: service.id, patientId: a.user.id, fromDate: DAY, toDate: DAY },
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    expect(res.body.data).toMatchObject({ patientId: a.user.id, status: 'waiting' });
+    expect(await entryRow(res.body.data.id)).toMatchObject({ patientId: a.user.id, createdBy: staff.user.id });
+    const mine = await api.get('/api/v1/waitlist', { token: a.token });
+    expect(mine.body.data.items.map((e: { id: string }) => e.id)).toEqual([res.body.data.id]);
+
+    // The day after DAY in the doctor's zone the cron ends the entry.
+    clock.set('2026-03-25T00:01:00Z');
+    await runWaitlistCron();
+    expect(await entryRow(res.body.data.id)).toMatchObject({ status: 'expired' });
+  });
+
+  it('Should offer the slot of a released hold', async () => {
+    const { doctor, service, a, x } = await setup();
+    const hold = await api.post('/api/v1/appointments/holds', {
+      token: x.token,
+      json: { doctorId: doctor.user.id, serviceId: service.id, startsAt: SLOT },
+    });
+    expect(hold.status).toBe(201);
+    const entry = await join(a.token, { doctorId: doctor.user.id, serviceId: service.id, fromDate: DAY, toDate: DAY });
+    await runMatching();
+    expect(await offersOf(entry.id)).toEqual([]);
+    const released = await api.delete(`/api/v1/appointments/holds/${hold.body.data.id}`, { token: x.token });
+    expect(released.status, JSON.stringify(released.body)).toBe(200);
+    await runMatching();
+    expect(await offersOf(entry.id)).toEqual([
+      expect.objectContaining({ status: 'offered', startsAt: Date.parse(SLOT) }),
+    ]);
+  });
 });
