@@ -56,6 +56,7 @@ import { profileRouter } from './modules/users/profile.routes';
 import { usersRouter } from './modules/users/users.routes';
 import { vaccinationsRouter } from './modules/vaccinations/vaccinations.routes';
 import { voiceRouter } from './modules/voice/voice.routes';
+import { waitlistRouter } from './modules/waitlist/waitlist.routes';
 import { quizzesRouter } from './modules/wellness/quizzes.routes';
 import { wellnessRouter } from './modules/wellness/wellness.routes';
 import { enforceRequestCeiling } from './platform/request-ceiling';
@@ -87,6 +88,7 @@ const modules = [
   prescriptionsRouter,
   reviewsRouter,
   supportRouter,
+  waitlistRouter,
   callsRouter,
   calendarRouter,
   medicalRecordsRouter,

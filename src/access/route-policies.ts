@@ -310,6 +310,15 @@ export const ROUTE_POLICIES = {
   'admin.support.status': adminWith('support-agent'),
   'admin.support.file': adminWith('support-agent'),
 
+  // waitlist: patients join for themselves, receptionists and admins for a patient (row checks in the service:
+  // another's entry or offer 404); a doctor's waitlist for the doctor (own only) and staff
+  'waitlist.create': roles('user', 'receptionist', 'admin', 'superadmin'),
+  'waitlist.list': roles('user'),
+  'waitlist.get': roles('user', 'doctor', 'receptionist', 'admin', 'superadmin'),
+  'waitlist.leave': roles('user', 'receptionist', 'admin', 'superadmin'),
+  'waitlist.offers.decline': roles('user', 'receptionist', 'admin', 'superadmin'),
+  'doctors.waitlist': roles('doctor', 'receptionist', 'admin', 'superadmin'),
+
   // calls (video visits): ICE servers for anyone signed in; invitations by the appointment's doctor; what a
   // call left (summary, chat, recordings) for its patient and doctor; uploads by whoever started the
   // recording (row checks in the service; anyone else 404)

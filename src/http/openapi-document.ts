@@ -56,6 +56,11 @@ export const API_TAGS = [
     description: 'Holding a slot, booking, rescheduling, follow-ups, the appointment lifecycle and refunds.',
   },
   {
+    name: 'Waitlist',
+    description:
+      'Waiting for a cancelled slot: patients join a doctor’s waitlist for a date range; freed time is offered first come first served as a short hold, to book or decline.',
+  },
+  {
     name: 'Content',
     description:
       'The content hub: articles, documents and media with categories, tags and SEO metadata; drafts, scheduled publishing and versions for content managers; cacheable public reading.',

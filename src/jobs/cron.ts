@@ -11,6 +11,7 @@ import { sweepPendingRefunds } from '../modules/payments/refunds.service';
 import { expirePrescriptions } from '../modules/prescriptions/prescriptions.service';
 import { extendDoseHorizons, markMissedDoses } from '../modules/schedules/doses.service';
 import { pruneOutbox } from '../modules/system/system.service';
+import { expireWaitlist } from '../modules/waitlist/offers.service';
 
 /**
  * Work the every-minute cron finds. Each task only finds due work and enqueues it (or does a small,
@@ -37,6 +38,7 @@ export const CRON_TASKS: CronTask[] = [
   { name: 'calls.recordings-retention', run: (ctx) => sweepRecordings(ctx) },
   { name: 'caregivers.credentials-expiring', run: (ctx) => flagExpiringCredentials(ctx) },
   { name: 'content.publish-scheduled', run: (ctx) => publishDueContent(ctx) },
+  { name: 'waitlist.expire', run: (ctx) => expireWaitlist(ctx) },
 ];
 
 export interface CronReport {

@@ -3,12 +3,14 @@ import { NOTIFY_BROADCAST, NOTIFY_DELIVER } from '../access/notices';
 import type { ServiceContext } from '../context';
 import { deadJobs } from '../db/schema';
 import { CANCELLATION_REFUND_JOB } from '../modules/appointments/payment-state';
+import { TIME_FREED_JOB } from '../modules/availability/time-freed';
 import { fanOutBroadcast } from '../modules/notifications/broadcast.service';
 import { deliverNotice } from '../modules/notifications/deliver.service';
 import { markDeliveriesDead } from '../modules/notifications/deliveries.service';
 import { executeCancellationRefund, executeRefundJob, REFUND_EXECUTE_JOB } from '../modules/payments/refunds.service';
 import { TIME_ZONE_CHANGED } from '../modules/users/profile.service';
 import { retimeOwnerVaccineReminders } from '../modules/vaccinations/vaccine-reminders';
+import { consumeTimeFreed } from '../modules/waitlist/offers.service';
 import type { Job } from '../platform/jobs';
 
 /** A consumer delivers one job type. Throwing retries the message (with backoff, then the DLQ). */
@@ -21,6 +23,7 @@ export const CONSUMERS: Record<string, JobConsumer> = {
   [TIME_ZONE_CHANGED]: retimeOwnerVaccineReminders,
   [CANCELLATION_REFUND_JOB]: executeCancellationRefund,
   [REFUND_EXECUTE_JOB]: executeRefundJob,
+  [TIME_FREED_JOB]: consumeTimeFreed,
 };
 
 /**

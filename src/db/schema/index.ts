@@ -20,4 +20,5 @@ export * from './support';
 export * from './telemedicine';
 export * from './users';
 export * from './voice';
+export * from './waitlist';
 export * from './wellness';

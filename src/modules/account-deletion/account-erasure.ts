@@ -23,6 +23,7 @@ import { supportErasure } from '../support/support.erasure';
 import { usersErasure } from '../users/users.erasure';
 import { vaccinationsErasure } from '../vaccinations/vaccinations.erasure';
 import { voiceErasure } from '../voice/voice.erasure';
+import { waitlistErasure } from '../waitlist/waitlist.erasure';
 import { wellnessErasure } from '../wellness/wellness.erasure';
 
 /** One module's part of an account erasure (see src/db/erasure.ts). */
@@ -36,6 +37,7 @@ export type AccountErasure = (ctx: ServiceContext, userId: string, mode: EraseMo
  */
 export const ACCOUNT_ERASURES: readonly AccountErasure[] = [
   reviewsErasure,
+  waitlistErasure,
   appointmentsErasure,
   prescriptionsErasure,
   caregiversErasure,

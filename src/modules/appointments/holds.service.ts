@@ -1,10 +1,12 @@
-import { and, eq, gt, isNull, lte, sql } from 'drizzle-orm';
+import { and, eq, gt, inArray, isNull, lte, sql } from 'drizzle-orm';
+import type { BatchItem } from 'drizzle-orm/batch';
 import type { AuthedContext, ServiceContext } from '../../context';
 import { batchOf } from '../../db/batch';
 import { type AppointmentHoldRow, appointmentHolds, slotClaims } from '../../db/schema';
 import { isNotNullViolation } from '../../db/sql';
 import { AppError, notFound } from '../../lib/errors';
 import { iso } from '../../lib/time';
+import { announceTimeFreed } from '../availability/time-freed';
 import { getSetting, primeSettings, settingsQuery } from '../settings/settings.service';
 import { isStaff } from './appointment-access';
 import type { CreateHoldInput, HoldStatus, HoldView } from './booking.schemas';
@@ -17,7 +19,7 @@ import {
   bookingTargetQueries,
   patientQuery,
 } from './booking-target';
-import { claimStatements, releaseClaims, runClaimingBatch } from './claims';
+import { type ClaimSpan, claimStatements, releaseClaims, runClaimingBatch } from './claims';
 
 /**
  * Holds: a slot kept for a patient for `appointments.holdTtlMinutes` while they fill in the booking
@@ -115,6 +117,55 @@ export async function createHold(ctx: AuthedContext, input: CreateHoldInput): Pr
   return toHoldView(row, now);
 }
 
+/**
+ * A hold made by the system for a patient (a waitlist offer) rather than by the patient's own request:
+ * the row and the statements claiming its span, for the caller's batch (`runClaimingBatch`: a taken
+ * unit fails the batch). The span must be a free slot of the doctor's schedule (the caller found it
+ * with the free-slot rules). Unlike `createHold` it does not count toward MAX_LIVE_HOLDS as a refusal.
+ */
+export function systemHold(
+  ctx: ServiceContext,
+  input: { patientId: string; serviceId: string; span: ClaimSpan; expiresAt: number },
+): { row: AppointmentHoldRow; statements: BatchItem<'sqlite'>[] } {
+  const row: AppointmentHoldRow = {
+    id: ctx.ids.id('hld'),
+    patientId: input.patientId,
+    doctorId: input.span.doctorId,
+    serviceId: input.serviceId,
+    startsAt: input.span.startsAt,
+    endsAt: input.span.endsAt,
+    bufferMinutes: input.span.bufferMinutes,
+    expiresAt: input.expiresAt,
+    appointmentId: null,
+    releasedAt: null,
+    createdAt: ctx.clock.now().getTime(),
+  };
+  return {
+    row,
+    statements: [
+      ctx.db.insert(appointmentHolds).values(row),
+      ...claimStatements(ctx, input.span, { type: 'hold', id: row.id, expiresAt: row.expiresAt }),
+    ],
+  };
+}
+
+/** Statements releasing live holds (not converted, not released) and freeing their units, for a batch. */
+export function releaseHoldStatements(ctx: ServiceContext, ids: string[]): BatchItem<'sqlite'>[] {
+  return [
+    ctx.db
+      .update(appointmentHolds)
+      .set({ releasedAt: ctx.clock.now().getTime() })
+      .where(
+        and(
+          inArray(appointmentHolds.id, ids),
+          isNull(appointmentHolds.appointmentId),
+          isNull(appointmentHolds.releasedAt),
+        ),
+      ),
+    releaseClaims(ctx, ids),
+  ];
+}
+
 /** @throws AppError NOT_FOUND */
 export async function getHold(ctx: AuthedContext, id: string): Promise<HoldView> {
   return toHoldView(await visibleHold(ctx, id), ctx.clock.now().getTime());
@@ -141,7 +192,10 @@ export async function releaseHold(ctx: AuthedContext, id: string): Promise<HoldV
       .returning(),
     releaseClaims(ctx, [id]),
   ]);
-  if (updated[0]) return toHoldView(updated[0], now);
+  if (updated[0]) {
+    announceTimeFreed(ctx, row.doctorId);
+    return toHoldView(updated[0], now);
+  }
   // Booked or released by a concurrent request between the read and the batch.
   const current = await visibleHold(ctx, id);
   if (current.appointmentId !== null) throw converted();

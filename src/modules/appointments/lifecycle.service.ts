@@ -5,6 +5,7 @@ import { batchOf } from '../../db/batch';
 import { type AppointmentRow, appointments } from '../../db/schema';
 import { AppError } from '../../lib/errors';
 import { auditInsert } from '../audit/audit.service';
+import { announceTimeFreed } from '../availability/time-freed';
 import { getSetting, primeSettings, settingsQuery } from '../settings/settings.service';
 import {
   type AppointmentDetail,
@@ -168,6 +169,7 @@ export async function transitionAppointment(
     throw await lostRace(ctx, id, action);
   }
   const view = detailView(row, changes);
+  if (claims === 'release') announceTimeFreed(ctx, row.doctorId);
   if (changes.refundStatus === 'pending') {
     // The refund leaves the request's path: the payments consumer asks the provider (idempotent on the
     // appointment); a lost enqueue is picked up by the cron's sweep of pending cancellation refunds.

@@ -4,6 +4,7 @@ import { batchOf } from '../../db/batch';
 import { type AppointmentStatus, appointments } from '../../db/schema';
 import { AppError } from '../../lib/errors';
 import { auditInsert } from '../audit/audit.service';
+import { announceTimeFreed } from '../availability/time-freed';
 import {
   type AppointmentView,
   appointmentDetails,
@@ -145,6 +146,7 @@ export async function rescheduleAppointment(
       sequence: Number(read.sequence[0]?.n ?? 0) + 1,
       previousStartsAt: row.startsAt,
     });
+    announceTimeFreed(ctx, row.doctorId);
     return view;
   } catch (err) {
     if (!eventGuardTripped(err)) throw err;

@@ -26,6 +26,7 @@ import {
   type TimeOffView,
   type UpdateAvailabilityInput,
 } from './availability.schemas';
+import { announceTimeFreed } from './time-freed';
 
 /** The UTC calendar date of an instant. */
 const utcDate = (instant: number) => new Date(instant).toISOString().slice(0, 10);
@@ -104,6 +105,7 @@ export async function updateAvailability(
   ]);
   // The profile as updated and the hours as now stored: no read after the write.
   const [updated] = results[1] as DoctorProfileRow[];
+  announceTimeFreed(ctx, doctorId);
   return availabilityView(updated!, results.at(-1) as WeeklyHoursRow[]);
 }
 
@@ -221,7 +223,9 @@ export async function setUnavailability(
 
 export async function clearUnavailability(ctx: ServiceContext, doctorId: string): Promise<AvailabilityView> {
   await managedDoctor(ctx, doctorId);
-  return writeUnavailability(ctx, doctorId, null, null, 'doctor.unavailability.clear');
+  const view = await writeUnavailability(ctx, doctorId, null, null, 'doctor.unavailability.clear');
+  announceTimeFreed(ctx, doctorId);
+  return view;
 }
 
 async function writeUnavailability(

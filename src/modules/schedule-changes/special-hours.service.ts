@@ -13,6 +13,7 @@ import {
   toSpecialHoursView,
   upcomingChangesQueries,
 } from '../availability/availability.service';
+import { announceTimeFreed } from '../availability/time-freed';
 import { assertPracticeOpen, ensureDoctorProfile, managedDoctor } from '../doctors/doctor-access';
 import { planRebooking } from './rebooking-flags';
 import { anyZoneWindow, type Cause, remainingCauses, specialHoursCause } from './schedule-changes.policy';
@@ -89,6 +90,7 @@ export async function setSpecialHours(
   ]);
   const { affected, flagged, restored } = plan.outcome(results, 2);
   notifyAffected(ctx, { flagged, restored });
+  announceTimeFreed(ctx, doctorId);
   const stored = (results[1] as SpecialHoursRow[])[0] ?? row;
   return { specialHours: toSpecialHoursView(stored), affected, restored };
 }
@@ -123,5 +125,6 @@ export async function deleteSpecialHours(
   ]);
   const { restored } = plan.outcome(results, 2);
   notifyAffected(ctx, { restored });
+  announceTimeFreed(ctx, doctorId);
   return { id: existing.id, date, restored };
 }

@@ -20,6 +20,7 @@ import {
   toTimeOffView,
   upcomingChangesQueries,
 } from '../availability/availability.service';
+import { announceTimeFreed } from '../availability/time-freed';
 import { assertPracticeOpen, ensureDoctorProfile, managedDoctor } from '../doctors/doctor-access';
 import { planRebooking } from './rebooking-flags';
 import { anyZoneWindow, remainingCauses, timeOffCause } from './schedule-changes.policy';
@@ -106,6 +107,7 @@ export async function deleteTimeOff(
   ]);
   const { restored } = plan.outcome(results, 2);
   notifyAffected(ctx, { restored });
+  announceTimeFreed(ctx, doctorId);
   return { id: timeOffId, restored };
 }
 

@@ -360,6 +360,14 @@ export const SETTINGS = {
         'must be empty or a number in E.164 such as +14155550123',
       ),
   }),
+  'waitlist.offerMinutes': integerSetting({
+    default: 15,
+    min: 5,
+    max: 240,
+    public: true,
+    description:
+      'How long a waitlist offer keeps its slot for the patient, in minutes (docs/waitlist.md): the offer is a hold that expires then, and the slot passes to the next patient on the waitlist.',
+  }),
 } satisfies Record<string, SettingDefinition<any>>;
 
 export type SettingKey = keyof typeof SETTINGS;

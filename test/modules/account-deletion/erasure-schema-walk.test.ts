@@ -67,6 +67,7 @@ const OTHER_ENTITY_IDS: Record<string, string> = {
   social_image_file_id: "a file (a content item's social image)",
   quiz_id: 'a quiz',
   question_id: 'a quiz question',
+  entry_id: 'a waitlist entry',
 };
 
 /** Columns named like a user id that hold something else, as `table.column`. */

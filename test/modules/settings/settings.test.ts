@@ -36,6 +36,7 @@ const PUBLIC_KEYS = [
   'reviews.minCountToShow',
   'support.email',
   'support.reopenDays',
+  'waitlist.offerMinutes',
 ];
 
 const stored = (key: string) => db.select().from(systemSettings).where(eq(systemSettings.key, key)).get();
@@ -293,6 +294,7 @@ describe('GET /settings/public', () => {
       'reviews.minCountToShow': 3,
       'support.email': 'support@kinwell.health',
       'support.reopenDays': 7,
+      'waitlist.offerMinutes': 15,
     });
     const signedIn = await api.get('/api/v1/settings/public', { token: superadmin.token });
     expect(Object.keys(signedIn.body.data).sort()).toEqual(PUBLIC_KEYS);
