@@ -16,7 +16,7 @@ import {
   patientQuery,
 } from '../appointments/booking-target';
 import { releaseHoldStatements } from '../appointments/holds.service';
-import { auditInsert } from '../audit/audit.service';
+import { auditGuardTripped, auditInsert } from '../audit/audit.service';
 import { announceTimeFreed } from '../availability/time-freed';
 import {
   type CreateEntryInput,
@@ -318,23 +318,34 @@ export async function declineOffer(ctx: AuthedContext, id: string): Promise<Offe
   const now = ctx.clock.now().getTime();
   const status = offerStatus(row, now);
   if (status !== 'offered') throw new AppError('CONFLICT', `This offer is ${status} and can no longer be declined`);
-  const [updated] = await ctx.db.batch([
-    ctx.db
-      .update(waitlistOffers)
-      .set({ status: 'declined', endedAt: now })
-      .where(and(eq(waitlistOffers.id, id), eq(waitlistOffers.status, 'offered'), gt(waitlistOffers.expiresAt, now)))
-      .returning(),
-    ...releaseHoldStatements(ctx, [row.holdId]),
-    auditInsert(ctx, {
-      action: 'waitlist.decline',
-      resourceType: 'waitlist-offer',
-      resourceId: id,
-      patientId: row.patientId,
-      metadata: { entryId: row.entryId, startsAt: iso(row.startsAt) },
-    }),
-  ]);
-  const done = updated[0];
-  if (!done) throw new AppError('CONFLICT', 'This offer changed meanwhile (booked or expired)');
+  // The audit row is guarded on the update: an offer booked or expired meanwhile rolls the batch
+  // back (hold release included) and answers 409, leaving nothing written.
+  let updated: WaitlistOfferRow[];
+  try {
+    [updated] = await ctx.db.batch([
+      ctx.db
+        .update(waitlistOffers)
+        .set({ status: 'declined', endedAt: now })
+        .where(and(eq(waitlistOffers.id, id), eq(waitlistOffers.status, 'offered'), gt(waitlistOffers.expiresAt, now)))
+        .returning(),
+      auditInsert(
+        ctx,
+        {
+          action: 'waitlist.decline',
+          resourceType: 'waitlist-offer',
+          resourceId: id,
+          patientId: row.patientId,
+          metadata: { entryId: row.entryId, startsAt: iso(row.startsAt) },
+        },
+        { guard: 'one-row-changed' },
+      ),
+      ...releaseHoldStatements(ctx, [row.holdId]),
+    ]);
+  } catch (err) {
+    if (auditGuardTripped(err)) throw new AppError('CONFLICT', 'This offer changed meanwhile (booked or expired)');
+    throw err;
+  }
+  const done = updated[0]!;
   announceTimeFreed(ctx, row.doctorId);
   return toOfferView(done, now);
 }
