@@ -139,9 +139,10 @@ function messageParameters(sources: ts.SourceFile[]): Map<string, number> {
 /** Every message literal under `root/src`. */
 export function messageLiterals(root: string): MessageLiteral[] {
   const found: MessageLiteral[] = [];
-  const sources = files(join(root, 'src')).map((path) =>
-    ts.createSourceFile(path, readFileSync(path, 'utf8'), ts.ScriptTarget.Latest, true),
-  );
+  // The catalogs themselves hold translations, not messages.
+  const sources = files(join(root, 'src'))
+    .filter((path) => !relative(root, path).startsWith(join('src', 'lib', 'i18n')))
+    .map((path) => ts.createSourceFile(path, readFileSync(path, 'utf8'), ts.ScriptTarget.Latest, true));
   const takers = messageParameters(sources);
   for (const source of sources) {
     const path = source.fileName;
