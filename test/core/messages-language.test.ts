@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import type { ServiceContext } from '../../src/context';
 import { userProfiles } from '../../src/db/schema';
+import { AppError } from '../../src/lib/errors';
+import { errorDataOf } from '../../src/realtime/socket-core';
 import { client, db, signedInUser } from '../helpers';
 import { tripsOf } from '../support/round-trips';
 
@@ -126,5 +129,13 @@ describe('messages in the caller’s language', () => {
     const res = await api.get('/api/v1/openapi.json', { headers: german });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-language')).toBe('en');
+  });
+
+  it('puts a socket event’s error frame in the profile’s language', () => {
+    const ctx = { actor: { language: 'de' } } as unknown as ServiceContext;
+    const err = new AppError('NOT_FOUND', 'Appointment not found');
+    expect(errorDataOf(err, ctx, 'test')).toEqual({ code: 'NOT_FOUND', message: 'Termin nicht gefunden' });
+    const english = { actor: { language: null } } as unknown as ServiceContext;
+    expect(errorDataOf(err, english, 'test').message).toBe('Appointment not found');
   });
 });
