@@ -10,6 +10,7 @@ import { type AppEnv, createRouter } from './http/hono';
 import { openApiDocument } from './http/openapi-document';
 import { errorBody } from './lib/envelope';
 import { AppError, type ErrorCode, errorHeaders } from './lib/errors';
+import { languageFor, localizeEnvelope } from './lib/i18n';
 import { createIds } from './lib/ids';
 import { createLogger } from './lib/log';
 import { accountDeletionRouter } from './modules/account-deletion/account-deletion.routes';
@@ -205,6 +206,29 @@ export function createApp(deps: AppDeps) {
       d1RoundTrips: ctx.meter.roundTrips,
       actorId: ctx.actor?.id ?? null,
     });
+  });
+  // Messages in the caller's language (docs/api.md#language): the profile's preferred language (read by
+  // the session check, so no round trip of its own), else Accept-Language, else English. The one place
+  // the envelope's `message` and `errors[].message` are translated; codes, fields and data never change.
+  app.use(async (c, next) => {
+    await next();
+    const json = (c.res.headers.get('content-type') ?? '').includes('application/json');
+    if (!json && c.res.status !== 304) return;
+    const language = languageFor(c.get('ctx')?.actor?.language, c.req.header('accept-language'));
+    let served = language;
+    if (language !== 'en' && json) {
+      const body: unknown = await c.res
+        .clone()
+        .json()
+        .catch(() => null);
+      const thrown = c.error ? toAppError(c.error) : null;
+      if (localizeEnvelope(body, language, thrown?.fields)) {
+        c.res = new Response(JSON.stringify(body), c.res);
+        c.res.headers.delete('content-length');
+      } else served = 'en';
+    }
+    c.header('Content-Language', served);
+    c.header('Vary', 'Accept-Language', { append: true });
   });
   app.use(async (c, next) => {
     const docs = c.req.path === `${API_PREFIX}/docs`;

@@ -17,6 +17,11 @@ export interface Actor {
   status: UserStatus;
   /** Session the access token belongs to. */
   sessionId: string | null;
+  /**
+   * The profile's preferred language (BCP 47), once the session check read it (null: none set); API
+   * messages follow it (src/lib/i18n).
+   */
+  language?: string | null;
 }
 
 /**

@@ -2,7 +2,7 @@ import { and, eq } from 'drizzle-orm';
 import type { Actor, ServiceContext } from '../context';
 import { createDb, type Db } from '../db/client';
 import type { D1Gate } from '../db/metered';
-import { sessions, USER_STATUSES, type UserStatus, users } from '../db/schema';
+import { sessions, USER_STATUSES, type UserStatus, userProfiles, users } from '../db/schema';
 import { AppError } from '../lib/errors';
 import { assertAllowed, type SignedInPolicy } from './policy';
 import { type AccessClaims, verifyAccessToken } from './tokens';
@@ -46,9 +46,11 @@ export async function sessionActor(
       tokenVersion: users.tokenVersion,
       sessionRevokedAt: sessions.revokedAt,
       sessionExpiresAt: sessions.expiresAt,
+      language: userProfiles.preferredLanguage,
     })
     .from(users)
     .leftJoin(sessions, and(eq(sessions.id, who.sessionId), eq(sessions.userId, users.id)))
+    .leftJoin(userProfiles, eq(userProfiles.userId, users.id))
     .where(eq(users.id, who.userId))
     .get();
   const now = ctx.clock.now().getTime();
@@ -70,6 +72,7 @@ export async function sessionActor(
     subRoles: user.subRoles,
     status: user.status,
     sessionId: who.sessionId,
+    language: user.language,
   };
   return { actor, tokenVersion: user.tokenVersion };
 }
@@ -77,12 +80,14 @@ export async function sessionActor(
 /**
  * The one statement that proves a verified access token may still act on a route: its session is live,
  * its token version current, its role unchanged, and its account active (or pending, where the route
- * allows it). It answers `{ status }`, or fails with an SQL error, so the DB port can send it beside a
- * handler's first read or ahead of its first write in the same batch (see src/db/metered.ts).
+ * allows it). It answers `{ status, language }` (the profile's preferred language, for the messages), or
+ * fails with an SQL error, so the DB port can send it beside a handler's first read or ahead of its first
+ * write in the same batch (see src/db/metered.ts).
  */
 function sessionGateSql(allowPending: boolean): string {
   const statuses = (allowPending ? ['active', 'pending'] : ['active']).map((s) => `'${s}'`).join(', ');
-  return `select case when v.status is null then json('access refused') else v.status end as status
+  return `select case when v.status is null then json('access refused') else v.status end as status,
+  (select p.preferred_language from user_profiles p where p.user_id = ?1) as language
 from (select (select u.status from users u join sessions s on s.id = ?2 and s.user_id = u.id
   where u.id = ?1 and u.token_version = ?3 and u.role = ?4 and u.status in (${statuses})
     and s.revoked_at is null and s.expires_at > ?5) as status) v`;
@@ -127,6 +132,7 @@ function sessionGate(ctx: ServiceContext, claims: AccessClaims, actor: Actor, po
     passed: (row) => {
       const status = row.status as UserStatus;
       if (USER_STATUSES.includes(status)) actor.status = status;
+      if (typeof row.language === 'string') actor.language = row.language;
     },
     refused: async (d1) => {
       const { actor: current } = await sessionActor(

@@ -6,6 +6,7 @@ import type { RoutePolicy, SignedInPolicy } from '../access/policy';
 import type { Actor, AuthedContext, ServiceContext } from '../context';
 import type { Env } from '../env';
 import { AppError, type FieldError } from '../lib/errors';
+import { withIssue } from '../lib/i18n';
 
 /** Hono typing shared by the app and every module router. */
 export type AppEnv = {
@@ -34,7 +35,13 @@ export function fieldErrors(error: ZodError, fallbackField: string): FieldError[
           field: [...issue.path, key].map(String).join('.'),
           message: 'This field cannot be set here',
         }))
-      : [{ field: issue.path.length ? issue.path.map(String).join('.') : fallbackField, message: issue.message }],
+      : [
+          // The issue stays reachable (not in the JSON) so the message can be rendered in the caller's language.
+          withIssue(
+            { field: issue.path.length ? issue.path.map(String).join('.') : fallbackField, message: issue.message },
+            issue,
+          ),
+        ],
   );
 }
 

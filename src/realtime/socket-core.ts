@@ -1,5 +1,6 @@
 import type { ServiceContext } from '../context';
 import { AppError } from '../lib/errors';
+import { languageFor, translate, translateFields } from '../lib/i18n';
 import { authorityFromHeaders, type SocketAuthority } from './hub-auth';
 import { type ErrorData, errorFrame } from './protocol';
 
@@ -84,13 +85,17 @@ export function throttle<S extends Throttled>(
   return { verdict: 'ok' };
 }
 
-/** The code and message of a failed handler; anything but an AppError is logged and hidden. */
+/**
+ * The code and message of a failed handler, the message in the caller's language (their profile's, read
+ * with the session; docs/api.md#language); anything but an AppError is logged and hidden.
+ */
 export function errorDataOf(err: unknown, ctx: ServiceContext, event: string): ErrorData {
   if (err instanceof AppError) {
+    const language = languageFor(ctx.actor?.language, null);
     return {
       code: err.code,
-      message: err.message,
-      ...(err.fields?.length ? { fields: err.fields } : {}),
+      message: translate(err.message, language),
+      ...(err.fields?.length ? { fields: translateFields(err.fields, language) } : {}),
       ...(err.details !== undefined ? { details: err.details } : {}),
     };
   }
