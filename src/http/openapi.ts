@@ -4,6 +4,7 @@ import { bodyLimit } from 'hono/body-limit';
 import type { RoutePolicy } from '../access/policy';
 import { type OperationId, ROUTE_POLICIES } from '../access/route-policies';
 import { AppError } from '../lib/errors';
+import { isLocalDate, isLocalTime } from '../lib/time';
 import { guard } from './guard';
 import type { AppEnv, RouteEnv } from './hono';
 
@@ -51,6 +52,12 @@ export const PaginationSchema = z
   .openapi('Pagination');
 
 /** `?page=&limit=`: page from 1, limit 1–100 (default 20). */
+/** A calendar date `YYYY-MM-DD` (whose calendar, the route says: the doctor's, the patient's). */
+export const LocalDateSchema = z.string().refine(isLocalDate, 'Must be a calendar date as YYYY-MM-DD');
+
+/** A 24-hour wall-clock time `HH:MM`, 00:00 to 23:59. */
+export const LocalTimeSchema = z.string().refine(isLocalTime, 'Must be a 24-hour time HH:MM, 00:00 to 23:59');
+
 export const PageQuery = z.object({
   page: z.coerce.number().int().min(1).max(100_000).default(1).openapi({ example: 1 }),
   limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ example: 20 }),

@@ -1,8 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { TIME_OFF_KINDS } from '../../db/schema';
-import { PageQuery } from '../../http/openapi';
+import { LocalDateSchema, PageQuery } from '../../http/openapi';
 import { NO_CONTROL_CHARS } from '../../lib/text';
-import { isLocalDate } from '../../lib/time';
 import { canonicalTimeZone } from '../users/profile.policy';
 import { MAX_SLOT_RANGE_DAYS } from './slots';
 
@@ -28,8 +27,6 @@ const TimeZoneSchema = z
   .transform((v) => canonicalTimeZone(v)!);
 
 const multipleOf5 = (n: number) => n % 5 === 0;
-
-const LocalDateSchema = z.string().refine(isLocalDate, 'Must be a calendar date as YYYY-MM-DD');
 
 const ReasonSchema = z.string().trim().min(1).max(500).regex(NO_CONTROL_CHARS, 'Must not contain control characters');
 

@@ -1,6 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { PageQuery } from '../../http/openapi';
-import { isLocalDate } from '../../lib/time';
+import { LocalDateSchema, PageQuery } from '../../http/openapi';
 import { CurrencySchema, LanguageSchema, LongTextSchema, TextSchema } from '../doctors/doctors.schemas';
 
 /** How far a caregiver may say they travel, in km. */
@@ -74,10 +73,7 @@ export type CareSpecialtyView = z.infer<typeof CareSpecialtySchema>;
 // ---------------------------------------------------------------------------------------------------
 // Profiles
 
-const DateSchema = z
-  .string()
-  .refine(isLocalDate, 'Must be a calendar date, YYYY-MM-DD')
-  .openapi({ example: '2027-06-30' });
+const DateSchema = LocalDateSchema.openapi({ example: '2027-06-30' });
 
 const FileIdSchema = z.string().min(1).max(64).openapi({ example: 'fil_01JF8ZS5X0V6M3A2Q9K1T7B4CE' });
 

@@ -1,7 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { CARE_SESSION_MODES, CARE_SESSION_STATUSES } from '../../db/schema';
-import { idParam, PageQuery } from '../../http/openapi';
-import { isLocalDate } from '../../lib/time';
+import { idParam, LocalDateSchema, PageQuery } from '../../http/openapi';
 import { FreeText } from '../appointments/appointments.schemas';
 import { MAX_SLOT_RANGE_DAYS } from '../availability/slots';
 
@@ -16,7 +15,7 @@ export const MAX_SESSION_MINUTES = 12 * 60;
 export const BILLING_BLOCK_MINUTES = 15;
 
 const RowId = (example: string) => z.string().trim().min(1).max(64).openapi({ example });
-const LocalDate = z.string().refine(isLocalDate, 'Must be a calendar date as YYYY-MM-DD');
+const LocalDate = LocalDateSchema;
 
 export const CareSessionIdParam = idParam('cse', 'care session');
 

@@ -1,7 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { PRESCRIPTION_STATUSES } from '../../db/schema';
-import { idParam, PageQuery } from '../../http/openapi';
-import { isLocalTime } from '../../lib/time';
+import { idParam, LocalTimeSchema, PageQuery } from '../../http/openapi';
 import { AppointmentSchema, FreeText } from '../appointments/appointments.schemas';
 
 /** Most medications one prescription holds. */
@@ -24,7 +23,7 @@ export const STANDARD_TIMES: Record<number, string[]> = {
   6: ['06:00', '09:00', '12:00', '15:00', '18:00', '21:00'],
 };
 
-const LocalTime = z.string().refine(isLocalTime, 'Must be a 24-hour time HH:MM, 00:00 to 23:59');
+const LocalTime = LocalTimeSchema;
 
 export const FrequencySchema = z
   .union([

@@ -1,8 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { DOSE_STATUSES, SCHEDULE_KINDS, SCHEDULE_STATUSES } from '../../db/schema';
-import { PageQuery } from '../../http/openapi';
+import { LocalTimeSchema, PageQuery, LocalDateSchema as SharedLocalDate } from '../../http/openapi';
 import { NO_CONTROL_CHARS, NO_CONTROL_CHARS_BUT_LINE_BREAKS } from '../../lib/text';
-import { isLocalDate, isLocalTime } from '../../lib/time';
 import {
   DependentIdSchema,
   EXAMPLE_DEPENDENT_ID,
@@ -35,12 +34,7 @@ const NotesSchema = z
   .max(2000)
   .refine(noControlChars, 'Must not contain control characters other than line breaks and tabs');
 
-export const LocalDateSchema = z
-  .string()
-  .refine(isLocalDate, 'Must be a calendar date as YYYY-MM-DD')
-  .openapi({ example: '2026-03-01', format: 'date' });
-
-const LocalTimeSchema = z.string().refine(isLocalTime, 'Must be a 24-hour time HH:MM, 00:00 to 23:59');
+export const LocalDateSchema = SharedLocalDate.openapi({ example: '2026-03-01', format: 'date' });
 
 const TimesOfDaySchema = z
   .array(LocalTimeSchema)

@@ -1,7 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { WAITLIST_ENTRY_STATUSES, WAITLIST_OFFER_STATUSES } from '../../db/schema';
-import { idParam, PageQuery } from '../../http/openapi';
-import { isLocalDate, isLocalTime } from '../../lib/time';
+import { idParam, LocalDateSchema, LocalTimeSchema, PageQuery } from '../../http/openapi';
 
 /** Most days one entry's date range spans, both ends included. */
 export const MAX_RANGE_DAYS = 60;
@@ -20,14 +19,11 @@ const PARTIES_EXAMPLE = { patientId: PATIENT, doctorId: DOCTOR, serviceId: SERVI
 export const EntryIdParam = idParam('wle', 'waitlist entry');
 export const OfferIdParam = idParam('wlo', 'waitlist offer');
 
-const LocalDate = z
-  .string()
-  .refine(isLocalDate, 'Must be a calendar date YYYY-MM-DD')
-  .openapi({ example: '2026-03-24', description: "A date in the doctor's time zone" });
-const LocalTime = z
-  .string()
-  .refine(isLocalTime, 'Must be a time HH:MM (00:00–23:59)')
-  .openapi({ example: '09:00', description: "A wall-clock time in the doctor's time zone" });
+const LocalDate = LocalDateSchema.openapi({ example: '2026-03-24', description: "A date in the doctor's time zone" });
+const LocalTime = LocalTimeSchema.openapi({
+  example: '09:00',
+  description: "A wall-clock time in the doctor's time zone",
+});
 
 export const CreateEntryBody = z
   .strictObject({

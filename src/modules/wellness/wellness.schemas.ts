@@ -1,17 +1,13 @@
 import { z } from '@hono/zod-openapi';
 import { FEEDBACK_CATEGORIES, GOAL_CATEGORIES, GOAL_HORIZONS, GOAL_STATUSES } from '../../db/schema';
-import { idParam, PageQuery } from '../../http/openapi';
-import { isLocalDate } from '../../lib/time';
+import { idParam, LocalDateSchema, PageQuery } from '../../http/openapi';
 
 /** Longest feedback text, in characters. */
 export const MAX_FEEDBACK_TEXT = 2000;
 /** Longest span of a trends query, in days. */
 export const MAX_TREND_DAYS = 366;
 
-const LocalDate = z
-  .string()
-  .refine(isLocalDate, 'Must be a calendar date as YYYY-MM-DD')
-  .openapi({ example: '2026-11-30' });
+const LocalDate = LocalDateSchema.openapi({ example: '2026-11-30' });
 const Score = z.number().int().min(0).max(100);
 const OptionalScore = Score.nullable().optional();
 
