@@ -32,6 +32,13 @@ const messages: Record<string, string> = {
     'Ein Einzeldosis-Impfstoff hat keinen Abstand zwischen Dosen; verwenden Sie 0',
   'A specialization with this slug already exists': 'Eine Fachrichtung mit diesem Slug existiert bereits',
   'Access granted': 'Zugriff gewährt',
+  'Added to the waitlist': 'Auf die Warteliste gesetzt',
+  'Already on this doctor’s waitlist for dates overlapping these: change or leave that entry':
+    'Sie stehen für sich überschneidende Daten bereits auf der Warteliste dieser Ärztin oder dieses Arztes: Ändern oder verlassen Sie diesen Eintrag',
+  'Left the waitlist': 'Warteliste verlassen',
+  'Offer declined': 'Angebot abgelehnt',
+  'This offer changed meanwhile (booked or expired)':
+    'Dieses Angebot hat sich inzwischen geändert (gebucht oder abgelaufen)',
   'Access revoked': 'Zugriff entzogen',
   'Access token has been revoked': 'Das Zugriffstoken wurde widerrufen',
   'Access token has expired': 'Das Zugriffstoken ist abgelaufen',
@@ -220,7 +227,6 @@ const messages: Record<string, string> = {
   'Must be a 24-hour time HH:MM, 00:00 to 23:59': 'Muss eine Uhrzeit HH:MM im 24-Stunden-Format sein, 00:00 bis 23:59',
   'Must be a BCP 47 language tag, e.g. en or pt-BR': 'Muss ein BCP-47-Sprachtag sein, z. B. en oder pt-BR',
   'Must be a calendar date as YYYY-MM-DD': 'Muss ein Kalenderdatum im Format YYYY-MM-DD sein',
-  'Must be a calendar date, YYYY-MM-DD': 'Muss ein Kalenderdatum sein, YYYY-MM-DD',
   'Must be a decimal amount with exactly 2 places, e.g. "50.00"':
     'Muss ein Dezimalbetrag mit genau 2 Nachkommastellen sein, z. B. "50.00"',
   'Must be a file the caregiver uploaded': 'Muss eine Datei sein, die die Pflegekraft hochgeladen hat',
@@ -676,6 +682,10 @@ const messages: Record<string, string> = {
 /** Templates: the English template literal (each `${expression}` written `{expression}`) → German. */
 const templates: Record<string, string> = {
   'A cancelled dose cannot be {what}': 'Eine stornierte Impfdosis kann nicht {what} werden',
+  'At most {MAX_LIVE_ENTRIES} waitlist entries can be live at once: leave one first':
+    'Es können höchstens {MAX_LIVE_ENTRIES} Wartelisteneinträge gleichzeitig aktiv sein: Verlassen Sie zuerst einen',
+  'This offer is {status} and can no longer be declined':
+    'Dieses Angebot ist {status} und kann nicht mehr abgelehnt werden',
   'A prescription cannot be written on a {status} appointment':
     'Für einen Termin im Status „{status}“ kann kein Rezept ausgestellt werden',
   "A recording must be one of: {RECORDING_TYPES.join(', ')}":
@@ -923,6 +933,7 @@ const vocabulary: Record<string, string> = {
   live: 'live',
   ended: 'beendet',
   accepted: 'angenommen',
+  declined: 'abgelehnt',
   approved: 'freigegeben',
   flagged: 'gemeldet',
   enqueued: 'eingereiht',
@@ -1001,6 +1012,8 @@ const vocabulary: Record<string, string> = {
   // Nouns (`notFound('Appointment')` → "Termin nicht gefunden"), catalog kinds.
   Admin: 'Admin',
   Appointment: 'Termin',
+  'Waitlist entry': 'Wartelisteneintrag',
+  'Waitlist offer': 'Wartelistenangebot',
   Attachment: 'Anhang',
   Availability: 'Verfügbarkeit',
   Avatar: 'Profilbild',
