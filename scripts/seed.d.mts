@@ -6,6 +6,7 @@ export interface DemoAccount {
   role: string;
   subRoles?: string[];
   mobileNumber?: string;
+  status?: 'pending';
 }
 export const DEMO_PASSWORD: string;
 export const DEMO_ACCOUNTS: DemoAccount[];
