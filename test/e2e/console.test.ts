@@ -196,6 +196,58 @@ describe('Docs page and admin console in a browser (wrangler dev + Chromium)', (
       }
     });
 
+    it("Should draw the dashboard route's numbers (the Arthomed shape) into its cards and charts", async () => {
+      // The answer of GET /admin/dashboard, as the route will give it, served to this page only.
+      const numbers = {
+        totalUsers: 1280,
+        totalDoctors: 42,
+        totalPatients: 1100,
+        totalAppointments: 5300,
+        todayAppointments: 37,
+        pendingAppointments: 12,
+        completedAppointments: 4800,
+        revenue: { today: 1850, thisMonth: 42_500.5, thisYear: 512_000 },
+        recentAppointments: [
+          {
+            id: 'apt_01JD3Y5N6Q9W2X8Z4B7C1V0M5K',
+            status: 'confirmed',
+            startsAt: '2026-12-01T09:00:00.000Z',
+            patient: { id: 'usr_01DEMD0PAT1ENT000000000000', name: '<img src=x onerror=alert(1)>' },
+            doctor: { id: 'usr_01DEMD0D0CT0R0000000000000', name: 'Dr. Dana Doctor' },
+          },
+        ],
+        topDoctors: [
+          { id: 'usr_01DEMD0D0CT0R0000000000000', name: 'Dr. Dana Doctor', appointmentCount: 310, rating: 4.8 },
+          { id: 'usr_01DEMD0PEND1NGD0CT0R000000', name: 'Dr. Penny Pending', appointmentCount: 120, rating: 4.2 },
+        ],
+      };
+      await page.route('**/api/v1/admin/dashboard', (route) =>
+        route.fulfill({ json: { success: true, message: 'OK', data: numbers, timestamp: new Date().toISOString() } }),
+      );
+      try {
+        await page.goto(`${base}/console/#/users`);
+        await page.goto(`${base}/console/#/dashboard`);
+        await expect.poll(() => page.locator('.dashboard').getAttribute('data-state')).toBe('ready');
+        const card = (label: string) => page.locator('.card', { hasText: label }).locator('.card-value').textContent();
+        expect(await card('Users')).toBe('1,280');
+        expect(await card('Appointments')).toBe('5,300');
+        expect(await card('Revenue this month')).toBe('42,500.5');
+        const bars = page.locator('[data-chart="top-doctors"] .bar');
+        expect(await bars.count()).toBe(2);
+        expect(await bars.first().locator('.bar-label').textContent()).toBe('Dr. Dana Doctor ★4.8');
+        expect(await bars.first().locator('.bar-value').textContent()).toBe('310');
+        const widths = await page
+          .locator('[data-chart="appointments"] rect')
+          .evaluateAll((rects) => rects.map((r) => Number(r.getAttribute('width'))));
+        expect(widths[3]).toBeGreaterThan(widths[0]!); // all > today
+        // API text stays text: the patient named like markup is shown, never parsed.
+        await page.getByText('<img src=x onerror=alert(1)>').waitFor();
+        expect(await page.locator('.dashboard img').count()).toBe(0);
+      } finally {
+        await page.unroute('**/api/v1/admin/dashboard');
+      }
+    });
+
     it('Should block a user from the users page, and the API then reports them blocked', async () => {
       await page.goto(`${base}/console/#/users`);
       await page.getByLabel('Search users').fill('Rey Receptionist');
