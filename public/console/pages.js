@@ -136,6 +136,9 @@ function select(name, label, options, value) {
 /** A form control's value by name (form.elements, since a form's own properties such as `role` shadow names). */
 const field = (form, name) => form.elements.namedItem(name).value;
 
+/** `[label, value]` pairs as a chart's bars. */
+const barsOf = (pairs) => pairs.map(([label, value]) => ({ label, value }));
+
 const badge = (text) => h('span', { class: `badge badge-${String(text).replace(/[^a-z-]/gi, '')}` }, text);
 
 function section(title, ...children) {
@@ -202,31 +205,31 @@ export async function dashboard(main) {
       barChart({
         id: 'appointments',
         title: 'Appointments',
-        bars: [
-          { label: 'Today', value: d.todayAppointments },
-          { label: 'Pending', value: d.pendingAppointments },
-          { label: 'Completed', value: d.completedAppointments },
-          { label: 'All', value: d.totalAppointments },
-        ],
+        bars: barsOf([
+          ['Today', d.todayAppointments],
+          ['Pending', d.pendingAppointments],
+          ['Completed', d.completedAppointments],
+          ['All', d.totalAppointments],
+        ]),
       }),
       barChart({
         id: 'revenue',
         title: 'Revenue',
         format: money,
-        bars: [
-          { label: 'Today', value: revenue.today },
-          { label: 'This month', value: revenue.thisMonth },
-          { label: 'This year', value: revenue.thisYear },
-        ],
+        bars: barsOf([
+          ['Today', revenue.today],
+          ['This month', revenue.thisMonth],
+          ['This year', revenue.thisYear],
+        ]),
       }),
       barChart({
         id: 'people',
         title: 'People',
-        bars: [
-          { label: 'Users', value: d.totalUsers },
-          { label: 'Doctors', value: d.totalDoctors },
-          { label: 'Patients', value: d.totalPatients },
-        ],
+        bars: barsOf([
+          ['Users', d.totalUsers],
+          ['Doctors', d.totalDoctors],
+          ['Patients', d.totalPatients],
+        ]),
       }),
       barChart({
         id: 'top-doctors',
@@ -255,74 +258,36 @@ export async function dashboard(main) {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Users: GET /admin/users (search, role, status), POST /admin/users/{id}/status.
+// The list pages share one shape: filters (a form), a table of one API page, previous / next.
 
-const ROLES = ['user', 'doctor', 'caregiver', 'receptionist', 'admin', 'superadmin'];
-const STATUSES = ['active', 'pending', 'inactive', 'blocked', 'removed'];
-
-export async function users(main) {
-  const state = { search: '', role: '', status: '', page: 1 };
+/**
+ * Renders a list page into `main`: `filters` are form controls (named like the query parameters they
+ * set), `path(state)` the API path with its query, `columns` the table's; `state` starts as `initial`
+ * and takes the form's values on submit. Resolves once the first page is shown; `reload` is passed to
+ * `columns` (as `columns(reload)`) so row actions can show the list again.
+ */
+async function listPage(main, { title, initial, filters, path, columns, empty, rowAttrs }) {
+  const state = { ...initial, page: 1 };
   const results = h('div', { class: 'results' });
-  const search = h('input', {
-    type: 'search',
-    name: 'search',
-    placeholder: 'Name, email or mobile',
-    'aria-label': 'Search users',
-  });
   const form = h(
     'form',
-    { class: 'filters', role: 'search' },
-    search,
-    select('role', 'Role', [['', 'Any role'], ...ROLES.map((r) => [r, r])], ''),
-    select('status', 'Status', [['', 'Any status'], ...STATUSES.map((s) => [s, s])], ''),
-    h('button', { type: 'submit' }, 'Search'),
+    { class: 'filters', role: 'search', 'aria-label': `Filter ${title.toLowerCase()}` },
+    filters,
+    h('button', { type: 'submit' }, 'Show'),
   );
   form.addEventListener('submit', (e) => {
     e.preventDefault();
-    Object.assign(state, {
-      search: search.value.trim(),
-      role: field(form, 'role'),
-      status: field(form, 'status'),
-      page: 1,
-    });
+    for (const name of Object.keys(initial)) state[name] = field(form, name).trim();
+    state.page = 1;
     load();
   });
-  replace(main, section('Users', form, results));
-
-  async function setStatus(user, action, reason) {
-    const label = { block: 'Blocked', unblock: 'Unblocked', activate: 'Activated', deactivate: 'Deactivated' }[action];
-    await act(`${label} ${user.name}`, () => call('POST', `/admin/users/${user.id}/status`, { action, reason }), load);
-  }
-
+  replace(main, section(title, form, results));
   async function load() {
-    replace(results, h('p', { class: 'note' }, 'Loading…'));
     try {
-      const { items, pagination } = await call('GET', `/admin/users${qs({ ...state, limit: 20 })}`);
+      const { items, pagination } = await call('GET', path(state));
       replace(
         results,
-        table(
-          items,
-          [
-            ['Name', (u) => u.name],
-            ['Email', (u) => u.email ?? u.mobileNumber],
-            ['Role', (u) => u.role],
-            ['Status', (u) => badge(u.status)],
-            ['Joined', (u) => when(u.createdAt)],
-            [
-              'Actions',
-              (u) => {
-                if (u.status === 'blocked')
-                  return button('Unblock', () => setStatus(u, 'unblock'), { 'data-action': 'unblock' });
-                if (u.status === 'inactive') return button('Activate', () => setStatus(u, 'activate'));
-                if (u.status === 'active' || u.status === 'pending') {
-                  return reasonButton('Block', (reason) => setStatus(u, 'block', reason), { name: 'block' });
-                }
-                return null;
-              },
-            ],
-          ],
-          { empty: 'No user matches.', rowAttrs: (u) => ({ 'data-user-id': u.id }) },
-        ),
+        table(items, columns(load), { empty, rowAttrs }),
         pager(pagination, (page) => {
           state.page = page;
           load();
@@ -333,6 +298,57 @@ export async function users(main) {
     }
   }
   await load();
+}
+
+const searchBox = (name, label) => h('input', { type: 'search', name, placeholder: label, 'aria-label': label });
+
+// ---------------------------------------------------------------------------------------------------
+// Users: GET /admin/users (search, role, status), POST /admin/users/{id}/status.
+
+const ROLES = ['user', 'doctor', 'caregiver', 'receptionist', 'admin', 'superadmin'];
+const STATUSES = ['active', 'pending', 'inactive', 'blocked', 'removed'];
+
+export function users(main) {
+  const setStatus = (user, action, reason, reload) => {
+    const label = { block: 'Blocked', unblock: 'Unblocked', activate: 'Activated', deactivate: 'Deactivated' }[action];
+    return act(
+      `${label} ${user.name}`,
+      () => call('POST', `/admin/users/${user.id}/status`, { action, reason }),
+      reload,
+    );
+  };
+  return listPage(main, {
+    title: 'Users',
+    initial: { search: '', role: '', status: '' },
+    filters: [
+      searchBox('search', 'Search users'),
+      select('role', 'Role', [['', 'Any role'], ...ROLES.map((r) => [r, r])], ''),
+      select('status', 'Status', [['', 'Any status'], ...STATUSES.map((s) => [s, s])], ''),
+    ],
+    path: (state) => `/admin/users${qs({ ...state, limit: 20 })}`,
+    empty: 'No user matches.',
+    rowAttrs: (u) => ({ 'data-user-id': u.id }),
+    columns: (reload) => [
+      ['Name', (u) => u.name],
+      ['Email', (u) => u.email ?? u.mobileNumber],
+      ['Role', (u) => u.role],
+      ['Status', (u) => badge(u.status)],
+      ['Joined', (u) => when(u.createdAt)],
+      [
+        'Actions',
+        (u) => {
+          if (u.status === 'blocked') {
+            return button('Unblock', () => setStatus(u, 'unblock', undefined, reload), { 'data-action': 'unblock' });
+          }
+          if (u.status === 'inactive') return button('Activate', () => setStatus(u, 'activate', undefined, reload));
+          if (u.status === 'active' || u.status === 'pending') {
+            return reasonButton('Block', (reason) => setStatus(u, 'block', reason, reload), { name: 'block' });
+          }
+          return null;
+        },
+      ],
+    ],
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -432,265 +448,154 @@ export async function verification(main) {
 
 const APPOINTMENT_STATUSES = ['pending', 'confirmed', 'in-progress', 'completed', 'cancelled', 'rejected', 'no-show'];
 
-export async function appointments(main) {
-  const state = { status: '', upcoming: 'true', page: 1 };
-  const results = h('div', { class: 'results' });
-  const form = h(
-    'form',
-    { class: 'filters' },
-    select('status', 'Status', [['', 'Any status'], ...APPOINTMENT_STATUSES.map((s) => [s, s])], ''),
-    select(
-      'upcoming',
-      'When',
-      [
-        ['true', 'Upcoming'],
-        ['false', 'Past and upcoming'],
-      ],
-      'true',
-    ),
-    h('button', { type: 'submit' }, 'Show'),
-  );
-  form.addEventListener('submit', (e) => {
-    e.preventDefault();
-    Object.assign(state, { status: field(form, 'status'), upcoming: field(form, 'upcoming'), page: 1 });
-    load();
+export function appointments(main) {
+  return listPage(main, {
+    title: 'Appointments',
+    initial: { status: '', upcoming: 'true' },
+    filters: [
+      select('status', 'Status', [['', 'Any status'], ...APPOINTMENT_STATUSES.map((s) => [s, s])], ''),
+      select(
+        'upcoming',
+        'When',
+        [
+          ['true', 'Upcoming'],
+          ['false', 'Past and upcoming'],
+        ],
+        'true',
+      ),
+    ],
+    path: (state) => `/staff/appointments${qs({ ...state, order: 'asc', limit: 20 })}`,
+    empty: 'No appointment matches.',
+    columns: () => [
+      ['When', (a) => when(a.startsAt)],
+      ['Patient', (a) => a.patient?.name],
+      ['Doctor', (a) => a.doctor?.name],
+      ['Service', (a) => a.service?.name],
+      ['Type', (a) => a.type],
+      ['Status', (a) => badge(a.status)],
+    ],
   });
-  replace(main, section('Appointments', form, results));
-  async function load() {
-    try {
-      const { items, pagination } = await call(
-        'GET',
-        `/staff/appointments${qs({ ...state, order: 'asc', limit: 20 })}`,
-      );
-      replace(
-        results,
-        table(
-          items,
-          [
-            ['When', (a) => when(a.startsAt)],
-            ['Patient', (a) => a.patient?.name],
-            ['Doctor', (a) => a.doctor?.name],
-            ['Service', (a) => a.service?.name],
-            ['Type', (a) => a.type],
-            ['Status', (a) => badge(a.status)],
-          ],
-          { empty: 'No appointment matches.' },
-        ),
-        pager(pagination, (page) => {
-          state.page = page;
-          load();
-        }),
-      );
-    } catch (err) {
-      replace(results, errorNote(err));
-    }
-  }
-  await load();
 }
 
 // ---------------------------------------------------------------------------------------------------
 // Alerts: GET /admin/care-alerts, POST /admin/care-alerts/{id}/acknowledge.
 
-export async function alerts(main) {
-  const state = { status: 'open', page: 1 };
-  const results = h('div', { class: 'results' });
-  const form = h(
-    'form',
-    { class: 'filters' },
-    select(
-      'status',
-      'Status',
+export function alerts(main) {
+  return listPage(main, {
+    title: 'Care alerts',
+    initial: { status: 'open' },
+    filters: [
+      select(
+        'status',
+        'Status',
+        [
+          ['open', 'Open'],
+          ['acknowledged', 'Acknowledged'],
+          ['all', 'All'],
+        ],
+        'open',
+      ),
+    ],
+    path: (state) => `/admin/care-alerts${qs({ ...state, limit: 20 })}`,
+    empty: 'No alert.',
+    columns: (reload) => [
+      ['Raised', (a) => when(a.createdAt)],
+      ['Severity', (a) => badge(a.severity)],
+      ['Patient', (a) => a.patientId],
+      ['Report', (a) => a.reportId],
+      ['Status', (a) => badge(a.status)],
       [
-        ['open', 'Open'],
-        ['acknowledged', 'Acknowledged'],
-        ['all', 'All'],
+        'Action',
+        (a) =>
+          a.status === 'open'
+            ? button('Acknowledge', () =>
+                act('Acknowledged', () => call('POST', `/admin/care-alerts/${a.id}/acknowledge`), reload),
+              )
+            : `after ${a.ackSeconds ?? '—'} s`,
       ],
-      'open',
-    ),
-    h('button', { type: 'submit' }, 'Show'),
-  );
-  form.addEventListener('submit', (e) => {
-    e.preventDefault();
-    Object.assign(state, { status: field(form, 'status'), page: 1 });
-    load();
+    ],
   });
-  replace(main, section('Care alerts', form, results));
-  async function load() {
-    try {
-      const { items, pagination } = await call('GET', `/admin/care-alerts${qs({ ...state, limit: 20 })}`);
-      replace(
-        results,
-        table(
-          items,
-          [
-            ['Raised', (a) => when(a.createdAt)],
-            ['Severity', (a) => badge(a.severity)],
-            ['Patient', (a) => a.patientId],
-            ['Report', (a) => a.reportId],
-            ['Status', (a) => badge(a.status)],
-            [
-              'Action',
-              (a) =>
-                a.status === 'open'
-                  ? button('Acknowledge', () =>
-                      act('Acknowledged', () => call('POST', `/admin/care-alerts/${a.id}/acknowledge`), load),
-                    )
-                  : `after ${a.ackSeconds ?? '—'} s`,
-            ],
-          ],
-          { empty: 'No alert.' },
-        ),
-        pager(pagination, (page) => {
-          state.page = page;
-          load();
-        }),
-      );
-    } catch (err) {
-      replace(results, errorNote(err));
-    }
-  }
-  await load();
 }
 
 // ---------------------------------------------------------------------------------------------------
 // Support: GET /admin/support/tickets, POST /admin/support/tickets/{id}/status (support agents).
 
-export async function support(main) {
-  const state = { status: 'open', q: '', page: 1 };
-  const results = h('div', { class: 'results' });
-  const q = h('input', { type: 'search', name: 'q', placeholder: 'Search tickets', 'aria-label': 'Search tickets' });
-  const form = h(
-    'form',
-    { class: 'filters' },
-    q,
-    select(
-      'status',
-      'Status',
-      [
-        ['', 'Any status'],
-        ['open', 'Open'],
-        ['in-progress', 'In progress'],
-        ['resolved', 'Resolved'],
-        ['closed', 'Closed'],
-      ],
-      'open',
-    ),
-    h('button', { type: 'submit' }, 'Show'),
-  );
-  form.addEventListener('submit', (e) => {
-    e.preventDefault();
-    Object.assign(state, { status: field(form, 'status'), q: q.value.trim(), page: 1 });
-    load();
-  });
-  replace(main, section('Support tickets', form, results));
-  function statusControl(ticket) {
+const TICKET_STATUSES = [
+  ['', 'Any status'],
+  ['open', 'Open'],
+  ['in-progress', 'In progress'],
+  ['resolved', 'Resolved'],
+  ['closed', 'Closed'],
+];
+
+export function support(main) {
+  const statusControl = (ticket, reload) => {
     const choice = h(
       'select',
       { 'aria-label': `New status of ${ticket.subject}` },
       ['in-progress', 'resolved', 'closed'].map((s) => h('option', { value: s, selected: s === ticket.status }, s)),
     );
-    return h(
-      'span',
-      { class: 'actions' },
-      choice,
-      button('Set', () =>
-        act(
-          'Ticket updated',
-          () => call('POST', `/admin/support/tickets/${ticket.id}/status`, { status: choice.value }),
-          load,
-        ),
-      ),
-    );
-  }
-  async function load() {
-    try {
-      const { items, pagination } = await call('GET', `/admin/support/tickets${qs({ ...state, limit: 20 })}`);
-      replace(
-        results,
-        table(
-          items,
-          [
-            ['Opened', (t) => when(t.createdAt)],
-            ['Subject', (t) => t.subject],
-            ['Category', (t) => t.category],
-            ['Priority', (t) => badge(t.priority)],
-            ['Status', (t) => badge(t.status)],
-            ['Change', statusControl],
-          ],
-          { empty: 'No ticket matches.' },
-        ),
-        pager(pagination, (page) => {
-          state.page = page;
-          load();
-        }),
+    const set = () =>
+      act(
+        'Ticket updated',
+        () => call('POST', `/admin/support/tickets/${ticket.id}/status`, { status: choice.value }),
+        reload,
       );
-    } catch (err) {
-      replace(results, errorNote(err));
-    }
-  }
-  await load();
+    return h('span', { class: 'actions' }, choice, button('Set', set));
+  };
+  return listPage(main, {
+    title: 'Support tickets',
+    initial: { q: '', status: 'open' },
+    filters: [searchBox('q', 'Search tickets'), select('status', 'Status', TICKET_STATUSES, 'open')],
+    path: (state) => `/admin/support/tickets${qs({ ...state, limit: 20 })}`,
+    empty: 'No ticket matches.',
+    columns: (reload) => [
+      ['Opened', (t) => when(t.createdAt)],
+      ['Subject', (t) => t.subject],
+      ['Category', (t) => t.category],
+      ['Priority', (t) => badge(t.priority)],
+      ['Status', (t) => badge(t.status)],
+      ['Change', (t) => statusControl(t, reload)],
+    ],
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------
 // Failed deliveries (dead letters): GET /admin/deliveries?status=failed, POST …/{id}/redrive.
 
-export async function deliveries(main) {
-  const state = { status: 'failed', channel: '', page: 1 };
-  const results = h('div', { class: 'results' });
-  const form = h(
-    'form',
-    { class: 'filters' },
-    select(
-      'status',
-      'Status',
-      ['failed', 'queued', 'sent', 'delivered', 'skipped'].map((s) => [s, s]),
-      'failed',
-    ),
-    select('channel', 'Channel', [['', 'Any channel'], ...['in-app', 'email', 'sms', 'push'].map((c) => [c, c])], ''),
-    h('button', { type: 'submit' }, 'Show'),
-  );
-  form.addEventListener('submit', (e) => {
-    e.preventDefault();
-    Object.assign(state, { status: field(form, 'status'), channel: field(form, 'channel'), page: 1 });
-    load();
+export function deliveries(main) {
+  return listPage(main, {
+    title: 'Failed deliveries',
+    initial: { status: 'failed', channel: '' },
+    filters: [
+      select(
+        'status',
+        'Status',
+        ['failed', 'queued', 'sent', 'delivered', 'skipped'].map((s) => [s, s]),
+        'failed',
+      ),
+      select('channel', 'Channel', [['', 'Any channel'], ...['in-app', 'email', 'sms', 'push'].map((c) => [c, c])], ''),
+    ],
+    path: (state) => `/admin/deliveries${qs({ ...state, limit: 20 })}`,
+    empty: 'No delivery matches.',
+    columns: (reload) => [
+      ['Updated', (d) => when(d.updatedAt)],
+      ['Kind', (d) => d.kind],
+      ['Channel', (d) => d.channel],
+      ['Recipient', (d) => d.recipientId],
+      ['Attempts', (d) => number(d.attempts)],
+      ['Last error', (d) => d.lastError ?? d.skipReason],
+      [
+        'Action',
+        (d) =>
+          d.status === 'failed'
+            ? button('Send again', () =>
+                act('Queued again', () => call('POST', `/admin/deliveries/${d.id}/redrive`), reload),
+              )
+            : badge(d.status),
+      ],
+    ],
   });
-  replace(main, section('Failed deliveries', form, results));
-  async function load() {
-    try {
-      const { items, pagination } = await call('GET', `/admin/deliveries${qs({ ...state, limit: 20 })}`);
-      replace(
-        results,
-        table(
-          items,
-          [
-            ['Updated', (d) => when(d.updatedAt)],
-            ['Kind', (d) => d.kind],
-            ['Channel', (d) => d.channel],
-            ['Recipient', (d) => d.recipientId],
-            ['Attempts', (d) => number(d.attempts)],
-            ['Last error', (d) => d.lastError ?? d.skipReason],
-            [
-              'Action',
-              (d) =>
-                d.status === 'failed'
-                  ? button('Send again', () =>
-                      act('Queued again', () => call('POST', `/admin/deliveries/${d.id}/redrive`), load),
-                    )
-                  : badge(d.status),
-            ],
-          ],
-          { empty: 'No delivery matches.' },
-        ),
-        pager(pagination, (page) => {
-          state.page = page;
-          load();
-        }),
-      );
-    } catch (err) {
-      replace(results, errorNote(err));
-    }
-  }
-  await load();
 }
 
 // ---------------------------------------------------------------------------------------------------

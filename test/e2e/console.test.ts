@@ -8,6 +8,7 @@ import { launchChromium } from '../../scripts/ensure-chromium.mjs';
 import { api, type RunningApi, startApi } from '../../scripts/lib/calls-fixture.mjs';
 import { DEMO_ACCOUNTS, DEMO_PASSWORD } from '../../scripts/seed.mjs';
 import { SWAGGER_UI_VERSION } from '../../src/modules/system/docs-page';
+import { externalSourcesOf } from '../support/csp';
 
 /**
  * The browser side end to end: a real `wrangler dev --local` (started as for the calls check, migrated
@@ -26,13 +27,6 @@ const SCREENSHOT = join(import.meta.dirname, '..', '..', 'docs', 'images', 'cons
 
 const YEAR_IMMUTABLE = 'public, max-age=31536000, immutable';
 const SWAGGER = `/vendor/swagger-ui-${SWAGGER_UI_VERSION}`;
-
-/** Every origin a Content-Security-Policy names besides its keywords ('self', 'none') and data:. */
-const externalSourcesOf = (csp: string) =>
-  csp
-    .split(';')
-    .flatMap((directive) => directive.trim().split(/\s+/).slice(1))
-    .filter((source) => !/^'(self|none)'$/.test(source) && source !== 'data:');
 
 describe('Docs page and admin console in a browser (wrangler dev + Chromium)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'kinwell-console-'));
@@ -251,7 +245,7 @@ describe('Docs page and admin console in a browser (wrangler dev + Chromium)', (
     it('Should block a user from the users page, and the API then reports them blocked', async () => {
       await page.goto(`${base}/console/#/users`);
       await page.getByLabel('Search users').fill('Rey Receptionist');
-      await page.getByRole('button', { name: 'Search' }).click();
+      await page.getByRole('button', { name: 'Show' }).click();
       const row = page.locator(`tr[data-user-id="${RECEPTIONIST.id}"]`);
       await row.waitFor();
       await row.locator('[data-action="block"]').click();

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import swaggerUiPackage from '../../node_modules/swagger-ui-dist/package.json';
 import pkg from '../../package.json';
 import { DOCS_CSP, SWAGGER_UI_VERSION } from '../../src/modules/system/docs-page';
+import { externalSourcesOf } from '../support/csp';
 
 /**
  * The docs page through the whole Worker (SELF). The files it points at are static assets (wrangler.toml
@@ -15,13 +16,6 @@ const get = (path: string) => SELF.fetch(`${ORIGIN}${path}`);
 
 /** Every src/href of a page's HTML. */
 const referencesOf = (html: string) => [...html.matchAll(/\b(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
-
-/** Every origin a Content-Security-Policy names besides its keywords ('self', 'none', data:). */
-const externalSourcesOf = (csp: string) =>
-  csp
-    .split(';')
-    .flatMap((directive) => directive.trim().split(/\s+/).slice(1))
-    .filter((source) => !/^'(self|none)'$/.test(source) && source !== 'data:');
 
 describe('API docs page: pinned, self-hosted Swagger UI', () => {
   it('Should pin swagger-ui-dist to the exact version the page names', () => {
