@@ -362,6 +362,8 @@ describe('Docs page and admin console in a browser (wrangler dev + Chromium)', (
     const html = await res.text();
     expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
     expect(html).not.toMatch(/\sstyle=/);
+    // The headers file configures the asset server; it is not itself served.
+    expect((await fetch(`${base}/_headers`)).status).toBe(404);
     for (const file of ['app.js', 'api.js', 'dom.js', 'charts.js', 'pages.js', 'console.css']) {
       const asset = await fetch(`${base}/console/${file}`);
       expect(asset.status, file).toBe(200);
