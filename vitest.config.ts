@@ -1,5 +1,6 @@
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers';
 import { configDefaults, defineConfig } from 'vitest/config';
+import { vendorAssets } from './scripts/vendor-assets.mjs';
 
 /** The contract tests read the OpenAPI document with Spectral and ajv, which run in Node, not workerd. */
 const CONTRACT_TESTS = 'test/contract/**/*.test.ts';
@@ -15,6 +16,8 @@ const E2E_TESTS = 'test/e2e/**/*.test.ts';
  */
 export default defineConfig(async () => {
   const migrations = await readD1Migrations('./migrations');
+  // The pinned browser files the Worker serves (public/vendor) are generated: copied before the pool reads them.
+  vendorAssets();
   return {
     test: {
       // Request logs are noise when a test passes; they stay visible for a failing one.
@@ -68,6 +71,8 @@ export default defineConfig(async () => {
             name: 'e2e',
             environment: 'node',
             include: [E2E_TESTS],
+            // The console checks drive Debian's Chromium (scripts/ensure-chromium.mjs installs it when missing).
+            globalSetup: ['./test/e2e/global-setup.ts'],
             // wrangler dev's cold start (migrations, seed, workerd) takes 20-40 s on a 2-core machine.
             testTimeout: 120_000,
             hookTimeout: 300_000,

@@ -18,7 +18,10 @@ function hashPassword(password) {
 
 const q = (value) => (value === null || value === undefined ? 'NULL' : `'${String(value).replace(/'/g, "''")}'`);
 
-/** Demo accounts: all verified, no 2FA, password DEMO_PASSWORD. Fixed ids make the docs reproducible. */
+/**
+ * Demo accounts: no 2FA, password DEMO_PASSWORD, all active and verified but one doctor left `pending` (awaiting
+ * verification, for the console's queue). Fixed ids make the docs reproducible.
+ */
 export const DEMO_ACCOUNTS = [
   {
     id: 'usr_01DEMD0SUPERADM1N000000000',
@@ -48,6 +51,14 @@ export const DEMO_ACCOUNTS = [
     name: 'Pat Patient',
     role: 'user',
     mobileNumber: '+14155550123',
+  },
+  // Awaiting verification: the admin console's queue (docs/console.md) has one doctor to approve.
+  {
+    id: 'usr_01DEMD0PEND1NGD0CT0R000000',
+    email: 'pending.doctor@kinwell.local',
+    name: 'Dr. Penny Pending',
+    role: 'doctor',
+    status: 'pending',
   },
 ];
 
@@ -376,9 +387,10 @@ VALUES (${q(quiz)}, 'Sleep check', 'Three questions on how you sleep.', 'publish
 
 export function seedSql(now = Date.now()) {
   const statements = DEMO_ACCOUNTS.map((a) => {
-    const verified = a.role === 'doctor' || a.role === 'caregiver' ? now : null;
+    const status = a.status ?? 'active';
+    const verified = (a.role === 'doctor' || a.role === 'caregiver') && status === 'active' ? now : null;
     return `INSERT INTO users (id, email, mobile_number, name, password_hash, role, sub_roles, status, verified_at, email_verified_at, mobile_verified_at, token_version, created_at, updated_at)
-VALUES (${q(a.id)}, ${q(a.email)}, ${q(a.mobileNumber)}, ${q(a.name)}, ${q(hashPassword(DEMO_PASSWORD))}, ${q(a.role)}, ${q(JSON.stringify(a.subRoles ?? []))}, 'active', ${verified ?? 'NULL'}, ${now}, ${a.mobileNumber ? now : 'NULL'}, 0, ${now}, ${now})
+VALUES (${q(a.id)}, ${q(a.email)}, ${q(a.mobileNumber)}, ${q(a.name)}, ${q(hashPassword(DEMO_PASSWORD))}, ${q(a.role)}, ${q(JSON.stringify(a.subRoles ?? []))}, ${q(status)}, ${verified ?? 'NULL'}, ${now}, ${a.mobileNumber ? now : 'NULL'}, 0, ${now}, ${now})
 ON CONFLICT DO NOTHING;`;
   });
   statements.push(...healthSql(now), ...practiceSql(now), ...connectionsSql(now), ...careProfileSql(now));

@@ -1,4 +1,3 @@
-import { SwaggerUI } from '@hono/swagger-ui';
 import type { Context } from 'hono';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
@@ -51,6 +50,7 @@ import { schedulesRouter } from './modules/schedules/schedules.routes';
 import { settingsRouter } from './modules/settings/settings.routes';
 import { superadminRouter } from './modules/superadmin/superadmin.routes';
 import { supportRouter } from './modules/support/support.routes';
+import { DOCS_CSP, docsPage } from './modules/system/docs-page';
 import { docsRoute, HEALTH_PATH, openApiDocumentRoute, systemRouter } from './modules/system/system.routes';
 import { devicesRouter } from './modules/users/devices.routes';
 import { profileRouter } from './modules/users/profile.routes';
@@ -118,21 +118,8 @@ const modules = [
   contentRouter,
 ];
 
-const DOCS_CSP =
-  "default-src 'none'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https:; connect-src 'self'; font-src https://cdn.jsdelivr.net; frame-ancestors 'none'";
-
-/** The interactive docs: Swagger UI over the served document. */
-const DOCS_PAGE = `<!doctype html>
-<html lang="en">
-  <head>
-    <meta charset="utf-8" />
-    <meta name="viewport" content="width=device-width, initial-scale=1" />
-    <title>Kinwell API</title>
-  </head>
-  <body>
-    ${SwaggerUI({ url: `${API_PREFIX}/openapi.json` })}
-  </body>
-</html>`;
+/** The interactive docs: Swagger UI over the served document, from the Worker's own pinned assets. */
+const DOCS_PAGE = docsPage(`${API_PREFIX}/openapi.json`);
 
 function toAppError(err: unknown): AppError | null {
   if (err instanceof AppError) return err;

@@ -3,6 +3,7 @@ import { createContext } from '../../src/context';
 import { devOutbox } from '../../src/db/schema';
 import { fixedClock } from '../../src/lib/clock';
 import { renderEmail } from '../../src/lib/email/templates';
+import { DOCS_CSP } from '../../src/modules/system/docs-page';
 import { OUTBOX_VIEW_CSP, pruneOutbox } from '../../src/modules/system/system.service';
 import { cloudflareDeps } from '../../src/runtime/cloudflare';
 import { client, db, testEnv, uniqueEmail } from '../helpers';
@@ -43,7 +44,8 @@ describe('health, OpenAPI and docs', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/html');
     expect(res.body).toContain('/api/v1/openapi.json');
-    expect(res.headers.get('content-security-policy')).toContain('cdn.jsdelivr.net');
+    // Pinned Swagger UI from the Worker itself (test/modules/static-assets.test.ts fetches the files).
+    expect(res.headers.get('content-security-policy')).toBe(DOCS_CSP);
   });
 });
 
