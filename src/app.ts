@@ -49,6 +49,7 @@ import { scheduleChangesRouter } from './modules/schedule-changes/schedule-chang
 import { dosesRouter } from './modules/schedules/doses.routes';
 import { schedulesRouter } from './modules/schedules/schedules.routes';
 import { settingsRouter } from './modules/settings/settings.routes';
+import { statsRouter } from './modules/stats/stats.routes';
 import { superadminRouter } from './modules/superadmin/superadmin.routes';
 import { supportRouter } from './modules/support/support.routes';
 import { docsRoute, HEALTH_PATH, openApiDocumentRoute, systemRouter } from './modules/system/system.routes';
@@ -116,6 +117,7 @@ const modules = [
   wellnessRouter,
   quizzesRouter,
   contentRouter,
+  statsRouter,
 ];
 
 const DOCS_CSP =
