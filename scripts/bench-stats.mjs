@@ -13,7 +13,7 @@ const DAY = 86_400_000;
 const CRON = '* * * * *';
 
 /**
- * SQL for the bench database: removes an earlier run's rows, then seeds doctors, patients, appointments
+ * SQL for the bench database: removes an earlier run's rows and every rollup, then seeds doctors, patients, appointments
  * and payments in set-based statements. Times and statuses come from the row number, so every run
  * measures the same shape of data (relative to now).
  */
@@ -29,6 +29,10 @@ export function statsSeedSql(now = Date.now(), count = APPOINTMENT_COUNT) {
     `${seq(n)} INSERT INTO users (id, email, name, role, sub_roles, status, verified_at, email_verified_at, token_version, created_at, updated_at)
       SELECT 'usr_${TAG}${role[0]}' || printf('%06d', i), '${TAG}.${role}' || i || '@bench.kinwell.local', '${label} ' || i, '${role}', '[]', 'active', ${first}, ${first}, 0, ${first} + i * 1000, ${first} FROM seq`;
   return `${[
+    // The rollups start over, so every run measures the whole backfill.
+    'DELETE FROM daily_rollups',
+    'DELETE FROM rollup_state',
+    'DELETE FROM stats_calendar',
     `DELETE FROM payments WHERE id LIKE ${like('pay')}`,
     `DELETE FROM appointments WHERE id LIKE ${like('apt')}`,
     `DELETE FROM users WHERE id LIKE ${like('usr')}`,
