@@ -298,7 +298,7 @@ export const SETTINGS = {
     public: false,
     description:
       "The platform's reporting time zone (IANA, e.g. Europe/Berlin): the admin dashboard's days, months and years (today's appointments, revenue this month) and the days of every daily rollup are local dates in it. Changing it rebuilds every rollup at the next cron run (a first run backfills 31 days a minute).",
-    validate: z.string().refine(isTimeZone, 'must be an IANA time zone such as UTC or Europe/Berlin'),
+    validate: z.string().refine(isTimeZone, 'must be an IANA time zone such as Europe/Lisbon'),
   }),
   'support.email': stringSetting({
     default: 'support@kinwell.health',

@@ -50,12 +50,12 @@ function periodKeys(from: string, to: string, granularity: Granularity): string[
 export function checkRange(query: SeriesQuery): void {
   const days = daysBetween(query.from, query.to) + 1;
   if (days < 1) {
-    throw new AppError('VALIDATION_FAILED', '`from` must not be after `to`', {
-      fields: [{ field: 'to', message: 'must not be before from' }],
+    throw new AppError('VALIDATION_FAILED', 'Validation failed', {
+      fields: [{ field: 'to', message: 'Must not be before from' }],
     });
   }
   if (days > MAX_RANGE_DAYS) {
-    throw new AppError('VALIDATION_FAILED', `At most ${MAX_RANGE_DAYS} days per request`, {
+    throw new AppError('VALIDATION_FAILED', 'Validation failed', {
       fields: [{ field: 'to', message: `must be at most ${MAX_RANGE_DAYS - 1} days after from` }],
     });
   }

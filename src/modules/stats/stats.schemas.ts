@@ -4,7 +4,10 @@ import { daysBetween, isLocalDate } from '../../lib/time';
 import { MAX_RANGE_DAYS } from './series.service';
 
 const localDate = (example: string) =>
-  z.string().refine(isLocalDate, 'must be a date YYYY-MM-DD').openapi({ example, pattern: '^\\d{4}-\\d{2}-\\d{2}$' });
+  z
+    .string()
+    .refine(isLocalDate, 'Must be a calendar date as YYYY-MM-DD')
+    .openapi({ example, pattern: '^\\d{4}-\\d{2}-\\d{2}$' });
 
 const FORMAT = z.enum(['json', 'csv']).default('json').openapi({
   description:
@@ -30,7 +33,7 @@ export const StatsQuery = z
   .superRefine((q, ctx) => {
     if (!q.from || !q.to) return;
     const days = daysBetween(q.from, q.to) + 1;
-    if (days < 1) ctx.addIssue({ code: 'custom', path: ['to'], message: 'must not be before from' });
+    if (days < 1) ctx.addIssue({ code: 'custom', path: ['to'], message: 'Must not be before from' });
     if (days > MAX_RANGE_DAYS) {
       ctx.addIssue({ code: 'custom', path: ['to'], message: `must be at most ${MAX_RANGE_DAYS - 1} days after from` });
     }
