@@ -1,13 +1,10 @@
 import { z } from '@hono/zod-openapi';
 import { APPOINTMENT_STATUSES, APPOINTMENT_TYPES } from '../../db/schema';
-import { daysBetween, isLocalDate } from '../../lib/time';
+import { LocalDateSchema } from '../../http/openapi';
+import { daysBetween } from '../../lib/time';
 import { MAX_RANGE_DAYS } from './series.service';
 
-const localDate = (example: string) =>
-  z
-    .string()
-    .refine(isLocalDate, 'Must be a calendar date as YYYY-MM-DD')
-    .openapi({ example, pattern: '^\\d{4}-\\d{2}-\\d{2}$' });
+const localDate = (example: string) => LocalDateSchema.openapi({ example });
 
 const FORMAT = z.enum(['json', 'csv']).default('json').openapi({
   description:
