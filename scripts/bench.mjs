@@ -3,7 +3,7 @@
 // Numbers are for comparing commits on the same machine, not a prediction of production latency.
 // Usage: npm run bench   (BENCH_SECONDS=5 for a quicker run, BENCH_PORT to pin the port,
 // BENCH_ONLY=reminders,bundle to run some parts only, BENCH_REMINDERS=2000 for a smaller reminders run,
-// BENCH_WEBHOOKS=50 for a smaller webhook storm, BENCH_CAREGIVERS=1000 for a smaller caregiver search, BENCH_CALL_ROOMS=50 / BENCH_CALL_FRAMES=100 for a smaller
+// BENCH_WEBHOOKS=50 for a smaller webhook storm, BENCH_CAREGIVERS=1000 for a smaller caregiver search, BENCH_APPOINTMENTS=10000 for a smaller dashboard (BENCH_ONLY=stats), BENCH_CALL_ROOMS=50 / BENCH_CALL_FRAMES=100 for a smaller
 // video rooms run)
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes, randomInt, scryptSync } from 'node:crypto';
@@ -27,6 +27,7 @@ import {
   remindersSeedSql,
   startProvider,
 } from './bench-reminders.mjs';
+import { APPOINTMENT_COUNT, dashboardScenario, rollUpStats, statsSeedSql } from './bench-stats.mjs';
 import {
   WEBHOOK_COUNT,
   WEBHOOK_SECRET,
@@ -635,7 +636,7 @@ const fmt = (n, digits = 0) =>
 
 const orNa = (n) => (n === null || n === undefined ? 'n/a' : fmt(n));
 
-function report({ results, bundle, hashMs, imports, storm, realtime, reminders, webhooks, calls }) {
+function report({ results, bundle, hashMs, imports, storm, realtime, reminders, webhooks, calls, statsRollup }) {
   const cpu = cpus();
   const lines = [`node ${process.version} · ${cpu[0]?.model?.trim() ?? 'unknown CPU'} · ${cpu.length} cores`];
   if (results.length) {
@@ -665,6 +666,12 @@ function report({ results, bundle, hashMs, imports, storm, realtime, reminders, 
   if (hashMs !== undefined)
     lines.push('', `Password hash cost: ${fmt(hashMs, 1)} ms per scrypt hash (N=2^14, r=8, p=5).`);
   if (hot && bare) lines.push(`Hot authenticated read vs bare route: ${fmt((100 * hot) / bare)} % of its throughput.`);
+  if (statsRollup) {
+    lines.push(
+      '',
+      `Stats rollup: ${statsRollup.runs} cron runs (31 days each) backfilled ${fmt(statsRollup.totalAppointments)} appointments' days in ${fmt(statsRollup.ms)} ms (the last run ${fmt(statsRollup.lastRunMs)} ms, every cron task included).`,
+    );
+  }
   if (imports) {
     const rate = (ms) => fmt((imports.rows / ms) * 1000);
     lines.push(
@@ -746,7 +753,7 @@ function report({ results, bundle, hashMs, imports, storm, realtime, reminders, 
 }
 
 /** The parts BENCH_ONLY may name (comma-separated); all of them by default. */
-const PARTS = ['routes', 'import', 'storm', 'webhooks', 'realtime', 'calls', 'reminders', 'bundle'];
+const PARTS = ['routes', 'import', 'storm', 'webhooks', 'realtime', 'calls', 'reminders', 'bundle', 'stats'];
 
 function selectedParts() {
   const only = process.env.BENCH_ONLY?.split(',')
@@ -820,6 +827,11 @@ async function main() {
     writeFileSync(careSeed, careSeedSql());
     run('npx', ['wrangler', 'd1', 'execute', 'DB', '--local', '--persist-to', PERSIST, '--file', careSeed]);
   }
+  if (parts.has('stats')) {
+    const statsSeed = join(ROOT, '.wrangler', 'bench-stats.sql');
+    writeFileSync(statsSeed, statsSeedSql());
+    run('npx', ['wrangler', 'd1', 'execute', 'DB', '--local', '--persist-to', PERSIST, '--file', statsSeed]);
+  }
   if (parts.has('webhooks')) {
     const webhooksSeed = join(ROOT, '.wrangler', 'bench-webhooks.sql');
     writeFileSync(webhooksSeed, webhooksSeedSql());
@@ -835,12 +847,19 @@ async function main() {
   let reminders;
   let webhooks;
   let calls;
-  if (['routes', 'import', 'storm', 'webhooks', 'realtime'].some((p) => parts.has(p))) {
+  let statsRollup;
+  if (['routes', 'import', 'storm', 'webhooks', 'realtime', 'stats'].some((p) => parts.has(p))) {
     process.stderr.write(`Starting wrangler dev on :${port}…\n`);
     try {
       // A known webhook secret (not the generated one in .dev.vars), so the webhook storm can sign.
       const baseUrl = await startDev(port, inspectorPort, { vars: { STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET } });
       if (parts.has('routes')) for (const s of scenarios) results.push(await runScenario(baseUrl, s));
+      if (parts.has('stats')) {
+        process.stderr.write(`  stats rollup over ${APPOINTMENT_COUNT} appointments…\n`);
+        const signInAdmin = (url) => signIn(url, { email: 'admin@kinwell.local', password: DEMO_PASSWORD });
+        statsRollup = await rollUpStats(baseUrl, await signInAdmin(baseUrl));
+        results.push(await runScenario(baseUrl, dashboardScenario(signInAdmin)));
+      }
       if (parts.has('import')) {
         process.stderr.write('  CSV import…\n');
         imports = await importBench(baseUrl);
@@ -879,7 +898,7 @@ async function main() {
   }
 
   const hashMs = parts.has('routes') ? hashCostMs() : undefined;
-  const md = report({ results, bundle, hashMs, imports, storm, realtime, reminders, webhooks, calls });
+  const md = report({ results, bundle, hashMs, imports, storm, realtime, reminders, webhooks, calls, statsRollup });
   mkdirSync(OUT_DIR, { recursive: true });
   writeFileSync(join(OUT_DIR, 'latest.md'), md);
   process.stdout.write(`\n${md}`);

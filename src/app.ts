@@ -48,6 +48,7 @@ import { scheduleChangesRouter } from './modules/schedule-changes/schedule-chang
 import { dosesRouter } from './modules/schedules/doses.routes';
 import { schedulesRouter } from './modules/schedules/schedules.routes';
 import { settingsRouter } from './modules/settings/settings.routes';
+import { statsRouter } from './modules/stats/stats.routes';
 import { superadminRouter } from './modules/superadmin/superadmin.routes';
 import { supportRouter } from './modules/support/support.routes';
 import { DOCS_CSP, docsPage } from './modules/system/docs-page';
@@ -116,6 +117,7 @@ const modules = [
   wellnessRouter,
   quizzesRouter,
   contentRouter,
+  statsRouter,
 ];
 
 /** The interactive docs: Swagger UI over the served document, from the Worker's own pinned assets. */

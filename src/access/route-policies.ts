@@ -291,6 +291,11 @@ export const ROUTE_POLICIES = {
   'reviews.appeal': roles('user'),
   'reviews.reply': roles('doctor'),
   'admin.reviews.list': roles('admin', 'superadmin'),
+  // admin numbers (src/modules/stats): the dashboard and the usage, wellness and home-care tables
+  'admin.dashboard': roles('admin', 'superadmin'),
+  'admin.stats.usage': roles('admin', 'superadmin'),
+  'admin.stats.wellness': roles('admin', 'superadmin'),
+  'admin.stats.homeCare': roles('admin', 'superadmin'),
   'admin.reviews.hide': roles('admin', 'superadmin'),
   'admin.reviews.restore': roles('admin', 'superadmin'),
   'doctors.reviews': PUBLIC,

@@ -128,6 +128,11 @@ export const API_TAGS = [
     description: 'Account administration: search, create, verify, change status, sub-roles, forced logout, delete.',
   },
   {
+    name: 'Admin stats',
+    description:
+      'Admins: the dashboard (accounts, appointments, revenue, latest bookings, top doctors) and tables of usage, Health & Wellness and Home Care numbers per day, week or month, from daily rollups; each as JSON or CSV.',
+  },
+  {
     name: 'Notifications',
     description: 'The in-app inbox of the signed-in account: list, unread count, mark read, delete.',
   },

@@ -10,6 +10,7 @@ import { enqueueDueReminders } from '../modules/notifications/reminders';
 import { sweepPendingRefunds } from '../modules/payments/refunds.service';
 import { expirePrescriptions } from '../modules/prescriptions/prescriptions.service';
 import { extendDoseHorizons, markMissedDoses } from '../modules/schedules/doses.service';
+import { rollUpStats } from '../modules/stats/rollup.service';
 import { pruneOutbox } from '../modules/system/system.service';
 import { expireWaitlist } from '../modules/waitlist/offers.service';
 
@@ -39,6 +40,7 @@ export const CRON_TASKS: CronTask[] = [
   { name: 'caregivers.credentials-expiring', run: (ctx) => flagExpiringCredentials(ctx) },
   { name: 'content.publish-scheduled', run: (ctx) => publishDueContent(ctx) },
   { name: 'waitlist.expire', run: (ctx) => expireWaitlist(ctx) },
+  { name: 'stats.rollup', run: (ctx) => rollUpStats(ctx) },
 ];
 
 export interface CronReport {

@@ -110,6 +110,9 @@ export const appointments = sqliteTable(
     index('appointments_follow_up_idx').on(t.followUpOfId),
     index('appointments_affected_by_idx').on(t.affectedById),
     index('appointments_payment_due_idx').on(t.paymentDueAt),
+    // The stats rollups and the admin dashboard: bookings and cancellations per day, the latest bookings.
+    index('appointments_created_idx').on(t.createdAt),
+    index('appointments_cancelled_idx').on(t.cancelledAt),
   ],
 );
 

@@ -27,7 +27,12 @@ export const sessions = sqliteTable(
     revokedAt: integer('revoked_at'),
     revokedReason: text('revoked_reason'),
   },
-  (t) => [index('sessions_user_idx').on(t.userId, t.revokedAt)],
+  (t) => [
+    index('sessions_user_idx').on(t.userId, t.revokedAt),
+    // The stats rollups: sign-ins and active users per day.
+    index('sessions_created_idx').on(t.createdAt),
+    index('sessions_last_used_idx').on(t.lastUsedAt, t.userId),
+  ],
 );
 
 /**

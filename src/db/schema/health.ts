@@ -194,6 +194,8 @@ export const vaccineSchedules = sqliteTable(
       t.vaccineId,
       t.doseNumber,
     ),
+    // The stats rollups: vaccine doses given per day.
+    index('vaccine_schedules_administered_idx').on(t.administeredOn),
   ],
 );
 

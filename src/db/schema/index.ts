@@ -16,6 +16,7 @@ export * from './platform';
 export * from './prescriptions';
 export * from './reviews';
 export * from './settings';
+export * from './stats';
 export * from './support';
 export * from './telemedicine';
 export * from './users';

@@ -73,6 +73,8 @@ export const deliveries = sqliteTable(
     index('deliveries_recipient_idx').on(t.recipientId),
     // Provider status callbacks find their delivery by the provider's message id.
     index('deliveries_provider_message_idx').on(t.providerMessageId),
+    // The stats rollups: deliveries per day and channel.
+    index('deliveries_sent_idx').on(t.sentAt),
   ],
 );
 

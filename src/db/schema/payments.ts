@@ -115,6 +115,8 @@ export const refunds = sqliteTable(
     uniqueIndex('refunds_provider_idx').on(t.providerRefundId),
     index('refunds_payment_idx').on(t.paymentId, t.createdAt),
     index('refunds_status_idx').on(t.status, t.createdAt),
+    // The stats rollups: refunds per day (net revenue).
+    index('refunds_refunded_idx').on(t.refundedAt),
   ],
 );
 

@@ -46,7 +46,11 @@ export const users = sqliteTable(
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
   },
-  (t) => [index('users_role_status_idx').on(t.role, t.status)],
+  (t) => [
+    index('users_role_status_idx').on(t.role, t.status),
+    // The stats rollups: registrations per day and role.
+    index('users_created_idx').on(t.createdAt, t.role),
+  ],
 );
 
 export type UserRow = typeof users.$inferSelect;

@@ -26,7 +26,11 @@ export const healthScores = sqliteTable(
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
   },
-  (t) => [uniqueIndex('health_scores_user_date_idx').on(t.userId, t.date)],
+  (t) => [
+    uniqueIndex('health_scores_user_date_idx').on(t.userId, t.date),
+    // The stats rollups: average scores per day.
+    index('health_scores_date_idx').on(t.date),
+  ],
 );
 
 export const GOAL_CATEGORIES = ['sleep', 'activity', 'nutrition', 'mood', 'stress', 'weight', 'other'] as const;

@@ -293,6 +293,13 @@ export const SETTINGS = {
     description:
       'How many published reviews a doctor needs before the directory and the profile show their average rating (`rating.average` and `rating.categories` stay null below it; `rating.count` is always shown) and before `sort=rating` ranks them among the rated. A few reviews say little, and one unhappy or friendly patient would set the whole rating.',
   }),
+  'stats.timeZone': stringSetting({
+    default: 'UTC',
+    public: false,
+    description:
+      "The platform's reporting time zone (IANA, e.g. Europe/Berlin): the admin dashboard's days, months and years (today's appointments, revenue this month) and the days of every daily rollup are local dates in it. Changing it rebuilds every rollup at the next cron run (a first run backfills 31 days a minute).",
+    validate: z.string().refine(isTimeZone, 'must be an IANA time zone such as Europe/Lisbon'),
+  }),
   'support.email': stringSetting({
     default: 'support@kinwell.health',
     public: true,
