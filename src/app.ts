@@ -31,6 +31,7 @@ import { caregiversRouter } from './modules/caregivers/caregivers.routes';
 import { supplementsRouter } from './modules/catalog/supplements.routes';
 import { vaccinesRouter } from './modules/catalog/vaccines.routes';
 import { contentRouter } from './modules/content/content.routes';
+import { dashboardsRouter } from './modules/dashboards/dashboards.routes';
 import { dependentsRouter } from './modules/dependents/dependents.routes';
 import { doctorsRouter } from './modules/doctors/doctors.routes';
 import { filesRouter } from './modules/files/files.routes';
@@ -113,6 +114,7 @@ const modules = [
   wellnessRouter,
   quizzesRouter,
   contentRouter,
+  dashboardsRouter,
 ];
 
 const DOCS_CSP =

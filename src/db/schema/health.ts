@@ -187,6 +187,9 @@ export const vaccineSchedules = sqliteTable(
   },
   (t) => [
     index('vaccine_schedules_owner_idx').on(t.ownerId, t.dueDate),
+    // The vaccine-schedule calendar and vaccine usage of the admin dashboards read by day across owners.
+    index('vaccine_schedules_due_idx').on(t.status, t.dueDate),
+    index('vaccine_schedules_administered_idx').on(t.status, t.administeredOn),
     // coalesce: SQLite treats NULLs as distinct, and a dose for the owner has no dependent.
     uniqueIndex('vaccine_schedules_dose_uq').on(
       t.ownerId,

@@ -1,0 +1,2 @@
+CREATE INDEX `vaccine_schedules_due_idx` ON `vaccine_schedules` (`status`,`due_date`);--> statement-breakpoint
+CREATE INDEX `vaccine_schedules_administered_idx` ON `vaccine_schedules` (`status`,`administered_on`);
