@@ -160,7 +160,9 @@ const AdherenceWindow = AdherenceSummarySchema.extend({
 
 export const PatientDashboardSchema = z
   .object({
-    nextAppointment: AppointmentSchema.nullable(),
+    nextAppointment: z
+      .union([AppointmentSchema, z.null()])
+      .openapi({ description: 'Pending or confirmed, not started; null when there is none' }),
     doses: z.object({ range: RangeSchema, items: z.array(DoseSchema) }),
     adherence: z.object({ last7Days: AdherenceWindow, last30Days: AdherenceWindow }),
     goals: z.array(
