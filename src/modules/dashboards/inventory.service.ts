@@ -38,10 +38,11 @@ function movedSql(itemType: ItemType, itemId: SQL, reason: string, since: number
 
 function usageColumns(itemType: ItemType, id: SQL, since: number) {
   return {
-    received: movedSql(itemType, id, 'received', since, 1),
-    dispensed: movedSql(itemType, id, 'dispensed', since, -1),
-    expired: movedSql(itemType, id, 'expired', since, -1),
-    corrected: movedSql(itemType, id, 'correction', since, 1),
+    // Aliased: in a batch, columns of the same text would overwrite each other.
+    received: movedSql(itemType, id, 'received', since, 1).as('received'),
+    dispensed: movedSql(itemType, id, 'dispensed', since, -1).as('dispensed'),
+    expired: movedSql(itemType, id, 'expired', since, -1).as('expired'),
+    corrected: movedSql(itemType, id, 'correction', since, 1).as('corrected'),
   };
 }
 

@@ -1,11 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  type CareSessionRow,
-  careAlerts,
-  careReports,
-  careSessions,
-  caregiverLinks,
-} from '../../../src/db/schema';
+import { type CareSessionRow, careAlerts, caregiverLinks, careReports, careSessions } from '../../../src/db/schema';
 import { fixedClock } from '../../../src/lib/clock';
 import { client, db, uniqueId } from '../../helpers';
 import { account } from '../../support/practice';
