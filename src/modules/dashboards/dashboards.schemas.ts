@@ -156,6 +156,8 @@ export const CaregiverDashboardSchema = z
 const AdherenceWindow = AdherenceSummarySchema.extend({
   days: z.number().int(),
   due: z.number().int().openapi({ description: 'taken + missed + skipped: the doses that were due' }),
+}).openapi('AdherenceWindow', {
+  example: { days: 7, due: 14, taken: 12, missed: 1, skipped: 1, pending: 1, adherencePercent: 85.7 },
 });
 
 export const PatientDashboardSchema = z
