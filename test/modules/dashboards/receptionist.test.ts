@@ -4,6 +4,7 @@ import { fixedClock } from '../../../src/lib/clock';
 import { client, db } from '../../helpers';
 import { account, insertAppointment, practice } from '../../support/practice';
 import { tripsOf } from '../../support/round-trips';
+import { expectRefusals } from './support';
 
 const NOW = new Date('2026-12-04T10:00:00Z');
 const api = client({ clock: fixedClock(NOW) });
@@ -60,13 +61,7 @@ describe('GET /dashboards/receptionist', () => {
     expect(idsOf(res.body.data.arrivals.appointments)).toEqual([ids.expected]);
   });
 
-  it('Should refuse other roles with 403 and no token with 401', async () => {
-    for (const role of ['user', 'doctor', 'caregiver', 'admin', 'superadmin'] as const) {
-      const other = await account(role, NOW);
-      const res = await api.get(PATH, { token: other.token });
-      expect(res.status).toBe(403);
-      expect(res.body.error.code).toBe('FORBIDDEN');
-    }
-    expect((await api.get(PATH)).status).toBe(401);
+  it('Should refuse every other role with 403 and no token with 401', async () => {
+    await expectRefusals(api, PATH, ['receptionist'], NOW);
   });
 });
