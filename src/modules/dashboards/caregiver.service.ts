@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, inArray, lt, notInArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, lt, notInArray, sql } from 'drizzle-orm';
 import type { AuthedContext } from '../../context';
 import { batchOf } from '../../db/batch';
 import {
@@ -15,6 +15,7 @@ import { qualified } from '../../db/sql';
 import { DAY_MS, iso } from '../../lib/time';
 import { sessionDetails, toCareSessionView } from '../care-sessions/care-session-access';
 import { anyZoneWindow, dayOf, zoneOr } from './local-days';
+import { filterOnly } from './query-hints';
 
 /** Sessions that never take place. */
 const OFF_SCHEDULE: CareSessionStatus[] = ['declined', 'cancelled'];
@@ -41,15 +42,12 @@ export async function caregiverDashboard(ctx: AuthedContext) {
   const now = ctx.clock.now().getTime();
   const window = anyZoneWindow(now, 1);
   const mine = eq(careSessions.caregiverId, me);
-  const myPatients = sql`(select ${qualified(careSessions.patientId)} from ${careSessions} where ${qualified(careSessions.caregiverId)} = ${me} and ${qualified(careSessions.status)} in (${sql.join(
-    CARING.map((s) => sql`${s}`),
-    sql`, `,
-  )}) union select ${qualified(caregiverLinks.patientId)} from ${caregiverLinks} where ${qualified(caregiverLinks.caregiverId)} = ${me} and ${qualified(caregiverLinks.endedAt)} is null)`;
+  const myPatients = sql`(select ${qualified(careSessions.patientId)} from ${careSessions} where ${qualified(careSessions.caregiverId)} = ${me} and ${filterOnly(careSessions.status, CARING)} union select ${qualified(caregiverLinks.patientId)} from ${caregiverLinks} where ${qualified(caregiverLinks.caregiverId)} = ${me} and ${qualified(caregiverLinks.endedAt)} is null)`;
   const openAlerts = and(eq(careAlerts.status, 'open'), sql`${qualified(careAlerts.patientId)} in ${myPatients}`);
   const noReport = sql`not exists (select 1 from ${careReports} where ${qualified(careReports.patientId)} = ${qualified(careSessions.patientId)} and ${qualified(careReports.sessionId)} = ${qualified(careSessions.id)})`;
   const reportsDue = and(
     mine,
-    eq(careSessions.status, 'completed'),
+    filterOnly(careSessions.status, ['completed']),
     gte(careSessions.startsAt, now - REPORT_DUE_DAYS * DAY_MS),
     noReport,
   );
@@ -71,14 +69,14 @@ export async function caregiverDashboard(ctx: AuthedContext) {
       )
       .orderBy(asc(careSessions.startsAt), asc(careSessions.id)),
     upcoming: sessionDetails(ctx)
-      .where(and(mine, gte(careSessions.startsAt, now), inArray(careSessions.status, UPCOMING)))
+      .where(and(mine, gte(careSessions.startsAt, now), filterOnly(careSessions.status, UPCOMING)))
       .orderBy(asc(careSessions.startsAt), asc(careSessions.id))
       // Sessions later today come first; a day holds few.
       .limit(LISTED * 3),
     awaitingAnswer: ctx.db
       .select({ n: sql<number>`count(*)` })
       .from(careSessions)
-      .where(and(mine, eq(careSessions.status, 'requested'), gte(careSessions.startsAt, now))),
+      .where(and(mine, filterOnly(careSessions.status, ['requested']), gte(careSessions.startsAt, now))),
     alertCount: ctx.db.select({ n: sql<number>`count(*)` }).from(careAlerts).where(openAlerts),
     alerts: ctx.db
       .select({

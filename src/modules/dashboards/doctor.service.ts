@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, inArray, lt, notInArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, lt, notInArray, sql } from 'drizzle-orm';
 import type { AuthedContext } from '../../context';
 import { batchOf } from '../../db/batch';
 import {
@@ -13,6 +13,7 @@ import {
 import { qualified } from '../../db/sql';
 import { appointmentDetails, detailView } from '../appointments/appointment-access';
 import { anyZoneWindow, datesFrom, dayOf, localSpan, ZONE_SLACK_MS, zoneOr } from './local-days';
+import { filterOnly } from './query-hints';
 
 /** Appointments that never take place: they are on no schedule. */
 const OFF_SCHEDULE: AppointmentStatus[] = ['cancelled', 'rejected'];
@@ -45,7 +46,7 @@ export async function doctorDashboard(ctx: AuthedContext) {
   // The local year begins at or after the UTC new year of (now − 14 h), less the slack.
   const yearLow = Date.UTC(new Date(now - ZONE_SLACK_MS).getUTCFullYear(), 0, 1) - ZONE_SLACK_MS;
   const noNote = sql`not exists (select 1 from ${appointmentNotes} where ${qualified(appointmentNotes.appointmentId)} = ${qualified(appointments.id)})`;
-  const pendingNotes = and(eq(appointments.doctorId, me), eq(appointments.status, 'completed'), noNote);
+  const pendingNotes = and(eq(appointments.doctorId, me), filterOnly(appointments.status, ['completed']), noNote);
   const read = await batchOf(ctx.db, {
     zone: ctx.db
       .select({ timeZone: doctorProfiles.timeZone })
@@ -78,7 +79,9 @@ export async function doctorDashboard(ctx: AuthedContext) {
       .select({ at: refunds.refundedAt, currency: refunds.currency, cents: refunds.amountCents })
       .from(refunds)
       .innerJoin(payments, eq(payments.id, refunds.paymentId))
-      .where(and(eq(payments.payeeId, me), inArray(refunds.status, ['succeeded']), gte(refunds.refundedAt, yearLow))),
+      .where(
+        and(eq(payments.payeeId, me), filterOnly(refunds.status, ['succeeded']), gte(refunds.refundedAt, yearLow)),
+      ),
   });
 
   const zone = zoneOr(read.zone[0]?.timeZone);

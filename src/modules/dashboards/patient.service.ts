@@ -1,4 +1,4 @@
-import { and, asc, eq, gte, inArray, lt, sql } from 'drizzle-orm';
+import { and, asc, eq, gte, lt, sql } from 'drizzle-orm';
 import type { AuthedContext } from '../../context';
 import { batchOf } from '../../db/batch';
 import { appointments, doses, wellnessGoals } from '../../db/schema';
@@ -7,6 +7,7 @@ import { DAY_MS, iso } from '../../lib/time';
 import { appointmentDetails, detailView } from '../appointments/appointment-access';
 import { adherenceOf, todaysDoses, todaysDosesQueries } from '../schedules/dose-reads.service';
 import { DOSE_GRACE_MS } from '../schedules/doses.service';
+import { filterOnly } from './query-hints';
 
 /** The adherence windows, in days back from now. */
 export const ADHERENCE_DAYS = [7, 30] as const;
@@ -47,7 +48,7 @@ export async function patientDashboard(ctx: AuthedContext) {
       .where(
         and(
           eq(appointments.patientId, me),
-          inArray(appointments.status, ['pending', 'confirmed']),
+          filterOnly(appointments.status, ['pending', 'confirmed']),
           gte(appointments.startsAt, now),
         ),
       )
