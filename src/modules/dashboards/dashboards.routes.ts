@@ -16,7 +16,7 @@ import {
   ReceptionistDashboardSchema,
   VaccineCalendarSchema,
 } from './dashboards.schemas';
-import { doctorDashboard } from './doctor.service';
+import { doctorDashboard, EARNINGS_COLUMNS, earningsRows } from './doctor.service';
 import {
   CALENDAR_COLUMNS,
   CARE_STATUS_COLUMNS,
@@ -62,8 +62,10 @@ const doctorRoute = defineRoute({
     "In the practice's time zone: today's schedule, the 7 days after today (a count per day and the appointments; " +
     'cancelled and rejected ones left out), earnings of this month and this year per currency (payments paid to the ' +
     'doctor, less refunds that succeeded), the rating (average and count of reviews) and the completed visits still ' +
-    `without a note. Always the caller's own; other roles 403. ${ONE_TRIP}`,
-  responses: { 200: jsonResponse(DoctorDashboardSchema, 'The dashboard') },
+    `without a note. Always the caller's own; other roles 403. ${ONE_TRIP} \`?format=csv\`: the earnings table, ` +
+    `a row per period and currency, columns ${EARNINGS_COLUMNS.join(', ')}.`,
+  request: { query: FormatQuery },
+  responses: { 200: tableResponse(DoctorDashboardSchema, 'The dashboard', 'earnings-<date>.csv') },
 });
 
 const receptionistRoute = defineRoute({
@@ -152,7 +154,13 @@ const today = (c: { get: (key: 'ctx') => { clock: { now: () => Date } } }) =>
   c.get('ctx').clock.now().toISOString().slice(0, 10);
 
 export const dashboardsRouter = createRouter()
-  .openapi(doctorRoute, async (c) => c.json(ok(await doctorDashboard(c.get('ctx'))), 200))
+  .openapi(doctorRoute, async (c) => {
+    const data = await doctorDashboard(c.get('ctx'));
+    if (c.req.valid('query').format === 'csv') {
+      return csvResponse(c, `earnings-${data.today.date}.csv`, earningsRows(data), EARNINGS_COLUMNS);
+    }
+    return c.json(ok(data), 200);
+  })
   .openapi(receptionistRoute, async (c) => c.json(ok(await receptionistDashboard(c.get('ctx'))), 200))
   .openapi(caregiverRoute, async (c) => c.json(ok(await caregiverDashboard(c.get('ctx'))), 200))
   .openapi(patientRoute, async (c) => c.json(ok(await patientDashboard(c.get('ctx'))), 200))

@@ -140,3 +140,22 @@ export async function doctorDashboard(ctx: AuthedContext) {
 }
 
 export type DoctorDashboard = Awaited<ReturnType<typeof doctorDashboard>>;
+
+/** The earnings as one table (a row per period and currency), for the CSV export. */
+export const EARNINGS_COLUMNS = [
+  'period',
+  'from',
+  'to',
+  'currency',
+  'payments',
+  'grossCents',
+  'refundedCents',
+  'netCents',
+] as const;
+
+export function earningsRows(data: DoctorDashboard) {
+  return (['thisMonth', 'thisYear'] as const).flatMap((period) => {
+    const { from, to, totals } = data.earnings[period];
+    return totals.map((t) => ({ period, from, to, ...t }));
+  });
+}

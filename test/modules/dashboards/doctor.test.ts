@@ -120,6 +120,19 @@ describe('GET /dashboards/doctor', () => {
     expect(data.pendingNotes.appointments.map((a: { id: string }) => a.id)).toEqual([ids.lastNight, ids.unnoted]);
   });
 
+  it('Should export the earnings as CSV, a row per period and currency', async () => {
+    const res = await api.get(`${PATH}?format=csv`, { token: doctorToken });
+    expect(res.status).toBe(200);
+    expect(tripsOf(res)).toBe(1);
+    expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect(res.headers.get('content-disposition')).toBe('attachment; filename="earnings-2026-12-04.csv"');
+    expect(res.body).toBe(
+      'period,from,to,currency,payments,grossCents,refundedCents,netCents\r\n' +
+        'thisMonth,2026-12-01,2026-12-04,EUR,1,5000,2000,3000\r\n' +
+        'thisYear,2026-01-01,2026-12-04,EUR,3,13000,2000,11000',
+    );
+  });
+
   it('Should answer a new doctor with empty numbers', async () => {
     const fresh = await account('doctor', NOW);
     const res = await api.get(PATH, { token: fresh.token });
