@@ -1,39 +1,35 @@
 import type { Context } from 'hono';
 import Papa from 'papaparse';
 
-/** One row of a CSV export: column name to cell (null and undefined are empty cells). */
-export type CsvRow = Readonly<Record<string, string | number | boolean | null | undefined>>;
+/** A CSV cell: text, a number, a yes/no, or nothing (an empty cell). */
+export type CsvCell = string | number | boolean | null | undefined;
 
 /**
- * The CSV of `rows` (header row, CRLF, UTF-8). Columns are `columns` when given (so an empty table
- * still has its header row), else the keys of the first row. A text cell that a spreadsheet would run
- * as a formula (`=`, `+`, `-`, `@`, tab, CR first) is prefixed with `'`; numbers are left as numbers.
+ * Answers `rows` as a CSV download: a header row of the first row's keys (every row has the same keys,
+ * in that order), CRLF line ends, UTF-8, fields quoted where CSV needs it (papaparse), and
+ * `Content-Disposition: attachment; filename="<filename>"`. Formula-injection safe: a text cell that a
+ * spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, tab or CR) is prefixed with `'`;
+ * numbers stay numbers. Private to the caller: never cached by shared caches. With `columns`, those are
+ * the header row and the cells taken from each row, in that order (so an empty table still has its
+ * header row).
+ * @example return csvResponse(c, 'usage-2026-11-01-2026-11-30.csv', [{ day: '2026-11-01', signIns: 12 }]);
  */
-export function toCsv(rows: readonly CsvRow[], columns?: readonly string[]): string {
-  const fields = [...(columns ?? Object.keys(rows[0] ?? {}))];
-  return Papa.unparse(
+export function csvResponse(
+  c: Context,
+  filename: string,
+  rows: readonly Record<string, CsvCell>[],
+  columns?: readonly string[],
+): Response {
+  const fields = columns ? [...columns] : Object.keys(rows[0] ?? {});
+  const body = Papa.unparse(
     { fields, data: rows.map((row) => fields.map((field) => row[field] ?? '')) },
     { newline: '\r\n', escapeFormulae: true },
   );
-}
-
-/**
- * A table of numbers as a CSV download: `text/csv` with `Content-Disposition: attachment;
- * filename="<filename>"`, never cached. The one way every `?format=csv` export answers.
- * @example return csvResponse(c, 'inventory-2026-12-04.csv', rows, ['itemId', 'name', 'stock']);
- */
-export function csvResponse(
-  _c: Context,
-  filename: string,
-  rows: readonly CsvRow[],
-  columns?: readonly string[],
-): Response {
-  return new Response(toCsv(rows, columns), {
-    headers: {
-      'content-type': 'text/csv; charset=utf-8',
-      'content-disposition': `attachment; filename="${filename.replace(/["\\\r\n]/g, '_')}"`,
-      'cache-control': 'private, no-store',
-      'x-content-type-options': 'nosniff',
-    },
+  const safeName = filename.replace(/["\\\r\n]/g, '_');
+  return c.body(body, 200, {
+    'content-type': 'text/csv; charset=utf-8',
+    'content-disposition': `attachment; filename="${safeName}"`,
+    'cache-control': 'private, no-store',
+    'x-content-type-options': 'nosniff',
   });
 }
