@@ -3,7 +3,7 @@ import { type CareSessionRow, careAlerts, caregiverLinks, careReports, careSessi
 import { fixedClock } from '../../../src/lib/clock';
 import { client, db, uniqueId } from '../../helpers';
 import { account } from '../../support/practice';
-import { tripsOf } from '../../support/round-trips';
+import { auditOf, tripsOf } from '../../support/round-trips';
 import { expectRefusals } from './support';
 
 const NOW = new Date('2026-12-04T10:00:00Z');
@@ -101,6 +101,7 @@ describe('GET /dashboards/caregiver', () => {
     const res = await api.get(PATH, { token: carer.token });
     expect(res.status).toBe(200);
     expect(tripsOf(res)).toBe(1);
+    expect(await auditOf(res)).toEqual([]); // reading writes nothing
     const data = res.body.data;
     expect(data.timeZone).toBe('UTC');
     expect(data.today.date).toBe('2026-12-04');

@@ -4,7 +4,7 @@ import { fixedClock } from '../../../src/lib/clock';
 import { client, db, uniqueId } from '../../helpers';
 import { insertPaidAppointment, insertRefund } from '../../support/payments';
 import { account, insertAppointment, practice } from '../../support/practice';
-import { tripsOf } from '../../support/round-trips';
+import { auditOf, tripsOf } from '../../support/round-trips';
 import { expectRefusals } from './support';
 
 // Friday 4 December 2026, 10:00 UTC: 05:00 in New York, where the practice is.
@@ -89,6 +89,7 @@ describe('GET /dashboards/doctor', () => {
     const res = await api.get(PATH, { token: doctorToken });
     expect(res.status).toBe(200);
     expect(tripsOf(res)).toBe(1);
+    expect(await auditOf(res)).toEqual([]); // reading writes nothing
     const data = res.body.data;
     expect(data.timeZone).toBe('America/New_York');
     expect(data.today.date).toBe('2026-12-04');
