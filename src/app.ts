@@ -31,6 +31,7 @@ import { caregiversRouter } from './modules/caregivers/caregivers.routes';
 import { supplementsRouter } from './modules/catalog/supplements.routes';
 import { vaccinesRouter } from './modules/catalog/vaccines.routes';
 import { contentRouter } from './modules/content/content.routes';
+import { dashboardsRouter } from './modules/dashboards/dashboards.routes';
 import { dependentsRouter } from './modules/dependents/dependents.routes';
 import { doctorsRouter } from './modules/doctors/doctors.routes';
 import { filesRouter } from './modules/files/files.routes';
@@ -118,6 +119,7 @@ const modules = [
   quizzesRouter,
   contentRouter,
   statsRouter,
+  dashboardsRouter,
 ];
 
 /** The interactive docs: Swagger UI over the served document, from the Worker's own pinned assets. */

@@ -485,6 +485,15 @@ export const ROUTE_POLICIES = {
   'admin.content.update': adminWith('content-manager'),
   'admin.content.status': adminWith('content-manager'),
   'admin.content.versions': adminWith('content-manager'),
+  // role dashboards: each role its own (the caller's own data; receptionists see the whole practice)
+  'dashboards.doctor': roles('doctor'),
+  'dashboards.receptionist': roles('receptionist'),
+  'dashboards.caregiver': roles('caregiver'),
+  'dashboards.patient': roles('user'),
+  // live-state tables of the admin dashboards
+  'dashboards.inventory': roles('admin', 'superadmin'),
+  'dashboards.vaccineCalendar': roles('admin', 'superadmin'),
+  'dashboards.careStatus': roles('admin', 'superadmin'),
 } as const satisfies Record<string, RoutePolicy>;
 
 export type OperationId = keyof typeof ROUTE_POLICIES;

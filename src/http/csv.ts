@@ -9,11 +9,18 @@ export type CsvCell = string | number | boolean | null | undefined;
  * in that order), CRLF line ends, UTF-8, fields quoted where CSV needs it (papaparse), and
  * `Content-Disposition: attachment; filename="<filename>"`. Formula-injection safe: a text cell that a
  * spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, tab or CR) is prefixed with `'`;
- * numbers stay numbers. Private to the caller: never cached by shared caches.
+ * numbers stay numbers. Private to the caller: never cached by shared caches. With `columns`, those are
+ * the header row and the cells taken from each row, in that order (so an empty table still has its
+ * header row).
  * @example return csvResponse(c, 'usage-2026-11-01-2026-11-30.csv', [{ day: '2026-11-01', signIns: 12 }]);
  */
-export function csvResponse(c: Context, filename: string, rows: readonly Record<string, CsvCell>[]): Response {
-  const fields = Object.keys(rows[0] ?? {});
+export function csvResponse(
+  c: Context,
+  filename: string,
+  rows: readonly Record<string, CsvCell>[],
+  columns?: readonly string[],
+): Response {
+  const fields = columns ? [...columns] : Object.keys(rows[0] ?? {});
   const body = Papa.unparse(
     { fields, data: rows.map((row) => fields.map((field) => row[field] ?? '')) },
     { newline: '\r\n', escapeFormulae: true },

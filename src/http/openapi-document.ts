@@ -175,6 +175,11 @@ export const API_TAGS = [
     description:
       'Questions and quizzes content managers write, with result bands; users take published quizzes, submit once per attempt and see their score, band and history.',
   },
+  {
+    name: 'Dashboards',
+    description:
+      "Each role's dashboard (doctor, receptionist, caregiver, patient) and the admins' live-state tables (inventory, vaccine calendar, care statuses), each read in one round trip; tables also as CSV.",
+  },
 ] as const satisfies readonly { name: string; description: string }[];
 
 /** The configuration {@link openApiDocument} turns into the document: version, info (with contact), servers and tags. */

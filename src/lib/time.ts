@@ -1,4 +1,5 @@
 import { formatInTimeZone } from 'date-fns-tz';
+import { AppError } from './errors';
 
 /**
  * Instants, calendar dates and wall-clock times. Instants are epoch milliseconds (UTC) and go to clients
@@ -58,6 +59,17 @@ export function addDays(date: string, days: number): string {
 /** Whole calendar days from `from` to `to` (negative when `to` is earlier). */
 export function daysBetween(from: string, to: string): number {
   return dayNumber(to) - dayNumber(from);
+}
+
+/**
+ * 422 VALIDATION_FAILED, named on `to`, unless [from, to] (inclusive local dates) spans 1 to `maxDays`
+ * days: the one check of every dated report's range.
+ */
+export function assertDayRange(from: string, to: string, maxDays: number): void {
+  const days = daysBetween(from, to) + 1;
+  const message =
+    days < 1 ? 'Must not be before from' : days > maxDays ? `The range covers at most ${maxDays} days` : null;
+  if (message) throw new AppError('VALIDATION_FAILED', 'Validation failed', { fields: [{ field: 'to', message }] });
 }
 
 /** ISO weekday of a calendar date: 1 = Monday … 7 = Sunday. */

@@ -187,6 +187,8 @@ export const vaccineSchedules = sqliteTable(
   },
   (t) => [
     index('vaccine_schedules_owner_idx').on(t.ownerId, t.dueDate),
+    // The vaccine-schedule calendar of the admin dashboards reads doses due by day across owners.
+    index('vaccine_schedules_due_idx').on(t.status, t.dueDate),
     // coalesce: SQLite treats NULLs as distinct, and a dose for the owner has no dependent.
     uniqueIndex('vaccine_schedules_dose_uq').on(
       t.ownerId,
@@ -194,7 +196,7 @@ export const vaccineSchedules = sqliteTable(
       t.vaccineId,
       t.doseNumber,
     ),
-    // The stats rollups: vaccine doses given per day.
+    // Vaccine doses given per day: the stats rollups and the inventory table.
     index('vaccine_schedules_administered_idx').on(t.administeredOn),
   ],
 );

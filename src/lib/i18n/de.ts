@@ -724,7 +724,7 @@ const templates: Record<string, string> = {
     'Höchstens {MAX_PENDING_CANDIDATES} Kandidaten warten auf eine Beschreibung',
   'At most {MAX_SLOT_RANGE_DAYS} days from from': 'Höchstens {MAX_SLOT_RANGE_DAYS} Tage ab from',
   'At most {MAX_TIMES_PER_DAY} times a day': 'Höchstens {MAX_TIMES_PER_DAY} Mal am Tag',
-  'must be at most {MAX_RANGE_DAYS - 1} days after from': 'darf höchstens {MAX_RANGE_DAYS - 1} Tage nach from liegen',
+  'The range covers at most {maxDays} days': 'Der Zeitraum umfasst höchstens {maxDays} Tage',
   'At most {MAX_TREND_DAYS} days': 'Höchstens {MAX_TREND_DAYS} Tage',
   'At most {refundableCents} can be refunded (paid {payment.amountCents}, refunded or refunding {payment.amountCents - refundableCents})':
     'Höchstens {refundableCents} können erstattet werden (bezahlt {payment.amountCents}, erstattet oder in Erstattung {payment.amountCents - refundableCents})',

@@ -1,7 +1,6 @@
 import type { AuthedContext } from '../../context';
 import { rawBatch } from '../../db/sql';
-import { AppError } from '../../lib/errors';
-import { addDays, daysBetween, localDateAt } from '../../lib/time';
+import { addDays, assertDayRange, localDateAt } from '../../lib/time';
 import { metricNamed } from './metrics';
 import { asRows, liveRows, type MetricRow, rollupRows } from './read';
 import { periodStart } from './rollup.service';
@@ -48,17 +47,7 @@ function periodKeys(from: string, to: string, granularity: Granularity): string[
 
 /** 422 unless `from` ≤ `to` and the range is at most MAX_RANGE_DAYS days. */
 export function checkRange(query: SeriesQuery): void {
-  const days = daysBetween(query.from, query.to) + 1;
-  if (days < 1) {
-    throw new AppError('VALIDATION_FAILED', 'Validation failed', {
-      fields: [{ field: 'to', message: 'Must not be before from' }],
-    });
-  }
-  if (days > MAX_RANGE_DAYS) {
-    throw new AppError('VALIDATION_FAILED', 'Validation failed', {
-      fields: [{ field: 'to', message: `must be at most ${MAX_RANGE_DAYS - 1} days after from` }],
-    });
-  }
+  assertDayRange(query.from, query.to, MAX_RANGE_DAYS);
 }
 
 /**

@@ -1,0 +1,1 @@
+CREATE INDEX `vaccine_schedules_due_idx` ON `vaccine_schedules` (`status`,`due_date`);
