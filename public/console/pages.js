@@ -146,31 +146,37 @@ function section(title, ...children) {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Dashboard: GET /admin/dashboard (the Arthomed shape). Until a server has that route (404), the page
-// keeps its frame, every figure "—", and says the numbers are not available.
+// Dashboard: GET /admin/dashboard (the Arthomed shape; revenue per currency in cents).
 
 export async function dashboard(main) {
   const body = h('div', { class: 'dashboard', 'data-state': 'loading' }, h('p', { class: 'note' }, 'Loading…'));
   replace(main, section('Dashboard', body));
-  let data = null;
-  let notice = null;
+  let data;
   try {
     data = await call('GET', '/admin/dashboard');
   } catch (err) {
-    if (!(err instanceof ApiError) || err.status !== 404) {
-      replace(body, errorNote(err));
-      body.dataset.state = 'error';
-      return;
-    }
-    notice = h(
-      'p',
-      { class: 'note', 'data-testid': 'dashboard-unavailable' },
-      'The dashboard numbers are not available on this server yet (GET /api/v1/admin/dashboard answered 404).',
-    );
+    replace(body, errorNote(err));
+    body.dataset.state = 'error';
+    return;
   }
-  const d = data ?? {};
+  const d = data;
   const revenue = d.revenue ?? {};
-  const money = (v) => v.toLocaleString(undefined, { maximumFractionDigits: 2 });
+  // Revenue is a list of { currency, amountCents } per period: currencies are never added together.
+  // The chart shows the first currency of the year; the card lists every currency of the month.
+  const moneyOf = (currency) => (v) => v.toLocaleString(undefined, { style: 'currency', currency });
+  const amounts = (list) => (Array.isArray(list) ? list : []);
+  const currency = [...amounts(revenue.thisYear), ...amounts(revenue.thisMonth), ...amounts(revenue.today)][0]
+    ?.currency;
+  const inCurrency = (list) => {
+    const found = amounts(list).find((m) => m.currency === currency);
+    return currency ? (found?.amountCents ?? 0) / 100 : undefined;
+  };
+  const moneyText = (list) =>
+    amounts(list).length
+      ? amounts(list)
+          .map((m) => moneyOf(m.currency)(m.amountCents / 100))
+          .join(' · ')
+      : '—';
   const cards = [
     ['Users', d.totalUsers],
     ['Doctors', d.totalDoctors],
@@ -179,14 +185,13 @@ export async function dashboard(main) {
     ['Today', d.todayAppointments],
     ['Pending', d.pendingAppointments],
     ['Completed', d.completedAppointments],
-    ['Revenue this month', revenue.thisMonth],
+    ['Revenue this month', moneyText(revenue.thisMonth)],
   ];
   const topDoctors = Array.isArray(d.topDoctors) ? d.topDoctors : [];
   const recent = Array.isArray(d.recentAppointments) ? d.recentAppointments : [];
   const doctorName = (doc) => doc.name ?? doc.doctor?.name ?? doc.doctorName ?? doc.id ?? doc.doctorId ?? 'Doctor';
   replace(
     body,
-    notice,
     h(
       'div',
       { class: 'cards' },
@@ -195,7 +200,7 @@ export async function dashboard(main) {
           'div',
           { class: 'card' },
           h('span', { class: 'card-label' }, label),
-          h('strong', { class: 'card-value' }, number(value)),
+          h('strong', { class: 'card-value' }, typeof value === 'string' ? value : number(value)),
         ),
       ),
     ),
@@ -214,12 +219,12 @@ export async function dashboard(main) {
       }),
       barChart({
         id: 'revenue',
-        title: 'Revenue',
-        format: money,
+        title: currency ? `Revenue (${currency})` : 'Revenue',
+        format: currency ? moneyOf(currency) : undefined,
         bars: barsOf([
-          ['Today', revenue.today],
-          ['This month', revenue.thisMonth],
-          ['This year', revenue.thisYear],
+          ['Today', inCurrency(revenue.today)],
+          ['This month', inCurrency(revenue.thisMonth)],
+          ['This year', inCurrency(revenue.thisYear)],
         ]),
       }),
       barChart({
@@ -236,7 +241,10 @@ export async function dashboard(main) {
         title: 'Top doctors by appointments',
         bars: topDoctors.length
           ? topDoctors.map((doc) => ({
-              label: typeof doc.rating === 'number' ? `${doctorName(doc)} ★${doc.rating.toFixed(1)}` : doctorName(doc),
+              label:
+                typeof doc.rating?.average === 'number'
+                  ? `${doctorName(doc)} ★${doc.rating.average.toFixed(1)}`
+                  : doctorName(doc),
               value: doc.appointmentCount,
             }))
           : [{ label: 'No data', value: undefined }],
@@ -251,10 +259,10 @@ export async function dashboard(main) {
         ['Doctor', (a) => a.doctor?.name ?? a.doctorName],
         ['Status', (a) => (a.status ? badge(a.status) : null)],
       ],
-      { empty: data ? 'No appointments yet.' : '—' },
+      { empty: 'No appointments yet.' },
     ),
   );
-  body.dataset.state = data ? 'ready' : 'unavailable';
+  body.dataset.state = 'ready';
 }
 
 // ---------------------------------------------------------------------------------------------------
