@@ -50,10 +50,9 @@ export function statsSeedSql(now = Date.now(), count = APPOINTMENT_COUNT) {
   ].join(';\n')};\n`;
 }
 
-/** Fires the Worker's scheduled handler once (wrangler's /cdn-cgi/handler/scheduled, as scripts/dev.mjs does). */
+/** Fires the Worker's scheduled handler once (`--test-scheduled`'s GET /__scheduled, as scripts/dev.mjs does). */
 async function fireCron(baseUrl) {
-  const minute = Math.floor(Date.now() / 60_000) * 60_000;
-  const res = await fetch(`${baseUrl}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent(CRON)}&time=${minute}`);
+  const res = await fetch(`${baseUrl}/__scheduled?cron=${encodeURIComponent(CRON)}`);
   if (!res.ok) throw new Error(`the scheduled handler failed: ${res.status} ${(await res.text()).slice(0, 300)}`);
 }
 

@@ -851,8 +851,12 @@ async function main() {
   if (['routes', 'import', 'storm', 'webhooks', 'realtime', 'stats'].some((p) => parts.has(p))) {
     process.stderr.write(`Starting wrangler dev on :${port}…\n`);
     try {
-      // A known webhook secret (not the generated one in .dev.vars), so the webhook storm can sign.
-      const baseUrl = await startDev(port, inspectorPort, { vars: { STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET } });
+      // A known webhook secret (not the generated one in .dev.vars), so the webhook storm can sign;
+      // GET /__scheduled for the stats rollup.
+      const baseUrl = await startDev(port, inspectorPort, {
+        vars: { STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET },
+        testScheduled: parts.has('stats'),
+      });
       if (parts.has('routes')) for (const s of scenarios) results.push(await runScenario(baseUrl, s));
       if (parts.has('stats')) {
         process.stderr.write(`  stats rollup over ${APPOINTMENT_COUNT} appointments…\n`);

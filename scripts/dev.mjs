@@ -2,10 +2,12 @@
 // every minute, as the `* * * * *` cron trigger does in production. wrangler never fires cron triggers
 // locally by itself, so without this no reminder would ever be due in development.
 //
-// The ticker calls the trigger endpoint wrangler's dev server always has,
-// `/cdn-cgi/handler/scheduled?cron=…&time=…`: unlike `--test-scheduled`'s `/__scheduled`, it wraps
-// nothing around the Worker, passes the minute as `scheduledTime`, and answers 500 when the handler
-// throws. Port: $PORT (default 8787); arguments after `npm run dev --` go to wrangler.
+// wrangler runs with `--test-scheduled`, and the ticker calls its `GET /__scheduled?cron=…` (answering
+// 500 when the handler throws). Not the trigger endpoint `/cdn-cgi/handler/scheduled`: with static
+// assets configured (the console), the pinned wrangler's miniflare routes it through the assets proxy,
+// which has no scheduled handler, and it answers "exception" without running the Worker's cron
+// (cloudflare/workers-sdk#9882, fixed in later releases that need a newer Node).
+// Port: $PORT (default 8787); arguments after `npm run dev --` go to wrangler.
 //
 // Shutdown: Ctrl-C reaches wrangler directly (it stays in the terminal's process group, so its
 // hotkeys work); a SIGINT, SIGTERM or SIGHUP sent to this script alone is passed on to it. This script
@@ -23,7 +25,9 @@ if (!Number.isInteger(port) || port <= 0 || port > 65535) {
 const base = `http://localhost:${port}`;
 const say = (line) => process.stderr.write(`[cron] ${line}\n`);
 
-const wrangler = spawn(process.execPath, wranglerDevArgs(port, process.argv.slice(2)), { stdio: 'inherit' });
+const wrangler = spawn(process.execPath, wranglerDevArgs(port, ['--test-scheduled', ...process.argv.slice(2)]), {
+  stdio: 'inherit',
+});
 
 let timer;
 let stopping = false;
@@ -67,7 +71,7 @@ async function answers() {
 }
 
 async function fire(minute) {
-  const url = `${base}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent(CRON)}&time=${minute}`;
+  const url = `${base}/__scheduled?cron=${encodeURIComponent(CRON)}`;
   try {
     const res = await fetch(url);
     if (!res.ok) say(`the scheduled handler failed at ${new Date(minute).toISOString()}: ${res.status}`);
