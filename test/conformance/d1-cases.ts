@@ -1,7 +1,10 @@
-import { eq } from 'drizzle-orm';
+import { count, eq, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/d1';
 import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
-import { isNotNullViolation, isUniqueViolation } from '../../src/db/sql';
+import { createDb } from '../../src/db/client';
+import { D1Meter, meteredD1 } from '../../src/db/metered';
+import { auditEvents, users } from '../../src/db/schema';
+import { ifOneRowChanged, isNotNullViolation, isUniqueViolation, rawBatch } from '../../src/db/sql';
 import { applyMigrations, type Migration, migrationsFromFiles } from '../../src/runtime/sqlite/migrate';
 
 /**
@@ -383,6 +386,52 @@ export const cases: ConformanceCase[] = [
       ok(await db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'users'").first(), 'the users table exists');
       const fk = await db.prepare('PRAGMA foreign_key_check').all();
       equal(fk.results, [], 'foreign keys hold');
+    },
+  },
+  {
+    name: "the app's DB port over it: the metered client, the app's schema, guarded batches, raw batches, a session",
+    async run(db) {
+      const meter = new D1Meter();
+      const orm = createDb(meteredD1(db, meter));
+      const id = `conf-${Math.random().toString(36).slice(2)}`;
+      const now = 1_700_000_000_000;
+      await orm.insert(users).values({ id, name: 'Conf', email: `${id}@example.test`, createdAt: now, updatedAt: now });
+      const [user] = await orm.select().from(users).where(eq(users.id, id));
+      equal([user?.name, user?.role, user?.subRoles, user?.tokenVersion], ['Conf', 'user', [], 0], 'defaults');
+      const audit = (action: ReturnType<typeof ifOneRowChanged>) =>
+        orm
+          .insert(auditEvents)
+          .values({ id: `${id}-${Math.random()}`, at: now, action, resourceType: 'user', resourceId: id });
+      await orm.batch([
+        orm.update(users).set({ name: 'Renamed' }).where(eq(users.id, id)),
+        audit(ifOneRowChanged('conf.rename')),
+      ]);
+      // A guarded write whose condition no longer holds: the NOT NULL guard rolls the whole batch back.
+      const err = await rejection(
+        orm.batch([
+          orm.update(users).set({ name: 'Lost' }).where(eq(users.id, id)),
+          orm
+            .update(users)
+            .set({ name: 'Never' })
+            .where(eq(users.id, `${id}-nobody`)),
+          audit(ifOneRowChanged('conf.rename')),
+        ]),
+        'a guarded batch',
+      );
+      ok(isNotNullViolation(err, auditEvents.action), `the guard's failure: ${err.message}`);
+      const [counted] = await rawBatch(orm, [
+        sql`select ${users.name} as name, (select count(*) from ${auditEvents} where ${auditEvents.resourceId} = ${id}) as audits from ${users} where ${users.id} = ${id}`,
+      ]);
+      equal(counted, [{ name: 'Renamed', audits: 1 }], 'the first batch only');
+      ok(meter.roundTrips >= 5, `round trips counted (${meter.roundTrips})`);
+      // How the request context reads a replica (src/context.ts).
+      const session = db.withSession('first-unconstrained');
+      const replica = createDb({
+        prepare: (query: string) => session.prepare(query),
+        batch: (statements: D1PreparedStatement[]) => session.batch(statements),
+      } as D1Database);
+      const [{ n } = { n: 0 }] = await replica.select({ n: count() }).from(users).where(eq(users.id, id));
+      equal(n, 1, 'read through a session');
     },
   },
 ];
