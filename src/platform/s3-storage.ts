@@ -17,7 +17,11 @@ export interface S3Config {
 }
 
 /** `20260329T003000Z`: the SigV4 timestamp of `date`. */
-const amzDate = (date: Date) => date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+const amzDate = (date: Date) =>
+  date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 
 const xmlEscape = (text: string) =>
   text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -40,7 +44,10 @@ export function xmlText(xml: string, tag: string): string | null {
  * Worker still serves the bytes (signed avatar URLs and downloads stay the app's own), so the bucket
  * can stay private.
  */
-export function s3Storage(config: S3Config, deps: { ids: IdGenerator; fetch: typeof fetch; clock: Clock }): FileStorage {
+export function s3Storage(
+  config: S3Config,
+  deps: { ids: IdGenerator; fetch: typeof fetch; clock: Clock },
+): FileStorage {
   const aws = new AwsClient({
     accessKeyId: config.accessKeyId,
     secretAccessKey: config.secretAccessKey,

@@ -1,7 +1,7 @@
 import { type AppDeps, createContext } from '../../context';
 import type { Env } from '../../env';
 import { runCron } from '../../jobs/cron';
-import { CONSUMERS, DEAD_LETTER_HANDLERS, DEAD_LETTER_QUEUE, handleQueueBatch } from '../../jobs/queue';
+import { type CONSUMERS, type DEAD_LETTER_HANDLERS, DEAD_LETTER_QUEUE, handleQueueBatch } from '../../jobs/queue';
 import { createIds } from '../../lib/ids';
 import { drainQueues, type QueueSettings } from '../../platform/sql-queue';
 
