@@ -56,10 +56,18 @@ export function s3Storage(
     retries: 0,
   });
   const base = `${config.endpoint.replace(/\/+$/, '')}/${encodeURIComponent(config.bucket)}`;
-  const send = async (key: string, query: string, init: RequestInit) => {
+  /** Sends one signed request; the payload's hash is always signed (no UNSIGNED-PAYLOAD). */
+  const send = async (
+    key: string,
+    query: string,
+    init: { method: string; headers?: Record<string, string>; body?: Uint8Array | string },
+  ) => {
     assertStorageKey(key);
+    const payload =
+      typeof init.body === 'string' ? new TextEncoder().encode(init.body) : (init.body ?? new Uint8Array());
     const signed = await aws.sign(`${base}/${key}${query}`, {
       ...init,
+      headers: { ...init.headers, 'x-amz-content-sha256': await sha256Hex(payload) },
       aws: { datetime: amzDate(deps.clock.now()) },
     });
     return deps.fetch(signed);
@@ -76,7 +84,8 @@ export function s3Storage(
     },
     async uploadPart(key, uploadId, partNumber, body) {
       const query = `?partNumber=${partNumber}&uploadId=${encodeURIComponent(uploadId)}`;
-      const res = await send(key, query, { method: 'PUT', body: await bytesOf(body) });
+      const bytes = await bytesOf(body);
+      const res = await send(key, query, { method: 'PUT', body: bytes });
       const etag = res.headers.get('etag');
       if (!res.ok || !etag) {
         if (res.status === 400 || res.status === 404) throw refusedParts(`Part ${partNumber} was refused`);

@@ -6,6 +6,7 @@ import type { FileStorage } from '../../src/platform/files';
 import { type FileSystem, fsStorage } from '../../src/platform/fs-storage';
 import type { PortAdapters } from '../../src/platform/ports';
 import { cloudflareAdapters, cloudflareDeps } from '../../src/runtime/cloudflare';
+import { nodeFileSystem } from '../../src/runtime/portable/node-fs';
 import { client, form, SAMPLE, signedInUser, testEnv } from '../helpers';
 
 /** A filesystem in memory: files by path (folders are implied). */
@@ -164,5 +165,23 @@ describe('filesystem storage', () => {
     expect(new Uint8Array(await served.arrayBuffer())).toEqual(SAMPLE.png());
     const forged = await api.app.request(`${pathname}${search.replace(/signature=./, 'signature=x')}`, {}, testEnv);
     expect(forged.status).not.toBe(200);
+  });
+});
+
+describe('node:fs filesystem', () => {
+  it('Should store, join and remove real files (the calls Bun and Deno serve)', async () => {
+    const storage = fsStorage(`/tmp/kinwell-files-${ids.token(6)}`, ids, nodeFileSystem, { minPartBytes: 4 });
+    const stored = await storage.put('content', SAMPLE.png());
+    expect(await read(storage, stored.key)).toEqual({ size: SAMPLE.png().byteLength, bytes: SAMPLE.png() });
+    const key = 'recordings/apt_1/rec_1';
+    const uploadId = await storage.multipart!.create(key, 'video/webm');
+    const parts = [
+      await storage.multipart!.uploadPart(key, uploadId, 1, bytes(4, 7)),
+      await storage.multipart!.uploadPart(key, uploadId, 2, bytes(1, 8)),
+    ];
+    expect(await storage.multipart!.complete(key, uploadId, parts)).toEqual({ size: 5 });
+    expect(await read(storage, key)).toEqual({ size: 5, bytes: Uint8Array.from([7, 7, 7, 7, 8]) });
+    await storage.delete(stored.key);
+    expect(await read(storage, stored.key)).toBeNull();
   });
 });
