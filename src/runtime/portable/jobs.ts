@@ -1,6 +1,6 @@
 import { type AppDeps, createContext } from '../../context';
 import type { Env } from '../../env';
-import { runCron } from '../../jobs/cron';
+import { CRON_TASKS, runCron } from '../../jobs/cron';
 import { type CONSUMERS, type DEAD_LETTER_HANDLERS, DEAD_LETTER_QUEUE, handleQueueBatch } from '../../jobs/queue';
 import { createIds } from '../../lib/ids';
 import { drainQueues, type QueueSettings } from '../../platform/sql-queue';
@@ -49,6 +49,6 @@ export function pumpJobs(
 }
 
 /** One run of the every-minute cron, as the Worker's `scheduled` entry runs it. */
-export function cronTick(env: Env, deps: AppDeps) {
-  return unitOfWork(env, deps, (ctx) => runCron(ctx));
+export function cronTick(env: Env, deps: AppDeps, tasks = CRON_TASKS) {
+  return unitOfWork(env, deps, (ctx) => runCron(ctx, tasks));
 }

@@ -1,10 +1,10 @@
 import { Cron } from 'croner';
 
 export interface Scheduler {
-  /** Runs the task now, as a tick would (skipped while a run is still going). */
-  trigger(): Promise<void>;
-  /** When the next tick fires (null once stopped). */
-  nextRun(): Date | null;
+  /** Runs the task now, as a tick does; answers false when it was skipped (a run still going). */
+  tick(): Promise<boolean>;
+  /** When the next tick after `after` (default now) fires; null once stopped. */
+  nextRun(after?: Date): Date | null;
   stop(): void;
 }
 
@@ -13,23 +13,32 @@ export interface Scheduler {
  * once: a tick that finds the previous run still going is skipped. A failing run is reported to
  * `onError` and the schedule goes on. Bun and Deno fire the every-minute cron with it
  * (`cron: '* * * * *'`, `run: () => cronTick(env, deps)`) and pump the queue every few seconds
- * (`cron: '*\/2 * * * * *'`, croner's seconds field).
+ * (`cron: '*\/2 * * * * *'`, croner's seconds field, `run: () => pumpJobs(env, deps)`).
  */
 export function startScheduler(options: {
   cron: string;
   run: () => Promise<unknown>;
   onError?: (err: unknown) => void;
 }): Scheduler {
-  const job = new Cron(
-    options.cron,
-    { timezone: 'UTC', protect: true, catch: (err) => options.onError?.(err) },
-    async () => {
+  let running = false;
+  const tick = async () => {
+    if (running) return false;
+    running = true;
+    try {
       await options.run();
-    },
-  );
+    } catch (err) {
+      options.onError?.(err);
+    } finally {
+      running = false;
+    }
+    return true;
+  };
+  const job = new Cron(options.cron, { timezone: 'UTC', protect: true }, async () => {
+    await tick();
+  });
   return {
-    trigger: () => job.trigger(),
-    nextRun: () => job.nextRun(),
+    tick,
+    nextRun: (after) => (job.isStopped() ? null : job.nextRun(after)),
     stop: () => job.stop(),
   };
 }
