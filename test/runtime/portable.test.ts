@@ -57,7 +57,13 @@ describe('the scheduler', () => {
   it('Should fire the same cron handler as the Worker: runCron over a context of its own', async () => {
     const ran: string[] = [];
     const tasks: CronTask[] = [
-      { name: 'test.a', run: async (ctx) => (ran.push(ctx.clock.now().toISOString()), 1) },
+      {
+        name: 'test.a',
+        run: async (ctx) => {
+          ran.push(ctx.clock.now().toISOString());
+          return 1;
+        },
+      },
       { name: 'test.b', run: () => Promise.reject(new Error('down')) },
     ];
     const deps: AppDeps = { ...cloudflareDeps, clock: fixedClock('2026-03-29T10:00:00Z') };
