@@ -192,4 +192,36 @@ describe('the SQLite job queue', () => {
     expect(attempts).toEqual([2]);
     expect(await rows()).toEqual([]);
   });
+
+  it('Should ignore the decisions of a pump whose lease ended while another pump took the message', async () => {
+    const { clock, queue } = setup();
+    const ids = createIds(clock, cloudflareDeps.random);
+    const settings = PORTABLE_QUEUES[0]!;
+    await queue.enqueue([{ type: 'test.slow', payload: {} }]);
+    const seen: number[] = [];
+    await drainQueue(
+      DB,
+      settings,
+      async (batch) => {
+        seen.push(batch.messages[0]!.attempts);
+        // This pump is slow: its lease ends, a second pump delivers the message and retries it.
+        clock.advance(5 * 60_000);
+        await drainQueue(
+          DB,
+          settings,
+          async (again) => {
+            seen.push(again.messages[0]!.attempts);
+            again.retryAll({ delaySeconds: 60 });
+          },
+          { clock, ids },
+        );
+        // The slow pump's ack comes too late: the message stays, as the second pump decided.
+        batch.messages[0]!.ack();
+      },
+      { clock, ids },
+    );
+    expect(seen).toEqual([1, 2]);
+    expect(await rows()).toMatchObject([{ attempts: 2, visible_at: clock.now().getTime() + 60_000 }]);
+    await DB.prepare('DELETE FROM queue_messages').run();
+  });
 });
