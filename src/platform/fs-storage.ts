@@ -114,18 +114,23 @@ function fsMultipart(root: string, ids: IdGenerator, fs: FileSystem, minPartByte
     async complete(key, uploadId, parts) {
       assertPartList(parts);
       const folder = await openUpload(key, uploadId);
-      const joined = `${folder}/joined`;
-      await fs.remove(joined);
+      // A file of this completion's own: two completions at once never append into one file.
+      const joined = `${folder}/joined-${ids.token(8)}`;
       await fs.writeFile(joined, new Uint8Array());
       let size = 0;
-      for (const [i, part] of parts.entries()) {
-        const bytes = await fs.readFile(`${folder}/part-${part.partNumber}`);
-        if (!bytes || (await etagOf(bytes)) !== part.etag) throw refusedParts(`Part ${part.partNumber} is unknown`);
-        if (i < parts.length - 1 && bytes.byteLength < minPartBytes) {
-          throw refusedParts(`Part ${part.partNumber} is smaller than ${minPartBytes} bytes`);
+      try {
+        for (const [i, part] of parts.entries()) {
+          const bytes = await fs.readFile(`${folder}/part-${part.partNumber}`);
+          if (!bytes || (await etagOf(bytes)) !== part.etag) throw refusedParts(`Part ${part.partNumber} is unknown`);
+          if (i < parts.length - 1 && bytes.byteLength < minPartBytes) {
+            throw refusedParts(`Part ${part.partNumber} is smaller than ${minPartBytes} bytes`);
+          }
+          await fs.appendFile(joined, bytes);
+          size += bytes.byteLength;
         }
-        await fs.appendFile(joined, bytes);
-        size += bytes.byteLength;
+      } catch (err) {
+        await fs.remove(joined);
+        throw err;
       }
       const target = `${root}/${key}`;
       await fs.mkdir(parentOf(target));

@@ -125,6 +125,12 @@ describe('filesystem storage', () => {
     );
     await expect(multipart.complete(key, 'not-an-upload-id-at-all', [one, two])).rejects.toMatchObject(refused);
     expect(await read(storage, key)).toBeNull();
+    // Refused completions leave only the upload's manifest and parts.
+    expect([...fs.files.keys()].map((path) => path.split('/').pop()).sort()).toEqual([
+      'part-1',
+      'part-2',
+      'upload.json',
+    ]);
 
     expect(await multipart.complete(key, uploadId, [one, two])).toEqual({ size: 6 });
     expect(await read(storage, key)).toEqual({ size: 6, bytes: Uint8Array.from([1, 1, 1, 1, 2, 2]) });
