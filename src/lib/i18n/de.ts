@@ -32,6 +32,9 @@ const messages: Record<string, string> = {
     'Ein Einzeldosis-Impfstoff hat keinen Abstand zwischen Dosen; verwenden Sie 0',
   'A specialization with this slug already exists': 'Eine Fachrichtung mit diesem Slug existiert bereits',
   'Access granted': 'Zugriff gewährt',
+  'No parts given': 'Keine Teile angegeben',
+  'Parts must be in ascending order': 'Die Teile müssen aufsteigend geordnet sein',
+  'Unknown upload': 'Unbekannter Upload',
   'Added to the waitlist': 'Auf die Warteliste gesetzt',
   'Already on this doctor’s waitlist for dates overlapping these: change or leave that entry':
     'Sie stehen für sich überschneidende Daten bereits auf der Warteliste dieser Ärztin oder dieses Arztes: Ändern oder verlassen Sie diesen Eintrag',
@@ -686,6 +689,13 @@ const templates: Record<string, string> = {
     'Es können höchstens {MAX_LIVE_ENTRIES} Wartelisteneinträge gleichzeitig aktiv sein: Verlassen Sie zuerst einen',
   'This offer is {status} and can no longer be declined':
     'Dieses Angebot ist {status} und kann nicht mehr abgelehnt werden',
+  'Part number {partNumber} is not between 1 and 10000': 'Die Teilnummer {partNumber} liegt nicht zwischen 1 und 10000',
+  'Part number {part.partNumber} is not between 1 and 10000':
+    'Die Teilnummer {part.partNumber} liegt nicht zwischen 1 und 10000',
+  'Part {part.partNumber} is unknown': 'Teil {part.partNumber} ist unbekannt',
+  'Part {part.partNumber} is smaller than {minPartBytes} bytes':
+    'Teil {part.partNumber} ist kleiner als {minPartBytes} Bytes',
+  'Part {partNumber} was refused': 'Teil {partNumber} wurde abgelehnt',
   'A prescription cannot be written on a {status} appointment':
     'Für einen Termin im Status „{status}“ kann kein Rezept ausgestellt werden',
   "A recording must be one of: {RECORDING_TYPES.join(', ')}":
