@@ -5,9 +5,10 @@
  * Sockets are not checked yet: Bun and Deno do not serve them (docs/runtimes.md).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startApi } from '../../scripts/lib/calls-fixture.mjs';
 // @ts-expect-error plain JavaScript without declarations
 import { freePort, ROOT } from '../../scripts/lib/wrangler-dev.mjs';
 import { DEMO_ACCOUNTS, DEMO_PASSWORD } from '../../scripts/seed.mjs';
@@ -24,6 +25,8 @@ const PNG = Buffer.from(
 
 export interface StartedRuntime {
   baseUrl: string;
+  /** Fires the cron now, where the runtime does not on its own (wrangler dev: `/__scheduled`). */
+  triggerCron?(): Promise<void>;
   /** Everything the server printed so far. */
   output(): string;
   stop(): Promise<void>;
@@ -106,10 +109,33 @@ async function callApi(baseUrl: string, method: string, path: string, { token, b
 }
 
 /**
+ * `wrangler dev --local` (workerd) as the calls e2e check starts it (scripts/lib/calls-fixture.mjs:
+ * migrated and seeded in a throw-away state dir), with `--test-scheduled` so the check can fire the cron.
+ */
+export async function startWorkerd(): Promise<StartedRuntime> {
+  const dir = mkdtempSync(join(tmpdir(), 'kinwell-workerd-'));
+  const logFile = join(dir, 'wrangler.log');
+  const api = await startApi({ persistTo: join(dir, 'state'), logFile, args: ['--test-scheduled'] });
+  return {
+    baseUrl: api.baseUrl,
+    output: () => readFileSync(logFile, 'utf8'),
+    triggerCron: async () => {
+      await fetch(`${api.baseUrl}/__scheduled?cron=*+*+*+*+*`);
+    },
+    stop: async () => {
+      await api.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
  * The checks, in order; each throws on failure. `target` answers the server once it is started (the
  * checks are listed before it is): its base URL, and what it printed (the cron's log line).
  */
-export function smokeChecks(target: () => { baseUrl: string; output(): string }): [string, () => Promise<void>][] {
+export function smokeChecks(
+  target: () => Pick<StartedRuntime, 'baseUrl' | 'output' | 'triggerCron'>,
+): [string, () => Promise<void>][] {
   const output = () => target().output();
   const call = (method: string, path: string, options?: Call) => callApi(target().baseUrl, method, path, options);
   const expect = (ok: unknown, what: string, got?: unknown) => {
@@ -245,6 +271,7 @@ export function smokeChecks(target: () => { baseUrl: string; output(): string })
     [
       'the cron running',
       async () => {
+        await target().triggerCron?.();
         const deadline = Date.now() + 10_000;
         while (Date.now() < deadline && !output().includes('"msg":"cron.run"')) await sleep(250);
         expect(output().includes('"msg":"cron.run"'), 'no cron.run log line', output().slice(-1000));
