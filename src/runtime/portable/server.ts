@@ -121,7 +121,10 @@ export async function createPortableRuntime(options: {
   if (options.seedSql) await db.exec(options.seedSql);
   info('portable.database', { file: dbFile, migrationsApplied: applied.length, seeded: Boolean(options.seedSql) });
 
-  const env = { ...vars, DB: db } as unknown as Env;
+  const port = Number(vars.PORT || 8787);
+  // As `npm run dev` does (scripts/lib/wrangler-dev.mjs): in development the API's own origin is this port.
+  const publicUrl = vars.PUBLIC_URL || (vars.ENVIRONMENT === 'development' ? `http://localhost:${port}` : undefined);
+  const env = { ...vars, PUBLIC_URL: publicUrl, DB: db } as unknown as Env;
   const addresses = new WeakMap<Request, string>();
   const trusted = vars.TRUSTED_PROXIES ? trustedProxyClientIp(Number(vars.TRUSTED_PROXIES)) : null;
   const clientIp: ClientIp = trusted ?? ((request) => addresses.get(request) ?? null);
@@ -152,7 +155,7 @@ export async function createPortableRuntime(options: {
   return {
     env,
     deps,
-    port: Number(vars.PORT || 8787),
+    port,
     fetch(request, remoteAddress) {
       if (remoteAddress) addresses.set(request, remoteAddress);
       const execution = {
