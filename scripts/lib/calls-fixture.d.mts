@@ -35,6 +35,8 @@ export function startApi(options: {
   logFile: string;
   sql?: string;
   vars?: Record<string, string>;
+  /** More arguments of `wrangler dev` (e.g. `--test-scheduled`). */
+  args?: string[];
   timeoutMs?: number;
 }): Promise<RunningApi>;
 export function api(

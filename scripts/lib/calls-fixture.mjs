@@ -47,7 +47,7 @@ function logTail(logFile, lines = 30) {
  * the database file safely). The request ceiling is off and rate limits scaled up: every socket and
  * request comes from 127.0.0.1. Resolves once /health answers 200; `stop()` kills the process group.
  */
-export async function startApi({ persistTo, logFile, sql = '', vars = {}, timeoutMs = 120_000 }) {
+export async function startApi({ persistTo, logFile, sql = '', vars = {}, args = [], timeoutMs = 120_000 }) {
   rmSync(persistTo, { recursive: true, force: true });
   mkdirSync(persistTo, { recursive: true });
   const dev = spawnSync(process.execPath, [devVarsScript], { cwd: ROOT, env: CHILD_ENV, stdio: 'ignore' });
@@ -63,6 +63,7 @@ export async function startApi({ persistTo, logFile, sql = '', vars = {}, timeou
   extra.push('--show-interactive-dev-session=false', '--var', 'REQUEST_CEILING_POLICY:off');
   extra.push('--var', 'RATE_LIMIT_SCALE:1000000000');
   for (const [name, value] of Object.entries(vars)) extra.push('--var', `${name}:${value}`);
+  extra.push(...args);
   const log = openSync(logFile, 'w');
   // Its own process group (detached), so one signal reaches wrangler and workerd alike.
   const child = spawn(process.execPath, wranglerDevArgs(port, extra), {

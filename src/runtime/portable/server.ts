@@ -1,0 +1,172 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createApp } from '../../app';
+import type { AppDeps } from '../../context';
+import type { Env } from '../../env';
+import { systemClock } from '../../lib/clock';
+import { randomBytes } from '../../lib/ids';
+import { createLogger } from '../../lib/log';
+import { type ClientIp, trustedProxyClientIp } from '../../platform/client-ip';
+import type { BindingPorts } from '../../platform/ports';
+import { memoryRequestCeiling, parseCeilingPolicy } from '../../platform/request-ceiling';
+import { ensureQueueTable } from '../../platform/sql-queue';
+import { sqliteD1 } from '../sqlite/d1';
+import type { SqliteDriver } from '../sqlite/driver';
+import { applyMigrations, migrationsFromFiles } from '../sqlite/migrate';
+import { portableAdapters, storageFromVars } from './adapters';
+import { cronTick, pumpJobs } from './jobs';
+import { nodeFileSystem } from './node-fs';
+import { type Scheduler, startScheduler } from './scheduler';
+
+/** The default database file of the Bun and Deno entries, relative to the working directory. */
+export const DEFAULT_DB_FILE = '.data/kinwell.sqlite';
+
+/** `KEY=value` lines (a `.dev.vars` file): `#` comments and blank lines skipped, quotes stripped. */
+export function parseVarsFile(text: string): Record<string, string> {
+  const vars: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const match = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line);
+    if (!match || line.trim().startsWith('#')) continue;
+    vars[match[1] as string] = (match[2] as string).replace(/^"(.*)"$/, '$1');
+  }
+  return vars;
+}
+
+/** The `[vars]` table of wrangler.toml (`KEY = "value"` lines): the defaults `npm run dev` runs with. */
+export function wranglerVars(toml: string): Record<string, string> {
+  const section = /^\[vars\]\s*$([\s\S]*?)(?=^\[)/m.exec(`${toml}\n[`)?.[1] ?? '';
+  return parseVarsFile(section.replace(/^(\s*[A-Za-z_][A-Za-z0-9_]*)\s*=\s*/gm, '$1='));
+}
+
+/**
+ * The variables of a Bun or Deno process: wrangler.toml's `[vars]`, then `.dev.vars` (the local
+ * secrets `scripts/dev-vars.mjs` generates), then the process environment, each overriding the last.
+ */
+export function loadVars(root: string, processEnv: Record<string, string | undefined>): Record<string, string> {
+  const read = (name: string) => (existsSync(join(root, name)) ? readFileSync(join(root, name), 'utf8') : '');
+  const fromProcess = Object.fromEntries(
+    Object.entries(processEnv).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
+  return { ...wranglerVars(read('wrangler.toml')), ...parseVarsFile(read('.dev.vars')), ...fromProcess };
+}
+
+/**
+ * Sockets on Bun and Deno are not served yet: pushes are logged and dropped (0 sockets reached, which
+ * callers already handle: what matters is stored first), and socket upgrades answer 501.
+ */
+export function loggingRealtime(
+  log: (event: string, fields: Record<string, unknown>) => void,
+): BindingPorts['realtime'] {
+  const notServed = () =>
+    Promise.resolve(
+      Response.json(
+        { error: { code: 'NOT_IMPLEMENTED', message: 'Sockets are not served on this runtime yet' } },
+        { status: 501 },
+      ),
+    );
+  return {
+    notify: async (userId, event) => {
+      log('realtime.notify', { userId, event });
+      return 0;
+    },
+    connect: notServed,
+    joinRoom: notServed,
+    closeRoom: async (appointmentId, reason) => log('realtime.close_room', { appointmentId, reason }),
+  };
+}
+
+/** What a Bun or Deno entry serves and runs beside its HTTP server. */
+export interface PortableRuntime {
+  env: Env;
+  deps: AppDeps;
+  /** The same app the Worker serves; the entry passes each request with the connection's address. */
+  fetch(request: Request, remoteAddress: string | null): Promise<Response>;
+  port: number;
+  /** Stops the queue pump and the cron (the entry stops its server). */
+  stop(): void;
+}
+
+/**
+ * Builds what a Bun or Deno entry serves: the SQLite database at DB_FILE (default
+ * `.data/kinwell.sqlite`) with migrations applied (and `seedSql` run, when given), the portable
+ * adapters (files in FILES_DIR or S3, jobs in the SQLite queue), the client address from the
+ * connection, or from `X-Forwarded-For` behind TRUSTED_PROXIES proxies, the request ceiling counted in
+ * memory, the queue pumped every second and the every-minute cron (also run once at start-up).
+ */
+export async function createPortableRuntime(options: {
+  runtime: string;
+  openSqlite: (path: string) => SqliteDriver;
+  root?: string;
+  processEnv: Record<string, string | undefined>;
+  seedSql?: string;
+}): Promise<PortableRuntime> {
+  const root = options.root ?? '.';
+  const vars = loadVars(root, options.processEnv);
+  const log = createLogger({ requestId: `${options.runtime}-entry` });
+  const info = (event: string, fields: Record<string, unknown> = {}) => log.log('info', event, fields);
+
+  const dbFile = vars.DB_FILE || DEFAULT_DB_FILE;
+  await nodeFileSystem.mkdir(resolve(root, dbFile, '..'));
+  const db = sqliteD1(options.openSqlite(resolve(root, dbFile)));
+  const migrationsDir = join(root, 'migrations');
+  const applied = await applyMigrations(
+    db,
+    migrationsFromFiles(
+      readdirSync(migrationsDir)
+        .filter((name) => name.endsWith('.sql'))
+        .map((name) => ({ name, sql: readFileSync(join(migrationsDir, name), 'utf8') })),
+    ),
+  );
+  await ensureQueueTable(db);
+  if (options.seedSql) await db.exec(options.seedSql);
+  info('portable.database', { file: dbFile, migrationsApplied: applied.length, seeded: Boolean(options.seedSql) });
+
+  const port = Number(vars.PORT || 8787);
+  // As `npm run dev` does (scripts/lib/wrangler-dev.mjs): in development the API's own origin is this port.
+  const publicUrl = vars.PUBLIC_URL || (vars.ENVIRONMENT === 'development' ? `http://localhost:${port}` : undefined);
+  const env = { ...vars, PUBLIC_URL: publicUrl, DB: db } as unknown as Env;
+  const addresses = new WeakMap<Request, string>();
+  const trusted = vars.TRUSTED_PROXIES ? trustedProxyClientIp(Number(vars.TRUSTED_PROXIES)) : null;
+  const clientIp: ClientIp = trusted ?? ((request) => addresses.get(request) ?? null);
+  const ceilingPolicy = parseCeilingPolicy(vars.REQUEST_CEILING_POLICY ?? 'off');
+  const ceiling = ceilingPolicy ? memoryRequestCeiling(ceilingPolicy, systemClock) : null;
+  const deps: AppDeps = {
+    clock: systemClock,
+    random: randomBytes,
+    fetch: (input, init) => fetch(input, init),
+    adapters: portableAdapters({
+      storage: storageFromVars(vars, nodeFileSystem),
+      clock: systemClock,
+      fetch: (input, init) => fetch(input, init),
+      realtime: () => loggingRealtime(info),
+    }),
+    clientIp,
+    requestCeiling: () => ceiling,
+  };
+  const app = createApp(deps);
+  const onError = (task: string) => (err: unknown) => log.log('error', `${task}.failed`, { error: String(err) });
+  const schedulers: Scheduler[] = [
+    startScheduler({ cron: '* * * * * *', run: () => pumpJobs(env, deps), onError: onError('queue.pump') }),
+    startScheduler({ cron: '* * * * *', run: () => cronTick(env, deps), onError: onError('cron') }),
+  ];
+  // The first cron run at start-up, rather than up to a minute later.
+  void schedulers[1]?.tick();
+  const noCrash = onError('waitUntil');
+  return {
+    env,
+    deps,
+    port,
+    fetch(request, remoteAddress) {
+      if (remoteAddress) addresses.set(request, remoteAddress);
+      const execution = {
+        waitUntil: (task: Promise<unknown>) => void task.catch(noCrash),
+        passThroughOnException: () => undefined,
+        props: {},
+      } as unknown as ExecutionContext;
+      return Promise.resolve(app.fetch(request, env, execution));
+    },
+    stop: () => {
+      for (const scheduler of schedulers) scheduler.stop();
+    },
+  };
+}

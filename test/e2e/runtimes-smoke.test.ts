@@ -1,0 +1,27 @@
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { type StartedRuntime, smokeChecks, startRuntime, startWorkerd } from '../smoke/smoke';
+
+/**
+ * The runtime smoke suite (test/smoke/smoke.ts) against workerd (`wrangler dev --local`, as `npm run
+ * dev` and the calls check start it), Bun and Deno, each started by its npm script
+ * (`npm run dev:bun`, `npm run dev:deno`) on a fresh SQLite file: migrations, seed, HTTP, files, the
+ * queue pump and the cron. Sockets are not checked: Bun and Deno do not serve them yet. The checks run
+ * in order, each on the state the previous ones left.
+ */
+const RUNTIMES: [string, () => Promise<StartedRuntime>][] = [
+  ['workerd (wrangler dev)', () => startWorkerd()],
+  ['bun (npm run dev:bun)', () => startRuntime('dev:bun')],
+  ['deno (npm run dev:deno)', () => startRuntime('dev:deno')],
+];
+
+for (const [runtime, start] of RUNTIMES) {
+  describe(`smoke: ${runtime}`, () => {
+    let server: StartedRuntime | undefined;
+    beforeAll(async () => {
+      server = await start();
+    }, 150_000);
+    afterAll(() => server?.stop());
+
+    for (const [name, check] of smokeChecks(() => server as StartedRuntime)) it(name, check, 30_000);
+  });
+}
