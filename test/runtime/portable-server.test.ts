@@ -25,12 +25,12 @@ describe('the Bun and Deno entries’ variables', () => {
 });
 
 describe('sockets on Bun and Deno (not served yet)', () => {
-  it('logs a push and reports no socket reached; upgrades answer 501', async () => {
+  it('logs a push and reports no socket reached; upgrades answer 503 SERVICE_UNAVAILABLE', async () => {
     const logged: unknown[] = [];
     const realtime = loggingRealtime((event, fields) => logged.push({ log: event, ...fields }));
     expect(await realtime.notify('usr_1', 'notification:new', {} as never)).toBe(0);
     expect(logged).toEqual([{ log: 'realtime.notify', userId: 'usr_1', event: 'notification:new' }]);
-    expect((await realtime.connect('usr_1', {})).status).toBe(501);
-    expect((await realtime.joinRoom('apt_1', {})).status).toBe(501);
+    await expect(realtime.connect('usr_1', {})).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE', status: 503 });
+    await expect(realtime.joinRoom('apt_1', {})).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE', status: 503 });
   });
 });

@@ -4,6 +4,7 @@ import { createApp } from '../../app';
 import type { AppDeps } from '../../context';
 import type { Env } from '../../env';
 import { systemClock } from '../../lib/clock';
+import { AppError } from '../../lib/errors';
 import { randomBytes } from '../../lib/ids';
 import { createLogger } from '../../lib/log';
 import { type ClientIp, trustedProxyClientIp } from '../../platform/client-ip';
@@ -52,18 +53,14 @@ export function loadVars(root: string, processEnv: Record<string, string | undef
 
 /**
  * Sockets on Bun and Deno are not served yet: pushes are logged and dropped (0 sockets reached, which
- * callers already handle: what matters is stored first), and socket upgrades answer 501.
+ * callers already handle: what matters is stored first), and socket upgrades answer 503 SERVICE_UNAVAILABLE.
  */
 export function loggingRealtime(
   log: (event: string, fields: Record<string, unknown>) => void,
 ): BindingPorts['realtime'] {
+  // A refusal from the contract (503 SERVICE_UNAVAILABLE), rendered by the app's one error handler.
   const notServed = () =>
-    Promise.resolve(
-      Response.json(
-        { error: { code: 'NOT_IMPLEMENTED', message: 'Sockets are not served on this runtime yet' } },
-        { status: 501 },
-      ),
-    );
+    Promise.reject(new AppError('SERVICE_UNAVAILABLE', 'Sockets are not served on this runtime yet'));
   return {
     notify: async (userId, event) => {
       log('realtime.notify', { userId, event });
