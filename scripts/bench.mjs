@@ -2,13 +2,13 @@
 // (workerd + SQLite-backed D1 on this machine) and the size of the deployable bundle.
 // Numbers are for comparing commits on the same machine, not a prediction of production latency.
 // Usage: npm run bench   (BENCH_SECONDS=5 for a quicker run, BENCH_PORT to pin the port,
-// BENCH_ONLY=reminders,bundle to run some parts only, BENCH_REMINDERS=2000 for a smaller reminders run,
+// BENCH_ONLY=reminders,bundle to run some parts only (routes,runtimes: the hot read on wrangler dev, Bun and Deno), BENCH_REMINDERS=2000 for a smaller reminders run,
 // BENCH_WEBHOOKS=50 for a smaller webhook storm, BENCH_CAREGIVERS=1000 for a smaller caregiver search, BENCH_APPOINTMENTS=10000 for a smaller dashboard (BENCH_ONLY=stats), BENCH_CALL_ROOMS=50 / BENCH_CALL_FRAMES=100 for a smaller
 // video rooms run)
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes, randomInt, scryptSync } from 'node:crypto';
-import { mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -753,7 +753,70 @@ function report({ results, bundle, hashMs, imports, storm, realtime, reminders, 
 }
 
 /** The parts BENCH_ONLY may name (comma-separated); all of them by default. */
-const PARTS = ['routes', 'import', 'storm', 'webhooks', 'realtime', 'calls', 'reminders', 'bundle', 'stats'];
+const PARTS = [
+  'routes',
+  'import',
+  'storm',
+  'webhooks',
+  'realtime',
+  'calls',
+  'reminders',
+  'bundle',
+  'stats',
+  'runtimes',
+];
+
+/**
+ * The hot read (and the bare route, for scale) on Bun or Deno: `npm run <script>` on a free port with a
+ * throw-away database and files folder (docs/runtimes.md), the same scenarios as on wrangler dev.
+ */
+async function portableHotRead(script, runtime) {
+  const dir = mkdtempSync(join(tmpdir(), 'kinwell-bench-'));
+  const port = await freePort(0);
+  const baseUrl = `http://127.0.0.1:${port}`;
+  mkdirSync(OUT_DIR, { recursive: true });
+  const log = openSync(join(OUT_DIR, `${script.replace(':', '-')}.log`), 'w');
+  const child = spawn('npm', ['run', script], {
+    cwd: ROOT,
+    detached: true,
+    stdio: ['ignore', log, log],
+    env: {
+      ...CHILD_ENV,
+      PORT: String(port),
+      DB_FILE: join(dir, 'kinwell.sqlite'),
+      FILES_DIR: join(dir, 'files'),
+      REQUEST_CEILING_POLICY: 'off',
+      RATE_LIMIT_SCALE: '1000000000',
+    },
+  });
+  try {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      if (child.exitCode !== null)
+        throw new Error(`npm run ${script} exited early; see .bench/${script.replace(':', '-')}.log`);
+      if (Date.now() > deadline) throw new Error(`npm run ${script} did not answer /health within 60 s`);
+      try {
+        if ((await fetch(`${baseUrl}/health`)).status === 200) break;
+      } catch {
+        // Not listening yet.
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    const rows = [];
+    for (const s of scenarios.filter((x) => x.path === '/api/v1/users/me')) {
+      rows.push(await runScenario(baseUrl, { ...s, name: `${s.name} on ${runtime}` }));
+    }
+    return rows;
+  } finally {
+    try {
+      process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      // Already gone.
+    }
+    await new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', resolve)));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 function selectedParts() {
   const only = process.env.BENCH_ONLY?.split(',')
@@ -899,6 +962,16 @@ async function main() {
   if (parts.has('reminders')) {
     process.stderr.write(`Starting wrangler dev (production mode) on :${port} for the reminders pipeline…\n`);
     reminders = await remindersPart(port, inspectorPort);
+  }
+
+  if (parts.has('runtimes')) {
+    for (const [script, runtime] of [
+      ['dev:bun', 'Bun'],
+      ['dev:deno', 'Deno'],
+    ]) {
+      process.stderr.write(`Starting npm run ${script} for the hot read…\n`);
+      results.push(...(await portableHotRead(script, runtime)));
+    }
   }
 
   const hashMs = parts.has('routes') ? hashCostMs() : undefined;
