@@ -131,15 +131,21 @@ export async function signIn(baseUrl, account) {
 
 /**
  * A video visit of the demo patient with the demo doctor whose room is open now, made through the API
- * as people would: the doctor opens every day round the clock on a 5-minute grid with no notice (UTC),
+ * as people would: the doctor opens every day round the clock on a 5-minute grid with no notice (in a zone
+ * whose clock is near noon now),
  * the patient books the next slot (at most 5 minutes ahead, so inside the room's default 10-minute
  * opening window), and the doctor confirms it. Resolves with the appointment.
  */
 export async function bookVideoVisit(baseUrl, { doctor, patient }) {
+  // A slot never crosses the end of the doctor's day, so near midnight the next slot would be the next
+  // day's first, outside the room's opening window (the test then failed between 23:35 and 23:50 UTC):
+  // the doctor's clock is put near noon by a whole-hour zone (Etc/GMT-N is N hours east of UTC).
+  const offset = Math.max(-12, Math.min(14, 12 - new Date().getUTCHours()));
+  const timeZone = offset === 0 ? 'UTC' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
   await api(baseUrl, 'PUT', `/api/v1/doctors/${doctor.userId}/availability`, {
     token: doctor.token,
     body: {
-      timeZone: 'UTC',
+      timeZone,
       slotMinutes: 5,
       bufferMinutes: 0,
       minNoticeMinutes: 0,
@@ -151,7 +157,7 @@ export async function bookVideoVisit(baseUrl, { doctor, patient }) {
   const { slots } = await api(
     baseUrl,
     'GET',
-    `/api/v1/doctors/${doctor.userId}/slots?serviceId=${DEMO_SERVICE}&from=${day(0)}&to=${day(1)}`,
+    `/api/v1/doctors/${doctor.userId}/slots?serviceId=${DEMO_SERVICE}&from=${day(-1)}&to=${day(1)}`,
   );
   const slot = slots.find((s) => Date.parse(s.start) > Date.now() + 5_000);
   if (!slot) throw new Error(`no slot of the demo doctor in ${JSON.stringify(slots.slice(0, 3))}`);
