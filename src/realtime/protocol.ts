@@ -139,7 +139,7 @@ export function errorFrame(data: ErrorData, id?: string, event: 'error' | `${str
 }
 
 /** Completes a close handshake; codes the peer may not send back (1005, 1006, 1015) become 1000. */
-export function closeReply(socket: WebSocket, code: number): void {
+export function closeReply(socket: { close(code?: number, reason?: string): void }, code: number): void {
   const sendable =
     code === 1000 || (code >= 3000 && code <= 4999) || (code >= 1001 && code <= 1014 && code !== 1005 && code !== 1006);
   try {

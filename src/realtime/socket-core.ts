@@ -3,6 +3,7 @@ import { AppError } from '../lib/errors';
 import { languageFor, translate, translateFields } from '../lib/i18n';
 import { authorityFromHeaders, type SocketAuthority } from './hub-auth';
 import { type ErrorData, errorFrame } from './protocol';
+import type { HostedSocket } from './socket-host';
 
 /**
  * What the user hub and the video rooms do alike with a hibernatable socket: read its state from its
@@ -25,7 +26,7 @@ export interface FrameRate {
 }
 
 /** The state a socket was accepted with, from its attachment; null when it has none. */
-export function stateOf<S>(socket: WebSocket): S | null {
+export function stateOf<S>(socket: HostedSocket): S | null {
   try {
     return (socket.deserializeAttachment() as S | null) ?? null;
   } catch {
@@ -34,7 +35,7 @@ export function stateOf<S>(socket: WebSocket): S | null {
 }
 
 /** Sends without throwing (the peer may have gone between the check and the send). */
-export function send(socket: WebSocket, text: string): boolean {
+export function send(socket: HostedSocket, text: string): boolean {
   try {
     socket.send(text);
     return true;
@@ -44,7 +45,7 @@ export function send(socket: WebSocket, text: string): boolean {
 }
 
 /** Sends a last error frame and closes the socket with `closeCode`. */
-export function endSocket(socket: WebSocket, code: string, message: string, closeCode: number, id?: string): void {
+export function endSocket(socket: HostedSocket, code: string, message: string, closeCode: number, id?: string): void {
   send(socket, errorFrame({ code, message }, id));
   try {
     socket.close(closeCode, code);
@@ -57,7 +58,7 @@ export function endSocket(socket: WebSocket, code: string, message: string, clos
  * Counts one frame in the socket's current window (stored in its attachment, and in `state`);
  * returns the count.
  */
-export function countFrame<S extends Throttled>(socket: WebSocket, state: S, now: number, rate: FrameRate): number {
+export function countFrame<S extends Throttled>(socket: HostedSocket, state: S, now: number, rate: FrameRate): number {
   const fresh = now - state.windowStart >= rate.windowMs || now < state.windowStart;
   const next: S = fresh
     ? { ...state, windowStart: now, windowCount: 1 }
@@ -72,7 +73,7 @@ export function countFrame<S extends Throttled>(socket: WebSocket, state: S, now
  * RATE_LIMITED, retry in `retryAfter` seconds) or `ok`.
  */
 export function throttle<S extends Throttled>(
-  socket: WebSocket,
+  socket: HostedSocket,
   state: S,
   now: number,
   rate: FrameRate,
