@@ -1,6 +1,18 @@
 import type { Env } from '../env';
 import type { PushEventName, PushEvents } from './realtime-events';
 
+/** The socket upgrade a route completes: the client's request, and the subprotocol to answer with (if any). */
+export interface Handshake {
+  request: Request;
+  protocol?: string;
+}
+
+/**
+ * A hub's or room's answer to an upgrade: the response that completes it (on Workers, 101 with the
+ * socket; the entry's own on Bun and Deno), or the HTTP status it refused with (410: the visit ended).
+ */
+export type SocketAnswer = { accepted: Response } | { refused: number };
+
 /** Port: pushes an event to a user's open sockets (their USER_HUB Durable Object). */
 export interface RealtimePort {
   /**
@@ -12,16 +24,15 @@ export interface RealtimePort {
   notify<E extends PushEventName>(userId: string, event: E, data: PushEvents[E]): Promise<number>;
   /**
    * Hands an authenticated WebSocket upgrade to the user's hub with the trusted `headers` that carry
-   * its authority (src/realtime/hub-auth.ts), and resolves with the hub's answer: 101 with the socket,
-   * or the hub's refusal.
+   * its authority (src/realtime/hub-auth.ts), and resolves with the hub's answer.
    */
-  connect(userId: string, headers: Record<string, string>): Promise<Response>;
+  connect(userId: string, headers: Record<string, string>, handshake: Handshake): Promise<SocketAnswer>;
   /**
    * Hands an authenticated WebSocket upgrade to the video room of `appointmentId`
-   * (src/realtime/video-room.do.ts) with the trusted `headers` carrying the socket's authority and seat;
+   * (src/realtime/video-room.ts) with the trusted `headers` carrying the socket's authority and seat;
    * resolves with the room's answer.
    */
-  joinRoom(appointmentId: string, headers: Record<string, string>): Promise<Response>;
+  joinRoom(appointmentId: string, headers: Record<string, string>, handshake: Handshake): Promise<SocketAnswer>;
   /**
    * Closes the video room of `appointmentId` because the appointment became `reason` (cancelled,
    * rejected, …) outside it: everyone in it is told and disconnected. Best effort, never throws.
@@ -62,11 +73,17 @@ export function durableObjectRealtime(
         return 0;
       }
     },
-    connect(userId, headers) {
-      return hubOf(userId).fetch('https://user-hub/connect', { headers: { upgrade: 'websocket', ...headers } });
+    async connect(userId, headers, { protocol }) {
+      const res = await hubOf(userId).fetch('https://user-hub/connect', {
+        headers: { upgrade: 'websocket', ...headers },
+      });
+      return answerOf(res, protocol);
     },
-    joinRoom(appointmentId, headers) {
-      return roomOf(appointmentId).fetch('https://video-room/join', { headers: { upgrade: 'websocket', ...headers } });
+    async joinRoom(appointmentId, headers, { protocol }) {
+      const res = await roomOf(appointmentId).fetch('https://video-room/join', {
+        headers: { upgrade: 'websocket', ...headers },
+      });
+      return answerOf(res, protocol);
     },
     async closeRoom(appointmentId, reason) {
       try {
@@ -76,4 +93,11 @@ export function durableObjectRealtime(
       }
     },
   };
+}
+
+/** A Durable Object's answer to a forwarded upgrade, as the route returns it to the client. */
+function answerOf(res: Response, protocol: string | undefined): SocketAnswer {
+  if (res.status !== 101 || !res.webSocket) return { refused: res.status };
+  const headers: Record<string, string> = protocol ? { 'sec-websocket-protocol': protocol } : {};
+  return { accepted: new Response(null, { status: 101, webSocket: res.webSocket, headers }) };
 }

@@ -108,14 +108,13 @@ export const realtimeRouter = createRouter()
       query: c.req.query(),
     });
     ctx.actor = actor;
-    const res = await ctx.ports.realtime.connect(authority.userId, authorityHeaders(authority));
-    if (res.status !== 101 || !res.webSocket) {
-      ctx.log.log('error', 'realtime.hub_refused', { status: res.status });
+    const answer = await ctx.ports.realtime.connect(authority.userId, authorityHeaders(authority), {
+      request: c.req.raw,
+      protocol: subprotocol ? SUBPROTOCOL : undefined,
+    });
+    if ('refused' in answer) {
+      ctx.log.log('error', 'realtime.hub_refused', { status: answer.refused });
       throw new AppError('INTERNAL', 'The socket could not be opened');
     }
-    return new Response(null, {
-      status: 101,
-      webSocket: res.webSocket,
-      headers: subprotocol ? { 'sec-websocket-protocol': SUBPROTOCOL } : {},
-    });
+    return answer.accepted;
   });

@@ -107,20 +107,15 @@ async function connect(c: Context<AppEnv>, visitId: string): Promise<Response> {
     { armed: true },
   );
   const seat = await joinRoom(withActor(ctx, actor), visitId, invite);
-  const res = await ctx.ports.realtime.joinRoom(seat.appointmentId, {
-    ...authorityHeaders(authority),
-    [SEAT_HEADER]: encodeSeat(seat),
-  });
-  if (res.status === 410) {
+  const answer = await ctx.ports.realtime.joinRoom(
+    seat.appointmentId,
+    { ...authorityHeaders(authority), [SEAT_HEADER]: encodeSeat(seat) },
+    { request: c.req.raw, protocol: subprotocol ? ROOM_SUBPROTOCOL : undefined },
+  );
+  if (!('refused' in answer)) return answer.accepted;
+  if (answer.refused === 410) {
     throw new AppError('ROOM_CLOSED', 'This visit has ended', { details: { reason: 'ended' } });
   }
-  if (res.status !== 101 || !res.webSocket) {
-    ctx.log.log('error', 'calls.room_refused', { status: res.status });
-    throw new AppError('INTERNAL', 'The room could not be joined');
-  }
-  return new Response(null, {
-    status: 101,
-    webSocket: res.webSocket,
-    headers: subprotocol ? { 'sec-websocket-protocol': ROOM_SUBPROTOCOL } : {},
-  });
+  ctx.log.log('error', 'calls.room_refused', { status: answer.refused });
+  throw new AppError('INTERNAL', 'The room could not be joined');
 }

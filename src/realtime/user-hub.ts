@@ -9,7 +9,7 @@ import {
 } from '../context';
 import type { Env } from '../env';
 import { fieldErrors } from '../http/hono';
-import { type Clock, systemClock } from '../lib/clock';
+import type { Clock } from '../lib/clock';
 import { AppError } from '../lib/errors';
 import { createIds } from '../lib/ids';
 import { createLogger } from '../lib/log';
@@ -49,7 +49,7 @@ const RefreshData = z.strictObject({ token: z.string().min(1).max(4096) });
  */
 export class UserHubLogic implements SocketOwner {
   /** Time source; tests replace it to move past a token's expiry. */
-  clock: Clock = systemClock;
+  clock: Clock;
   /** The dispatch table; tests may replace it. */
   events: SocketEventMap = HUB_EVENTS;
   private readonly log = createLogger({ component: 'user-hub' });
@@ -58,7 +58,9 @@ export class UserHubLogic implements SocketOwner {
     private readonly host: SocketHost,
     private readonly env: Env,
     private readonly deps: AppDeps,
-  ) {}
+  ) {
+    this.clock = deps.clock;
+  }
 
   /** Accepts a socket whose authority the route established (the user's, for this hub). */
   open(authority: SocketAuthority, accept: AcceptSocket): OpenResult {

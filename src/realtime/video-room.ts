@@ -3,7 +3,7 @@ import { type AppDeps, type AuthedContext, createContext, type ServiceContext, w
 import { HOST_ROLES } from '../db/schema';
 import type { Env } from '../env';
 import { fieldErrors } from '../http/hono';
-import { type Clock, systemClock } from '../lib/clock';
+import type { Clock } from '../lib/clock';
 import { AppError } from '../lib/errors';
 import { createIds } from '../lib/ids';
 import { createLogger } from '../lib/log';
@@ -59,8 +59,8 @@ export interface RoomSocketState extends SocketAuthority, Throttled {
   closing?: 'replaced' | 'left';
 }
 
-/** The room's durable state (Durable Object storage), besides the sockets' attachments. */
-const KEY = {
+/** The room's durable state (its host's storage), besides the sockets' attachments. */
+export const KEY = {
   ended: 'ended',
   /** Set while the doctor's `call:end` runs, so the appointment's own change does not close the room twice. */
   ending: 'ending',
@@ -102,14 +102,16 @@ const SESSION_CHECKED = new Set<RoomClientEvent>([
  */
 export class VideoRoomLogic implements SocketOwner {
   /** Time source; tests replace it. */
-  clock: Clock = systemClock;
+  clock: Clock;
   private readonly log = createLogger({ component: 'video-room' });
 
   constructor(
     private readonly host: SocketHost,
     private readonly env: Env,
     private readonly deps: AppDeps,
-  ) {}
+  ) {
+    this.clock = deps.clock;
+  }
 
   /** Accepts a socket into the seat the route granted (src/modules/calls/room.service.ts, joinRoom). */
   async open(authority: SocketAuthority, seat: RoomSeat, accept: AcceptSocket): Promise<OpenResult> {
@@ -683,9 +685,15 @@ export function forwardedJoin(
 ): { authority: SocketAuthority; seat: RoomSeat } | { refusal: Response } {
   const upgrade = forwardedUpgrade(request);
   if ('refusal' in upgrade) return upgrade;
-  const seat = decodeSeat(request.headers.get(SEAT_HEADER));
-  if (!seat || seat.userId !== upgrade.authority.userId) {
-    return { refusal: new Response('Missing socket authority', { status: 400 }) };
-  }
-  return { authority: upgrade.authority, seat };
+  const join = joinOf(upgrade.authority, request.headers);
+  return join ?? { refusal: new Response('Missing socket authority', { status: 400 }) };
+}
+
+/** The seat the trusted headers grant `authority`; null when they carry none, or another person's. */
+export function joinOf(
+  authority: SocketAuthority,
+  headers: Headers,
+): { authority: SocketAuthority; seat: RoomSeat } | null {
+  const seat = decodeSeat(headers.get(SEAT_HEADER));
+  return seat && seat.userId === authority.userId ? { authority, seat } : null;
 }

@@ -1,39 +1,72 @@
 /**
  * The Bun entry: the same app as the Worker (src/runtime/portable/server.ts) over bun:sqlite, served
- * with `Bun.serve` on PORT (default 8787). `npm run dev:bun` starts it migrated and seeded
+ * with `Bun.serve` on PORT (default 8787), sockets included (its `server.upgrade` and `websocket`
+ * handlers feed src/runtime/portable/sockets.ts). `npm run dev:bun` starts it migrated and seeded
  * (scripts/dev-portable.ts).
  */
 
 import { createPortableRuntime } from './portable/server';
+import type { ConnectionEvents, Upgrade } from './portable/sockets';
 import { bunSqlite } from './sqlite/bun-driver';
 
+interface BunSocket {
+  data: ConnectionEvents;
+  send(text: string): number;
+  close(code?: number, reason?: string): void;
+}
 interface BunServer {
   port: number;
   requestIP(request: Request): { address: string } | null;
+  upgrade(request: Request, options: { data: ConnectionEvents; headers?: Record<string, string> }): boolean;
   stop(): void;
 }
 declare const Bun: {
-  serve(options: { port: number; fetch(request: Request, server: BunServer): Promise<Response> }): BunServer;
+  serve(options: {
+    port: number;
+    fetch(request: Request, server: BunServer): Promise<Response>;
+    websocket: {
+      open(ws: BunSocket): void;
+      message(ws: BunSocket, message: string | Uint8Array): void;
+      close(ws: BunSocket, code: number, reason: string): void;
+    };
+  }): BunServer;
 };
 
 /** Starts the API on Bun; resolves once it listens. */
 export async function serveBun(options: { seedSql?: string } = {}) {
+  let server: BunServer | null = null;
+  // After a successful `server.upgrade` Bun answers 101 itself and ignores the response returned (a 101
+  // here, so the request log tells the truth).
+  const upgrade: Upgrade = (request, protocol, events) =>
+    server?.upgrade(request, {
+      data: events,
+      headers: protocol ? { 'sec-websocket-protocol': protocol } : undefined,
+    })
+      ? new Response(null, { status: 101 })
+      : null;
   const runtime = await createPortableRuntime({
     runtime: 'bun',
     openSqlite: bunSqlite,
     processEnv: process.env,
+    upgrade,
     seedSql: options.seedSql,
   });
-  const server = Bun.serve({
+  server = Bun.serve({
     port: runtime.port,
-    fetch: (request, server) => runtime.fetch(request, server.requestIP(request)?.address ?? null),
+    fetch: (request, bun) => runtime.fetch(request, bun.requestIP(request)?.address ?? null),
+    websocket: {
+      open: (ws) =>
+        ws.data.open({ send: (text) => void ws.send(text), close: (code, reason) => ws.close(code, reason) }),
+      message: (ws, message) => ws.data.message(typeof message === 'string' ? message : new Uint8Array(message).buffer),
+      close: (ws, code) => ws.data.close(code),
+    },
   });
   console.log(`Kinwell on Bun: http://localhost:${server.port}`);
   return {
     runtime,
     stop() {
       runtime.stop();
-      server.stop();
+      server?.stop();
     },
   };
 }

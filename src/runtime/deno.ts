@@ -1,12 +1,24 @@
 /**
  * The Deno entry: the same app as the Worker (src/runtime/portable/server.ts) over node:sqlite, served
- * with `Deno.serve` on PORT (default 8787). `npm run dev:deno` starts it migrated and seeded
+ * with `Deno.serve` on PORT (default 8787), sockets included (`Deno.upgradeWebSocket` feeds
+ * src/runtime/portable/sockets.ts). `npm run dev:deno` starts it migrated and seeded
  * (scripts/dev-portable.ts).
  */
 
 import { createPortableRuntime } from './portable/server';
+import type { Upgrade } from './portable/sockets';
 import { nodeSqlite } from './sqlite/node-driver';
 
+/** Deno's server-side WebSocket: the standard one (typed here, the project's types being workerd's). */
+interface DenoSocket {
+  binaryType: 'arraybuffer' | 'blob';
+  send(text: string): void;
+  close(code?: number, reason?: string): void;
+  onopen: (() => void) | null;
+  onmessage: ((event: { data: string | ArrayBuffer }) => void) | null;
+  onclose: ((event: { code: number }) => void) | null;
+  onerror: ((event: unknown) => void) | null;
+}
 interface DenoServeInfo {
   remoteAddr: { hostname?: string };
 }
@@ -16,6 +28,29 @@ declare const Deno: {
     options: { port: number; onListen?: (addr: { port: number }) => void },
     handler: (request: Request, info: DenoServeInfo) => Promise<Response>,
   ): { shutdown(): Promise<void> };
+  upgradeWebSocket(request: Request, options?: { protocol?: string }): { socket: DenoSocket; response: Response };
+};
+
+/**
+ * Deno's upgrade: the standard WebSocket it hands back reports to the portable sockets. The subprotocol
+ * is set on the response rather than passed as `protocol`, which Deno checks against the offer split at
+ * ", " only (a client joining the offer with "," alone, as `ws` does, would be refused).
+ */
+const upgrade: Upgrade = (request, protocol, events) => {
+  let upgraded: { socket: DenoSocket; response: Response };
+  try {
+    upgraded = Deno.upgradeWebSocket(request);
+  } catch {
+    return null;
+  }
+  const { socket, response } = upgraded;
+  if (protocol) response.headers.set('sec-websocket-protocol', protocol);
+  socket.binaryType = 'arraybuffer';
+  socket.onopen = () => events.open(socket);
+  socket.onmessage = (event) => events.message(event.data);
+  socket.onclose = (event) => events.close(event.code);
+  socket.onerror = (event) => events.error(event);
+  return response;
 };
 
 /** Starts the API on Deno; resolves once it is set up. */
@@ -24,6 +59,7 @@ export async function serveDeno(options: { seedSql?: string } = {}) {
     runtime: 'deno',
     openSqlite: nodeSqlite,
     processEnv: Deno.env.toObject(),
+    upgrade,
     seedSql: options.seedSql,
   });
   const server = Deno.serve(

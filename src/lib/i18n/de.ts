@@ -34,7 +34,6 @@ const messages: Record<string, string> = {
   'Access granted': 'Zugriff gewährt',
   'No parts given': 'Keine Teile angegeben',
   'Parts must be in ascending order': 'Die Teile müssen aufsteigend geordnet sein',
-  'Sockets are not served on this runtime yet': 'Sockets werden auf dieser Laufzeitumgebung noch nicht angeboten',
   'Unknown upload': 'Unbekannter Upload',
   'Added to the waitlist': 'Auf die Warteliste gesetzt',
   'Already on this doctor’s waitlist for dates overlapping these: change or leave that entry':

@@ -4,11 +4,9 @@ import { createApp } from '../../app';
 import type { AppDeps } from '../../context';
 import type { Env } from '../../env';
 import { systemClock } from '../../lib/clock';
-import { AppError } from '../../lib/errors';
 import { randomBytes } from '../../lib/ids';
 import { createLogger } from '../../lib/log';
 import { type ClientIp, trustedProxyClientIp } from '../../platform/client-ip';
-import type { BindingPorts } from '../../platform/ports';
 import { memoryRequestCeiling, parseCeilingPolicy } from '../../platform/request-ceiling';
 import { ensureQueueTable } from '../../platform/sql-queue';
 import { sqliteD1 } from '../sqlite/d1';
@@ -18,6 +16,7 @@ import { portableAdapters, storageFromVars } from './adapters';
 import { cronTick, pumpJobs } from './jobs';
 import { nodeFileSystem } from './node-fs';
 import { type Scheduler, startScheduler } from './scheduler';
+import { type SocketObjects, socketObjects, type Upgrade } from './sockets';
 
 /** The default database file of the Bun and Deno entries, relative to the working directory. */
 export const DEFAULT_DB_FILE = '.data/kinwell.sqlite';
@@ -51,27 +50,6 @@ export function loadVars(root: string, processEnv: Record<string, string | undef
   return { ...wranglerVars(read('wrangler.toml')), ...parseVarsFile(read('.dev.vars')), ...fromProcess };
 }
 
-/**
- * Sockets on Bun and Deno are not served yet: pushes are logged and dropped (0 sockets reached, which
- * callers already handle: what matters is stored first), and socket upgrades answer 503 SERVICE_UNAVAILABLE.
- */
-export function loggingRealtime(
-  log: (event: string, fields: Record<string, unknown>) => void,
-): BindingPorts['realtime'] {
-  // A refusal from the contract (503 SERVICE_UNAVAILABLE), rendered by the app's one error handler.
-  const notServed = () =>
-    Promise.reject(new AppError('SERVICE_UNAVAILABLE', 'Sockets are not served on this runtime yet'));
-  return {
-    notify: async (userId, event) => {
-      log('realtime.notify', { userId, event });
-      return 0;
-    },
-    connect: notServed,
-    joinRoom: notServed,
-    closeRoom: async (appointmentId, reason) => log('realtime.close_room', { appointmentId, reason }),
-  };
-}
-
 /** What a Bun or Deno entry serves and runs beside its HTTP server. */
 export interface PortableRuntime {
   env: Env;
@@ -79,6 +57,8 @@ export interface PortableRuntime {
   /** The same app the Worker serves; the entry passes each request with the connection's address. */
   fetch(request: Request, remoteAddress: string | null): Promise<Response>;
   port: number;
+  /** The user hubs and video rooms the process holds. */
+  sockets: SocketObjects;
   /** Stops the queue pump and the cron (the entry stops its server). */
   stop(): void;
 }
@@ -88,13 +68,15 @@ export interface PortableRuntime {
  * `.data/kinwell.sqlite`) with migrations applied (and `seedSql` run, when given), the portable
  * adapters (files in FILES_DIR or S3, jobs in the SQLite queue), the client address from the
  * connection, or from `X-Forwarded-For` behind TRUSTED_PROXIES proxies, the request ceiling counted in
- * memory, the queue pumped every second and the every-minute cron (also run once at start-up).
+ * memory, sockets held by the process (src/runtime/portable/sockets.ts) through the entry's `upgrade`,
+ * the queue pumped every second and the every-minute cron (also run once at start-up).
  */
 export async function createPortableRuntime(options: {
   runtime: string;
   openSqlite: (path: string) => SqliteDriver;
   root?: string;
   processEnv: Record<string, string | undefined>;
+  upgrade: Upgrade;
   seedSql?: string;
 }): Promise<PortableRuntime> {
   const root = options.root ?? '.';
@@ -127,6 +109,7 @@ export async function createPortableRuntime(options: {
   const clientIp: ClientIp = trusted ?? ((request) => addresses.get(request) ?? null);
   const ceilingPolicy = parseCeilingPolicy(vars.REQUEST_CEILING_POLICY ?? 'off');
   const ceiling = ceilingPolicy ? memoryRequestCeiling(ceilingPolicy, systemClock) : null;
+  const sockets = socketObjects({ upgrade: options.upgrade, deps: () => deps, log });
   const deps: AppDeps = {
     clock: systemClock,
     random: randomBytes,
@@ -135,7 +118,7 @@ export async function createPortableRuntime(options: {
       storage: storageFromVars(vars, nodeFileSystem),
       clock: systemClock,
       fetch: (input, init) => fetch(input, init),
-      realtime: () => loggingRealtime(info),
+      realtime: (env) => sockets.port(env),
     }),
     clientIp,
     requestCeiling: () => ceiling,
@@ -153,6 +136,7 @@ export async function createPortableRuntime(options: {
     env,
     deps,
     port,
+    sockets,
     fetch(request, remoteAddress) {
       if (remoteAddress) addresses.set(request, remoteAddress);
       const execution = {

@@ -25,8 +25,8 @@ const recorder: RealtimePort = {
     }
     return 0;
   },
-  connect: async () => new Response(null, { status: 500 }),
-  joinRoom: async () => new Response(null, { status: 500 }),
+  connect: async () => ({ refused: 500 }),
+  joinRoom: async () => ({ refused: 500 }),
   closeRoom: async () => {},
 };
 const api = client({ clock, adapters: (env, deps) => ({ ...cloudflareAdapters(env, deps), realtime: recorder }) });
