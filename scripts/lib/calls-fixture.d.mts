@@ -63,6 +63,7 @@ export class RoomSocket {
     token: string,
     options?: { timeoutMs?: number },
   ): Promise<RoomSocket>;
+  static connect(baseUrl: string, path: string, token: string, options?: { timeoutMs?: number }): Promise<RoomSocket>;
   readonly ws: WebSocket;
   readonly closed: { code: number; reason: string } | null;
   on(event: string, listener: (frame: RoomFrame) => void): void;
@@ -72,6 +73,7 @@ export class RoomSocket {
     match: string | ((frame: RoomFrame) => boolean),
     options?: { timeoutMs?: number; what?: string },
   ): Promise<RoomFrame>;
+  closedWith(timeoutMs?: number): Promise<number>;
   close(code?: number): void;
   terminate(): void;
 }

@@ -190,20 +190,25 @@ SELECT 'apt_benchcall' || printf('%05d', i), '${DEMO_PATIENT.id}', '${DEMO_DOCTO
 }
 
 /**
- * A participant's socket to a room (GET /api/v1/appointments/{id}/call/connect, subprotocol auth).
- * Frames are `{ event, data, id? }`, given `at` (performance.now() on arrival). A frame goes to the
- * listener of its event (`on`) if there is one, else to the first waiter it matches (`next`), else
- * it is queued for a later `next`.
+ * A client's socket to the API: a room's (GET /api/v1/appointments/{id}/call/connect) or the user hub's
+ * (GET /api/v1/realtime), with subprotocol auth. Frames are `{ event, data, id? }`, given `at`
+ * (performance.now() on arrival). A frame goes to the listener of its event (`on`) if there is one,
+ * else to the first waiter it matches (`next`), else it is queued for a later `next`.
  */
 export class RoomSocket {
-  static open(baseUrl, appointmentId, token, { timeoutMs = 15_000 } = {}) {
-    const url = `${baseUrl.replace(/^http/, 'ws')}/api/v1/appointments/${appointmentId}/call/connect`;
+  static open(baseUrl, appointmentId, token, options) {
+    return RoomSocket.connect(baseUrl, `/api/v1/appointments/${appointmentId}/call/connect`, token, options);
+  }
+
+  /** Opens the socket at `path` with the subprotocols `kinwell.v1, bearer.<token>`. */
+  static connect(baseUrl, path, token, { timeoutMs = 15_000 } = {}) {
+    const url = `${baseUrl.replace(/^http/, 'ws')}${path}`;
     const ws = new WebSocket(url, [ROOM_SUBPROTOCOL, `bearer.${token}`]);
     const socket = new RoomSocket(ws);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         ws.terminate();
-        reject(new Error(`room ${appointmentId}: no upgrade within ${timeoutMs} ms`));
+        reject(new Error(`${path}: no upgrade within ${timeoutMs} ms`));
       }, timeoutMs);
       ws.once('open', () => {
         clearTimeout(timer);
@@ -215,7 +220,7 @@ export class RoomSocket {
         res.on('data', (chunk) => {
           body += chunk;
         });
-        res.on('end', () => reject(new Error(`room ${appointmentId}: upgrade refused ${res.statusCode} ${body}`)));
+        res.on('end', () => reject(new Error(`${path}: upgrade refused ${res.statusCode} ${body}`)));
       });
       ws.once('error', (err) => {
         clearTimeout(timer);
@@ -295,6 +300,18 @@ export class RoomSocket {
       };
       const timer = setTimeout(() => waiter.reject(new Error(`no ${label} within ${timeoutMs} ms`)), timeoutMs);
       this.waiters.add(waiter);
+    });
+  }
+
+  /** Resolves with the close code once the socket is closed; rejects after `timeoutMs`. */
+  closedWith(timeoutMs = 10_000) {
+    if (this.closed) return Promise.resolve(this.closed.code);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the socket did not close within ${timeoutMs} ms`)), timeoutMs);
+      this.ws.once('close', (code) => {
+        clearTimeout(timer);
+        resolve(code);
+      });
     });
   }
 

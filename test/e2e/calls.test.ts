@@ -89,16 +89,6 @@ function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
-const closedWith = (socket: RoomSocket) =>
-  within(
-    10_000,
-    'the socket closing',
-    new Promise<number>((resolve) => {
-      if (socket.closed) resolve(socket.closed.code);
-      else socket.ws.once('close', (code: number) => resolve(code));
-    }),
-  );
-
 describe('Video room end to end (wrangler dev + two werift peers)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'kinwell-e2e-'));
   let server: RunningApi | undefined;
@@ -150,8 +140,8 @@ describe('Video room end to end (wrangler dev + two werift peers)', () => {
       const ended = pat.next('call:ended', { timeoutMs: 10_000 });
       doc.send('call:end', {});
       expect((await ended).data).toMatchObject({ endedBy: doctor.userId, appointmentStatus: 'completed' });
-      expect(await closedWith(pat)).toBe(4410);
-      expect(await closedWith(doc)).toBe(4410);
+      expect(await pat.closedWith()).toBe(4410);
+      expect(await doc.closedWith()).toBe(4410);
 
       const after = await api(baseUrl, 'GET', `/api/v1/appointments/${visit.id}`, { token: patient.token });
       expect(after.status).toBe('completed');

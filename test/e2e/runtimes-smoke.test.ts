@@ -5,8 +5,8 @@ import { type StartedRuntime, smokeChecks, startRuntime, startWorkerd } from '..
  * The runtime smoke suite (test/smoke/smoke.ts) against workerd (`wrangler dev --local`, as `npm run
  * dev` and the calls check start it), Bun and Deno, each started by its npm script
  * (`npm run dev:bun`, `npm run dev:deno`) on a fresh SQLite file: migrations, seed, HTTP, files, the
- * queue pump and the cron. Sockets are not checked: Bun and Deno do not serve them yet. The checks run
- * in order, each on the state the previous ones left.
+ * queue pump, the cron and the user hub's socket (ping, a pushed event, per-frame authority). The checks
+ * run in order, each on the state the previous ones left.
  */
 const RUNTIMES: [string, () => Promise<StartedRuntime>][] = [
   ['workerd (wrangler dev)', () => startWorkerd()],

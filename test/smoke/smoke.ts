@@ -2,13 +2,14 @@
  * The runtime smoke suite: one API, whatever serves it (Bun, Deno, workerd), driven over HTTP only.
  * `startRuntime` starts a runtime by its npm script on a free port with a throw-away database and files
  * folder; `smokeChecks` are the checks, in order (each needs the state the previous ones made).
- * Sockets are not checked yet: Bun and Deno do not serve them (docs/runtimes.md).
+ * Sockets are checked with `ws` as a mobile app would use them: the user hub's ping and keep-alive, a
+ * pushed event, and a revoked session closing the socket on its next frame.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startApi } from '../../scripts/lib/calls-fixture.mjs';
+import { RoomSocket, startApi } from '../../scripts/lib/calls-fixture.mjs';
 // @ts-expect-error plain JavaScript without declarations
 import { freePort, ROOT } from '../../scripts/lib/wrangler-dev.mjs';
 import { DEMO_ACCOUNTS, DEMO_PASSWORD } from '../../scripts/seed.mjs';
@@ -141,7 +142,14 @@ export function smokeChecks(
   const expect = (ok: unknown, what: string, got?: unknown) => {
     if (!ok) throw new Error(`${what}${got === undefined ? '' : `: ${JSON.stringify(got).slice(0, 600)}`}`);
   };
-  const state: { patient?: string; doctor?: string; slots?: { start: string }[]; bookedAt?: number } = {};
+  const state: {
+    patient?: string;
+    doctor?: string;
+    slots?: { start: string }[];
+    bookedAt?: number;
+    appointmentId?: string;
+    socket?: RoomSocket;
+  } = {};
   const patient = account('patient@kinwell.local');
   const doctor = account('doctor@kinwell.local');
   const signIn = async (email: string) => {
@@ -219,6 +227,7 @@ export function smokeChecks(
           headers: key,
         });
         expect(booked.status === 201, 'POST appointments', booked.text);
+        state.appointmentId = booked.data.id;
         const replay = await call('POST', '/api/v1/appointments', {
           token: state.patient,
           body: booking,
@@ -275,6 +284,53 @@ export function smokeChecks(
         const deadline = Date.now() + 10_000;
         while (Date.now() < deadline && !output().includes('"msg":"cron.run"')) await sleep(250);
         expect(output().includes('"msg":"cron.run"'), 'no cron.run log line', output().slice(-1000));
+      },
+    ],
+    [
+      'socket: ping and keep-alive',
+      async () => {
+        const socket = await RoomSocket.connect(target().baseUrl, '/api/v1/realtime', state.patient as string);
+        state.socket = socket;
+        expect(socket.ws.protocol === 'kinwell.v1', 'selected subprotocol', socket.ws.protocol);
+        socket.ws.send('{"event":"ping"}');
+        const alive = await socket.next((f) => f.event === 'pong' && f.id === undefined, { what: 'keep-alive' });
+        expect(alive.data === undefined, 'keep-alive answer', alive);
+        socket.send('ping', undefined, 'smoke-1');
+        const pong = await socket.next((f) => f.id === 'smoke-1', { what: 'pong' });
+        expect(pong.event === 'pong' && typeof pong.data?.at === 'string', 'pong', pong);
+      },
+    ],
+    [
+      'socket: a pushed event',
+      async () => {
+        const socket = state.socket as RoomSocket;
+        const pushed = socket.next('appointment:updated');
+        const confirmed = await call('POST', `/api/v1/appointments/${state.appointmentId}/confirm`, {
+          token: state.doctor,
+        });
+        expect(confirmed.status === 200, 'POST confirm', confirmed.text);
+        const frame = await pushed;
+        expect(
+          frame.data.action === 'confirm' &&
+            frame.data.appointment.status === 'confirmed' &&
+            frame.data.appointment.id === state.appointmentId,
+          'appointment:updated',
+          frame,
+        );
+      },
+    ],
+    [
+      'socket: signing out closes it on its next frame (4403)',
+      async () => {
+        const out = await call('POST', '/api/v1/auth/logout', { token: state.patient, body: {} });
+        expect(out.status === 200 || out.status === 204, 'POST /auth/logout', out.text);
+        const socket = state.socket as RoomSocket;
+        const refusal = socket.next((f) => f.id === 'smoke-2', { what: 'the refusal' });
+        socket.send('ping', undefined, 'smoke-2');
+        const refused = await refusal;
+        expect(refused.event === 'error' && refused.data.code === 'TOKEN_REVOKED', 'refusal', refused);
+        const code = await socket.closedWith();
+        expect(code === 4403, 'close code', code);
       },
     ],
   ];
