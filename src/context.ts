@@ -63,7 +63,7 @@ export interface ServiceContext {
 /**
  * The context of a signed-in caller: what every service acting for someone takes, so it reads
  * `ctx.actor.id` with no null check. Only the HTTP guard (src/http/guard.ts), the socket hub
- * (src/realtime/user-hub.do.ts) and the video rooms (src/realtime/video-room.do.ts) produce it, after authenticating the caller and applying the route's
+ * (src/realtime/user-hub.ts) and the video rooms (src/realtime/video-room.ts) produce it, after authenticating the caller and applying the route's
  * policy (src/access/policy.ts `assertAllowed`).
  */
 export interface AuthedContext extends ServiceContext {

@@ -48,7 +48,7 @@ export interface VideoRoomRpc {
   close(reason: string): Promise<void>;
 }
 
-/** What the hub exposes over RPC to the Worker (see src/realtime/user-hub.do.ts). */
+/** What the hub exposes over RPC to the Worker (see src/realtime/user-hub.do.ts and user-hub.ts). */
 export interface UserHubRpc {
   emit<E extends PushEventName>(event: E, data: PushEvents[E]): Promise<number>;
 }

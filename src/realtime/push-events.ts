@@ -12,7 +12,7 @@ interface PushPerson {
 /**
  * Every event pushed to a user's sockets without being asked (docs/api.md, Real time), by name →
  * payload. It fills `PushEvents` of src/platform/realtime-events.ts, so `ctx.ports.realtime.notify`
- * and `UserHub.emit` accept exactly these names with exactly these payloads.
+ * and `UserHubLogic.emit` accept exactly these names with exactly these payloads.
  */
 declare module '../platform/realtime-events' {
   interface PushEvents {
