@@ -15,11 +15,13 @@ import {
   signIn,
   startApi,
 } from '../../scripts/lib/calls-fixture.mjs';
+import { startRuntime } from '../smoke/smoke';
 
 /**
- * The video room end to end: `wrangler dev --local` (its own state dir, migrated and seeded), a video
- * visit booked and confirmed through the API, and two real WebRTC peers (werift) that meet in the room,
- * signal through it only, and open a data channel to each other. No network but localhost: no STUN or
+ * The video room end to end on each runtime (`wrangler dev --local`, `npm run dev:bun`, `npm run
+ * dev:deno`; each on its own state, migrated and seeded): a video visit booked and confirmed through
+ * the API, and two real WebRTC peers (werift) that meet in the room, signal through it only, and open a
+ * data channel to each other. No network but localhost: no STUN or
  * TURN server, host candidates only.
  */
 
@@ -89,19 +91,40 @@ function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
-describe('Video room end to end (wrangler dev + two werift peers)', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'kinwell-e2e-'));
-  let server: RunningApi | undefined;
+/**
+ * The runtimes the room runs on: workerd (`wrangler dev`, the Durable Object) and Bun and Deno (the same
+ * room logic held by the process, src/runtime/portable/sockets.ts), each started by its npm script.
+ */
+const RUNTIMES: [string, () => Promise<{ baseUrl: string; stop(): Promise<void> }>][] = [
+  [
+    'wrangler dev',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'kinwell-e2e-'));
+      const paths = { persistTo: join(dir, 'state'), logFile: join(dir, 'wrangler.log') };
+      // Generous: in CI the workers project shares the two cores with this cold start.
+      const api: RunningApi = await startApi({ ...paths, timeoutMs: 180_000 });
+      return {
+        baseUrl: api.baseUrl,
+        stop: async () => {
+          await api.stop();
+          rmSync(dir, { recursive: true, force: true });
+        },
+      };
+    },
+  ],
+  ['bun', () => startRuntime('dev:bun')],
+  ['deno', () => startRuntime('dev:deno')],
+];
+
+describe.each(RUNTIMES)('Video room end to end (%s + two werift peers)', (_runtime, start) => {
+  let server: { baseUrl: string; stop(): Promise<void> } | undefined;
 
   beforeAll(async () => {
-    // Generous: in CI the workers project shares the two cores with this cold start.
-    const paths = { persistTo: join(dir, 'state'), logFile: join(dir, 'wrangler.log') };
-    server = await startApi({ ...paths, timeoutMs: 180_000 });
+    server = await start();
   });
 
   afterAll(async () => {
     await server?.stop();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('Should connect two WebRTC peers through the room, exchange data both ways, and complete the visit when the doctor ends it', async () => {
