@@ -1,6 +1,7 @@
 import type { ServiceContext } from '../context';
 import { AppError } from '../lib/errors';
 import { languageFor, translate, translateFields } from '../lib/i18n';
+import type { Logger } from '../lib/log';
 import { authorityFromHeaders, type SocketAuthority } from './hub-auth';
 import { type ErrorData, errorFrame } from './protocol';
 import type { HostedSocket } from './socket-host';
@@ -102,6 +103,24 @@ export function errorDataOf(err: unknown, ctx: ServiceContext, event: string): E
   }
   ctx.log.log('error', event, { error: describe(err), stack: (err as Error)?.stack });
   return { code: 'INTERNAL', message: 'Something went wrong', requestId: ctx.requestId };
+}
+
+/**
+ * Runs the handling of one inbound frame so that nothing escapes it (on Workers a throw would reset the
+ * Durable Object and every socket it holds): a failure is logged as `event` and answered INTERNAL.
+ */
+export async function receiveSafely(
+  socket: HostedSocket,
+  log: Logger,
+  event: string,
+  receive: () => Promise<void>,
+): Promise<void> {
+  try {
+    await receive();
+  } catch (err) {
+    log.log('error', event, { error: describe(err) });
+    send(socket, errorFrame({ code: 'INTERNAL', message: 'Something went wrong' }));
+  }
 }
 
 export function describe(err: unknown): string {

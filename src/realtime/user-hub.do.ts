@@ -1,12 +1,10 @@
-import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env';
-import type { Clock } from '../lib/clock';
 import type { PushEventName, PushEvents } from '../platform/realtime-events';
 import { cloudflareDeps } from '../runtime/cloudflare';
 import type { SocketEventMap } from './events';
-import { KEEPALIVE } from './protocol';
 import { forwardedUpgrade } from './socket-core';
 import { durableObjectHost, hibernatingAccept, responseOf } from './socket-host';
+import { SocketObject } from './socket-object';
 import { UserHubLogic } from './user-hub';
 
 /**
@@ -14,24 +12,15 @@ import { UserHubLogic } from './user-hub';
  * (src/realtime/user-hub.ts) over the hibernation API, so idle sockets cost nothing and any frame may
  * wake a fresh object: everything it needs is in the sockets' attachments.
  */
-export class UserHub extends DurableObject<Env> {
-  private readonly logic: UserHubLogic;
+export class UserHub extends SocketObject<UserHubLogic> {
+  protected readonly logic: UserHubLogic;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(KEEPALIVE.request, KEEPALIVE.response));
     this.logic = new UserHubLogic(durableObjectHost(ctx), env, cloudflareDeps);
   }
 
-  /** Time source; tests replace it through `runInDurableObject` to move past a token's expiry. */
-  get clock(): Clock {
-    return this.logic.clock;
-  }
-  set clock(clock: Clock) {
-    this.logic.clock = clock;
-  }
-
-  /** The dispatch table; tests may replace it the same way. */
+  /** The dispatch table; tests replace it through `runInDurableObject`. */
   get events(): SocketEventMap {
     return this.logic.events;
   }
@@ -52,17 +41,5 @@ export class UserHub extends DurableObject<Env> {
   /** RPC from the Worker (the realtime port's `notify`): see `UserHubLogic.emit`. */
   emit<E extends PushEventName>(event: E, data: PushEvents[E]): Promise<number> {
     return this.logic.emit(event, data);
-  }
-
-  override webSocketMessage(socket: WebSocket, raw: string | ArrayBuffer): Promise<void> {
-    return this.logic.webSocketMessage(socket, raw);
-  }
-
-  override webSocketClose(socket: WebSocket, code: number): Promise<void> {
-    return this.logic.webSocketClose(socket, code);
-  }
-
-  override webSocketError(socket: WebSocket, error: unknown): Promise<void> {
-    return this.logic.webSocketError(socket, error);
   }
 }

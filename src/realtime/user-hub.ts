@@ -19,7 +19,16 @@ import type { PushEventName, PushEvents } from '../platform/realtime-events';
 import { type SocketEventHandler, type SocketEventMap, socketEvents } from './events';
 import { authorityFromToken, checkSession, type SocketAuthority } from './hub-auth';
 import { CLOSE, closeReply, errorFrame, type Frame, frame, RATE, readFrame } from './protocol';
-import { describe, endSocket, errorDataOf, send, stateOf, type Throttled, throttle } from './socket-core';
+import {
+  describe,
+  endSocket,
+  errorDataOf,
+  receiveSafely,
+  send,
+  stateOf,
+  type Throttled,
+  throttle,
+} from './socket-core';
 import type { AcceptSocket, HostedSocket, OpenResult, SocketHost, SocketOwner } from './socket-host';
 
 /** Everything a socket needs after a wake-up: kept in its attachment, never only in memory. */
@@ -97,14 +106,8 @@ export class UserHubLogic implements SocketOwner {
     return sent;
   }
 
-  async webSocketMessage(socket: HostedSocket, raw: string | ArrayBuffer): Promise<void> {
-    try {
-      await this.receive(socket, raw);
-    } catch (err) {
-      // Nothing escapes: a throw here would reset the object and every socket it holds.
-      this.log.log('error', 'hub.message_failed', { error: describe(err) });
-      send(socket, errorFrame({ code: 'INTERNAL', message: 'Something went wrong' }));
-    }
+  webSocketMessage(socket: HostedSocket, raw: string | ArrayBuffer): Promise<void> {
+    return receiveSafely(socket, this.log, 'hub.message_failed', () => this.receive(socket, raw));
   }
 
   async webSocketClose(socket: HostedSocket, code: number): Promise<void> {

@@ -40,6 +40,7 @@ import {
   endSocket,
   errorDataOf,
   forwardedUpgrade,
+  receiveSafely,
   send,
   stateOf,
   type Throttled,
@@ -153,14 +154,8 @@ export class VideoRoomLogic implements SocketOwner {
     return { accepted: response };
   }
 
-  async webSocketMessage(socket: HostedSocket, raw: string | ArrayBuffer): Promise<void> {
-    try {
-      await this.receive(socket, raw);
-    } catch (err) {
-      // Nothing escapes: a throw here would reset the object and every socket it holds.
-      this.log.log('error', 'room.message_failed', { error: describe(err) });
-      send(socket, errorFrame({ code: 'INTERNAL', message: 'Something went wrong' }));
-    }
+  webSocketMessage(socket: HostedSocket, raw: string | ArrayBuffer): Promise<void> {
+    return receiveSafely(socket, this.log, 'room.message_failed', () => this.receive(socket, raw));
   }
 
   async webSocketClose(socket: HostedSocket, code: number): Promise<void> {
