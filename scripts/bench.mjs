@@ -426,6 +426,33 @@ function workerdRssKiB() {
 }
 
 /**
+ * FANOUT_SOCKETS sockets of `receiver`, FANOUT_ROUNDS pushes (one caregiver request from each of
+ * `requesters`), each timed from the POST until all sockets received it. The sockets stay open.
+ */
+async function fanoutRounds(baseUrl, receiver, requesters) {
+  const receiverId = userIdOf(receiver);
+  const inboxes = await Promise.all(Array.from({ length: FANOUT_SOCKETS }, () => inboxSocket(baseUrl, receiver)));
+  const rounds = [];
+  for (let i = 0; i < FANOUT_ROUNDS; i++) rounds.push(await pushRound(baseUrl, inboxes, requesters[i], receiverId));
+  const all = rounds
+    .filter((r) => r.allMs !== null)
+    .map((r) => r.allMs)
+    .sort((a, b) => a - b);
+  const posts = rounds.map((r) => r.postMs).sort((a, b) => a - b);
+  const at = (list, q) => list[Math.min(list.length - 1, Math.floor(q * list.length))];
+  const stats = {
+    sockets: FANOUT_SOCKETS,
+    rounds: rounds.length,
+    incomplete: rounds.filter((r) => r.received !== FANOUT_SOCKETS).length,
+    p50: at(all, 0.5),
+    p99: at(all, 0.99),
+    max: all.at(-1),
+    postP50: at(posts, 0.5),
+  };
+  return { inboxes, stats };
+}
+
+/**
  * (a) Fan-out: FANOUT_SOCKETS sockets of one patient, FANOUT_ROUNDS pushes, each timed from the POST
  * until all sockets received it; then the same after IDLE_MS of silence (the hub hibernates meanwhile).
  * (b) Capacity: sockets of one other patient opened HUB_BATCH at a time until one fails or HUB_SOCKET_CAP,
@@ -435,16 +462,7 @@ async function realtimeBench(baseUrl) {
   const reloadsAtStart = devReloads();
   const [fanReceiver, capReceiver, ...requesters] = await otpPatients(baseUrl, FANOUT_ROUNDS + 4);
   const fanReceiverId = userIdOf(fanReceiver);
-  const inboxes = await Promise.all(Array.from({ length: FANOUT_SOCKETS }, () => inboxSocket(baseUrl, fanReceiver)));
-  const rounds = [];
-  for (let i = 0; i < FANOUT_ROUNDS; i++) rounds.push(await pushRound(baseUrl, inboxes, requesters[i], fanReceiverId));
-  const incomplete = rounds.filter((r) => r.received !== FANOUT_SOCKETS).length;
-  const all = rounds
-    .filter((r) => r.allMs !== null)
-    .map((r) => r.allMs)
-    .sort((a, b) => a - b);
-  const posts = rounds.map((r) => r.postMs).sort((a, b) => a - b);
-  const at = (list, q) => list[Math.min(list.length - 1, Math.floor(q * list.length))];
+  const { inboxes, stats } = await fanoutRounds(baseUrl, fanReceiver, requesters);
 
   process.stderr.write(`  idle ${IDLE_MS / 1000} s (hibernation)…\n`);
   await new Promise((r) => setTimeout(r, IDLE_MS));
@@ -473,17 +491,7 @@ async function realtimeBench(baseUrl) {
 
   return {
     reloads: devReloads() - reloadsAtStart,
-    fanout: {
-      sockets: FANOUT_SOCKETS,
-      rounds: rounds.length,
-      incomplete,
-      p50: at(all, 0.5),
-      p99: at(all, 0.99),
-      max: all.at(-1),
-      postP50: at(posts, 0.5),
-      afterIdle,
-      pongsAfterIdle,
-    },
+    fanout: { ...stats, afterIdle, pongsAfterIdle },
     capacity: {
       held: held.length,
       cap: HUB_SOCKET_CAP,
@@ -636,7 +644,19 @@ const fmt = (n, digits = 0) =>
 
 const orNa = (n) => (n === null || n === undefined ? 'n/a' : fmt(n));
 
-function report({ results, bundle, hashMs, imports, storm, realtime, reminders, webhooks, calls, statsRollup }) {
+function report({
+  results,
+  bundle,
+  hashMs,
+  imports,
+  storm,
+  realtime,
+  portableFanout = [],
+  reminders,
+  webhooks,
+  calls,
+  statsRollup,
+}) {
   const cpu = cpus();
   const lines = [`node ${process.version} · ${cpu[0]?.model?.trim() ?? 'unknown CPU'} · ${cpu.length} cores`];
   if (results.length) {
@@ -736,6 +756,19 @@ function report({ results, bundle, hashMs, imports, storm, realtime, reminders, 
       );
     }
   }
+  if (portableFanout.length) {
+    lines.push(
+      '',
+      `Socket fan-out on Bun and Deno (the process holds the hubs; docs/runtimes.md#sockets): ${FANOUT_SOCKETS} sockets of one patient, each round a caregiver request from another, timed from the POST until all sockets received request:incoming.`,
+      '',
+      '| runtime | rounds | p50 ms (all sockets) | p99 ms | max ms | POST 201 p50 ms | rounds missing a socket |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+      ...portableFanout.map(
+        (f) =>
+          `| ${f.runtime} | ${f.rounds} | ${fmt(f.p50)} | ${fmt(f.p99)} | ${fmt(f.max)} | ${fmt(f.postP50)} | ${f.incomplete} |`,
+      ),
+    );
+  }
   if (webhooks) lines.push('', ...webhooksReport(webhooks, fmt));
   if (calls) lines.push('', ...callsReport(calls, fmt));
   if (reminders) lines.push('', ...remindersReport(reminders, fmt));
@@ -767,10 +800,11 @@ const PARTS = [
 ];
 
 /**
- * The hot read (and the bare route, for scale) on Bun or Deno: `npm run <script>` on a free port with a
- * throw-away database and files folder (docs/runtimes.md), the same scenarios as on wrangler dev.
+ * The hot read (and the bare route, for scale) and the socket fan-out on Bun or Deno: `npm run <script>`
+ * on a free port with a throw-away database and files folder (docs/runtimes.md), the same scenarios as on
+ * wrangler dev.
  */
-async function portableHotRead(script, runtime) {
+async function portableRuntime(script, runtime) {
   const dir = mkdtempSync(join(tmpdir(), 'kinwell-bench-'));
   const port = await freePort(0);
   const baseUrl = `http://127.0.0.1:${port}`;
@@ -806,7 +840,11 @@ async function portableHotRead(script, runtime) {
     for (const s of scenarios.filter((x) => x.path === '/api/v1/users/me')) {
       rows.push(await runScenario(baseUrl, { ...s, name: `${s.name} on ${runtime}` }));
     }
-    return rows;
+    // The socket fan-out of the real-time part, on the same process's sockets (docs/runtimes.md#sockets).
+    const [receiver, ...requesters] = await otpPatients(baseUrl, FANOUT_ROUNDS + 1);
+    const { inboxes, stats } = await fanoutRounds(baseUrl, receiver, requesters);
+    for (const inbox of inboxes) inbox.ws.close(1000);
+    return { rows, fanout: { runtime, ...stats } };
   } finally {
     try {
       process.kill(-child.pid, 'SIGTERM');
@@ -964,18 +1002,33 @@ async function main() {
     reminders = await remindersPart(port, inspectorPort);
   }
 
+  const portableFanout = [];
   if (parts.has('runtimes')) {
     for (const [script, runtime] of [
       ['dev:bun', 'Bun'],
       ['dev:deno', 'Deno'],
     ]) {
-      process.stderr.write(`Starting npm run ${script} for the hot read…\n`);
-      results.push(...(await portableHotRead(script, runtime)));
+      process.stderr.write(`Starting npm run ${script} for the hot read and the socket fan-out…\n`);
+      const measured = await portableRuntime(script, runtime);
+      results.push(...measured.rows);
+      portableFanout.push(measured.fanout);
     }
   }
 
   const hashMs = parts.has('routes') ? hashCostMs() : undefined;
-  const md = report({ results, bundle, hashMs, imports, storm, realtime, reminders, webhooks, calls, statsRollup });
+  const md = report({
+    results,
+    bundle,
+    hashMs,
+    imports,
+    storm,
+    realtime,
+    portableFanout,
+    reminders,
+    webhooks,
+    calls,
+    statsRollup,
+  });
   mkdirSync(OUT_DIR, { recursive: true });
   writeFileSync(join(OUT_DIR, 'latest.md'), md);
   process.stdout.write(`\n${md}`);

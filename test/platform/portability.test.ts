@@ -52,7 +52,7 @@ const runtimeImports = (file: string) => specifiers(SOURCES[file]!).filter((s) =
 describe('the app is portable', () => {
   it('Should read the sources it checks (the check cannot pass on an empty list)', () => {
     expect(Object.keys(SOURCES)).toContain('src/app.ts');
-    expect(runtimeImports('src/realtime/user-hub.do.ts')).toEqual(['cloudflare:workers']);
+    expect(runtimeImports('src/realtime/socket-object.ts')).toEqual(['cloudflare:workers']);
     expect(importGraph('src/index.ts')).toContain('src/runtime/cloudflare.ts');
   });
 
@@ -61,6 +61,15 @@ describe('the app is portable', () => {
     expect(graph.length).toBeGreaterThan(100);
     expect(graph.filter((file) => runtimeImports(file).length)).toEqual([]);
     expect(graph.filter((file) => file.startsWith('src/runtime/'))).toEqual([]);
+  });
+
+  it('Should reach no cloudflare:* module from the Bun and Deno entries (the hub and rooms included)', () => {
+    for (const entry of ['src/runtime/bun.ts', 'src/runtime/deno.ts']) {
+      const graph = [...importGraph(entry)];
+      expect(graph).toContain('src/realtime/user-hub.ts');
+      expect(graph).toContain('src/realtime/video-room.ts');
+      expect(graph.filter((file) => runtimeImports(file).length)).toEqual([]);
+    }
   });
 
   it('Should keep cloudflare:* out of modules, route helpers, access and platform', () => {
