@@ -2,7 +2,7 @@
 // (workerd + SQLite-backed D1 on this machine) and the size of the deployable bundle.
 // Numbers are for comparing commits on the same machine, not a prediction of production latency.
 // Usage: npm run bench   (BENCH_SECONDS=5 for a quicker run, BENCH_PORT to pin the port,
-// BENCH_ONLY=reminders,bundle to run some parts only (routes,runtimes: the hot read on wrangler dev, Bun and Deno), BENCH_REMINDERS=2000 for a smaller reminders run,
+// BENCH_ONLY=reminders,bundle to run some parts only (routes,runtimes: the hot read on wrangler dev, Bun and Deno; runtimes also the socket fan-out on Bun and Deno), BENCH_REMINDERS=2000 for a smaller reminders run,
 // BENCH_WEBHOOKS=50 for a smaller webhook storm, BENCH_CAREGIVERS=1000 for a smaller caregiver search, BENCH_APPOINTMENTS=10000 for a smaller dashboard (BENCH_ONLY=stats), BENCH_CALL_ROOMS=50 / BENCH_CALL_FRAMES=100 for a smaller
 // video rooms run)
 import { spawn, spawnSync } from 'node:child_process';
