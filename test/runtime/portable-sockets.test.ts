@@ -11,7 +11,12 @@ import type { PushEvents } from '../../src/platform/realtime-events';
 import { CLOSE, KEEPALIVE, RATE, SUBPROTOCOL } from '../../src/realtime/protocol';
 import { ROOM_CLOSE } from '../../src/realtime/room-protocol';
 import { cloudflareAdapters, cloudflareDeps } from '../../src/runtime/cloudflare';
-import { type ConnectionEvents, socketObjects, type Upgrade } from '../../src/runtime/portable/sockets';
+import {
+  type ConnectionEvents,
+  IDLE_ROOM_KEPT_MS,
+  socketObjects,
+  type Upgrade,
+} from '../../src/runtime/portable/sockets';
 import { createUser, db, testEnv } from '../helpers';
 import { roomPath, videoVisit } from '../support/rooms';
 import { device, roundTrip, TestSocket } from '../support/sockets';
@@ -380,6 +385,24 @@ describe('a portable video room, through GET /api/v1/appointments/{id}/call/conn
     await app.port.closeRoom(id, 'cancelled');
     expect(app.objects.counts()).toEqual({ hubs: 0, rooms: 0, sockets: 0 });
     expect(app.logged).toEqual([]);
+  });
+
+  it('Should forget a room nobody has been in for a day when its visit never ended through it', async () => {
+    const app = portable();
+    const { visit, doctor, patient } = await inProgress(app);
+    await doctor.request('signal:offer', { to: visit.patient.user.id, sdp: 'v=0 offer' }, 'o-1');
+    patient.close();
+    doctor.close();
+    await app.settled(() => app.objects.counts().sockets === 0);
+
+    // Kept for what it stored (the negotiation) while a rejoin may still need it.
+    app.clock.advance(IDLE_ROOM_KEPT_MS - 1);
+    expect(app.objects.sweep()).toBe(0);
+    expect(app.objects.counts().rooms).toBe(1);
+
+    app.clock.advance(1);
+    expect(app.objects.sweep()).toBe(1);
+    expect(app.objects.counts()).toEqual({ hubs: 0, rooms: 0, sockets: 0 });
   });
 
   it('Should tell everyone room:closed and close 4410 on closeRoom, then refuse joins until the room is gone', async () => {

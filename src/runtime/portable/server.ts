@@ -127,7 +127,15 @@ export async function createPortableRuntime(options: {
   const onError = (task: string) => (err: unknown) => log.log('error', `${task}.failed`, { error: String(err) });
   const schedulers: Scheduler[] = [
     startScheduler({ cron: '* * * * * *', run: () => pumpJobs(env, deps), onError: onError('queue.pump') }),
-    startScheduler({ cron: '* * * * *', run: () => cronTick(env, deps), onError: onError('cron') }),
+    startScheduler({
+      cron: '* * * * *',
+      run: () => {
+        const rooms = sockets.sweep();
+        if (rooms) info('realtime.rooms_forgotten', { rooms });
+        return cronTick(env, deps);
+      },
+      onError: onError('cron'),
+    }),
   ];
   // The first cron run at start-up, rather than up to a minute later.
   void schedulers[1]?.tick();

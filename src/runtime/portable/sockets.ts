@@ -7,7 +7,7 @@
  * One process only: a push reaches the sockets this process holds, so several instances behind a load
  * balancer would need a pub/sub service between them (docs/runtimes.md). Nothing hibernates: an idle
  * socket holds its connection and a little memory. A room's state (consents, recording, early ICE
- * candidates) lives as long as the process, as its sockets do.
+ * candidates) lives in the process until its visit ends, or a day after the last person left.
  */
 
 import type { AppDeps } from '../../context';
@@ -134,7 +134,16 @@ interface Held<L extends SocketOwner> {
   logic: L;
   sockets: Set<PortableSocket>;
   storage: ReturnType<typeof memoryStorage>;
+  /** When its last socket went, while it is kept for its storage (epoch ms); null while it holds sockets. */
+  emptySince: number | null;
 }
+
+/**
+ * How long a room nobody is in is kept for what it stored (consents, a recording, negotiation) when its
+ * visit never ended through it: a day, longer than any visit's window, after which the process forgets
+ * it (what matters is in the database).
+ */
+export const IDLE_ROOM_KEPT_MS = 24 * 60 * 60_000;
 
 /** The hubs and rooms the process holds, and the realtime port over them. */
 export interface SocketObjects {
@@ -142,6 +151,8 @@ export interface SocketObjects {
   port(env: Env): RealtimePort;
   /** How many hubs and rooms, and sockets in all, the process holds (for tests and logs). */
   counts(): { hubs: number; rooms: number; sockets: number };
+  /** Forgets the rooms nobody has been in for IDLE_ROOM_KEPT_MS (the entry's cron runs it); returns how many. */
+  sweep(): number;
 }
 
 /**
@@ -152,6 +163,7 @@ export function socketObjects(options: { upgrade: Upgrade; deps: () => AppDeps; 
   const { upgrade, log } = options;
   const hubs = new Map<string, Held<UserHubLogic>>();
   const rooms = new Map<string, Held<VideoRoomLogic>>();
+  const now = () => options.deps().clock.now().getTime();
   const failed = (event: string) => (err: unknown) => log.log('error', event, { error: String(err) });
 
   function hold<L extends SocketOwner>(
@@ -168,7 +180,7 @@ export function socketObjects(options: { upgrade: Upgrade; deps: () => AppDeps; 
       storage,
       waitUntil: (task) => void task.catch(failed('realtime.wait_until_failed')),
     };
-    const held: Held<L> = { logic: make(host), sockets, storage };
+    const held: Held<L> = { logic: make(host), sockets, storage, emptySince: null };
     map.set(name, held);
     return held;
   }
@@ -183,6 +195,13 @@ export function socketObjects(options: { upgrade: Upgrade; deps: () => AppDeps; 
     if (held.storage.size() === 0 || held.storage.has(ROOM_KEY.ended)) map.delete(name);
   }
 
+  /** The runtime reported `socket` gone: it is no longer held (and its object empty since now, if it was the last). */
+  function dropped<L extends SocketOwner>(held: Held<L>, socket: PortableSocket): void {
+    socket.closed();
+    held.sockets.delete(socket);
+    if (held.sockets.size === 0) held.emptySince = now();
+  }
+
   function accept<L extends SocketOwner>(held: Held<L>, handshake: Handshake, onGone: () => void): AcceptSocket {
     return (tags) => {
       const socket = new PortableSocket(tags);
@@ -194,18 +213,17 @@ export function socketObjects(options: { upgrade: Upgrade; deps: () => AppDeps; 
           else held.logic.webSocketMessage(socket, data).catch(failed('realtime.message_failed'));
         },
         close: (code) => {
-          socket.closed();
-          held.sockets.delete(socket);
+          dropped(held, socket);
           held.logic.webSocketClose(socket, code).catch(failed('realtime.close_failed')).finally(onGone);
         },
         error: (error) => {
-          socket.closed();
-          held.sockets.delete(socket);
+          dropped(held, socket);
           held.logic.webSocketError(socket, error).catch(failed('realtime.error_failed')).finally(onGone);
         },
       });
       if (!response) throw new AppError('UPGRADE_REQUIRED', 'Connect with a WebSocket upgrade (Upgrade: websocket)');
       held.sockets.add(socket);
+      held.emptySince = null;
       return { socket, response };
     };
   }
@@ -272,6 +290,16 @@ export function socketObjects(options: { upgrade: Upgrade; deps: () => AppDeps; 
           }
         },
       };
+    },
+    sweep() {
+      let forgotten = 0;
+      for (const [name, held] of rooms) {
+        if (held.sockets.size === 0 && held.emptySince !== null && now() - held.emptySince >= IDLE_ROOM_KEPT_MS) {
+          rooms.delete(name);
+          forgotten++;
+        }
+      }
+      return forgotten;
     },
     counts: () => ({
       hubs: hubs.size,
