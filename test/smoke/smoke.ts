@@ -262,6 +262,29 @@ export function smokeChecks(
       },
     ],
     [
+      'the console and the docs page (static assets)',
+      async () => {
+        const page = await fetch(`${target().baseUrl}/console/`);
+        const html = await page.text();
+        const csp = page.headers.get('content-security-policy') ?? '';
+        expect(page.status === 200 && html.includes('<script') && csp.includes("default-src 'none'"), 'GET /console/', {
+          status: page.status,
+          csp,
+        });
+        const docs = await call('GET', '/api/v1/docs');
+        const bundle = /\/vendor\/swagger-ui-[\d.]+\/swagger-ui-bundle\.js/.exec(docs.text)?.[0];
+        expect(docs.status === 200 && bundle, 'GET /api/v1/docs names the pinned Swagger UI', docs.text.slice(0, 600));
+        const script = await fetch(`${target().baseUrl}${bundle}`);
+        const size = (await script.arrayBuffer()).byteLength;
+        const cache = script.headers.get('cache-control') ?? '';
+        expect(script.status === 200 && size > 100_000 && cache.includes('immutable'), `GET ${bundle}`, {
+          status: script.status,
+          size,
+          cache,
+        });
+      },
+    ],
+    [
       'a queued notification delivered',
       async () => {
         const deadline = Date.now() + 15_000;

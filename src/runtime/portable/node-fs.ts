@@ -3,7 +3,8 @@ import { appendFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:f
 import { Readable } from 'node:stream';
 import type { FileSystem } from '../../platform/fs-storage';
 
-const missing = (err: unknown) => (err as { code?: string }).code === 'ENOENT';
+/** No file there: nothing at the path, or a folder. */
+const missing = (err: unknown) => ['ENOENT', 'EISDIR', 'ENOTDIR'].includes((err as { code?: string }).code ?? '');
 
 /** The filesystem storage's calls over node:fs/promises, which Bun and Deno serve as Node does. */
 export const nodeFileSystem: FileSystem = {

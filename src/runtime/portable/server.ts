@@ -13,6 +13,7 @@ import { sqliteD1 } from '../sqlite/d1';
 import type { SqliteDriver } from '../sqlite/driver';
 import { applyMigrations, migrationsFromFiles } from '../sqlite/migrate';
 import { portableAdapters, storageFromVars } from './adapters';
+import { parseHeadersFile, staticAssets } from './assets';
 import { cronTick, pumpJobs } from './jobs';
 import { nodeFileSystem } from './node-fs';
 import { type Scheduler, startScheduler } from './scheduler';
@@ -69,6 +70,7 @@ export interface PortableRuntime {
  * adapters (files in FILES_DIR or S3, jobs in the SQLite queue), the client address from the
  * connection, or from `X-Forwarded-For` behind TRUSTED_PROXIES proxies, the request ceiling counted in
  * memory, sockets held by the process (src/runtime/portable/sockets.ts) through the entry's `upgrade`,
+ * the static assets of `public/` as wrangler's [assets] serves them (src/runtime/portable/assets.ts),
  * the queue pumped every second and the every-minute cron (also run once at start-up).
  */
 export async function createPortableRuntime(options: {
@@ -124,6 +126,15 @@ export async function createPortableRuntime(options: {
     requestCeiling: () => ceiling,
   };
   const app = createApp(deps);
+  // wrangler.toml's [assets]: public/ (the console, the docs page's files), answered before the app.
+  const assetsDir = resolve(root, 'public');
+  const headersFile = join(assetsDir, '_headers');
+  const assets = staticAssets({
+    dir: assetsDir,
+    readFile: (path) => nodeFileSystem.readFile(path),
+    rules: parseHeadersFile(existsSync(headersFile) ? readFileSync(headersFile, 'utf8') : ''),
+    cache: vars.ENVIRONMENT !== 'development',
+  });
   const onError = (task: string) => (err: unknown) => log.log('error', `${task}.failed`, { error: String(err) });
   const schedulers: Scheduler[] = [
     startScheduler({ cron: '* * * * * *', run: () => pumpJobs(env, deps), onError: onError('queue.pump') }),
@@ -145,14 +156,16 @@ export async function createPortableRuntime(options: {
     deps,
     port,
     sockets,
-    fetch(request, remoteAddress) {
+    async fetch(request, remoteAddress) {
+      const asset = await assets(request);
+      if (asset) return asset;
       if (remoteAddress) addresses.set(request, remoteAddress);
       const execution = {
         waitUntil: (task: Promise<unknown>) => void task.catch(noCrash),
         passThroughOnException: () => undefined,
         props: {},
       } as unknown as ExecutionContext;
-      return Promise.resolve(app.fetch(request, env, execution));
+      return app.fetch(request, env, execution);
     },
     stop: () => {
       for (const scheduler of schedulers) scheduler.stop();
