@@ -10,8 +10,8 @@ declare const Bun: unknown;
 const seed: string = seedSql();
 if (typeof Bun !== 'undefined') {
   const { serveBun } = await import('../src/runtime/bun');
-  await serveBun({ seedSql: seed });
+  await serveBun({ mode: 'development', seedSql: seed });
 } else {
   const { serveDeno } = await import('../src/runtime/deno');
-  await serveDeno({ seedSql: seed });
+  await serveDeno({ mode: 'development', seedSql: seed });
 }

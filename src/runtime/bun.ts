@@ -2,10 +2,10 @@
  * The Bun entry: the same app as the Worker (src/runtime/portable/server.ts) over bun:sqlite, served
  * with `Bun.serve` on PORT (default 8787), sockets included (its `server.upgrade` and `websocket`
  * handlers feed src/runtime/portable/sockets.ts). `npm run dev:bun` starts it migrated and seeded
- * (scripts/dev-portable.ts).
+ * (scripts/dev-portable.ts); `npm run start:bun` runs this file in production (docs/runtimes.md).
  */
 
-import { createPortableRuntime } from './portable/server';
+import { createPortableRuntime, type PortableMode } from './portable/server';
 import type { ConnectionEvents, Upgrade } from './portable/sockets';
 import { bunSqlite } from './sqlite/bun-driver';
 
@@ -33,7 +33,7 @@ declare const Bun: {
 };
 
 /** Starts the API on Bun; resolves once it listens. */
-export async function serveBun(options: { seedSql?: string } = {}) {
+export async function serveBun(options: { mode: PortableMode; seedSql?: string }) {
   let server: BunServer | null = null;
   // After a successful `server.upgrade` Bun answers 101 itself and ignores the response returned (a 101
   // here, so the request log tells the truth).
@@ -49,6 +49,7 @@ export async function serveBun(options: { seedSql?: string } = {}) {
     openSqlite: bunSqlite,
     processEnv: process.env,
     upgrade,
+    mode: options.mode,
     seedSql: options.seedSql,
   });
   server = Bun.serve({
@@ -71,4 +72,5 @@ export async function serveBun(options: { seedSql?: string } = {}) {
   };
 }
 
-if ((import.meta as { main?: boolean }).main) await serveBun();
+// Run directly (`npm run start:bun`): production, its secrets from the environment.
+if ((import.meta as { main?: boolean }).main) await serveBun({ mode: 'production' });

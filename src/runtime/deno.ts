@@ -2,10 +2,10 @@
  * The Deno entry: the same app as the Worker (src/runtime/portable/server.ts) over node:sqlite, served
  * with `Deno.serve` on PORT (default 8787), sockets included (`Deno.upgradeWebSocket` feeds
  * src/runtime/portable/sockets.ts). `npm run dev:deno` starts it migrated and seeded
- * (scripts/dev-portable.ts).
+ * (scripts/dev-portable.ts); `npm run start:deno` runs this file in production (docs/runtimes.md).
  */
 
-import { createPortableRuntime } from './portable/server';
+import { createPortableRuntime, type PortableMode } from './portable/server';
 import type { Upgrade } from './portable/sockets';
 import { nodeSqlite } from './sqlite/node-driver';
 
@@ -54,12 +54,13 @@ const upgrade: Upgrade = (request, protocol, events) => {
 };
 
 /** Starts the API on Deno; resolves once it is set up. */
-export async function serveDeno(options: { seedSql?: string } = {}) {
+export async function serveDeno(options: { mode: PortableMode; seedSql?: string }) {
   const runtime = await createPortableRuntime({
     runtime: 'deno',
     openSqlite: nodeSqlite,
     processEnv: Deno.env.toObject(),
     upgrade,
+    mode: options.mode,
     seedSql: options.seedSql,
   });
   const server = Deno.serve(
@@ -75,4 +76,5 @@ export async function serveDeno(options: { seedSql?: string } = {}) {
   };
 }
 
-if ((import.meta as { main?: boolean }).main) await serveDeno();
+// Run directly (`npm run start:deno`): production, its secrets from the environment.
+if ((import.meta as { main?: boolean }).main) await serveDeno({ mode: 'production' });

@@ -33,22 +33,47 @@ export function parseVarsFile(text: string): Record<string, string> {
   return vars;
 }
 
-/** The `[vars]` table of wrangler.toml (`KEY = "value"` lines): the defaults `npm run dev` runs with. */
-export function wranglerVars(toml: string): Record<string, string> {
-  const section = /^\[vars\]\s*$([\s\S]*?)(?=^\[)/m.exec(`${toml}\n[`)?.[1] ?? '';
+/** How an entry runs: `development` (`npm run dev:*`) or `production` (`npm run start:*`). */
+export type PortableMode = 'development' | 'production';
+
+/**
+ * A vars table of wrangler.toml (`KEY = "value"` lines): `[vars]`, the defaults `npm run dev` runs
+ * with, or, for `production`, `[env.production.vars]`, what `wrangler deploy --env production` deploys.
+ */
+export function wranglerVars(toml: string, mode: PortableMode = 'development'): Record<string, string> {
+  const header = mode === 'production' ? String.raw`\[env\.production\.vars\]` : String.raw`\[vars\]`;
+  const section = new RegExp(`^${header}\\s*$([\\s\\S]*?)(?=^\\[)`, 'm').exec(`${toml}\n[`)?.[1] ?? '';
   return parseVarsFile(section.replace(/^(\s*[A-Za-z_][A-Za-z0-9_]*)\s*=\s*/gm, '$1='));
 }
 
 /**
- * The variables of a Bun or Deno process: wrangler.toml's `[vars]`, then `.dev.vars` (the local
- * secrets `scripts/dev-vars.mjs` generates), then the process environment, each overriding the last.
+ * The variables of a Bun or Deno process, each source overriding the last: wrangler.toml's vars for
+ * the mode; in development `.dev.vars` (the local secrets `scripts/dev-vars.mjs` generates; never read
+ * in production, whose secrets come from the environment); then the process environment.
  */
-export function loadVars(root: string, processEnv: Record<string, string | undefined>): Record<string, string> {
+export function loadVars(
+  root: string,
+  processEnv: Record<string, string | undefined>,
+  mode: PortableMode = 'development',
+): Record<string, string> {
   const read = (name: string) => (existsSync(join(root, name)) ? readFileSync(join(root, name), 'utf8') : '');
   const fromProcess = Object.fromEntries(
     Object.entries(processEnv).filter((entry): entry is [string, string] => entry[1] !== undefined),
   );
-  return { ...wranglerVars(read('wrangler.toml')), ...parseVarsFile(read('.dev.vars')), ...fromProcess };
+  const local = mode === 'development' ? parseVarsFile(read('.dev.vars')) : {};
+  return { ...wranglerVars(read('wrangler.toml'), mode), ...local, ...fromProcess };
+}
+
+/**
+ * What production cannot start without, as `wrangler secret put` provides it on Workers: the token
+ * signing key (32 characters or more) and the records' encryption key. Development has them from
+ * `.dev.vars`. Returns what is missing, by name.
+ */
+export function missingProductionSecrets(vars: Record<string, string | undefined>): string[] {
+  const missing: string[] = [];
+  if ((vars.JWT_SECRET ?? '').length < 32) missing.push('JWT_SECRET (32 characters or more)');
+  if (!vars.ENCRYPTION_KEY) missing.push('ENCRYPTION_KEY');
+  return missing;
 }
 
 /** What a Bun or Deno entry serves and runs beside its HTTP server. */
@@ -79,10 +104,13 @@ export async function createPortableRuntime(options: {
   root?: string;
   processEnv: Record<string, string | undefined>;
   upgrade: Upgrade;
+  mode: PortableMode;
   seedSql?: string;
 }): Promise<PortableRuntime> {
   const root = options.root ?? '.';
-  const vars = loadVars(root, options.processEnv);
+  const vars = loadVars(root, options.processEnv, options.mode);
+  const missing = options.mode === 'production' ? missingProductionSecrets(vars) : [];
+  if (missing.length) throw new Error(`Production needs these variables set: ${missing.join(', ')} (docs/runtimes.md)`);
   const log = createLogger({ requestId: `${options.runtime}-entry` });
   const info = (event: string, fields: Record<string, unknown> = {}) => log.log('info', event, fields);
 
