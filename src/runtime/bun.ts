@@ -5,7 +5,7 @@
  * (scripts/dev-portable.ts); `npm run start:bun` runs this file in production (docs/runtimes.md).
  */
 
-import { createPortableRuntime, type PortableMode } from './portable/server';
+import { createPortableRuntime, type PortableMode, stopOnSignals } from './portable/server';
 import type { ConnectionEvents, Upgrade } from './portable/sockets';
 import { bunSqlite } from './sqlite/bun-driver';
 
@@ -18,7 +18,7 @@ interface BunServer {
   port: number;
   requestIP(request: Request): { address: string } | null;
   upgrade(request: Request, options: { data: ConnectionEvents; headers?: Record<string, string> }): boolean;
-  stop(): void;
+  stop(closeActiveConnections?: boolean): Promise<void>;
 }
 declare const Bun: {
   serve(options: {
@@ -63,14 +63,25 @@ export async function serveBun(options: { mode: PortableMode; seedSql?: string }
     },
   });
   console.log(`Kinwell on Bun: http://localhost:${server.port}`);
+  const bun = server;
+  // Bun's graceful stop waits for open sockets, so they are told first (1001, going away: reconnect).
+  const stopServer = async () => {
+    runtime.sockets.closeAll(1001, 'server stopping');
+    await bun.stop();
+  };
+  stopOnSignals(
+    (signal, handler) => process.on(signal, handler),
+    stopServer,
+    runtime,
+    (code) => process.exit(code),
+  );
   return {
     runtime,
-    stop() {
-      runtime.stop();
-      server?.stop();
+    async stop() {
+      await stopServer();
+      await runtime.stop();
     },
   };
 }
 
-// Run directly (`npm run start:bun`): production, its secrets from the environment.
 if ((import.meta as { main?: boolean }).main) await serveBun({ mode: 'production' });

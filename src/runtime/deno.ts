@@ -5,7 +5,7 @@
  * (scripts/dev-portable.ts); `npm run start:deno` runs this file in production (docs/runtimes.md).
  */
 
-import { createPortableRuntime, type PortableMode } from './portable/server';
+import { createPortableRuntime, type PortableMode, stopOnSignals } from './portable/server';
 import type { Upgrade } from './portable/sockets';
 import { nodeSqlite } from './sqlite/node-driver';
 
@@ -24,6 +24,8 @@ interface DenoServeInfo {
 }
 declare const Deno: {
   env: { toObject(): Record<string, string> };
+  addSignalListener(signal: string, handler: () => void): void;
+  exit(code: number): never;
   serve(
     options: { port: number; onListen?: (addr: { port: number }) => void },
     handler: (request: Request, info: DenoServeInfo) => Promise<Response>,
@@ -67,14 +69,20 @@ export async function serveDeno(options: { mode: PortableMode; seedSql?: string 
     { port: runtime.port, onListen: ({ port }) => console.log(`Kinwell on Deno: http://localhost:${port}`) },
     (request, info) => runtime.fetch(request, info.remoteAddr.hostname ?? null),
   );
+  // Deno's shutdown finishes the requests in flight and closes open sockets itself (1001, going away).
+  stopOnSignals(
+    (signal, handler) => Deno.addSignalListener(signal, handler),
+    () => server.shutdown(),
+    runtime,
+    (code) => Deno.exit(code),
+  );
   return {
     runtime,
     async stop() {
-      runtime.stop();
       await server.shutdown();
+      await runtime.stop();
     },
   };
 }
 
-// Run directly (`npm run start:deno`): production, its secrets from the environment.
 if ((import.meta as { main?: boolean }).main) await serveDeno({ mode: 'production' });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { type StartedRuntime, smokeChecks, startRuntime, startWorkerd } from '../smoke/smoke';
+import { gracefulStop, type StartedRuntime, smokeChecks, startRuntime, startWorkerd } from '../smoke/smoke';
 
 /**
  * The runtime smoke suite (test/smoke/smoke.ts) against workerd (`wrangler dev --local`, as `npm run
@@ -23,5 +23,13 @@ for (const [runtime, start] of RUNTIMES) {
     afterAll(() => server?.stop());
 
     for (const [name, check] of smokeChecks(() => server as StartedRuntime)) it(name, check, 30_000);
+    // Last: it stops the server. wrangler dev is not ours to stop gracefully.
+    if (runtime.startsWith('bun') || runtime.startsWith('deno')) {
+      it(
+        'a graceful stop on SIGTERM (sockets closed 1001, pump and cron ended, database closed)',
+        () => gracefulStop(server as StartedRuntime),
+        40_000,
+      );
+    }
   });
 }

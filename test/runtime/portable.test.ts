@@ -54,6 +54,23 @@ describe('the scheduler', () => {
     expect(await scheduler.tick()).toBe(true);
   });
 
+  it('Should tell when no run is going (idle), so a stop can wait for the last one', async () => {
+    let release = () => {};
+    const scheduler = schedule({ cron: '* * * * *', run: () => new Promise<void>((resolve) => (release = resolve)) });
+    await scheduler.idle();
+    const run = scheduler.tick();
+    let idle = false;
+    const waiting = scheduler.idle().then(() => {
+      idle = true;
+    });
+    await Promise.resolve();
+    expect(idle).toBe(false);
+    release();
+    await waiting;
+    expect(idle).toBe(true);
+    expect(await run).toBe(true);
+  });
+
   it('Should fire the same cron handler as the Worker: runCron over a context of its own', async () => {
     const ran: string[] = [];
     const tasks: CronTask[] = [

@@ -30,6 +30,8 @@ export interface StartedRuntime {
   triggerCron?(): Promise<void>;
   /** Everything the server printed so far. */
   output(): string;
+  /** Sends `signal` to the runtime's processes (the entries started by npm scripts only). */
+  signal?(signal: NodeJS.Signals): void;
   stop(): Promise<void>;
 }
 
@@ -72,7 +74,10 @@ export async function startRuntime(script: string, timeoutMs = 45_000): Promise<
   while (Date.now() < deadline) {
     if (child.exitCode !== null) break;
     try {
-      if ((await fetch(`${baseUrl}/health`)).status === 200) return { baseUrl, output: () => output, stop };
+      if ((await fetch(`${baseUrl}/health`)).status === 200) {
+        const signal = (name: NodeJS.Signals) => child.pid && process.kill(-child.pid, name);
+        return { baseUrl, output: () => output, signal, stop };
+      }
     } catch {
       // not listening yet
     }
@@ -357,4 +362,22 @@ export function smokeChecks(
       },
     ],
   ];
+}
+
+/**
+ * The last check of an entry started by its npm script: on SIGTERM it closes its sockets with 1001
+ * (going away: clients reconnect), finishes, logs `portable.stopped` and exits.
+ */
+export async function gracefulStop(server: StartedRuntime): Promise<void> {
+  const signIn = await callApi(server.baseUrl, 'POST', '/api/v1/auth/login', {
+    body: { email: 'patient@kinwell.local', password: DEMO_PASSWORD },
+  });
+  const socket = await RoomSocket.connect(server.baseUrl, '/api/v1/realtime', signIn.data.tokens.accessToken);
+  server.signal?.('SIGTERM');
+  const code = await socket.closedWith(15_000);
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline && !server.output().includes('"msg":"portable.stopped"')) await sleep(100);
+  if (code !== 1001 || !server.output().includes('"msg":"portable.stopped"')) {
+    throw new Error(`graceful stop: close code ${code}; output:\n${server.output().slice(-1500)}`);
+  }
 }

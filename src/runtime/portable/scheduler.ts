@@ -6,6 +6,8 @@ export interface Scheduler {
   /** When the next tick after `after` (default now) fires; null once stopped. */
   nextRun(after?: Date): Date | null;
   stop(): void;
+  /** Resolves once no run is going (at once when none is). */
+  idle(): Promise<void>;
 }
 
 /**
@@ -20,17 +22,18 @@ export function startScheduler(options: {
   run: () => Promise<unknown>;
   onError?: (err: unknown) => void;
 }): Scheduler {
-  let running = false;
+  let running: Promise<void> | null = null;
   const tick = async () => {
     if (running) return false;
-    running = true;
-    try {
-      await options.run();
-    } catch (err) {
-      options.onError?.(err);
-    } finally {
-      running = false;
-    }
+    running = (async () => {
+      try {
+        await options.run();
+      } catch (err) {
+        options.onError?.(err);
+      }
+    })();
+    await running;
+    running = null;
     return true;
   };
   const job = new Cron(options.cron, { timezone: 'UTC', protect: true }, async () => {
@@ -40,5 +43,8 @@ export function startScheduler(options: {
     tick,
     nextRun: (after) => (job.isStopped() ? null : job.nextRun(after)),
     stop: () => job.stop(),
+    idle: async () => {
+      await running;
+    },
   };
 }

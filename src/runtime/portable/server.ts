@@ -76,6 +76,30 @@ export function missingProductionSecrets(vars: Record<string, string | undefined
   return missing;
 }
 
+/**
+ * Stops an entry on SIGTERM or SIGINT (a service manager, a container stop, Ctrl-C): its server stops
+ * taking requests and finishes the ones in flight (at most `graceMs`: open sockets are then dropped, and
+ * clients reconnect as after any network loss), then `stop` ends the pump and the cron and closes the
+ * database, and the process exits 0.
+ */
+export function stopOnSignals(
+  onSignal: (signal: string, handler: () => void) => void,
+  stopServer: () => Promise<unknown>,
+  runtime: Pick<PortableRuntime, 'stop'>,
+  exit: (code: number) => void,
+  graceMs = 10_000,
+): void {
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await Promise.race([stopServer(), new Promise((resolve) => setTimeout(resolve, graceMs))]);
+    await runtime.stop();
+    exit(0);
+  };
+  for (const signal of ['SIGTERM', 'SIGINT']) onSignal(signal, () => void stop());
+}
+
 /** What a Bun or Deno entry serves and runs beside its HTTP server. */
 export interface PortableRuntime {
   env: Env;
@@ -85,8 +109,11 @@ export interface PortableRuntime {
   port: number;
   /** The user hubs and video rooms the process holds. */
   sockets: SocketObjects;
-  /** Stops the queue pump and the cron (the entry stops its server). */
-  stop(): void;
+  /**
+   * Stops the queue pump and the cron, waits for a run still going, then closes the database. The entry
+   * stops its server first, so no request is using it.
+   */
+  stop(): Promise<void>;
 }
 
 /**
@@ -195,8 +222,11 @@ export async function createPortableRuntime(options: {
       } as unknown as ExecutionContext;
       return app.fetch(request, env, execution);
     },
-    stop: () => {
+    stop: async () => {
       for (const scheduler of schedulers) scheduler.stop();
+      await Promise.all(schedulers.map((scheduler) => scheduler.idle()));
+      db.close();
+      info('portable.stopped');
     },
   };
 }

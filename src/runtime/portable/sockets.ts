@@ -153,6 +153,8 @@ export interface SocketObjects {
   counts(): { hubs: number; rooms: number; sockets: number };
   /** Forgets the rooms nobody has been in for IDLE_ROOM_KEPT_MS (the entry's cron runs it); returns how many. */
   sweep(): number;
+  /** Closes every socket the process holds with `code` (a stopping server: 1001, going away); returns how many. */
+  closeAll(code: number, reason: string): number;
 }
 
 /**
@@ -290,6 +292,20 @@ export function socketObjects(options: { upgrade: Upgrade; deps: () => AppDeps; 
           }
         },
       };
+    },
+    closeAll(code, reason) {
+      let closed = 0;
+      for (const held of [...hubs.values(), ...rooms.values()]) {
+        for (const socket of held.sockets) {
+          try {
+            socket.close(code, reason);
+            closed++;
+          } catch {
+            // Already going.
+          }
+        }
+      }
+      return closed;
     },
     sweep() {
       let forgotten = 0;
